@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,10 +126,23 @@ def resample(x: np.ndarray, src_fps: float, dst_fps: float) -> np.ndarray:
     return (x[lo] * (1.0 - w) + x[hi] * w).astype(x.dtype)
 
 
+KINDS = ("canonical", "curated", "embedded")
+
+
 def encode_clips(
-    clips: Sequence[Clip], fps: float, max_actors: int | None = None, extra: dict | None = None
+    clips: Sequence[Clip],
+    fps: float,
+    max_actors: int | None = None,
+    extra: dict | None = None,
+    kind: str = "canonical",
 ) -> dict[str, Any]:
-    """Validate clips and pack them into the columnar dict that `save` writes."""
+    """Validate clips and pack them into the columnar dict that `save` writes.
+
+    `kind` says which pipeline step wrote the file (`canonical`, `curated` or `embedded`); all share
+    this layout, and embedded files add caption columns (see `stickgen.dataset`).
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unsupported kind [{kind}]; known: {KINDS}")
     ids = [c.id for c in clips]
     dupes = sorted({i for i in ids if ids.count(i) > 1}) if len(set(ids)) != len(ids) else []
     if dupes:
@@ -140,9 +154,13 @@ def encode_clips(
     root = allrows[:, 0, :].astype(np.float32)
     rel = np.rint((allrows[:, 1:, :] - allrows[:, :1, :]) * _MM).astype(np.int16)
     sizes = [c.frames * c.actors for c in clips]
+    # torch.save memoises objects by identity; interning makes equal strings one object, so the
+    # bytes written depend only on the values (byte-identical artifacts across runs and workers)
+    s = sys.intern
     data: dict[str, Any] = {
         "format": FORMAT,
         "version": FORMAT_VERSION,
+        "kind": kind,
         "fps": float(fps),
         "joint_names": list(JOINT_NAMES),
         "root": torch.from_numpy(root),
@@ -150,13 +168,13 @@ def encode_clips(
         "clip_offsets": torch.tensor(np.concatenate([[0], np.cumsum(sizes)]), dtype=torch.int64),
         "clip_frames": torch.tensor([c.frames for c in clips], dtype=torch.int32),
         "clip_actors": torch.tensor([c.actors for c in clips], dtype=torch.int32),
-        "ids": ids,
-        "texts": [list(c.texts) for c in clips],
-        "actions": [c.action for c in clips],
-        "styles": [c.style for c in clips],
-        "sources": [c.source for c in clips],
-        "groups": [c.group or c.id for c in clips],
-        "meta": [json.dumps(c.meta, sort_keys=True) for c in clips],
+        "ids": [s(i) for i in ids],
+        "texts": [[s(t) for t in c.texts] for c in clips],
+        "actions": [s(c.action) for c in clips],
+        "styles": [s(c.style) for c in clips],
+        "sources": [s(c.source) for c in clips],
+        "groups": [s(c.group or c.id) for c in clips],
+        "meta": [s(json.dumps(c.meta, sort_keys=True)) for c in clips],
         "extra": dict(extra or {}),
     }
     return data
@@ -168,7 +186,12 @@ def atomic_torch_save(obj: Any, path: str | os.PathLike) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
-        torch.save(obj, tmp)
+        # through a file object, the archive's inner folder is always "archive": the bytes do not
+        # depend on the (temporary) file name
+        with open(tmp, "wb") as fh:
+            torch.save(obj, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     finally:
         if tmp.exists():
@@ -181,9 +204,10 @@ def save(
     fps: float,
     max_actors: int | None = None,
     extra: dict | None = None,
+    kind: str = "canonical",
 ) -> None:
     """Validate and write clips as one canonical file. `extra` holds JSON-able file-level facts."""
-    atomic_torch_save(encode_clips(clips, fps, max_actors, extra), path)
+    atomic_torch_save(encode_clips(clips, fps, max_actors, extra, kind), path)
 
 
 class CanonicalStore:
@@ -194,6 +218,7 @@ class CanonicalStore:
         _check_structure(data, path)
         self.data = data
         self.fps: float = float(data["fps"])
+        self.kind: str = data["kind"]
         self.ids: list[str] = data["ids"]
         self._index = {cid: i for i, cid in enumerate(self.ids)}
 
@@ -251,7 +276,7 @@ def _check_structure(d: Any, path: str) -> None:
             f"{path}: canonical format version {d.get('version')!r}, this stickgen reads version "
             f"{FORMAT_VERSION}; re-run the converter (`dvc repro`) to rebuild it"
         )
-    missing = [k for k in (*_LIST_FIELDS, *_TENSOR_FIELDS, "fps", "joint_names") if k not in d]
+    missing = [k for k in (*_LIST_FIELDS, *_TENSOR_FIELDS, "fps", "joint_names", "kind") if k not in d]
     if missing:
         raise CanonicalFormatError(f"{path}: missing keys {missing}")
     if list(d["joint_names"]) != list(JOINT_NAMES):
@@ -286,3 +311,38 @@ def load(path: str | os.PathLike, mmap: bool = True) -> CanonicalStore:
     except Exception as exc:  # torch raises several types for a damaged or foreign file
         raise CanonicalFormatError(f"{path}: cannot be read as a canonical file: {exc}") from exc
     return CanonicalStore(data, path)
+
+
+def describe(store: CanonicalStore) -> dict[str, Any]:
+    """A JSON-able summary of a canonical, curated or embedded file (used by `stickgen inspect`)."""
+    from stickgen.skeleton import body_height, is_upright
+
+    clips = []
+    for i in range(len(store)):
+        j = store.joints(i)
+        d = store.data
+        clips.append(
+            {
+                "id": d["ids"][i],
+                "frames": int(j.shape[0]),
+                "actors": int(j.shape[1]),
+                "height_m": round(body_height(j[:, 0]), 3),
+                "upright": is_upright(j[:, 0]),
+                "source": d["sources"][i],
+                "action": d["actions"][i],
+                "style": d["styles"][i],
+                "group": d["groups"][i],
+                "texts": list(d["texts"][i]),
+            }
+        )
+    return {
+        "path": store.path,
+        "format": FORMAT,
+        "version": store.data["version"],
+        "kind": store.kind,
+        "fps": store.fps,
+        "joint_names": list(store.data["joint_names"]),
+        "n_clips": len(store),
+        "total_frames": store.total_frames,
+        "clips": clips,
+    }

@@ -163,6 +163,7 @@ class PhaseConfig:
     grad_accum: int
     grad_clip: float
     crop_frames: int
+    action_dropout: float
     save_every_epochs: int
     bf16: bool
     compile: bool
@@ -172,6 +173,7 @@ class PhaseConfig:
         for name in ("epochs", "batch_size", "grad_accum", "crop_frames", "save_every_epochs"):
             _check(getattr(self, name) >= 1, name, f"must be >= 1, got {getattr(self, name)}")
         _check(self.lr > 0, "lr", f"must be > 0, got {self.lr}")
+        _check(0.0 <= self.action_dropout <= 1.0, "action_dropout", f"must be in [0, 1], got {self.action_dropout}")
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,7 @@ class EvaluateConfig:
 @dataclass(frozen=True)
 class Params:
     base: BaseConfig
+    raw_root: str
     datasets: list[str]
     variants: list[str]
     phases: list[str]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 ACTIONS: tuple[str, ...] = (
     "unknown",
     "idle",
@@ -39,3 +42,73 @@ def action_id(action: str) -> int:
         return ACTION_INDEX[action]
     except KeyError:
         raise ValueError(f"unknown action [{action}]; the vocabulary is {list(ACTIONS)}") from None
+
+
+# Keyword rules for `infer_action`: (action, pattern), matched case-insensitively on word boundaries.
+# The table order only breaks ties between rules that match at the same character of a caption.
+# "box" alone is not a rule: in captions it is mostly the object ("picks up a box"), not boxing.
+_ACTION_RULES: tuple[tuple[str, str], ...] = (
+    ("sit_down", r"\b(?:sit|sits|sitting|sat)\s+down\b|\bsits\b"),
+    ("stand_up", r"\b(?:stand|stands|standing|stood)\s+up\b|\b(?:get|gets|getting|got)\s+up\b"),
+    ("pick_up", r"\b(?:pick|picks|picked|picking)\s+(?:\w+\s+){0,3}?up\b"),
+    ("handshake", r"\b(?:shake|shakes|shaking|shook)\s+hands?\b|\bhand\s?shak\w*"),
+    ("high_five", r"\bhigh[\s-]?fiv(?:e|es|ed|ing)\b"),
+    ("walk", r"\b(?:walk|walks|walked|walking|stroll|strolls|strolled|strolling)\b"),
+    ("run", r"\b(?:run|runs|running|ran|jog|jogs|jogged|jogging|sprint|sprints|sprinted|sprinting)\b"),
+    ("jump", r"\b(?:jump|jumps|jumped|jumping|hop|hops|hopped|hopping|leap|leaps|leaped|leapt|leaping)\b"),
+    ("wave", r"\b(?:wave|waves|waved|waving)\b"),
+    ("clap", r"\b(?:clap|claps|clapped|clapping)\b"),
+    ("kick", r"\b(?:kick|kicks|kicked|kicking)\b"),
+    ("punch", r"\b(?:punch|punches|punched|punching|boxing|shadowbox\w*)\b"),
+    ("dance", r"\bdanc\w*"),
+    ("hug", r"\b(?:hug|hugs|hugged|hugging)\b"),
+    ("push", r"\b(?:push|pushes|pushed|pushing)\b(?![\s-]?ups?\b)"),
+    ("throw", r"\b(?:throw|throws|threw|thrown|throwing|toss|tosses|tossed|tossing)\b"),
+    ("bow", r"\b(?:bow|bows|bowed|bowing)\b"),
+    ("turn", r"\b(?:turn|turns|turned|turning)\b"),
+    ("crouch", r"\b(?:crouch|crouches|crouched|crouching|squat|squats|squatted|squatting)\b"),
+    ("stretch", r"\b(?:stretch|stretches|stretched|stretching)\b"),
+    ("fall", r"\b(?:fall|falls|fell|fallen|falling)\b"),
+    ("point", r"\b(?:point|points|pointed|pointing)\b"),
+    ("drink", r"\b(?:drink|drinks|drank|drinking)\b"),
+)
+_ACTION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (action, re.compile(pattern, re.IGNORECASE)) for action, pattern in _ACTION_RULES
+)
+assert all(a in ACTION_INDEX for a, _ in _ACTION_RULES), "an action rule names a word outside ACTIONS"
+
+
+def _first_action(caption: str) -> str | None:
+    """The action mentioned first in one caption (earliest match; table order breaks a tie), or None."""
+    best: tuple[int, int, str] | None = None  # (position, rule index, action)
+    for rank, (action, pattern) in enumerate(_ACTION_PATTERNS):
+        match = pattern.search(caption)
+        if match is not None and (best is None or (match.start(), rank) < best[:2]):
+            best = (match.start(), rank, action)
+    return None if best is None else best[2]
+
+
+def infer_action(texts: Sequence[str]) -> str:
+    """Infer one vocabulary action from free-text captions by keyword matching.
+
+    Rule (deterministic): each caption votes for the action it mentions first (the earliest keyword
+    match; if two rules match at the same character, the earlier rule of `_ACTION_RULES` wins). The
+    action with the most votes wins; a tie goes to the tied action whose vote came from the earliest
+    caption. Captions without any keyword do not vote; no vote at all gives "unknown".
+
+    Args:
+        texts: captions of one motion, in the order the dataset lists them.
+
+    Returns:
+        A name from `ACTIONS`.
+    """
+    votes: dict[str, int] = {}
+    first_seen: dict[str, int] = {}
+    for i, caption in enumerate(texts):
+        action = _first_action(caption)
+        if action is not None:
+            votes[action] = votes.get(action, 0) + 1
+            first_seen.setdefault(action, i)
+    if not votes:
+        return "unknown"
+    return min(votes, key=lambda a: (-votes[a], first_seen[a]))

@@ -1,0 +1,38 @@
+# stickgen: `make repro` sets up and runs the pipeline; `make test` sets up and runs the suite.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+export PATH := $(abspath $(BIN)):$(PATH)
+export HF_HUB_OFFLINE ?= 1
+export DVC_NO_ANALYTICS := 1
+
+.PHONY: setup repro test quality format clean-venv
+
+setup: $(VENV)/.installed
+	@mkdir -p data/raw  # data.dvc's folder: empty in the embedded default (see data.dvc)
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+repro: setup
+	dvc repro
+	@echo "model:   models/<variant>/pretrain/model_checkpoint_best.pth (variants: see params.yaml)"
+	@echo "metrics: eval_results/<variant>/<phase>/metrics.json  (dvc metrics show; dvc plots show)"
+
+test: setup
+	python -m pytest
+
+quality: setup
+	ruff check src stages tests bench
+	ruff format --check src stages tests bench
+
+format: setup
+	ruff format src stages tests bench
+	ruff check --fix src stages tests bench
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,81 @@
+"""The `stickgen` command: use the pipeline's pieces outside DVC.
+
+    stickgen convert DATASET RAW_DIR OUT.pt     # one converter, with params.yaml's settings
+    stickgen inspect FILE.pt [--json]           # summarise a canonical / curated / embedded file
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _params(path: Path):
+    from stickgen.config import load_params
+
+    if not path.is_file():
+        raise SystemExit(f"stickgen: params file not found: {path} (run inside the repository or pass --params)")
+    return load_params(path)
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    from stickgen.sources.base import ConversionError, run_conversion
+
+    p = _params(args.params)
+    report_path = args.out.with_name(args.out.name.removesuffix(".pt") + ".report.json")
+    try:
+        report = run_conversion(args.dataset, args.raw_dir, args.out, report_path, p.canonical, p.convert)
+    except (ConversionError, ValueError, FileNotFoundError) as exc:
+        print(f"stickgen convert: {exc}", file=sys.stderr)
+        return 1
+    print(f"{report['clips']} clips ({report['rejected']} rejected) -> {args.out}; report: {report_path}")
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from stickgen.canonical import CanonicalFormatError, describe, load
+
+    try:
+        info = describe(load(args.file))
+    except (CanonicalFormatError, FileNotFoundError) as exc:
+        print(f"stickgen inspect: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return 0
+    print(f"{info['path']}: {info['kind']} v{info['version']}, {info['n_clips']} clips, "
+          f"{info['total_frames']} frames at {info['fps']} fps")
+    for c in info["clips"][: args.limit]:
+        print(f"  {c['id']:<40} {c['frames']:>5}f {c['actors']}a {c['height_m']:.2f}m "
+              f"{'upright' if c['upright'] else 'NOT upright'} {c['action']:<10} {c['texts'][0]!r}")
+    if info["n_clips"] > args.limit:
+        print(f"  ... {info['n_clips'] - args.limit} more (--limit)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="stickgen", description="text-to-stick-figure animation pipeline tools")
+    sub = ap.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("convert", help="convert one raw dataset folder to a canonical .pt file")
+    c.add_argument("dataset", help="registry name, e.g. humanml3d")
+    c.add_argument("raw_dir", type=Path)
+    c.add_argument("out", type=Path, help="canonical .pt to write (report beside it)")
+    c.add_argument("--params", type=Path, default=Path("params.yaml"))
+    c.set_defaults(func=cmd_convert)
+    i = sub.add_parser("inspect", help="summarise a canonical, curated or embedded .pt file")
+    i.add_argument("file", type=Path)
+    i.add_argument("--json", action="store_true", help="print one JSON object")
+    i.add_argument("--limit", type=int, default=20, help="clips listed in the text view")
+    i.set_defaults(func=cmd_inspect)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

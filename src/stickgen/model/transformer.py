@@ -1,0 +1,187 @@
+"""StickFigureTransformer: a text-conditioned, non-autoregressive motion generator.
+
+The model maps (caption embedding, optional action, optional style, actor count, length) to a whole
+motion at once: T learned frame queries attend (bidirectionally, with a padding mask) to each other and
+to a few condition tokens. The ground-truth motion is never an input, so no prediction can see its own
+target; generation needs only text. Blocks are pre-norm RMSNorm -> attention (rotary positions,
+`scaled_dot_product_attention`) and RMSNorm -> SwiGLU.
+
+Output: normalised features (B, T, max_actors, 66) (see `stickgen.features`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from stickgen.features import FEATURES_PER_ACTOR
+from stickgen.vocab import ACTIONS
+
+N_COND_TOKENS = 4  # text, action, style, actor count
+
+
+@dataclass(frozen=True)
+class TransformerConfig:
+    """Everything needed to rebuild the model; saved with every checkpoint."""
+
+    text_dim: int
+    max_frames: int
+    max_actors: int
+    d_model: int
+    n_layers: int
+    n_heads: int
+    ffn_hidden: int
+    dropout: float
+    n_actions: int = len(ACTIONS)
+    n_styles: int = 32
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, dim: int, eps: float = 1e-6) -> None:
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(dim))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+
+
+def rotary_tables(n_pos: int, head_dim: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    inv = 1.0 / (10000 ** (torch.arange(0, head_dim, 2, device=device).float() / head_dim))
+    ang = torch.arange(n_pos, device=device).float()[:, None] * inv[None, :]  # (L, hd/2)
+    return ang.cos(), ang.sin()
+
+
+def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """x: (B, nh, L, hd); rotate pairs (even, odd) by position-dependent angles."""
+    x1, x2 = x[..., 0::2], x[..., 1::2]
+    out = torch.stack([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)
+    return out.flatten(-2)
+
+
+class Attention(nn.Module):
+    def __init__(self, cfg: TransformerConfig) -> None:
+        super().__init__()
+        self.n_heads = cfg.n_heads
+        self.qkv = nn.Linear(cfg.d_model, 3 * cfg.d_model, bias=False)
+        self.proj = nn.Linear(cfg.d_model, cfg.d_model, bias=False)
+        self.dropout = cfg.dropout
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor, rope: tuple[torch.Tensor, torch.Tensor]):
+        b, length, d = x.shape
+        q, k, v = self.qkv(x).split(d, dim=-1)
+        q, k, v = (t.view(b, length, self.n_heads, d // self.n_heads).transpose(1, 2) for t in (q, k, v))
+        q, k = apply_rotary(q, *rope), apply_rotary(k, *rope)  # (B, nh, L, hd)
+        y = F.scaled_dot_product_attention(
+            q, k, v, attn_mask=mask[:, None, None, :], dropout_p=self.dropout if self.training else 0.0
+        )
+        return self.proj(y.transpose(1, 2).reshape(b, length, d))
+
+
+class SwiGLU(nn.Module):
+    def __init__(self, cfg: TransformerConfig) -> None:
+        super().__init__()
+        self.gate = nn.Linear(cfg.d_model, cfg.ffn_hidden, bias=False)
+        self.up = nn.Linear(cfg.d_model, cfg.ffn_hidden, bias=False)
+        self.down = nn.Linear(cfg.ffn_hidden, cfg.d_model, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.down(F.silu(self.gate(x)) * self.up(x))
+
+
+class Block(nn.Module):
+    def __init__(self, cfg: TransformerConfig) -> None:
+        super().__init__()
+        self.norm1, self.attn = RMSNorm(cfg.d_model), Attention(cfg)
+        self.norm2, self.mlp = RMSNorm(cfg.d_model), SwiGLU(cfg)
+        self.drop = nn.Dropout(cfg.dropout)
+
+    def forward(self, x, mask, rope):
+        x = x + self.drop(self.attn(self.norm1(x), mask, rope))
+        return x + self.drop(self.mlp(self.norm2(x)))
+
+
+class StickFigureTransformer(nn.Module):
+    """Text (+ optional action, style, actor count) and a length -> normalised motion features."""
+
+    def __init__(self, cfg: TransformerConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        d = cfg.d_model
+        self.text_proj = nn.Sequential(nn.Linear(cfg.text_dim, d), nn.SiLU(), nn.Linear(d, d))
+        self.action_emb = nn.Embedding(cfg.n_actions, d)  # index 0 ("unknown") = no action given
+        self.style_emb = nn.Embedding(cfg.n_styles, d)  # index 0 = no style given
+        self.actors_emb = nn.Embedding(cfg.max_actors + 1, d)
+        self.frame_query = nn.Parameter(torch.randn(d) * 0.02)
+        self.progress_proj = nn.Linear(16, d)  # sinusoids of t / (T - 1): where in the clip a frame is
+        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
+        self.norm = RMSNorm(d)
+        self.head = nn.Linear(d, cfg.max_actors * FEATURES_PER_ACTOR)
+        self.apply(self._init)
+
+    @staticmethod
+    def _init(m: nn.Module) -> None:
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, std=0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Embedding):
+            nn.init.normal_(m.weight, std=0.02)
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    def forward(
+        self,
+        text_emb: torch.Tensor,
+        lengths: torch.Tensor,
+        n_frames: int,
+        actors: torch.Tensor | None = None,
+        action: torch.Tensor | None = None,
+        style: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Generate normalised features.
+
+        Args:
+            text_emb: (B, text_dim) caption embeddings.
+            lengths: (B,) valid frames per clip (<= n_frames).
+            n_frames: T, the padded length of the output.
+            actors: (B,) actor counts in 1..max_actors (default 1).
+            action: (B,) action ids (0 = unknown / not given).
+            style: (B,) style ids (0 = not given).
+
+        Returns:
+            (B, T, max_actors, 66) normalised features; frames past `lengths` are padding.
+        """
+        b, cfg = text_emb.shape[0], self.cfg
+        if n_frames > cfg.max_frames:
+            raise ValueError(f"n_frames {n_frames} > model max_frames {cfg.max_frames}")
+        dev = text_emb.device
+        zeros = torch.zeros(b, dtype=torch.long, device=dev)
+        actors = torch.ones_like(zeros) if actors is None else actors
+        action = zeros if action is None else action
+        style = zeros if style is None else style
+        cond = torch.stack(
+            [self.text_proj(text_emb), self.action_emb(action), self.style_emb(style), self.actors_emb(actors)],
+            dim=1,
+        )  # (B, 4, d)
+        t = torch.arange(n_frames, device=dev).float()[None, :]  # (1, T)
+        progress = t / (lengths[:, None].float() - 1).clamp(min=1)  # (B, T)
+        freqs = torch.arange(8, device=dev).float()
+        ang = progress[..., None] * math.pi * (2**freqs)  # (B, T, 8)
+        frames = self.frame_query + self.progress_proj(torch.cat([ang.sin(), ang.cos()], -1))  # (B, T, d)
+        x = torch.cat([cond, frames], dim=1)  # (B, 4 + T, d)
+        valid = torch.arange(n_frames, device=dev)[None, :] < lengths[:, None]  # (B, T)
+        mask = torch.cat([torch.ones(b, N_COND_TOKENS, dtype=torch.bool, device=dev), valid], dim=1)
+        rope = rotary_tables(x.shape[1], cfg.d_model // cfg.n_heads, dev)
+        for block in self.blocks:
+            x = block(x, mask, rope)
+        out = self.head(self.norm(x[:, N_COND_TOKENS:]))  # (B, T, A*66)
+        return out.view(b, n_frames, cfg.max_actors, FEATURES_PER_ACTOR)

@@ -1,0 +1,24 @@
+"""DVC stage `convert@<dataset>`: one raw dataset folder -> canonical file + report."""
+
+import argparse
+from pathlib import Path
+
+from stickgen.config import load_params
+from stickgen.sources.base import run_conversion
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--dataset", required=True, help="registry name, e.g. humanml3d")
+    ap.add_argument("--raw", type=Path, required=True, help="the dataset's raw folder")
+    ap.add_argument("--out", type=Path, required=True, help="canonical .pt to write")
+    ap.add_argument("--report", type=Path, required=True, help="JSON report to write")
+    ap.add_argument("--params", type=Path, default=Path("params.yaml"))
+    args = ap.parse_args()
+    p = load_params(args.params)
+    report = run_conversion(args.dataset, args.raw, args.out, args.report, p.canonical, p.convert)
+    print(f"convert {args.dataset}: {report['clips']} clips, {report['rejected']} rejected -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()

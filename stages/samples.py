@@ -1,0 +1,25 @@
+"""DVC stage `samples`: write native-format sample files for every dataset of the profile."""
+
+import argparse
+import shutil
+from pathlib import Path
+
+from stickgen.config import load_params
+from stickgen.samples import write_samples
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--out", type=Path, required=True, help="folder; one sub-folder per dataset")
+    ap.add_argument("--params", type=Path, default=Path("params.yaml"))
+    args = ap.parse_args()
+    p = load_params(args.params)
+    if args.out.exists():
+        shutil.rmtree(args.out)
+    for name in p.datasets:
+        n = write_samples(name, args.out / name, p)
+        print(f"samples: {n} {name} takes -> {args.out / name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""params.yaml, the config dataclasses and dvc.yaml agree; bad keys fail with their key path."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import typing
+
+import pytest
+import yaml
+
+from stickgen.config import ConfigError, Params, build, load_params, to_dict
+from helpers import ROOT
+
+
+def _raw() -> dict:
+    return yaml.safe_load((ROOT / "params.yaml").read_text())
+
+
+def test_params_yaml_loads_and_round_trips() -> None:
+    p = load_params(ROOT / "params.yaml")
+    assert to_dict(p) == _raw()
+
+
+@pytest.mark.parametrize(
+    ("mutate", "path"),
+    [
+        (lambda r: r["train"]["pretrain"].update(lr_typo=0.1), "train.pretrain.lr_typo: unknown key"),
+        (lambda r: r["canonical"].pop("fps"), "canonical.fps: missing key"),
+        (lambda r: r.update(extra_section={}), "extra_section: unknown key"),
+        (lambda r: r["model"]["variants"]["small"].pop("n_heads"), "model.variants.small.n_heads: missing key"),
+        (lambda r: r["train"]["pretrain"].update(epochs="ten"), "train.pretrain.epochs: expected int"),
+        (lambda r: r["train"]["pretrain"].update(lr=-1.0), "train.pretrain.lr: must be > 0"),
+        (lambda r: r["canonical"].update(max_actors=True), "canonical.max_actors: expected int"),
+        (lambda r: r.update(variants=["huge"]), "variants: ['huge'] have no entry"),
+    ],
+)
+def test_bad_params_name_the_key_path(mutate, path: str) -> None:
+    raw = _raw()
+    mutate(raw)
+    with pytest.raises(ConfigError) as err:
+        build(Params, raw, "")
+    assert str(err.value).startswith(path), str(err.value)
+
+
+def _leaf_paths(d: dict, prefix: str = "") -> set[str]:
+    out = set()
+    for k, v in d.items():
+        p = f"{prefix}{k}"
+        out |= _leaf_paths(v, p + ".") if isinstance(v, dict) else {p}
+    return out
+
+
+def _dvc_param_keys() -> set[str]:
+    """Every params key that dvc.yaml declares, with foreach/matrix ${item} expanded."""
+    raw = _raw()
+    dvc = yaml.safe_load((ROOT / "dvc.yaml").read_text())
+    keys = set()
+    for stage in dvc["stages"].values():
+        body = stage.get("do", stage)
+        items: list = [None]
+        if "foreach" in stage:
+            items = raw[stage["foreach"].strip("${}")]
+        for key in body.get("params", []):
+            for item in items:
+                keys.add(key.replace("${item}", item) if item else key)
+    return keys
+
+
+def test_every_dvc_params_key_exists_in_params_yaml() -> None:
+    leaves = _leaf_paths(_raw())
+    prefixes = {p.rsplit(".", i)[0] for p in leaves for i in range(p.count(".") + 1)}
+    missing = sorted(k for k in _dvc_param_keys() if k not in prefixes)
+    assert not missing, f"dvc.yaml declares params that params.yaml lacks: {missing}"
+
+
+def test_every_params_key_is_read_somewhere() -> None:
+    """No dead keys: each dataclass field is used in src/ or stages/, or declared in dvc.yaml."""
+    code = "\n".join(p.read_text() for d in ("src", "stages") for p in (ROOT / d).rglob("*.py"))
+    code = code.replace((ROOT / "src/stickgen/config.py").read_text(), "")
+    dvc_text = (ROOT / "dvc.yaml").read_text()
+    unread = []
+
+    def walk(tp, path):
+        for f in dataclasses.fields(tp):
+            hint = typing.get_type_hints(tp)[f.name]
+            inner = typing.get_args(hint)[-1] if typing.get_origin(hint) is dict else hint
+            if dataclasses.is_dataclass(inner):
+                walk(inner, f"{path}{f.name}.")
+            elif not re.search(rf"\.{f.name}\b", code) and f"${{{f.name}}}" not in dvc_text:
+                unread.append(path + f.name)
+
+    walk(Params, "")
+    assert not unread, f"params keys nothing reads: {unread}"

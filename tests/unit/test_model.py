@@ -1,0 +1,70 @@
+"""StickFigureTransformer contracts: no target leak, masks, sizes, finite outputs."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from stickgen.config import load_params
+from stickgen.dataset import Batch
+from stickgen.model.transformer import StickFigureTransformer, TransformerConfig
+from stickgen.train.objective import generate_features, motion_loss
+from helpers import ROOT
+
+
+def tiny(max_actors: int = 2) -> StickFigureTransformer:
+    torch.manual_seed(0)
+    return StickFigureTransformer(TransformerConfig(16, 64, max_actors, 32, 2, 2, 48, 0.0)).eval()
+
+
+def _batch(features: torch.Tensor) -> Batch:
+    b = features.shape[0]
+    return Batch(features=features, actor_mask=torch.tensor([[True, False]] * b), lengths=torch.tensor([20, 14]),
+                 text=torch.randn(b, 16, generator=torch.Generator().manual_seed(1)),
+                 action=torch.tensor([2, 0]), actors=torch.tensor([1, 1]))
+
+
+def test_no_prediction_can_see_its_target() -> None:
+    """The objective's predictions are identical whatever the ground truth is; only the loss changes."""
+    model = tiny()
+    real = torch.randn(2, 20, 2, 66)
+    other = real.clone()
+    other[:, 7] += 5.0  # perturb the ground truth at frame 7 (and everything else below)
+    other[:, 13:] = torch.randn_like(other[:, 13:])
+    with torch.no_grad():
+        p1, p2 = generate_features(model, _batch(real)), generate_features(model, _batch(other))
+    torch.testing.assert_close(p1, p2, rtol=0, atol=0)
+    assert float(motion_loss(p1, _batch(real))) != float(motion_loss(p2, _batch(other)))
+
+
+def test_padding_does_not_change_valid_frames() -> None:
+    model = tiny()
+    text = torch.randn(1, 16)
+    with torch.no_grad():
+        short = model(text, torch.tensor([12]), 12)
+        padded = model(text, torch.tensor([12]), 30)
+    torch.testing.assert_close(short, padded[:, :12], rtol=1e-4, atol=1e-5)
+
+
+def test_output_depends_on_text_and_is_finite() -> None:
+    model = tiny()
+    with torch.no_grad():
+        a = model(torch.randn(1, 16), torch.tensor([10]), 10)
+        b = model(torch.randn(1, 16), torch.tensor([10]), 10)
+    assert a.shape == (1, 10, 2, 66) and torch.isfinite(a).all()
+    assert not torch.allclose(a, b)
+
+
+def test_longer_than_max_frames_is_refused() -> None:
+    with pytest.raises(ValueError, match="max_frames"):
+        tiny()(torch.randn(1, 16), torch.tensor([65]), 65)
+
+
+@pytest.mark.parametrize(("variant", "published"), [("small", 5.6e6), ("medium", 15.8e6), ("large", 28e6)])
+def test_variant_parameter_counts_match_the_published_sizes(variant: str, published: float) -> None:
+    p = load_params(ROOT / "params.yaml")
+    v = p.model.variants[variant]
+    cfg = TransformerConfig(384, p.model.max_frames, p.canonical.max_actors, v.d_model, v.n_layers, v.n_heads,
+                            v.ffn_hidden, v.dropout)
+    n = StickFigureTransformer(cfg).num_parameters()
+    assert abs(n - published) / published < 0.10, f"{variant}: {n / 1e6:.2f}M vs {published / 1e6}M"

@@ -1,0 +1,58 @@
+"""The single-actor action registry and the rules for chaining two actions.
+
+Every name is a word of `stickgen.vocab.ACTIONS`. `stand_up` starts seated and `sit_down` ends seated,
+so a chain that starts with sitting down continues by standing up, and standing up is never second
+otherwise. Walking and running ease out of / into the neighbouring action of a chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from stickgen.synthetic.base import ActionContext
+from stickgen.synthetic.body_actions import dance, idle, kick, sit_down, stand_up
+from stickgen.synthetic.gestures import clap, punch, wave
+from stickgen.synthetic.locomotion import jump, run, walk
+from stickgen.synthetic.motion import Motion
+from stickgen.vocab import ACTION_INDEX
+
+ActionGenerator = Callable[[np.random.Generator, ActionContext], Motion]
+
+ACTION_GENERATORS: dict[str, ActionGenerator] = {
+    "idle": idle,
+    "walk": walk,
+    "run": run,
+    "jump": jump,
+    "wave": wave,
+    "clap": clap,
+    "sit_down": sit_down,
+    "stand_up": stand_up,
+    "kick": kick,
+    "punch": punch,
+    "dance": dance,
+}
+LOCOMOTION: frozenset[str] = frozenset({"walk", "run"})
+ENDS_SEATED: frozenset[str] = frozenset({"sit_down"})
+STARTS_SEATED: frozenset[str] = frozenset({"stand_up"})
+
+_unknown = sorted(set(ACTION_GENERATORS) - set(ACTION_INDEX))
+assert not _unknown, f"synthetic actions outside the vocabulary: {_unknown}"
+
+
+def generate_action(name: str, rng: np.random.Generator, ctx: ActionContext) -> Motion:
+    """Run the generator registered for `name`."""
+    if name not in ACTION_GENERATORS:
+        raise ValueError(f"unsupported synthetic action [{name}]; choose one of {sorted(ACTION_GENERATORS)}")
+    return ACTION_GENERATORS[name](rng, ctx)
+
+
+def draw_chain(rng: np.random.Generator) -> tuple[str, str]:
+    """Two different actions that can follow each other (a seated end is followed by standing up)."""
+    names = list(ACTION_GENERATORS)
+    first = str(rng.choice(names))
+    if first in ENDS_SEATED:
+        return first, next(iter(STARTS_SEATED))
+    options = [n for n in names if n != first and n not in STARTS_SEATED]
+    return first, str(rng.choice(options))

@@ -1,0 +1,91 @@
+"""Analytic two-bone inverse kinematics for the arms: put a wrist on a target, elbow towards a pole.
+
+Targets and poles are in the body's root-relative frame (joint positions from forward kinematics with
+the root at the origin, i.e. world orientation). The solution replaces the shoulder and elbow local
+rotations; the elbow stays a hinge about its rest Y axis (`posing.elbow`). The right arm is solved as
+the mirror image of a left arm, which is exact because rest skeletons are left/right symmetric.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from stickgen.skeleton import JOINT_INDEX
+from stickgen.synthetic.posing import PoseBuilder, elbow
+from stickgen.synthetic.rig import Body, forward_kinematics
+
+_FLIP_X = np.array([-1.0, 1.0, 1.0])
+REACH_LIMIT = 0.999  # fraction of the straight-arm length a target is clamped to
+
+
+def _normalise(v: np.ndarray) -> np.ndarray:
+    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
+
+
+def solve_left_arm(
+    target: np.ndarray, pole: np.ndarray, upper: float, fore: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Left shoulder and elbow local rotations for a wrist target, in the collar's frame.
+
+    Args:
+        target: (T, 3) wrist target relative to the shoulder joint, in the collar's frame.
+        pole: (T, 3) direction the elbow should point to (need not be normalised or perpendicular).
+        upper: upper-arm length (m).
+        fore: forearm length (m).
+
+    Returns:
+        shoulder (T, 3, 3), elbow (T, 3, 3) and elbow flexion angles (T,) in radians.
+    """
+    dist = np.linalg.norm(target, axis=-1)
+    dist_c = np.clip(dist, abs(upper - fore) + 1e-4, (upper + fore) * REACH_LIMIT)
+    cos_inner = (upper**2 + fore**2 - dist_c**2) / (2.0 * upper * fore)
+    flex = np.pi - np.arccos(np.clip(cos_inner, -1.0, 1.0))  # (T,)
+    # In the upper arm's own frame (rest direction +X, hinge about Y) the wrist lies at angle beta in
+    # the XZ plane; u1 points at the wrist, u2 from the shoulder-wrist line towards the elbow.
+    beta = np.arctan2(fore * np.sin(flex), upper + fore * np.cos(flex))
+    zero = np.zeros_like(beta)
+    u = np.stack(
+        [
+            np.stack([np.cos(beta), zero, np.sin(beta)], -1),
+            np.stack([np.sin(beta), zero, -np.cos(beta)], -1),
+            np.stack([zero, zero + 1.0, zero], -1),
+        ],
+        axis=-1,
+    )  # (T, 3, 3) columns u1, u2, u3
+    v1 = _normalise(target)
+    v2 = pole - np.sum(pole * v1, axis=-1, keepdims=True) * v1
+    # A pole along the target line gives no plane: fall back to "elbow down-back".
+    spare = np.array([0.0, -1.0, -0.3]) - np.sum(np.array([0.0, -1.0, -0.3]) * v1, -1, keepdims=True) * v1
+    v2 = np.where(np.linalg.norm(v2, axis=-1, keepdims=True) < 1e-6, spare, v2)
+    v2 = _normalise(v2)
+    v = np.stack([v1, v2, np.cross(v1, v2)], axis=-1)  # (T, 3, 3) columns v1, v2, v3
+    return v @ np.swapaxes(u, -1, -2), elbow(flex), flex
+
+
+def reach(pose: PoseBuilder, body: Body, side: str, target: np.ndarray, pole: np.ndarray) -> np.ndarray:
+    """Set `side`'s shoulder and elbow in `pose` so the wrist reaches `target`; returns flexion (T,).
+
+    Args:
+        pose: the pose to edit; its trunk and collars must already be final.
+        body: the actor's rest skeleton.
+        side: "left" or "right".
+        target: (T, 3) wrist targets in the root-relative frame.
+        pole: (T, 3) or (3,) elbow direction in the root-relative frame.
+    """
+    pos, glob = forward_kinematics(np.zeros(3), pose.rot, body.offsets)  # (T, 22, 3), (T, 22, 3, 3)
+    sh = JOINT_INDEX[f"{side}_shoulder"]
+    collar_rot = glob[:, JOINT_INDEX[f"{side}_collar"]]  # (T, 3, 3)
+    to_local = np.swapaxes(collar_rot, -1, -2)
+    t_local = (to_local @ (target - pos[:, sh])[..., None])[..., 0]
+    p_local = (to_local @ np.broadcast_to(pole, target.shape)[..., None])[..., 0]
+    if side == "right":  # solve the mirror-image left arm, then mirror back
+        t_local, p_local = t_local * _FLIP_X, p_local * _FLIP_X
+    s_rot, e_rot, flex = solve_left_arm(t_local, p_local, body.upper_arm, body.forearm)
+    pose.limb(side, "shoulder", s_rot)
+    pose.limb(side, "elbow", e_rot)
+    return flex
+
+
+def joints(pose: PoseBuilder, body: Body) -> np.ndarray:
+    """Root-relative joint positions (T, 22, 3) of a pose."""
+    return forward_kinematics(np.zeros(3), pose.rot, body.offsets)[0]

@@ -1,0 +1,201 @@
+"""Synthetic takes: plan one take from (seed, index), animate its actors, caption it.
+
+Take i depends only on (seed, i): its random generator is `np.random.default_rng([seed, i])`, and its
+kind (single action, chain of two actions, or two actors) comes from a golden-ratio sequence with a
+seed-dependent offset, so the fractions of kinds in any run of consecutive takes match the config
+closely and adding takes never changes earlier ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from stickgen.config import SynthesizeConfig
+from stickgen.synthetic.actions import ACTION_GENERATORS, LOCOMOTION, draw_chain, generate_action
+from stickgen.synthetic.base import ActionContext
+from stickgen.synthetic.captions import describe, describe_pair
+from stickgen.synthetic.interactions import INTERACTIONS
+from stickgen.synthetic.motion import Motion, chain, place
+from stickgen.synthetic.rig import Body, make_body
+
+GENERATOR_VERSION = "stickgen.synthetic/1"
+BLEND_S = 0.3  # cross-fade between the two actions of a chain
+_GOLDEN = 0.6180339887498949
+_TRAVEL = LOCOMOTION | {"jump"}  # segments whose speed is measured into meta
+
+
+@dataclass
+class SyntheticTake:
+    """One generated take (T frames, A actors).
+
+    Attributes:
+        index: position in the synthetic set; with the seed it determines the take.
+        fps: frame rate.
+        root: (T, A, 3) float64 root (pelvis) positions, metres, Y up.
+        rotations: (T, A, 22, 3, 3) float64 LOCAL joint rotations; [:, :, 0] is the global body
+            orientation. With `offsets` and `root` these reproduce `joints` exactly.
+        offsets: (A, 22, 3) rest T-pose bone offsets (parent -> joint), metres; offsets[:, 0] = 0.
+        joints: (T, A, 22, 3) float32 joint positions from forward kinematics (world, not canonical).
+        texts: >= 2 distinct captions.
+        action: the main action: the interaction for two actors, the FIRST action for a chain.
+        actions: every action in order (two for a chain).
+        meta: JSON-able facts: kind ("single" / "chain" / "pair"), seed, index, actions, fps,
+            stature_m (per actor), heading_deg (world facing at frame 0), generator version, the main
+            action's parameters at top level (e.g. side, speed, path, turn, contact_frames), and
+            `segments`: every action with its [start, end) frames and parameters.
+    """
+
+    index: int
+    fps: float
+    root: np.ndarray
+    rotations: np.ndarray
+    offsets: np.ndarray
+    joints: np.ndarray
+    texts: list[str]
+    action: str
+    actions: list[str]
+    meta: dict[str, Any]
+
+    @property
+    def frames(self) -> int:
+        return int(self.joints.shape[0])
+
+    @property
+    def actors(self) -> int:
+        return int(self.joints.shape[1])
+
+
+def take_kind(seed: int, index: int, cfg: SynthesizeConfig) -> str:
+    """The kind of take `index`: "pair", "chain" or "single", in the fractions cfg asks for."""
+    offset = np.random.default_rng([seed, 0x5EED]).random()
+    u = (offset + index * _GOLDEN) % 1.0
+    if u < cfg.two_actor_fraction:
+        return "pair"
+    if u < cfg.two_actor_fraction + cfg.chain_fraction:
+        return "chain"
+    return "single"
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain Python (floats rounded to 4 decimals) from numpy scalars, tuples and nested containers."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return round(float(value), 4)
+    return value
+
+
+def _single(rng: np.random.Generator, body: Body, frames: int, fps: float, yaw: float) -> tuple[Motion, list]:
+    action = str(rng.choice(list(ACTION_GENERATORS)))
+    motion = generate_action(action, rng, ActionContext(body, frames, fps, yaw))
+    return motion, [(action, 0, frames, motion.info)]
+
+
+def _chain(rng: np.random.Generator, body: Body, frames: int, fps: float, yaw: float) -> tuple[Motion, list]:
+    first, second = draw_chain(rng)
+    overlap = max(1, int(round(BLEND_S * fps)))
+    total = frames + overlap
+    n1 = int(np.clip(round(total * rng.uniform(0.4, 0.6)), overlap + 1, total - overlap - 1))
+    m1 = generate_action(first, rng, ActionContext(body, n1, fps, yaw, ease_out=first in LOCOMOTION))
+    yaw2 = float(m1.heading[n1 - overlap])
+    m2 = generate_action(
+        second, rng, ActionContext(body, total - n1, fps, yaw2, ease_in=second in LOCOMOTION)
+    )
+    return chain(m1, m2, overlap), [(first, 0, n1, m1.info), (second, n1 - overlap, frames, m2.info)]
+
+
+def make_take(index: int, cfg: SynthesizeConfig, fps: float, seed: int) -> SyntheticTake:
+    """Generate take `index` of the synthetic set for `seed` (see the module docstring)."""
+    if seed < 0 or index < 0:
+        raise ValueError(f"seed and index must be >= 0, got seed={seed}, index={index}")
+    rng = np.random.default_rng([seed, index])
+    kind = take_kind(seed, index, cfg)
+    lo, hi = cfg.min_s, cfg.max_s
+    duration = rng.uniform(lo, hi) if kind == "single" else rng.uniform(max(lo, 0.5 * (lo + hi)), hi)
+    frames = max(2, int(round(duration * fps)))
+    if kind == "chain" and frames < 4 * max(1, int(round(BLEND_S * fps))):
+        kind = "single"  # too short to hold two actions and a cross-fade
+    yaw = float(rng.uniform(0.0, 2.0 * np.pi))
+    start = rng.uniform(-1.0, 1.0, size=2)
+    if kind == "pair":
+        action = str(rng.choice(list(INTERACTIONS)))
+        bodies = [make_body(rng), make_body(rng)]
+        inter = INTERACTIONS[action](rng, bodies, frames, fps, yaw, start)
+        motions, starts = inter.motions, inter.starts
+        segments = [(action, 0, frames, inter.info)]
+        texts = describe_pair(action, inter.info, rng)
+    else:
+        bodies = [make_body(rng)]
+        motion, segments = (_single if kind == "single" else _chain)(rng, bodies[0], frames, fps, yaw)
+        motions, starts = [motion], [start]
+        texts = describe([s[0] for s in segments], [s[3] for s in segments], rng)
+
+    placed = [place(m, b, fps, s) for m, b, s in zip(motions, bodies, starts, strict=True)]
+    root = np.stack([p[0] for p in placed], axis=1)  # (T, A, 3)
+    joints = np.stack([p[1] for p in placed], axis=1).astype(np.float32)  # (T, A, 22, 3)
+    rotations = np.stack([m.rot for m in motions], axis=1)  # (T, A, 22, 3, 3)
+    offsets = np.stack([b.offsets for b in bodies])  # (A, 22, 3)
+
+    seg_meta = []
+    for action, a, b, info in segments:
+        entry = {"action": action, "start": a, "end": b, **info}
+        if action in _TRAVEL and b - a > 1:
+            travel = np.linalg.norm(root[b - 1, 0, [0, 2]] - root[a, 0, [0, 2]])
+            entry["speed_mps"] = travel / ((b - 1 - a) / fps)
+        seg_meta.append(entry)
+    actions = [s[0] for s in segments]
+    meta = {
+        **{k: v for k, v in seg_meta[0].items() if k not in ("action", "start", "end")},
+        "generator": GENERATOR_VERSION,
+        "seed": seed,
+        "index": index,
+        "kind": kind,
+        "chain": kind == "chain",
+        "actions": actions,
+        "actors": len(bodies),
+        "fps": fps,
+        "duration_s": frames / fps,
+        "stature_m": [b.stature for b in bodies],
+        "heading_deg": float(np.degrees(yaw)),
+        "segments": seg_meta,
+    }
+    return SyntheticTake(
+        index=index,
+        fps=float(fps),
+        root=root,
+        rotations=rotations,
+        offsets=offsets,
+        joints=joints,
+        texts=texts,
+        action=actions[0],
+        actions=actions,
+        meta=_jsonable(meta),
+    )
+
+
+def generate_takes(
+    n: int, cfg: SynthesizeConfig, fps: float, seed: int, start_index: int = 0
+) -> list[SyntheticTake]:
+    """Takes start_index .. start_index + n - 1 of the synthetic set for `seed`.
+
+    Args:
+        n: number of takes.
+        cfg: the `synthesize` params section (durations and kind fractions; `cfg.clips` is not read here).
+        fps: frame rate of the takes.
+        seed: base seed (>= 0).
+        start_index: index of the first take.
+    """
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    if fps <= 0:
+        raise ValueError(f"fps must be > 0, got {fps}")
+    return [make_take(i, cfg, fps, seed) for i in range(start_index, start_index + n)]

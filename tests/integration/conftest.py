@@ -1,0 +1,50 @@
+"""A tiny copy of this repository with the real DVC pipeline run once per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from helpers import ROOT, tiny_params_dict
+
+
+def sh(*cmd: str, cwd: Path, env: dict | None = None) -> str:
+    """Run a command with the venv's tools on PATH; fail the test with its output when it fails."""
+    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "DVC_NO_ANALYTICS": "1",
+                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", **(env or {})}
+    proc = subprocess.run(cmd, cwd=cwd, env=full_env, capture_output=True, text=True)
+    assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout
+
+
+def make_repo(work: Path, params: dict) -> Path:
+    """Copy the pipeline's code into `work`, with `params`, as a fresh git + DVC repository."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    for d in ("src", "stages"):
+        shutil.copytree(ROOT / d, work / d, ignore=ignore)
+    for f in ("dvc.yaml", ".gitignore", ".dvcignore", "data.dvc"):
+        if (ROOT / f).exists():
+            shutil.copy(ROOT / f, work / f)
+    (work / "data/raw").mkdir(parents=True)
+    (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    sh("git", "init", "-q", cwd=work)
+    sh("git", "config", "user.email", "ci@stickgen.invalid", cwd=work)
+    sh("git", "config", "user.name", "ci", cwd=work)
+    sh("dvc", "init", "-q", cwd=work)
+    sh("dvc", "config", "core.analytics", "false", cwd=work)
+    return work
+
+
+@pytest.fixture(scope="session")
+def pipeline_repo(tmp_path_factory) -> Path:
+    """The tiny pipeline, reproduced and committed (dvc.lock in git)."""
+    work = make_repo(tmp_path_factory.mktemp("repo"), tiny_params_dict())
+    sh("dvc", "repro", cwd=work)
+    sh("git", "add", "-A", cwd=work)
+    sh("git", "commit", "-qm", "tiny pipeline", cwd=work)
+    return work

@@ -9,7 +9,10 @@ export DVC_NO_ANALYTICS := 1
 .PHONY: setup repro test quality format clean-venv
 
 setup: $(VENV)/.installed
-	@mkdir -p data/raw  # data.dvc's folder: empty in the embedded default (see data.dvc)
+	@# data.dvc's folder is empty in the embedded default: create it and cache the empty listing,
+	@# so `dvc status` is clean (a folder with real datasets is left alone)
+	@mkdir -p data/raw
+	@[ -n "$$(ls -A data/raw)" ] || dvc commit -q -f data.dvc
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -37,6 +37,7 @@ def make_repo(work: Path, params: dict) -> Path:
     sh("git", "config", "user.name", "ci", cwd=work)
     sh("dvc", "init", "-q", cwd=work)
     sh("dvc", "config", "core.analytics", "false", cwd=work)
+    sh("dvc", "commit", "-q", "-f", "data.dvc", cwd=work)  # as `make setup` does
     sh("git", "add", "-A", cwd=work)
     sh("git", "commit", "-qm", "pipeline code", cwd=work)
     return work

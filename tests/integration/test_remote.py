@@ -96,7 +96,6 @@ def test_push_then_pull_into_a_fresh_clone_is_byte_identical(pipeline_repo: Path
     clone = tmp_path / "clone"
     sh("git", "clone", "-q", str(pipeline_repo), str(clone), cwd=tmp_path)
     sh("dvc", "remote", "modify", "--local", "s3remote", "endpointurl", s3_endpoint, cwd=clone)
-    (clone / "data/raw").mkdir(parents=True)
     sh("dvc", "pull", cwd=clone, env=CREDS)
     assert sh("dvc", "status", cwd=clone).strip().endswith("up to date.")
 

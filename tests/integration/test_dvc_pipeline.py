@@ -39,7 +39,8 @@ def test_metrics_and_plots_are_visible_to_dvc(pipeline_repo: Path) -> None:
     flat = json.dumps(json.loads(sh("dvc", "metrics", "show", "--json", cwd=pipeline_repo)))
     assert "val_loss" in flat and "motion_mse" in flat
     plots = json.loads(sh("dvc", "plots", "show", "--json", cwd=pipeline_repo))
-    keys = " ".join(plots)
+    assert not plots.get("errors"), plots.get("errors")
+    keys = " ".join(plots["data"])
     assert "train/loss.tsv" in keys and "val/loss.tsv" in keys, keys
 
 

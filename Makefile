@@ -6,7 +6,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export HF_HUB_OFFLINE ?= 1
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: setup repro test quality format clean-venv
+.PHONY: setup repro test quality format plots reproduce-check clean-venv
 
 setup: $(VENV)/.installed
 	@# data.dvc's folder is empty in the embedded default: create it and cache the empty listing,
@@ -28,6 +28,12 @@ repro: setup
 
 test: setup
 	python -m pytest
+
+plots: setup  ## render the DVC plots offline into plots/ (PNG + self-contained index.html)
+	python -m stickgen.plots --out plots $(REVS)
+
+reproduce-check: setup  ## rerun the data stages twice from scratch; their dvc.lock hashes must match
+	python -m stickgen.reproduce --out reproduce_check.json
 
 quality: setup
 	ruff check src stages tests bench

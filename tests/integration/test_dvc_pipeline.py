@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,24 @@ def test_metrics_and_plots_are_visible_to_dvc(pipeline_repo: Path) -> None:
     assert not plots.get("errors"), plots.get("errors")
     keys = " ".join(plots["data"])
     assert "train/loss.tsv" in keys and "val/loss.tsv" in keys, keys
+
+
+def test_plots_render_offline_to_png_and_a_self_contained_page(pipeline_repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "plots"
+    sh(sys.executable, "-m", "stickgen.plots", "--out", str(out), cwd=pipeline_repo)
+    pngs = sorted(p.name for p in out.glob("*.png"))
+    assert any("train_loss" in p for p in pngs) and any("val_loss" in p for p in pngs), pngs
+    assert all((out / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    page = (out / "index.html").read_text()
+    assert page.count("data:image/png;base64,") == len(pngs) and "<script" not in page
+
+
+def test_reproduce_check_finds_byte_identical_data_outputs(pipeline_repo: Path) -> None:
+    sh(sys.executable, "-m", "stickgen.reproduce", "--out", "reproduce_check.json", cwd=pipeline_repo)
+    report = json.loads((pipeline_repo / "reproduce_check.json").read_text())
+    assert report["identical"] and {"samples", "synthesize", "curate", "embed"} <= set(report["stages"])
+    assert json.loads(sh("dvc", "status", "--json", cwd=pipeline_repo)) == {}  # nothing downstream changed
+    (pipeline_repo / "reproduce_check.json").unlink()
 
 
 def test_exp_run_with_another_learning_rate_shows_in_metrics_diff(pipeline_repo: Path) -> None:

@@ -1,12 +1,19 @@
-"""DVC stage `curate`: canonical files of the profile's datasets + synthetic -> curated sets + report."""
+"""DVC stage `curate`: the profile's canonical files -> curated sets, report and plot data.
+
+Writes `<out-dir>/{pretrain,sft,val,test}.pt` (kind `curated`), the report (every rejected clip with
+its reason) and the plot CSVs (docs/curation.md). Fails, after writing the report, when more than
+`curate.max_reject_fraction` of the clips are damaged.
+"""
 
 import argparse
 import json
+import time
 from pathlib import Path
 
 from stickgen import canonical
 from stickgen.config import load_params
-from stickgen.curation import curate
+from stickgen.curation import CurationError, curate, quality_weights
+from stickgen.curation_report import build_report, write_plots
 
 
 def main() -> None:
@@ -14,6 +21,7 @@ def main() -> None:
     ap.add_argument("--canonical-dir", type=Path, required=True)
     ap.add_argument("--out-dir", type=Path, required=True)
     ap.add_argument("--report", type=Path, required=True)
+    ap.add_argument("--plots-dir", type=Path, required=True)
     ap.add_argument("--params", type=Path, default=Path("params.yaml"))
     args = ap.parse_args()
     p = load_params(args.params)
@@ -22,13 +30,22 @@ def main() -> None:
     if missing:
         raise SystemExit(f"curate: missing canonical files for {missing} in {args.canonical_dir}")
     stores = [canonical.load(args.canonical_dir / f"{n}.pt") for n in names]
-    sets, report = curate(stores, p.curate, p.base.seed)
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    for name, clips in sets.items():
-        canonical.save(clips, args.out_dir / f"{name}.pt", fps=p.canonical.fps,
-                       max_actors=p.canonical.max_actors, kind="curated")
-    args.report.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
-    print(f"curate: {report['outputs']} ({report['rejected']} rejected, see {args.report})")
+    t0 = time.perf_counter()
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        plan, table = curate(
+            stores, args.out_dir, p.curate, p.quality, p.base.seed, p.canonical.fps, p.canonical.max_actors
+        )
+    except CurationError as exc:
+        args.report.write_text(json.dumps({"error": str(exc), "rejects": exc.rejects}, indent=1) + "\n")
+        raise SystemExit(f"curate: {exc} (rejects listed in {args.report})") from None
+    report = build_report(plan, table, p.curate, quality_weights(p.quality))
+    args.report.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
+    write_plots(report, args.plots_dir)
+    print(
+        f"curate: {report['outputs']} in {time.perf_counter() - t0:.1f} s ({report['rejected']} rejected: "
+        f"{ {k: v for k, v in report['reject_reasons'].items() if v} }; see {args.report})"
+    )
 
 
 if __name__ == "__main__":

@@ -1,31 +1,52 @@
-"""DVC stage `embed`: curated sets -> embedded sets (caption embeddings) + feature statistics."""
+"""DVC stage `embed`: curated sets -> embedded sets (caption embeddings) + feature statistics.
+
+Every distinct caption of the four sets is embedded once with `embed.model`, through the embedding
+cache (`--cache-dir`, a persistent DVC output): captions already cached for this encoder are not
+embedded again. Motion is copied chunk by chunk (nothing is read into memory whole).
+"""
 
 import argparse
 import json
+import time
 from pathlib import Path
 
 from stickgen import canonical
 from stickgen.config import load_params
 from stickgen.curation import OUTPUT_SETS
-from stickgen.dataset import build_embedded, feature_stats_of
+from stickgen.dataset import feature_stats_of, write_embedded
+from stickgen.embed_cache import EmbeddingCache, ensure_cached
+from stickgen.text import TextEncoder
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--curated-dir", type=Path, required=True)
     ap.add_argument("--out-dir", type=Path, required=True)
+    ap.add_argument(
+        "--cache-dir", type=Path, required=True, help="embedding cache (keyed by encoder and text)"
+    )
     ap.add_argument("--params", type=Path, default=Path("params.yaml"))
     args = ap.parse_args()
     p = load_params(args.params)
+    missing = [n for n in OUTPUT_SETS if not (args.curated_dir / f"{n}.pt").is_file()]
+    if missing:
+        raise SystemExit(f"embed: missing curated sets {missing} in {args.curated_dir}; run `curate`")
+    stores = {n: canonical.load(args.curated_dir / f"{n}.pt") for n in OUTPUT_SETS}
+    t0 = time.perf_counter()
+    encoder = TextEncoder(p.embed.model, p.embed.device, p.embed.batch_size)
+    cache = EmbeddingCache(args.cache_dir, encoder.info, encoder.fingerprint())
+    texts = (t for s in stores.values() for ts in s.data["texts"] for t in ts)
+    counts = ensure_cached(cache, encoder, texts)
+    print(
+        f"embed: {encoder.info.name} ({encoder.info.dim}-d on {encoder.device}): {counts['embedded']} captions "
+        f"embedded, {counts['cached']} from the cache, in {time.perf_counter() - t0:.1f} s"
+    )
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    for name in OUTPUT_SETS:
-        store = canonical.load(args.curated_dir / f"{name}.pt")
-        canonical.atomic_torch_save(build_embedded(store, p.embed.model, p.embed.batch_size),
-                                    args.out_dir / f"{name}.pt")
-        if name == "pretrain":
-            stats = feature_stats_of(store)
-            (args.out_dir / "stats.json").write_text(json.dumps(stats.to_dict(), indent=1) + "\n")
+    for name, store in stores.items():
+        write_embedded(store, args.out_dir / f"{name}.pt", encoder.info.to_dict(), cache.gather)
         print(f"embed: {name} ({len(store)} clips)")
+    stats = feature_stats_of(stores["pretrain"])
+    (args.out_dir / "stats.json").write_text(json.dumps(stats.to_dict(), indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -1,25 +1,65 @@
-"""DVC stage `evaluate@<variant>-<phase>`: metrics of a trained model on held-out data."""
+"""DVC stage `evaluate@<variant>-<phase>`: the metrics report of a trained model on held-out data.
+
+Writes `metrics.json` (docs/metrics.md: the checklist's selection metrics and score, the HumanML3D
+protocol with our evaluator, physical plausibility, the real test motions' reference row) and a plots
+folder with GIF previews of the fixed prompt list and the phase's loss curves.
+"""
 
 import argparse
+import json
 from pathlib import Path
 
 from stickgen.config import load_params
-from stickgen.eval.report import evaluate_checkpoint, write_report
+from stickgen.eval.evaluator import load_evaluator
+from stickgen.eval.previews import write_loss_curves, write_previews
+from stickgen.eval.prompts import preview_prompts
+from stickgen.eval.report import evaluate, load_generator, set_cpu_threads, write_report
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--checkpoint", type=Path, required=True)
     ap.add_argument("--val-data", type=Path, required=True)
     ap.add_argument("--test-data", type=Path, required=True)
+    ap.add_argument("--evaluator", type=Path, required=True, help="the evaluator stage's evaluator.pth")
+    ap.add_argument("--prompt-table", type=Path, required=True, help="the evaluator stage's prompts.pt")
+    ap.add_argument("--adversarial", type=Path, required=True, help="this model's adversarial report")
+    ap.add_argument("--live-dir", type=Path, required=True, help="the training phase's DVCLive folder")
     ap.add_argument("--out", type=Path, required=True, help="metrics.json to write")
+    ap.add_argument(
+        "--candidate",
+        type=Path,
+        required=True,
+        help="the same report in the folder the select stage reads (it cannot depend on eval_results/)",
+    )
+    ap.add_argument("--plots-dir", type=Path, required=True, help="folder for previews and loss curves")
     ap.add_argument("--params", type=Path, default=Path("params.yaml"))
     args = ap.parse_args()
     p = load_params(args.params)
-    report = evaluate_checkpoint(args.checkpoint, args.val_data, args.test_data, p.evaluate.max_clips,
-                                 p.base.seed + p.evaluate.seed_offset)
+    set_cpu_threads(p.evaluate.cpu_threads)
+    seed = p.base.seed + p.evaluate.seed_offset
+    gen = load_generator(args.checkpoint, p, args.prompt_table)
+    robustness = json.loads(args.adversarial.read_text())["safe_ratio"]
+    report = evaluate(
+        gen,
+        load_evaluator(args.evaluator),
+        args.val_data,
+        args.test_data,
+        p.evaluate,
+        p.select,
+        seed,
+        robustness,
+    )
     write_report(report, args.out)
-    print(f"evaluate: val_loss {report['val_loss']:.4f} motion_mse {report['motion_mse']:.4f} -> {args.out}")
+    write_report(report, args.candidate)
+    write_previews(gen, preview_prompts(), args.plots_dir, seed)
+    write_loss_curves(args.live_dir, args.plots_dir / "loss_curves.png", f"{gen.variant}/{gen.phase} loss")
+    s = report["selection"]
+    print(
+        f"evaluate: {gen.variant}/{gen.phase} selection_score {s['selection_score']:.3f} (val_loss "
+        f"{s['val_loss']:.4f}, motion_mse {s['motion_mse']:.4f}, robustness {s['robustness']:.3f}) "
+        f"-> {args.out}"
+    )
 
 
 if __name__ == "__main__":

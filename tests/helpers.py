@@ -14,14 +14,21 @@ from stickgen.skeleton import JOINT_INDEX, NUM_JOINTS
 ROOT = Path(__file__).resolve().parents[1]
 
 TINY_OVERRIDES = {
+    # one raw dataset through the pipeline tests (every format's stage run: test_stages' convert tests)
+    "datasets": ["humanml3d"],
     "samples": {"takes_per_dataset": 6, "min_s": 3.0, "max_s": 12.0},
     "synthesize": {"clips": 40},
     "curate": {"val_fraction": 0.2, "test_fraction": 0.2},
     "variants": ["tiny"],
     "model": {"variants": {"tiny": {"d_model": 32, "n_layers": 1, "n_heads": 2, "ffn_hidden": 64, "dropout": 0.0}}},
     "train": {"pretrain": {"epochs": 2, "batch_size": 8, "warmup_steps": 2, "save_every_epochs": 1,
-                           "crop_frames": 40}},
-    "evaluate": {"max_clips": 8},
+                           "crop_frames": 40},
+              "sft": {"epochs": 1, "batch_size": 8, "warmup_steps": 1, "crop_frames": 40},
+              "lora": {"epochs": 1, "batch_size": 8, "warmup_steps": 1, "crop_frames": 40, "rank": 2}},
+    "diffusion": {"d_model": 16, "n_layers": 1, "n_heads": 2, "ffn_hidden": 32, "diffusion_steps": 4},
+    "evaluate": {"max_clips": 8, "replications": 2, "mm_prompts": 2, "mm_repeats": 2},
+    "evaluator": {"hidden": 16, "emb_dim": 16, "epochs": 3, "batch_size": 16},
+    "adversarial": {"duration_s": 1.0},
 }
 
 

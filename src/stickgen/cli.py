@@ -2,6 +2,10 @@
 
     stickgen convert DATASET RAW_DIR OUT.pt     # one converter, with params.yaml's settings
     stickgen inspect FILE.pt [--json]           # summarise a canonical / curated / embedded file
+    stickgen generate "a person waves" --checkpoint CKPT --out wave.gif   # and render, info, publish:
+                                                # see stickgen.inference.commands and docs/inference.md
+    stickgen evaluate --checkpoint CKPT --data SPLIT.pt --out report.json   # metrics (docs/metrics.md)
+    stickgen safety MOTION [--json]             # the SafetyCritic on a .json / .npz / .npy / .pt motion
 """
 
 from __future__ import annotations
@@ -69,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--json", action="store_true", help="print one JSON object")
     i.add_argument("--limit", type=int, default=20, help="clips listed in the text view")
     i.set_defaults(func=cmd_inspect)
+    from stickgen.eval.commands import add_commands as add_eval_commands  # evaluate, safety
+    from stickgen.inference.commands import add_commands  # generate, render, info, publish
+
+    add_commands(sub)
+    add_eval_commands(sub)
     return ap
 
 

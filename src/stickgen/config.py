@@ -76,6 +76,9 @@ class SamplesConfig:
 class ConvertConfig:
     workers: int
     max_reject_fraction: float
+    # folder of user-supplied SMPL-family body models (smplx layout: smpl/, smplh/, smplx/); "" = the
+    # built-in template skeleton (see stickgen.sources.bodymodel and docs/datasets.md)
+    body_models: str = ""
 
     def __post_init__(self) -> None:
         _check(self.workers >= 1, "workers", f"must be >= 1, got {self.workers}")
@@ -104,11 +107,20 @@ class SynthesizeConfig:
 
 @dataclass(frozen=True)
 class CurateConfig:
+    """Curation rules (docs/curation.md): filters, de-duplication, caps, quality bars, splits, mirroring."""
+
     min_s: float
     max_s: float
     frozen_max_motion_m: float
     val_fraction: float
     test_fraction: float
+    max_source_fraction: float
+    dedup_max_dist_m: float
+    min_quality_pretrain: float
+    min_quality_sft: float
+    balance_max_fraction: float
+    mirror: bool
+    max_reject_fraction: float
 
     def __post_init__(self) -> None:
         _check(0 < self.min_s <= self.max_s, "min_s", "need 0 < min_s <= max_s")
@@ -118,16 +130,54 @@ class CurateConfig:
             "val_fraction",
             "val_fraction + test_fraction must be in [0, 1)",
         )
+        for name in ("max_source_fraction", "balance_max_fraction"):
+            v = getattr(self, name)
+            _check(0.0 < v <= 1.0, name, f"must be in (0, 1], got {v}")
+        for name in ("min_quality_pretrain", "min_quality_sft", "max_reject_fraction"):
+            v = getattr(self, name)
+            _check(0.0 <= v <= 1.0, name, f"must be in [0, 1], got {v}")
+        _check(
+            self.min_quality_sft >= self.min_quality_pretrain,
+            "min_quality_sft",
+            f"must be >= min_quality_pretrain ({self.min_quality_pretrain}), got {self.min_quality_sft}",
+        )
+        _check(self.dedup_max_dist_m >= 0, "dedup_max_dist_m", f"must be >= 0 (0: off), got {self.dedup_max_dist_m}")
+
+
+@dataclass(frozen=True)
+class QualityConfig:
+    """Weights of the motion artifact detectors in the quality score (stickgen.quality; 0 = off)."""
+
+    jitter: float
+    foot_skating: float
+    ground_penetration: float
+    floating: float
+    bone_length: float
+    teleport: float
+    frozen: float
+    joint_angles: float
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            _check(0.0 <= v <= 100.0, f.name, f"weight must be in [0, 100], got {v}")
 
 
 @dataclass(frozen=True)
 class EmbedConfig:
     model: str
     batch_size: int
+    # `auto` (CUDA when available, else CPU), `cpu`, `cuda`, `cuda:N`, `mps`
+    device: str
 
     def __post_init__(self) -> None:
         _check(bool(self.model), "model", "must name a sentence-transformers model")
         _check(self.batch_size >= 1, "batch_size", f"must be >= 1, got {self.batch_size}")
+        _check(
+            self.device in ("auto", "cpu", "mps") or self.device.split(":")[0] == "cuda",
+            "device",
+            f"must be auto, cpu, cuda, cuda:N or mps, got {self.device!r}",
+        )
 
 
 @dataclass(frozen=True)
@@ -165,29 +215,210 @@ class PhaseConfig:
     crop_frames: int
     action_dropout: float
     save_every_epochs: int
+    resume_every_steps: int
     bf16: bool
     compile: bool
     resume_from: str
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "batch_size", "grad_accum", "crop_frames", "save_every_epochs"):
+        for name in ("epochs", "batch_size", "grad_accum", "crop_frames", "save_every_epochs",
+                     "resume_every_steps"):
             _check(getattr(self, name) >= 1, name, f"must be >= 1, got {getattr(self, name)}")
         _check(self.lr > 0, "lr", f"must be > 0, got {self.lr}")
+        _check(self.weight_decay >= 0, "weight_decay", f"must be >= 0, got {self.weight_decay}")
+        _check(self.warmup_steps >= 0, "warmup_steps", f"must be >= 0, got {self.warmup_steps}")
+        _check(self.grad_clip > 0, "grad_clip", f"must be > 0, got {self.grad_clip}")
         _check(0.0 <= self.action_dropout <= 1.0, "action_dropout", f"must be in [0, 1], got {self.action_dropout}")
 
 
 @dataclass(frozen=True)
+class LoRAPhaseConfig(PhaseConfig):
+    """A LoRA phase: the phase settings plus the adapters (see `stickgen.model.lora`)."""
+
+    rank: int
+    alpha: float
+    dropout: float
+    target_modules: list[str]
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check(self.rank >= 1, "rank", f"must be >= 1, got {self.rank}")
+        _check(self.alpha > 0, "alpha", f"must be > 0, got {self.alpha}")
+        _check(0.0 <= self.dropout < 1.0, "dropout", f"must be in [0, 1), got {self.dropout}")
+        _check(bool(self.target_modules), "target_modules", "must name at least one module")
+
+
+LAUNCHERS = ("python", "torchrun")
+
+
+@dataclass(frozen=True)
 class TrainConfig:
+    # the command that starts stages/train.py: `python`, or `torchrun --nproc-per-node=N` for DDP
+    launcher: str
     pretrain: PhaseConfig
+    sft: PhaseConfig
+    lora: LoRAPhaseConfig
+
+    def __post_init__(self) -> None:
+        _check(
+            (self.launcher.split() or [""])[0] in LAUNCHERS,
+            "launcher",
+            f"must start with one of {LAUNCHERS}, got {self.launcher!r}",
+        )
+
+
+@dataclass(frozen=True)
+class DiffusionConfig:
+    """The diffusion refiner: its size and training (train stages), its sampling (evaluate, inference)."""
+
+    d_model: int
+    n_layers: int
+    n_heads: int
+    ffn_hidden: int
+    loss_weight: float
+    cond_dropout: float
+    use_diffusion: bool
+    diffusion_steps: int
+    guidance_scale: float
+    start_strength: float
+
+    def __post_init__(self) -> None:
+        _check(self.d_model % self.n_heads == 0, "d_model", "must divide by n_heads")
+        _check((self.d_model // self.n_heads) % 2 == 0, "n_heads", "head dim must be even (rotary)")
+        _check(self.n_layers >= 1, "n_layers", f"must be >= 1, got {self.n_layers}")
+        _check(self.loss_weight >= 0, "loss_weight", f"must be >= 0, got {self.loss_weight}")
+        _check(0.0 <= self.cond_dropout < 1.0, "cond_dropout", f"must be in [0, 1), got {self.cond_dropout}")
+        _check(self.diffusion_steps >= 1, "diffusion_steps", f"must be >= 1, got {self.diffusion_steps}")
+        _check(self.guidance_scale >= 0, "guidance_scale", f"must be >= 0, got {self.guidance_scale}")
+        _check(
+            0.0 < self.start_strength <= 1.0, "start_strength", f"must be in (0, 1], got {self.start_strength}"
+        )
+
+
+@dataclass(frozen=True)
+class EvaluatorTrainConfig:
+    """The `evaluator` stage (stickgen.eval.evaluator_train): text-motion encoders + action recogniser."""
+
+    hidden: int
+    emb_dim: int
+    epochs: int
+    batch_size: int
+    lr: float
+    weight_decay: float
+    temperature: float
+
+    def __post_init__(self) -> None:
+        for name in ("hidden", "emb_dim", "epochs"):
+            _check(getattr(self, name) >= 1, name, f"must be >= 1, got {getattr(self, name)}")
+        _check(self.batch_size >= 2, "batch_size", f"must be >= 2 (contrastive pairs), got {self.batch_size}")
+        _check(self.lr > 0, "lr", f"must be > 0, got {self.lr}")
+        _check(self.weight_decay >= 0, "weight_decay", f"must be >= 0, got {self.weight_decay}")
+        _check(self.temperature > 0, "temperature", f"must be > 0, got {self.temperature}")
 
 
 @dataclass(frozen=True)
 class EvaluateConfig:
+    """`evaluate@<variant>-<phase>` (docs/metrics.md): the test subset, replications and protocol sizes."""
+
     max_clips: int
     seed_offset: int
+    replications: int
+    batch_size: int
+    r_precision_batch: int
+    diversity_pairs: int
+    mm_prompts: int
+    mm_repeats: int
+    smoothness_quantile: float
+    # torch CPU threads of the evaluation stages (0: torch's default); small batches run best on one
+    cpu_threads: int
 
     def __post_init__(self) -> None:
-        _check(self.max_clips >= 1, "max_clips", f"must be >= 1, got {self.max_clips}")
+        _check(self.cpu_threads >= 0, "cpu_threads", f"must be >= 0, got {self.cpu_threads}")
+        for name in ("max_clips", "replications", "batch_size", "diversity_pairs", "mm_prompts"):
+            _check(getattr(self, name) >= 1, name, f"must be >= 1, got {getattr(self, name)}")
+        _check(
+            self.r_precision_batch >= 2, "r_precision_batch", f"must be >= 2, got {self.r_precision_batch}"
+        )
+        _check(self.mm_repeats >= 2, "mm_repeats", f"must be >= 2 (pairs), got {self.mm_repeats}")
+        _check(
+            0.5 <= self.smoothness_quantile <= 1.0,
+            "smoothness_quantile",
+            f"must be in [0.5, 1], got {self.smoothness_quantile}",
+        )
+
+
+@dataclass(frozen=True)
+class SafetyConfig:
+    """The SafetyCritic's decision (stickgen.eval.safety): reject at this severity or under this score."""
+
+    rejection_severity_threshold: float
+    min_quality_score: float
+
+    def __post_init__(self) -> None:
+        _check(
+            0.0 < self.rejection_severity_threshold <= 1.0,
+            "rejection_severity_threshold",
+            f"must be in (0, 1], got {self.rejection_severity_threshold}",
+        )
+        _check(
+            0.0 <= self.min_quality_score <= 1.0,
+            "min_quality_score",
+            f"must be in [0, 1], got {self.min_quality_score}",
+        )
+
+
+@dataclass(frozen=True)
+class AdversarialConfig:
+    """`adversarial@<variant>-<phase>`: the length of prompts that do not ask for one."""
+
+    duration_s: float
+
+    def __post_init__(self) -> None:
+        _check(self.duration_s > 0, "duration_s", f"must be > 0, got {self.duration_s}")
+
+
+# The checklist's six selection metrics (docs/metrics.md); their direction lives in stickgen.eval.select.
+SELECTION_METRICS = (
+    "val_loss",
+    "motion_mse",
+    "temporal_consistency",
+    "action_accuracy",
+    "physics_consistency",
+    "robustness",
+)
+
+
+@dataclass(frozen=True)
+class SelectConfig:
+    """The `select` stage: a threshold and a weight per selection metric (weights sum to 1)."""
+
+    thresholds: dict[str, float]
+    weights: dict[str, float]
+
+    def __post_init__(self) -> None:
+        for name in ("thresholds", "weights"):
+            keys = sorted(getattr(self, name))
+            want = list(SELECTION_METRICS)
+            _check(keys == sorted(want), name, f"must name exactly {want}, got {keys}")
+        bad = {k: v for k, v in self.weights.items() if v < 0}
+        _check(not bad, "weights", f"must be >= 0, got {bad}")
+        total = sum(self.weights.values())
+        _check(abs(total - 1.0) < 1e-6, "weights", f"must sum to 1, got {total}")
+        bad = {k: v for k, v in self.thresholds.items() if v <= 0}
+        _check(not bad, "thresholds", f"must be > 0, got {bad}")
+
+
+@dataclass(frozen=True)
+class InferenceConfig:
+    """`stickgen generate` / InferenceGenerator: safety regenerations and the prompt length limit."""
+
+    max_regenerations: int
+    max_prompt_chars: int
+
+    def __post_init__(self) -> None:
+        n = self.max_regenerations
+        _check(n >= 0, "max_regenerations", f"must be >= 0, got {n}")
+        _check(self.max_prompt_chars >= 1, "max_prompt_chars", f"must be >= 1, got {self.max_prompt_chars}")
 
 
 @dataclass(frozen=True)
@@ -202,16 +433,24 @@ class Params:
     convert: ConvertConfig
     synthesize: SynthesizeConfig
     curate: CurateConfig
+    quality: QualityConfig
     embed: EmbedConfig
     model: ModelConfig
     train: TrainConfig
+    diffusion: DiffusionConfig
     evaluate: EvaluateConfig
+    inference: InferenceConfig
+    evaluator: EvaluatorTrainConfig
+    safety: SafetyConfig
+    adversarial: AdversarialConfig
+    select: SelectConfig
 
     def __post_init__(self) -> None:
         missing = [v for v in self.variants if v not in self.model.variants]
         _check(not missing, "variants", f"{missing} have no entry under model.variants")
         _check(len(set(self.datasets)) == len(self.datasets), "datasets", "has duplicates")
-        unknown = [p for p in self.phases if p not in {f.name for f in dataclasses.fields(TrainConfig)}]
+        known = [f.name for f in dataclasses.fields(TrainConfig) if f.name != "launcher"]
+        unknown = [p for p in self.phases if p not in known]
         _check(not unknown, "phases", f"{unknown} have no section under train")
 
 

@@ -1,9 +1,11 @@
 """The training-ready embedded format and `StickFigureDataset`.
 
 An embedded file is a canonical file (see `stickgen.canonical`) with `kind: "embedded"` and caption
-embedding columns added: `text_encoder` ({name, dim}), `captions` (each distinct caption once),
-`caption_emb` (float32 (U, dim)), and per clip its captions as indices into them
-(`clip_caption_offsets` (C + 1,), `clip_caption_index`). Motion stays memory-mapped.
+embedding columns added: `text_encoder` ({name, dim}), `captions` (each distinct caption once,
+sorted), `caption_emb` (float32 (U, dim)), and per clip its captions as indices into them
+(`clip_caption_offsets` (C + 1,), `clip_caption_index`). `write_embedded` streams a curated store
+into that format chunk by chunk; loading memory-maps motion and caption vectors, so a set far larger
+than RAM serves batches while only the clips being read are resident.
 """
 
 from __future__ import annotations
@@ -11,21 +13,30 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch.utils.data import Dataset
+from torch.utils.data import Dataset, Sampler
 
 from stickgen import canonical
+from stickgen.columnar import Column, ColumnSink, advise_random, release_pages, row_chunks, write_columnar
 from stickgen.features import FEATURES_PER_ACTOR, FeatureStats, joints_to_features
+from stickgen.skeleton import NUM_JOINTS
 from stickgen.vocab import action_id
 
 EMBEDDED_KEYS = ("text_encoder", "captions", "caption_emb", "clip_caption_offsets", "clip_caption_index")
+_CHUNK_ROWS = 200_000
 
 
-def load_embedded(path: str | os.PathLike) -> canonical.CanonicalStore:
-    """Load an embedded file (memory-mapped) and check its embedding columns."""
+def load_embedded(path: str | os.PathLike, text_encoder: dict | None = None) -> canonical.CanonicalStore:
+    """Load an embedded file (memory-mapped) and check its embedding columns.
+
+    Args:
+        path: the file.
+        text_encoder: if given ({name, dim}), the file must have been embedded with this encoder.
+    """
     store = canonical.load(path)
     d = store.data
     missing = [k for k in EMBEDDED_KEYS if k not in d]
@@ -38,12 +49,19 @@ def load_embedded(path: str | os.PathLike) -> canonical.CanonicalStore:
         raise canonical.CanonicalFormatError(f"{path}: caption table does not match the text encoder dim")
     if d["clip_caption_offsets"].shape != (len(store) + 1,):
         raise canonical.CanonicalFormatError(f"{path}: clip_caption_offsets does not match the clip count")
+    if text_encoder is not None:
+        from stickgen.text import EncoderInfo
+
+        EncoderInfo(text_encoder["name"], text_encoder["dim"]).check_matches(
+            dict(d["text_encoder"]), str(path)
+        )
     return store
 
 
 @dataclass(frozen=True)
 class Batch:
-    """A padded batch. Shapes: features (B, T, A, 66), actor_mask (B, A), lengths (B,), text (B, D)."""
+    """A padded batch. Shapes: features (B, T, A, 66), actor_mask (B, A), lengths (B,), text (B, D),
+    action (B,), actors (B,)."""
 
     features: torch.Tensor
     actor_mask: torch.Tensor
@@ -52,14 +70,30 @@ class Batch:
     action: torch.Tensor
     actors: torch.Tensor
 
+    @property
+    def frame_mask(self) -> torch.Tensor:
+        """(B, T) True on real frames, False on padding."""
+        return (
+            torch.arange(self.features.shape[1], device=self.lengths.device)[None, :] < self.lengths[:, None]
+        )
+
     def to(self, device: torch.device | str) -> Batch:
         return Batch(*(getattr(self, f).to(device) for f in self.__dataclass_fields__))
 
 
 class StickFigureDataset(Dataset):
     """Serves normalised features, a caption embedding (random among the clip's captions), the action,
-    actor count and length of each clip. Randomness (caption choice, crop) is a pure function of
-    (seed, epoch, index): call `set_epoch` each epoch, as with a DistributedSampler.
+    actor count, length and actor mask of each clip. Randomness (caption choice, crop) is a pure
+    function of (seed, epoch, index): call `set_epoch` each epoch, as with a DistributedSampler.
+
+    Args:
+        path: an embedded file (memory-mapped: only the clips read become resident).
+        stats: feature normalisation statistics.
+        max_actors: actor slots per sample (missing actors are zero and masked).
+        crop_frames: random crop length for longer clips (None: whole clips).
+        seed: base seed.
+        random_caption: draw one of the clip's captions (False: always its first).
+        text_encoder: if given ({name, dim}), the file must have been embedded with this encoder.
     """
 
     def __init__(
@@ -70,8 +104,9 @@ class StickFigureDataset(Dataset):
         crop_frames: int | None,
         seed: int,
         random_caption: bool = True,
+        text_encoder: dict | None = None,
     ) -> None:
-        self.store = load_embedded(path)
+        self.store = load_embedded(path, text_encoder)
         self.stats = stats
         self.max_actors = max_actors
         self.crop_frames = crop_frames
@@ -81,6 +116,9 @@ class StickFigureDataset(Dataset):
         d = self.store.data
         self.text_encoder: dict = dict(d["text_encoder"])
         self.caption_emb: torch.Tensor = d["caption_emb"]
+        self._actions = [action_id(a) for a in d["actions"]]
+        for key in ("root", "offsets", "caption_emb"):  # read at random: no read-ahead around each clip
+            advise_random(d[key])
 
     def fingerprint(self) -> str:
         """A short hash of the clip ids and sizes: which data a checkpoint was trained on."""
@@ -120,8 +158,11 @@ class StickFigureDataset(Dataset):
         return {
             "features": torch.from_numpy(feats),
             "actors": a,
+            "length": t,
+            "actor_mask": torch.arange(self.max_actors) < a,
             "text": self.caption_emb[cap].float(),
-            "action": action_id(self.store.data["actions"][i]),
+            "caption": cap,
+            "action": self._actions[i],
         }
 
 
@@ -143,33 +184,158 @@ def collate(items: list[dict]) -> Batch:
     )
 
 
-def build_embedded(store: canonical.CanonicalStore, encoder: str, batch_size: int) -> dict:
-    """A curated store plus its caption embedding columns, ready for `atomic_torch_save`.
+def epoch_permutation(n: int, seed: int, epoch: int) -> np.ndarray:
+    """The clip order of one epoch: a pure function of (n, seed, epoch)."""
+    return np.random.default_rng([seed, epoch, 0x5EED]).permutation(n)
 
-    Each distinct caption of the store is embedded once (in sorted order, so the output is stable).
-    """
-    from stickgen.text import embed_texts, encoder_info
 
-    d = dict(store.data)
-    captions = sorted({t for texts in d["texts"] for t in texts})
+class EpochSampler(Sampler[int]):
+    """Deterministic shuffling per (seed, epoch), split across `world_size` ranks like
+    `DistributedSampler` (rank r takes positions r, r + world_size, ... of the epoch's permutation;
+    the tail that does not fill every rank is dropped). Call `set_epoch` each epoch."""
+
+    def __init__(self, n: int, seed: int, shuffle: bool = True, rank: int = 0, world_size: int = 1) -> None:
+        if not 0 <= rank < world_size:
+            raise ValueError(f"rank must be in [0, world_size={world_size}), got {rank}")
+        self.n, self.seed, self.shuffle, self.rank, self.world_size = n, seed, shuffle, rank, world_size
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return self.n // self.world_size
+
+    def __iter__(self) -> Iterator[int]:
+        order = epoch_permutation(self.n, self.seed, self.epoch) if self.shuffle else np.arange(self.n)
+        usable = len(self) * self.world_size
+        return iter(order[:usable][self.rank :: self.world_size].tolist())
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing embedded sets
+
+
+def _caption_columns(texts: Sequence[Sequence[str]]) -> tuple[list[str], torch.Tensor, torch.Tensor]:
+    captions = sorted({t for ts in texts for t in ts})
     row = {t: i for i, t in enumerate(captions)}
-    index = [row[t] for texts in d["texts"] for t in texts]
-    counts = [len(texts) for texts in d["texts"]]
-    info = encoder_info(encoder)
+    counts = np.fromiter((len(ts) for ts in texts), dtype=np.int64, count=len(texts))
+    offsets = torch.from_numpy(np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+    index = torch.tensor([row[t] for ts in texts for t in ts], dtype=torch.int64)
+    return captions, offsets, index
+
+
+def write_embedded(
+    store: canonical.CanonicalStore,
+    path: str | os.PathLike,
+    text_encoder: dict,
+    vectors: Callable[[list[str]], np.ndarray],
+    chunk_rows: int = _CHUNK_ROWS,
+) -> None:
+    """Stream a curated store plus its caption embedding columns into an embedded file.
+
+    Args:
+        store: a curated (or canonical) store.
+        path: the embedded file to write.
+        text_encoder: {name, dim} of the encoder that made the vectors.
+        vectors: maps a list of captions to float32 (len, dim) vectors (e.g. `EmbeddingCache.gather`).
+        chunk_rows: motion rows (and caption vectors) copied per step.
+    """
+    d = store.data
+    captions, cap_offsets, cap_index = _caption_columns(d["texts"])
+    dim = int(text_encoder["dim"])
+    header = {
+        k: d[k]
+        for k in (
+            "format",
+            "version",
+            "fps",
+            "joint_names",
+            "clip_offsets",
+            "clip_frames",
+            "clip_actors",
+            "ids",
+            "texts",
+            "actions",
+            "styles",
+            "sources",
+            "groups",
+            "meta",
+            "extra",
+        )
+    }
+    header.update(
+        kind="embedded",
+        text_encoder={"name": text_encoder["name"], "dim": dim},
+        captions=captions,
+        clip_caption_offsets=cap_offsets,
+        clip_caption_index=cap_index,
+    )
+    rows = int(d["root"].shape[0])
+    columns = {
+        "root": Column((rows, 3), torch.float32),
+        "offsets": Column((rows, NUM_JOINTS - 1, 3), torch.int16),
+        "caption_emb": Column((len(captions), dim), torch.float32),
+    }
+
+    def fill(sink: ColumnSink) -> None:
+        for a in range(0, rows, chunk_rows):
+            b = min(a + chunk_rows, rows)
+            for key in ("root", "offsets"):
+                part = d[key][a:b]
+                sink.write(key, a, part.numpy())
+                release_pages(part)
+        step = max(1, chunk_rows // 8)
+        for a in range(0, len(captions), step):
+            vecs = np.asarray(vectors(captions[a : a + step]), dtype=np.float32)
+            if vecs.shape != (min(step, len(captions) - a), dim):
+                raise ValueError(f"caption vectors of shape {vecs.shape}; the text encoder is {dim}-d")
+            sink.write("caption_emb", a, vecs)
+
+    write_columnar(path, header, columns, fill)
+
+
+def build_embedded(store: canonical.CanonicalStore, encoder: str, batch_size: int) -> dict:
+    """In memory: a (small) curated store plus its caption embedding columns, for `atomic_torch_save`.
+
+    Each distinct caption is embedded once with `encoder` (CPU). The embed stage streams instead
+    (`write_embedded` with the embedding cache); both give the same columns.
+    """
+    from stickgen.text import TextEncoder
+
+    enc = TextEncoder(encoder, "cpu", batch_size)
+    d = dict(store.data)
+    captions, offsets, index = _caption_columns(d["texts"])
     d.update(
         kind="embedded",
-        text_encoder=info.to_dict(),
+        text_encoder=enc.info.to_dict(),
         captions=captions,
-        caption_emb=torch.from_numpy(embed_texts(encoder, captions, batch_size, progress=True)),
-        clip_caption_offsets=torch.tensor(np.concatenate([[0], np.cumsum(counts)]), dtype=torch.int64),
-        clip_caption_index=torch.tensor(index, dtype=torch.int64),
+        caption_emb=torch.from_numpy(enc.encode(captions)),
+        clip_caption_offsets=offsets,
+        clip_caption_index=index,
     )
     # materialise memory-mapped tensors so the saved file does not alias the input
     return {k: (v.clone() if isinstance(v, torch.Tensor) else v) for k, v in d.items()}
 
 
-def feature_stats_of(store: canonical.CanonicalStore) -> FeatureStats:
-    """Normalisation statistics over every real actor-frame of a store (the training split)."""
+def feature_stats_of(store: canonical.CanonicalStore, chunk_rows: int = _CHUNK_ROWS) -> FeatureStats:
+    """Normalisation statistics over every real actor-frame of a store (the training split), streamed.
+
+    A stored row is one actor-frame and its features are exactly the root and the root-relative
+    offsets (`stickgen.features`), so the chunks are read straight from the columns.
+    """
     from stickgen.features import compute_stats
 
-    return compute_stats([joints_to_features(store.joints(i)) for i in range(len(store))])
+    d = store.data
+
+    def blocks() -> Iterator[np.ndarray]:
+        for c0, c1 in row_chunks(d["clip_offsets"], chunk_rows):
+            a, b = int(d["clip_offsets"][c0]), int(d["clip_offsets"][c1])
+            root_t, off_t = d["root"][a:b], d["offsets"][a:b]
+            yield np.concatenate(
+                [root_t.numpy(), off_t.numpy().reshape(b - a, -1) / np.float32(1000.0)], axis=1
+            )
+            release_pages(root_t)
+            release_pages(off_t)
+
+    return compute_stats(blocks())  # type: ignore[arg-type]  # iterates its argument once

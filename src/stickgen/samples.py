@@ -1,42 +1,145 @@
 """The embedded default's raw data: a few native-format files for every dataset type.
 
-Motions come from the synthetic animator (resampled to each format's native frame rate by the
-animator itself) and are written by `stickgen.sources.writers` in each dataset's own layout, so that
-`dvc repro` exercises every converter on a fresh machine with no remote access.
+Motions come from the synthetic animator at each format's native frame rate and are written by
+`stickgen.sources.writers` in each dataset's own layout: rotation formats (AMASS, AIST++, InterHuman,
+BVH, 100STYLE, ASF/AMC) from the animator's joint rotations, position formats (HumanML3D, KIT-ML, NTU
+RGB+D, LSMB19) from its joints. So `dvc repro` exercises every converter on a fresh machine with no
+remote access.
+
+Datasets whose only text is a label (NTU's action classes, AIST++'s dance genres, 100STYLE's
+contents, AMASS's file names) get takes whose motion that label describes: single-action takes of an
+action the format can name (`SampleFormat.accept`), found by screening the animator's takes at a low
+frame rate and regenerating the accepted ones at the native rate (a take's actions do not depend on
+its frame rate).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from stickgen.config import Params, SynthesizeConfig
 from stickgen.sources import writers
-from stickgen.synthetic import SyntheticTake, generate_takes
+from stickgen.sources.ntu_classes import class_for_action
+from stickgen.sources.writers.common import MotionTake
+from stickgen.sources.writers.style100 import CONTENT_OF_ACTION
+from stickgen.synthetic import SyntheticTake, make_take
+
+SCREEN_FPS = 10.0  # frame rate at which candidate takes are screened
+MAX_CANDIDATES_PER_TAKE = 60
+
+Writer = Callable[[Path, list[MotionTake], int], None]
 
 
-def _humanml3d(out_dir: Path, takes: list[SyntheticTake], seed: int) -> None:
-    writers.write_humanml3d(out_dir, [(f"{t.index:06d}", t.joints[:, 0], t.texts) for t in takes], seed)
+def _any(take: SyntheticTake) -> bool:
+    return True
 
 
-# dataset -> (native fps, two-actor fraction, writer)
-SAMPLE_FORMATS: dict[str, tuple[float, float, Callable[[Path, list[SyntheticTake], int], None]]] = {
-    "humanml3d": (20.0, 0.0, _humanml3d),
+def _single(take: SyntheticTake) -> bool:
+    return take.actors == 1 and take.meta.get("kind") == "single"
+
+
+def _ntu(take: SyntheticTake) -> bool:
+    mutual = take.actors == 2
+    return (mutual or _single(take)) and class_for_action(take.action, mutual) is not None
+
+
+def _lsmb19(take: SyntheticTake) -> bool:
+    return _single(take) and class_for_action(take.action, False) is not None
+
+
+def _dance(take: SyntheticTake) -> bool:
+    return _single(take) and take.action == "dance"
+
+
+def _style100(take: SyntheticTake) -> bool:
+    return _single(take) and take.action in CONTENT_OF_ACTION
+
+
+@dataclass(frozen=True)
+class SampleFormat:
+    """How one dataset's samples are made."""
+
+    fps: float  # the format's native frame rate
+    two_actor_fraction: float
+    writer: Writer
+    accept: Callable[[SyntheticTake], bool] = _any
+
+
+def _humanml3d(out_dir: Path, takes: list[MotionTake], seed: int) -> None:
+    writers.write_humanml3d(out_dir, [(t.name, t.joints[:, 0], t.texts) for t in takes], seed)
+
+
+def _ntu_rgbd(out_dir: Path, takes: list[MotionTake], seed: int) -> None:
+    writers.write_ntu_rgbd(out_dir, takes, seed, spurious_every=3)
+
+
+SAMPLE_FORMATS: dict[str, SampleFormat] = {
+    "amass": SampleFormat(60.0, 0.0, writers.write_amass, _single),
+    "humanml3d": SampleFormat(20.0, 0.0, _humanml3d),
+    "kit_ml": SampleFormat(12.5, 0.0, writers.write_kit_ml),
+    "interhuman": SampleFormat(59.94, 1.0, writers.write_interhuman),
+    "ntu_rgbd": SampleFormat(30.0, 0.25, _ntu_rgbd, _ntu),
+    "lsmb19": SampleFormat(30.0, 0.0, writers.write_lsmb19, _lsmb19),
+    "100style": SampleFormat(60.0, 0.0, writers.write_100style, _style100),
+    "aistpp": SampleFormat(60.0, 0.0, writers.write_aistpp, _dance),
+    "bvh": SampleFormat(60.0, 0.0, writers.write_bvh_folder),
+    "asf_amc": SampleFormat(120.0, 0.0, writers.write_asf_amc),
 }
+
+
+def motion_take(take: SyntheticTake) -> MotionTake:
+    """The writer's view of a synthetic take, named by its index."""
+    return MotionTake(
+        name=f"{take.index:06d}",
+        fps=take.fps,
+        joints=take.joints,
+        texts=list(take.texts),
+        action=take.action,
+        root=take.root,
+        rotations=take.rotations,
+        offsets=take.offsets,
+    )
+
+
+def sample_takes(
+    n: int, cfg: SynthesizeConfig, fmt: SampleFormat, seed: int, start_index: int
+) -> list[SyntheticTake]:
+    """`n` takes at the format's frame rate that `fmt.accept`s, the first ones from `start_index` on."""
+    if fmt.accept is _any:
+        return [make_take(i, cfg, fmt.fps, seed) for i in range(start_index, start_index + n)]
+    out: list[SyntheticTake] = []
+    for i in range(start_index, start_index + MAX_CANDIDATES_PER_TAKE * n):
+        if len(out) == n:
+            break
+        if fmt.accept(make_take(i, cfg, SCREEN_FPS, seed)):
+            take = make_take(i, cfg, fmt.fps, seed)
+            if not fmt.accept(take):
+                raise RuntimeError(
+                    f"sample take {i} changed its actions between {SCREEN_FPS} and {fmt.fps} fps"
+                )
+            out.append(take)
+    if len(out) < n:
+        raise RuntimeError(f"only {len(out)} of {n} candidate takes fit this format; check samples.min_s")
+    return out
 
 
 def write_samples(dataset: str, out_dir: Path, params: Params) -> int:
     """Write `samples.takes_per_dataset` native-format takes of `dataset` into out_dir; returns the count."""
     if dataset not in SAMPLE_FORMATS:
         raise ValueError(f"unsupported dataset [{dataset}] for samples; known: {sorted(SAMPLE_FORMATS)}")
-    fps, two_actor, writer = SAMPLE_FORMATS[dataset]
+    fmt = SAMPLE_FORMATS[dataset]
     s = params.samples
     cfg = SynthesizeConfig(
-        clips=s.takes_per_dataset, min_s=s.min_s, max_s=s.max_s, two_actor_fraction=two_actor,
+        clips=s.takes_per_dataset,
+        min_s=s.min_s,
+        max_s=s.max_s,
+        two_actor_fraction=fmt.two_actor_fraction,
         chain_fraction=params.synthesize.chain_fraction,
     )
     # a seed per dataset, far from the synthesize stage's indices, so samples never repeat its clips
     offset = 1_000_000 * (1 + sorted(SAMPLE_FORMATS).index(dataset))
-    takes = generate_takes(s.takes_per_dataset, cfg, fps, params.base.seed, start_index=offset)
-    writer(out_dir, takes, params.base.seed)
+    takes = sample_takes(s.takes_per_dataset, cfg, fmt, params.base.seed, offset)
+    fmt.writer(Path(out_dir), [motion_take(t) for t in takes], params.base.seed)
     return len(takes)

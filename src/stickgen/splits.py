@@ -19,9 +19,22 @@ def unit_hash(seed: int, key: str) -> float:
 
 
 def assign_split(group: str, seed: int, val_fraction: float, test_fraction: float) -> str:
+    """The split ("train", "val" or "test") of every clip of `group`."""
     u = unit_hash(seed, group)
     if u < test_fraction:
         return "test"
     if u < test_fraction + val_fraction:
         return "val"
     return "train"
+
+
+def assign_splits(groups: list[str], seed: int, val_fraction: float, test_fraction: float) -> list[str]:
+    """`assign_split` for many clips, hashing each distinct group once."""
+    memo: dict[str, str] = {}
+    out = []
+    for g in groups:
+        s = memo.get(g)
+        if s is None:
+            s = memo[g] = assign_split(g, seed, val_fraction, test_fraction)
+        out.append(s)
+    return out

@@ -66,9 +66,49 @@ def test_reproduce_check_finds_byte_identical_data_outputs(pipeline_repo: Path) 
 def test_exp_run_with_another_learning_rate_shows_in_metrics_diff(pipeline_repo: Path) -> None:
     sh("dvc", "exp", "run", "-S", "train.pretrain.lr=0.003", cwd=pipeline_repo)
     diff = json.loads(sh("dvc", "metrics", "diff", "--json", cwd=pipeline_repo))
-    changed = {k for path in diff.values() for k in path}
+    changed = {k.rsplit(".", 1)[-1] for path in diff.values() for k in path}  # leaf names of nested reports
     assert "val_loss" in changed and "motion_mse" in changed, diff
+    # the checklist's selection metrics of every candidate, committed run and experiment side by side
+    side_by_side = json.loads(sh("dvc", "metrics", "diff", "--all", "--json", cwd=pipeline_repo))
+    for phase in ("pretrain", "sft", "lora"):
+        rows = side_by_side[f"eval_results/tiny/{phase}/metrics.json"]
+        for leaf in ("val_loss", "motion_mse", "temporal_consistency", "action_accuracy",
+                     "physics_consistency", "robustness", "selection_score"):
+            row = rows[f"selection.{leaf}"]
+            assert row.get("old") is not None and row.get("new") is not None, (phase, leaf, row)
+    assert side_by_side["eval_results/tiny/pretrain/metrics.json"]["selection.val_loss"]["diff"] != 0
     # the workspace now holds the experiment: go back to the committed run for later tests
     sh("git", "checkout", "--", ".", cwd=pipeline_repo)
     sh("dvc", "checkout", "--force", cwd=pipeline_repo)
     assert json.loads(sh("dvc", "status", "--json", cwd=pipeline_repo)) == {}
+
+
+def test_evaluation_stages_write_reports_previews_selection_and_production(pipeline_repo: Path) -> None:
+    lock = yaml.safe_load((pipeline_repo / "dvc.lock").read_text())
+    phases = ("pretrain", "sft", "lora")
+    per_model = {f"{s}@tiny-{p}" for s in ("adversarial", "evaluate") for p in phases}
+    expected = {"evaluator", "select", *per_model}
+    assert expected <= set(lock["stages"])
+    results = pipeline_repo / "eval_results"
+    for phase in phases:
+        adv = json.loads((results / f"adversarial/tiny-{phase}.json").read_text())
+        assert adv["outcomes"]["crashed"] == 0 and adv["timestamp"]
+        m = json.loads((results / f"tiny/{phase}/metrics.json").read_text())
+        assert m["selection"]["robustness"] == adv["safe_ratio"] and m["real"] and m["timestamp"]
+    selection = json.loads((results / "selection.json").read_text())
+    assert {r["candidate"] for r in selection["ranking"]} == {f"tiny/{p}" for p in phases}
+    assert all(len(r["thresholds_met"]) + len(r["thresholds_missed"]) == 6 for r in selection["ranking"])
+    production = pipeline_repo / "models/production"
+    shipped = {p.name for p in production.iterdir()}
+    assert {"model.safetensors", "config.json", "README.md", "selection.json"} <= shipped
+    assert json.loads((production / "config.json").read_text())["phase"] == selection["winner"].split("/")[1]
+
+
+def test_previews_and_loss_curves_are_dvc_image_plots(pipeline_repo: Path) -> None:
+    plots = json.loads(sh("dvc", "plots", "show", "--json", cwd=pipeline_repo))
+    assert not plots.get("errors"), plots.get("errors")
+    images = [k for k, v in plots["data"].items() if any(e.get("type") == "image" for e in v)]
+    for phase in ("pretrain", "sft", "lora"):
+        mine = [k for k in images if f"eval_results/tiny/{phase}/plots" in k]
+        assert any(k.endswith(".gif") for k in mine), images
+        assert any(k.endswith("loss_curves.png") for k in mine), images

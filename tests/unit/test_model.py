@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 import torch
+from helpers import ROOT
 
 from stickgen.config import load_params
 from stickgen.dataset import Batch
-from stickgen.model.transformer import StickFigureTransformer, TransformerConfig
+from stickgen.model.motion_model import StickFigureModel, model_configs
+from stickgen.model.transformer import StickFigureTransformer, TransformerConfig, style_id
 from stickgen.train.objective import generate_features, motion_loss
-from helpers import ROOT
 
 
 def tiny(max_actors: int = 2) -> StickFigureTransformer:
@@ -19,8 +20,9 @@ def tiny(max_actors: int = 2) -> StickFigureTransformer:
 
 def _batch(features: torch.Tensor) -> Batch:
     b = features.shape[0]
-    return Batch(features=features, actor_mask=torch.tensor([[True, False]] * b), lengths=torch.tensor([20, 14]),
-                 text=torch.randn(b, 16, generator=torch.Generator().manual_seed(1)),
+    text = torch.randn(b, 16, generator=torch.Generator().manual_seed(1))
+    return Batch(features=features, actor_mask=torch.tensor([[True, False]] * b),
+                 lengths=torch.tensor([20, 14]), text=text,
                  action=torch.tensor([2, 0]), actors=torch.tensor([1, 1]))
 
 
@@ -62,9 +64,30 @@ def test_longer_than_max_frames_is_refused() -> None:
 
 @pytest.mark.parametrize(("variant", "published"), [("small", 5.6e6), ("medium", 15.8e6), ("large", 28e6)])
 def test_variant_parameter_counts_match_the_published_sizes(variant: str, published: float) -> None:
+    """The transformer alone, and with its diffusion refiner (what a checkpoint holds), within 10%."""
     p = load_params(ROOT / "params.yaml")
-    v = p.model.variants[variant]
-    cfg = TransformerConfig(384, p.model.max_frames, p.canonical.max_actors, v.d_model, v.n_layers, v.n_heads,
-                            v.ffn_hidden, v.dropout)
-    n = StickFigureTransformer(cfg).num_parameters()
-    assert abs(n - published) / published < 0.10, f"{variant}: {n / 1e6:.2f}M vs {published / 1e6}M"
+    model = StickFigureModel(*model_configs(p, variant, 384))
+    for n in (model.transformer.num_parameters(), sum(q.numel() for q in model.parameters())):
+        assert abs(n - published) / published < 0.10, f"{variant}: {n / 1e6:.2f}M vs {published / 1e6}M"
+
+
+def test_style_and_action_condition_the_output() -> None:
+    model = tiny()
+    text = torch.randn(2, 16)
+    with torch.no_grad():
+        plain = model(text, torch.tensor([10, 10]), 10)
+        styled = model(text, torch.tensor([10, 10]), 10, style=torch.tensor([style_id("happy", 32), 0]))
+        acted = model(text, torch.tensor([10, 10]), 10, action=torch.tensor([2, 0]))
+    assert not torch.allclose(styled[0], plain[0]) and torch.equal(styled[1], plain[1])
+    assert not torch.allclose(acted[0], plain[0]) and torch.equal(acted[1], plain[1])
+    assert style_id("", 32) == 0 and style_id("Happy ", 32) == style_id("happy", 32)
+    assert 1 <= style_id("x", 32) < 32
+
+
+def test_actors_beyond_the_first_are_generated_per_slot() -> None:
+    model = tiny()
+    text = torch.randn(1, 16)
+    with torch.no_grad():
+        one = model(text, torch.tensor([10]), 10, actors=torch.tensor([1]))
+        two = model(text, torch.tensor([10]), 10, actors=torch.tensor([2]))
+    assert one.shape == two.shape == (1, 10, 2, 66) and not torch.allclose(one, two)

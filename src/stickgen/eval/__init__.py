@@ -1,1 +1,12 @@
-"""stickgen.eval"""
+"""Evaluation (docs/metrics.md): one concept per module.
+
+metrics          pure metric functions (shape checks, explicit np.random.Generator)
+evaluator        the text-motion encoders and action recogniser; evaluator_train trains them
+report           one model's metrics report (generation, protocol, the real reference row)
+safety           SafetyCritic / evaluate_motion_safety
+prompts          the fixed prompt sets (prompts.yaml) and their precomputed embeddings
+adversarial      the adversarial suite and its report
+previews         GIF previews and loss curves
+select           the checklist's weighted score, ranking and the production folder
+commands         `stickgen evaluate` and `stickgen safety`
+"""

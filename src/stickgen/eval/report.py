@@ -1,63 +1,303 @@
-"""Evaluate a checkpoint on held-out data: the metrics report of one (variant, phase)."""
+"""Evaluate one model on held-out data: the metrics report of a (variant, phase) (docs/metrics.md).
+
+Every motion is GENERATED from text alone (a caption of a real clip, drawn per replication, with that
+clip's length and actor count; no action label, no motion input), through the model's sampling settings.
+Each replication draws its test subset, captions and generation seed; metrics are averaged over
+replications with a 95% interval. The real test motions run through the same metrics as the reference
+row. Report layout (leaf names are unique, so `dvc metrics show/diff` and model cards read them as they are):
+
+    protocol   test clips per replication, replications, R-precision batch, smoothness threshold
+    selection  the checklist's six metrics (generated) + selection_score
+    checklist  whether each selection metric meets its threshold
+    generated  HumanML3D protocol + physical plausibility of the generated motion
+    ci95       <metric>_ci95 for every replicated metric (and real_<metric>_ci95)
+    real       real_<metric>: the same metrics on the real test motions
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import math
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from stickgen.config import EvaluateConfig, Params, SelectConfig
 from stickgen.dataset import StickFigureDataset
-from stickgen.eval.metrics import motion_mse
-from stickgen.features import FeatureStats
+from stickgen.eval import metrics
+from stickgen.eval.evaluator import Evaluator
+from stickgen.eval.evaluator_train import UNKNOWN, ClipSet, load_clip_set
+from stickgen.eval.prompts import PromptTable
+from stickgen.eval.select import assess, selection_score
+from stickgen.inference.generator import InferenceGenerator
 from stickgen.inference.sample import generate_joints
-from stickgen.text import EncoderInfo
-from stickgen.train.checkpoint import load_checkpoint, model_from_checkpoint
-from stickgen.train.loop import validation_loss
+from stickgen.train.data import TrainingSet
+from stickgen.train.loop import validation_losses
+
+REPLICATED = (
+    "r_precision_top1",
+    "r_precision_top2",
+    "r_precision_top3",
+    "fid",
+    "mm_dist",
+    "diversity",
+    "multimodality",
+    "motion_mse",
+    "temporal_consistency",
+    "action_accuracy",
+    "physics_consistency",
+    "foot_skating_ratio",
+    "ground_penetration",
+    "floating",
+    "jerk",
+    "bone_length_error",
+)
+SELECTION_FROM_GENERATED = ("motion_mse", "temporal_consistency", "action_accuracy", "physics_consistency")
 
 
-def evaluate_checkpoint(
-    checkpoint: Path, val_data: Path, test_data: Path, max_clips: int, seed: int, batch_size: int = 16
-) -> dict:
-    """Validation loss (generated vs real, val split) and motion MSE (generated vs real, test split).
+def set_cpu_threads(n: int) -> None:
+    """params `evaluate.cpu_threads`: torch's CPU threads for this process (0 keeps torch's default)."""
+    if n > 0:
+        torch.set_num_threads(n)
 
-    Every motion is generated from text alone (first caption, the real clip's length and actor
-    count); nothing is teacher-forced. `max_clips` test clips are drawn with `seed`.
-    """
-    ckpt = load_checkpoint(checkpoint)
-    model = model_from_checkpoint(ckpt)
-    stats = FeatureStats.from_dict(ckpt["feature_stats"])
-    enc = EncoderInfo(**ckpt["text_encoder"])
-    max_actors, max_frames = model.cfg.max_actors, model.cfg.max_frames
-    val = StickFigureDataset(val_data, stats, max_actors, max_frames, seed, random_caption=False)
-    test = StickFigureDataset(test_data, stats, max_actors, max_frames, seed, random_caption=False)
-    for data, path in ((val, val_data), (test, test_data)):
-        enc.check_matches(data.text_encoder, str(path))
+
+def load_generator(checkpoint: Path, p: Params, prompt_table: Path | None = None) -> InferenceGenerator:
+    """The model under test with params' sampling settings (`diffusion.*`), through InferenceGenerator's
+    loader; `prompt_table` (the evaluator stage's) serves prompt embeddings without the text encoder."""
+    d = p.diffusion
+    return InferenceGenerator(
+        checkpoint,
+        enable_safety_check=False,
+        use_diffusion=d.use_diffusion,
+        diffusion_steps=d.diffusion_steps,
+        guidance_scale=d.guidance_scale,
+        start_strength=d.start_strength,
+        max_prompt_chars=p.inference.max_prompt_chars,
+        fps=p.canonical.fps,
+        encoder=PromptTable.load(prompt_table) if prompt_table is not None else None,
+    )
+
+
+def _seed(*parts: int) -> int:
+    return int(np.random.SeedSequence(list(parts)).generate_state(1)[0] % (2**31))
+
+
+def generate_motions(
+    gen: InferenceGenerator,
+    text_emb: np.ndarray,
+    lengths: Sequence[int],
+    actors: Sequence[int],
+    batch_size: int,
+    seed: int,
+) -> list[np.ndarray]:
+    """One motion per row of `text_emb` (N, text_dim) with its length and actors, in batches of similar
+    length (batch k is seeded with `seed` + k); returned in input order."""
+    order = np.argsort(np.asarray(lengths), kind="stable")
+    out: list[np.ndarray | None] = [None] * len(order)
+    for k, start in enumerate(range(0, len(order), batch_size)):
+        idx = order[start : start + batch_size]
+        emb = torch.from_numpy(np.asarray(text_emb[idx], dtype=np.float32)).to(gen.device)
+        joints = generate_joints(
+            gen.model,
+            gen.stats,
+            emb,
+            [int(lengths[i]) for i in idx],
+            [int(actors[i]) for i in idx],
+            gen.sampling,
+            seed + k,
+        )
+        for i, j in zip(idx, joints, strict=True):
+            out[int(i)] = j
+    broken = sum(not np.isfinite(m).all() for m in out)
+    if broken:
+        raise ValueError(
+            f"{broken} of {len(out)} generated motions hold NaN or infinite values: a broken model"
+        )
+    return out  # type: ignore[return-value]
+
+
+def validation_loss(gen: InferenceGenerator, val_data: Path, seed: int, batch_size: int) -> float:
+    """The training objective of the transformer's generated motion on the val split (stickgen.train)."""
+    model = gen.model
+    val = StickFigureDataset(
+        val_data, gen.stats, model.cfg.max_actors, model.cfg.max_frames, seed, random_caption=False
+    )
+    gen.encoder_info.check_matches(val.text_encoder, str(val_data))
     torch.manual_seed(seed)
-    val_loss = validation_loss(model, val, batch_size)
-    rng = np.random.default_rng(seed)
-    idx = np.sort(rng.permutation(len(test))[: min(max_clips, len(test))])
-    errors = []
-    for start in range(0, len(idx), batch_size):
-        chunk = [int(i) for i in idx[start : start + batch_size]]
-        real = [test.store.joints(i)[:max_frames] for i in chunk]
-        text = torch.stack([test[i]["text"] for i in chunk])
-        gen = generate_joints(model, stats, text, [r.shape[0] for r in real], [r.shape[1] for r in real])
-        errors += [motion_mse(g, r) for g, r in zip(gen, real, strict=True)]
-    cfg = ckpt["config"]
+    return float(
+        validation_losses(model, TrainingSet(val, seed, model.cfg.n_styles, 1.0, 0.0), batch_size)["loss"]
+    )
+
+
+def motion_row(
+    motions: list[np.ndarray],
+    emb: np.ndarray,
+    predicted: np.ndarray,
+    text_emb: np.ndarray,
+    real: list[np.ndarray],
+    real_emb: np.ndarray,
+    labels: np.ndarray,
+    cfg: EvaluateConfig,
+    smooth: float,
+    fps: float,
+    rng: np.random.Generator,
+) -> dict[str, float]:
+    """Every per-replication metric of a set of motions (generated, or the real clips themselves)."""
+    top = metrics.r_precision(text_emb, emb, cfg.r_precision_batch, rng)
+    row = {f"r_precision_top{k + 1}": float(v) for k, v in enumerate(top)}
+    row.update(
+        fid=metrics.fid(real_emb, emb),
+        mm_dist=metrics.mm_dist(text_emb, emb),
+        diversity=metrics.diversity(emb, cfg.diversity_pairs, rng),
+        motion_mse=float(np.mean([metrics.motion_mse(m, r) for m, r in zip(motions, real, strict=True)])),
+        temporal_consistency=metrics.temporal_consistency(motions, fps, smooth),
+        action_accuracy=metrics.action_accuracy(predicted, labels, UNKNOWN),
+    )
+    row.update(metrics.physical_plausibility(motions, fps))
+    return row
+
+
+def protocol(
+    gen: InferenceGenerator,
+    ev: Evaluator,
+    test: ClipSet,
+    cfg: EvaluateConfig,
+    seed: int,
+    log: Callable[[str], None] = print,
+) -> tuple[dict[str, list[float]], dict[str, list[float]], dict]:
+    """Per replication, the generated and the real rows (metric -> values), and reference facts."""
+    fps = test.fps
+    real = [j[: gen.model.cfg.max_frames] for j in test.joints]
+    real_emb, real_pred = ev.encode_motions(real, fps)
+    smooth = metrics.smoothness_threshold(real, fps, cfg.smoothness_quantile)
+    n = min(cfg.max_clips, len(real))
+    gen_rows: dict[str, list[float]] = {}
+    real_rows: dict[str, list[float]] = {}
+    for r in range(cfg.replications):
+        rng = np.random.default_rng([seed, r])
+        idx = np.sort(rng.permutation(len(real))[:n])
+        caps = [test.captions[i][int(rng.integers(len(test.captions[i])))] for i in idx]
+        cap_emb = test.caption_emb[caps]
+        text_ev = ev.encode_captions(cap_emb)
+        lengths, actors = [real[i].shape[0] for i in idx], [real[i].shape[1] for i in idx]
+        motions = generate_motions(gen, cap_emb, lengths, actors, cfg.batch_size, _seed(seed, r, 0))
+        emb, pred = ev.encode_motions(motions, fps)
+        row = motion_row(
+            motions,
+            emb,
+            pred,
+            text_ev,
+            [real[i] for i in idx],
+            real_emb,
+            test.actions[idx],
+            cfg,
+            smooth,
+            fps,
+            rng,
+        )
+        p = min(cfg.mm_prompts, n)  # multimodality: more motions for the first p captions
+        groups = [emb[:p]]
+        for k in range(1, cfg.mm_repeats):
+            extra = generate_motions(
+                gen, cap_emb[:p], lengths[:p], actors[:p], cfg.batch_size, _seed(seed, r, k)
+            )
+            groups.append(ev.encode_motions(extra, fps)[0])
+        row["multimodality"] = metrics.multimodality(np.stack(groups, axis=1))
+        ref = motion_row(
+            [real[i] for i in idx],
+            real_emb[idx],
+            real_pred[idx],
+            text_ev,
+            [real[i] for i in idx],
+            real_emb,
+            test.actions[idx],
+            cfg,
+            smooth,
+            fps,
+            np.random.default_rng([seed, r, 1]),
+        )
+        for rows, values in ((gen_rows, row), (real_rows, ref)):
+            for key, v in values.items():
+                rows.setdefault(key, []).append(v)
+        log(
+            f"evaluate: replication {r + 1}/{cfg.replications}: "
+            f"R-precision top-3 {row['r_precision_top3']:.3f} "
+            f"(real {ref['r_precision_top3']:.3f}), FID {row['fid']:.3f}, motion MSE {row['motion_mse']:.4f}"
+        )
+    facts = {
+        "n_test_clips": n,
+        "smoothness_threshold": smooth,
+        "r_precision_batch": min(cfg.r_precision_batch, n),
+    }
+    return gen_rows, real_rows, facts
+
+
+def _finite(v: float) -> float | None:
+    return v if math.isfinite(v) else None
+
+
+def build_report(
+    gen_rows: dict[str, list[float]],
+    real_rows: dict[str, list[float]],
+    facts: dict,
+    val_loss: float,
+    robustness: float | None,
+    select: SelectConfig,
+    info: dict,
+) -> dict:
+    """The metrics.json layout of the module docstring."""
+    mean_ci = {k: metrics.mean_ci95(v) for k, v in gen_rows.items()}
+    real_ci = {k: metrics.mean_ci95(v) for k, v in real_rows.items()}
+    selection = {
+        "val_loss": val_loss,
+        **{k: mean_ci[k][0] for k in SELECTION_FROM_GENERATED},
+        "robustness": robustness,
+    }
+    selection = {k: (None if v is None else _finite(float(v))) for k, v in selection.items()}
     return {
         "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "variant": cfg["variant"],
-        "phase": cfg["phase"],
-        "checkpoint": str(checkpoint),
-        "n_test_clips": len(errors),
-        "val_loss": float(val_loss),
-        "motion_mse": float(np.mean(errors)),
+        **info,
+        "protocol": {**facts, "replications": len(next(iter(gen_rows.values())))},
+        "selection": {**selection, "selection_score": selection_score(selection, select)},
+        "checklist": {c.metric: c.met for c in assess(selection, select)},
+        "generated": {k: _finite(mean_ci[k][0]) for k in REPLICATED if k not in SELECTION_FROM_GENERATED},
+        "ci95": {
+            **{f"{k}_ci95": _finite(mean_ci[k][1]) for k in REPLICATED},
+            **{f"real_{k}_ci95": _finite(v[1]) for k, v in real_ci.items()},
+        },
+        "real": {f"real_{k}": _finite(v[0]) for k, v in real_ci.items()},
     }
+
+
+def evaluate(
+    gen: InferenceGenerator,
+    ev: Evaluator,
+    val_data: Path,
+    test_data: Path,
+    cfg: EvaluateConfig,
+    select: SelectConfig,
+    seed: int,
+    robustness: float | None,
+    log: Callable[[str], None] = print,
+) -> dict:
+    """The whole report of one model (see the module docstring)."""
+    test = load_clip_set(test_data)
+    ev.check_text_encoder(test.text_encoder, str(test_data))
+    gen.encoder_info.check_matches(test.text_encoder, str(test_data))
+    val_loss = validation_loss(gen, val_data, seed, cfg.batch_size)
+    gen_rows, real_rows, facts = protocol(gen, ev, test, cfg, seed, log)
+    info = {
+        "variant": gen.variant,
+        "phase": gen.phase,
+        "checkpoint": str(gen.model_path),
+        "use_diffusion": gen.sampling is not None,
+    }
+    return build_report(gen_rows, real_rows, facts, val_loss, robustness, select, info)
 
 
 def write_report(report: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    path.write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")

@@ -6,21 +6,40 @@ import numpy as np
 import torch
 
 from stickgen.features import FeatureStats, features_to_joints
-from stickgen.model.transformer import StickFigureTransformer
+from stickgen.model.diffusion import Sampling
+from stickgen.model.motion_model import StickFigureModel
 
 
 @torch.no_grad()
 def generate_joints(
-    model: StickFigureTransformer,
+    model: StickFigureModel,
     stats: FeatureStats,
     text_emb: torch.Tensor,
     lengths: list[int],
     actors: list[int],
+    sampling: Sampling | None = None,
+    seed: int = 0,
+    action: torch.Tensor | None = None,
 ) -> list[np.ndarray]:
-    """One motion per row of `text_emb` (B, D): a list of float32 (T_i, A_i, 22, 3) canonical joints."""
-    model.eval()
-    lens = torch.tensor(lengths)
-    pred = model(text_emb.float(), lens, int(lens.max()), actors=torch.tensor(actors))  # (B, T, A, 66)
+    """One motion per row of `text_emb` (B, D): a list of float32 (T_i, A_i, 22, 3) canonical joints.
+
+    Args:
+        sampling: diffusion refinement settings; None returns the transformer's motion unrefined.
+        seed: seeds the refinement noise.
+        action: (B,) optional action ids (0 = unknown); None conditions on text only.
+    """
+    dev = text_emb.device
+    lens = torch.tensor(lengths, device=dev)
+    gen = torch.Generator().manual_seed(seed)  # CPU noise: the same motion on every device
+    pred = model.generate(
+        text_emb.float(),
+        lens,
+        int(lens.max()),
+        actors=torch.tensor(actors, device=dev),
+        action=action,
+        sampling=sampling,
+        generator=gen,
+    )  # (B, T, A, 66)
     feats = stats.denormalise(pred.cpu().numpy())
     return [
         features_to_joints(feats[k, :t, :a]).astype(np.float32)

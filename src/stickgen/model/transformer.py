@@ -12,6 +12,7 @@ Output: normalised features (B, T, max_actors, 66) (see `stickgen.features`).
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import asdict, dataclass
 
 import torch
@@ -43,6 +44,13 @@ class TransformerConfig:
         return asdict(self)
 
 
+def style_id(style: str, n_styles: int) -> int:
+    """A style name -> its embedding row: 0 for "" (no style), else a stable hash bucket in 1..n_styles-1."""
+    if not style:
+        return 0
+    return 1 + zlib.crc32(style.strip().lower().encode()) % (n_styles - 1)
+
+
 class RMSNorm(nn.Module):
     def __init__(self, dim: int, eps: float = 1e-6) -> None:
         super().__init__()
@@ -67,6 +75,9 @@ def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch
 
 
 class Attention(nn.Module):
+    """Bidirectional self-attention with rotary positions; `cfg` is any config with d_model, n_heads,
+    ffn_hidden and dropout (the transformer's or the diffusion refiner's)."""
+
     def __init__(self, cfg: TransformerConfig) -> None:
         super().__init__()
         self.n_heads = cfg.n_heads
@@ -169,7 +180,12 @@ class StickFigureTransformer(nn.Module):
         action = zeros if action is None else action
         style = zeros if style is None else style
         cond = torch.stack(
-            [self.text_proj(text_emb), self.action_emb(action), self.style_emb(style), self.actors_emb(actors)],
+            [
+                self.text_proj(text_emb),
+                self.action_emb(action),
+                self.style_emb(style),
+                self.actors_emb(actors),
+            ],
             dim=1,
         )  # (B, 4, d)
         t = torch.arange(n_frames, device=dev).float()[None, :]  # (1, T)

@@ -2,11 +2,20 @@
 
 `get_converter(name)` returns the converter of a dataset name used in `params.yaml` (`datasets`);
 `sources.base` holds the shared driver (`run_conversion`, `convert_dataset`, `takes_to_clips`).
-To add a dataset: write `sources/<name>.py` with a `Converter` subclass and list it in `_CONVERTERS`.
+To add a dataset: write `sources/<name>.py` with a `Converter` subclass and list it in `_CONVERTERS`,
+and a native-format writer in `sources/writers/` for the `samples` stage and the tests.
+
+Shared pieces: `captions` (templated captions), `units` (axes and unit inference), `retarget` (named
+points -> the 22 SMPL joints), `rigmap` (find those points in a BVH / ASF rig), `bodymodel` (SMPL-family
+poses -> joints), `kinect` and `ntu_classes` (NTU RGB+D and LSMB19), `bvh_format` / `asf_format`
+(parsers), `safe_pickle`, `descriptions`.
 """
 
 from __future__ import annotations
 
+from stickgen.sources.aistpp import AISTPPConverter
+from stickgen.sources.amass import AMASSConverter
+from stickgen.sources.asf_amc import ASFAMCConverter
 from stickgen.sources.base import (
     ConversionError,
     Converter,
@@ -16,9 +25,29 @@ from stickgen.sources.base import (
     run_conversion,
     takes_to_clips,
 )
+from stickgen.sources.bvh import BVHConverter
 from stickgen.sources.humanml3d import HumanML3DConverter
+from stickgen.sources.interhuman import InterHumanConverter
+from stickgen.sources.kit_ml import KITMLConverter
+from stickgen.sources.lsmb19 import LSMB19Converter
+from stickgen.sources.ntu_rgbd import NTURGBDConverter
+from stickgen.sources.style100 import Style100Converter
 
-_CONVERTERS: dict[str, type[Converter]] = {cls.name: cls for cls in (HumanML3DConverter,)}
+_CONVERTERS: dict[str, type[Converter]] = {
+    cls.name: cls
+    for cls in (
+        AMASSConverter,
+        HumanML3DConverter,
+        KITMLConverter,
+        InterHumanConverter,
+        NTURGBDConverter,
+        LSMB19Converter,
+        Style100Converter,
+        AISTPPConverter,
+        BVHConverter,
+        ASFAMCConverter,
+    )
+}
 
 
 def known_datasets() -> list[str]:
@@ -26,10 +55,15 @@ def known_datasets() -> list[str]:
     return sorted(_CONVERTERS)
 
 
-def get_converter(name: str) -> Converter:
-    """A new converter for dataset `name`; a clear error for a name without one."""
+def get_converter(name: str, body_models: str = "") -> Converter:
+    """A new converter for dataset `name`; a clear error for a name without one.
+
+    Args:
+        name: registry name (a `datasets` entry of params.yaml).
+        body_models: `convert.body_models`: folder of SMPL-family body model files, "" for none.
+    """
     if name in _CONVERTERS:
-        return _CONVERTERS[name]()
+        return _CONVERTERS[name](body_models)
     raise ValueError(f"unsupported dataset [{name}]; known: {known_datasets()}")
 
 

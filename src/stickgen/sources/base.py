@@ -4,7 +4,8 @@ A dataset module (one per source, registered in `stickgen.sources`) subclasses `
 the items (files) of a raw dataset folder and decodes one item into `Take`s whose joints are already
 Y-up metres at the native frame rate. Everything after that is shared and lives here:
 
-- `check_take`: shape, frame count, finiteness, plausible body size (metres), captions, action.
+- `check_take`: shape, frame count, finiteness, plausible body size (metres), Y up (the head not far
+  below the pelvis in most frames), captions, action.
 - `takes_to_clips`: resample to `canonical.fps` by interpolation in time, window long takes
   (`canonical.window_s` / `stride_s`), place every window in the canonical frame, stable ids
   `<dataset>/<take path>#<start>-<end>` (frames at the canonical fps) and group `<dataset>/<take path>`.
@@ -39,17 +40,25 @@ from tqdm import tqdm
 from stickgen import canonical
 from stickgen.canonical import Clip
 from stickgen.config import CanonicalConfig, ConvertConfig
-from stickgen.skeleton import NUM_JOINTS, PELVIS, to_canonical_frame
+from stickgen.skeleton import HEAD, NUM_JOINTS, PELVIS, to_canonical_frame
 from stickgen.vocab import ACTION_INDEX, infer_action
 
 # Sanity bounds on the body's size, to catch wrong units or a foreign skeleton: the median over frames
 # of the largest joint distance from the pelvis. An adult measures about 0.8-1.2 m (head or wrist).
 MIN_BODY_EXTENT_M = 0.25
 MAX_BODY_EXTENT_M = 2.5
+# Y-up check: the median over frames (and actors) of head height minus pelvis height. About +0.6 m
+# standing, about 0 lying down; a take converted with the wrong up axis (or stored upside down) is far
+# below. A take that spends most of its time in a handstand is rejected too (rare, said in the reason).
+MIN_HEAD_ABOVE_PELVIS_M = -0.25
 
 # A time-ranged caption applies to a window when they overlap by at least this fraction of the
 # shorter of the two (so a window that only brushes a range does not inherit its caption).
 MIN_CAPTION_OVERLAP = 0.5
+
+# Parallel conversion starts one worker per this many items at most (each worker pays a start-up of a
+# few seconds), so the embedded default's sample folders convert inline.
+MIN_ITEMS_PER_WORKER = 16
 
 
 class SourceError(ValueError):
@@ -98,9 +107,16 @@ class Converter(ABC):
     """Reader of one raw dataset's native layout. Subclasses set `name` and implement two methods.
 
     Instances are sent to worker processes, so they must be picklable (keep them stateless).
+
+    Args:
+        body_models: folder of user-supplied SMPL-family body models (`convert.body_models`; see
+            `stickgen.sources.bodymodel`), or "" for none. Only the body-model sources read it.
     """
 
     name: ClassVar[str]
+
+    def __init__(self, body_models: str | os.PathLike = "") -> None:
+        self.body_models = str(body_models)
 
     @abstractmethod
     def list_items(self, raw_dir: Path) -> list[Path]:
@@ -147,6 +163,12 @@ def check_take(take: Take, max_actors: int) -> None:
         raise SourceError(
             f"{where}: joints reach {extent:.3g} m from the pelvis (want {MIN_BODY_EXTENT_M}-"
             f"{MAX_BODY_EXTENT_M} m): wrong units or not a human skeleton"
+        )
+    head_up = float(np.median(j[:, :, HEAD, 1] - j[:, :, PELVIS, 1]))
+    if head_up < MIN_HEAD_ABOVE_PELVIS_M:
+        raise SourceError(
+            f"{where}: the head is {-head_up:.2f} m below the pelvis in most frames: wrong up axis, or "
+            f"the take is upside down"
         )
     captions = [*take.texts, *(c for _, _, c in take.segments)]
     if not captions or not all(isinstance(t, str) and t.strip() for t in captions):
@@ -282,7 +304,8 @@ def _read_all(
         _convert_item, converter=converter, raw_dir=raw_dir, dataset=dataset, canonical_cfg=canonical_cfg
     )
     bar = partial(tqdm, total=len(items), desc=f"convert {dataset}", unit="file", mininterval=1.0)
-    workers = min(workers, len(items))
+    # a worker costs seconds to start (it imports torch): small folders convert inline
+    workers = min(workers, len(items) // MIN_ITEMS_PER_WORKER)
     if workers <= 1:
         return [job(item) for item in bar(items)]
     # spawn, not fork: the parent has torch loaded, and forking its thread pools is not safe. Workers
@@ -341,7 +364,7 @@ def convert_dataset(
     """
     from stickgen.sources import get_converter  # the registry imports this module
 
-    converter = get_converter(name)
+    converter = get_converter(name, convert_cfg.body_models)
     root = Path(raw_dir)
     if not root.is_dir():
         raise SourceError(f"raw folder of dataset [{name}] not found: {root}")

@@ -36,7 +36,7 @@ import math
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -122,8 +122,8 @@ def _tables(
     return split_of, sources
 
 
-def load_joints(path: Path, label: str) -> np.ndarray:
-    """Load one `new_joints` file as float64 (T, 22, 3); `SourceError` names `label` and the problem."""
+def load_joints(path: Path, label: str, n_joints: int = NUM_JOINTS) -> np.ndarray:
+    """Load one `new_joints` file as float64 (T, n_joints, 3); `SourceError` names `label` and the problem."""
     try:
         with path.open("rb") as fh:
             magic = fh.read(len(_NPY_MAGIC))
@@ -136,10 +136,14 @@ def load_joints(path: Path, label: str) -> np.ndarray:
     if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "fiu":
         kind = getattr(arr, "dtype", type(arr).__name__)
         raise SourceError(f"{label}: expected a real-valued array, got {kind}")
-    if arr.ndim != 3 or arr.shape[1:] != (NUM_JOINTS, 3):
-        raise SourceError(f"{label}: expected (T, {NUM_JOINTS}, 3) SMPL joints, got shape {arr.shape}")
+    if arr.ndim != 3 or arr.shape[1:] != (n_joints, 3):
+        raise SourceError(f"{label}: expected (T, {n_joints}, 3) joints, got shape {arr.shape}")
     if arr.shape[0] == 0:
         raise SourceError(f"{label}: the motion is empty (0 frames)")
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():  # checked before any cast
+        raise SourceError(
+            f"{label}: {int((~np.isfinite(arr)).sum())} joint values are not finite (NaN or inf)"
+        )
     return arr.astype(np.float64)
 
 
@@ -178,9 +182,19 @@ def read_texts(path: Path, label: str) -> tuple[list[str], list[tuple[float, flo
 
 
 class HumanML3DConverter(Converter):
-    """The HumanML3D release (see the module docstring for the layout and the caption rule)."""
+    """The HumanML3D release (see the module docstring for the layout and the caption rule).
+
+    Subclasses for releases in the same layout (KIT-ML) override the class attributes and `to_smpl`.
+    """
 
     name = NAME
+    native_fps: ClassVar[float] = NATIVE_FPS
+    licence: ClassVar[str] = LICENCE
+    n_joints: ClassVar[int] = NUM_JOINTS
+
+    def to_smpl(self, arr: np.ndarray, label: str) -> tuple[np.ndarray, dict[str, Any]]:
+        """The release's joints -> (T, 22, 3) SMPL joints in metres, and meta (units, derived joints)."""
+        return arr, {"units": "m", "derived_joints": []}
 
     def _scan(self, raw_dir: Path) -> tuple[list[str], list[dict[str, str]]]:
         """(item names, skipped files with reasons)."""
@@ -217,16 +231,17 @@ class HumanML3DConverter(Converter):
         label = self.item_label(raw_dir, item)
         if not item.is_file():
             raise SourceError(f"{label}: motion file missing (the name is listed in {ALL_FILE})")
-        joints = load_joints(item, label)  # (T, 22, 3)
+        joints, conversion = self.to_smpl(load_joints(item, label, self.n_joints), label)  # (T, 22, 3)
         texts, segments, ignored = read_texts(raw_dir / TEXTS_DIR / f"{name}.txt", label)
         split_of, sources = _tables(os.fspath(raw_dir), _stamp(raw_dir))
         meta: dict[str, Any] = {
-            "native_fps": NATIVE_FPS,
-            "units": "m",
+            "native_fps": self.native_fps,
+            "units": conversion["units"],
             "source_split": split_of.get(name, ""),
-            "licence": LICENCE,
-            "derived_joints": [],
+            "licence": self.licence,
+            "derived_joints": conversion["derived_joints"],
         }
+        meta.update({k: v for k, v in conversion.items() if k not in meta})
         meta.update(sources.get(name, {}))
         if ignored:
             meta["ignored_text_lines"] = ignored
@@ -234,7 +249,7 @@ class HumanML3DConverter(Converter):
         take = Take(
             path=name,
             joints=joints[:, None],  # (T, 1, 22, 3): one actor
-            fps=NATIVE_FPS,
+            fps=self.native_fps,
             texts=texts,
             action=action,
             meta=meta,

@@ -1,12 +1,18 @@
-"""Checkpoints: atomic `.pth` writes, safe (`weights_only`) loads, and the resume precedence.
+"""Checkpoints: atomic `.pth` writes, safe (`weights_only`) loads, resume precedence, weights-only init.
 
-A checkpoint is a plain dict: `model_state_dict`, `optimizer_state_dict`, `scheduler_state_dict`,
-`epoch`, `step`, `rng_state`, `config` (`model`, `train`, `variant`, `phase`), `feature_stats`,
-`text_encoder` ({name, dim}), `best_val_loss`. It loads with `torch.load(..., weights_only=True)`.
+A checkpoint is a plain dict: `model_state_dict` (LoRA phase: the adapters only), `optimizer_state_dict`,
+`scheduler_state_dict`, `epoch`, `step`, `rng_state`, `config` (`model`, `refiner`, `train`,
+`diffusion`, `variant`, `phase`, `data`, `init`, `world_size`, `code`), `feature_stats`, `text_encoder`
+({name, dim}) and `best_val_loss`. It loads with `torch.load(..., weights_only=True)`.
+
+Files in a phase's folder: `model_checkpoint_best.pth` (best validation loss), `checkpoint_epoch_{N}.pth`
+(every `save_every_epochs`), `checkpoint_latest.pth` (the resume point, every `resume_every_steps` steps
+and at each epoch end) and `model_checkpoint.pth` (final).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -21,6 +27,9 @@ FINAL = "model_checkpoint.pth"
 LATEST = "checkpoint_latest.pth"
 EPOCH_PATTERN = re.compile(r"checkpoint_epoch_(\d+)\.pth$")
 REQUIRED_KEYS = ("model_state_dict", "epoch", "step", "config", "feature_stats", "text_encoder")
+OWN_LATEST = "own latest checkpoint"
+# the code that defines a training run: a change here makes an old resume point stale
+_CODE_FILES = ("model/*.py", "train/*.py", "dataset.py", "features.py")
 
 
 def epoch_name(epoch: int) -> str:
@@ -28,7 +37,7 @@ def epoch_name(epoch: int) -> str:
 
 
 def save_checkpoint(state: dict[str, Any], path: str | os.PathLike) -> None:
-    """Atomic write: a kill during the save leaves the previous file intact."""
+    """Atomic write (temporary file + fsync + rename): a kill during the save leaves the previous file."""
     atomic_torch_save(state, path)
 
 
@@ -47,13 +56,33 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     return ckpt
 
 
+def file_sha256(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def code_fingerprint() -> str:
+    """A short hash of the model and training source: part of a run's identity."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for pattern in _CODE_FILES:
+        for f in sorted(root.glob(pattern)):
+            h.update(f.relative_to(root).as_posix().encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def resolve_resume(
     cli_resume: str | None, config_resume: str, out_dir: Path, env: dict[str, str] | None = None
 ) -> tuple[Path | None, str]:
     """Pick the checkpoint to resume from, by design §6 precedence.
 
     `--resume_from` > env `RESUME_FROM_CHECKPOINT` > `train.<phase>.resume_from` > the stage's own
-    latest checkpoint (`checkpoint_latest.pth` in `out_dir`). Returns (path or None, which source).
+    latest checkpoint (`checkpoint_latest.pth` in `out_dir`; the caller checks that its config matches).
+    Returns (path or None, which source).
     """
     env = os.environ if env is None else env
     for value, source in (
@@ -67,13 +96,71 @@ def resolve_resume(
                 raise FileNotFoundError(f"{source} points to a missing checkpoint: {path}")
             return path, source
     own = out_dir / LATEST
-    return (own, "own latest checkpoint") if own.is_file() else (None, "fresh start")
+    return (own, OWN_LATEST) if own.is_file() else (None, "fresh start")
 
 
-def model_from_checkpoint(ckpt: dict[str, Any]):
-    """Rebuild the model from the checkpoint's own config (never from the current params.yaml)."""
-    from stickgen.model.transformer import StickFigureTransformer, TransformerConfig
+def load_weights(model: torch.nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
+    """Strict weights-only load; a mismatch lists the missing, unexpected and reshaped keys."""
+    own = model.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    reshaped = sorted(
+        f"{k} {tuple(state[k].shape)} -> {tuple(own[k].shape)}"
+        for k in set(own) & set(state)
+        if own[k].shape != state[k].shape
+    )
+    if missing or unexpected or reshaped:
+        raise ValueError(
+            f"{source} does not fit this model: missing keys {missing}; unexpected keys {unexpected}; "
+            f"shape mismatches {reshaped}"
+        )
+    model.load_state_dict(state)
 
-    model = StickFigureTransformer(TransformerConfig(**ckpt["config"]["model"]))
-    model.load_state_dict(ckpt["model_state_dict"])
+
+def full_state_dict(ckpt: dict[str, Any]) -> dict[str, torch.Tensor]:
+    """The complete model weights of a checkpoint (a LoRA checkpoint: its base with the adapters merged)."""
+    if "lora" not in ckpt["config"]:
+        return ckpt["model_state_dict"]
+    from stickgen.model.lora import merged_state_dict
+
+    return merged_state_dict(model_from_checkpoint(ckpt, merge=False))
+
+
+def build_model(config: dict[str, Any]):
+    """A fresh StickFigureModel from a checkpoint's `config` (never from the current params.yaml)."""
+    from stickgen.model.diffusion import RefinerConfig
+    from stickgen.model.motion_model import StickFigureModel
+    from stickgen.model.transformer import TransformerConfig
+
+    return StickFigureModel(TransformerConfig(**config["model"]), RefinerConfig(**config["refiner"]))
+
+
+def model_from_checkpoint(ckpt: dict[str, Any], merge: bool = True):
+    """Rebuild the model of a checkpoint, in eval mode.
+
+    A LoRA checkpoint holds adapters only: its base (config `init`) is loaded first, checked against the
+    SHA-256 recorded at training time, and the adapters are put on it (merged unless `merge=False`).
+    """
+    from stickgen.model.lora import inject_lora_adapters, load_lora_state_dict, merge_lora
+
+    config = ckpt["config"]
+    model = build_model(config)
+    if "lora" not in config:
+        load_weights(model, ckpt["model_state_dict"], "checkpoint")
+        return model.eval()
+    base = config["init"]
+    if not Path(base["path"]).is_file():
+        raise FileNotFoundError(f"the LoRA checkpoint's base model is missing: {base['path']}")
+    if file_sha256(base["path"]) != base["sha256"]:
+        raise ValueError(
+            f"the LoRA base {base['path']} changed since the adapters were trained (SHA-256 differs)"
+        )
+    load_weights(model, full_state_dict(load_checkpoint(base["path"])), base["path"])
+    lora = config["lora"]
+    inject_lora_adapters(model, lora["rank"], lora["alpha"], lora["dropout"], lora["target_modules"])
+    load_lora_state_dict(model, ckpt["model_state_dict"])
+    if merge:
+        merge_lora(model)
+    for p in model.parameters():
+        p.requires_grad_(False)
     return model.eval()

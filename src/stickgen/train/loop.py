@@ -1,32 +1,47 @@
 """One training loop for `pretrain`, `sft` and `lora` (design §6).
 
-AdamW with linear warmup + cosine decay, gradient accumulation and clipping, optional bf16 autocast and
-`torch.compile` on GPU, DVCLive metrics per step and per epoch, `training_verbose.log`, atomic
-checkpoints and resume. Every random choice derives from `seed`.
+    pretrain  full model from scratch
+    sft       full model, initialised (`init_from`, weights only) from the pretrain best checkpoint
+    lora      adapters on the frozen base (`init_from`); only adapter parameters reach the optimizer,
+              checkpoints hold the adapters only
+
+AdamW with warmup + cosine, gradient accumulation, clipping, bf16 autocast and `torch.compile` on GPU
+(ignored on CPU), DDP under `torchrun` (rank 0 alone logs and writes), DVCLive per step and per epoch,
+`training_verbose.log`, atomic checkpoints, and an exact resume: the resume point
+(`checkpoint_latest.pth`, every `resume_every_steps` steps and at each epoch end) holds model, optimizer
+and step; the data position and every random draw are functions of (seed, step) or (seed, epoch, clip),
+so a run killed at any point and resumed ends with the weights of an uninterrupted one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
-from dvclive import Live
 from tqdm import tqdm
 
-from stickgen.config import PhaseConfig, to_dict
-from stickgen.dataset import StickFigureDataset, collate
+from stickgen.config import DiffusionConfig, LoRAPhaseConfig, PhaseConfig, to_dict
+from stickgen.dataset import StickFigureDataset
 from stickgen.features import FeatureStats
-from stickgen.model.transformer import StickFigureTransformer, TransformerConfig
+from stickgen.model.diffusion import RefinerConfig
+from stickgen.model.lora import inject_lora_adapters, load_lora_state_dict, lora_state_dict
+from stickgen.model.motion_model import StickFigureModel
+from stickgen.model.transformer import TransformerConfig
 from stickgen.train import checkpoint as ck
-from stickgen.train.objective import generate_features, motion_loss
+from stickgen.train import distributed as dd
+from stickgen.train.data import TrainingSet, collate_train, epoch_plan, steps_per_epoch
+from stickgen.train.live import open_live
+from stickgen.train.objective import element_counts, forward_train, loss_sums
+from stickgen.train.optim import build_optimizer, lr_at
 
 LOG_NAME = "training_verbose.log"
+PHASES = ("pretrain", "sft", "lora")
 
 
 @dataclass(frozen=True)
@@ -43,168 +58,435 @@ class RunSpec:
     seed: int
 
 
-def lr_at(step: int, total: int, cfg: PhaseConfig) -> float:
-    """Linear warmup over `warmup_steps`, then cosine decay to 10% of `lr` at `total` steps."""
-    if step < cfg.warmup_steps:
-        return cfg.lr * (step + 1) / cfg.warmup_steps
-    progress = min(1.0, (step - cfg.warmup_steps) / max(1, total - cfg.warmup_steps))
-    return cfg.lr * (0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * progress)))
-
-
-def _logger(out_dir: Path) -> logging.Logger:
-    log = logging.getLogger(f"stickgen.train.{out_dir}")
+def _logger(out_dir: Path, enabled: bool) -> logging.Logger:
+    log = logging.getLogger(f"stickgen.train.{out_dir.resolve()}")
     log.setLevel(logging.INFO)
-    log.handlers.clear()
-    fh = logging.FileHandler(out_dir / LOG_NAME)
-    fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    log.addHandler(fh)
+    log.propagate = False
+    for h in list(log.handlers):
+        h.close()
+        log.removeHandler(h)
+    if enabled:
+        fh = logging.FileHandler(out_dir / LOG_NAME)
+        fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        log.addHandler(fh)
+    else:
+        log.addHandler(logging.NullHandler())
     return log
 
 
-def _batches(n: int, batch_size: int, seed: int, epoch: int) -> list[list[int]]:
-    order = np.random.default_rng([seed, epoch, 0xBA7C]).permutation(n)
-    return [order[i : i + batch_size].tolist() for i in range(0, n, batch_size)]
+def _step_seed(seed: int, step: int, rank: int) -> int:
+    """The torch RNG seed of one optimizer step on one process (dropout): resume needs no RNG state."""
+    return int(np.random.SeedSequence([seed, step, rank, 0x57E9]).generate_state(1)[0])
+
+
+def _autocast(enabled: bool, device: torch.device):
+    if enabled and device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
 
 
 @torch.no_grad()
-def validation_loss(model: StickFigureTransformer, data: StickFigureDataset, batch_size: int) -> float:
-    """Mean loss of GENERATED motion (first caption, no crop) against the real val clips."""
+def validation_losses(
+    model: StickFigureModel,
+    data: TrainingSet,
+    batch_size: int,
+    info: dd.DistInfo | None = None,
+    bf16: bool = False,
+) -> dict[str, float]:
+    """Pooled validation losses: `loss` of the transformer's GENERATED motion (text only, no action)
+    against the real clips, and `denoise_loss` of the refiner at the set's fixed noise draws.
+
+    Under DDP each process takes every world_size-th clip and the sums are all-reduced.
+    """
+    info = info or dd.DistInfo(0, 1, 0, next(model.parameters()).device)
+    was_training = model.training
     model.eval()
-    total, count = 0.0, 0
-    for i in range(0, len(data), batch_size):
-        batch = collate([data[k] for k in range(i, min(i + batch_size, len(data)))])
-        total += float(motion_loss(generate_features(model, batch), batch)) * len(batch.lengths)
-        count += len(batch.lengths)
-    model.train()
-    return total / max(count, 1)
-
-
-def _action_mask(batch_action: torch.Tensor, p: float, seed: int, step: int) -> torch.Tensor:
-    """Drop the action condition with probability p (so text alone suffices at generation)."""
-    keep = np.random.default_rng([seed, step, 0xAC7]).random(len(batch_action)) >= p
-    return batch_action * torch.from_numpy(keep).to(batch_action.device)
+    idx = list(range(info.rank, len(data), info.world_size))
+    sums = torch.zeros(6, dtype=torch.float64, device=info.device)
+    for i in range(0, len(idx), batch_size):
+        tb = collate_train([data[k] for k in idx[i : i + batch_size]]).to(info.device)
+        with _autocast(bf16, info.device):
+            motion, x0 = forward_train(model, tb, with_refiner=True)
+        gen, den = loss_sums(motion.float(), tb.batch), loss_sums(x0.float(), tb.batch)
+        sums += torch.tensor(
+            [float(gen.pos), float(gen.vel), float(den.pos), float(den.vel), gen.pos_n, gen.vel_n],
+            dtype=torch.float64,
+            device=info.device,
+        )
+    dd.all_reduce_sum(sums, info)
+    model.train(was_training)
+    pos_n, vel_n = max(float(sums[4]), 1.0), max(float(sums[5]), 1.0)
+    return {
+        "loss": float(sums[0] / pos_n + sums[1] / vel_n),
+        "denoise_loss": float(sums[2] / pos_n + sums[3] / vel_n),
+    }
 
 
 def train(
     spec: RunSpec,
     cfg: PhaseConfig,
     model_cfg: TransformerConfig,
+    refiner_cfg: RefinerConfig,
+    diffusion: DiffusionConfig,
     resume_from: str | None = None,
     init_from: str | None = None,
 ) -> dict:
-    """Train one phase; returns a summary dict. Writes checkpoints, the log and DVCLive into out_dir."""
-    out = spec.out_dir
-    out.mkdir(parents=True, exist_ok=True)
-    log = _logger(out)
-    stats = FeatureStats.from_dict(json.loads(spec.stats_path.read_text()))
-    train_set = StickFigureDataset(spec.train_data, stats, model_cfg.max_actors, cfg.crop_frames, spec.seed)
-    val_set = StickFigureDataset(
-        spec.val_data, stats, model_cfg.max_actors, model_cfg.max_frames, spec.seed, random_caption=False
+    """Train one phase; returns a summary dict. Rank 0 writes checkpoints, the log and DVCLive."""
+    if spec.phase not in PHASES:
+        raise ValueError(f"unsupported phase [{spec.phase}]; phases are {PHASES}")
+    if spec.phase == "lora" and not isinstance(cfg, LoRAPhaseConfig):
+        raise TypeError("the lora phase needs a LoRAPhaseConfig (rank, alpha, dropout, target_modules)")
+    if spec.phase in ("sft", "lora") and not init_from:
+        raise ValueError(f"the {spec.phase} phase starts from a trained model: pass init_from")
+    info = dd.setup()
+    try:
+        return _train(spec, cfg, model_cfg, refiner_cfg, diffusion, resume_from, init_from, info)
+    finally:
+        dd.teardown(info)
+
+
+def _datasets(
+    spec: RunSpec,
+    cfg: PhaseConfig,
+    model_cfg: TransformerConfig,
+    diffusion: DiffusionConfig,
+    stats: FeatureStats,
+) -> tuple[TrainingSet, TrainingSet]:
+    """The training set (crops, random captions, the phase's draws) and the validation set (whole clips,
+    first caption, text only, fixed draws)."""
+    train_set = TrainingSet(
+        StickFigureDataset(spec.train_data, stats, model_cfg.max_actors, cfg.crop_frames, spec.seed),
+        spec.seed,
+        model_cfg.n_styles,
+        cfg.action_dropout,
+        diffusion.cond_dropout,
     )
-    if train_set.text_encoder["dim"] != model_cfg.text_dim:
+    val_set = TrainingSet(
+        StickFigureDataset(
+            spec.val_data, stats, model_cfg.max_actors, model_cfg.max_frames, spec.seed, random_caption=False
+        ),
+        spec.seed,
+        model_cfg.n_styles,
+        action_dropout=1.0,
+        cond_dropout=0.0,
+    )
+    enc = train_set.data.text_encoder
+    if enc["dim"] != model_cfg.text_dim or val_set.data.text_encoder != enc:
         raise ValueError(
-            f"{spec.train_data}: text encoder {train_set.text_encoder} does not match the model's "
-            f"text_dim {model_cfg.text_dim}"
+            f"text encoders disagree: train {enc}, val {val_set.data.text_encoder}, "
+            f"model text_dim {model_cfg.text_dim}"
         )
-    if len(train_set) == 0 or len(val_set) == 0:
-        raise ValueError(f"empty training ({len(train_set)}) or validation ({len(val_set)}) set")
+    if len(val_set) == 0:
+        raise ValueError(f"{spec.val_data}: empty validation set")
+    return train_set, val_set
+
+
+def _build_model(
+    spec: RunSpec,
+    cfg: PhaseConfig,
+    model_cfg: TransformerConfig,
+    refiner_cfg: RefinerConfig,
+    init_from: str | None,
+    stats: FeatureStats,
+    text_encoder: dict,
+) -> tuple[StickFigureModel, dict]:
+    """A fresh model, the `init_from` weights loaded (weights only) and, for LoRA, adapters injected.
+
+    Returns the model and the part of the run's config it defines (`init`, and `lora` for LoRA).
+    """
     torch.manual_seed(spec.seed)
-    model = StickFigureTransformer(model_cfg)
+    model = StickFigureModel(model_cfg, refiner_cfg)
+    extra: dict = {"init": None}
+    if init_from:
+        init_ckpt = ck.load_checkpoint(init_from)
+        if init_ckpt["feature_stats"] != stats.to_dict() or init_ckpt["text_encoder"] != text_encoder:
+            raise ValueError(
+                f"--init_from {init_from} was trained with other feature statistics or text encoder than "
+                f"{spec.stats_path} / {spec.train_data}"
+            )
+        ck.load_weights(model, ck.full_state_dict(init_ckpt), f"--init_from {init_from}")
+        extra["init"] = {"path": str(init_from), "sha256": ck.file_sha256(init_from)}
+    if spec.phase == "lora":
+        extra["lora"] = {
+            "rank": cfg.rank,
+            "alpha": cfg.alpha,
+            "dropout": cfg.dropout,
+            "target_modules": list(cfg.target_modules),
+        }
+        inject_lora_adapters(model, **extra["lora"])
+    return model, extra
+
+
+@dataclass
+class _Progress:
+    """What the resume point holds besides weights and optimizer: where the run is."""
+
+    step: int = 0
+    best: float = float("inf")
+    epoch_losses: list[float] = field(default_factory=list)  # this epoch's step losses (train/epoch_loss)
+    resumed: bool = False
+
+
+def _resume(
+    spec: RunSpec,
+    cfg: PhaseConfig,
+    resume_from: str | None,
+    config: dict,
+    model: StickFigureModel,
+    opt: torch.optim.Optimizer,
+    log: logging.Logger,
+) -> _Progress:
+    """Load the resume checkpoint chosen by the design §6 precedence into model and optimizer."""
+    path, source = ck.resolve_resume(resume_from, cfg.resume_from, spec.out_dir)
+    if path is None:
+        return _Progress()
+    state = ck.load_checkpoint(path)
+    if source == ck.OWN_LATEST and state["config"] != config:
+        changed = sorted(k for k in config if state["config"].get(k) != config[k])
+        log.info("own checkpoint %s was made by another run (differs in %s): starting fresh", path, changed)
+        return _Progress()
+    if spec.phase == "lora":
+        load_lora_state_dict(model, state["model_state_dict"])
+    else:
+        ck.load_weights(model, state["model_state_dict"], f"resume checkpoint {path}")
+    opt.load_state_dict(state["optimizer_state_dict"])
+    progress = _Progress(
+        int(state["step"]),
+        float(state["best_val_loss"]),
+        [float(x) for x in state.get("epoch_losses", [])],
+        resumed=True,
+    )
+    log.info("resumed from %s (%s) at step %d", path, source, progress.step)
+    return progress
+
+
+@dataclass
+class _StepResult:
+    motion_loss: float
+    denoise_loss: float
+    samples: int
+
+
+def _optimizer_step(
+    net: torch.nn.Module,
+    opt: torch.optim.Optimizer,
+    trainable: list[torch.nn.Parameter],
+    batches: list,
+    info: dd.DistInfo,
+    cfg: PhaseConfig,
+    with_refiner: bool,
+    denoise_weight: float,
+) -> _StepResult:
+    """Accumulate the micro-batches of one optimizer step (this process's share), clip, step.
+
+    Losses are divided by the global element counts (all processes, all micro-batches), so the gradient
+    is that of the whole global batch; DDP averages over processes, hence the `world_size` factor.
+    """
+    counts = [
+        element_counts(b.batch.lengths, b.batch.actor_mask, b.batch.features.shape[-1]) for b in batches
+    ]
+    totals = torch.tensor(
+        [sum(c[0] for c in counts), sum(c[1] for c in counts), sum(len(b.batch.lengths) for b in batches)],
+        dtype=torch.float64,
+        device=info.device,
+    )
+    pos_n, vel_n, n_samples = (float(x) for x in dd.all_reduce_sum(totals, info))
+    logged = torch.zeros(4, dtype=torch.float64, device=info.device)
+    for i, tb in enumerate(batches):
+        last = i == len(batches) - 1
+        with (
+            contextlib.nullcontext() if last or not info.enabled else net.no_sync(),
+            _autocast(cfg.bf16, info.device),
+        ):
+            motion, x0 = forward_train(net, tb, with_refiner)
+            gen = loss_sums(motion.float(), tb.batch)
+            loss = gen.pos / pos_n + gen.vel / vel_n
+            parts = [gen.pos, gen.vel]
+            if with_refiner:
+                den = loss_sums(x0.float(), tb.batch)
+                loss = loss + denoise_weight * (den.pos / pos_n + den.vel / vel_n)
+                parts += [den.pos, den.vel]
+        (loss * info.world_size).backward()
+        logged[: len(parts)] += torch.stack([t.detach().double() for t in parts])
+    torch.nn.utils.clip_grad_norm_(trainable, cfg.grad_clip)
+    opt.step()
+    opt.zero_grad(set_to_none=True)
+    dd.all_reduce_sum(logged, info)
+    return _StepResult(
+        float(logged[0] / pos_n + logged[1] / vel_n),
+        float(logged[2] / pos_n + logged[3] / vel_n),
+        int(n_samples),
+    )
+
+
+def _train(spec, cfg, model_cfg, refiner_cfg, diffusion, resume_from, init_from, info: dd.DistInfo) -> dict:
+    out, main = spec.out_dir, info.is_main
+    if main:
+        out.mkdir(parents=True, exist_ok=True)
+    dd.barrier(info)
+    log = _logger(out, main)
+    stats = FeatureStats.from_dict(json.loads(spec.stats_path.read_text()))
+    train_set, val_set = _datasets(spec, cfg, model_cfg, diffusion, stats)
+    text_encoder = dict(train_set.data.text_encoder)
+    spe = steps_per_epoch(len(train_set), cfg.batch_size, cfg.grad_accum, info.world_size)
+    total = spe * cfg.epochs
+    model, extra = _build_model(spec, cfg, model_cfg, refiner_cfg, init_from, stats, text_encoder)
     config = {
         "model": model_cfg.to_dict(),
-        "train": to_dict(cfg),
+        "refiner": refiner_cfg.to_dict(),
+        "train": {k: v for k, v in to_dict(cfg).items() if k != "resume_from"},
+        "diffusion": {"loss_weight": diffusion.loss_weight, "cond_dropout": diffusion.cond_dropout},
         "variant": spec.variant,
         "phase": spec.phase,
-        "data": {"train": train_set.fingerprint(), "val": val_set.fingerprint()},
+        "data": {"train": train_set.data.fingerprint(), "val": val_set.data.fingerprint()},
+        "world_size": info.world_size,
+        "code": ck.code_fingerprint(),
+        **extra,
     }
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.95))
-    steps_per_epoch = math.ceil(len(train_set) / cfg.batch_size / cfg.grad_accum)
-    total_steps = steps_per_epoch * cfg.epochs
-    start_epoch, step, best = 0, 0, float("inf")
-
-    resume_path, source = ck.resolve_resume(resume_from, cfg.resume_from, out)
-    if resume_path is not None:
-        state = ck.load_checkpoint(resume_path)
-        if source == "own latest checkpoint" and state["config"] != config:
-            log.info("own checkpoint %s has another config; starting fresh", resume_path)
-            resume_path = None
-        else:
-            model.load_state_dict(state["model_state_dict"])
-            opt.load_state_dict(state["optimizer_state_dict"])
-            torch.set_rng_state(state["rng_state"])
-            start_epoch, step, best = int(state["epoch"]), int(state["step"]), float(state["best_val_loss"])
-            log.info("resumed from %s (%s) at epoch %d step %d", resume_path, source, start_epoch, step)
-    if resume_path is None:
+    with_refiner = diffusion.loss_weight > 0 and any(p.requires_grad for p in model.refiner.parameters())
+    if not with_refiner:  # an unused trainable parameter would stall DDP; keep it out of the optimizer
+        model.refiner.requires_grad_(False)
+    model.to(info.device)
+    opt = build_optimizer(model, cfg)
+    progress = _resume(spec, cfg, resume_from, config, model, opt, log)
+    dd.barrier(info)  # every process has read its checkpoints before rank 0 clears a stale folder
+    if not progress.resumed and main:
         for stale in [*out.glob("*.pth"), *out.glob(".*.tmp-*")]:  # a fresh run owns its folder
             stale.unlink()
-        if init_from:
-            raise NotImplementedError("--init_from arrives with the SFT/LoRA phases")
-    if cfg.compile and torch.cuda.is_available():
-        model = torch.compile(model)
 
-    log.info("phase=%s variant=%s params=%d train=%d val=%d steps=%d", spec.phase, spec.variant,
-             sum(p.numel() for p in model.parameters()), len(train_set), len(val_set), total_steps)
+    on_gpu = info.device.type == "cuda"
+    net: torch.nn.Module = torch.compile(model) if cfg.compile and on_gpu else model
+    if info.enabled:
+        net = torch.nn.parallel.DistributedDataParallel(
+            net, device_ids=[info.device.index] if on_gpu else None
+        )
+    if (cfg.bf16 or cfg.compile) and not on_gpu:
+        log.info("bf16 / compile are GPU switches: ignored on %s", info.device)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    log.info(
+        "phase=%s variant=%s world_size=%d device=%s parameters=%d (transformer %d, refiner %d) trainable=%d "
+        "train=%d val=%d steps=%d (%d per epoch) refiner_loss=%s",
+        spec.phase,
+        spec.variant,
+        info.world_size,
+        info.device,
+        sum(p.numel() for p in model.parameters()),
+        model.transformer.num_parameters(),
+        model.refiner.num_parameters(),
+        sum(p.numel() for p in trainable),
+        len(train_set),
+        len(val_set),
+        total,
+        spe,
+        with_refiner,
+    )
+    log.info("config %s", json.dumps(config, sort_keys=True))
 
-    def state_at(epoch: int) -> dict:
-        return {
-            "model_state_dict": model.state_dict(),
-            "optimizer_state_dict": opt.state_dict(),
-            "scheduler_state_dict": {"total_steps": total_steps, "step": step},
-            "epoch": epoch,
-            "step": step,
-            "rng_state": torch.get_rng_state(),
-            "config": config,
-            "feature_stats": stats.to_dict(),
-            "text_encoder": dict(train_set.text_encoder),
-            "best_val_loss": best,
-        }
+    def save(name: str) -> None:
+        if not main:
+            return
+        weights = lora_state_dict(model) if spec.phase == "lora" else model.state_dict()
+        ck.save_checkpoint(
+            {
+                "model_state_dict": {k: v.detach().cpu() for k, v in weights.items()},
+                "optimizer_state_dict": opt.state_dict(),
+                "scheduler_state_dict": {
+                    "kind": "warmup_cosine",
+                    "step": progress.step,
+                    "total_steps": total,
+                    "warmup_steps": cfg.warmup_steps,
+                },
+                "epoch": progress.step // spe,
+                "step": progress.step,
+                "rng_state": {"torch": torch.get_rng_state()},
+                "config": config,
+                "feature_stats": stats.to_dict(),
+                "text_encoder": text_encoder,
+                "best_val_loss": progress.best,
+                "epoch_losses": list(progress.epoch_losses),
+            },
+            out / name,
+        )
 
-    live = Live(str(spec.live_dir), dvcyaml=None, save_dvc_exp=False, resume=resume_path is not None)
+    live = open_live(spec.live_dir, progress.step if progress.resumed else None) if main else None
     model.train()
-    val_loss = float("nan")
-    for epoch in range(start_epoch, cfg.epochs):
+    val = {"loss": float("nan"), "denoise_loss": float("nan")}
+    bar = tqdm(
+        total=total, initial=progress.step, desc=f"{spec.phase}/{spec.variant}", leave=False, disable=not main
+    )
+    while progress.step < total:
+        epoch = progress.step // spe
         train_set.set_epoch(epoch)
-        batches = _batches(len(train_set), cfg.batch_size, spec.seed, epoch)
-        groups = [batches[i : i + cfg.grad_accum] for i in range(0, len(batches), cfg.grad_accum)]
-        bar = tqdm(groups, desc=f"{spec.phase}/{spec.variant} epoch {epoch + 1}/{cfg.epochs}", leave=False)
-        for group in bar:
+        plan = epoch_plan(
+            len(train_set), cfg.batch_size, cfg.grad_accum, info.world_size, info.rank, spec.seed, epoch
+        )
+        for group in plan[progress.step % spe :]:
             t0 = time.perf_counter()
-            lr = lr_at(step, total_steps, cfg)
+            lr = lr_at(progress.step, total, cfg)
             for g in opt.param_groups:
                 g["lr"] = lr
-            n_samples, loss_sum = 0, 0.0
-            for idx in group:
-                batch = collate([train_set[k] for k in idx])
-                with torch.autocast("cuda", dtype=torch.bfloat16, enabled=cfg.bf16 and torch.cuda.is_available()):
-                    pred = generate_features(model, batch, _action_mask(batch.action, cfg.action_dropout,
-                                                                         spec.seed, step))
-                    loss = motion_loss(pred.float(), batch)
-                (loss / len(group)).backward()
-                loss_sum += float(loss) * len(idx)
-                n_samples += len(idx)
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-            opt.step()
-            opt.zero_grad(set_to_none=True)
-            step += 1
-            train_loss = loss_sum / n_samples
-            live.log_metric("train/loss", train_loss)
-            live.log_metric("lr", lr)
-            live.log_metric("samples_per_s", n_samples / (time.perf_counter() - t0))
-            live.next_step()
-            bar.set_postfix(loss=f"{train_loss:.4f}")
-        val_loss = validation_loss(model, val_set, cfg.batch_size)
-        live.log_metric("val/loss", val_loss, plot=True)
-        live.log_metric("epoch", epoch + 1, plot=False)
-        log.info("epoch %d step %d train_loss %.5f val_loss %.5f lr %.2e", epoch + 1, step, train_loss,
-                 val_loss, lr)
-        if val_loss < best:
-            best = val_loss
-            ck.save_checkpoint(state_at(epoch + 1), out / ck.BEST)
-        if (epoch + 1) % cfg.save_every_epochs == 0:
-            ck.save_checkpoint(state_at(epoch + 1), out / ck.epoch_name(epoch + 1))
-        ck.save_checkpoint(state_at(epoch + 1), out / ck.LATEST)
-    ck.save_checkpoint(state_at(cfg.epochs), out / ck.FINAL)
-    live.summary["best_val_loss"] = best
-    live.end()
-    log.info("done: best val loss %.5f", best)
-    return {"best_val_loss": best, "final_val_loss": val_loss, "steps": step}
+            torch.manual_seed(_step_seed(spec.seed, progress.step, info.rank))
+            batches = [collate_train([train_set[k] for k in idx]).to(info.device) for idx in group]
+            r = _optimizer_step(net, opt, trainable, batches, info, cfg, with_refiner, diffusion.loss_weight)
+            progress.step += 1
+            step = progress.step
+            train_loss = r.motion_loss + (diffusion.loss_weight * r.denoise_loss if with_refiner else 0.0)
+            progress.epoch_losses.append(train_loss)
+            epoch_end = step % spe == 0
+            if epoch_end:
+                val = validation_losses(model, val_set, cfg.batch_size, info, cfg.bf16)
+            if main:
+                metrics = {
+                    "train/loss": train_loss,
+                    "train/motion_loss": r.motion_loss,
+                    "lr": lr,
+                    "samples_per_s": r.samples / (time.perf_counter() - t0),
+                }
+                if with_refiner:
+                    metrics["train/denoise_loss"] = r.denoise_loss
+                log.info(
+                    "step %d/%d epoch %d %s",
+                    step,
+                    total,
+                    epoch + 1,
+                    " ".join(f"{k} {v:.5g}" for k, v in metrics.items()),
+                )
+                if epoch_end:
+                    metrics.update(
+                        {
+                            "val/loss": val["loss"],
+                            "val/denoise_loss": val["denoise_loss"],
+                            "train/epoch_loss": float(np.mean(progress.epoch_losses)),
+                        }
+                    )
+                    log.info(
+                        "epoch %d step %d train_loss %.5f val_loss %.5f val_denoise_loss %.5f",
+                        epoch + 1,
+                        step,
+                        metrics["train/epoch_loss"],
+                        val["loss"],
+                        val["denoise_loss"],
+                    )
+                    live.log_metric("epoch", epoch + 1, plot=False)
+                for k, v in metrics.items():
+                    live.log_metric(k, v)
+                live.next_step()
+                bar.update(1)
+                bar.set_postfix(loss=f"{train_loss:.4f}")
+            if epoch_end:
+                progress.epoch_losses = []
+                if val["loss"] < progress.best:
+                    progress.best = val["loss"]
+                    save(ck.BEST)
+                if (epoch + 1) % cfg.save_every_epochs == 0:
+                    save(ck.epoch_name(epoch + 1))
+            if epoch_end or step % cfg.resume_every_steps == 0:
+                save(ck.LATEST)
+    bar.close()
+    save(ck.FINAL)
+    if main:
+        live.summary["best_val_loss"] = progress.best
+        live.end()
+        log.info("done: step %d, best val loss %.5f", progress.step, progress.best)
+    dd.barrier(info)
+    return {"best_val_loss": progress.best, "final_val_loss": val["loss"], "steps": progress.step}

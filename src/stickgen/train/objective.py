@@ -1,38 +1,102 @@
-"""The training objective: masked regression of the generated motion onto the real one.
+"""The training objective: masked regression of GENERATED motion onto the real one, plus the refiner's
+denoising loss.
 
-The model generates from conditions only (text, action, actor count, length), so the loss compares a
-prediction that never saw the target. Loss = MSE on normalised features + `VELOCITY_WEIGHT` x MSE of
-frame-to-frame differences, both over valid frames and real actors only.
+The transformer generates from conditions only (text, optional action and style, actor count, length),
+so its prediction for a frame never sees that frame's ground truth (nor any other). Loss = MSE on
+normalised features + `VELOCITY_WEIGHT` x MSE of frame-to-frame differences, over valid frames and real
+actors. The refiner's loss is the same error for its clean-motion prediction from the noised real motion
+(standard denoising; its conditions are the transformer's motion and the text, never the ground truth).
+
+Losses are kept as sums with element counts (`LossSums`) so that a global batch split across
+gradient-accumulation steps or DDP processes gives exactly the loss of the whole batch.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import torch
 
 from stickgen.dataset import Batch
+from stickgen.model.diffusion import add_noise
 from stickgen.model.transformer import StickFigureTransformer
+from stickgen.train.data import TrainBatch
 
 VELOCITY_WEIGHT = 1.0
+
+
+@dataclass
+class LossSums:
+    """Summed squared errors and the number of elements they are over."""
+
+    pos: torch.Tensor
+    vel: torch.Tensor
+    pos_n: float
+    vel_n: float
+
+    def mean(self) -> torch.Tensor:
+        return self.pos / max(self.pos_n, 1.0) + VELOCITY_WEIGHT * self.vel / max(self.vel_n, 1.0)
+
+
+def element_counts(lengths: torch.Tensor, actor_mask: torch.Tensor, features: int) -> tuple[float, float]:
+    """(position elements, velocity elements) of a batch: what `loss_sums` divides by."""
+    actors = actor_mask.sum(-1).double()
+    pos = float((lengths.double() * actors).sum()) * features
+    vel = float(((lengths.double() - 1).clamp(min=0) * actors).sum()) * features
+    return pos, vel
+
+
+def loss_sums(pred: torch.Tensor, batch: Batch) -> LossSums:
+    """Masked position and velocity squared errors of (B, T, A, F) predictions against the batch."""
+    t = pred.shape[1]
+    target = batch.features.to(pred.dtype)
+    frame_ok = torch.arange(t, device=pred.device)[None, :] < batch.lengths[:, None]  # (B, T)
+    m = (frame_ok[:, :, None] & batch.actor_mask[:, None, :]).to(pred.dtype)[..., None]  # (B, T, A, 1)
+    pos = ((pred - target).pow(2) * m).sum()
+    mv = m[:, 1:] * m[:, :-1]
+    dv = (pred[:, 1:] - pred[:, :-1]) - (target[:, 1:] - target[:, :-1])
+    vel = (dv.pow(2) * mv).sum()
+    pos_n, vel_n = element_counts(batch.lengths, batch.actor_mask, pred.shape[-1])
+    return LossSums(pos, vel, pos_n, vel_n)
+
+
+def motion_loss(pred: torch.Tensor, batch: Batch) -> torch.Tensor:
+    """Masked position + velocity MSE between generated and real normalised features."""
+    return loss_sums(pred, batch).mean()
 
 
 def generate_features(
     model: StickFigureTransformer, batch: Batch, action: torch.Tensor | None = None
 ) -> torch.Tensor:
-    """The model's motion for a batch's conditions: (B, T, A, 66) normalised features."""
+    """The transformer's motion for a batch's conditions: (B, T, A, 66) normalised features."""
     return model(
-        batch.text, batch.lengths, batch.features.shape[1], actors=batch.actors,
+        batch.text,
+        batch.lengths,
+        batch.features.shape[1],
+        actors=batch.actors,
         action=batch.action if action is None else action,
     )
 
 
-def motion_loss(pred: torch.Tensor, batch: Batch) -> torch.Tensor:
-    """Masked position + velocity MSE between generated and real normalised features."""
-    t = pred.shape[1]
-    frame_ok = torch.arange(t, device=pred.device)[None, :] < batch.lengths[:, None]  # (B, T)
-    m = (frame_ok[:, :, None] & batch.actor_mask[:, None, :]).float()[..., None]  # (B, T, A, 1)
-    err = (pred - batch.features).pow(2) * m
-    pos = err.sum() / (m.sum() * pred.shape[-1]).clamp(min=1)
-    mv = m[:, 1:] * m[:, :-1]
-    dv = ((pred[:, 1:] - pred[:, :-1]) - (batch.features[:, 1:] - batch.features[:, :-1])).pow(2) * mv
-    vel = dv.sum() / (mv.sum() * pred.shape[-1]).clamp(min=1)
-    return pos + VELOCITY_WEIGHT * vel
+def forward_train(
+    net: Callable, tb: TrainBatch, with_refiner: bool
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """One training forward of a `StickFigureModel` (or its DDP / compiled wrapper `net`).
+
+    Returns the transformer's motion and, if `with_refiner`, the refiner's x0 prediction from the real
+    motion noised at the batch's levels.
+    """
+    b = tb.batch
+    x_t = add_noise(b.features, tb.noise, tb.level) if with_refiner else None
+    return net(
+        b.text,
+        b.lengths,
+        b.features.shape[1],
+        actors=b.actors,
+        action=tb.action,
+        style=tb.style,
+        x_t=x_t,
+        t=tb.level if with_refiner else None,
+        drop_text=tb.drop_text if with_refiner else None,
+    )

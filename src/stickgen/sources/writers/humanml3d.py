@@ -1,20 +1,17 @@
-"""Writers of native dataset layouts, for the `samples` stage and for tests.
-
-Each writer takes motions already in canonical-style coordinates (Y up, metres) and lays them out
-exactly as the real release does, so that the dataset's converter reads them like the real thing.
-"""
+"""HumanML3D release writer (and the layout shared with KIT-ML): joints + `caption#tokens#start#end` texts."""
 
 from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from stickgen.skeleton import NUM_JOINTS, mirror
 from stickgen.sources import humanml3d as h3d
+from stickgen.sources.writers.common import write_lines
 
 # A small closed-class table for the token field; other words get spaCy's catch-all tag X.
 _POS: dict[str, str] = {
@@ -77,15 +74,34 @@ def write_humanml3d(
         mirrored: also write the release's pre-mirrored `M<name>` copies (X negated, left/right joints
             and the words "left"/"right" swapped), listed in the same split as their original.
     """
+    write_release(out_dir, takes, split_seed, mirrored, n_joints=NUM_JOINTS, mirror_fn=mirror, index=True)
+
+
+def write_release(
+    out_dir: Path,
+    takes: Sequence[tuple[str, np.ndarray, list[str]]],
+    split_seed: int,
+    mirrored: bool,
+    n_joints: int,
+    mirror_fn: Callable[[np.ndarray], np.ndarray],
+    index: bool,
+) -> None:
+    """The HumanML3D-style release layout, shared with KIT-ML (`writers.kit_ml`).
+
+    Args:
+        takes: (name, joints (T, n_joints, 3) as the release stores them, captions).
+        mirror_fn: the release's mirroring of one motion (for `mirrored`).
+        index: write `index.csv` (HumanML3D's AMASS source table; KIT-ML has none).
+    """
     names = [name for name, _, _ in takes]
     if len(set(names)) != len(names):
         raise ValueError(f"write_humanml3d: duplicate take names in {names}")
     for name, joints, captions in takes:
         if not name or "/" in name or "\\" in name or name.startswith("."):
             raise ValueError(f"write_humanml3d: take name [{name}] is not a plain file stem")
-        if joints.ndim != 3 or joints.shape[1:] != (NUM_JOINTS, 3):
+        if joints.ndim != 3 or joints.shape[1:] != (n_joints, 3):
             raise ValueError(
-                f"write_humanml3d: take [{name}] joints must be (T, {NUM_JOINTS}, 3), got {joints.shape}"
+                f"write_humanml3d: take [{name}] joints must be (T, {n_joints}, 3), got {joints.shape}"
             )
         if not captions or any(not c.strip() or "#" in c or "\n" in c for c in captions):
             raise ValueError(
@@ -101,25 +117,24 @@ def write_humanml3d(
         _write_one(out_dir, name, joints, captions)
         rows.append((f"./pose_data/stickgen_samples/{name}.npy", 0, joints.shape[0], f"{name}.npy"))
         if mirrored:
-            _write_one(out_dir, h3d.MIRROR_PREFIX + name, mirror(joints), [_swap_sides(c) for c in captions])
-    with (out_dir / h3d.INDEX_FILE).open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(h3d.INDEX_COLUMNS)
-        writer.writerows(rows)
+            _write_one(
+                out_dir, h3d.MIRROR_PREFIX + name, mirror_fn(joints), [_swap_sides(c) for c in captions]
+            )
+    if index:
+        with (out_dir / h3d.INDEX_FILE).open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(h3d.INDEX_COLUMNS)
+            writer.writerows(rows)
 
     splits = _split_names(names, split_seed)
     for split, members in splits.items():
         listed = sorted([*members, *(h3d.MIRROR_PREFIX + n for n in members)] if mirrored else members)
-        _write_lines(out_dir / f"{split}.txt", listed)
+        write_lines(out_dir / f"{split}.txt", listed)
     everything = sorted([*names, *(h3d.MIRROR_PREFIX + n for n in names)] if mirrored else names)
-    _write_lines(out_dir / h3d.ALL_FILE, everything)
+    write_lines(out_dir / h3d.ALL_FILE, everything)
 
 
 def _write_one(out_dir: Path, name: str, joints: np.ndarray, captions: Sequence[str]) -> None:
     np.save(out_dir / h3d.JOINTS_DIR / f"{name}.npy", np.asarray(joints, dtype=np.float32))
     lines = [f"{c.strip()}#{caption_tokens(c)}#0.0#0.0" for c in captions]
-    _write_lines(out_dir / h3d.TEXTS_DIR / f"{name}.txt", lines)
-
-
-def _write_lines(path: Path, lines: Sequence[str]) -> None:
-    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    write_lines(out_dir / h3d.TEXTS_DIR / f"{name}.txt", lines)

@@ -1,0 +1,229 @@
+"""Training throughput: samples/s and peak memory of one optimizer step per variant.
+
+    python bench/train.py              # every variant of params.yaml on this machine, JSON to bench/results/
+    python bench/train.py --variants small --batch-size 8 --steps 5 --out /tmp/train.json
+    python bench/train.py --bf16 --compile                  # on a GPU: also tokens/s and MFU
+
+Each variant is built from params.yaml (`model.variants.<name>`, `diffusion.*`) and trained on random
+batches of `--frames` frames (1 actor in 2 slots, every sample full length) with the pipeline's own step:
+`forward_train` (transformer + diffusion refiner) -> `loss_sums` -> backward -> clip -> AdamW. Weights and
+data are random: speed does not depend on their values. One warm-up step, then `--steps` timed steps.
+
+`cpu_s_per_step` is the process CPU time per step (all threads): on a shared, busy machine a steadier
+figure than the wall time `step_s` (with `--threads 1` it approximates the wall time on an idle core).
+
+Peak memory: on CPU the peak resident set of a fresh process per variant (`ru_maxrss`, so the model,
+optimizer state, activations and the interpreter); on GPU `torch.cuda.max_memory_allocated`.
+MFU (GPU only) = achieved model FLOPs / the device's peak dense bf16 FLOPs (`--peak-tflops`); model FLOPs
+per token = 6 x (matmul parameters) + 12 x layers x d_model x sequence length (attention), counted for
+the transformer and the refiner.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from stickgen.config import load_params
+from stickgen.dataset import Batch
+from stickgen.model.motion_model import StickFigureModel, model_configs
+from stickgen.train.data import TrainBatch
+from stickgen.train.objective import forward_train, loss_sums
+from stickgen.train.optim import build_optimizer
+
+TEXT_DIM = 384  # the embedded default's MiniLM; the full profile's BGE-large is 1024
+
+
+def random_batch(batch_size: int, frames: int, max_actors: int, device: torch.device) -> TrainBatch:
+    g = torch.Generator().manual_seed(0)
+    feats = torch.randn(batch_size, frames, max_actors, 66, generator=g)
+    batch = Batch(
+        features=feats,
+        actor_mask=torch.arange(max_actors)[None, :].expand(batch_size, -1) < 1,
+        lengths=torch.full((batch_size,), frames),
+        text=torch.randn(batch_size, TEXT_DIM, generator=g),
+        action=torch.randint(0, 20, (batch_size,), generator=g),
+        actors=torch.ones(batch_size, dtype=torch.long),
+    )
+    return TrainBatch(
+        batch,
+        style=torch.zeros(batch_size, dtype=torch.long),
+        keep_action=torch.ones(batch_size, dtype=torch.bool),
+        drop_text=torch.zeros(batch_size, dtype=torch.bool),
+        level=torch.rand(batch_size, generator=g),
+        noise=torch.randn(feats.shape, generator=g),
+    ).to(device)
+
+
+def cpu_name() -> str:
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def model_flops_per_token(model: StickFigureModel, frames: int) -> float:
+    """Training FLOPs per frame token (forward + backward) of the transformer and the refiner."""
+    total = 0.0
+    for net, cfg in ((model.transformer, model.cfg), (model.refiner, model.refiner_cfg)):
+        matmul = sum(p.numel() for n, p in net.named_parameters() if p.dim() == 2 and "emb" not in n)
+        total += 6 * matmul + 12 * cfg.n_layers * cfg.d_model * frames
+    return total
+
+
+def bench_one(
+    variant: str,
+    params_path: Path,
+    batch_size: int,
+    frames: int,
+    steps: int,
+    bf16: bool,
+    compile_: bool,
+    peak_tflops: float,
+    threads: int,
+) -> dict:
+    if threads > 0:
+        torch.set_num_threads(threads)
+    p = load_params(params_path)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    model_cfg, refiner_cfg = model_configs(p, variant, TEXT_DIM)
+    if frames > model_cfg.max_frames:
+        raise SystemExit(f"--frames {frames} > model.max_frames {model_cfg.max_frames}")
+    torch.manual_seed(0)
+    model = StickFigureModel(model_cfg, refiner_cfg).to(device).train()
+    phase = p.train.pretrain
+    opt = build_optimizer(model, phase)
+    net = torch.compile(model) if compile_ and device.type == "cuda" else model
+    tb = random_batch(batch_size, frames, model_cfg.max_actors, device)
+    autocast = bf16 and device.type == "cuda"
+
+    def step() -> None:
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):
+            motion, x0 = forward_train(net, tb, with_refiner=True)
+            loss = loss_sums(motion.float(), tb.batch).mean() + loss_sums(x0.float(), tb.batch).mean()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), phase.grad_clip)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
+    step()  # warm-up (and compilation)
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    t0, c0 = time.perf_counter(), time.process_time()
+    for _ in range(steps):
+        step()
+    seconds = (time.perf_counter() - t0) / steps
+    cpu_seconds = (time.process_time() - c0) / steps
+    tokens_per_s = batch_size * frames / seconds
+    out = {
+        "parameters": sum(q.numel() for q in model.parameters()),
+        "parameters_transformer": model.transformer.num_parameters(),
+        "parameters_refiner": model.refiner.num_parameters(),
+        "step_s": round(seconds, 4),
+        "cpu_s_per_step": round(cpu_seconds, 4),
+        "samples_per_s": round(batch_size / seconds, 2),
+        "tokens_per_s": round(tokens_per_s, 1),
+    }
+    if device.type == "cuda":
+        out["peak_memory_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+        out["mfu"] = round(tokens_per_s * model_flops_per_token(model, frames) / (peak_tflops * 1e12), 4)
+    else:
+        out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--params", type=Path, default=Path("params.yaml"))
+    ap.add_argument("--variants", nargs="*", default=None, help="default: small medium large")
+    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--frames", type=int, default=120, help="frames per sample (the default crop_frames)")
+    ap.add_argument("--steps", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    ap.add_argument("--bf16", action="store_true", help="bf16 autocast (GPU only)")
+    ap.add_argument("--compile", action="store_true", help="torch.compile (GPU only)")
+    ap.add_argument(
+        "--peak-tflops", type=float, default=989.0, help="device peak dense bf16 TFLOPs (H100 SXM)"
+    )
+    ap.add_argument("--out", type=Path, default=None, help="default: bench/results/train_<device>.json")
+    ap.add_argument("--one", default=None, help=argparse.SUPPRESS)  # internal: bench one variant, print JSON
+    args = ap.parse_args()
+    knobs = (
+        args.batch_size,
+        args.frames,
+        args.steps,
+        args.bf16,
+        args.compile,
+        args.peak_tflops,
+        args.threads,
+    )
+    if args.one:
+        print(json.dumps(bench_one(args.one, args.params, *knobs)))
+        return
+    variants = args.variants or sorted(
+        load_params(args.params).model.variants, key=["small", "medium", "large"].index
+    )
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    results = {}
+    for v in variants:  # a fresh process per variant: its peak memory is its own
+        cmd = [
+            sys.executable,
+            __file__,
+            "--one",
+            v,
+            "--params",
+            str(args.params),
+            "--batch-size",
+            str(args.batch_size),
+            "--frames",
+            str(args.frames),
+            "--steps",
+            str(args.steps),
+            "--peak-tflops",
+            str(args.peak_tflops),
+            "--threads",
+            str(args.threads),
+            *(["--bf16"] if args.bf16 else []),
+            *(["--compile"] if args.compile else []),
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise SystemExit(f"bench {v} failed:\n{proc.stderr}")
+        results[v] = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(f"{v:<7} {results[v]}")
+    report = {
+        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "device": torch.cuda.get_device_name() if device == "cuda" else cpu_name(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": args.threads or torch.get_num_threads(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "torch": torch.__version__,
+        "batch_size": args.batch_size,
+        "frames": args.frames,
+        "bf16": args.bf16 and device == "cuda",
+        "compile": args.compile and device == "cuda",
+        "step": "forward_train (transformer + refiner) + backward + clip + AdamW",
+        "variants": results,
+    }
+    out = args.out or Path(__file__).parent / "results" / f"train_{device}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"-> {out}")
+
+
+if __name__ == "__main__":
+    main()

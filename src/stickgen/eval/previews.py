@@ -1,0 +1,101 @@
+"""The evaluation's pictures: GIF previews of the fixed prompt list and the training loss curves.
+
+Previews are drawn by `stickgen.inference.render.save_gif`; the loss curves (train epoch loss and
+validation loss against the step, from the phase's DVCLive folder) are a Vega-Lite chart rendered to
+PNG offline with vl-convert, as `stickgen.plots` does.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from stickgen.eval.prompts import PromptSpec
+from stickgen.inference.generator import InferenceGenerator, infer_num_actors
+from stickgen.inference.motion import Motion
+from stickgen.inference.render import RenderOptions, save_gif
+from stickgen.inference.sample import generate_joints
+
+PREVIEW_SIZE = 240  # pixels: small GIFs, a few large files in the cache
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:40] or "prompt"
+
+
+def write_previews(
+    gen: InferenceGenerator, prompts: Sequence[PromptSpec], out_dir: Path, seed: int
+) -> list[Path]:
+    """One GIF per prompt (`NN_<slug>.gif`), generated with `seed`; returns the files written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    options = RenderOptions(width=PREVIEW_SIZE, height=PREVIEW_SIZE)
+    for k, spec in enumerate(prompts):
+        text = gen.check_prompt(spec.text)
+        frames = gen._frames(spec.duration_s or 3.0)
+        actors = spec.actors or infer_num_actors(text, gen.max_actors)
+        emb = torch.from_numpy(np.asarray(gen.encoder.encode([text]), dtype=np.float32)).to(gen.device)
+        joints = generate_joints(gen.model, gen.stats, emb, [frames], [actors], gen.sampling, seed + k)[0]
+        if not np.isfinite(joints).all():  # the report's metrics say so; nothing to draw
+            continue
+        written.append(
+            save_gif(Motion(joints, gen.fps, text), out_dir / f"{k:02d}_{_slug(text)}.gif", options)
+        )
+    return written
+
+
+def _tsv(path: Path, column: str) -> dict[int, float]:
+    if not path.is_file():
+        return {}
+    with path.open() as fh:
+        return {int(row["step"]): float(row[column]) for row in csv.DictReader(fh, delimiter="\t")}
+
+
+def loss_curves(live_dir: Path) -> list[dict]:
+    """Rows {step, series, loss} of a training phase's DVCLive folder, at each validation (epoch end):
+    `val` is the validation loss, `train` the mean training loss of the generated motion over that epoch
+    (`train/motion_loss`, the same quantity; `train/loss` adds the refiner's denoising loss)."""
+    metrics = live_dir / "plots" / "metrics"
+    val = _tsv(metrics / "val" / "loss.tsv", "loss")
+    train = _tsv(metrics / "train" / "motion_loss.tsv", "motion_loss") or _tsv(
+        metrics / "train" / "loss.tsv", "loss"
+    )
+    rows, prev = [], -1
+    for step, v in sorted(val.items()):
+        epoch = [x for s, x in train.items() if prev < s <= step]
+        if epoch:
+            rows.append({"step": step, "series": "train", "loss": float(np.mean(epoch))})
+        rows.append({"step": step, "series": "val", "loss": v})
+        prev = step
+    return rows
+
+
+def write_loss_curves(live_dir: Path, path: Path, title: str) -> Path | None:
+    """The loss curves as a PNG (None when the DVCLive folder has none)."""
+    import vl_convert as vlc
+
+    rows = loss_curves(live_dir)
+    if not rows:
+        return None
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": title,
+        "width": 360,
+        "height": 200,
+        "data": {"values": rows},
+        "mark": {"type": "line", "point": True},
+        "encoding": {
+            "x": {"field": "step", "type": "quantitative"},
+            "y": {"field": "loss", "type": "quantitative", "scale": {"zero": False}},
+            "color": {"field": "series", "type": "nominal"},
+        },
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(vlc.vegalite_to_png(vl_spec=json.dumps(spec), scale=1.0))
+    return path

@@ -1,0 +1,363 @@
+"""The `stickgen` subcommands that use a trained model: generate, render, info, publish (see cli.py).
+
+    stickgen generate "a person waves" --checkpoint CKPT --out wave.gif [--seconds S --actors N --seed K]
+    stickgen render MOTION.json --out wave.html [--azimuth 30 --elevation 10 --trails 8]
+    stickgen info CKPT [--json]          # a checkpoint: variant, phase, parameters, text encoder, metrics
+    stickgen info --variant small        # a fresh model of params.yaml: architecture and parameter count
+    stickgen publish CKPT --repo-id GesturaAI/stick-gen-{variant} [--dry-run --out DIR]
+
+Settings that params.yaml holds (`inference.*`, `diffusion.*`, `canonical.fps`, `datasets`) are read from
+`--params` (default ./params.yaml) when that file exists; outside the repository the built-in defaults apply.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+RENDER_SUFFIXES = (".gif", ".mp4", ".html")
+EXPORT_SUFFIXES = (".json", ".npz", ".bvh", ".npy")
+
+
+def _fail(command: str, exc: BaseException) -> int:
+    print(f"stickgen {command}: {exc}", file=sys.stderr)
+    return 1
+
+
+def _optional_params(path: Path):
+    """params.yaml when it exists (a broken one is an error), else None."""
+    from stickgen.config import load_params
+
+    return load_params(path) if path.is_file() else None
+
+
+def _check_out(out: Path) -> str:
+    suffix = out.suffix.lower()
+    if suffix not in RENDER_SUFFIXES + EXPORT_SUFFIXES:
+        raise ValueError(
+            f"unsupported output [{suffix or out.name}]: choose .gif, .mp4 or .html (animation), .json, .npz "
+            "or "
+            ".bvh (motion data) or .npy (v3 stick segments)"
+        )
+    if suffix == ".mp4":
+        from stickgen.inference.render import mp4_available
+
+        if not mp4_available():
+            raise ValueError(
+                "MP4 output needs the optional package imageio-ffmpeg (pip install imageio-ffmpeg)"
+            )
+    return suffix
+
+
+def _render_options(args: argparse.Namespace):
+    from stickgen.inference.render import Camera, RenderOptions
+
+    follow = {"auto": None, "on": True, "off": False}[args.follow]
+    camera = Camera(azimuth_deg=args.azimuth, elevation_deg=args.elevation, follow=follow)
+    return RenderOptions(width=args.size, height=args.size, camera=camera, trail_frames=args.trails)
+
+
+def _write(motion, out: Path, args: argparse.Namespace) -> list[Path]:
+    from stickgen.inference.export import save_motion
+    from stickgen.inference.render import render
+
+    if out.suffix.lower() in RENDER_SUFFIXES:
+        return [render(motion, out, _render_options(args))]
+    return save_motion(motion, out)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    try:
+        _check_out(args.out)
+        p = _optional_params(args.params)
+        from stickgen.inference.generator import DEFAULT_MAX_PROMPT_CHARS, InferenceGenerator, validate_prompt
+
+        # the prompt is checked before the model and the text encoder load
+        validate_prompt(args.prompt, p.inference.max_prompt_chars if p else DEFAULT_MAX_PROMPT_CHARS)
+
+        kwargs: dict[str, Any] = {}
+        if p is not None:
+            d = p.diffusion
+            kwargs = {
+                "guidance_scale": d.guidance_scale,
+                "start_strength": d.start_strength,
+                "max_regenerations": p.inference.max_regenerations,
+                "max_prompt_chars": p.inference.max_prompt_chars,
+                "fps": p.canonical.fps,
+            }
+            if not args.no_safety_check:  # the critic with params `safety` thresholds
+                from stickgen.eval.safety import SafetyCritic
+
+                kwargs["critic"] = SafetyCritic.from_config(p.safety, p.canonical.fps)
+        steps = args.steps if args.steps is not None else (p.diffusion.diffusion_steps if p else 20)
+        gen = InferenceGenerator(
+            args.checkpoint,
+            enable_safety_check=not args.no_safety_check,
+            use_diffusion=not args.no_diffusion,
+            diffusion_steps=steps,
+            device=args.device,
+            **kwargs,
+        )
+        motion = gen.generate(args.prompt, duration_s=args.seconds, num_actors=args.actors, seed=args.seed)
+        written = _write(motion, args.out, args)
+    except (ValueError, FileNotFoundError, RuntimeError) as exc:
+        return _fail("generate", exc)
+    m = motion.meta
+    verdict = "not checked"
+    if m["safety_checked"]:
+        verdict = "passed" if not m["flagged"] else "FLAGGED (every attempt rejected)"
+    print(
+        f"{', '.join(map(str, written))}: {motion.frames} frames, {motion.actors} actor(s), "
+        f"{motion.duration_s:.2f} s at {motion.fps:g} fps; seed {m['seed']}; safety {verdict} "
+        f"after {m['attempts']} attempt(s); {m['latency_s']:.2f} s"
+    )
+    if m["flagged"]:
+        print(
+            "stickgen generate: warning: the safety critic rejected this motion; see meta.safety",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from stickgen.inference.export import load_motion
+
+    try:
+        _check_out(args.out)
+        motion = load_motion(args.motion)
+        written = _write(motion, args.out, args)
+    except (ValueError, FileNotFoundError, RuntimeError) as exc:
+        return _fail("render", exc)
+    print(
+        f"{', '.join(map(str, written))}: {motion.frames} frames, {motion.actors} actor(s) "
+        f"at {motion.fps:g} fps"
+    )
+    return 0
+
+
+def checkpoint_info(path: Path, eval_results: Path) -> dict[str, Any]:
+    """Variant, phase, parameters, text encoder, training state and evaluation metrics of a checkpoint."""
+    from stickgen.inference.model_card import flatten_metrics, metrics_path
+    from stickgen.inference.publish import checkpoint_from_folder
+    from stickgen.train.checkpoint import load_checkpoint, model_from_checkpoint
+
+    ckpt = checkpoint_from_folder(path) if path.is_dir() else load_checkpoint(path)
+    config = ckpt["config"]
+    model = model_from_checkpoint(ckpt)
+    variant, phase = config.get("variant", "?"), config.get("phase", "?")
+    mpath = metrics_path(eval_results, variant, phase)
+    metrics = flatten_metrics(json.loads(mpath.read_text())) if mpath.is_file() else {}
+    return {
+        "checkpoint": str(path),
+        "variant": variant,
+        "phase": phase,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "parameters_transformer": model.transformer.num_parameters(),
+        "parameters_refiner": model.refiner.num_parameters(),
+        "model": config["model"],
+        "refiner": config["refiner"],
+        "lora": config.get("lora"),
+        "text_encoder": ckpt["text_encoder"],
+        "epoch": int(ckpt["epoch"]),
+        "step": int(ckpt["step"]),
+        "best_val_loss": ckpt.get("best_val_loss"),
+        "metrics": metrics,
+        "metrics_file": str(mpath) if mpath.is_file() else None,
+    }
+
+
+def variant_info(params_path: Path, variant: str, text_dim: int | None) -> dict[str, Any]:
+    """A fresh model of `variant` as params.yaml defines it: architecture and parameter counts."""
+    from stickgen.config import load_params
+    from stickgen.model.motion_model import StickFigureModel, model_configs
+
+    if not params_path.is_file():
+        raise FileNotFoundError(
+            f"params file not found: {params_path} (run inside the repository or pass --params)"
+        )
+    p = load_params(params_path)
+    if text_dim is None:
+        from stickgen.text import encoder_info
+
+        text_dim = encoder_info(p.embed.model).dim
+    model_cfg, refiner_cfg = model_configs(p, variant, text_dim)
+    model = StickFigureModel(model_cfg, refiner_cfg)
+    return {
+        "variant": variant,
+        "parameters": sum(q.numel() for q in model.parameters()),
+        "parameters_transformer": model.transformer.num_parameters(),
+        "parameters_refiner": model.refiner.num_parameters(),
+        "model": model_cfg.to_dict(),
+        "refiner": refiner_cfg.to_dict(),
+        "text_encoder": {"name": p.embed.model, "dim": text_dim},
+    }
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    if (args.checkpoint is None) == (args.variant is None):
+        return _fail(
+            "info", ValueError("give a checkpoint (CKPT) or --variant NAME, not both and not neither")
+        )
+    try:
+        if args.checkpoint is not None:
+            info = checkpoint_info(args.checkpoint, args.eval_results)
+        else:
+            info = variant_info(args.params, args.variant, args.text_dim)
+    except (ValueError, FileNotFoundError, RuntimeError) as exc:
+        return _fail("info", exc)
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return 0
+    m = info["model"]
+    print(f"variant     {info['variant']}" + (f" ({info['phase']})" if "phase" in info else " (fresh model)"))
+    print(
+        f"parameters  {info['parameters']:,} (transformer {info['parameters_transformer']:,}, "
+        f"refiner {info['parameters_refiner']:,})"
+    )
+    print(
+        f"transformer d_model {m['d_model']}, {m['n_layers']} layers, {m['n_heads']} heads, "
+        f"ffn {m['ffn_hidden']}"
+    )
+    print(f"text enc.   {info['text_encoder']['name']} ({info['text_encoder']['dim']}-d)")
+    if "step" in info:
+        print(
+            f"training    step {info['step']}, epoch {info['epoch']}, best val loss {info['best_val_loss']}"
+        )
+        if info["lora"]:
+            print(f"lora        rank {info['lora']['rank']}, targets {info['lora']['target_modules']}")
+        if info["metrics"]:
+            print(f"metrics     ({info['metrics_file']})")
+            for k, v in info["metrics"].items():
+                print(f"  {k:<28} {v:.6g}")
+        else:
+            print(
+                f"metrics     none under {args.eval_results} "
+                f"(dvc repro evaluate@{info['variant']}-{info['phase']})"
+            )
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from stickgen.inference.publish import PublishError, publish
+    from stickgen.model.diffusion import Sampling
+
+    try:
+        p = _optional_params(args.params)
+        datasets = args.datasets or ([*p.datasets, "synthetic"] if p is not None else None)
+        if not datasets:
+            raise ValueError("name the training datasets with --datasets (no params.yaml to read them from)")
+        sampling = None
+        if p is not None:
+            d = p.diffusion
+            sampling = Sampling(
+                steps=d.diffusion_steps, guidance_scale=d.guidance_scale, start_strength=d.start_strength
+            )
+        result = publish(
+            args.checkpoint,
+            args.repo_id,
+            args.eval_results,
+            datasets,
+            dry_run=args.dry_run,
+            out_dir=args.out,
+            private=args.private,
+            endpoint=args.endpoint,
+            fps=p.canonical.fps if p is not None else None,
+            sampling=sampling,
+        )
+    except (ValueError, FileNotFoundError, RuntimeError, PublishError) as exc:
+        return _fail("publish", exc)
+    except Exception as exc:  # the Hub client's HTTP errors: report them without a traceback
+        if type(exc).__module__.startswith(("huggingface_hub", "httpx")):
+            return _fail("publish", exc)
+        raise
+    if result.url is None:
+        print(
+            f"dry run: {len(result.files)} files for {result.repo_id} in {result.folder}: "
+            f"{', '.join(result.files)}"
+        )
+    else:
+        print(f"published {', '.join(result.files)} to {result.repo_id}: {result.url}")
+    return 0
+
+
+def _view_options(ap: argparse.ArgumentParser) -> None:
+    g = ap.add_argument_group("rendering (.gif / .mp4 / .html)")
+    g.add_argument(
+        "--azimuth", type=float, default=0.0, help="camera orbit to the figure's left, degrees (0: front)"
+    )
+    g.add_argument("--elevation", type=float, default=0.0, help="camera height angle, degrees (-90..90)")
+    g.add_argument(
+        "--follow",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="follow camera (auto: when the motion travels)",
+    )
+    g.add_argument("--trails", type=int, default=0, metavar="FRAMES", help="hand and foot trails (0: none)")
+    g.add_argument("--size", type=int, default=480, metavar="PX", help="picture width and height (even)")
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Register generate, render, info and publish on the `stickgen` parser's subparsers."""
+    formats = "FILE.gif|.mp4|.html (animation), .json|.npz|.bvh (motion), .npy (v3 segments)"
+    g = sub.add_parser("generate", help="generate a motion from a text prompt with a trained checkpoint")
+    g.add_argument("prompt", help='what happens, e.g. "a person waves with the right hand"')
+    g.add_argument("--checkpoint", type=Path, required=True, help="a .pth checkpoint or a published folder")
+    g.add_argument("--out", type=Path, required=True, help=formats)
+    g.add_argument("--seconds", type=float, default=5.0, help="duration (default 5)")
+    g.add_argument("--actors", type=int, default=None, help="number of actors (default: from the prompt)")
+    g.add_argument("--seed", type=int, default=None, help="random seed (default: drawn and printed)")
+    g.add_argument("--no-diffusion", action="store_true", help="skip the diffusion refinement")
+    g.add_argument(
+        "--steps", type=int, default=None, help="diffusion steps (default: params diffusion_steps, 20)"
+    )
+    g.add_argument("--no-safety-check", action="store_true", help="skip the safety critic")
+    g.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    g.add_argument("--params", type=Path, default=Path("params.yaml"), help="inference settings, if present")
+    _view_options(g)
+    g.set_defaults(func=cmd_generate)
+
+    r = sub.add_parser("render", help="render or convert a motion file (.json / .npz)")
+    r.add_argument("motion", type=Path, help="a motion written by `stickgen generate` (.json or .npz)")
+    r.add_argument("--out", type=Path, required=True, help=formats)
+    _view_options(r)
+    r.set_defaults(func=cmd_render)
+
+    i = sub.add_parser("info", help="describe a checkpoint, or a fresh model of a params.yaml variant")
+    i.add_argument(
+        "checkpoint", type=Path, nargs="?", default=None, help="a .pth checkpoint or a published folder"
+    )
+    i.add_argument("--variant", default=None, help="describe a fresh model of this variant instead")
+    i.add_argument("--json", action="store_true", help="print one JSON object")
+    i.add_argument(
+        "--eval-results", type=Path, default=Path("eval_results"), help="where metrics.json files are"
+    )
+    i.add_argument("--params", type=Path, default=Path("params.yaml"), help="for --variant")
+    i.add_argument(
+        "--text-dim", type=int, default=None, help="for --variant (default: the embed.model's dim)"
+    )
+    i.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("publish", help="upload a checkpoint to the Hugging Face Hub (weights, config, card)")
+    p.add_argument("checkpoint", type=Path)
+    p.add_argument(
+        "--repo-id", default="GesturaAI/stick-gen-{variant}", help="owner/name; {variant} is filled in"
+    )
+    p.add_argument(
+        "--eval-results", type=Path, default=Path("eval_results"), help="where metrics.json files are"
+    )
+    p.add_argument(
+        "--datasets", nargs="+", default=None, help="training datasets (default: params + synthetic)"
+    )
+    p.add_argument("--dry-run", action="store_true", help="write the folder only; upload nothing")
+    p.add_argument(
+        "--out", type=Path, default=None, help="the folder to write (dry run default: publish-OWNER--NAME)"
+    )
+    p.add_argument("--private", action="store_true", help="create the repository as private")
+    p.add_argument("--endpoint", default=None, help="Hub URL (default: HF_ENDPOINT or huggingface.co)")
+    p.add_argument(
+        "--params", type=Path, default=Path("params.yaml"), help="fps, sampling defaults, datasets"
+    )
+    p.set_defaults(func=cmd_publish)

@@ -1,0 +1,231 @@
+"""Publish a checkpoint to the Hugging Face Hub: safetensors weights, config.json, adapters, a model card.
+
+    build_folder(ckpt_path, out_dir, "GesturaAI/stick-gen-small", Path("eval_results"), ["humanml3d"])
+    publish(ckpt_path, "GesturaAI/stick-gen-{variant}", Path("eval_results"), ["humanml3d"])   # uploads
+
+Files: `model.safetensors` (the full weights; a LoRA checkpoint's base with its adapters merged),
+`config.json`, `README.md` (stickgen.inference.model_card), and for a LoRA checkpoint also
+`adapter_model.safetensors` + `adapter_config.json` (the adapters alone). The token comes from the
+environment (`HF_TOKEN`) or the Hub's own login (`hf auth login`), through `huggingface_hub.get_token`;
+it is never printed or written.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from stickgen.inference.model_card import load_metrics, model_card
+from stickgen.model.diffusion import Sampling
+from stickgen.train.checkpoint import full_state_dict, load_checkpoint, model_from_checkpoint
+
+DEFAULT_REPO_ID = "GesturaAI/stick-gen-{variant}"
+CONFIG_FORMAT = "stickgen-model"
+CONFIG_VERSION = 1
+_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
+
+
+class PublishError(RuntimeError):
+    """Publishing cannot go ahead; the message says why and what to do."""
+
+
+def resolve_repo_id(template: str, variant: str) -> str:
+    repo_id = template.replace("{variant}", variant)
+    if not _REPO_ID.match(repo_id) or "--" in repo_id or ".." in repo_id:
+        raise PublishError(f"repo id must look like owner/name, got {repo_id!r}")
+    return repo_id
+
+
+def checkpoint_fps(ckpt: dict[str, Any]) -> float | None:
+    config = ckpt["config"]
+    fps = config.get("fps", (config.get("data") or {}).get("fps"))
+    return None if fps is None else float(fps)
+
+
+def published_config(ckpt: dict[str, Any], fps: float, sampling: Sampling) -> dict[str, Any]:
+    """config.json: everything needed to rebuild and use the model, from the checkpoint's own config."""
+    config = ckpt["config"]
+    model = model_from_checkpoint(ckpt)
+    out = {
+        "format": CONFIG_FORMAT,
+        "version": CONFIG_VERSION,
+        "architectures": ["StickFigureModel"],
+        "variant": config["variant"],
+        "phase": config["phase"],
+        "model": config["model"],
+        "refiner": config["refiner"],
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "parameters_transformer": model.transformer.num_parameters(),
+        "parameters_refiner": model.refiner.num_parameters(),
+        "text_encoder": ckpt["text_encoder"],
+        "feature_stats": ckpt["feature_stats"],
+        "fps": fps,
+        "sampling": {
+            "steps": sampling.steps,
+            "guidance_scale": sampling.guidance_scale,
+            "start_strength": sampling.start_strength,
+        },
+        "training": {
+            "step": int(ckpt["step"]),
+            "epoch": int(ckpt["epoch"]),
+            "best_val_loss": float(ckpt.get("best_val_loss", float("nan"))),
+            "train": config.get("train", {}),
+            "data": config.get("data", {}),
+            "code": config.get("code", ""),
+        },
+    }
+    if "lora" in config:
+        out["lora"] = config["lora"]
+    return out
+
+
+def _save_safetensors(state: dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> None:
+    from safetensors.torch import save_file
+
+    save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, str(path), metadata=metadata)
+
+
+def build_folder(
+    checkpoint: Path,
+    out_dir: Path,
+    repo_id: str,
+    eval_results: Path,
+    datasets: list[str],
+    fps: float | None = None,
+    sampling: Sampling | None = None,
+) -> list[Path]:
+    """Write the files to publish into `out_dir` (created; must be empty or absent); returns them.
+
+    Args:
+        fps: the frame rate when the checkpoint does not record one (params `canonical.fps`).
+        sampling: the sampling defaults written to config.json (params `diffusion.*`).
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise PublishError(f"{out_dir} is not empty: pick a new folder for the files to publish")
+    ckpt = load_checkpoint(checkpoint)
+    config = ckpt["config"]
+    fps = checkpoint_fps(ckpt) or fps
+    if fps is None:
+        raise PublishError(f"{checkpoint} does not record its frame rate: pass fps (params canonical.fps)")
+    metrics = load_metrics(eval_results, config["variant"], config["phase"])
+    cfg = published_config(ckpt, fps, sampling or Sampling())
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # one metadata key: safetensors writes metadata in hash order, and the same model must give the same bytes
+    meta = {"format": "pt"}
+    files = [out_dir / "model.safetensors", out_dir / "config.json", out_dir / "README.md"]
+    _save_safetensors(full_state_dict(ckpt), files[0], meta)
+    files[1].write_text(json.dumps(cfg, indent=2) + "\n")
+    files[2].write_text(model_card(repo_id, cfg, metrics, datasets))
+    if "lora" in config:
+        adapters = out_dir / "adapter_model.safetensors"
+        _save_safetensors(ckpt["model_state_dict"], adapters, meta)
+        adapter_cfg = out_dir / "adapter_config.json"
+        base = config.get("init") or {}
+        adapter_cfg.write_text(
+            json.dumps(
+                {**config["lora"], "peft_type": "LORA", "base_model_sha256": base.get("sha256", "")}, indent=2
+            )
+            + "\n"
+        )
+        files += [adapters, adapter_cfg]
+    return files
+
+
+def checkpoint_from_folder(folder: Path) -> dict[str, Any]:
+    """A published folder (config.json + model.safetensors) as the checkpoint dict that
+    `stickgen.train.checkpoint.model_from_checkpoint` rebuilds (the weights are already merged)."""
+    from safetensors.torch import load_file
+
+    folder = Path(folder)
+    missing = [n for n in ("config.json", "model.safetensors") if not (folder / n).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{folder} is not a published stickgen model: missing {missing}")
+    cfg = json.loads((folder / "config.json").read_text())
+    if cfg.get("format") != CONFIG_FORMAT or cfg.get("version") != CONFIG_VERSION:
+        raise ValueError(
+            f"{folder}/config.json: format {cfg.get('format')!r} v{cfg.get('version')!r}, this "
+            f"stickgen reads {CONFIG_FORMAT!r} v{CONFIG_VERSION}"
+        )
+    training = cfg.get("training", {})
+    return {
+        "model_state_dict": load_file(str(folder / "model.safetensors")),
+        "epoch": training.get("epoch", 0),
+        "step": training.get("step", 0),
+        "config": {
+            "model": cfg["model"],
+            "refiner": cfg["refiner"],
+            "variant": cfg["variant"],
+            "phase": cfg["phase"],
+            "fps": cfg["fps"],
+        },
+        "feature_stats": cfg["feature_stats"],
+        "text_encoder": cfg["text_encoder"],
+        "best_val_loss": training.get("best_val_loss", float("nan")),
+    }
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    repo_id: str
+    folder: Path | None  # the dry run's folder (None after an upload from a temporary folder)
+    files: list[str]
+    url: str | None  # the commit URL (None for a dry run)
+
+
+def publish(
+    checkpoint: Path,
+    repo_id: str,
+    eval_results: Path,
+    datasets: list[str],
+    *,
+    dry_run: bool = False,
+    out_dir: Path | None = None,
+    private: bool = False,
+    endpoint: str | None = None,
+    fps: float | None = None,
+    sampling: Sampling | None = None,
+) -> PublishResult:
+    """Build the folder and upload it (create the repo if needed, one commit); `dry_run` only writes it.
+
+    `repo_id` may contain `{variant}`. The token is the Hub's own (`HF_TOKEN` or the stored login).
+    """
+    ckpt_config = load_checkpoint(checkpoint)["config"]
+    repo_id = resolve_repo_id(repo_id, ckpt_config["variant"])
+    if dry_run:
+        folder = Path(out_dir) if out_dir else Path(f"publish-{repo_id.replace('/', '--')}")
+        files = build_folder(checkpoint, folder, repo_id, eval_results, datasets, fps, sampling)
+        return PublishResult(repo_id, folder, sorted(f.name for f in files), None)
+
+    from huggingface_hub import HfApi, get_token
+
+    token = get_token()  # HF_TOKEN, or the token `hf auth login` stored
+    if not token:
+        raise PublishError("no Hugging Face token: set HF_TOKEN or run `hf auth login` (or use --dry-run)")
+    tmp = Path(tempfile.mkdtemp(prefix="stickgen-publish-"))
+    try:
+        folder = Path(out_dir) if out_dir else tmp / "upload"
+        files = build_folder(checkpoint, folder, repo_id, eval_results, datasets, fps, sampling)
+        api = HfApi(endpoint=endpoint, token=token)
+        api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
+        info = api.upload_folder(
+            repo_id=repo_id,
+            folder_path=folder,
+            repo_type="model",
+            commit_message=f"stickgen: {ckpt_config['variant']} {ckpt_config['phase']}",
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return PublishResult(
+        repo_id,
+        Path(out_dir) if out_dir else None,
+        sorted(f.name for f in files),
+        getattr(info, "commit_url", None),
+    )

@@ -1,0 +1,137 @@
+"""Training batches: per-sample random draws, padding, and the (distributed) order of an epoch.
+
+Every random choice of a training sample is a pure function of (seed, epoch, clip index): the crop and
+caption (in `StickFigureDataset`) and here whether its action label is kept, whether its caption is
+dropped for the refiner (classifier-free guidance), its diffusion noise level and noise. So a batch does
+not depend on which other samples share it, on the process that draws it, or on the run being resumed:
+N processes with batch b give the same global batch as one process with batch N*b.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from stickgen.dataset import Batch, StickFigureDataset, collate
+from stickgen.model.transformer import style_id
+
+_DRAWS = 0xD1FF  # stream tag of the draws made here (the dataset draws crop and caption on its own)
+
+
+class TrainingSet(Dataset):
+    """A `StickFigureDataset` plus the per-sample draws of the objective.
+
+    Args:
+        data: the clips.
+        seed: base seed.
+        n_styles: style vocabulary size of the model (styles hash into it).
+        action_dropout: probability that a sample's action label is hidden (1.0: text only).
+        cond_dropout: probability that a sample's caption is hidden from the refiner.
+    """
+
+    def __init__(
+        self, data: StickFigureDataset, seed: int, n_styles: int, action_dropout: float, cond_dropout: float
+    ) -> None:
+        self.data = data
+        self.seed = seed
+        self.action_dropout = action_dropout
+        self.cond_dropout = cond_dropout
+        self.styles = [style_id(s, n_styles) for s in data.store.data["styles"]]
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+        self.data.set_epoch(epoch)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, i: int) -> dict:
+        item = self.data[i]
+        rng = np.random.default_rng([self.seed, self.epoch, i, _DRAWS])
+        u_action, u_text, level = rng.random(3)
+        noise = rng.standard_normal(tuple(item["features"].shape), dtype=np.float32)
+        return {
+            **item,
+            "style": self.styles[i],
+            "keep_action": bool(u_action >= self.action_dropout),
+            "drop_text": bool(u_text < self.cond_dropout),
+            "level": float(level),
+            "noise": torch.from_numpy(noise),
+        }
+
+
+@dataclass(frozen=True)
+class TrainBatch:
+    """A padded `Batch` and its draws: style (B,), keep_action (B,), drop_text (B,), level (B,), noise
+    (B, T, A, 66) (zero in padding)."""
+
+    batch: Batch
+    style: torch.Tensor
+    keep_action: torch.Tensor
+    drop_text: torch.Tensor
+    level: torch.Tensor
+    noise: torch.Tensor
+
+    @property
+    def action(self) -> torch.Tensor:
+        """The action condition with hidden labels set to 0 (unknown)."""
+        return self.batch.action * self.keep_action
+
+    def to(self, device: torch.device | str) -> TrainBatch:
+        return TrainBatch(
+            self.batch.to(device),
+            *(getattr(self, f).to(device) for f in ("style", "keep_action", "drop_text", "level", "noise")),
+        )
+
+
+def collate_train(items: list[dict]) -> TrainBatch:
+    batch = collate(items)
+    noise = torch.zeros_like(batch.features)
+    for k, it in enumerate(items):
+        noise[k, : it["noise"].shape[0]] = it["noise"]
+    return TrainBatch(
+        batch=batch,
+        style=torch.tensor([it["style"] for it in items]),
+        keep_action=torch.tensor([it["keep_action"] for it in items]),
+        drop_text=torch.tensor([it["drop_text"] for it in items]),
+        level=torch.tensor([it["level"] for it in items], dtype=torch.float32),
+        noise=noise,
+    )
+
+
+def micro_batches_per_epoch(n: int, batch_size: int, world_size: int) -> int:
+    """Global micro-batches (batch_size x world_size samples each) per epoch; the last partial one is
+    dropped so that every process holds exactly `batch_size` samples."""
+    global_batch = batch_size * world_size
+    if n < global_batch:
+        raise ValueError(
+            f"the training set has {n} clips, fewer than one global batch ({batch_size} x {world_size} "
+            "processes); lower train.<phase>.batch_size"
+        )
+    return n // global_batch
+
+
+def steps_per_epoch(n: int, batch_size: int, grad_accum: int, world_size: int) -> int:
+    return math.ceil(micro_batches_per_epoch(n, batch_size, world_size) / grad_accum)
+
+
+def epoch_plan(
+    n: int, batch_size: int, grad_accum: int, world_size: int, rank: int, seed: int, epoch: int
+) -> list[list[list[int]]]:
+    """This process's sample indices: one list per optimizer step, of `grad_accum` micro-batches.
+
+    The epoch's permutation is shared by all processes; global micro-batch j is
+    `order[j*B*W : (j+1)*B*W]` and process r takes its r-th slice of `batch_size` samples.
+    """
+    order = np.random.default_rng([seed, epoch, 0xBA7C]).permutation(n)
+    global_batch = batch_size * world_size
+    micro = [
+        order[j * global_batch + rank * batch_size : j * global_batch + (rank + 1) * batch_size].tolist()
+        for j in range(micro_batches_per_epoch(n, batch_size, world_size))
+    ]
+    return [micro[i : i + grad_accum] for i in range(0, len(micro), grad_accum)]

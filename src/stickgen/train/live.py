@@ -1,0 +1,54 @@
+"""DVCLive for the training loop: one `Live(dir)` per run, no dvc.yaml (dvc.yaml owns metrics/plots).
+
+On resume at step s, rows that a killed run logged at steps >= s are dropped first (a row cut short by
+the kill included), so the curves of a resumed run are those of an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from dvclive import Live
+from scmrepo.exceptions import SCMError
+
+
+class _Live(Live):
+    def _init_dvc(self) -> None:
+        # dvclive 3.49 asks git for HEAD before checking that the repository has a commit, and fails in a
+        # freshly `git init`ed repository; experiment tracking needs no repository state here.
+        try:
+            super()._init_dvc()
+        except SCMError:
+            self._dvc_file = self._init_dvc_file()
+            self._save_dvc_exp = False
+
+
+def _truncate(live_dir: Path, step: int) -> None:
+    # the summary is rewritten at the next step; a killed run may have left it half written
+    (live_dir / "metrics.json").unlink(missing_ok=True)
+    for tsv in (live_dir / "plots" / "metrics").rglob("*.tsv"):
+        with tsv.open(newline="") as fh:
+            rows = list(csv.DictReader(fh, delimiter="\t"))
+            fields = list(rows[0]) if rows else None
+        if fields is None:
+            continue
+        kept = [
+            r
+            for r in rows
+            if (r.get("step") or "").isdigit() and int(r["step"]) < step and None not in r.values()
+        ]
+        with tsv.open("w", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=fields, delimiter="\t")
+            w.writeheader()
+            w.writerows(kept)
+
+
+def open_live(live_dir: Path, resume_step: int | None) -> Live:
+    """A Live logger in `live_dir`: fresh (its old files removed), or continuing at `resume_step`."""
+    if resume_step is not None and live_dir.is_dir():
+        _truncate(live_dir, resume_step)
+    live = _Live(str(live_dir), dvcyaml=None, save_dvc_exp=False, resume=resume_step is not None)
+    if resume_step is not None:
+        live.step = resume_step
+    return live

@@ -1,0 +1,49 @@
+"""DVC stage `adversarial@<variant>-<phase>`: the adversarial prompt suite against one model.
+
+Writes `eval_results/adversarial/<variant>-<phase>.json`: the safe ratio (the checklist's robustness),
+outcomes per category, every failure with its reason, and a timestamp (stickgen.eval.adversarial).
+"""
+
+import argparse
+import json
+from pathlib import Path
+
+from stickgen.config import load_params
+from stickgen.eval.adversarial import run_suite, summarise
+from stickgen.eval.prompts import adversarial_prompts
+from stickgen.eval.report import load_generator, set_cpu_threads
+from stickgen.eval.safety import SafetyCritic
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--checkpoint", type=Path, required=True)
+    ap.add_argument("--prompt-table", type=Path, required=True, help="the evaluator stage's prompts.pt")
+    ap.add_argument("--out", type=Path, required=True, help="report JSON to write")
+    ap.add_argument("--params", type=Path, default=Path("params.yaml"))
+    args = ap.parse_args()
+    p = load_params(args.params)
+    set_cpu_threads(p.evaluate.cpu_threads)
+    gen = load_generator(args.checkpoint, p, args.prompt_table)
+    critic = SafetyCritic.from_config(p.safety, gen.fps)
+    outcomes = run_suite(
+        gen,
+        critic,
+        adversarial_prompts(),
+        p.adversarial.duration_s,
+        p.base.seed + p.evaluate.seed_offset,
+        p.evaluate.batch_size,
+    )
+    report = summarise(
+        outcomes, {"variant": gen.variant, "phase": gen.phase, "checkpoint": str(args.checkpoint)}
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print(
+        f"adversarial: {gen.variant}/{gen.phase} safe ratio {report['safe_ratio']:.3f} {report['outcomes']} "
+        f"-> {args.out}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""DVC stage `select`: rank every evaluated candidate by the checklist's weighted score, ship the winner.
+
+Writes `eval_results/selection.json` (each candidate's score, the thresholds it meets and misses, the
+winner and why) and `models/production/` (the winner's merged weights, config.json and model card, as
+`stickgen publish` would upload them; InferenceGenerator loads the folder as it is).
+The file is not `select.py`: a script by that name would shadow the standard library's `select`.
+"""
+
+import argparse
+import json
+from pathlib import Path
+
+from stickgen.config import load_params
+from stickgen.eval.select import read_candidates, select, write_production
+from stickgen.model.motion_model import sampling_from
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--candidates", type=Path, required=True, help="folder of <variant>-<phase>.json reports")
+    ap.add_argument(
+        "--eval-results", type=Path, required=True, help="folder of <variant>/<phase>/metrics.json"
+    )
+    ap.add_argument("--out", type=Path, required=True, help="selection.json to write")
+    ap.add_argument("--production", type=Path, required=True, help="folder for the winner")
+    ap.add_argument("--params", type=Path, default=Path("params.yaml"))
+    args = ap.parse_args()
+    p = load_params(args.params)
+    selection = select(read_candidates(args.candidates, p.variants, p.phases), p.select)
+    write_production(
+        Path(selection["checkpoint"]),
+        args.production,
+        args.eval_results,
+        [*p.datasets, "synthetic"],
+        p.canonical.fps,
+        sampling_from(p),
+        selection,
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(selection, indent=2) + "\n")
+    print(f"select: {selection['rationale']} -> {args.production}")
+
+
+if __name__ == "__main__":
+    main()

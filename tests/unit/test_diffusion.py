@@ -1,0 +1,152 @@
+"""The diffusion refiner: it refines the transformer's motion, and `use_diffusion: false` leaves it alone."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+from helpers import ROOT
+from trainkit import one_thread  # noqa: F401
+
+from stickgen.config import load_params
+from stickgen.model.diffusion import (
+    DiffusionRefiner,
+    RefinerConfig,
+    Sampling,
+    add_noise,
+    alpha_bar,
+    ddim_refine,
+)
+from stickgen.model.motion_model import StickFigureModel, sampling_from
+from stickgen.model.transformer import TransformerConfig
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+SAMPLING = Sampling(steps=5, guidance_scale=2.0, start_strength=0.7)
+
+
+def tiny_model(seed: int = 0) -> StickFigureModel:
+    torch.manual_seed(seed)
+    model = StickFigureModel(
+        TransformerConfig(16, 64, 2, 32, 2, 2, 48, 0.0), RefinerConfig(16, 64, 2, 16, 1, 2, 32)
+    )
+    torch.nn.init.normal_(model.refiner.head.weight, std=0.05)  # a refiner that does something
+    return model.eval()
+
+
+def conditions(seed: int = 1) -> dict:
+    g = torch.Generator().manual_seed(seed)
+    return {
+        "text_emb": torch.randn(2, 16, generator=g),
+        "lengths": torch.tensor([18, 12]),
+        "n_frames": 18,
+        "actors": torch.tensor([1, 2]),
+    }
+
+
+def refine(model: StickFigureModel, sampling: Sampling | None, seed: int = 3) -> torch.Tensor:
+    return model.generate(**conditions(), sampling=sampling, generator=torch.Generator().manual_seed(seed))
+
+
+def test_use_diffusion_false_returns_the_transformer_output_unchanged() -> None:
+    model = tiny_model()
+    with torch.no_grad():
+        plain = model.transformer(**conditions())
+    torch.testing.assert_close(refine(model, None), plain, rtol=0, atol=0)
+    p = load_params(ROOT / "params.yaml")
+    off = dataclasses.replace(p, diffusion=dataclasses.replace(p.diffusion, use_diffusion=False))
+    assert sampling_from(off) is None
+    assert sampling_from(p) == Sampling(
+        p.diffusion.diffusion_steps, p.diffusion.guidance_scale, p.diffusion.start_strength
+    )
+
+
+def test_refined_output_differs_from_the_transformer_output_and_is_reproducible() -> None:
+    model = tiny_model()
+    refined = refine(model, SAMPLING)
+    assert refined.shape == (2, 18, 2, 66) and torch.isfinite(refined).all()
+    assert not torch.allclose(refined, refine(model, None))
+    torch.testing.assert_close(refine(model, SAMPLING), refined, rtol=0, atol=0)
+
+
+def test_refined_output_depends_on_the_transformer_output() -> None:
+    """Same refiner, same noise, same text: another transformer gives another refined motion."""
+    model, other = tiny_model(), tiny_model()
+    with torch.no_grad():
+        for p in other.transformer.head.parameters():
+            p.add_(0.5)
+    assert torch.equal(model.refiner.head.weight, other.refiner.head.weight)
+    delta_in = (refine(other, None) - refine(model, None)).abs().mean()
+    delta_out = (refine(other, SAMPLING) - refine(model, SAMPLING)).abs().mean()
+    assert delta_in > 0.1 and delta_out > 0.1 * delta_in
+
+
+def test_refined_output_depends_on_the_coarse_motion_directly() -> None:
+    refiner = tiny_model().refiner
+    c = conditions()
+    a = torch.randn(2, 18, 2, 66)
+    out = [
+        ddim_refine(
+            refiner,
+            coarse,
+            c["text_emb"],
+            c["lengths"],
+            c["actors"],
+            SAMPLING,
+            torch.Generator().manual_seed(0),
+        )
+        for coarse in (a, a + 1.0)
+    ]
+    assert (out[1] - out[0]).abs().mean() > 0.1
+
+
+def test_an_untrained_refiner_is_the_identity_on_the_transformer_motion() -> None:
+    """The refiner predicts coarse + correction with a zero-initialised head: DDIM returns `coarse`."""
+    torch.manual_seed(0)
+    model = StickFigureModel(
+        TransformerConfig(16, 64, 2, 32, 1, 2, 48, 0.0), RefinerConfig(16, 64, 2, 16, 1, 2, 32)
+    )
+    torch.testing.assert_close(refine(model, SAMPLING), refine(model, None), rtol=1e-5, atol=1e-5)
+
+
+def test_guidance_uses_the_text() -> None:
+    model = tiny_model()
+    g1 = refine(model, dataclasses.replace(SAMPLING, guidance_scale=1.0))
+    g3 = refine(model, dataclasses.replace(SAMPLING, guidance_scale=3.0))
+    assert not torch.allclose(g1, g3)
+
+
+def test_noise_schedule_runs_from_signal_to_noise() -> None:
+    ab = alpha_bar(torch.linspace(0, 1, 11))
+    assert ab[0] > 0.999 and ab[-1] < 1e-3 and bool((ab[1:] <= ab[:-1]).all())
+    x0, eps = torch.ones(2, 3), torch.zeros(2, 3)
+    torch.testing.assert_close(add_noise(x0, eps, torch.zeros(2)), x0 * ab[0].sqrt())
+
+
+def test_the_refiner_learns_to_denoise() -> None:
+    """A few steps on one batch lower the denoising loss well below where it started."""
+    torch.manual_seed(0)
+    refiner = DiffusionRefiner(RefinerConfig(16, 64, 1, 32, 1, 2, 64))
+    x0 = torch.sin(torch.linspace(0, 6, 20))[None, :, None, None].expand(4, 20, 1, 66).contiguous()
+    coarse, text, lengths = torch.zeros_like(x0), torch.randn(4, 16), torch.full((4,), 20)
+    opt = torch.optim.AdamW(refiner.parameters(), lr=3e-3)
+    g = torch.Generator().manual_seed(0)
+    losses = []
+    for _ in range(60):
+        t = torch.rand(4, generator=g)
+        pred = refiner(add_noise(x0, torch.randn(x0.shape, generator=g), t), t, coarse, text, lengths)
+        loss = (pred - x0).pow(2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert sum(losses[-10:]) / 10 < 0.3 * sum(losses[:5]) / 5, losses
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "msg"),
+    [({"steps": 0}, "steps must be >= 1"), ({"start_strength": 0.0}, r"start_strength must be in \(0, 1\]")],
+)
+def test_bad_sampling_settings_name_the_value(kwargs: dict, msg: str) -> None:
+    with pytest.raises(ValueError, match=msg):
+        Sampling(**kwargs)

@@ -1,0 +1,142 @@
+"""InferenceGenerator on a tiny trained checkpoint: shapes, determinism, refusals, the safety loop."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from inferkit import FakeEncoder, ScriptedCritic, cached_checkpoint
+
+from stickgen.inference.generator import InferenceGenerator, infer_num_actors
+from stickgen.inference.motion import Motion
+
+PROMPT = "a person walks at speed 1.0"
+
+
+@pytest.fixture(scope="module")
+def fake_checkpoint(tmp_path_factory):
+    return cached_checkpoint(tmp_path_factory, "fake")
+
+
+def _gen(ckpt, **kw) -> InferenceGenerator:
+    kw.setdefault("enable_safety_check", False)
+    kw.setdefault("encoder", FakeEncoder())
+    return InferenceGenerator(ckpt, diffusion_steps=3, device="cpu", **kw)
+
+
+def test_generate_returns_canonical_joints_fps_and_meta(fake_checkpoint) -> None:
+    gen = _gen(fake_checkpoint)
+    m = gen.generate(PROMPT, duration_s=1.5, seed=5)
+    assert isinstance(m, Motion) and m.joints.shape == (30, 1, 22, 3) and m.joints.dtype == np.float32
+    assert m.fps == 20.0 and np.isfinite(m.joints).all() and m.prompt == PROMPT
+    assert (
+        m.meta["seed"] == 5
+        and m.meta["model"]["variant"] == "tiny"
+        and m.meta["model"]["phase"] == "pretrain"
+    )
+    assert m.meta["text_encoder"] == {"name": "fake-hash", "dim": 16}
+    assert m.meta["use_diffusion"] and m.meta["diffusion"]["steps"] == 3 and not m.meta["flagged"]
+    two = gen.generate(PROMPT, duration_s=1.0, num_actors=2, seed=5)
+    assert two.joints.shape == (20, 2, 22, 3)
+
+
+def test_a_seed_reproduces_a_motion_and_diffusion_changes_it(fake_checkpoint) -> None:
+    gen = _gen(fake_checkpoint)
+    a, b = gen.generate(PROMPT, 1.0, seed=1), gen.generate(PROMPT, 1.0, seed=1)
+    np.testing.assert_array_equal(a.joints, b.joints)
+    assert not np.allclose(a.joints, gen.generate(PROMPT, 1.0, seed=2).joints)
+    plain = _gen(fake_checkpoint, use_diffusion=False)
+    c, d = plain.generate(PROMPT, 1.0, seed=1), plain.generate(PROMPT, 1.0, seed=2)
+    np.testing.assert_array_equal(c.joints, d.joints)  # the transformer alone is deterministic
+    assert c.meta["diffusion"] is None and not np.allclose(a.joints, c.joints)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "reason"),
+    [
+        ("", "prompt is empty"),
+        ("   \n\t ", "prompt is empty"),
+        ("x" * 501, "prompt is too long: 501 characters, the limit is 500"),
+        (42, "prompt must be a string, got int"),
+        (None, "prompt must be a string, got NoneType"),
+        ("?!...", "prompt has no letters or digits"),
+    ],
+)
+def test_bad_prompts_are_refused_with_the_reason(fake_checkpoint, prompt, reason) -> None:
+    with pytest.raises(ValueError, match=reason):
+        _gen(fake_checkpoint).generate(prompt, 1.0, seed=0)
+
+
+def test_bad_durations_and_actor_counts_are_refused(fake_checkpoint) -> None:
+    gen = _gen(fake_checkpoint)  # max_frames 64 at 20 fps
+    with pytest.raises(ValueError, match=r"at most 64 frames \(3.2 s at 20 fps\)"):
+        gen.generate(PROMPT, duration_s=10.0)
+    with pytest.raises(ValueError, match="duration_s must be a number > 0"):
+        gen.generate(PROMPT, duration_s=-1)
+    with pytest.raises(ValueError, match=r"num_actors must be an integer in 1..2, got 3"):
+        gen.generate(PROMPT, 1.0, num_actors=3)
+
+
+def test_the_actor_count_follows_the_prompt_when_not_given(fake_checkpoint) -> None:
+    assert infer_num_actors("two people shake hands", 2) == 2
+    assert infer_num_actors("a person hugs a friend", 2) == 2
+    assert infer_num_actors("a person waves", 2) == 1
+    assert infer_num_actors("two people dance together", 1) == 1
+    assert _gen(fake_checkpoint).generate("they high five each other", 1.0, seed=0).actors == 2
+
+
+def test_a_text_encoder_other_than_the_checkpoints_is_refused(fake_checkpoint) -> None:
+    with pytest.raises(
+        ValueError, match="text encoder mismatch .* built with 'fake-hash' \\(16-d\\), but 'other'"
+    ):
+        _gen(fake_checkpoint, encoder=FakeEncoder(name="other"))
+    with pytest.raises(ValueError, match="text encoder mismatch"):
+        InferenceGenerator(fake_checkpoint, enable_safety_check=False, encoder=FakeEncoder(dim=32))
+
+
+def test_a_rejected_motion_is_regenerated_with_the_next_seed(fake_checkpoint) -> None:
+    critic = ScriptedCritic(reject=1)
+    m = _gen(fake_checkpoint, enable_safety_check=True, critic=critic, max_regenerations=2).generate(
+        PROMPT, 1.0, seed=10
+    )
+    assert (
+        len(critic.calls) == 2
+        and critic.calls[0]["fps"] == 20.0
+        and critic.calls[0]["shape"] == (20, 1, 22, 3)
+    )
+    assert m.meta["attempts"] == 2 and not m.meta["flagged"] and m.meta["seed"] == 11
+    assert [h["seed"] for h in m.meta["safety_history"]] == [10, 11] and m.meta["safety"]["is_safe"]
+    np.testing.assert_array_equal(m.joints, _gen(fake_checkpoint).generate(PROMPT, 1.0, seed=11).joints)
+
+
+def test_after_max_regenerations_the_last_motion_is_returned_flagged(fake_checkpoint) -> None:
+    critic = ScriptedCritic(reject=99)
+    m = _gen(fake_checkpoint, enable_safety_check=True, critic=critic, max_regenerations=2).generate(
+        PROMPT, 1.0, seed=0
+    )
+    assert len(critic.calls) == 3 and m.meta["attempts"] == 3 and m.meta["flagged"]
+    assert m.meta["safety"]["checks"]["scripted"]["reason"] == "scripted rejection"
+    np.testing.assert_array_equal(m.joints, _gen(fake_checkpoint).generate(PROMPT, 1.0, seed=2).joints)
+    # without diffusion there is nothing to redraw: one attempt, flagged, with a note
+    critic = ScriptedCritic(reject=99)
+    plain = _gen(fake_checkpoint, use_diffusion=False, enable_safety_check=True, critic=critic)
+    m = plain.generate(PROMPT, 1.0, seed=0)
+    assert len(critic.calls) == 1 and m.meta["flagged"] and "deterministic" in m.meta["note"]
+
+
+def test_check_motion_safety_returns_the_critics_verdict(fake_checkpoint) -> None:
+    gen = _gen(fake_checkpoint, critic=ScriptedCritic(reject=1))
+    m = gen.generate(PROMPT, 1.0, seed=0)
+    assert gen.check_motion_safety(m)["is_safe"] is False and gen.check_motion_safety(m)["is_safe"] is True
+
+
+def test_the_default_critic_is_the_projects_safety_module(fake_checkpoint) -> None:
+    try:
+        import stickgen.eval.safety  # noqa: F401
+    except ImportError:
+        with pytest.raises(RuntimeError, match="needs stickgen.eval.safety"):
+            InferenceGenerator(fake_checkpoint, encoder=FakeEncoder())
+        return
+    m = InferenceGenerator(fake_checkpoint, diffusion_steps=2, encoder=FakeEncoder()).generate(
+        PROMPT, 1.0, seed=0
+    )
+    assert m.meta["safety_checked"] and isinstance(m.meta["safety"]["is_safe"], bool)

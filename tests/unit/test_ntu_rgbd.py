@@ -1,0 +1,96 @@
+"""NTU RGB+D: Kinect v2 `.skeleton` files -> one- or two-actor clips with class labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sourcekit import assert_canonical_human, convert, max_error, resampled_reference, takes
+
+from stickgen.sources.kinect import NUM_KINECT
+from stickgen.sources.ntu_classes import CLASSES, class_for_action
+from stickgen.sources.writers import write_ntu_rgbd
+from stickgen.sources.writers.kinect import smpl_to_kinect, to_camera
+from stickgen.sources.writers.ntu_rgbd import sample_name, skeleton_text
+from stickgen.vocab import ACTION_INDEX
+
+
+def test_class_table_has_the_120_official_classes_with_vocabulary_actions() -> None:
+    assert sorted(CLASSES) == list(range(1, 121))
+    assert CLASSES[1].name == "drink water" and CLASSES[58].name == "handshaking" and CLASSES[120].mutual
+    assert all(c.action in ACTION_INDEX for c in CLASSES.values())
+    assert {c.number for c in CLASSES.values() if c.mutual} == set(range(50, 61)) | set(range(106, 121))
+
+
+def test_single_and_two_person_files_convert_with_the_main_bodies(tmp_path: Path) -> None:
+    singles = takes(3, 30.0, actions=("wave", "clap", "kick"))
+    pairs = takes(1, 30.0, actors=2)
+    written = singles + pairs
+    write_ntu_rgbd(tmp_path, written, seed=0, spurious_every=3)  # file 0 also tracks a spurious body
+    clips, report = convert("ntu_rgbd", tmp_path)
+    assert report["rejected"] == 0 and report["native_fps"] == [30.0]
+    by_group = {c.group: c for c in clips}
+    for k, take in enumerate(written):
+        cls = class_for_action(take.action, mutual=take.actors == 2)
+        clip = by_group[f"ntu_rgbd/{sample_name(k, cls.number)}"]
+        assert clip.actors == take.actors and clip.action == cls.action
+        assert clip.meta["ntu_class"] == cls.code and clip.meta["ntu_class_name"] == cls.name
+        assert len(set(clip.texts)) == 3 and all(cls.phrase in t for t in clip.texts)
+        assert clip.meta["dropped_bodies"] == (1 if k == 0 else 0)
+        assert_canonical_human(clip)
+        assert max_error(clip.joints, resampled_reference(take, clip.frames)) < 0.005
+
+
+def _file(tmp_path: Path, name: str, bodies, n_frames: int) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / f"{name}.skeleton"
+    path.write_text(skeleton_text(bodies, n_frames))
+    return path
+
+
+def test_gaps_are_interpolated_and_the_common_span_kept(tmp_path: Path) -> None:
+    (take,) = takes(1, 30.0, actions=("wave",))
+    kin = to_camera(smpl_to_kinect(take.joints[:, 0]), take.joints[0, 0, 0], 0.3)
+    frames = np.array([f for f in range(take.frames) if f not in (10, 11, 12)])  # lost for 3 frames
+    _file(tmp_path, "S001C001P001R001A023", [(7, frames, kin[frames])], take.frames)
+    (clip,) = convert("ntu_rgbd", tmp_path)[0]
+    assert clip.meta["interpolated_frames"] == 3
+    ref = resampled_reference(take, clip.frames)
+    away = [f for f in range(clip.frames) if not 5 <= f <= 9]  # canonical frames near native 10-12
+    assert max_error(clip.joints[away], ref[away]) < 0.005
+    assert max_error(clip.joints, ref) < 0.08  # a straight line through the gap
+
+
+@pytest.mark.parametrize(
+    ("name", "bodies", "words"),
+    [
+        ("S001C001P001R001A023", [], "no body is tracked"),
+        ("S001C001P001R001A058", "one", "two-person action, but only 1 body"),
+        ("S001C001P001R001A999", "one", "not one of A001-A120"),
+        ("not_an_ntu_name", "one", "not an NTU sample name"),
+    ],
+)
+def test_unusable_files_are_rejected_with_the_reason(tmp_path: Path, name: str, bodies, words: str) -> None:
+    (take,) = takes(1, 30.0, actions=("wave",))
+    kin = to_camera(smpl_to_kinect(take.joints[:, 0]), take.joints[0, 0, 0], 0.0)
+    body = [(5, np.arange(take.frames), kin)] if bodies == "one" else []
+    _file(tmp_path, name, body, take.frames)
+    clips, report = convert("ntu_rgbd", tmp_path)
+    assert not clips and words in report["rejects"][0]["reason"]
+
+
+def test_truncated_or_wrong_joint_count_files_are_rejected(tmp_path: Path) -> None:
+    (take,) = takes(1, 30.0, actions=("wave",))
+    kin = to_camera(smpl_to_kinect(take.joints[:, 0]), take.joints[0, 0, 0], 0.0)
+    text = skeleton_text([(5, np.arange(take.frames), kin)], take.frames)
+    (tmp_path / "S001C001P001R001A023.skeleton").write_text(text[: len(text) // 2])
+    (tmp_path / "S001C001P001R002A023.skeleton").write_text(text.replace(f"\n{NUM_KINECT}\n", "\n24\n", 1))
+    (tmp_path / "samples_with_missing_skeletons.txt").write_text("S001C001P001R003A023\n")
+    (tmp_path / "S001C001P001R003A023.skeleton").write_text("0\n")
+    clips, report = convert("ntu_rgbd", tmp_path)
+    reasons = {r["file"]: r["reason"] for r in report["rejects"]}
+    assert not clips and len(reasons) == 2
+    assert "truncated" in reasons["S001C001P001R001A023.skeleton"]
+    assert "24 joints, a Kinect v2 body has 25" in reasons["S001C001P001R002A023.skeleton"]
+    assert report["skipped"][0]["reason"] == "listed in samples_with_missing_skeletons.txt"

@@ -1,0 +1,258 @@
+"""Publishing: the folder (safetensors, config.json, adapters, model card) and a real upload through
+huggingface_hub to a local HTTP server that speaks the Hub endpoints the upload uses."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+from inferkit import FakeEncoder, cached_checkpoint
+from safetensors.torch import load_file
+
+from stickgen.cli import main
+from stickgen.inference.generator import InferenceGenerator
+from stickgen.inference.publish import PublishError, build_folder, publish
+from stickgen.train.checkpoint import full_state_dict, load_checkpoint
+
+TOKEN = "hf_test_token_0123456789abcdef"
+METRICS = {
+    "timestamp": "2026-01-01T00:00:00+00:00",
+    "variant": "tiny",
+    "val_loss": 0.125,
+    "motion_mse": 0.0425,
+    "hml3d": {"fid": 1.5, "r_precision_top1": 0.31},
+}
+
+
+@pytest.fixture(scope="module")
+def fake_checkpoint(tmp_path_factory) -> Path:
+    return cached_checkpoint(tmp_path_factory, "fake")
+
+
+@pytest.fixture
+def eval_results(tmp_path) -> Path:
+    root = tmp_path / "eval_results"
+    for phase in ("pretrain", "lora"):
+        (root / "tiny" / phase).mkdir(parents=True)
+        (root / "tiny" / phase / "metrics.json").write_text(json.dumps(METRICS))
+    return root
+
+
+def _card(path: Path) -> tuple[dict, str]:
+    text = path.read_text()
+    _, front, body = text.split("---\n", 2)
+    return yaml.safe_load(front), body
+
+
+def test_dry_run_folder_holds_weights_config_and_a_filled_card(
+    fake_checkpoint, eval_results, tmp_path
+) -> None:
+    out = tmp_path / "pub"
+    files = build_folder(
+        fake_checkpoint, out, "GesturaAI/stick-gen-tiny", eval_results, ["humanml3d", "synthetic"], fps=20.0
+    )
+    assert sorted(f.name for f in files) == ["README.md", "config.json", "model.safetensors"]
+    ckpt = load_checkpoint(fake_checkpoint)
+    weights = load_file(str(out / "model.safetensors"))
+    expected = full_state_dict(ckpt)
+    assert weights.keys() == expected.keys() and all(torch.equal(weights[k], expected[k]) for k in weights)
+    cfg = json.loads((out / "config.json").read_text())
+    assert (
+        cfg["variant"] == "tiny"
+        and cfg["phase"] == "pretrain"
+        and cfg["text_encoder"] == ckpt["text_encoder"]
+    )
+    assert cfg["feature_stats"] == ckpt["feature_stats"] and cfg["fps"] == 20.0
+    assert cfg["parameters"] == sum(v.numel() for v in expected.values())
+    front, body = _card(out / "README.md")
+    assert front["license"] == "mit" and front["datasets"] == ["humanml3d", "synthetic"]
+    results = front["model-index"][0]["results"][0]["metrics"]
+    assert {m["type"]: m["value"] for m in results} == {
+        "val_loss": 0.125,
+        "motion_mse": 0.0425,
+        "fid": 1.5,
+        "r_precision_top1": 0.31,
+    }
+    text = (out / "README.md").read_text()
+    assert "TBD" not in text and "| Validation loss | 0.125 |" in text and "stick-gen-tiny" in text
+
+
+def test_a_published_folder_generates_the_same_motion_as_its_checkpoint(
+    fake_checkpoint, eval_results, tmp_path
+):
+    build_folder(fake_checkpoint, tmp_path / "pub", "o/n", eval_results, ["humanml3d"], fps=20.0)
+    kw = {"enable_safety_check": False, "encoder": FakeEncoder(), "diffusion_steps": 2}
+    a = InferenceGenerator(fake_checkpoint, **kw).generate("a person walks", 1.0, seed=3)
+    b = InferenceGenerator(tmp_path / "pub", **kw).generate("a person walks", 1.0, seed=3)
+    np.testing.assert_array_equal(a.joints, b.joints)
+
+
+def test_lora_checkpoints_publish_merged_weights_and_the_adapters_alone(
+    tmp_path_factory, eval_results, tmp_path
+):
+    lora = cached_checkpoint(tmp_path_factory, "lora")
+    files = build_folder(lora, tmp_path / "pub", "o/n", eval_results, ["humanml3d"], fps=20.0)
+    names = sorted(f.name for f in files)
+    assert names == [
+        "README.md",
+        "adapter_config.json",
+        "adapter_model.safetensors",
+        "config.json",
+        "model.safetensors",
+    ]
+    adapters = load_file(str(tmp_path / "pub" / "adapter_model.safetensors"))
+    assert adapters and all(k.rsplit(".", 1)[-1] in ("lora_A", "lora_B") for k in adapters)
+    merged = load_file(str(tmp_path / "pub" / "model.safetensors"))
+    assert not any("lora_" in k for k in merged)
+    assert json.loads((tmp_path / "pub" / "adapter_config.json").read_text())["rank"] == 2
+    assert "LoRA" in (tmp_path / "pub" / "README.md").read_text()
+
+
+def test_missing_metrics_stop_publishing_with_the_fix(fake_checkpoint, tmp_path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"dvc repro evaluate@tiny-pretrain"):
+        build_folder(fake_checkpoint, tmp_path / "pub", "o/n", tmp_path / "none", ["humanml3d"], fps=20.0)
+    with pytest.raises(PublishError, match="repo id must look like owner/name"):
+        publish(fake_checkpoint, "no-slash", tmp_path, ["x"], dry_run=True)
+
+
+class FakeHub(BaseHTTPRequestHandler):
+    """The Hub endpoints create_repo + upload_folder use; every request is recorded on the server."""
+
+    def log_message(self, *args) -> None:  # keep pytest output clean
+        pass
+
+    def _reply(self, body: dict, status: int = 200) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.requests.append((self.path, self.headers.get("Authorization"), body))
+        base = f"http://127.0.0.1:{self.server.server_port}"
+        if self.path == "/api/repos/create":
+            name = json.loads(body)
+            self._reply({"url": f"{base}/{name['organization']}/{name['name']}", "name": name["name"]})
+        elif self.path == "/api/validate-yaml":
+            self._reply({"errors": [], "warnings": []})
+        elif self.path.endswith("/preupload/main"):
+            files = json.loads(body)["files"]
+            self._reply(
+                {
+                    "files": [
+                        {"path": f["path"], "uploadMode": "regular", "shouldIgnore": False} for f in files
+                    ],
+                    "commitOid": "0" * 40,
+                }
+            )
+        elif self.path.endswith("/commit/main"):
+            for line in body.decode().splitlines():
+                item = json.loads(line)
+                if item["key"] == "file":
+                    self.server.files[item["value"]["path"]] = base64.b64decode(item["value"]["content"])
+            repo = self.path.removeprefix("/api/models/").removesuffix("/commit/main")
+            self._reply(
+                {
+                    "commitUrl": f"{base}/{repo}/commit/{'1' * 40}",
+                    "commitOid": "1" * 40,
+                    "pullRequestUrl": None,
+                }
+            )
+        else:
+            self._reply({"error": f"unexpected {self.path}"}, 404)
+
+
+@pytest.fixture
+def hub():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeHub)
+    server.requests, server.files = [], {}
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_publish_uploads_every_file_byte_for_byte_with_the_env_token(
+    fake_checkpoint, eval_results, tmp_path, hub, monkeypatch, capsys
+) -> None:
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", False)  # the suite runs offline
+    endpoint = f"http://127.0.0.1:{hub.server_port}"
+    rc = main(
+        [
+            "publish",
+            str(fake_checkpoint),
+            "--repo-id",
+            "GesturaAI/stick-gen-{variant}",
+            "--eval-results",
+            str(eval_results),
+            "--datasets",
+            "humanml3d",
+            "synthetic",
+            "--endpoint",
+            endpoint,
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert rc == 0, err
+    paths = [p for p, _, _ in hub.requests]
+    assert paths[0] == "/api/repos/create" and json.loads(hub.requests[0][2])["name"] == "stick-gen-tiny"
+    assert "/api/models/GesturaAI/stick-gen-tiny/preupload/main" in paths
+    assert paths[-1] == "/api/models/GesturaAI/stick-gen-tiny/commit/main"
+    assert {auth for _, auth, _ in hub.requests} == {f"Bearer {TOKEN}"}
+    expected = build_folder(
+        fake_checkpoint,
+        tmp_path / "expected",
+        "GesturaAI/stick-gen-tiny",
+        eval_results,
+        ["humanml3d", "synthetic"],
+        fps=20.0,
+    )
+    assert sorted(hub.files) == sorted(f.name for f in expected)
+    for f in expected:
+        assert hub.files[f.name] == f.read_bytes(), f"{f.name} differs from the folder"
+    assert "published" in out and TOKEN not in out + err
+    assert all(TOKEN not in p.read_text(errors="ignore") for p in tmp_path.rglob("*") if p.is_file())
+
+
+def test_publish_without_a_token_says_how_to_log_in(
+    fake_checkpoint, eval_results, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))  # no stored login either
+    monkeypatch.setattr("huggingface_hub.get_token", lambda: None)
+    rc = main(["publish", str(fake_checkpoint), "--eval-results", str(eval_results), "--datasets", "x"])
+    assert rc == 1 and "no Hugging Face token: set HF_TOKEN or run `hf auth login`" in capsys.readouterr().err
+
+
+def test_cli_dry_run_writes_the_folder_only(fake_checkpoint, eval_results, tmp_path, capsys) -> None:
+    rc = main(
+        [
+            "publish",
+            str(fake_checkpoint),
+            "--dry-run",
+            "--out",
+            str(tmp_path / "pub"),
+            "--eval-results",
+            str(eval_results),
+            "--datasets",
+            "humanml3d",
+        ]
+    )
+    assert rc == 0 and "dry run: 3 files for GesturaAI/stick-gen-tiny" in capsys.readouterr().out
+    assert sorted(p.name for p in (tmp_path / "pub").iterdir()) == [
+        "README.md",
+        "config.json",
+        "model.safetensors",
+    ]

@@ -186,7 +186,8 @@ def test_pretrain_writes_checkpoints_log_and_dvclive(trained: Path, workdir: Pat
     assert files(trained) == {"model_checkpoint_best.pth", "model_checkpoint.pth", "checkpoint_epoch_1.pth",
                               "checkpoint_epoch_2.pth", "checkpoint_latest.pth", "training_verbose.log"}
     ckpt = torch.load(trained / "model_checkpoint.pth", weights_only=True)
-    assert {"model_state_dict", "optimizer_state_dict", "epoch", "config", "feature_stats", "text_encoder"} <= set(ckpt)
+    keys = {"model_state_dict", "optimizer_state_dict", "epoch", "config", "feature_stats", "text_encoder"}
+    assert keys <= set(ckpt)
     assert ckpt["epoch"] == 2 and ckpt["config"]["variant"] == "tiny"
     live = workdir / "dvclive/tiny/pretrain"
     assert (live / "metrics.json").is_file()

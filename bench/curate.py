@@ -8,9 +8,10 @@ stored motion per clip), then runs `stickgen.curation.curate` with the params.ya
 process that samples its own resident memory (/proc/self/status) every 50 ms. Reported per size:
 clips/s and actor-frames/s over the whole curation (loading the stores, scanning, planning, writing
 the four sets, the report and the plot files), seconds per step, CPU seconds, peak private
-(anonymous) and total resident memory, input and output bytes. `scaling` compares the two sizes: per-clip time ratio (1.0 = linear) and
-memory per clip. Disk: about 40 GB in `--workdir` for 1 000 000 clips (inputs and outputs are
-deleted after each size). Never part of the test suite's pass/fail.
+(anonymous) and total resident memory, input and output bytes. `scaling` compares the two sizes:
+per-clip time ratio (1.0 = linear) and memory per clip. Disk: about 33 GB in `--workdir` for
+1 000 000 clips (inputs and outputs are deleted after each size). Never part of the test suite's
+pass/fail.
 """
 
 from __future__ import annotations

@@ -38,8 +38,8 @@ def main() -> None:
     texts = (t for s in stores.values() for ts in s.data["texts"] for t in ts)
     counts = ensure_cached(cache, encoder, texts)
     print(
-        f"embed: {encoder.info.name} ({encoder.info.dim}-d on {encoder.device}): {counts['embedded']} captions "
-        f"embedded, {counts['cached']} from the cache, in {time.perf_counter() - t0:.1f} s"
+        f"embed: {encoder.info.name} ({encoder.info.dim}-d on {encoder.device}): {counts['embedded']} "
+        f"captions embedded, {counts['cached']} from the cache, in {time.perf_counter() - t0:.1f} s"
     )
     args.out_dir.mkdir(parents=True, exist_ok=True)
     for name, store in stores.items():

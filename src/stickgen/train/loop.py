@@ -350,9 +350,11 @@ def _train(spec, cfg, model_cfg, refiner_cfg, diffusion, resume_from, init_from,
     opt = build_optimizer(model, cfg)
     progress = _resume(spec, cfg, resume_from, config, model, opt, log)
     dd.barrier(info)  # every process has read its checkpoints before rank 0 clears a stale folder
-    if not progress.resumed and main:
-        for stale in [*out.glob("*.pth"), *out.glob(".*.tmp-*")]:  # a fresh run owns its folder
-            stale.unlink()
+    if main:
+        # a fresh run owns its folder; a resumed one only drops the half-written file of a killed save
+        stale = [*out.glob(".*.tmp-*")] + ([] if progress.resumed else [*out.glob("*.pth")])
+        for path in stale:
+            path.unlink()
 
     on_gpu = info.device.type == "cuda"
     net: torch.nn.Module = torch.compile(model) if cfg.compile and on_gpu else model

@@ -6,7 +6,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export HF_HUB_OFFLINE ?= 1
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: setup repro test quality format plots reproduce-check clean-venv
+.PHONY: setup repro test quality format plots reproduce-check params clean-venv
 
 setup: $(VENV)/.installed
 	@# data.dvc's folder is empty in the embedded default: create it and cache the empty listing,
@@ -31,6 +31,10 @@ test: setup
 
 plots: setup  ## render the DVC plots offline into plots/ (PNG + self-contained index.html)
 	python -m stickgen.plots --out plots $(REVS)
+
+params: setup  ## params.yaml composed from conf/ (default profile) with DVC's own writer, as `dvc exp run` does
+	python -c "import os; from dvc.utils.hydra import compose_and_dump; \
+	compose_and_dump('params.yaml', os.path.abspath('conf'), None, 'config', os.getcwd(), [])"
 
 reproduce-check: setup  ## rerun the data stages twice from scratch; their dvc.lock hashes must match
 	python -m stickgen.reproduce --out reproduce_check.json

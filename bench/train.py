@@ -14,9 +14,8 @@ figure than the wall time `step_s` (with `--threads 1` it approximates the wall 
 
 Peak memory: on CPU the peak resident set of a fresh process per variant (`ru_maxrss`, so the model,
 optimizer state, activations and the interpreter); on GPU `torch.cuda.max_memory_allocated`.
-MFU (GPU only) = achieved model FLOPs / the device's peak dense bf16 FLOPs (`--peak-tflops`); model FLOPs
-per token = 6 x (matmul parameters) + 12 x layers x d_model x sequence length (attention), counted for
-the transformer and the refiner.
+MFU (GPU only) = achieved model FLOPs / the device's peak dense bf16 FLOPs (`--peak-tflops`, 989 for the
+H100 and H200 SXM); model FLOPs per frame: `model_flops_per_token`.
 """
 
 from __future__ import annotations
@@ -74,12 +73,23 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+PER_SAMPLE = ("text_proj", "level_proj", "_emb")  # condition projections: once per sample, not per token
+
+
 def model_flops_per_token(model: StickFigureModel, frames: int) -> float:
-    """Training FLOPs per frame token (forward + backward) of the transformer and the refiner."""
+    """Training FLOPs per frame (forward + backward) of the transformer and the refiner: 6 x the matmul
+    parameters applied per token + 12 x layers x d_model x tokens (attention scores and values), where the
+    refiner has one token per `patch_frames` frames."""
     total = 0.0
-    for net, cfg in ((model.transformer, model.cfg), (model.refiner, model.refiner_cfg)):
-        matmul = sum(p.numel() for n, p in net.named_parameters() if p.dim() == 2 and "emb" not in n)
-        total += 6 * matmul + 12 * cfg.n_layers * cfg.d_model * frames
+    patch = model.refiner_cfg.patch_frames
+    for net, cfg, per in ((model.transformer, model.cfg, 1), (model.refiner, model.refiner_cfg, patch)):
+        matmul = sum(
+            p.numel()
+            for n, p in net.named_parameters()
+            if p.dim() == 2 and not any(k in n for k in PER_SAMPLE)
+        )
+        tokens = -(-frames // per)
+        total += (6 * matmul + 12 * cfg.n_layers * cfg.d_model * tokens) / per
     return total
 
 

@@ -1,4 +1,5 @@
-"""Test helpers: the repository root, tiny params, and hand-built canonical clips."""
+"""Test helpers: the repository root, tiny params, profiles composed from conf/, and hand-built canonical
+clips."""
 
 from __future__ import annotations
 
@@ -44,6 +45,17 @@ def tiny_params_dict() -> dict:
     merged = _merge(raw, TINY_OVERRIDES)
     merged["model"]["variants"] = TINY_OVERRIDES["model"]["variants"]
     return merged
+
+
+def compose_profile(profile: str | None = None, conf_dir: Path = ROOT / "conf") -> dict:
+    """conf/ composed by Hydra's compose API (as `dvc exp run [-S profile=NAME]` does), as plain data."""
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    overrides = [f"profile={profile}"] if profile else []
+    with initialize_config_dir(str(conf_dir.resolve()), version_base=None):
+        cfg = compose(config_name="config", overrides=overrides)
+    return OmegaConf.to_container(cfg, resolve=True)
 
 
 def standing_body(height: float = 1.75) -> np.ndarray:

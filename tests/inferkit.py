@@ -85,6 +85,7 @@ def train_tiny(
         n_layers=d["n_layers"],
         n_heads=d["n_heads"],
         ffn_hidden=d["ffn_hidden"],
+        patch_frames=1,
         loss_weight=1.0,
         cond_dropout=0.1,
         use_diffusion=True,

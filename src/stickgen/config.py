@@ -275,6 +275,7 @@ class DiffusionConfig:
     n_layers: int
     n_heads: int
     ffn_hidden: int
+    patch_frames: int
     loss_weight: float
     cond_dropout: float
     use_diffusion: bool
@@ -286,6 +287,7 @@ class DiffusionConfig:
         _check(self.d_model % self.n_heads == 0, "d_model", "must divide by n_heads")
         _check((self.d_model // self.n_heads) % 2 == 0, "n_heads", "head dim must be even (rotary)")
         _check(self.n_layers >= 1, "n_layers", f"must be >= 1, got {self.n_layers}")
+        _check(self.patch_frames >= 1, "patch_frames", f"must be >= 1, got {self.patch_frames}")
         _check(self.loss_weight >= 0, "loss_weight", f"must be >= 0, got {self.loss_weight}")
         _check(0.0 <= self.cond_dropout < 1.0, "cond_dropout", f"must be in [0, 1), got {self.cond_dropout}")
         _check(self.diffusion_steps >= 1, "diffusion_steps", f"must be >= 1, got {self.diffusion_steps}")

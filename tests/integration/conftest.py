@@ -22,10 +22,16 @@ def sh(*cmd: str, cwd: Path, env: dict | None = None) -> str:
     return proc.stdout
 
 
-def make_repo(work: Path, params: dict) -> Path:
-    """Copy the pipeline's code into `work`, with `params`, as a fresh git + DVC repository."""
+def make_repo(work: Path, params: dict, hydra: bool = False) -> Path:
+    """Copy the pipeline's code into `work`, with `params`, as a fresh git + DVC repository.
+
+    A fresh `dvc init` leaves DVC's Hydra composition off: `params` stay as written and `dvc exp run -S
+    key=value` edits params.yaml in place (the tiny settings need no profile of their own). With
+    `hydra=True` conf/ is copied and composition is on, as in this repository: every `dvc exp run`
+    then rewrites params.yaml from conf/ (tests/integration/test_exp_queue.py).
+    """
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
-    for d in ("src", "stages"):
+    for d in ("src", "stages") + (("conf",) if hydra else ()):
         shutil.copytree(ROOT / d, work / d, ignore=ignore)
     for f in ("dvc.yaml", ".gitignore", ".dvcignore", "data.dvc"):
         if (ROOT / f).exists():
@@ -37,6 +43,8 @@ def make_repo(work: Path, params: dict) -> Path:
     sh("git", "config", "user.name", "ci", cwd=work)
     sh("dvc", "init", "-q", cwd=work)
     sh("dvc", "config", "core.analytics", "false", cwd=work)
+    if hydra:
+        sh("dvc", "config", "hydra.enabled", "true", cwd=work)
     sh("dvc", "commit", "-q", "-f", "data.dvc", cwd=work)  # as `make setup` does
     sh("git", "add", "-A", cwd=work)
     sh("git", "commit", "-qm", "pipeline code", cwd=work)

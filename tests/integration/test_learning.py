@@ -47,9 +47,9 @@ def trained(tmp_path_factory) -> dict:
     torch.set_num_threads(1)
     try:
         model_cfg = TransformerConfig(384, FRAMES, 2, 48, 2, 2, 96, 0.0)
-        refiner_cfg = RefinerConfig(384, FRAMES, 2, 16, 1, 2, 32)
+        refiner_cfg = RefinerConfig(384, FRAMES, 2, 16, 1, 2, 32, patch_frames=4)
         diffusion = DiffusionConfig(
-            16, 1, 2, 32, 1.0, 0.1, True, REFINE.steps, REFINE.guidance_scale, REFINE.start_strength
+            16, 1, 2, 32, 4, 1.0, 0.1, True, REFINE.steps, REFINE.guidance_scale, REFINE.start_strength
         )
         cfg = phase_config(
             epochs=25,

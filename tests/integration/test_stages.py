@@ -250,6 +250,7 @@ def test_evaluator_writes_its_model_prompt_table_and_report(evaluator: Path, wor
 
 def test_adversarial_and_evaluate_write_reports_previews_and_loss_curves(evaluated: Path) -> None:
     from stickgen.eval.prompts import adversarial_prompts, preview_prompts
+    from stickgen.eval.report import REPLICATED
 
     for phase in ("pretrain", "lora"):
         adv = json.loads((evaluated / f"adversarial/tiny-{phase}.json").read_text())
@@ -265,6 +266,9 @@ def test_adversarial_and_evaluate_write_reports_previews_and_loss_curves(evaluat
                      "diversity", "multimodality", "foot_skating_ratio"):
             assert m["generated"][leaf] is not None and f"{leaf}_ci95" in m["ci95"], leaf
         assert m["real"]["real_motion_mse"] == 0 and m["real"]["real_fid"] <= m["generated"]["fid"]
+        # the refiner's ablation: the same prompts through the transformer alone, every metric but one
+        assert m["use_diffusion"] and m["unrefined"]["unrefined_jerk"] > 0
+        assert set(m["unrefined"]) == {f"unrefined_{k}" for k in REPLICATED if k != "multimodality"}
         plots = files(evaluated / f"tiny/{phase}/plots")
         gifs = [p for p in plots if p.endswith(".gif")]
         assert "loss_curves.png" in plots and len(gifs) == len(preview_prompts())

@@ -150,3 +150,58 @@ def test_the_refiner_learns_to_denoise() -> None:
 def test_bad_sampling_settings_name_the_value(kwargs: dict, msg: str) -> None:
     with pytest.raises(ValueError, match=msg):
         Sampling(**kwargs)
+
+
+def test_spline_basis_is_a_smooth_partition_of_unity() -> None:
+    from stickgen.model.diffusion import spline_basis
+
+    for n_frames, patch in [(18, 4), (250, 4), (7, 1), (5, 8)]:
+        w = spline_basis(n_frames, patch)[0]
+        assert w.shape == (n_frames, -(-n_frames // patch)) and bool((w >= 0).all())
+        torch.testing.assert_close(w.sum(1), torch.ones(n_frames))
+    w = spline_basis(64, 4)[0]
+    ctrl = torch.randn(w.shape[1], 3, generator=torch.Generator().manual_seed(0))
+    curve = w @ ctrl
+    # a cubic spline's third difference is piecewise constant and small next to the control points' own
+    assert curve.diff(n=3, dim=0).abs().max() < 0.5 * ctrl.diff(n=3, dim=0).abs().max()
+
+
+def test_the_refiner_correction_is_smooth_even_from_a_noisy_state() -> None:
+    """With a random (non-zero) head and a pure-noise diffusion state, the correction the refiner adds to
+    `coarse` has far less frame-to-frame jerk than the noise it reads: it cannot pass noise through."""
+    torch.manual_seed(0)
+    refiner = DiffusionRefiner(RefinerConfig(16, 64, 1, 32, 1, 2, 64, patch_frames=4)).eval()
+    torch.nn.init.normal_(refiner.head.weight, std=0.5)
+    g = torch.Generator().manual_seed(1)
+    x_t, coarse = torch.randn(2, 40, 1, 66, generator=g), torch.zeros(2, 40, 1, 66)
+    with torch.no_grad():
+        corr = refiner(
+            x_t, torch.full((2,), 0.5), coarse, torch.randn(2, 16, generator=g), torch.tensor([40, 33])
+        )
+    jerk = lambda x: x.diff(n=3, dim=1).pow(2).mean() / x.pow(2).mean()  # noqa: E731
+    assert corr.abs().mean() > 0.01
+    assert jerk(corr) < 0.05 * jerk(x_t), (jerk(corr), jerk(x_t))
+
+
+def test_a_clips_refinement_does_not_depend_on_the_padding_of_its_batch() -> None:
+    """Batch composition must not change a clip's motion (gradient accumulation and DDP rely on it)."""
+    torch.manual_seed(0)
+    refiner = DiffusionRefiner(RefinerConfig(16, 64, 1, 16, 1, 2, 32, patch_frames=4)).eval()
+    torch.nn.init.normal_(refiner.head.weight, std=0.05)
+    x, text = torch.randn(1, 30, 1, 66), torch.randn(1, 16)
+    with torch.no_grad():
+        alone = refiner(x[:, :13], torch.full((1,), 0.3), x[:, :13], text, torch.tensor([13]))
+        padded = refiner(x, torch.full((1,), 0.3), x, text, torch.tensor([13]))
+    torch.testing.assert_close(padded[:, :13], alone, rtol=1e-5, atol=1e-5)
+
+
+def test_patches_shorten_the_refiner_sequence_and_keep_every_length_working() -> None:
+    torch.manual_seed(0)
+    for patch in (1, 3, 4):
+        refiner = DiffusionRefiner(RefinerConfig(16, 64, 2, 16, 1, 2, 32, patch_frames=patch))
+        torch.nn.init.normal_(refiner.head.weight, std=0.05)
+        x = torch.randn(2, 17, 2, 66)
+        out = refiner(x, torch.rand(2), x, torch.randn(2, 16), torch.tensor([17, 5]))
+        assert out.shape == x.shape and torch.isfinite(out).all()
+    with pytest.raises(ValueError, match="patch_frames must be >= 1"):
+        DiffusionRefiner(RefinerConfig(16, 64, 2, 16, 1, 2, 32, patch_frames=0))

@@ -129,14 +129,10 @@ def test_check_motion_safety_returns_the_critics_verdict(fake_checkpoint) -> Non
     assert gen.check_motion_safety(m)["is_safe"] is False and gen.check_motion_safety(m)["is_safe"] is True
 
 
-def test_the_default_critic_is_the_projects_safety_module(fake_checkpoint) -> None:
-    try:
-        import stickgen.eval.safety  # noqa: F401
-    except ImportError:
-        with pytest.raises(RuntimeError, match="needs stickgen.eval.safety"):
-            InferenceGenerator(fake_checkpoint, encoder=FakeEncoder())
-        return
-    m = InferenceGenerator(fake_checkpoint, diffusion_steps=2, encoder=FakeEncoder()).generate(
-        PROMPT, 1.0, seed=0
-    )
+def test_the_default_critic_is_the_projects_safety_critic_at_the_models_fps(fake_checkpoint) -> None:
+    from stickgen.eval.safety import SafetyCritic
+
+    gen = InferenceGenerator(fake_checkpoint, diffusion_steps=2, encoder=FakeEncoder())
+    assert isinstance(gen.critic, SafetyCritic) and gen.critic.fps == gen.fps
+    m = gen.generate(PROMPT, 1.0, seed=0)
     assert m.meta["safety_checked"] and isinstance(m.meta["safety"]["is_safe"], bool)

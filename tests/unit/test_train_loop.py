@@ -23,6 +23,7 @@ DIFFUSION = DiffusionConfig(
     1,
     2,
     32,
+    patch_frames=1,
     loss_weight=1.0,
     cond_dropout=0.2,
     use_diffusion=True,

@@ -65,7 +65,7 @@ def check_request(
 ) -> Request:
     """The generator's checks for one prompt; `ValueError` (its refusal) names what is wrong."""
     text = gen.check_prompt(spec.text)
-    frames = gen._frames(default_duration_s if spec.duration_s is None else spec.duration_s)
+    frames = gen.frames_for(default_duration_s if spec.duration_s is None else spec.duration_s)
     if spec.actors is None:
         actors = infer_num_actors(text, gen.max_actors)
     elif (

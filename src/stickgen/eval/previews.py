@@ -38,7 +38,7 @@ def write_previews(
     options = RenderOptions(width=PREVIEW_SIZE, height=PREVIEW_SIZE)
     for k, spec in enumerate(prompts):
         text = gen.check_prompt(spec.text)
-        frames = gen._frames(spec.duration_s or 3.0)
+        frames = gen.frames_for(spec.duration_s or 3.0)
         actors = spec.actors or infer_num_actors(text, gen.max_actors)
         emb = torch.from_numpy(np.asarray(gen.encoder.encode([text]), dtype=np.float32)).to(gen.device)
         joints = generate_joints(gen.model, gen.stats, emb, [frames], [actors], gen.sampling, seed + k)[0]

@@ -12,6 +12,8 @@ row. Report layout (leaf names are unique, so `dvc metrics show/diff` and model 
     generated  HumanML3D protocol + physical plausibility of the generated motion
     ci95       <metric>_ci95 for every replicated metric (and real_<metric>_ci95)
     real       real_<metric>: the same metrics on the real test motions
+    unrefined  unrefined_<metric>: the same prompts and seeds through the transformer alone (the diffusion
+               refiner's ablation; empty when the model is evaluated without diffusion)
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import datetime as dt
 import json
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -92,9 +95,11 @@ def generate_motions(
     actors: Sequence[int],
     batch_size: int,
     seed: int,
+    refine: bool = True,
 ) -> list[np.ndarray]:
     """One motion per row of `text_emb` (N, text_dim) with its length and actors, in batches of similar
-    length (batch k is seeded with `seed` + k); returned in input order."""
+    length (batch k is seeded with `seed` + k); returned in input order. `refine=False` returns the
+    transformer's motion without the generator's diffusion refinement."""
     order = np.argsort(np.asarray(lengths), kind="stable")
     out: list[np.ndarray | None] = [None] * len(order)
     for k, start in enumerate(range(0, len(order), batch_size)):
@@ -106,7 +111,7 @@ def generate_motions(
             emb,
             [int(lengths[i]) for i in idx],
             [int(actors[i]) for i in idx],
-            gen.sampling,
+            gen.sampling if refine else None,
             seed + k,
         )
         for i, j in zip(idx, joints, strict=True):
@@ -132,31 +137,40 @@ def validation_loss(gen: InferenceGenerator, val_data: Path, seed: int, batch_si
     )
 
 
+@dataclass(frozen=True)
+class Scoring:
+    """What every set of motions of one replication is scored against.
+
+    text_emb: evaluator embeddings of the replication's captions; real: the real clips they belong to
+    (motion MSE); reference_emb: evaluator embeddings of every real test clip (FID); labels: the clips'
+    action ids; smooth: the temporal-consistency threshold (m/s^2); rng: R-precision and diversity draws.
+    """
+
+    text_emb: np.ndarray
+    real: list[np.ndarray]
+    reference_emb: np.ndarray
+    labels: np.ndarray
+    cfg: EvaluateConfig
+    smooth: float
+    fps: float
+
+
 def motion_row(
-    motions: list[np.ndarray],
-    emb: np.ndarray,
-    predicted: np.ndarray,
-    text_emb: np.ndarray,
-    real: list[np.ndarray],
-    real_emb: np.ndarray,
-    labels: np.ndarray,
-    cfg: EvaluateConfig,
-    smooth: float,
-    fps: float,
-    rng: np.random.Generator,
+    motions: list[np.ndarray], emb: np.ndarray, predicted: np.ndarray, ctx: Scoring, rng: np.random.Generator
 ) -> dict[str, float]:
-    """Every per-replication metric of a set of motions (generated, or the real clips themselves)."""
-    top = metrics.r_precision(text_emb, emb, cfg.r_precision_batch, rng)
+    """Every per-replication metric of a set of motions (generated, or the real clips themselves), with the
+    evaluator's embeddings `emb` and action predictions `predicted` of those motions."""
+    top = metrics.r_precision(ctx.text_emb, emb, ctx.cfg.r_precision_batch, rng)
     row = {f"r_precision_top{k + 1}": float(v) for k, v in enumerate(top)}
     row.update(
-        fid=metrics.fid(real_emb, emb),
-        mm_dist=metrics.mm_dist(text_emb, emb),
-        diversity=metrics.diversity(emb, cfg.diversity_pairs, rng),
-        motion_mse=float(np.mean([metrics.motion_mse(m, r) for m, r in zip(motions, real, strict=True)])),
-        temporal_consistency=metrics.temporal_consistency(motions, fps, smooth),
-        action_accuracy=metrics.action_accuracy(predicted, labels, UNKNOWN),
+        fid=metrics.fid(ctx.reference_emb, emb),
+        mm_dist=metrics.mm_dist(ctx.text_emb, emb),
+        diversity=metrics.diversity(emb, ctx.cfg.diversity_pairs, rng),
+        motion_mse=float(np.mean([metrics.motion_mse(m, r) for m, r in zip(motions, ctx.real, strict=True)])),
+        temporal_consistency=metrics.temporal_consistency(motions, ctx.fps, ctx.smooth),
+        action_accuracy=metrics.action_accuracy(predicted, ctx.labels, UNKNOWN),
     )
-    row.update(metrics.physical_plausibility(motions, fps))
+    row.update(metrics.physical_plausibility(motions, ctx.fps))
     return row
 
 
@@ -167,8 +181,9 @@ def protocol(
     cfg: EvaluateConfig,
     seed: int,
     log: Callable[[str], None] = print,
-) -> tuple[dict[str, list[float]], dict[str, list[float]], dict]:
-    """Per replication, the generated and the real rows (metric -> values), and reference facts."""
+) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, list[float]], dict]:
+    """Per replication, the generated, the real and (with diffusion) the unrefined rows (metric -> values),
+    and reference facts."""
     fps = test.fps
     real = [j[: gen.model.cfg.max_frames] for j in test.joints]
     real_emb, real_pred = ev.encode_motions(real, fps)
@@ -176,6 +191,7 @@ def protocol(
     n = min(cfg.max_clips, len(real))
     gen_rows: dict[str, list[float]] = {}
     real_rows: dict[str, list[float]] = {}
+    unrefined_rows: dict[str, list[float]] = {}
     for r in range(cfg.replications):
         rng = np.random.default_rng([seed, r])
         idx = np.sort(rng.permutation(len(real))[:n])
@@ -185,19 +201,8 @@ def protocol(
         lengths, actors = [real[i].shape[0] for i in idx], [real[i].shape[1] for i in idx]
         motions = generate_motions(gen, cap_emb, lengths, actors, cfg.batch_size, _seed(seed, r, 0))
         emb, pred = ev.encode_motions(motions, fps)
-        row = motion_row(
-            motions,
-            emb,
-            pred,
-            text_ev,
-            [real[i] for i in idx],
-            real_emb,
-            test.actions[idx],
-            cfg,
-            smooth,
-            fps,
-            rng,
-        )
+        ctx = Scoring(text_ev, [real[i] for i in idx], real_emb, test.actions[idx], cfg, smooth, fps)
+        row = motion_row(motions, emb, pred, ctx, rng)
         p = min(cfg.mm_prompts, n)  # multimodality: more motions for the first p captions
         groups = [emb[:p]]
         for k in range(1, cfg.mm_repeats):
@@ -206,20 +211,13 @@ def protocol(
             )
             groups.append(ev.encode_motions(extra, fps)[0])
         row["multimodality"] = metrics.multimodality(np.stack(groups, axis=1))
-        ref = motion_row(
-            [real[i] for i in idx],
-            real_emb[idx],
-            real_pred[idx],
-            text_ev,
-            [real[i] for i in idx],
-            real_emb,
-            test.actions[idx],
-            cfg,
-            smooth,
-            fps,
-            np.random.default_rng([seed, r, 1]),
-        )
-        for rows, values in ((gen_rows, row), (real_rows, ref)):
+        ref = motion_row(ctx.real, real_emb[idx], real_pred[idx], ctx, np.random.default_rng([seed, r, 1]))
+        rows_of = [(gen_rows, row), (real_rows, ref)]
+        if gen.sampling is not None:  # the refiner's ablation: the same prompts, the transformer alone
+            plain = generate_motions(gen, cap_emb, lengths, actors, cfg.batch_size, _seed(seed, r, 0), False)
+            rng_u = np.random.default_rng([seed, r, 2])
+            rows_of.append((unrefined_rows, motion_row(plain, *ev.encode_motions(plain, fps), ctx, rng_u)))
+        for rows, values in rows_of:
             for key, v in values.items():
                 rows.setdefault(key, []).append(v)
         log(
@@ -232,7 +230,7 @@ def protocol(
         "smoothness_threshold": smooth,
         "r_precision_batch": min(cfg.r_precision_batch, n),
     }
-    return gen_rows, real_rows, facts
+    return gen_rows, real_rows, unrefined_rows, facts
 
 
 def _finite(v: float) -> float | None:
@@ -242,6 +240,7 @@ def _finite(v: float) -> float | None:
 def build_report(
     gen_rows: dict[str, list[float]],
     real_rows: dict[str, list[float]],
+    unrefined_rows: dict[str, list[float]],
     facts: dict,
     val_loss: float,
     robustness: float | None,
@@ -269,6 +268,7 @@ def build_report(
             **{f"real_{k}_ci95": _finite(v[1]) for k, v in real_ci.items()},
         },
         "real": {f"real_{k}": _finite(v[0]) for k, v in real_ci.items()},
+        "unrefined": {f"unrefined_{k}": _finite(metrics.mean_ci95(v)[0]) for k, v in unrefined_rows.items()},
     }
 
 
@@ -288,14 +288,14 @@ def evaluate(
     ev.check_text_encoder(test.text_encoder, str(test_data))
     gen.encoder_info.check_matches(test.text_encoder, str(test_data))
     val_loss = validation_loss(gen, val_data, seed, cfg.batch_size)
-    gen_rows, real_rows, facts = protocol(gen, ev, test, cfg, seed, log)
+    gen_rows, real_rows, unrefined_rows, facts = protocol(gen, ev, test, cfg, seed, log)
     info = {
         "variant": gen.variant,
         "phase": gen.phase,
         "checkpoint": str(gen.model_path),
         "use_diffusion": gen.sampling is not None,
     }
-    return build_report(gen_rows, real_rows, facts, val_loss, robustness, select, info)
+    return build_report(gen_rows, real_rows, unrefined_rows, facts, val_loss, robustness, select, info)
 
 
 def write_report(report: dict, path: Path) -> None:

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 
+from stickgen.eval.safety import SafetyCritic
 from stickgen.features import FeatureStats
 from stickgen.inference.motion import Motion
 from stickgen.inference.publish import checkpoint_from_folder
@@ -134,18 +135,6 @@ def validate_prompt(prompt: Any, max_chars: int) -> str:
     return text
 
 
-def default_critic() -> Callable[..., Any]:
-    """`stickgen.eval.safety.evaluate_motion_safety`; a clear error while that module is absent."""
-    try:
-        from stickgen.eval.safety import evaluate_motion_safety
-    except ImportError as exc:
-        raise RuntimeError(
-            "the safety check needs stickgen.eval.safety (evaluate_motion_safety), which this installation "
-            f"lacks ({exc}); pass enable_safety_check=False (CLI: --no-safety-check) or a critic"
-        ) from exc
-    return evaluate_motion_safety
-
-
 class InferenceGenerator:
     """Text -> motion with a trained checkpoint.
 
@@ -162,7 +151,8 @@ class InferenceGenerator:
         fps: frame rate for checkpoints that do not record theirs (a recorded one always wins).
         encoder: a text encoder to use instead of loading the checkpoint's by name; it must match.
         critic: the safety critic, called as `critic(joints)` (with `fps=` when it accepts one) and
-            returning a result with `is_safe`; default `stickgen.eval.safety.evaluate_motion_safety`.
+            returning a result with `is_safe`; default `stickgen.eval.safety.SafetyCritic` with the
+            checklist's thresholds at the model's frame rate (the CLI passes params `safety`).
     """
 
     def __init__(
@@ -188,7 +178,6 @@ class InferenceGenerator:
         self.model_path = Path(model_path)
         self.device = resolve_device(device)
         self.enable_safety_check = enable_safety_check
-        self.critic = (critic or default_critic()) if enable_safety_check else critic  # fail before loading
         self.checkpoint = (
             checkpoint_from_folder(self.model_path)
             if self.model_path.is_dir()
@@ -208,6 +197,7 @@ class InferenceGenerator:
         in_use.check_matches(self.encoder_info.to_dict(), f"checkpoint {self.model_path}")
         recorded = config.get("fps", (config.get("data") or {}).get("fps"))
         self.fps = float(recorded if recorded is not None else fps if fps is not None else _params_fps())
+        self.critic: Callable[..., Any] = critic if critic is not None else SafetyCritic(fps=self.fps)
         self.variant, self.phase = config.get("variant", "?"), config.get("phase", "?")
         defaults = Sampling()
         self.sampling = (
@@ -234,7 +224,8 @@ class InferenceGenerator:
         """The prompt, whitespace collapsed; `ValueError` naming the reason when it is not usable."""
         return validate_prompt(prompt, self.max_prompt_chars)
 
-    def _frames(self, duration_s: float) -> int:
+    def frames_for(self, duration_s: float) -> int:
+        """The frame count of `duration_s` seconds at the model's fps; `ValueError` outside 2..max_frames."""
         if not isinstance(duration_s, (int, float)) or isinstance(duration_s, bool) or not duration_s > 0:
             raise ValueError(f"duration_s must be a number > 0, got {duration_s!r}")
         frames = int(round(duration_s * self.fps))
@@ -249,7 +240,7 @@ class InferenceGenerator:
 
     def check_motion_safety(self, motion: Motion) -> Any:
         """The critic's verdict on a motion (its `is_safe` says whether it passes)."""
-        critic = self.critic or default_critic()
+        critic = self.critic
         kwargs = {}
         try:
             if "fps" in inspect.signature(critic).parameters:
@@ -279,7 +270,7 @@ class InferenceGenerator:
             A `Motion` whose meta records the prompt, seed, model, settings and the safety verdict.
         """
         text = self.check_prompt(prompt)
-        frames = self._frames(duration_s)
+        frames = self.frames_for(duration_s)
         if num_actors is None:
             actors = infer_num_actors(text, self.max_actors)
         elif (

@@ -5,6 +5,13 @@ features, (B, T, A, 66)), t in [0, 1] the noise level, `coarse` the StickFigureT
 `text` the caption embedding. It predicts the clean motion as `coarse + correction`, so at
 initialisation (zero head) it returns the transformer's motion.
 
+The correction is smooth by construction: the refiner reads the motion in patches of `patch_frames`
+frames (one token per patch, so attention is `patch_frames`^2 times cheaper) and predicts one control
+point per patch; a fixed cubic B-spline basis turns the control points into a per-frame correction
+(`spline_basis`). A per-frame head would pass the residual noise of the diffusion state straight into the
+motion as frame-to-frame jitter (white noise of a few millimetres is hundreds of m/s^3 of jerk at 20 fps);
+a spline cannot, whatever the refiner has learnt.
+
 Training (see `stickgen.train.objective`): x_t = sqrt(abar(t)) x0 + sqrt(1 - abar(t)) eps with the REAL
 motion x0, t ~ U(0, 1), the caption dropped with probability `cond_dropout` (the unconditional branch of
 classifier-free guidance), and `coarse` the transformer's own (detached) output: the condition never
@@ -43,6 +50,7 @@ class RefinerConfig:
     n_heads: int
     ffn_hidden: int
     dropout: float = 0.0
+    patch_frames: int = 1
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -75,6 +83,36 @@ def add_noise(x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor) -> torch.T
     return ab.sqrt() * x0 + (1 - ab).sqrt() * noise
 
 
+def _cubic_bspline(u: torch.Tensor) -> torch.Tensor:
+    """The uniform cubic B-spline kernel (support |u| < 2, C2-continuous)."""
+    a = u.abs()
+    inner = (4 - 6 * a**2 + 3 * a**3) / 6
+    outer = (2 - a).clamp(min=0) ** 3 / 6
+    return torch.where(a < 1, inner, outer)
+
+
+def spline_basis(
+    n_frames: int, patch: int, lengths: torch.Tensor | None = None, device: torch.device | None = None
+) -> torch.Tensor:
+    """(B, n_frames, ceil(n_frames / patch)) weights from per-patch control points to frames (B = 1 without
+    `lengths`).
+
+    Control point k sits at the centre of patch k; frame f takes the cubic B-spline weights of the control
+    points within two patches of it, normalised to sum to 1 (a constant correction stays constant at the
+    ends). With `lengths` (B,), only the control points of a clip's own patches count, so a clip's
+    correction never depends on how far the batch around it is padded.
+    """
+    n_tok = -(-n_frames // patch)
+    dev = lengths.device if lengths is not None else device
+    centres = (torch.arange(n_tok, device=dev, dtype=torch.float32) + 0.5) * patch - 0.5
+    frames = torch.arange(n_frames, device=dev, dtype=torch.float32)
+    w = _cubic_bspline((frames[:, None] - centres[None, :]) / patch)[None]  # (1, T, n_tok)
+    if lengths is not None:
+        own = torch.arange(n_tok, device=dev)[None, :] * patch < lengths[:, None]  # (B, n_tok)
+        w = w * own[:, None, :].to(w.dtype)
+    return w / w.sum(dim=-1, keepdim=True).clamp(min=1e-12)
+
+
 def _level_features(t: torch.Tensor, n: int = 16) -> torch.Tensor:
     """(B,) noise levels -> (B, 2n) sinusoids (periods from 1 to ~1000 in units of 1/1000)."""
     freqs = torch.exp(-math.log(1000.0) * torch.arange(n, device=t.device).float() / n)
@@ -88,8 +126,10 @@ class DiffusionRefiner(nn.Module):
     def __init__(self, cfg: RefinerConfig) -> None:
         super().__init__()
         self.cfg = cfg
+        if cfg.patch_frames < 1:
+            raise ValueError(f"RefinerConfig.patch_frames must be >= 1, got {cfg.patch_frames}")
         d, feat = cfg.d_model, cfg.max_actors * FEATURES_PER_ACTOR
-        self.in_proj = nn.Linear(2 * feat, d)  # [x_t, coarse] per frame
+        self.in_proj = nn.Linear(2 * feat * cfg.patch_frames, d)  # [x_t, coarse] of one patch of frames
         self.text_proj = nn.Sequential(nn.Linear(cfg.text_dim, d), nn.SiLU(), nn.Linear(d, d))
         self.null_text = nn.Parameter(torch.zeros(d))  # the unconditional branch of guidance
         self.level_proj = nn.Sequential(nn.Linear(32, d), nn.SiLU(), nn.Linear(d, d))
@@ -141,15 +181,22 @@ class DiffusionRefiner(nn.Module):
         if drop_text is not None:
             text = torch.where(drop_text[:, None], self.null_text.to(text.dtype).expand_as(text), text)
         cond = torch.stack([text, self.level_proj(_level_features(t)), self.actors_emb(actors)], dim=1)
-        frames = self.in_proj(torch.cat([x_t, coarse], dim=-1).flatten(2))  # (B, T, d)
-        x = torch.cat([cond, frames], dim=1)  # (B, 3 + T, d)
-        valid = torch.arange(n_frames, device=dev)[None, :] < lengths[:, None]
-        mask = torch.cat([torch.ones(b, N_COND_TOKENS, dtype=torch.bool, device=dev), valid], dim=1)
+        patch = self.cfg.patch_frames
+        n_tok = -(-n_frames // patch)
+        valid = torch.arange(n_frames, device=dev)[None, :] < lengths[:, None]  # (B, T)
+        frames = torch.cat([x_t, coarse], dim=-1).flatten(2) * valid[..., None].to(x_t.dtype)  # (B, T, 2F)
+        frames = nn.functional.pad(frames, (0, 0, 0, n_tok * patch - n_frames))
+        tokens = self.in_proj(frames.reshape(b, n_tok, -1))  # (B, n_tok, d)
+        x = torch.cat([cond, tokens], dim=1)  # (B, 3 + n_tok, d)
+        tok_valid = torch.arange(n_tok, device=dev)[None, :] * patch < lengths[:, None]
+        mask = torch.cat([torch.ones(b, N_COND_TOKENS, dtype=torch.bool, device=dev), tok_valid], dim=1)
         rope = rotary_tables(x.shape[1], self.cfg.d_model // self.cfg.n_heads, dev)
         for block in self.blocks:
             x = block(x, mask, rope)
-        out = self.head(self.norm(x[:, N_COND_TOKENS:]))  # (B, T, A*66)
-        return coarse + out.view_as(coarse)
+        control = self.head(self.norm(x[:, N_COND_TOKENS:]))  # (B, n_tok, A*66)
+        basis = spline_basis(n_frames, patch, lengths).to(control.dtype)  # (B, T, n_tok)
+        correction = torch.bmm(basis, control)
+        return coarse + correction.view_as(coarse)
 
 
 @torch.no_grad()

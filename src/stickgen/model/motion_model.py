@@ -42,6 +42,7 @@ def model_configs(params: Params, variant: str, text_dim: int) -> tuple[Transfor
             n_heads=d.n_heads,
             ffn_hidden=d.ffn_hidden,
             dropout=v.dropout,
+            patch_frames=d.patch_frames,
         ),
     )
 

@@ -89,7 +89,8 @@ class Attention(nn.Module):
         b, length, d = x.shape
         q, k, v = self.qkv(x).split(d, dim=-1)
         q, k, v = (t.view(b, length, self.n_heads, d // self.n_heads).transpose(1, 2) for t in (q, k, v))
-        q, k = apply_rotary(q, *rope), apply_rotary(k, *rope)  # (B, nh, L, hd)
+        cos, sin = (r.to(q.dtype) for r in rope)
+        q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)  # (B, nh, L, hd)
         y = F.scaled_dot_product_attention(
             q, k, v, attn_mask=mask[:, None, None, :], dropout_p=self.dropout if self.training else 0.0
         )

@@ -2,11 +2,13 @@
 
 Writes the evaluator (`evaluator.pth`, rebuilt by `stickgen.eval.evaluator.load_evaluator` from the file
 alone), its report on real train and val motion (R-precision with own vs shuffled captions, action
-accuracy), and the embeddings of the evaluation's fixed prompts (`prompts.pt`, same text encoder as the
-embedded data) so the per-model stages need not load the text encoder.
+accuracy, a `timestamp` as every eval_results report has), and the embeddings of the evaluation's fixed
+prompts (`prompts.pt`, same text encoder as the embedded data) so the per-model stages need not load the
+text encoder.
 """
 
 import argparse
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -43,6 +45,7 @@ def main() -> None:
     save_evaluator(ev, args.out)
     embed_prompt_table(ev.text_encoder["name"], args.prompt_table)
     args.metrics.parent.mkdir(parents=True, exist_ok=True)
+    report["timestamp"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     args.metrics.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
     v = report["val"]
     print(

@@ -18,8 +18,9 @@ def main() -> None:
     args = ap.parse_args()
     p = load_params(args.params)
     clips = generate(p.synthesize, p.canonical, p.base.seed)
-    canonical.save(clips, args.out, fps=p.canonical.fps, max_actors=p.canonical.max_actors,
-                   extra={"source": "synthetic"})
+    canonical.save(
+        clips, args.out, fps=p.canonical.fps, max_actors=p.canonical.max_actors, extra={"source": "synthetic"}
+    )
     report = {
         "dataset": "synthetic",
         "clips": len(clips),

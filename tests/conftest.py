@@ -18,5 +18,3 @@ def tiny_params(tmp_path: Path) -> Path:
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(tiny_params_dict(), sort_keys=False))
     return path
-
-

@@ -21,11 +21,20 @@ TINY_OVERRIDES = {
     "synthesize": {"clips": 40},
     "curate": {"val_fraction": 0.2, "test_fraction": 0.2},
     "variants": ["tiny"],
-    "model": {"variants": {"tiny": {"d_model": 32, "n_layers": 1, "n_heads": 2, "ffn_hidden": 64, "dropout": 0.0}}},
-    "train": {"pretrain": {"epochs": 2, "batch_size": 8, "warmup_steps": 2, "save_every_epochs": 1,
-                           "crop_frames": 40},
-              "sft": {"epochs": 1, "batch_size": 8, "warmup_steps": 1, "crop_frames": 40},
-              "lora": {"epochs": 1, "batch_size": 8, "warmup_steps": 1, "crop_frames": 40, "rank": 2}},
+    "model": {
+        "variants": {"tiny": {"d_model": 32, "n_layers": 1, "n_heads": 2, "ffn_hidden": 64, "dropout": 0.0}}
+    },
+    "train": {
+        "pretrain": {
+            "epochs": 2,
+            "batch_size": 8,
+            "warmup_steps": 2,
+            "save_every_epochs": 1,
+            "crop_frames": 40,
+        },
+        "sft": {"epochs": 1, "batch_size": 8, "warmup_steps": 1, "crop_frames": 40},
+        "lora": {"epochs": 1, "batch_size": 8, "warmup_steps": 1, "crop_frames": 40, "rank": 2},
+    },
     "diffusion": {"d_model": 16, "n_layers": 1, "n_heads": 2, "ffn_hidden": 32, "diffusion_steps": 4},
     "evaluate": {"max_clips": 8, "replications": 2, "mm_prompts": 2, "mm_repeats": 2},
     "evaluator": {"hidden": 16, "emb_dim": 16, "epochs": 3, "batch_size": 16},
@@ -62,14 +71,28 @@ def standing_body(height: float = 1.75) -> np.ndarray:
     """A plausible standing figure (22, 3), canonical axes: Y up, facing +Z, left side at +X."""
     s = height / 1.75
     pts = {
-        "pelvis": (0, 0.95, 0), "left_hip": (0.09, 0.90, 0), "right_hip": (-0.09, 0.90, 0),
-        "spine1": (0, 1.05, 0), "left_knee": (0.10, 0.50, 0.02), "right_knee": (-0.10, 0.50, 0.02),
-        "spine2": (0, 1.18, 0), "left_ankle": (0.10, 0.08, 0), "right_ankle": (-0.10, 0.08, 0),
-        "spine3": (0, 1.30, 0), "left_foot": (0.11, 0.02, 0.12), "right_foot": (-0.11, 0.02, 0.12),
-        "neck": (0, 1.48, 0), "left_collar": (0.07, 1.42, 0), "right_collar": (-0.07, 1.42, 0),
-        "head": (0, 1.62, 0.02), "left_shoulder": (0.18, 1.42, 0), "right_shoulder": (-0.18, 1.42, 0),
-        "left_elbow": (0.22, 1.15, 0), "right_elbow": (-0.22, 1.15, 0),
-        "left_wrist": (0.24, 0.90, 0.03), "right_wrist": (-0.24, 0.90, 0.03),
+        "pelvis": (0, 0.95, 0),
+        "left_hip": (0.09, 0.90, 0),
+        "right_hip": (-0.09, 0.90, 0),
+        "spine1": (0, 1.05, 0),
+        "left_knee": (0.10, 0.50, 0.02),
+        "right_knee": (-0.10, 0.50, 0.02),
+        "spine2": (0, 1.18, 0),
+        "left_ankle": (0.10, 0.08, 0),
+        "right_ankle": (-0.10, 0.08, 0),
+        "spine3": (0, 1.30, 0),
+        "left_foot": (0.11, 0.02, 0.12),
+        "right_foot": (-0.11, 0.02, 0.12),
+        "neck": (0, 1.48, 0),
+        "left_collar": (0.07, 1.42, 0),
+        "right_collar": (-0.07, 1.42, 0),
+        "head": (0, 1.62, 0.02),
+        "left_shoulder": (0.18, 1.42, 0),
+        "right_shoulder": (-0.18, 1.42, 0),
+        "left_elbow": (0.22, 1.15, 0),
+        "right_elbow": (-0.22, 1.15, 0),
+        "left_wrist": (0.24, 0.90, 0.03),
+        "right_wrist": (-0.24, 0.90, 0.03),
     }
     body = np.zeros((NUM_JOINTS, 3))
     for name, p in pts.items():
@@ -77,8 +100,15 @@ def standing_body(height: float = 1.75) -> np.ndarray:
     return body * s
 
 
-def walking_clip(clip_id: str = "test/walk#0-40", frames: int = 40, speed: float = 1.2, fps: float = 20.0,
-                 action: str = "walk", texts: list[str] | None = None, actors: int = 1) -> Clip:
+def walking_clip(
+    clip_id: str = "test/walk#0-40",
+    frames: int = 40,
+    speed: float = 1.2,
+    fps: float = 20.0,
+    action: str = "walk",
+    texts: list[str] | None = None,
+    actors: int = 1,
+) -> Clip:
     """A body gliding forward (+Z) with swinging wrists: enough motion for every pipeline filter."""
     t = np.arange(frames) / fps
     body = standing_body()
@@ -89,5 +119,11 @@ def walking_clip(clip_id: str = "test/walk#0-40", frames: int = 40, speed: float
     joints[:, :, JOINT_INDEX["right_wrist"], 2] -= swing[:, None]
     for a in range(1, actors):
         joints[:, a, :, 0] += 1.0 * a
-    return Clip(id=clip_id, joints=joints.astype(np.float32), texts=texts or ["a person walks forward"],
-                action=action, source="test", group=clip_id.split("#")[0])
+    return Clip(
+        id=clip_id,
+        joints=joints.astype(np.float32),
+        texts=texts or ["a person walks forward"],
+        action=action,
+        source="test",
+        group=clip_id.split("#")[0],
+    )

@@ -288,7 +288,7 @@ def _check_structure(d: Any, path: str) -> None:
     offs, frames, actors = d["clip_offsets"], d["clip_frames"], d["clip_actors"]
     if offs.shape != (n + 1,) or frames.shape != (n,) or actors.shape != (n,):
         raise CanonicalFormatError(f"{path}: clip index shapes do not match {n} clips")
-    sizes = (frames.to(torch.int64) * actors.to(torch.int64))
+    sizes = frames.to(torch.int64) * actors.to(torch.int64)
     if n and (int(offs[0]) != 0 or not torch.equal(offs[1:] - offs[:-1], sizes)):
         raise CanonicalFormatError(f"{path}: clip_offsets disagree with clip_frames x clip_actors")
     rows = int(offs[-1]) if n else 0

@@ -1,11 +1,11 @@
 """The `stickgen` command: use the pipeline's pieces outside DVC.
 
-    stickgen convert DATASET RAW_DIR OUT.pt     # one converter, with params.yaml's settings
-    stickgen inspect FILE.pt [--json]           # summarise a canonical / curated / embedded file
-    stickgen generate "a person waves" --checkpoint CKPT --out wave.gif   # and render, info, publish:
-                                                # see stickgen.inference.commands and docs/inference.md
-    stickgen evaluate --checkpoint CKPT --data SPLIT.pt --out report.json   # metrics (docs/metrics.md)
-    stickgen safety MOTION [--json]             # the SafetyCritic on a .json / .npz / .npy / .pt motion
+stickgen convert DATASET RAW_DIR OUT.pt     # one converter, with params.yaml's settings
+stickgen inspect FILE.pt [--json]           # summarise a canonical / curated / embedded file
+stickgen generate "a person waves" --checkpoint CKPT --out wave.gif   # and render, info, publish:
+                                            # see stickgen.inference.commands and docs/inference.md
+stickgen evaluate --checkpoint CKPT --data SPLIT.pt --out report.json   # metrics (docs/metrics.md)
+stickgen safety MOTION [--json]             # the SafetyCritic on a .json / .npz / .npy / .pt motion
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ def _params(path: Path):
     from stickgen.config import load_params
 
     if not path.is_file():
-        raise SystemExit(f"stickgen: params file not found: {path} (run inside the repository or pass --params)")
+        raise SystemExit(
+            f"stickgen: params file not found: {path} (run inside the repository or pass --params)"
+        )
     return load_params(path)
 
 
@@ -49,11 +51,15 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(info, indent=2))
         return 0
-    print(f"{info['path']}: {info['kind']} v{info['version']}, {info['n_clips']} clips, "
-          f"{info['total_frames']} frames at {info['fps']} fps")
+    print(
+        f"{info['path']}: {info['kind']} v{info['version']}, {info['n_clips']} clips, "
+        f"{info['total_frames']} frames at {info['fps']} fps"
+    )
     for c in info["clips"][: args.limit]:
-        print(f"  {c['id']:<40} {c['frames']:>5}f {c['actors']}a {c['height_m']:.2f}m "
-              f"{'upright' if c['upright'] else 'NOT upright'} {c['action']:<10} {c['texts'][0]!r}")
+        print(
+            f"  {c['id']:<40} {c['frames']:>5}f {c['actors']}a {c['height_m']:.2f}m "
+            f"{'upright' if c['upright'] else 'NOT upright'} {c['action']:<10} {c['texts'][0]!r}"
+        )
     if info["n_clips"] > args.limit:
         print(f"  ... {info['n_clips'] - args.limit} more (--limit)")
     return 0

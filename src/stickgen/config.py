@@ -125,8 +125,7 @@ class CurateConfig:
     def __post_init__(self) -> None:
         _check(0 < self.min_s <= self.max_s, "min_s", "need 0 < min_s <= max_s")
         _check(
-            self.val_fraction >= 0 and self.test_fraction >= 0
-            and self.val_fraction + self.test_fraction < 1,
+            self.val_fraction >= 0 and self.test_fraction >= 0 and self.val_fraction + self.test_fraction < 1,
             "val_fraction",
             "val_fraction + test_fraction must be in [0, 1)",
         )
@@ -141,7 +140,11 @@ class CurateConfig:
             "min_quality_sft",
             f"must be >= min_quality_pretrain ({self.min_quality_pretrain}), got {self.min_quality_sft}",
         )
-        _check(self.dedup_max_dist_m >= 0, "dedup_max_dist_m", f"must be >= 0 (0: off), got {self.dedup_max_dist_m}")
+        _check(
+            self.dedup_max_dist_m >= 0,
+            "dedup_max_dist_m",
+            f"must be >= 0 (0: off), got {self.dedup_max_dist_m}",
+        )
 
 
 @dataclass(frozen=True)
@@ -221,14 +224,24 @@ class PhaseConfig:
     resume_from: str
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "batch_size", "grad_accum", "crop_frames", "save_every_epochs",
-                     "resume_every_steps"):
+        for name in (
+            "epochs",
+            "batch_size",
+            "grad_accum",
+            "crop_frames",
+            "save_every_epochs",
+            "resume_every_steps",
+        ):
             _check(getattr(self, name) >= 1, name, f"must be >= 1, got {getattr(self, name)}")
         _check(self.lr > 0, "lr", f"must be > 0, got {self.lr}")
         _check(self.weight_decay >= 0, "weight_decay", f"must be >= 0, got {self.weight_decay}")
         _check(self.warmup_steps >= 0, "warmup_steps", f"must be >= 0, got {self.warmup_steps}")
         _check(self.grad_clip > 0, "grad_clip", f"must be > 0, got {self.grad_clip}")
-        _check(0.0 <= self.action_dropout <= 1.0, "action_dropout", f"must be in [0, 1], got {self.action_dropout}")
+        _check(
+            0.0 <= self.action_dropout <= 1.0,
+            "action_dropout",
+            f"must be in [0, 1], got {self.action_dropout}",
+        )
 
 
 @dataclass(frozen=True)
@@ -293,7 +306,9 @@ class DiffusionConfig:
         _check(self.diffusion_steps >= 1, "diffusion_steps", f"must be >= 1, got {self.diffusion_steps}")
         _check(self.guidance_scale >= 0, "guidance_scale", f"must be >= 0, got {self.guidance_scale}")
         _check(
-            0.0 < self.start_strength <= 1.0, "start_strength", f"must be in (0, 1], got {self.start_strength}"
+            0.0 < self.start_strength <= 1.0,
+            "start_strength",
+            f"must be in (0, 1], got {self.start_strength}",
         )
 
 

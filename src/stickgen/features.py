@@ -47,7 +47,9 @@ class FeatureStats:
         for name in ("mean", "std"):
             v = getattr(self, name)
             if v.shape != (FEATURES_PER_ACTOR,) or not np.isfinite(v).all():
-                raise ValueError(f"feature stats `{name}` must be finite ({FEATURES_PER_ACTOR},), got {v.shape}")
+                raise ValueError(
+                    f"feature stats `{name}` must be finite ({FEATURES_PER_ACTOR},), got {v.shape}"
+                )
 
     def normalise(self, x: np.ndarray) -> np.ndarray:
         return (x - self.mean) / self.std

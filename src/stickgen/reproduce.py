@@ -26,8 +26,9 @@ def output_hashes(lock_path: Path) -> dict[str, str]:
 
 
 def upstream_stages(repo: Path, target: str) -> list[str]:
-    out = subprocess.run(["dvc", "repro", "--dry", "--force", target], cwd=repo, capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        ["dvc", "repro", "--dry", "--force", target], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout
     return [line.split("'")[1] for line in out.splitlines() if line.startswith("Running stage")]
 
 
@@ -42,8 +43,14 @@ def check(repo: Path, target: str = DATA_TARGET, runs: int = 2) -> dict:
         lock = yaml.safe_load((repo / "dvc.lock").read_text())
         history.append({o["path"]: o["md5"] for s in stages for o in lock["stages"][s].get("outs", [])})
     differing = sorted(p for p in history[0] if len({h.get(p) for h in history}) != 1)
-    return {"target": target, "stages": stages, "runs": runs, "outputs": history[0],
-            "differing": differing, "identical": not differing}
+    return {
+        "target": target,
+        "stages": stages,
+        "runs": runs,
+        "outputs": history[0],
+        "differing": differing,
+        "identical": not differing,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

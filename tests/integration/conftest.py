@@ -15,8 +15,13 @@ from helpers import ROOT, tiny_params_dict
 
 def sh(*cmd: str, cwd: Path, env: dict | None = None) -> str:
     """Run a command with the venv's tools on PATH; fail the test with its output when it fails."""
-    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "DVC_NO_ANALYTICS": "1",
-                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", **(env or {})}
+    full_env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "DVC_NO_ANALYTICS": "1",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        **(env or {}),
+    }
     proc = subprocess.run(cmd, cwd=cwd, env=full_env, capture_output=True, text=True)
     assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}"
     return proc.stdout

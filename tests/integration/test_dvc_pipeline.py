@@ -72,8 +72,15 @@ def test_exp_run_with_another_learning_rate_shows_in_metrics_diff(pipeline_repo:
     side_by_side = json.loads(sh("dvc", "metrics", "diff", "--all", "--json", cwd=pipeline_repo))
     for phase in ("pretrain", "sft", "lora"):
         rows = side_by_side[f"eval_results/tiny/{phase}/metrics.json"]
-        for leaf in ("val_loss", "motion_mse", "temporal_consistency", "action_accuracy",
-                     "physics_consistency", "robustness", "selection_score"):
+        for leaf in (
+            "val_loss",
+            "motion_mse",
+            "temporal_consistency",
+            "action_accuracy",
+            "physics_consistency",
+            "robustness",
+            "selection_score",
+        ):
             row = rows[f"selection.{leaf}"]
             assert row.get("old") is not None and row.get("new") is not None, (phase, leaf, row)
     assert side_by_side["eval_results/tiny/pretrain/metrics.json"]["selection.val_loss"]["diff"] != 0

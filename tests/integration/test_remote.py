@@ -22,8 +22,11 @@ from conftest import sh
 
 pytestmark = pytest.mark.slow
 
-CREDS = {"AWS_ACCESS_KEY_ID": "stickgen-test", "AWS_SECRET_ACCESS_KEY": "stickgen-test-secret",
-         "AWS_EC2_METADATA_DISABLED": "true"}
+CREDS = {
+    "AWS_ACCESS_KEY_ID": "stickgen-test",
+    "AWS_SECRET_ACCESS_KEY": "stickgen-test-secret",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
 BUCKET = "stickgen-test"
 
 
@@ -55,16 +58,33 @@ def s3_endpoint(tmp_path_factory):
     data = tmp_path_factory.mktemp("weed")
     s3, master, volume, filer = _free_ports(4)
     proc = subprocess.Popen(
-        [weed, "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-s3.port={s3}",
-         f"-master.port={master}", f"-volume.port={volume}", f"-filer.port={filer}", "-webdav=false",
-         "-admin.ui=false", "-master.telemetry=false", f"-bucket={BUCKET}"],
-        env={**os.environ, **CREDS}, stdout=open(data / "weed.log", "w"), stderr=subprocess.STDOUT,
+        [
+            weed,
+            "mini",
+            f"-dir={data}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            f"-s3.port={s3}",
+            f"-master.port={master}",
+            f"-volume.port={volume}",
+            f"-filer.port={filer}",
+            "-webdav=false",
+            "-admin.ui=false",
+            "-master.telemetry=false",
+            f"-bucket={BUCKET}",
+        ],
+        env={**os.environ, **CREDS},
+        stdout=open(data / "weed.log", "w"),
+        stderr=subprocess.STDOUT,
     )
     endpoint = f"http://127.0.0.1:{s3}"
     import s3fs
 
-    fs = s3fs.S3FileSystem(key=CREDS["AWS_ACCESS_KEY_ID"], secret=CREDS["AWS_SECRET_ACCESS_KEY"],
-                           client_kwargs={"endpoint_url": endpoint})
+    fs = s3fs.S3FileSystem(
+        key=CREDS["AWS_ACCESS_KEY_ID"],
+        secret=CREDS["AWS_SECRET_ACCESS_KEY"],
+        client_kwargs={"endpoint_url": endpoint},
+    )
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -85,8 +105,9 @@ def _digest(path: Path) -> dict[str, str]:
     return {str(p.relative_to(path.parent)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
-def test_push_then_pull_into_a_fresh_clone_is_byte_identical(pipeline_repo: Path, s3_endpoint: str,
-                                                             tmp_path: Path) -> None:
+def test_push_then_pull_into_a_fresh_clone_is_byte_identical(
+    pipeline_repo: Path, s3_endpoint: str, tmp_path: Path
+) -> None:
     sh("dvc", "remote", "add", "-d", "s3remote", f"s3://{BUCKET}/dvcstore", cwd=pipeline_repo)
     sh("dvc", "remote", "modify", "--local", "s3remote", "endpointurl", s3_endpoint, cwd=pipeline_repo)
     sh("git", "commit", "-qam", "S3 remote", cwd=pipeline_repo)

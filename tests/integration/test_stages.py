@@ -23,8 +23,13 @@ pytestmark = pytest.mark.slow
 
 def run_stage(name: str, *args: str, cwd: Path) -> None:
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.run([sys.executable, str(ROOT / "stages" / f"{name}.py"), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "stages" / f"{name}.py"), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, f"stage {name} failed:\n{proc.stdout}\n{proc.stderr}"
 
 
@@ -50,42 +55,107 @@ def samples(workdir: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def converted(workdir: Path, samples: Path) -> Path:
-    run_stage("convert", "--dataset", "humanml3d", "--raw", "data/samples/humanml3d", "--out",
-              "data/canonical/humanml3d.pt", "--report", "data/canonical/humanml3d.report.json", cwd=workdir)
-    run_stage("synthesize", "--out", "data/canonical/synthetic.pt", "--report",
-              "data/canonical/synthetic.report.json", cwd=workdir)
+    run_stage(
+        "convert",
+        "--dataset",
+        "humanml3d",
+        "--raw",
+        "data/samples/humanml3d",
+        "--out",
+        "data/canonical/humanml3d.pt",
+        "--report",
+        "data/canonical/humanml3d.report.json",
+        cwd=workdir,
+    )
+    run_stage(
+        "synthesize",
+        "--out",
+        "data/canonical/synthetic.pt",
+        "--report",
+        "data/canonical/synthetic.report.json",
+        cwd=workdir,
+    )
     return workdir / "data/canonical"
 
 
 @pytest.fixture(scope="module")
 def curated(workdir: Path, converted: Path) -> Path:
-    run_stage("curate", "--canonical-dir", "data/canonical", "--out-dir", "data/curated", "--report",
-              "data/curated/curation_report.json", "--plots-dir", "data/curated/plots", cwd=workdir)
+    run_stage(
+        "curate",
+        "--canonical-dir",
+        "data/canonical",
+        "--out-dir",
+        "data/curated",
+        "--report",
+        "data/curated/curation_report.json",
+        "--plots-dir",
+        "data/curated/plots",
+        cwd=workdir,
+    )
     return workdir / "data/curated"
 
 
 @pytest.fixture(scope="module")
 def embedded(workdir: Path, curated: Path) -> Path:
-    run_stage("embed", "--curated-dir", "data/curated", "--out-dir", "data/embedded", "--cache-dir",
-              "data/embed_cache", cwd=workdir)
+    run_stage(
+        "embed",
+        "--curated-dir",
+        "data/curated",
+        "--out-dir",
+        "data/embedded",
+        "--cache-dir",
+        "data/embed_cache",
+        cwd=workdir,
+    )
     return workdir / "data/embedded"
 
 
 @pytest.fixture(scope="module")
 def trained(workdir: Path, embedded: Path) -> Path:
-    run_stage("train", "--phase", "pretrain", "--variant", "tiny", "--train-data", "data/embedded/pretrain.pt",
-              "--val-data", "data/embedded/val.pt", "--stats", "data/embedded/stats.json", "--out-dir",
-              "models/tiny/pretrain", "--live-dir", "dvclive/tiny/pretrain", cwd=workdir)
+    run_stage(
+        "train",
+        "--phase",
+        "pretrain",
+        "--variant",
+        "tiny",
+        "--train-data",
+        "data/embedded/pretrain.pt",
+        "--val-data",
+        "data/embedded/val.pt",
+        "--stats",
+        "data/embedded/stats.json",
+        "--out-dir",
+        "models/tiny/pretrain",
+        "--live-dir",
+        "dvclive/tiny/pretrain",
+        cwd=workdir,
+    )
     return workdir / "models/tiny/pretrain"
 
 
 @pytest.fixture(scope="module")
 def finetuned(workdir: Path, trained: Path) -> Path:
     for phase in ("sft", "lora"):
-        run_stage("train", "--phase", phase, "--variant", "tiny", "--train-data", "data/embedded/sft.pt",
-                  "--val-data", "data/embedded/val.pt", "--stats", "data/embedded/stats.json", "--out-dir",
-                  f"models/tiny/{phase}", "--live-dir", f"dvclive/tiny/{phase}", "--init_from",
-                  "models/tiny/pretrain/model_checkpoint_best.pth", cwd=workdir)
+        run_stage(
+            "train",
+            "--phase",
+            phase,
+            "--variant",
+            "tiny",
+            "--train-data",
+            "data/embedded/sft.pt",
+            "--val-data",
+            "data/embedded/val.pt",
+            "--stats",
+            "data/embedded/stats.json",
+            "--out-dir",
+            f"models/tiny/{phase}",
+            "--live-dir",
+            f"dvclive/tiny/{phase}",
+            "--init_from",
+            "models/tiny/pretrain/model_checkpoint_best.pth",
+            cwd=workdir,
+        )
     return workdir / "models/tiny"
 
 
@@ -131,8 +201,18 @@ def test_convert_stage_converts_every_sample_format(every_format: tuple[Path, Pa
     datasets = sorted(p.name for p in samples.iterdir())
 
     def run(name: str) -> None:
-        run_stage("convert", "--dataset", name, "--raw", f"data/samples/{name}", "--out", f"data/canonical/{name}.pt",
-                  "--report", f"data/canonical/{name}.report.json", cwd=work)
+        run_stage(
+            "convert",
+            "--dataset",
+            name,
+            "--raw",
+            f"data/samples/{name}",
+            "--out",
+            f"data/canonical/{name}.pt",
+            "--report",
+            f"data/canonical/{name}.report.json",
+            cwd=work,
+        )
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(run, datasets))
@@ -144,7 +224,12 @@ def test_convert_stage_converts_every_sample_format(every_format: tuple[Path, Pa
 
 
 def test_convert_and_synthesize_write_canonical_files_and_reports(converted: Path) -> None:
-    assert files(converted) == {"humanml3d.pt", "humanml3d.report.json", "synthetic.pt", "synthetic.report.json"}
+    assert files(converted) == {
+        "humanml3d.pt",
+        "humanml3d.report.json",
+        "synthetic.pt",
+        "synthetic.report.json",
+    }
     hml = canonical.load(converted / "humanml3d.pt")
     assert len(hml) >= 6 and all(c.id.startswith("humanml3d/") for c in hml)
     report = json.loads((converted / "humanml3d.report.json").read_text())
@@ -152,8 +237,14 @@ def test_convert_and_synthesize_write_canonical_files_and_reports(converted: Pat
     assert len(canonical.load(converted / "synthetic.pt")) == 40
 
 
-def test_curate_writes_four_sets_a_report_and_plots_with_disjoint_groups(curated: Path, converted: Path) -> None:
-    plots = {f"plots/{k}/{n}.csv" for k in ("actions", "sources") for n in ("input", "pretrain", "sft", "val", "test")}
+def test_curate_writes_four_sets_a_report_and_plots_with_disjoint_groups(
+    curated: Path, converted: Path
+) -> None:
+    plots = {
+        f"plots/{k}/{n}.csv"
+        for k in ("actions", "sources")
+        for n in ("input", "pretrain", "sft", "val", "test")
+    }
     plots |= {"plots/quality/humanml3d.csv", "plots/quality/synthetic.csv", "plots/reject_reasons.csv"}
     assert files(curated) == {"pretrain.pt", "sft.pt", "val.pt", "test.pt", "curation_report.json"} | plots
     sets = {n: canonical.load(curated / f"{n}.pt") for n in ("pretrain", "sft", "val", "test")}
@@ -183,8 +274,14 @@ def test_embed_writes_embedded_sets_with_each_caption_once_and_a_cache(embedded:
 
 
 def test_pretrain_writes_checkpoints_log_and_dvclive(trained: Path, workdir: Path) -> None:
-    assert files(trained) == {"model_checkpoint_best.pth", "model_checkpoint.pth", "checkpoint_epoch_1.pth",
-                              "checkpoint_epoch_2.pth", "checkpoint_latest.pth", "training_verbose.log"}
+    assert files(trained) == {
+        "model_checkpoint_best.pth",
+        "model_checkpoint.pth",
+        "checkpoint_epoch_1.pth",
+        "checkpoint_epoch_2.pth",
+        "checkpoint_latest.pth",
+        "training_verbose.log",
+    }
     ckpt = torch.load(trained / "model_checkpoint.pth", weights_only=True)
     keys = {"model_state_dict", "optimizer_state_dict", "epoch", "config", "feature_stats", "text_encoder"}
     assert keys <= set(ckpt)
@@ -199,9 +296,13 @@ def test_pretrain_writes_checkpoints_log_and_dvclive(trained: Path, workdir: Pat
 def test_sft_and_lora_start_from_pretrain_and_write_their_files(finetuned: Path, workdir: Path) -> None:
     best = "models/tiny/pretrain/model_checkpoint_best.pth"
     for phase in ("sft", "lora"):
-        assert files(finetuned / phase) == {"model_checkpoint_best.pth", "model_checkpoint.pth",
-                                            "checkpoint_epoch_1.pth", "checkpoint_latest.pth",
-                                            "training_verbose.log"}
+        assert files(finetuned / phase) == {
+            "model_checkpoint_best.pth",
+            "model_checkpoint.pth",
+            "checkpoint_epoch_1.pth",
+            "checkpoint_latest.pth",
+            "training_verbose.log",
+        }
         ckpt = torch.load(finetuned / phase / "model_checkpoint.pth", weights_only=True)
         assert ckpt["config"]["phase"] == phase and ckpt["config"]["init"]["path"] == best
         assert (workdir / f"dvclive/tiny/{phase}/metrics.json").is_file()
@@ -212,9 +313,20 @@ def test_sft_and_lora_start_from_pretrain_and_write_their_files(finetuned: Path,
 
 @pytest.fixture(scope="module")
 def evaluator(workdir: Path, embedded: Path) -> Path:
-    run_stage("evaluator", "--train-data", "data/embedded/pretrain.pt", "--val-data", "data/embedded/val.pt",
-              "--out", "models/evaluator/evaluator.pth", "--prompt-table", "models/evaluator/prompts.pt",
-              "--metrics", "eval_results/evaluator.json", cwd=workdir)
+    run_stage(
+        "evaluator",
+        "--train-data",
+        "data/embedded/pretrain.pt",
+        "--val-data",
+        "data/embedded/val.pt",
+        "--out",
+        "models/evaluator/evaluator.pth",
+        "--prompt-table",
+        "models/evaluator/prompts.pt",
+        "--metrics",
+        "eval_results/evaluator.json",
+        cwd=workdir,
+    )
     return workdir / "models/evaluator"
 
 
@@ -223,15 +335,40 @@ def evaluated(workdir: Path, finetuned: Path, evaluator: Path) -> Path:
     """adversarial + evaluate for the pretrain and the LoRA model (the LoRA one loads its base)."""
     for phase in ("pretrain", "lora"):
         ckpt = f"models/tiny/{phase}/model_checkpoint_best.pth"
-        run_stage("adversarial", "--checkpoint", ckpt, "--prompt-table", "models/evaluator/prompts.pt",
-                  "--out", f"eval_results/adversarial/tiny-{phase}.json", cwd=workdir)
-        run_stage("evaluate", "--checkpoint", ckpt, "--val-data", "data/embedded/val.pt", "--test-data",
-                  "data/embedded/test.pt", "--evaluator", "models/evaluator/evaluator.pth", "--prompt-table",
-                  "models/evaluator/prompts.pt", "--adversarial",
-                  f"eval_results/adversarial/tiny-{phase}.json", "--live-dir", f"dvclive/tiny/{phase}",
-                  "--out", f"eval_results/tiny/{phase}/metrics.json",
-                  "--candidate", f"eval_results/candidates/tiny-{phase}.json", "--plots-dir",
-                  f"eval_results/tiny/{phase}/plots", cwd=workdir)
+        run_stage(
+            "adversarial",
+            "--checkpoint",
+            ckpt,
+            "--prompt-table",
+            "models/evaluator/prompts.pt",
+            "--out",
+            f"eval_results/adversarial/tiny-{phase}.json",
+            cwd=workdir,
+        )
+        run_stage(
+            "evaluate",
+            "--checkpoint",
+            ckpt,
+            "--val-data",
+            "data/embedded/val.pt",
+            "--test-data",
+            "data/embedded/test.pt",
+            "--evaluator",
+            "models/evaluator/evaluator.pth",
+            "--prompt-table",
+            "models/evaluator/prompts.pt",
+            "--adversarial",
+            f"eval_results/adversarial/tiny-{phase}.json",
+            "--live-dir",
+            f"dvclive/tiny/{phase}",
+            "--out",
+            f"eval_results/tiny/{phase}/metrics.json",
+            "--candidate",
+            f"eval_results/candidates/tiny-{phase}.json",
+            "--plots-dir",
+            f"eval_results/tiny/{phase}/plots",
+            cwd=workdir,
+        )
     return workdir / "eval_results"
 
 
@@ -262,8 +399,16 @@ def test_adversarial_and_evaluate_write_reports_previews_and_loss_curves(evaluat
         s = m["selection"]
         assert s["val_loss"] > 0 and s["motion_mse"] > 0 and s["robustness"] == adv["safe_ratio"]
         assert 0 <= s["selection_score"] <= 1
-        for leaf in ("r_precision_top1", "r_precision_top2", "r_precision_top3", "fid", "mm_dist",
-                     "diversity", "multimodality", "foot_skating_ratio"):
+        for leaf in (
+            "r_precision_top1",
+            "r_precision_top2",
+            "r_precision_top3",
+            "fid",
+            "mm_dist",
+            "diversity",
+            "multimodality",
+            "foot_skating_ratio",
+        ):
             assert m["generated"][leaf] is not None and f"{leaf}_ci95" in m["ci95"], leaf
         assert m["real"]["real_motion_mse"] == 0 and m["real"]["real_fid"] <= m["generated"]["fid"]
         # the refiner's ablation: the same prompts through the transformer alone, every metric but one
@@ -280,9 +425,20 @@ def test_select_ranks_the_candidates_and_ships_the_winner(evaluated: Path, workd
     params = yaml.safe_load((workdir / "params.yaml").read_text())
     params["phases"] = ["pretrain", "lora"]  # the two evaluated above
     (workdir / "select_params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    run_stage("select_model", "--candidates", "eval_results/candidates", "--eval-results", "eval_results",
-              "--out", "eval_results/selection.json", "--production", "models/production", "--params",
-              "select_params.yaml", cwd=workdir)
+    run_stage(
+        "select_model",
+        "--candidates",
+        "eval_results/candidates",
+        "--eval-results",
+        "eval_results",
+        "--out",
+        "eval_results/selection.json",
+        "--production",
+        "models/production",
+        "--params",
+        "select_params.yaml",
+        cwd=workdir,
+    )
     sel = json.loads((evaluated / "selection.json").read_text())
     assert {r["candidate"] for r in sel["ranking"]} == {"tiny/pretrain", "tiny/lora"}
     assert sel["winner"] == sel["ranking"][0]["candidate"] and sel["rationale"]
@@ -292,9 +448,18 @@ def test_select_ranks_the_candidates_and_ships_the_winner(evaluated: Path, workd
 
 def test_stickgen_evaluate_cli_writes_the_report_outside_dvc(evaluated: Path, workdir: Path) -> None:
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    cmd = [sys.executable, "-m", "stickgen.cli", "evaluate", "--checkpoint",
-           "models/tiny/sft/model_checkpoint_best.pth", "--data", "data/embedded/test.pt",
-           "--out", "cli/report.json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "stickgen.cli",
+        "evaluate",
+        "--checkpoint",
+        "models/tiny/sft/model_checkpoint_best.pth",
+        "--data",
+        "data/embedded/test.pt",
+        "--out",
+        "cli/report.json",
+    ]
     proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     m = json.loads((workdir / "cli/report.json").read_text())

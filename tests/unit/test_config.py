@@ -8,9 +8,9 @@ import typing
 
 import pytest
 import yaml
+from helpers import ROOT
 
 from stickgen.config import ConfigError, Params, build, load_params, to_dict
-from helpers import ROOT
 
 
 def _raw() -> dict:
@@ -28,7 +28,10 @@ def test_params_yaml_loads_and_round_trips() -> None:
         (lambda r: r["train"]["pretrain"].update(lr_typo=0.1), "train.pretrain.lr_typo: unknown key"),
         (lambda r: r["canonical"].pop("fps"), "canonical.fps: missing key"),
         (lambda r: r.update(extra_section={}), "extra_section: unknown key"),
-        (lambda r: r["model"]["variants"]["small"].pop("n_heads"), "model.variants.small.n_heads: missing key"),
+        (
+            lambda r: r["model"]["variants"]["small"].pop("n_heads"),
+            "model.variants.small.n_heads: missing key",
+        ),
         (lambda r: r["train"]["pretrain"].update(epochs="ten"), "train.pretrain.epochs: expected int"),
         (lambda r: r["train"]["pretrain"].update(lr=-1.0), "train.pretrain.lr: must be > 0"),
         (lambda r: r["canonical"].update(max_actors=True), "canonical.max_actors: expected int"),

@@ -21,9 +21,14 @@ def tiny(max_actors: int = 2) -> StickFigureTransformer:
 def _batch(features: torch.Tensor) -> Batch:
     b = features.shape[0]
     text = torch.randn(b, 16, generator=torch.Generator().manual_seed(1))
-    return Batch(features=features, actor_mask=torch.tensor([[True, False]] * b),
-                 lengths=torch.tensor([20, 14]), text=text,
-                 action=torch.tensor([2, 0]), actors=torch.tensor([1, 1]))
+    return Batch(
+        features=features,
+        actor_mask=torch.tensor([[True, False]] * b),
+        lengths=torch.tensor([20, 14]),
+        text=text,
+        action=torch.tensor([2, 0]),
+        actors=torch.tensor([1, 1]),
+    )
 
 
 def test_no_prediction_can_see_its_target() -> None:

@@ -200,10 +200,12 @@ class VariantConfig:
 @dataclass(frozen=True)
 class ModelConfig:
     max_frames: int
+    patch_frames: int
     variants: dict[str, VariantConfig]
 
     def __post_init__(self) -> None:
         _check(self.max_frames >= 2, "max_frames", f"must be >= 2, got {self.max_frames}")
+        _check(self.patch_frames >= 1, "patch_frames", f"must be >= 1, got {self.patch_frames}")
 
 
 @dataclass(frozen=True)

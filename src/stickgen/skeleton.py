@@ -92,6 +92,27 @@ LEGACY_DIM = 4 * len(LEGACY_SEGMENTS)
 assert V3_DIM == 48 and LEGACY_DIM == 20, (V3_DIM, LEGACY_DIM)
 
 
+def rigid_bones(joints: np.ndarray) -> np.ndarray:
+    """Hold every bone of a clip at one length: (T, ..., 22, 3) joints -> the same shape and dtype.
+
+    Each bone keeps its direction in every frame and takes the median of its lengths over the frames
+    (axis 0); the figure is rebuilt from the root down the kinematic tree. Generated motion predicts joint
+    positions, not rotations, so nothing else keeps its limbs from stretching from frame to frame.
+    """
+    j = np.asarray(joints, dtype=np.float64)
+    if j.ndim < 3 or j.shape[-2:] != (NUM_JOINTS, 3):
+        raise ValueError(f"rigid_bones needs (T, ..., {NUM_JOINTS}, 3) joints, got {j.shape}")
+    out = np.empty_like(j)
+    out[..., 0, :] = j[..., 0, :]
+    for child in range(1, NUM_JOINTS):  # parents come before their children in the SMPL order
+        parent = PARENTS[child]
+        bone = j[..., child, :] - j[..., parent, :]
+        norm = np.linalg.norm(bone, axis=-1, keepdims=True)
+        direction = bone / np.maximum(norm, 1e-9)
+        out[..., child, :] = out[..., parent, :] + direction * np.median(norm, axis=0, keepdims=True)
+    return out.astype(np.asarray(joints).dtype)
+
+
 def camera_basis(azimuth_deg: float = 0.0, elevation_deg: float = 0.0) -> np.ndarray:
     """Rows: camera right, camera up, view direction (towards the scene), in canonical coordinates.
 

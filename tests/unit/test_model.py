@@ -13,9 +13,10 @@ from stickgen.model.transformer import StickFigureTransformer, TransformerConfig
 from stickgen.train.objective import generate_features, motion_loss
 
 
-def tiny(max_actors: int = 2) -> StickFigureTransformer:
+def tiny(max_actors: int = 2, patch: int = 1) -> StickFigureTransformer:
     torch.manual_seed(0)
-    return StickFigureTransformer(TransformerConfig(16, 64, max_actors, 32, 2, 2, 48, 0.0)).eval()
+    cfg = TransformerConfig(16, 64, max_actors, 32, 2, 2, 48, 0.0, patch_frames=patch)
+    return StickFigureTransformer(cfg).eval()
 
 
 def _batch(features: torch.Tensor) -> Batch:
@@ -31,9 +32,10 @@ def _batch(features: torch.Tensor) -> Batch:
     )
 
 
-def test_no_prediction_can_see_its_target() -> None:
+@pytest.mark.parametrize("patch", [1, 2])
+def test_no_prediction_can_see_its_target(patch: int) -> None:
     """The objective's predictions are identical whatever the ground truth is; only the loss changes."""
-    model = tiny()
+    model = tiny(patch=patch)
     real = torch.randn(2, 20, 2, 66)
     other = real.clone()
     other[:, 7] += 5.0  # perturb the ground truth at frame 7 (and everything else below)
@@ -44,13 +46,27 @@ def test_no_prediction_can_see_its_target() -> None:
     assert float(motion_loss(p1, _batch(real))) != float(motion_loss(p2, _batch(other)))
 
 
-def test_padding_does_not_change_valid_frames() -> None:
-    model = tiny()
+@pytest.mark.parametrize("patch", [1, 2, 3])
+def test_padding_does_not_change_valid_frames(patch: int) -> None:
+    model = tiny(patch=patch)
     text = torch.randn(1, 16)
     with torch.no_grad():
         short = model(text, torch.tensor([12]), 12)
         padded = model(text, torch.tensor([12]), 30)
     torch.testing.assert_close(short, padded[:, :12], rtol=1e-4, atol=1e-5)
+
+
+def test_patched_queries_give_smooth_motion_whatever_the_weights() -> None:
+    """With `patch_frames` 2 the motion is a cubic B-spline through the queries' control points: even a
+    random head gives far less frame-to-frame jerk than per-frame outputs (white-noise-like)."""
+    jerk = {}
+    for patch in (1, 2):
+        model = tiny(patch=patch)
+        torch.nn.init.normal_(model.head.weight, std=0.5)
+        with torch.no_grad():
+            out = model(torch.randn(4, 16), torch.full((4,), 60), 60)
+        jerk[patch] = float(out.diff(n=3, dim=1).pow(2).mean() / out.var(dim=1).mean())
+    assert jerk[2] < 0.1 * jerk[1], jerk
 
 
 def test_output_depends_on_text_and_is_finite() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from helpers import standing_body
 
 from stickgen import skeleton as sk
@@ -48,3 +49,26 @@ def test_to_canonical_frame_faces_plus_z_at_origin_on_the_floor() -> None:
     assert np.allclose(out[0, 0, sk.PELVIS, [0, 2]], 0.0, atol=1e-6)
     assert abs(out[:, :, sk.FOOT_JOINTS, 1].min()) < 1e-6
     assert out[0, 0, sk.JOINT_INDEX["left_wrist"], 0] > 0  # left side is +X
+
+
+def test_rigid_bones_holds_each_bone_at_its_median_length_and_keeps_directions() -> None:
+    from stickgen.skeleton import BONES, rigid_bones
+
+    rng = np.random.default_rng(0)
+    base = standing_body()
+    clip = np.stack([base + rng.normal(0, 0.03, base.shape) for _ in range(30)])[:, None]  # (30, 1, 22, 3)
+    out = rigid_bones(clip)
+    assert out.shape == clip.shape and out.dtype == clip.dtype
+    np.testing.assert_allclose(out[..., 0, :], clip[..., 0, :])  # the root stays
+    for p, c in BONES:
+        before = np.linalg.norm(clip[..., c, :] - clip[..., p, :], axis=-1)
+        after = np.linalg.norm(out[..., c, :] - out[..., p, :], axis=-1)
+        np.testing.assert_allclose(after, np.median(before, axis=0)[None].repeat(30, 0), rtol=1e-5)
+        cos = np.sum((out[..., c, :] - out[..., p, :]) * (clip[..., c, :] - clip[..., p, :]), -1) / (
+            after * before
+        )
+        assert cos.min() > 1 - 1e-5
+    rigid = np.repeat(base[None, None], 5, axis=0)
+    np.testing.assert_allclose(rigid_bones(rigid), rigid, atol=1e-6)  # a rigid clip is left alone
+    with pytest.raises(ValueError, match="rigid_bones needs"):
+        rigid_bones(np.zeros((5, 21, 3)))

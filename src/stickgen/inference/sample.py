@@ -1,4 +1,8 @@
-"""Generate canonical joints from a model and conditions (shared by evaluation and inference)."""
+"""Generate canonical joints from a model and conditions (shared by evaluation and inference).
+
+The model's features decode to joint positions, and every generated clip then has its bones held at one
+length each (`stickgen.skeleton.rigid_bones`): a stick figure whose limbs stretch is never shown.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import torch
 from stickgen.features import FeatureStats, features_to_joints
 from stickgen.model.diffusion import Sampling
 from stickgen.model.motion_model import StickFigureModel
+from stickgen.skeleton import rigid_bones
 
 
 @torch.no_grad()
@@ -42,6 +47,6 @@ def generate_joints(
     )  # (B, T, A, 66)
     feats = stats.denormalise(pred.cpu().numpy())
     return [
-        features_to_joints(feats[k, :t, :a]).astype(np.float32)
+        rigid_bones(features_to_joints(feats[k, :t, :a])).astype(np.float32)
         for k, (t, a) in enumerate(zip(lengths, actors, strict=True))
     ]

@@ -31,6 +31,7 @@ import torch
 from torch import nn
 
 from stickgen.features import FEATURES_PER_ACTOR
+from stickgen.model.spline import spline_basis
 from stickgen.model.transformer import Block, RMSNorm, rotary_tables
 
 N_COND_TOKENS = 3  # text (or the null token), noise level, actor count
@@ -81,36 +82,6 @@ def add_noise(x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor) -> torch.T
     """x_t for clean x0 (B, ...), standard normal noise of the same shape and levels t (B,)."""
     ab = alpha_bar(t).view(-1, *([1] * (x0.dim() - 1)))
     return ab.sqrt() * x0 + (1 - ab).sqrt() * noise
-
-
-def _cubic_bspline(u: torch.Tensor) -> torch.Tensor:
-    """The uniform cubic B-spline kernel (support |u| < 2, C2-continuous)."""
-    a = u.abs()
-    inner = (4 - 6 * a**2 + 3 * a**3) / 6
-    outer = (2 - a).clamp(min=0) ** 3 / 6
-    return torch.where(a < 1, inner, outer)
-
-
-def spline_basis(
-    n_frames: int, patch: int, lengths: torch.Tensor | None = None, device: torch.device | None = None
-) -> torch.Tensor:
-    """(B, n_frames, ceil(n_frames / patch)) weights from per-patch control points to frames (B = 1 without
-    `lengths`).
-
-    Control point k sits at the centre of patch k; frame f takes the cubic B-spline weights of the control
-    points within two patches of it, normalised to sum to 1 (a constant correction stays constant at the
-    ends). With `lengths` (B,), only the control points of a clip's own patches count, so a clip's
-    correction never depends on how far the batch around it is padded.
-    """
-    n_tok = -(-n_frames // patch)
-    dev = lengths.device if lengths is not None else device
-    centres = (torch.arange(n_tok, device=dev, dtype=torch.float32) + 0.5) * patch - 0.5
-    frames = torch.arange(n_frames, device=dev, dtype=torch.float32)
-    w = _cubic_bspline((frames[:, None] - centres[None, :]) / patch)[None]  # (1, T, n_tok)
-    if lengths is not None:
-        own = torch.arange(n_tok, device=dev)[None, :] * patch < lengths[:, None]  # (B, n_tok)
-        w = w * own[:, None, :].to(w.dtype)
-    return w / w.sum(dim=-1, keepdim=True).clamp(min=1e-12)
 
 
 def _level_features(t: torch.Tensor, n: int = 16) -> torch.Tensor:

@@ -34,6 +34,7 @@ def model_configs(params: Params, variant: str, text_dim: int) -> tuple[Transfor
             n_heads=v.n_heads,
             ffn_hidden=v.ffn_hidden,
             dropout=v.dropout,
+            patch_frames=params.model.patch_frames,
         ),
         RefinerConfig(
             **shared,

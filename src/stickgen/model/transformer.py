@@ -1,8 +1,10 @@
 """StickFigureTransformer: a text-conditioned, non-autoregressive motion generator.
 
 The model maps (caption embedding, optional action, optional style, actor count, length) to a whole
-motion at once: T learned frame queries attend (bidirectionally, with a padding mask) to each other and
-to a few condition tokens. The ground-truth motion is never an input, so no prediction can see its own
+motion at once: one learned query per `patch_frames` frames attends (bidirectionally, with a padding mask)
+to the others and to a few condition tokens, and predicts a control point of the motion; the cubic
+B-spline through the control points gives every frame (`stickgen.model.spline`), so the motion is smooth
+by construction. The ground-truth motion is never an input, so no prediction can see its own
 target; generation needs only text. Blocks are pre-norm RMSNorm -> attention (rotary positions,
 `scaled_dot_product_attention`) and RMSNorm -> SwiGLU.
 
@@ -20,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from stickgen.features import FEATURES_PER_ACTOR
+from stickgen.model.spline import spline_basis
 from stickgen.vocab import ACTIONS
 
 N_COND_TOKENS = 4  # text, action, style, actor count
@@ -39,6 +42,11 @@ class TransformerConfig:
     dropout: float
     n_actions: int = len(ACTIONS)
     n_styles: int = 32
+    patch_frames: int = 1
+
+    def __post_init__(self) -> None:
+        if self.patch_frames < 1:
+            raise ValueError(f"TransformerConfig.patch_frames must be >= 1, got {self.patch_frames}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -189,16 +197,19 @@ class StickFigureTransformer(nn.Module):
             ],
             dim=1,
         )  # (B, 4, d)
-        t = torch.arange(n_frames, device=dev).float()[None, :]  # (1, T)
-        progress = t / (lengths[:, None].float() - 1).clamp(min=1)  # (B, T)
+        patch = cfg.patch_frames
+        n_tok = -(-n_frames // patch)
+        centre = (torch.arange(n_tok, device=dev).float() + 0.5) * patch - 0.5  # each query's frame
+        progress = centre[None, :] / (lengths[:, None].float() - 1).clamp(min=1)  # (B, n_tok)
         freqs = torch.arange(8, device=dev).float()
-        ang = progress[..., None] * math.pi * (2**freqs)  # (B, T, 8)
-        frames = self.frame_query + self.progress_proj(torch.cat([ang.sin(), ang.cos()], -1))  # (B, T, d)
-        x = torch.cat([cond, frames], dim=1)  # (B, 4 + T, d)
-        valid = torch.arange(n_frames, device=dev)[None, :] < lengths[:, None]  # (B, T)
+        ang = progress[..., None] * math.pi * (2**freqs)  # (B, n_tok, 8)
+        queries = self.frame_query + self.progress_proj(torch.cat([ang.sin(), ang.cos()], -1))
+        x = torch.cat([cond, queries], dim=1)  # (B, 4 + n_tok, d)
+        valid = torch.arange(n_tok, device=dev)[None, :] * patch < lengths[:, None]  # (B, n_tok)
         mask = torch.cat([torch.ones(b, N_COND_TOKENS, dtype=torch.bool, device=dev), valid], dim=1)
         rope = rotary_tables(x.shape[1], cfg.d_model // cfg.n_heads, dev)
         for block in self.blocks:
             x = block(x, mask, rope)
-        out = self.head(self.norm(x[:, N_COND_TOKENS:]))  # (B, T, A*66)
+        control = self.head(self.norm(x[:, N_COND_TOKENS:]))  # (B, n_tok, A*66)
+        out = torch.bmm(spline_basis(n_frames, patch, lengths).to(control.dtype), control)  # (B, T, A*66)
         return out.view(b, n_frames, cfg.max_actors, FEATURES_PER_ACTOR)

@@ -14,6 +14,7 @@ from stickgen.eval.evaluator import load_evaluator
 from stickgen.eval.previews import write_loss_curves, write_previews
 from stickgen.eval.prompts import preview_prompts
 from stickgen.eval.report import evaluate, load_generator, set_cpu_threads, write_report
+from stickgen.model.motion_model import refinement
 
 
 def main() -> None:
@@ -49,6 +50,7 @@ def main() -> None:
         p.select,
         seed,
         robustness,
+        refinement(p),
     )
     write_report(report, args.out)
     write_report(report, args.candidate)

@@ -18,7 +18,7 @@ from stickgen.model.diffusion import (
     alpha_bar,
     ddim_refine,
 )
-from stickgen.model.motion_model import StickFigureModel, sampling_from
+from stickgen.model.motion_model import StickFigureModel, refinement, sampling_from
 from stickgen.model.transformer import TransformerConfig
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -55,9 +55,12 @@ def test_use_diffusion_false_returns_the_transformer_output_unchanged() -> None:
     torch.testing.assert_close(refine(model, None), plain, rtol=0, atol=0)
     p = load_params(ROOT / "params.yaml")
     off = dataclasses.replace(p, diffusion=dataclasses.replace(p.diffusion, use_diffusion=False))
+    on = dataclasses.replace(p, diffusion=dataclasses.replace(p.diffusion, use_diffusion=True))
     assert sampling_from(off) is None
-    assert sampling_from(p) == Sampling(
-        p.diffusion.diffusion_steps, p.diffusion.guidance_scale, p.diffusion.start_strength
+    assert (
+        sampling_from(on)
+        == refinement(p)
+        == Sampling(p.diffusion.diffusion_steps, p.diffusion.guidance_scale, p.diffusion.start_strength)
     )
 
 

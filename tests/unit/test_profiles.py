@@ -7,6 +7,7 @@ params.yaml must be the default composition, written exactly as DVC writes it (`
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -77,8 +78,11 @@ def test_full_profile_is_the_production_run(tmp_path: Path) -> None:
         assert f.epochs > d.epochs and f.batch_size > d.batch_size, phase
     assert full.evaluate.max_clips > demo.evaluate.max_clips
     assert full.evaluate.replications > demo.evaluate.replications
+    # the refiner, trained for real epochs there, refines by default; off after the demo's CPU steps
+    assert full.diffusion.use_diffusion and not demo.diffusion.use_diffusion
+    assert dataclasses.replace(full.diffusion, use_diffusion=False) == demo.diffusion
     # the rest is the base: same canonical data contract, model shapes, selection rules
-    for section in ("base", "canonical", "curate", "quality", "model", "diffusion", "select", "safety"):
+    for section in ("base", "canonical", "curate", "quality", "model", "select", "safety"):
         assert getattr(full, section) == getattr(demo, section), section
 
 

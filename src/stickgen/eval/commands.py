@@ -95,6 +95,7 @@ def cmd_safety(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from stickgen.eval.evaluator import load_evaluator
     from stickgen.eval.report import evaluate, load_generator, set_cpu_threads, write_report
+    from stickgen.model.motion_model import refinement
 
     p = _params(args.params, required=True)
     set_cpu_threads(p.evaluate.cpu_threads)
@@ -112,6 +113,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             p.select,
             p.base.seed + p.evaluate.seed_offset,
             robustness,
+            refinement(p),
         )
     except (ValueError, FileNotFoundError, KeyError) as exc:
         print(f"stickgen evaluate: {exc}", file=sys.stderr)

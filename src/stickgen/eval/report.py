@@ -12,8 +12,9 @@ row. Report layout (leaf names are unique, so `dvc metrics show/diff` and model 
     generated  HumanML3D protocol + physical plausibility of the generated motion
     ci95       <metric>_ci95 for every replicated metric (and real_<metric>_ci95)
     real       real_<metric>: the same metrics on the real test motions
-    unrefined  unrefined_<metric>: the same prompts and seeds through the transformer alone (the diffusion
-               refiner's ablation; empty when the model is evaluated without diffusion)
+    refiner    refined_<metric> / unrefined_<metric>: the same prompts and seeds with the diffusion refinement
+               of params `diffusion.*` and through the transformer alone, whatever `use_diffusion` picks
+               for the rows above (the refiner's ablation)
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from stickgen.eval.prompts import PromptTable
 from stickgen.eval.select import assess, selection_score
 from stickgen.inference.generator import InferenceGenerator
 from stickgen.inference.sample import generate_joints
+from stickgen.model.diffusion import Sampling
 from stickgen.train.data import TrainingSet
 from stickgen.train.loop import validation_losses
 
@@ -95,11 +97,11 @@ def generate_motions(
     actors: Sequence[int],
     batch_size: int,
     seed: int,
-    refine: bool = True,
+    sampling: Sampling | None,
 ) -> list[np.ndarray]:
     """One motion per row of `text_emb` (N, text_dim) with its length and actors, in batches of similar
-    length (batch k is seeded with `seed` + k); returned in input order. `refine=False` returns the
-    transformer's motion without the generator's diffusion refinement."""
+    length (batch k is seeded with `seed` + k), refined with `sampling` (None: the transformer's motion);
+    returned in input order."""
     order = np.argsort(np.asarray(lengths), kind="stable")
     out: list[np.ndarray | None] = [None] * len(order)
     for k, start in enumerate(range(0, len(order), batch_size)):
@@ -111,7 +113,7 @@ def generate_motions(
             emb,
             [int(lengths[i]) for i in idx],
             [int(actors[i]) for i in idx],
-            gen.sampling if refine else None,
+            sampling,
             seed + k,
         )
         for i, j in zip(idx, joints, strict=True):
@@ -180,10 +182,12 @@ def protocol(
     test: ClipSet,
     cfg: EvaluateConfig,
     seed: int,
+    refiner: Sampling,
     log: Callable[[str], None] = print,
-) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, list[float]], dict]:
-    """Per replication, the generated, the real and (with diffusion) the unrefined rows (metric -> values),
-    and reference facts."""
+) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, dict[str, list[float]]], dict]:
+    """Per replication, the generated and the real rows (metric -> values), the refiner's ablation (the
+    same prompts and seeds refined with `refiner` and unrefined: mode -> metric -> values), and reference
+    facts."""
     fps = test.fps
     real = [j[: gen.model.cfg.max_frames] for j in test.joints]
     real_emb, real_pred = ev.encode_motions(real, fps)
@@ -191,7 +195,7 @@ def protocol(
     n = min(cfg.max_clips, len(real))
     gen_rows: dict[str, list[float]] = {}
     real_rows: dict[str, list[float]] = {}
-    unrefined_rows: dict[str, list[float]] = {}
+    ablation: dict[str, dict[str, list[float]]] = {"refined": {}, "unrefined": {}}
     for r in range(cfg.replications):
         rng = np.random.default_rng([seed, r])
         idx = np.sort(rng.permutation(len(real))[:n])
@@ -199,7 +203,9 @@ def protocol(
         cap_emb = test.caption_emb[caps]
         text_ev = ev.encode_captions(cap_emb)
         lengths, actors = [real[i].shape[0] for i in idx], [real[i].shape[1] for i in idx]
-        motions = generate_motions(gen, cap_emb, lengths, actors, cfg.batch_size, _seed(seed, r, 0))
+        motions = generate_motions(
+            gen, cap_emb, lengths, actors, cfg.batch_size, _seed(seed, r, 0), gen.sampling
+        )
         emb, pred = ev.encode_motions(motions, fps)
         ctx = Scoring(text_ev, [real[i] for i in idx], real_emb, test.actions[idx], cfg, smooth, fps)
         row = motion_row(motions, emb, pred, ctx, rng)
@@ -207,16 +213,21 @@ def protocol(
         groups = [emb[:p]]
         for k in range(1, cfg.mm_repeats):
             extra = generate_motions(
-                gen, cap_emb[:p], lengths[:p], actors[:p], cfg.batch_size, _seed(seed, r, k)
+                gen, cap_emb[:p], lengths[:p], actors[:p], cfg.batch_size, _seed(seed, r, k), gen.sampling
             )
             groups.append(ev.encode_motions(extra, fps)[0])
         row["multimodality"] = metrics.multimodality(np.stack(groups, axis=1))
         ref = motion_row(ctx.real, real_emb[idx], real_pred[idx], ctx, np.random.default_rng([seed, r, 1]))
         rows_of = [(gen_rows, row), (real_rows, ref)]
-        if gen.sampling is not None:  # the refiner's ablation: the same prompts, the transformer alone
-            plain = generate_motions(gen, cap_emb, lengths, actors, cfg.batch_size, _seed(seed, r, 0), False)
-            rng_u = np.random.default_rng([seed, r, 2])
-            rows_of.append((unrefined_rows, motion_row(plain, *ev.encode_motions(plain, fps), ctx, rng_u)))
+        for mode, sampling in (("refined", refiner), ("unrefined", None)):  # the refiner's ablation
+            if sampling == gen.sampling:  # the configured mode: the rows above (without multimodality)
+                rows_of.append((ablation[mode], {k: v for k, v in row.items() if k != "multimodality"}))
+                continue
+            other = generate_motions(
+                gen, cap_emb, lengths, actors, cfg.batch_size, _seed(seed, r, 0), sampling
+            )
+            rng_m = np.random.default_rng([seed, r, 2])
+            rows_of.append((ablation[mode], motion_row(other, *ev.encode_motions(other, fps), ctx, rng_m)))
         for rows, values in rows_of:
             for key, v in values.items():
                 rows.setdefault(key, []).append(v)
@@ -230,7 +241,7 @@ def protocol(
         "smoothness_threshold": smooth,
         "r_precision_batch": min(cfg.r_precision_batch, n),
     }
-    return gen_rows, real_rows, unrefined_rows, facts
+    return gen_rows, real_rows, ablation, facts
 
 
 def _finite(v: float) -> float | None:
@@ -240,7 +251,7 @@ def _finite(v: float) -> float | None:
 def build_report(
     gen_rows: dict[str, list[float]],
     real_rows: dict[str, list[float]],
-    unrefined_rows: dict[str, list[float]],
+    ablation: dict[str, dict[str, list[float]]],
     facts: dict,
     val_loss: float,
     robustness: float | None,
@@ -268,7 +279,11 @@ def build_report(
             **{f"real_{k}_ci95": _finite(v[1]) for k, v in real_ci.items()},
         },
         "real": {f"real_{k}": _finite(v[0]) for k, v in real_ci.items()},
-        "unrefined": {f"unrefined_{k}": _finite(metrics.mean_ci95(v)[0]) for k, v in unrefined_rows.items()},
+        "refiner": {
+            f"{mode}_{k}": _finite(metrics.mean_ci95(v)[0])
+            for mode, rows in ablation.items()
+            for k, v in rows.items()
+        },
     }
 
 
@@ -281,21 +296,23 @@ def evaluate(
     select: SelectConfig,
     seed: int,
     robustness: float | None,
+    refiner: Sampling,
     log: Callable[[str], None] = print,
 ) -> dict:
-    """The whole report of one model (see the module docstring)."""
+    """The whole report of one model (see the module docstring); `refiner` is the refinement the ablation
+    compares with the transformer alone (params `diffusion.*`, `stickgen.model.motion_model.refinement`)."""
     test = load_clip_set(test_data)
     ev.check_text_encoder(test.text_encoder, str(test_data))
     gen.encoder_info.check_matches(test.text_encoder, str(test_data))
     val_loss = validation_loss(gen, val_data, seed, cfg.batch_size)
-    gen_rows, real_rows, unrefined_rows, facts = protocol(gen, ev, test, cfg, seed, log)
+    gen_rows, real_rows, ablation, facts = protocol(gen, ev, test, cfg, seed, refiner, log)
     info = {
         "variant": gen.variant,
         "phase": gen.phase,
         "checkpoint": str(gen.model_path),
         "use_diffusion": gen.sampling is not None,
     }
-    return build_report(gen_rows, real_rows, unrefined_rows, facts, val_loss, robustness, select, info)
+    return build_report(gen_rows, real_rows, ablation, facts, val_loss, robustness, select, info)
 
 
 def write_report(report: dict, path: Path) -> None:

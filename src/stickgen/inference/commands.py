@@ -96,7 +96,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
         gen = InferenceGenerator(
             args.checkpoint,
             enable_safety_check=not args.no_safety_check,
-            use_diffusion=not args.no_diffusion,
+            use_diffusion=args.diffusion
+            if args.diffusion is not None
+            else (p.diffusion.use_diffusion if p else True),
             diffusion_steps=steps,
             device=args.device,
             **kwargs,
@@ -309,7 +311,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--seconds", type=float, default=5.0, help="duration (default 5)")
     g.add_argument("--actors", type=int, default=None, help="number of actors (default: from the prompt)")
     g.add_argument("--seed", type=int, default=None, help="random seed (default: drawn and printed)")
-    g.add_argument("--no-diffusion", action="store_true", help="skip the diffusion refinement")
+    g.add_argument(
+        "--diffusion",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="refine with the diffusion refiner (default: params diffusion.use_diffusion; on without params)",
+    )
     g.add_argument(
         "--steps", type=int, default=None, help="diffusion steps (default: params diffusion_steps, 20)"
     )

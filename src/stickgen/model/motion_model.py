@@ -48,12 +48,15 @@ def model_configs(params: Params, variant: str, text_dim: int) -> tuple[Transfor
     )
 
 
+def refinement(params: Params) -> Sampling:
+    """The refinement settings of params `diffusion.*` (used when refining, whatever `use_diffusion` says)."""
+    d = params.diffusion
+    return Sampling(steps=d.diffusion_steps, guidance_scale=d.guidance_scale, start_strength=d.start_strength)
+
+
 def sampling_from(params: Params) -> Sampling | None:
     """The refinement that params ask for at generation time (None when `diffusion.use_diffusion` is off)."""
-    d = params.diffusion
-    if not d.use_diffusion:
-        return None
-    return Sampling(steps=d.diffusion_steps, guidance_scale=d.guidance_scale, start_strength=d.start_strength)
+    return refinement(params) if params.diffusion.use_diffusion else None
 
 
 class StickFigureModel(nn.Module):

@@ -23,8 +23,10 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 repro: setup
 	dvc repro
-	@echo "model:   models/<variant>/pretrain/model_checkpoint_best.pth (variants: see params.yaml)"
+	@echo "model:   models/production/ (the selected model; why: eval_results/selection.json)"
+	@echo "         every checkpoint: models/<variant>/<phase>/model_checkpoint_best.pth"
 	@echo "metrics: eval_results/<variant>/<phase>/metrics.json  (dvc metrics show; dvc plots show)"
+	@echo "try it:  stickgen generate \"a person waves\" --checkpoint models/production --out wave.gif"
 
 test: setup
 	python -m pytest

@@ -58,6 +58,24 @@ def test_front_view_puts_the_figures_left_on_screen_right_and_the_head_above_the
     ).all()
 
 
+def test_two_actors_facing_each_other_are_seen_from_the_side_by_default() -> None:
+    """Two figures 1 m apart along Z (the front view's line of sight) overlap from the front; the default
+    camera looks across the line between them, while one actor keeps the front view."""
+    from stickgen.inference.render import auto_azimuth
+
+    one = articulated_motion(frames=10)
+    pair = np.concatenate([one.joints, one.joints + np.array([0.0, 0.0, 1.0])], axis=1)
+    m = Motion(pair, one.fps, "two people shake hands", {})
+    assert auto_azimuth(one.joints) == 0.0 and abs(auto_azimuth(pair)) == 90.0
+    gap = lambda screen: np.abs(screen.joints[:, 1, PELVIS, 0] - screen.joints[:, 0, PELVIS, 0]).min()  # noqa: E731
+    assert gap(layout(m, 200, 200, Camera(azimuth_deg=0.0))) < 2 and gap(layout(m, 200, 200, Camera())) > 50
+    np.testing.assert_array_equal(
+        layout(one, 200, 200, Camera()).joints, layout(one, 200, 200, Camera(0.0)).joints
+    )
+    sideways = np.concatenate([one.joints, one.joints + np.array([1.0, 0.0, 0.0])], axis=1)
+    assert auto_azimuth(sideways) == 0.0  # side by side: the front view already separates them
+
+
 def test_the_follow_camera_keeps_travelling_motion_in_view_and_scrolls_the_ground() -> None:
     m = articulated_motion(frames=60, travel_x=6.0)
     auto = layout(m, 200, 200, Camera())

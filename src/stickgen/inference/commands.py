@@ -288,7 +288,11 @@ def cmd_publish(args: argparse.Namespace) -> int:
 def _view_options(ap: argparse.ArgumentParser) -> None:
     g = ap.add_argument_group("rendering (.gif / .mp4 / .html)")
     g.add_argument(
-        "--azimuth", type=float, default=0.0, help="camera orbit to the figure's left, degrees (0: front)"
+        "--azimuth",
+        type=float,
+        default=None,
+        help="camera orbit to the figure's left, degrees (0: front; default: front for one actor, across "
+        "the line between actors for several)",
     )
     g.add_argument("--elevation", type=float, default=0.0, help="camera height angle, degrees (-90..90)")
     g.add_argument(

@@ -6,7 +6,9 @@
 Figures: the v3 stick segments (skeleton.V3_SEGMENTS) plus the feet, a round head, one colour per actor,
 a ground line (with ticks that scroll under a follow camera), optional fading trails of the hands and feet.
 The camera is orthographic (skeleton.project): azimuth 0 / elevation 0 is the front view, where the
-figure faces the viewer and its left side is on screen right. A follow camera keeps travelling motion
+figure faces the viewer and its left side is on screen right; by default (`azimuth_deg=None`) several
+actors are seen from the side across the line between them (`auto_azimuth`), so two people facing each
+other do not hide each other. A follow camera keeps travelling motion
 centred horizontally; `follow=None` switches it on when the roots travel more than `follow_threshold_m`
 across the screen. The HTML player is one self-contained file (inline SVG + script, no network): play,
 pause, a frame slider, and the space bar; the first frame is in the markup, so it shows without script.
@@ -14,6 +16,7 @@ pause, a frame slider, and the space bar; the first frame is in the markup, so i
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import os
@@ -51,14 +54,16 @@ LINE_WIDTH_M = 0.035
 MARGIN = 0.08  # of the picture, on every side
 MIN_VIEW_M = 1.2  # the view never zooms in tighter than this (a still, small motion stays life-sized)
 TICK_SPACING_M = 0.5
+MIN_ACTOR_GAP_M = 0.2  # closer than this, actors overlap from every side: auto_azimuth keeps the front view
 FORMATS = (".gif", ".mp4", ".html")
 
 
 @dataclass(frozen=True)
 class Camera:
-    """Orthographic camera. Azimuth orbits towards the figure's left; elevation raises the camera."""
+    """Orthographic camera. Azimuth orbits towards the figure's left (None: `auto_azimuth`); elevation
+    raises the camera."""
 
-    azimuth_deg: float = 0.0
+    azimuth_deg: float | None = None
     elevation_deg: float = 0.0
     follow: bool | None = None  # None: follow when the roots travel more than follow_threshold_m
     follow_threshold_m: float = 2.0
@@ -116,8 +121,23 @@ def _smooth(x: np.ndarray, window: int) -> np.ndarray:
     return np.convolve(pad, np.ones(window) / window, mode="valid")
 
 
+def auto_azimuth(joints: np.ndarray) -> float:
+    """The camera azimuth for `Camera(azimuth_deg=None)`: the front view (0) for one actor; for several, the
+    view across the line between the first two actors' roots (actors who face each other stand apart along
+    the front view's line of sight and would hide each other), from the side nearer the front."""
+    if joints.shape[1] < 2:
+        return 0.0
+    gap = (joints[:, 1, PELVIS] - joints[:, 0, PELVIS]).mean(axis=0)  # (3,)
+    if float(np.hypot(gap[0], gap[2])) < MIN_ACTOR_GAP_M:
+        return 0.0
+    az = float(np.degrees(np.arctan2(-gap[2], gap[0])))  # screen right (cos az, 0, -sin az) along the gap
+    return az - 180.0 if az > 90.0 else az + 180.0 if az < -90.0 else az
+
+
 def layout(motion: Motion, width: int, height: int, camera: Camera) -> Screen:
     """Project and fit a motion into a width x height picture (one fixed scale for the whole clip)."""
+    if camera.azimuth_deg is None:
+        camera = dataclasses.replace(camera, azimuth_deg=auto_azimuth(motion.joints))
     pts = project(motion.joints, camera.azimuth_deg, camera.elevation_deg)  # (T, A, 22, 2) metres
     centre = pts[:, :, PELVIS, 0].mean(axis=1)  # (T,) screen x of the actors' mean root
     follow = camera.follow

@@ -78,18 +78,16 @@ PER_SAMPLE = ("text_proj", "level_proj", "_emb")  # condition projections: once 
 
 def model_flops_per_token(model: StickFigureModel, frames: int) -> float:
     """Training FLOPs per frame (forward + backward) of the transformer and the refiner: 6 x the matmul
-    parameters applied per token + 12 x layers x d_model x tokens (attention scores and values), where the
-    refiner has one token per `patch_frames` frames."""
+    parameters applied per token + 12 x layers x d_model x tokens (attention scores and values), where each
+    network has one token per `patch_frames` frames."""
     total = 0.0
-    patch = model.refiner_cfg.patch_frames
-    for net, cfg, per in ((model.transformer, model.cfg, 1), (model.refiner, model.refiner_cfg, patch)):
-        matmul = sum(
-            p.numel()
-            for n, p in net.named_parameters()
-            if p.dim() == 2 and not any(k in n for k in PER_SAMPLE)
-        )
-        tokens = -(-frames // per)
-        total += (6 * matmul + 12 * cfg.n_layers * cfg.d_model * tokens) / per
+    for net, cfg in ((model.transformer, model.cfg), (model.refiner, model.refiner_cfg)):
+        per_token = [
+            p for n, p in net.named_parameters() if p.dim() == 2 and not any(k in n for k in PER_SAMPLE)
+        ]
+        matmul = sum(p.numel() for p in per_token)
+        tokens = -(-frames // cfg.patch_frames)
+        total += (6 * matmul + 12 * cfg.n_layers * cfg.d_model * tokens) / cfg.patch_frames
     return total
 
 
@@ -103,6 +101,7 @@ def bench_one(
     compile_: bool,
     peak_tflops: float,
     threads: int,
+    compile_mode: str = "default",
 ) -> dict:
     if threads > 0:
         torch.set_num_threads(threads)
@@ -115,7 +114,7 @@ def bench_one(
     model = StickFigureModel(model_cfg, refiner_cfg).to(device).train()
     phase = p.train.pretrain
     opt = build_optimizer(model, phase)
-    net = torch.compile(model) if compile_ and device.type == "cuda" else model
+    net = torch.compile(model, mode=compile_mode) if compile_ and device.type == "cuda" else model
     tb = random_batch(batch_size, frames, model_cfg.max_actors, device)
     autocast = bf16 and device.type == "cuda"
 
@@ -167,6 +166,9 @@ def main() -> None:
     ap.add_argument("--bf16", action="store_true", help="bf16 autocast (GPU only)")
     ap.add_argument("--compile", action="store_true", help="torch.compile (GPU only)")
     ap.add_argument(
+        "--compile-mode", default="default", help="torch.compile mode (reduce-overhead: CUDA graphs)"
+    )
+    ap.add_argument(
         "--peak-tflops", type=float, default=989.0, help="device peak dense bf16 TFLOPs (H100 SXM)"
     )
     ap.add_argument("--out", type=Path, default=None, help="default: bench/results/train_<device>.json")
@@ -180,6 +182,7 @@ def main() -> None:
         args.compile,
         args.peak_tflops,
         args.threads,
+        args.compile_mode,
     )
     if args.one:
         print(json.dumps(bench_one(args.one, args.params, *knobs)))
@@ -209,6 +212,8 @@ def main() -> None:
             str(args.threads),
             *(["--bf16"] if args.bf16 else []),
             *(["--compile"] if args.compile else []),
+            "--compile-mode",
+            args.compile_mode,
         ]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
@@ -226,6 +231,7 @@ def main() -> None:
         "frames": args.frames,
         "bf16": args.bf16 and device == "cuda",
         "compile": args.compile and device == "cuda",
+        "compile_mode": args.compile_mode if args.compile and device == "cuda" else None,
         "step": "forward_train (transformer + refiner) + backward + clip + AdamW",
         "variants": results,
     }

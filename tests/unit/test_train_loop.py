@@ -158,3 +158,27 @@ def test_sft_starts_from_the_pretrained_weights(sets, tmp_path) -> None:
     assert sft["config"]["init"] == {"path": str(best), "sha256": ck.file_sha256(best)}
     for k, v in pre.items():
         torch.testing.assert_close(sft["model_state_dict"][k], v, rtol=0, atol=1e-4, msg=k)
+
+
+def test_a_lora_checkpoint_finds_its_repository_relative_base_from_another_directory(
+    sets, tmp_path, monkeypatch
+) -> None:
+    """The pipeline records the base as `models/<v>/pretrain/...` (relative to the repository): loading
+    the adapters from elsewhere (another working directory, a clone) finds the base from the checkpoint's
+    own place."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    monkeypatch.chdir(repo)
+    run(sets, Path("models/pre"), cfg=phase_config(epochs=1))
+    run(
+        sets,
+        Path("models/lora"),
+        phase="lora",
+        cfg=lora_config(epochs=1),
+        init_from="models/pre/model/" + ck.BEST,
+    )
+    monkeypatch.chdir(tmp_path)
+    ckpt = ck.load_checkpoint(repo / "models/lora/model" / ck.FINAL)
+    assert ckpt["config"]["init"]["path"] == "models/pre/model/" + ck.BEST  # the record stays as trained
+    assert ckpt[ck.BASE_PATH] == str(repo / "models/pre/model" / ck.BEST)
+    assert ck.model_from_checkpoint(ckpt) is not None

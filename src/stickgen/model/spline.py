@@ -27,14 +27,18 @@ def spline_basis(
 
     Control point k sits at the centre of patch k; frame f takes the cubic B-spline weights of the control
     points within two patches of it, normalised to sum to 1 (a constant correction stays constant at the
-    ends). With `lengths` (B,), only the control points of a clip's own patches count, so a clip's
-    correction never depends on how far the batch around it is padded.
+    ends); with patch 1 every frame is its own control point (the identity). With `lengths` (B,), only the
+    control points of a clip's own patches count, so a clip's correction never depends on how far the
+    batch around it is padded.
     """
     n_tok = -(-n_frames // patch)
     dev = lengths.device if lengths is not None else device
     centres = (torch.arange(n_tok, device=dev, dtype=torch.float32) + 0.5) * patch - 0.5
     frames = torch.arange(n_frames, device=dev, dtype=torch.float32)
-    w = _cubic_bspline((frames[:, None] - centres[None, :]) / patch)[None]  # (1, T, n_tok)
+    if patch == 1:  # every frame is its own control point: no smoothing
+        w = (frames[:, None] == centres[None, :]).to(torch.float32)[None]
+    else:
+        w = _cubic_bspline((frames[:, None] - centres[None, :]) / patch)[None]  # (1, T, n_tok)
     if lengths is not None:
         own = torch.arange(n_tok, device=dev)[None, :] * patch < lengths[:, None]  # (B, n_tok)
         w = w * own[:, None, :].to(w.dtype)

@@ -26,6 +26,7 @@ BEST = "model_checkpoint_best.pth"
 FINAL = "model_checkpoint.pth"
 LATEST = "checkpoint_latest.pth"
 EPOCH_PATTERN = re.compile(r"checkpoint_epoch_(\d+)\.pth$")
+BASE_PATH = "lora_base_path"  # load_checkpoint's resolved location of a LoRA checkpoint's base
 REQUIRED_KEYS = ("model_state_dict", "epoch", "step", "config", "feature_stats", "text_encoder")
 OWN_LATEST = "own latest checkpoint"
 # the code that defines a training run: a change here makes an old resume point stale
@@ -42,7 +43,11 @@ def save_checkpoint(state: dict[str, Any], path: str | os.PathLike) -> None:
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
-    """Load a checkpoint with `weights_only=True`; a clear error names the file and what is missing."""
+    """Load a checkpoint with `weights_only=True`; a clear error names the file and what is missing.
+
+    A LoRA checkpoint's base (config `init.path`, relative to the repository it was trained in) is the file
+    at that path from the checkpoint's folder or its nearest parent, whatever the working directory.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
@@ -53,6 +58,13 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     missing = [k for k in REQUIRED_KEYS if not isinstance(ckpt, dict) or k not in ckpt]
     if missing:
         raise ValueError(f"{path}: checkpoint lacks {missing}")
+    init = ckpt["config"].get("init")
+    if init:
+        # the base was recorded relative to the repository the adapters were trained in: it is the file at
+        # that path from the checkpoint's own place (read from another working directory, or a clone)
+        recorded = Path(init["path"])
+        found = next((r / recorded for r in path.resolve().parents if (r / recorded).is_file()), recorded)
+        ckpt[BASE_PATH] = str(found)  # derived at load time, never saved; the config keeps the record
     return ckpt
 
 
@@ -149,13 +161,14 @@ def model_from_checkpoint(ckpt: dict[str, Any], merge: bool = True):
         load_weights(model, ckpt["model_state_dict"], "checkpoint")
         return model.eval()
     base = config["init"]
-    if not Path(base["path"]).is_file():
-        raise FileNotFoundError(f"the LoRA checkpoint's base model is missing: {base['path']}")
-    if file_sha256(base["path"]) != base["sha256"]:
+    base_path = ckpt.get(BASE_PATH, base["path"])
+    if not Path(base_path).is_file():
+        raise FileNotFoundError(f"the LoRA checkpoint's base model is missing: {base_path}")
+    if file_sha256(base_path) != base["sha256"]:
         raise ValueError(
-            f"the LoRA base {base['path']} changed since the adapters were trained (SHA-256 differs)"
+            f"the LoRA base {base_path} changed since the adapters were trained (SHA-256 differs)"
         )
-    load_weights(model, full_state_dict(load_checkpoint(base["path"])), base["path"])
+    load_weights(model, full_state_dict(load_checkpoint(base_path)), base_path)
     lora = config["lora"]
     inject_lora_adapters(model, lora["rank"], lora["alpha"], lora["dropout"], lora["target_modules"])
     load_lora_state_dict(model, ckpt["model_state_dict"])

@@ -10,7 +10,10 @@ import numpy as np
 import yaml
 
 from stickgen.canonical import Clip
-from stickgen.skeleton import JOINT_INDEX, NUM_JOINTS
+from stickgen.config import CurateConfig, QualityConfig
+from stickgen.generated import STANDING
+from stickgen.quality import DETECTORS
+from stickgen.skeleton import JOINT_INDEX
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,37 +70,32 @@ def compose_profile(profile: str | None = None, conf_dir: Path = ROOT / "conf") 
     return OmegaConf.to_container(cfg, resolve=True)
 
 
+# every quality detector at weight 1 (the curation tests' scoring)
+EQUAL_QUALITY = QualityConfig(**{name: 1.0 for name in DETECTORS})
+
+
+def curate_config(**over) -> CurateConfig:
+    """A CurateConfig for tests: no val/test split, caps or balancing, mirroring on; `over` replaces keys."""
+    base = dict(
+        min_s=1.0,
+        max_s=10.0,
+        frozen_max_motion_m=0.02,
+        val_fraction=0.0,
+        test_fraction=0.0,
+        max_source_fraction=1.0,
+        dedup_max_dist_m=0.04,
+        min_quality_pretrain=0.25,
+        min_quality_sft=0.6,
+        balance_max_fraction=1.0,
+        mirror=True,
+        max_reject_fraction=0.5,
+    )
+    return CurateConfig(**{**base, **over})
+
+
 def standing_body(height: float = 1.75) -> np.ndarray:
     """A plausible standing figure (22, 3), canonical axes: Y up, facing +Z, left side at +X."""
-    s = height / 1.75
-    pts = {
-        "pelvis": (0, 0.95, 0),
-        "left_hip": (0.09, 0.90, 0),
-        "right_hip": (-0.09, 0.90, 0),
-        "spine1": (0, 1.05, 0),
-        "left_knee": (0.10, 0.50, 0.02),
-        "right_knee": (-0.10, 0.50, 0.02),
-        "spine2": (0, 1.18, 0),
-        "left_ankle": (0.10, 0.08, 0),
-        "right_ankle": (-0.10, 0.08, 0),
-        "spine3": (0, 1.30, 0),
-        "left_foot": (0.11, 0.02, 0.12),
-        "right_foot": (-0.11, 0.02, 0.12),
-        "neck": (0, 1.48, 0),
-        "left_collar": (0.07, 1.42, 0),
-        "right_collar": (-0.07, 1.42, 0),
-        "head": (0, 1.62, 0.02),
-        "left_shoulder": (0.18, 1.42, 0),
-        "right_shoulder": (-0.18, 1.42, 0),
-        "left_elbow": (0.22, 1.15, 0),
-        "right_elbow": (-0.22, 1.15, 0),
-        "left_wrist": (0.24, 0.90, 0.03),
-        "right_wrist": (-0.24, 0.90, 0.03),
-    }
-    body = np.zeros((NUM_JOINTS, 3))
-    for name, p in pts.items():
-        body[JOINT_INDEX[name]] = p
-    return body * s
+    return STANDING * (height / 1.75)  # the library's standing adult (stickgen.generated)
 
 
 def walking_clip(

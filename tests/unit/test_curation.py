@@ -8,45 +8,16 @@ import json
 import numpy as np
 import pytest
 import torch
+from helpers import EQUAL_QUALITY as QUALITY
+from helpers import curate_config as cfg
 from motions import clean_motion, clip_of
 
 from stickgen import canonical, dedup
 from stickgen.augment import mirror_caption, mirror_rows
 from stickgen.balance import cap_counts, select_capped
-from stickgen.config import CurateConfig, QualityConfig
 from stickgen.curation import REJECT_REASONS, CurationError, curate, quality_weights
 from stickgen.curation_report import build_report, write_plots
 from stickgen.skeleton import mirror
-
-QUALITY = QualityConfig(
-    jitter=1.0,
-    foot_skating=1.0,
-    ground_penetration=1.0,
-    floating=1.0,
-    bone_length=1.0,
-    teleport=1.0,
-    frozen=1.0,
-    joint_angles=1.0,
-)
-
-
-def cfg(**over) -> CurateConfig:
-    base = dict(
-        min_s=1.0,
-        max_s=10.0,
-        frozen_max_motion_m=0.02,
-        val_fraction=0.0,
-        test_fraction=0.0,
-        max_source_fraction=1.0,
-        dedup_max_dist_m=0.04,
-        min_quality_pretrain=0.25,
-        min_quality_sft=0.6,
-        balance_max_fraction=1.0,
-        mirror=True,
-        max_reject_fraction=0.5,
-    )
-    return CurateConfig(**{**base, **over})
-
 
 # ---------------------------------------------------------------------------------------------- caps
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import random
 
 import numpy as np
+from helpers import EQUAL_QUALITY as QUALITY
+from helpers import curate_config
 from motions import clean_motion, clip_of
 
 from stickgen import canonical
-from stickgen.config import CurateConfig, QualityConfig
+from stickgen.config import CurateConfig
 from stickgen.curation import plan, quality_weights, scan
 from stickgen.splits import assign_split, assign_splits
 
@@ -38,38 +40,7 @@ def test_fractions_are_honoured_on_many_groups() -> None:
 
 
 def _cfg(**over) -> CurateConfig:
-    base = dict(
-        min_s=1.0,
-        max_s=10.0,
-        frozen_max_motion_m=0.02,
-        val_fraction=0.25,
-        test_fraction=0.25,
-        max_source_fraction=1.0,
-        dedup_max_dist_m=0.04,
-        min_quality_pretrain=0.25,
-        min_quality_sft=0.6,
-        balance_max_fraction=1.0,
-        mirror=True,
-        max_reject_fraction=0.5,
-    )
-    return CurateConfig(**{**base, **over})
-
-
-QUALITY = QualityConfig(
-    **{
-        k: 1.0
-        for k in (
-            "jitter",
-            "foot_skating",
-            "ground_penetration",
-            "floating",
-            "bone_length",
-            "teleport",
-            "frozen",
-            "joint_angles",
-        )
-    }
-)
+    return curate_config(**{"val_fraction": 0.25, "test_fraction": 0.25, **over})
 
 
 def test_no_take_is_in_two_curated_splits() -> None:

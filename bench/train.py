@@ -3,11 +3,14 @@
     python bench/train.py              # every variant of params.yaml on this machine, JSON to bench/results/
     python bench/train.py --variants small --batch-size 8 --steps 5 --out /tmp/train.json
     python bench/train.py --bf16 --compile                  # on a GPU: also tokens/s and MFU
+    python bench/train.py --bf16 --compile --variants medium --batch-size 1024 --dropout 0 --sdpa flash \
+        --profile /tmp/prof.txt                             # one knob at a time, with a kernel table
 
 Each variant is built from params.yaml (`model.variants.<name>`, `diffusion.*`) and trained on random
 batches of `--frames` frames (1 actor in 2 slots, every sample full length) with the pipeline's own step:
 `forward_train` (transformer + diffusion refiner) -> `loss_sums` -> backward -> clip -> AdamW. Weights and
-data are random: speed does not depend on their values. One warm-up step, then `--steps` timed steps.
+data are random: speed does not depend on their values. Two warm-up steps, then `--steps` timed steps.
+No clip is padded, so the networks run without a padding mask (`TrainBatch.dense`) unless `--masked`.
 
 `cpu_s_per_step` is the process CPU time per step (all threads): on a shared, busy machine a steadier
 figure than the wall time `step_s` (with `--threads 1` it approximates the wall time on an idle core).
@@ -21,6 +24,7 @@ H100 and H200 SXM); model FLOPs per frame: `model_flops_per_token`.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -43,7 +47,9 @@ from stickgen.train.optim import build_optimizer
 TEXT_DIM = 384  # the embedded default's MiniLM; the full profile's BGE-large is 1024
 
 
-def random_batch(batch_size: int, frames: int, max_actors: int, device: torch.device) -> TrainBatch:
+def random_batch(
+    batch_size: int, frames: int, max_actors: int, device: torch.device, masked: bool = False
+) -> TrainBatch:
     g = torch.Generator().manual_seed(0)
     feats = torch.randn(batch_size, frames, max_actors, 66, generator=g)
     batch = Batch(
@@ -61,6 +67,7 @@ def random_batch(batch_size: int, frames: int, max_actors: int, device: torch.de
         drop_text=torch.zeros(batch_size, dtype=torch.bool),
         level=torch.rand(batch_size, generator=g),
         noise=torch.randn(feats.shape, generator=g),
+        dense=not masked,
     ).to(device)
 
 
@@ -73,15 +80,17 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+SDPA_BACKENDS = ("flash", "mem_efficient", "cudnn", "math")
 PER_SAMPLE = ("text_proj", "level_proj", "_emb")  # condition projections: once per sample, not per token
 
 
-def model_flops_per_token(model: StickFigureModel, frames: int) -> float:
+def model_flops_per_token(model: StickFigureModel, frames: int, with_refiner: bool = True) -> float:
     """Training FLOPs per frame (forward + backward) of the transformer and the refiner: 6 x the matmul
     parameters applied per token + 12 x layers x d_model x tokens (attention scores and values), where each
     network has one token per `patch_frames` frames."""
     total = 0.0
-    for net, cfg in ((model.transformer, model.cfg), (model.refiner, model.refiner_cfg)):
+    nets = [(model.transformer, model.cfg)] + ([(model.refiner, model.refiner_cfg)] if with_refiner else [])
+    for net, cfg in nets:
         per_token = [
             p for n, p in net.named_parameters() if p.dim() == 2 and not any(k in n for k in PER_SAMPLE)
         ]
@@ -91,68 +100,84 @@ def model_flops_per_token(model: StickFigureModel, frames: int) -> float:
     return total
 
 
-def bench_one(
-    variant: str,
-    params_path: Path,
-    batch_size: int,
-    frames: int,
-    steps: int,
-    bf16: bool,
-    compile_: bool,
-    peak_tflops: float,
-    threads: int,
-    compile_mode: str = "default",
-) -> dict:
-    if threads > 0:
-        torch.set_num_threads(threads)
-    p = load_params(params_path)
+def bench_one(variant: str, args: argparse.Namespace) -> dict:
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    if args.sdpa != "default":  # the only attention kernel SDPA may pick
+        for name in SDPA_BACKENDS:
+            getattr(torch.backends.cuda, f"enable_{name}_sdp")(name == args.sdpa)
+    p = load_params(args.params)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     model_cfg, refiner_cfg = model_configs(p, variant, TEXT_DIM)
-    if frames > model_cfg.max_frames:
-        raise SystemExit(f"--frames {frames} > model.max_frames {model_cfg.max_frames}")
+    if args.dropout is not None:
+        model_cfg = dataclasses.replace(model_cfg, dropout=args.dropout)
+        refiner_cfg = dataclasses.replace(refiner_cfg, dropout=args.dropout)
+    if args.frames > model_cfg.max_frames:
+        raise SystemExit(f"--frames {args.frames} > model.max_frames {model_cfg.max_frames}")
     torch.manual_seed(0)
     model = StickFigureModel(model_cfg, refiner_cfg).to(device).train()
     phase = p.train.pretrain
     opt = build_optimizer(model, phase)
-    net = torch.compile(model, mode=compile_mode) if compile_ and device.type == "cuda" else model
-    tb = random_batch(batch_size, frames, model_cfg.max_actors, device)
-    autocast = bf16 and device.type == "cuda"
+    on_gpu = device.type == "cuda"
+    net = torch.compile(model, mode=args.compile_mode) if args.compile and on_gpu else model
+    tb = random_batch(args.batch_size, args.frames, model_cfg.max_actors, device, masked=args.masked)
+    with_refiner = not args.no_refiner
 
     def step() -> None:
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):
-            motion, x0 = forward_train(net, tb, with_refiner=True)
-            loss = loss_sums(motion.float(), tb.batch).mean() + loss_sums(x0.float(), tb.batch).mean()
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=args.bf16 and on_gpu):
+            motion, x0 = forward_train(net, tb, with_refiner=with_refiner)
+            loss = loss_sums(motion.float(), tb.batch).mean()
+            if with_refiner:
+                loss = loss + loss_sums(x0.float(), tb.batch).mean()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), phase.grad_clip)
         opt.step()
         opt.zero_grad(set_to_none=True)
-        if device.type == "cuda":
+        if on_gpu:
             torch.cuda.synchronize()
 
     step()  # warm-up (and compilation)
-    if device.type == "cuda":
+    step()
+    if on_gpu:
         torch.cuda.reset_peak_memory_stats()
     t0, c0 = time.perf_counter(), time.process_time()
-    for _ in range(steps):
+    for _ in range(args.steps):
         step()
-    seconds = (time.perf_counter() - t0) / steps
-    cpu_seconds = (time.process_time() - c0) / steps
-    tokens_per_s = batch_size * frames / seconds
+    seconds = (time.perf_counter() - t0) / args.steps
+    cpu_seconds = (time.process_time() - c0) / args.steps
+    tokens_per_s = args.batch_size * args.frames / seconds
     out = {
         "parameters": sum(q.numel() for q in model.parameters()),
         "parameters_transformer": model.transformer.num_parameters(),
         "parameters_refiner": model.refiner.num_parameters(),
         "step_s": round(seconds, 4),
         "cpu_s_per_step": round(cpu_seconds, 4),
-        "samples_per_s": round(batch_size / seconds, 2),
+        "samples_per_s": round(args.batch_size / seconds, 2),
         "tokens_per_s": round(tokens_per_s, 1),
     }
-    if device.type == "cuda":
+    if on_gpu:
         out["peak_memory_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
-        out["mfu"] = round(tokens_per_s * model_flops_per_token(model, frames) / (peak_tflops * 1e12), 4)
+        flops = model_flops_per_token(model, args.frames, with_refiner)
+        out["mfu"] = round(tokens_per_s * flops / (args.peak_tflops * 1e12), 4)
     else:
         out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    if args.profile:
+        profile_steps(step, args.profile.with_name(f"{args.profile.stem}_{variant}{args.profile.suffix}"))
     return out
+
+
+def profile_steps(step, path: Path, steps: int = 3) -> None:
+    """The kernels and operators of `steps` steps, by device time (CPU time without a GPU), to `path`."""
+    from torch.profiler import ProfilerActivity, profile
+
+    gpu = torch.cuda.is_available()
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if gpu else [])
+    with profile(activities=activities) as prof:
+        for _ in range(steps):
+            step()
+    key = "self_cuda_time_total" if gpu else "self_cpu_time_total"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(prof.key_averages().table(sort_by=key, row_limit=45, max_name_column_width=90) + "\n")
 
 
 def main() -> None:
@@ -171,51 +196,30 @@ def main() -> None:
     ap.add_argument(
         "--peak-tflops", type=float, default=989.0, help="device peak dense bf16 TFLOPs (H100 SXM)"
     )
+    ap.add_argument("--dropout", type=float, default=None, help="override the variants' dropout")
+    ap.add_argument("--no-refiner", action="store_true", help="the transformer alone (no diffusion refiner)")
+    ap.add_argument(
+        "--masked", action="store_true", help="pass the padding mask although no clip is padded (slower)"
+    )
+    ap.add_argument(
+        "--sdpa", default="default", choices=("default", *SDPA_BACKENDS), help="attention kernel (GPU)"
+    )
+    ap.add_argument("--profile", type=Path, default=None, help="write a kernel table to PATH_<variant>.txt")
     ap.add_argument("--out", type=Path, default=None, help="default: bench/results/train_<device>.json")
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)  # internal: bench one variant, print JSON
     args = ap.parse_args()
-    knobs = (
-        args.batch_size,
-        args.frames,
-        args.steps,
-        args.bf16,
-        args.compile,
-        args.peak_tflops,
-        args.threads,
-        args.compile_mode,
-    )
     if args.one:
-        print(json.dumps(bench_one(args.one, args.params, *knobs)))
+        print(json.dumps(bench_one(args.one, args)))
         return
     variants = args.variants or sorted(
         load_params(args.params).model.variants, key=["small", "medium", "large"].index
     )
     device = "cuda" if torch.cuda.is_available() else "cpu"
     results = {}
-    for v in variants:  # a fresh process per variant: its peak memory is its own
-        cmd = [
-            sys.executable,
-            __file__,
-            "--one",
-            v,
-            "--params",
-            str(args.params),
-            "--batch-size",
-            str(args.batch_size),
-            "--frames",
-            str(args.frames),
-            "--steps",
-            str(args.steps),
-            "--peak-tflops",
-            str(args.peak_tflops),
-            "--threads",
-            str(args.threads),
-            *(["--bf16"] if args.bf16 else []),
-            *(["--compile"] if args.compile else []),
-            "--compile-mode",
-            args.compile_mode,
-        ]
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    for v in variants:  # a fresh process per variant (the same options): its peak memory is its own
+        proc = subprocess.run(
+            [sys.executable, __file__, *sys.argv[1:], "--one", v], capture_output=True, text=True, check=False
+        )
         if proc.returncode != 0:
             raise SystemExit(f"bench {v} failed:\n{proc.stderr}")
         results[v] = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -232,6 +236,10 @@ def main() -> None:
         "bf16": args.bf16 and device == "cuda",
         "compile": args.compile and device == "cuda",
         "compile_mode": args.compile_mode if args.compile and device == "cuda" else None,
+        "dropout": args.dropout,
+        "refiner": not args.no_refiner,
+        "padding_mask": args.masked,
+        "sdpa": args.sdpa,
         "step": "forward_train (transformer + refiner) + backward + clip + AdamW",
         "variants": results,
     }

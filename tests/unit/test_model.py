@@ -112,3 +112,26 @@ def test_actors_beyond_the_first_are_generated_per_slot() -> None:
         one = model(text, torch.tensor([10]), 10, actors=torch.tensor([1]))
         two = model(text, torch.tensor([10]), 10, actors=torch.tensor([2]))
     assert one.shape == two.shape == (1, 10, 2, 66) and not torch.allclose(one, two)
+
+
+def test_unpadded_batches_run_without_a_mask_and_give_the_same_motion() -> None:
+    """`lengths=None` (a dense batch: no padding mask, so a GPU may take the flash attention kernel) is the
+    computation of full lengths, for the transformer and the refiner alike."""
+    torch.manual_seed(0)
+    model = StickFigureModel(*model_configs(load_params(ROOT / "params.yaml"), "small", 16)).eval()
+    torch.nn.init.normal_(model.refiner.head.weight, std=0.02)  # a refiner that corrects something
+    g = torch.Generator().manual_seed(2)
+    text, x_t, level = torch.randn(3, 16, generator=g), torch.randn(3, 37, 2, 66, generator=g), torch.rand(3)
+    with torch.no_grad():
+        masked = model(text, torch.full((3,), 37), 37, x_t=x_t, t=level)
+        dense = model(text, None, 37, x_t=x_t, t=level)
+    for a, b in zip(masked, dense, strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
+
+
+def test_rotary_tables_are_built_once_and_not_saved() -> None:
+    model = tiny(patch=2)
+    assert not any("rotary" in k for k in model.state_dict())  # checkpoints stay as they were
+    assert model.rotary.cos.shape == (4 + 32, 8)  # condition tokens + ceil(64 / 2) queries, head_dim / 2
+    with pytest.raises(ValueError, match="37 positions > the 36 of the rotary tables"):
+        model.rotary(37)

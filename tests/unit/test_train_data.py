@@ -49,6 +49,22 @@ def test_per_sample_draws_do_not_depend_on_the_batch(tmp_path) -> None:
     assert float(data[7]["level"]) != float(alone.level[0])
 
 
+def test_a_batch_without_padding_is_dense(tmp_path) -> None:
+    """`dense` (no padding mask in the networks) is decided on the CPU at collation."""
+    sets = write_sets(tmp_path, walking_set(12, "a"), walking_set(4, "v"))
+    stats = FeatureStats.from_dict(json.loads(sets["stats"].read_text()))
+    data = TrainingSet(StickFigureDataset(sets["train"], stats, 2, 30, seed=1), 1, 32, 0.5, 0.3)
+    items = [data[i] for i in range(12)]
+    by_length: dict[int, list[dict]] = {}
+    for it in items:
+        by_length.setdefault(it["features"].shape[0], []).append(it)
+    assert len(by_length) > 1, "the set needs clips of several lengths"
+    same = max(by_length.values(), key=len)
+    assert collate_train(same[:2]).dense and collate_train(same[:1]).dense
+    assert not collate_train(items).dense
+    assert collate_train(same[:2]).to("cpu").dense
+
+
 def test_hidden_actions_become_unknown(tmp_path) -> None:
     sets = write_sets(tmp_path, walking_set(12, "a"), walking_set(4, "v"))
     stats = FeatureStats.from_dict(json.loads(sets["stats"].read_text()))

@@ -32,7 +32,7 @@ from torch import nn
 
 from stickgen.features import FEATURES_PER_ACTOR
 from stickgen.model.spline import spline_basis
-from stickgen.model.transformer import Block, RMSNorm, rotary_tables
+from stickgen.model.transformer import Block, RMSNorm, Rotary, padding_mask
 
 N_COND_TOKENS = 3  # text (or the null token), noise level, actor count
 _COSINE_S = 0.008
@@ -108,6 +108,7 @@ class DiffusionRefiner(nn.Module):
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
         self.norm = RMSNorm(d)
         self.head = nn.Linear(d, feat)
+        self.rotary = Rotary(N_COND_TOKENS + -(-cfg.max_frames // cfg.patch_frames), d // cfg.n_heads)
         for m in self.modules():
             if isinstance(m, nn.Linear):
                 nn.init.normal_(m.weight, std=0.02)
@@ -126,7 +127,7 @@ class DiffusionRefiner(nn.Module):
         t: torch.Tensor,
         coarse: torch.Tensor,
         text_emb: torch.Tensor,
-        lengths: torch.Tensor,
+        lengths: torch.Tensor | None,
         actors: torch.Tensor | None = None,
         drop_text: torch.Tensor | None = None,
     ) -> torch.Tensor:
@@ -137,7 +138,7 @@ class DiffusionRefiner(nn.Module):
             t: (B,) noise levels in [0, 1].
             coarse: (B, T, A, 66) the transformer's motion (the condition).
             text_emb: (B, text_dim) caption embeddings.
-            lengths: (B,) valid frames.
+            lengths: (B,) valid frames; None: every clip is T frames long (no padding mask).
             actors: (B,) actor counts (default 1).
             drop_text: (B,) bool, True where the caption is replaced by the null token.
 
@@ -154,19 +155,19 @@ class DiffusionRefiner(nn.Module):
         cond = torch.stack([text, self.level_proj(_level_features(t)), self.actors_emb(actors)], dim=1)
         patch = self.cfg.patch_frames
         n_tok = -(-n_frames // patch)
-        valid = torch.arange(n_frames, device=dev)[None, :] < lengths[:, None]  # (B, T)
-        frames = torch.cat([x_t, coarse], dim=-1).flatten(2) * valid[..., None].to(x_t.dtype)  # (B, T, 2F)
+        frames = torch.cat([x_t, coarse], dim=-1).flatten(2)  # (B, T, 2F)
+        if lengths is not None:
+            frames = frames * (torch.arange(n_frames, device=dev)[None, :, None] < lengths[:, None, None])
         frames = nn.functional.pad(frames, (0, 0, 0, n_tok * patch - n_frames))
         tokens = self.in_proj(frames.reshape(b, n_tok, -1))  # (B, n_tok, d)
         x = torch.cat([cond, tokens], dim=1)  # (B, 3 + n_tok, d)
-        tok_valid = torch.arange(n_tok, device=dev)[None, :] * patch < lengths[:, None]
-        mask = torch.cat([torch.ones(b, N_COND_TOKENS, dtype=torch.bool, device=dev), tok_valid], dim=1)
-        rope = rotary_tables(x.shape[1], self.cfg.d_model // self.cfg.n_heads, dev)
+        mask = padding_mask(b, N_COND_TOKENS, n_tok, patch, lengths)
+        rope = self.rotary(x.shape[1])
         for block in self.blocks:
             x = block(x, mask, rope)
         control = self.head(self.norm(x[:, N_COND_TOKENS:]))  # (B, n_tok, A*66)
-        basis = spline_basis(n_frames, patch, lengths).to(control.dtype)  # (B, T, n_tok)
-        correction = torch.bmm(basis, control)
+        basis = spline_basis(n_frames, patch, lengths, device=dev).to(control.dtype)  # (B or 1, T, n_tok)
+        correction = torch.matmul(basis, control)
         return coarse + correction.view_as(coarse)
 
 

@@ -76,7 +76,7 @@ class StickFigureModel(nn.Module):
     def forward(
         self,
         text_emb: torch.Tensor,
-        lengths: torch.Tensor,
+        lengths: torch.Tensor | None,
         n_frames: int,
         actors: torch.Tensor | None = None,
         action: torch.Tensor | None = None,

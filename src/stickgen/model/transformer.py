@@ -69,10 +69,22 @@ class RMSNorm(nn.Module):
         return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
 
 
-def rotary_tables(n_pos: int, head_dim: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    inv = 1.0 / (10000 ** (torch.arange(0, head_dim, 2, device=device).float() / head_dim))
-    ang = torch.arange(n_pos, device=device).float()[:, None] * inv[None, :]  # (L, hd/2)
-    return ang.cos(), ang.sin()
+class Rotary(nn.Module):
+    """Rotary position tables for up to `n_pos` positions, computed once (non-persistent buffers: not in
+    checkpoints). Computing them inside `forward` made torch.compile fuse the cos/sin evaluation into every
+    attention element (a fifth of a GPU training step)."""
+
+    def __init__(self, n_pos: int, head_dim: int) -> None:
+        super().__init__()
+        inv = 1.0 / (10000 ** (torch.arange(0, head_dim, 2).float() / head_dim))
+        ang = torch.arange(n_pos).float()[:, None] * inv[None, :]  # (n_pos, hd/2)
+        self.register_buffer("cos", ang.cos(), persistent=False)
+        self.register_buffer("sin", ang.sin(), persistent=False)
+
+    def forward(self, length: int) -> tuple[torch.Tensor, torch.Tensor]:
+        if length > self.cos.shape[0]:
+            raise ValueError(f"{length} positions > the {self.cos.shape[0]} of the rotary tables")
+        return self.cos[:length], self.sin[:length]
 
 
 def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
@@ -80,6 +92,17 @@ def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch
     x1, x2 = x[..., 0::2], x[..., 1::2]
     out = torch.stack([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)
     return out.flatten(-2)
+
+
+def padding_mask(
+    b: int, n_cond: int, n_tok: int, patch: int, lengths: torch.Tensor | None
+) -> torch.Tensor | None:
+    """(B, n_cond + n_tok) keys to attend to: the condition tokens and the patches that start within a
+    clip's length; None when there is no padding (`lengths` None)."""
+    if lengths is None:
+        return None
+    valid = torch.arange(n_tok, device=lengths.device)[None, :] * patch < lengths[:, None]
+    return torch.cat([torch.ones(b, n_cond, dtype=torch.bool, device=lengths.device), valid], dim=1)
 
 
 class Attention(nn.Module):
@@ -93,14 +116,21 @@ class Attention(nn.Module):
         self.proj = nn.Linear(cfg.d_model, cfg.d_model, bias=False)
         self.dropout = cfg.dropout
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor, rope: tuple[torch.Tensor, torch.Tensor]):
+    def forward(
+        self, x: torch.Tensor, mask: torch.Tensor | None, rope: tuple[torch.Tensor, torch.Tensor]
+    ) -> torch.Tensor:
+        """`mask` (B, L): the keys to attend to; None attends to all (no padding: the fused flash kernel)."""
         b, length, d = x.shape
         q, k, v = self.qkv(x).split(d, dim=-1)
         q, k, v = (t.view(b, length, self.n_heads, d // self.n_heads).transpose(1, 2) for t in (q, k, v))
         cos, sin = (r.to(q.dtype) for r in rope)
         q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)  # (B, nh, L, hd)
         y = F.scaled_dot_product_attention(
-            q, k, v, attn_mask=mask[:, None, None, :], dropout_p=self.dropout if self.training else 0.0
+            q,
+            k,
+            v,
+            attn_mask=None if mask is None else mask[:, None, None, :],
+            dropout_p=self.dropout if self.training else 0.0,
         )
         return self.proj(y.transpose(1, 2).reshape(b, length, d))
 
@@ -144,6 +174,7 @@ class StickFigureTransformer(nn.Module):
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
         self.norm = RMSNorm(d)
         self.head = nn.Linear(d, cfg.max_actors * FEATURES_PER_ACTOR)
+        self.rotary = Rotary(N_COND_TOKENS + -(-cfg.max_frames // cfg.patch_frames), d // cfg.n_heads)
         self.apply(self._init)
 
     @staticmethod
@@ -161,7 +192,7 @@ class StickFigureTransformer(nn.Module):
     def forward(
         self,
         text_emb: torch.Tensor,
-        lengths: torch.Tensor,
+        lengths: torch.Tensor | None,
         n_frames: int,
         actors: torch.Tensor | None = None,
         action: torch.Tensor | None = None,
@@ -171,7 +202,8 @@ class StickFigureTransformer(nn.Module):
 
         Args:
             text_emb: (B, text_dim) caption embeddings.
-            lengths: (B,) valid frames per clip (<= n_frames).
+            lengths: (B,) valid frames per clip (<= n_frames); None: every clip is `n_frames` long (the
+                same result as full lengths, without a padding mask: faster attention).
             n_frames: T, the padded length of the output.
             actors: (B,) actor counts in 1..max_actors (default 1).
             action: (B,) action ids (0 = unknown / not given).
@@ -200,16 +232,17 @@ class StickFigureTransformer(nn.Module):
         patch = cfg.patch_frames
         n_tok = -(-n_frames // patch)
         centre = (torch.arange(n_tok, device=dev).float() + 0.5) * patch - 0.5  # each query's frame
-        progress = centre[None, :] / (lengths[:, None].float() - 1).clamp(min=1)  # (B, n_tok)
+        last = torch.full((1, 1), n_frames - 1.0, device=dev) if lengths is None else lengths[:, None] - 1.0
+        progress = centre[None, :] / last.clamp(min=1)  # (B or 1, n_tok)
         freqs = torch.arange(8, device=dev).float()
         ang = progress[..., None] * math.pi * (2**freqs)  # (B, n_tok, 8)
         queries = self.frame_query + self.progress_proj(torch.cat([ang.sin(), ang.cos()], -1))
-        x = torch.cat([cond, queries], dim=1)  # (B, 4 + n_tok, d)
-        valid = torch.arange(n_tok, device=dev)[None, :] * patch < lengths[:, None]  # (B, n_tok)
-        mask = torch.cat([torch.ones(b, N_COND_TOKENS, dtype=torch.bool, device=dev), valid], dim=1)
-        rope = rotary_tables(x.shape[1], cfg.d_model // cfg.n_heads, dev)
+        x = torch.cat([cond, queries.expand(b, -1, -1)], dim=1)  # (B, 4 + n_tok, d)
+        mask = padding_mask(b, N_COND_TOKENS, n_tok, patch, lengths)
+        rope = self.rotary(x.shape[1])
         for block in self.blocks:
             x = block(x, mask, rope)
         control = self.head(self.norm(x[:, N_COND_TOKENS:]))  # (B, n_tok, A*66)
-        out = torch.bmm(spline_basis(n_frames, patch, lengths).to(control.dtype), control)  # (B, T, A*66)
+        basis = spline_basis(n_frames, patch, lengths, device=dev).to(control.dtype)  # (B or 1, T, n_tok)
+        out = torch.matmul(basis, control)  # (B, T, A*66)
         return out.view(b, n_frames, cfg.max_actors, FEATURES_PER_ACTOR)

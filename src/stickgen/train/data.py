@@ -68,7 +68,8 @@ class TrainingSet(Dataset):
 @dataclass(frozen=True)
 class TrainBatch:
     """A padded `Batch` and its draws: style (B,), keep_action (B,), drop_text (B,), level (B,), noise
-    (B, T, A, 66) (zero in padding)."""
+    (B, T, A, 66) (zero in padding). `dense`: no clip is padded (every clip is T frames long), so the
+    networks run without a padding mask (known on the CPU at collation: no device sync)."""
 
     batch: Batch
     style: torch.Tensor
@@ -76,6 +77,7 @@ class TrainBatch:
     drop_text: torch.Tensor
     level: torch.Tensor
     noise: torch.Tensor
+    dense: bool = False
 
     @property
     def action(self) -> torch.Tensor:
@@ -86,6 +88,7 @@ class TrainBatch:
         return TrainBatch(
             self.batch.to(device),
             *(getattr(self, f).to(device) for f in ("style", "keep_action", "drop_text", "level", "noise")),
+            dense=self.dense,
         )
 
 
@@ -101,6 +104,7 @@ def collate_train(items: list[dict]) -> TrainBatch:
         drop_text=torch.tensor([it["drop_text"] for it in items]),
         level=torch.tensor([it["level"] for it in items], dtype=torch.float32),
         noise=noise,
+        dense=bool((batch.lengths == batch.features.shape[1]).all()),
     )
 
 

@@ -85,13 +85,13 @@ def forward_train(
     """One training forward of a `StickFigureModel` (or its DDP / compiled wrapper `net`).
 
     Returns the transformer's motion and, if `with_refiner`, the refiner's x0 prediction from the real
-    motion noised at the batch's levels.
+    motion noised at the batch's levels. A dense batch (no padding) runs without a padding mask.
     """
     b = tb.batch
     x_t = add_noise(b.features, tb.noise, tb.level) if with_refiner else None
     return net(
         b.text,
-        b.lengths,
+        None if tb.dense else b.lengths,
         b.features.shape[1],
         actors=b.actors,
         action=tb.action,

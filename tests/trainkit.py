@@ -38,6 +38,7 @@ PHASE = {
     "grad_accum": 1,
     "grad_clip": 1.0,
     "crop_frames": 40,
+    "bucket_by_length": True,
     "action_dropout": 0.5,
     "save_every_epochs": 1,
     "resume_every_steps": 3,

@@ -218,6 +218,7 @@ class PhaseConfig:
     grad_accum: int
     grad_clip: float
     crop_frames: int
+    bucket_by_length: bool
     action_dropout: float
     save_every_epochs: int
     resume_every_steps: int

@@ -134,6 +134,11 @@ class StickFigureDataset(Dataset):
     def __len__(self) -> int:
         return len(self.store)
 
+    def lengths(self) -> np.ndarray:
+        """(N,) frames of every item as `__getitem__` returns it (clips longer than `crop_frames` cropped)."""
+        frames = np.asarray(self.store.data["clip_frames"], dtype=np.int64)
+        return frames if self.crop_frames is None else np.minimum(frames, self.crop_frames)
+
     def caption_indices(self, i: int) -> list[int]:
         d = self.store.data
         a, b = int(d["clip_caption_offsets"][i]), int(d["clip_caption_offsets"][i + 1])

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 import torch
 from trainkit import phase_config, walking_set, write_sets
 
 from stickgen.dataset import StickFigureDataset
 from stickgen.features import FeatureStats
-from stickgen.train.data import TrainingSet, collate_train, epoch_plan, steps_per_epoch
+from stickgen.train.data import TrainingSet, collate_train, epoch_plan, padding_fraction, steps_per_epoch
 from stickgen.train.optim import lr_at
 
 
+def clip_lengths(n: int) -> np.ndarray:
+    return np.random.default_rng(9).integers(20, 121, n)
+
+
+@pytest.mark.parametrize("bucketed", [False, True])
 @pytest.mark.parametrize(("n", "batch", "accum", "world"), [(37, 4, 1, 2), (40, 3, 2, 2), (50, 2, 3, 4)])
-def test_processes_together_take_the_single_process_global_batches(n, batch, accum, world) -> None:
-    single = epoch_plan(n, batch * world, accum, 1, 0, seed=5, epoch=3)
-    ranks = [epoch_plan(n, batch, accum, world, r, seed=5, epoch=3) for r in range(world)]
+def test_processes_together_take_the_single_process_global_batches(n, batch, accum, world, bucketed) -> None:
+    lengths = clip_lengths(n) if bucketed else None
+    single = epoch_plan(n, batch * world, accum, 1, 0, seed=5, epoch=3, lengths=lengths)
+    ranks = [epoch_plan(n, batch, accum, world, r, seed=5, epoch=3, lengths=lengths) for r in range(world)]
     assert all(len(r) == len(single) == steps_per_epoch(n, batch, accum, world) for r in ranks)
     for s, step in enumerate(single):
         for m, micro in enumerate(step):
@@ -25,7 +32,32 @@ def test_processes_together_take_the_single_process_global_batches(n, batch, acc
             assert all(len(ranks[r][s][m]) == batch for r in range(world))
     seen = [i for step in single for micro in step for i in micro]
     assert len(seen) == len(set(seen)) == (n // (batch * world)) * batch * world
-    assert single != epoch_plan(n, batch * world, accum, 1, 0, seed=5, epoch=4)  # a new order each epoch
+    assert single != epoch_plan(n, batch * world, accum, 1, 0, seed=5, epoch=4, lengths=lengths)  # new order
+
+
+def steps_of(plan: list[list[list[int]]]) -> list[set[int]]:
+    return [{i for micro in step for i in micro} for step in plan]
+
+
+def test_bucketing_batches_similar_lengths_and_keeps_steps_whole() -> None:
+    n, lengths = 600, clip_lengths(600)
+    plain = epoch_plan(n, 8, 1, 1, 0, seed=1, epoch=0)
+    bucketed = epoch_plan(n, 8, 1, 1, 0, seed=1, epoch=0, lengths=lengths)
+
+    def padding(plan) -> float:  # the padded fraction of every micro-batch's (clip, frame) slots
+        micros = [m for step in plan for m in step]
+        return 1 - sum(lengths[m].sum() for m in micros) / sum(len(m) * lengths[m].max() for m in micros)
+
+    assert sorted(i for s in steps_of(bucketed) for i in s) == sorted(i for s in steps_of(plain) for i in s)
+    assert padding(plain) > 0.2 and padding(bucketed) < 0.02
+    # the steps are shuffled: neither sorted by length nor in the same order every epoch
+    firsts = [lengths[step[0]].min() for step in bucketed]
+    assert firsts != sorted(firsts)
+    assert bucketed != epoch_plan(n, 8, 1, 1, 0, seed=1, epoch=1, lengths=lengths)
+    # a step holds the same clips whatever its split into micro-batches and processes
+    assert steps_of(epoch_plan(n, 4, 2, 1, 0, seed=1, epoch=0, lengths=lengths)) == steps_of(bucketed)
+    with pytest.raises(ValueError, match="3 lengths for 600 clips"):
+        epoch_plan(n, 8, 1, 1, 0, seed=1, epoch=0, lengths=lengths[:3])
 
 
 def test_a_set_smaller_than_one_global_batch_is_refused() -> None:
@@ -62,6 +94,10 @@ def test_a_batch_without_padding_is_dense(tmp_path) -> None:
     same = max(by_length.values(), key=len)
     assert collate_train(same[:2]).dense and collate_train(same[:1]).dense
     assert not collate_train(items).dense
+    assert padding_fraction([collate_train(same[:2])]) == 0.0
+    t = max(it["features"].shape[0] for it in items)
+    expected = 1 - sum(it["features"].shape[0] for it in items) / (len(items) * t)
+    assert padding_fraction([collate_train(items)]) == pytest.approx(expected)
     assert collate_train(same[:2]).to("cpu").dense
 
 

@@ -83,6 +83,7 @@ def test_pretrain_writes_the_design_files_and_dvclive(sets, tmp_path) -> None:
         "plots/metrics/val/loss.tsv",
         "plots/metrics/lr.tsv",
         "plots/metrics/samples_per_s.tsv",
+        "plots/metrics/train/padding.tsv",
         "plots/metrics/train/denoise_loss.tsv",
     } <= live
     rows = (tmp_path / "live/plots/metrics/train/loss.tsv").read_text().splitlines()

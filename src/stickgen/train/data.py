@@ -108,6 +108,12 @@ def collate_train(items: list[dict]) -> TrainBatch:
     )
 
 
+def padding_fraction(batches: list[TrainBatch]) -> float:
+    """The fraction of (clip, frame) slots of these batches that are padding (this process's share)."""
+    slots = sum(b.batch.lengths.numel() * b.batch.features.shape[1] for b in batches)
+    return 1.0 - sum(int(b.batch.lengths.sum()) for b in batches) / max(slots, 1)
+
+
 def micro_batches_per_epoch(n: int, batch_size: int, world_size: int) -> int:
     """Global micro-batches (batch_size x world_size samples each) per epoch; the last partial one is
     dropped so that every process holds exactly `batch_size` samples."""
@@ -124,18 +130,47 @@ def steps_per_epoch(n: int, batch_size: int, grad_accum: int, world_size: int) -
     return math.ceil(micro_batches_per_epoch(n, batch_size, world_size) / grad_accum)
 
 
+BUCKET_POOL = 64  # optimizer steps' worth of clips sorted by length together (bucketing)
+
+
 def epoch_plan(
-    n: int, batch_size: int, grad_accum: int, world_size: int, rank: int, seed: int, epoch: int
+    n: int,
+    batch_size: int,
+    grad_accum: int,
+    world_size: int,
+    rank: int,
+    seed: int,
+    epoch: int,
+    lengths: np.ndarray | None = None,
 ) -> list[list[list[int]]]:
     """This process's sample indices: one list per optimizer step, of `grad_accum` micro-batches.
 
     The epoch's permutation is shared by all processes; global micro-batch j is
     `order[j*B*W : (j+1)*B*W]` and process r takes its r-th slice of `batch_size` samples.
+
+    With `lengths` (N,) (params `train.<phase>.bucket_by_length`), clips of similar length share a step:
+    the permuted clips are cut into pools of `BUCKET_POOL` steps' worth, each pool is sorted by length
+    (ties keep the permutation's order), and the epoch's steps are shuffled. Batches then carry little
+    padding, and those whose clips all reach the crop length need no padding mask (`TrainBatch.dense`).
+    Bucketing works on whole steps, so one step holds the same clips however it is split into
+    micro-batches and processes (gradient accumulation and DDP stay exact).
     """
-    order = np.random.default_rng([seed, epoch, 0xBA7C]).permutation(n)
+    rng = np.random.default_rng([seed, epoch, 0xBA7C])
+    order = rng.permutation(n)
     global_batch = batch_size * world_size
+    n_micro = micro_batches_per_epoch(n, batch_size, world_size)
+    order = order[: n_micro * global_batch]
+    if lengths is not None:
+        if len(lengths) != n:
+            raise ValueError(f"epoch_plan: {len(lengths)} lengths for {n} clips")
+        step = global_batch * grad_accum
+        cuts = range(BUCKET_POOL * step, len(order), BUCKET_POOL * step)
+        order = np.concatenate([c[np.argsort(lengths[c], kind="stable")] for c in np.split(order, cuts)])
+        full = len(order) // step  # whole steps are shuffled; a last, shorter step stays last
+        shuffled = order[: full * step].reshape(full, step)[rng.permutation(full)].reshape(-1)
+        order = np.concatenate([shuffled, order[full * step :]])
     micro = [
         order[j * global_batch + rank * batch_size : j * global_batch + (rank + 1) * batch_size].tolist()
-        for j in range(micro_batches_per_epoch(n, batch_size, world_size))
+        for j in range(n_micro)
     ]
     return [micro[i : i + grad_accum] for i in range(0, len(micro), grad_accum)]

@@ -35,7 +35,7 @@ from stickgen.model.motion_model import StickFigureModel
 from stickgen.model.transformer import TransformerConfig
 from stickgen.train import checkpoint as ck
 from stickgen.train import distributed as dd
-from stickgen.train.data import TrainingSet, collate_train, epoch_plan, steps_per_epoch
+from stickgen.train.data import TrainingSet, collate_train, epoch_plan, padding_fraction, steps_per_epoch
 from stickgen.train.live import open_live
 from stickgen.train.objective import element_counts, forward_train, loss_sums
 from stickgen.train.optim import build_optimizer, lr_at
@@ -421,7 +421,14 @@ def _train(spec, cfg, model_cfg, refiner_cfg, diffusion, resume_from, init_from,
         epoch = progress.step // spe
         train_set.set_epoch(epoch)
         plan = epoch_plan(
-            len(train_set), cfg.batch_size, cfg.grad_accum, info.world_size, info.rank, spec.seed, epoch
+            len(train_set),
+            cfg.batch_size,
+            cfg.grad_accum,
+            info.world_size,
+            info.rank,
+            spec.seed,
+            epoch,
+            lengths=train_set.data.lengths() if cfg.bucket_by_length else None,
         )
         for group in plan[progress.step % spe :]:
             t0 = time.perf_counter()
@@ -429,7 +436,9 @@ def _train(spec, cfg, model_cfg, refiner_cfg, diffusion, resume_from, init_from,
             for g in opt.param_groups:
                 g["lr"] = lr
             torch.manual_seed(_step_seed(spec.seed, progress.step, info.rank))
-            batches = [collate_train([train_set[k] for k in idx]).to(info.device) for idx in group]
+            batches = [collate_train([train_set[k] for k in idx]) for idx in group]
+            padding = padding_fraction(batches)
+            batches = [b.to(info.device) for b in batches]
             r = _optimizer_step(net, opt, trainable, batches, info, cfg, with_refiner, diffusion.loss_weight)
             progress.step += 1
             step = progress.step
@@ -444,6 +453,7 @@ def _train(spec, cfg, model_cfg, refiner_cfg, diffusion, resume_from, init_from,
                     "train/motion_loss": r.motion_loss,
                     "lr": lr,
                     "samples_per_s": r.samples / (time.perf_counter() - t0),
+                    "train/padding": padding,
                 }
                 if with_refiner:
                     metrics["train/denoise_loss"] = r.denoise_loss

@@ -15,10 +15,10 @@ t() { # NAME ARGS...
   timeout "${LIMIT:-80}" python3 "$b/train.py" --bf16 --compile --frames 120 --steps 10 \
     --out "$OUT/$name.json" "$@" | grep -v '^->' || echo "FAILED: $name"
 }
+# measured in run 2 (bench/results/mfu/run2_rotary_buffers/; --sdpa flash or math changed nothing)
 t medium_b1024 --variants medium --batch-size 1024 --profile "$OUT/prof_b1024.txt"
 t medium_b1024_nodrop --variants medium --batch-size 1024 --dropout 0
-t medium_b1024_nodrop_flash --variants medium --batch-size 1024 --dropout 0 --sdpa flash
-t medium_b1024_nodrop_math --variants medium --batch-size 1024 --dropout 0 --sdpa math
 t medium_b4096_nodrop --variants medium --batch-size 4096 --dropout 0
-LIMIT=150 t all_b1024 --variants small large --batch-size 1024
+# next: 64-wide heads (6 for medium: same parameters, the attention kernels' native tile)
+t medium_b4096_nodrop_6heads --variants medium --batch-size 4096 --dropout 0 --n-heads 6 --profile "$OUT/prof_6heads.txt"
 echo "== done $(date +%T)"

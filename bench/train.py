@@ -112,6 +112,8 @@ def bench_one(variant: str, args: argparse.Namespace) -> dict:
     if args.dropout is not None:
         model_cfg = dataclasses.replace(model_cfg, dropout=args.dropout)
         refiner_cfg = dataclasses.replace(refiner_cfg, dropout=args.dropout)
+    if args.n_heads is not None:  # the same parameters, other head widths (d_model / n_heads)
+        model_cfg = dataclasses.replace(model_cfg, n_heads=args.n_heads)
     if args.frames > model_cfg.max_frames:
         raise SystemExit(f"--frames {args.frames} > model.max_frames {model_cfg.max_frames}")
     torch.manual_seed(0)
@@ -197,6 +199,7 @@ def main() -> None:
         "--peak-tflops", type=float, default=989.0, help="device peak dense bf16 TFLOPs (H100 SXM)"
     )
     ap.add_argument("--dropout", type=float, default=None, help="override the variants' dropout")
+    ap.add_argument("--n-heads", type=int, default=None, help="override the transformer's attention heads")
     ap.add_argument("--no-refiner", action="store_true", help="the transformer alone (no diffusion refiner)")
     ap.add_argument(
         "--masked", action="store_true", help="pass the padding mask although no clip is padded (slower)"
@@ -237,6 +240,7 @@ def main() -> None:
         "compile": args.compile and device == "cuda",
         "compile_mode": args.compile_mode if args.compile and device == "cuda" else None,
         "dropout": args.dropout,
+        "n_heads": args.n_heads,
         "refiner": not args.no_refiner,
         "padding_mask": args.masked,
         "sdpa": args.sdpa,

@@ -430,10 +430,12 @@ class SelectConfig:
 
 @dataclass(frozen=True)
 class InferenceConfig:
-    """`stickgen generate` / InferenceGenerator: safety regenerations and the prompt length limit."""
+    """`stickgen generate` / InferenceGenerator: safety regenerations, the prompt length limit and whether
+    planted feet are held in place (`stickgen.footlock`; evaluation and previews follow it too)."""
 
     max_regenerations: int
     max_prompt_chars: int
+    lock_feet: bool
 
     def __post_init__(self) -> None:
         n = self.max_regenerations

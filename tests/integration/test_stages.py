@@ -418,6 +418,14 @@ def test_adversarial_and_evaluate_write_reports_previews_and_loss_curves(evaluat
         }
         mode = "refined" if m["use_diffusion"] else "unrefined"  # the configured mode's rows are the report's
         assert m["refiner"][f"{mode}_fid"] == m["generated"]["fid"]
+        # the foot lock's ablation: the same generated motions with planted feet held and as generated
+        physical = ("foot_skating_ratio", "ground_penetration", "floating", "jerk", "bone_length_error")
+        assert set(m["foot_lock"]) == {
+            f"{mode}_{k}" for mode in ("locked", "unlocked") for k in (*physical, "physics_consistency")
+        }
+        mode = "locked" if m["lock_feet"] else "unlocked"  # the configured mode's rows are the report's
+        assert m["foot_lock"][f"{mode}_jerk"] == m["generated"]["jerk"]
+        assert m["foot_lock"][f"{mode}_physics_consistency"] == m["selection"]["physics_consistency"]
         plots = files(evaluated / f"tiny/{phase}/plots")
         gifs = [p for p in plots if p.endswith(".gif")]
         assert "loss_curves.png" in plots and len(gifs) == len(preview_prompts())

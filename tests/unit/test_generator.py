@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from inferkit import FakeEncoder, ScriptedCritic, cached_checkpoint
 
+from stickgen.footlock import lock_feet
 from stickgen.inference.generator import InferenceGenerator, infer_num_actors
 from stickgen.inference.motion import Motion
 
@@ -48,6 +49,15 @@ def test_a_seed_reproduces_a_motion_and_diffusion_changes_it(fake_checkpoint) ->
     c, d = plain.generate(PROMPT, 1.0, seed=1), plain.generate(PROMPT, 1.0, seed=2)
     np.testing.assert_array_equal(c.joints, d.joints)  # the transformer alone is deterministic
     assert c.meta["diffusion"] is None and not np.allclose(a.joints, c.joints)
+
+
+def test_planted_feet_are_locked_unless_turned_off(fake_checkpoint) -> None:
+    """The generator's motion is the model's, rigid, then through `lock_feet` (params inference.lock_feet)."""
+    locked = _gen(fake_checkpoint, use_diffusion=False).generate(PROMPT, 2.0, seed=1)
+    free = _gen(fake_checkpoint, use_diffusion=False, lock_feet=False).generate(PROMPT, 2.0, seed=1)
+    assert locked.meta["lock_feet"] and not free.meta["lock_feet"]
+    assert not np.array_equal(locked.joints, free.joints)  # this model's feet do touch the ground
+    np.testing.assert_array_equal(locked.joints, lock_feet(free.joints, free.fps))
 
 
 @pytest.mark.parametrize(

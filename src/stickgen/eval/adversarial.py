@@ -105,6 +105,7 @@ def generate_requests(
                 [actors] * len(chunk),
                 gen.sampling,
                 chunk[0].seed,
+                lock_feet_fps=gen.lock_feet_fps,
             )
             out.update({r.index: j for r, j in zip(chunk, joints, strict=True)})
     return out

@@ -41,7 +41,16 @@ def write_previews(
         frames = gen.frames_for(spec.duration_s or 3.0)
         actors = spec.actors or infer_num_actors(text, gen.max_actors)
         emb = torch.from_numpy(np.asarray(gen.encoder.encode([text]), dtype=np.float32)).to(gen.device)
-        joints = generate_joints(gen.model, gen.stats, emb, [frames], [actors], gen.sampling, seed + k)[0]
+        joints = generate_joints(
+            gen.model,
+            gen.stats,
+            emb,
+            [frames],
+            [actors],
+            gen.sampling,
+            seed + k,
+            lock_feet_fps=gen.lock_feet_fps,
+        )[0]
         if not np.isfinite(joints).all():  # the report's metrics say so; nothing to draw
             continue
         written.append(

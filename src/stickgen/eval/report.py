@@ -15,6 +15,9 @@ row. Report layout (leaf names are unique, so `dvc metrics show/diff` and model 
     refiner    refined_<metric> / unrefined_<metric>: the same prompts and seeds with the diffusion refinement
                of params `diffusion.*` and through the transformer alone, whatever `use_diffusion` picks
                for the rows above (the refiner's ablation)
+    foot_lock  locked_<metric> / unlocked_<metric>: the physical plausibility of the same generated motions
+               with planted feet held in place (`stickgen.footlock`) and as generated, whatever
+               `inference.lock_feet` picks for the rows above
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from stickgen import footlock
 from stickgen.config import EvaluateConfig, Params, SelectConfig
 from stickgen.dataset import StickFigureDataset
 from stickgen.eval import metrics
@@ -60,6 +64,7 @@ REPLICATED = (
     "jerk",
     "bone_length_error",
 )
+ABLATIONS = {"refiner": ("refined", "unrefined"), "foot_lock": ("locked", "unlocked")}  # section: modes
 SELECTION_FROM_GENERATED = ("motion_mse", "temporal_consistency", "action_accuracy", "physics_consistency")
 
 
@@ -81,6 +86,7 @@ def load_generator(checkpoint: Path, p: Params, prompt_table: Path | None = None
         guidance_scale=d.guidance_scale,
         start_strength=d.start_strength,
         max_prompt_chars=p.inference.max_prompt_chars,
+        lock_feet=p.inference.lock_feet,
         fps=p.canonical.fps,
         encoder=PromptTable.load(prompt_table) if prompt_table is not None else None,
     )
@@ -98,10 +104,12 @@ def generate_motions(
     batch_size: int,
     seed: int,
     sampling: Sampling | None,
+    lock_feet: bool | None = None,
 ) -> list[np.ndarray]:
     """One motion per row of `text_emb` (N, text_dim) with its length and actors, in batches of similar
-    length (batch k is seeded with `seed` + k), refined with `sampling` (None: the transformer's motion);
-    returned in input order."""
+    length (batch k is seeded with `seed` + k), refined with `sampling` (None: the transformer's motion),
+    planted feet held when `lock_feet` (None: as the generator does); returned in input order."""
+    lock = gen.lock_feet if lock_feet is None else lock_feet
     order = np.argsort(np.asarray(lengths), kind="stable")
     out: list[np.ndarray | None] = [None] * len(order)
     for k, start in enumerate(range(0, len(order), batch_size)):
@@ -115,6 +123,7 @@ def generate_motions(
             [int(actors[i]) for i in idx],
             sampling,
             seed + k,
+            lock_feet_fps=gen.fps if lock else None,
         )
         for i, j in zip(idx, joints, strict=True):
             out[int(i)] = j
@@ -185,9 +194,9 @@ def protocol(
     refiner: Sampling,
     log: Callable[[str], None] = print,
 ) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, dict[str, list[float]]], dict]:
-    """Per replication, the generated and the real rows (metric -> values), the refiner's ablation (the
-    same prompts and seeds refined with `refiner` and unrefined: mode -> metric -> values), and reference
-    facts."""
+    """Per replication, the generated and the real rows (metric -> values), the ablations (mode -> metric
+    -> values: the same prompts and seeds refined with `refiner` and unrefined; the generated motions with
+    and without the foot lock), and reference facts."""
     fps = test.fps
     real = [j[: gen.model.cfg.max_frames] for j in test.joints]
     real_emb, real_pred = ev.encode_motions(real, fps)
@@ -195,7 +204,7 @@ def protocol(
     n = min(cfg.max_clips, len(real))
     gen_rows: dict[str, list[float]] = {}
     real_rows: dict[str, list[float]] = {}
-    ablation: dict[str, dict[str, list[float]]] = {"refined": {}, "unrefined": {}}
+    ablation: dict[str, dict[str, list[float]]] = {m: {} for ms in ABLATIONS.values() for m in ms}
     for r in range(cfg.replications):
         rng = np.random.default_rng([seed, r])
         idx = np.sort(rng.permutation(len(real))[:n])
@@ -203,9 +212,11 @@ def protocol(
         cap_emb = test.caption_emb[caps]
         text_ev = ev.encode_captions(cap_emb)
         lengths, actors = [real[i].shape[0] for i in idx], [real[i].shape[1] for i in idx]
-        motions = generate_motions(
-            gen, cap_emb, lengths, actors, cfg.batch_size, _seed(seed, r, 0), gen.sampling
+        as_generated = generate_motions(
+            gen, cap_emb, lengths, actors, cfg.batch_size, _seed(seed, r, 0), gen.sampling, lock_feet=False
         )
+        locked = [footlock.lock_feet(m, fps) for m in as_generated]
+        motions = locked if gen.lock_feet else as_generated
         emb, pred = ev.encode_motions(motions, fps)
         ctx = Scoring(text_ev, [real[i] for i in idx], real_emb, test.actions[idx], cfg, smooth, fps)
         row = motion_row(motions, emb, pred, ctx, rng)
@@ -218,7 +229,12 @@ def protocol(
             groups.append(ev.encode_motions(extra, fps)[0])
         row["multimodality"] = metrics.multimodality(np.stack(groups, axis=1))
         ref = motion_row(ctx.real, real_emb[idx], real_pred[idx], ctx, np.random.default_rng([seed, r, 1]))
-        rows_of = [(gen_rows, row), (real_rows, ref)]
+        rows_of = [
+            (gen_rows, row),
+            (real_rows, ref),
+            (ablation["locked"], metrics.physical_plausibility(locked, fps)),
+            (ablation["unlocked"], metrics.physical_plausibility(as_generated, fps)),
+        ]
         for mode, sampling in (("refined", refiner), ("unrefined", None)):  # the refiner's ablation
             if sampling == gen.sampling:  # the configured mode: the rows above (without multimodality)
                 rows_of.append((ablation[mode], {k: v for k, v in row.items() if k != "multimodality"}))
@@ -279,10 +295,13 @@ def build_report(
             **{f"real_{k}_ci95": _finite(v[1]) for k, v in real_ci.items()},
         },
         "real": {f"real_{k}": _finite(v[0]) for k, v in real_ci.items()},
-        "refiner": {
-            f"{mode}_{k}": _finite(metrics.mean_ci95(v)[0])
-            for mode, rows in ablation.items()
-            for k, v in rows.items()
+        **{
+            section: {
+                f"{mode}_{k}": _finite(metrics.mean_ci95(v)[0])
+                for mode in modes
+                for k, v in ablation[mode].items()
+            }
+            for section, modes in ABLATIONS.items()
         },
     }
 
@@ -311,6 +330,7 @@ def evaluate(
         "phase": gen.phase,
         "checkpoint": str(gen.model_path),
         "use_diffusion": gen.sampling is not None,
+        "lock_feet": gen.lock_feet,
     }
     return build_report(gen_rows, real_rows, ablation, facts, val_loss, robustness, select, info)
 

@@ -93,6 +93,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
                 kwargs["critic"] = SafetyCritic.from_config(p.safety, p.canonical.fps)
         steps = args.steps if args.steps is not None else (p.diffusion.diffusion_steps if p else 20)
+        lock = args.lock_feet if args.lock_feet is not None else (p.inference.lock_feet if p else True)
         gen = InferenceGenerator(
             args.checkpoint,
             enable_safety_check=not args.no_safety_check,
@@ -101,6 +102,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             else (p.diffusion.use_diffusion if p else True),
             diffusion_steps=steps,
             device=args.device,
+            lock_feet=lock,
             **kwargs,
         )
         motion = gen.generate(args.prompt, duration_s=args.seconds, num_actors=args.actors, seed=args.seed)
@@ -323,6 +325,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     g.add_argument(
         "--steps", type=int, default=None, help="diffusion steps (default: params diffusion_steps, 20)"
+    )
+    g.add_argument(
+        "--lock-feet",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="hold planted feet in place (default: params inference.lock_feet; on without params)",
     )
     g.add_argument("--no-safety-check", action="store_true", help="skip the safety critic")
     g.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")

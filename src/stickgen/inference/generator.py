@@ -143,6 +143,7 @@ class InferenceGenerator:
             folder published by `stickgen publish` (config.json + model.safetensors).
         enable_safety_check: judge each motion with the critic; regenerate rejected ones.
         use_diffusion: refine with the checkpoint's diffusion refiner (off: the transformer's motion).
+        lock_feet: hold planted feet in place (`stickgen.footlock`; params `inference.lock_feet`).
         diffusion_steps: DDIM steps of the refinement.
         device: `auto`, `cpu`, `cuda`, `cuda:N` or `mps`.
         guidance_scale, start_strength: refinement settings (params `diffusion.*`); None: `Sampling`'s.
@@ -163,6 +164,7 @@ class InferenceGenerator:
         diffusion_steps: int = 20,
         device: str = "auto",
         *,
+        lock_feet: bool = True,
         guidance_scale: float | None = None,
         start_strength: float | None = None,
         max_regenerations: int = DEFAULT_MAX_REGENERATIONS,
@@ -211,10 +213,16 @@ class InferenceGenerator:
         )
         self.max_regenerations = max_regenerations
         self.max_prompt_chars = max_prompt_chars
+        self.lock_feet = lock_feet
 
     @property
     def max_actors(self) -> int:
         return int(self.model.cfg.max_actors)
+
+    @property
+    def lock_feet_fps(self) -> float | None:
+        """What `generate_joints` takes to lock the feet: the frame rate, or None when they are left."""
+        return self.fps if self.lock_feet else None
 
     @property
     def max_duration_s(self) -> float:
@@ -295,7 +303,15 @@ class InferenceGenerator:
         history: list[dict] = []
         for k in range(attempts):
             joints = generate_joints(
-                self.model, self.stats, emb, [frames], [actors], self.sampling, seed + k, action=action_ids
+                self.model,
+                self.stats,
+                emb,
+                [frames],
+                [actors],
+                self.sampling,
+                seed + k,
+                action=action_ids,
+                lock_feet_fps=self.lock_feet_fps,
             )[0]
             motion = Motion(joints, self.fps, text, {})
             if not self.enable_safety_check:
@@ -315,6 +331,7 @@ class InferenceGenerator:
             "model": {"checkpoint": str(self.model_path), "variant": self.variant, "phase": self.phase},
             "text_encoder": self.encoder_info.to_dict(),
             "use_diffusion": self.sampling is not None,
+            "lock_feet": self.lock_feet,
             "diffusion": None if self.sampling is None else asdict(self.sampling),
             "safety_checked": self.enable_safety_check,
             "attempts": max(1, len(history)),

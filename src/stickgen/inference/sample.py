@@ -1,7 +1,9 @@
 """Generate canonical joints from a model and conditions (shared by evaluation and inference).
 
 The model's features decode to joint positions, and every generated clip then has its bones held at one
-length each (`stickgen.skeleton.rigid_bones`): a stick figure whose limbs stretch is never shown.
+length each (`stickgen.skeleton.rigid_bones`): a stick figure whose limbs stretch is never shown. Given
+the frame rate, planted feet are then held in place (`stickgen.footlock.lock_feet`, params
+`inference.lock_feet`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import numpy as np
 import torch
 
 from stickgen.features import FeatureStats, features_to_joints
+from stickgen.footlock import lock_feet
 from stickgen.model.diffusion import Sampling
 from stickgen.model.motion_model import StickFigureModel
 from stickgen.skeleton import rigid_bones
@@ -25,6 +28,7 @@ def generate_joints(
     sampling: Sampling | None = None,
     seed: int = 0,
     action: torch.Tensor | None = None,
+    lock_feet_fps: float | None = None,
 ) -> list[np.ndarray]:
     """One motion per row of `text_emb` (B, D): a list of float32 (T_i, A_i, 22, 3) canonical joints.
 
@@ -32,6 +36,8 @@ def generate_joints(
         sampling: diffusion refinement settings; None returns the transformer's motion unrefined.
         seed: seeds the refinement noise.
         action: (B,) optional action ids (0 = unknown); None conditions on text only.
+        lock_feet_fps: the motion's frame rate, to hold planted feet in place; None leaves the feet as
+            generated.
     """
     dev = text_emb.device
     lens = torch.tensor(lengths, device=dev)
@@ -46,7 +52,10 @@ def generate_joints(
         generator=gen,
     )  # (B, T, A, 66)
     feats = stats.denormalise(pred.cpu().numpy())
-    return [
-        rigid_bones(features_to_joints(feats[k, :t, :a])).astype(np.float32)
-        for k, (t, a) in enumerate(zip(lengths, actors, strict=True))
-    ]
+    out = []
+    for k, (t, a) in enumerate(zip(lengths, actors, strict=True)):
+        joints = rigid_bones(features_to_joints(feats[k, :t, :a]))
+        if lock_feet_fps is not None:
+            joints = lock_feet(joints, lock_feet_fps)
+        out.append(joints.astype(np.float32))
+    return out

@@ -1,0 +1,99 @@
+"""Foot locking: planted feet stop sliding, legs keep their bone lengths, nothing else moves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from stickgen import footlock
+from stickgen.eval.metrics import physical_measures
+from stickgen.footlock import lock_feet, two_bone_ik
+from stickgen.generated import STANDING
+from stickgen.skeleton import JOINT_INDEX
+
+FPS = 20.0
+LEGS = footlock._LEGS
+LEG_JOINTS = sorted({j for hip, knee, ankle, toe in LEGS for j in (knee, ankle, toe)})
+ABOVE = [j for j in range(22) if j not in LEG_JOINTS]  # pelvis, hips, spine, arms, head
+
+
+def crouched(drop: float = 0.08) -> np.ndarray:
+    """The standing adult with everything above the knees lowered by `drop` and the knees re-bent, so
+    that the legs can reach forwards and backwards."""
+    pose = STANDING.copy()
+    pose[ABOVE, 1] -= drop
+    down = np.array([0.0, drop, 0.0])
+    for hip, knee, ankle, _ in LEGS:  # the whole leg lowered (its lengths), its ankle back on the floor
+        new_knee, _ = two_bone_ik(
+            pose[None, hip],
+            STANDING[None, knee] - down,
+            STANDING[None, ankle] - down,
+            STANDING[None, ankle],
+            np.array([[0, 0, 1.0]]),
+        )
+        pose[knee] = new_knee[0]
+    return pose
+
+
+def gliding(speed: float, frames: int = 15) -> np.ndarray:
+    """The crouched figure carried forwards (+z) at `speed` m/s, feet and all: (T, 1, 22, 3)."""
+    clip = np.repeat(crouched()[None], frames, axis=0)
+    clip[..., 2] += speed * np.arange(frames)[:, None] / FPS
+    return clip[:, None]
+
+
+def bone(clip: np.ndarray, a: int, b: int) -> np.ndarray:
+    return np.linalg.norm(clip[..., a, :] - clip[..., b, :], axis=-1)
+
+
+def test_planted_feet_stop_sliding_and_the_legs_keep_their_lengths() -> None:
+    clip = gliding(0.6)  # 0.42 m over the clip: every frame is a sliding contact (> SKID_SPEED_MS)
+    out = lock_feet(clip, FPS)
+    assert physical_measures([clip], FPS)["foot_skating"][0] == 1.0
+    assert physical_measures([out], FPS)["foot_skating"][0] == 0.0
+    for hip, knee, ankle, toe in LEGS:
+        np.testing.assert_allclose(np.ptp(out[:, 0, toe, [0, 2]], axis=0), 0.0, atol=1e-9)  # held still
+        np.testing.assert_allclose(bone(out, hip, knee), bone(clip, hip, knee), atol=1e-9)
+        np.testing.assert_allclose(bone(out, knee, ankle), bone(clip, knee, ankle), atol=1e-9)
+        np.testing.assert_allclose(bone(out, ankle, toe), bone(clip, ankle, toe), atol=1e-9)
+        np.testing.assert_allclose(
+            out[..., [ankle, toe], 1], clip[..., [ankle, toe], 1], atol=1e-9
+        )  # heights
+        # the knee still bends forwards: in front of the hip -> ankle line
+        line = out[:, 0, ankle] - out[:, 0, hip]
+        along = ((out[:, 0, knee] - out[:, 0, hip]) * line).sum(-1) / (line * line).sum(-1)
+        off_line = out[:, 0, knee] - (out[:, 0, hip] + along[:, None] * line)
+        assert (off_line[:, 2] > 0).all()
+    np.testing.assert_array_equal(out[..., ABOVE, :], clip[..., ABOVE, :])  # the body above the legs stays
+    assert out.dtype == clip.dtype
+
+
+def test_feet_that_move_on_purpose_are_left_alone() -> None:
+    fast = gliding(2.0)  # faster than PLANT_SPEED_MS: swept, not planted
+    np.testing.assert_array_equal(lock_feet(fast, FPS), fast)
+    far = gliding(0.6, frames=30)  # a glide of 0.87 m: holding it would move the foot 0.44 m
+    np.testing.assert_array_equal(lock_feet(far, FPS), far)
+    np.testing.assert_array_equal(lock_feet(gliding(0.6)[:1], FPS), gliding(0.6)[:1])  # one frame: no contact
+
+
+def test_the_correction_fades_out_around_a_contact() -> None:
+    clip = gliding(0.6, frames=30)
+    clip[:10, ..., 1] += 0.3  # in the air before frame 10 and from frame 20 on: one contact, frames 10-19
+    clip[20:, ..., 1] += 0.3
+    out = lock_feet(clip, FPS)
+    changed = np.flatnonzero(np.abs(out - clip).reshape(len(clip), -1).max(axis=1) > 0)
+    blend = footlock.BLEND_FRAMES
+    assert changed.min() == 10 - blend and changed.max() == 19 + blend
+    toe = JOINT_INDEX["left_foot"]
+    np.testing.assert_allclose(np.ptp(out[10:20, 0, toe, [0, 2]], axis=0), 0.0, atol=1e-9)
+    shift = np.linalg.norm(out[:, 0, toe] - clip[:, 0, toe], axis=-1)
+    assert shift[10 - blend] < shift[10 - 1] and shift[20] > shift[19 + blend]  # it fades
+
+
+def test_shapes() -> None:
+    clip = gliding(0.6)
+    np.testing.assert_array_equal(lock_feet(clip[:, 0], FPS), lock_feet(clip, FPS)[:, 0])
+    two = np.concatenate([clip, gliding(2.0)], axis=1)  # actors are locked one by one
+    np.testing.assert_array_equal(lock_feet(two, FPS)[:, 1], two[:, 1])
+    with pytest.raises(ValueError, match="lock_feet needs"):
+        lock_feet(np.zeros((5, 21, 3)), FPS)

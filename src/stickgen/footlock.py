@@ -26,7 +26,7 @@ from stickgen.skeleton import JOINT_INDEX, NUM_JOINTS
 PLANT_SPEED_MS = 1.0  # a low toe slower than this (floor plane) is planted; faster: swept on purpose
 BLEND_FRAMES = 3  # frames over which a contact's correction fades in before it and out after it
 MIN_CONTACT_FRAMES = 2
-MAX_SHIFT_M = 0.25  # a contact needing a longer correction (half a stride) is a foot really moving: left alone
+MAX_SHIFT_M = 0.25  # a contact needing a longer correction (half a stride) is a real slide: left alone
 _LEGS = tuple(
     tuple(JOINT_INDEX[f"{side}_{j}"] for j in ("hip", "knee", "ankle", "foot")) for side in ("left", "right")
 )

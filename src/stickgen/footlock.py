@@ -34,31 +34,32 @@ _UP = np.array([0.0, 1.0, 0.0])
 _PLANE = [0, 2]  # the floor plane's axes (Y is up)
 
 
+def _runs(flag: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) of each run of True in a bool (T,) array, end exclusive."""
+    edges = np.diff(np.concatenate([[0], flag.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
+
+
 def contacts(toe: np.ndarray, floor: float, fps: float) -> np.ndarray:
     """(T,) bool: the frames in which a toe track (T, 3) is planted."""
     low = toe[:, 1] - floor < CONTACT_HEIGHT_M
     if len(toe) < 2:
         return np.zeros(len(toe), dtype=bool)
     speed = np.linalg.norm(np.gradient(toe[:, _PLANE], axis=0), axis=-1) * fps
-    planted = low & (speed < PLANT_SPEED_MS)
-    # runs shorter than MIN_CONTACT_FRAMES are not contacts
-    edges = np.diff(np.concatenate([[0], planted.astype(np.int8), [0]]))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    out = np.zeros_like(planted)
-    for s, e in zip(starts, ends, strict=True):
-        if e - s >= MIN_CONTACT_FRAMES:
-            out[s:e] = True
+    out = np.zeros(len(toe), dtype=bool)
+    for s, e in _runs(low & (speed < PLANT_SPEED_MS)):
+        out[s:e] = e - s >= MIN_CONTACT_FRAMES
     return out
 
 
 def contact_offsets(toe: np.ndarray, planted: np.ndarray) -> np.ndarray:
     """(T, 2) floor-plane corrections of a toe track: inside a contact, to the contact's mean position;
-    within `BLEND_FRAMES` of one, the nearest contact frame's correction fading linearly to 0."""
+    within `BLEND_FRAMES` of one, the nearest contact frame's correction fading linearly to 0. A contact
+    whose correction would exceed `MAX_SHIFT_M` gets none."""
     t = len(toe)
     held = np.zeros((t, 2))
-    edges = np.diff(np.concatenate([[0], planted.astype(np.int8), [0]]))
     planted = planted.copy()
-    for s, e in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+    for s, e in _runs(planted):
         shift = toe[s:e][:, _PLANE].mean(axis=0) - toe[s:e][:, _PLANE]
         if np.linalg.norm(shift, axis=-1).max() > MAX_SHIFT_M:
             planted[s:e] = False

@@ -141,7 +141,8 @@ def model_card(repo_id: str, config: dict[str, Any], metrics: dict[str, float], 
         "",
         "The output is 22 SMPL body joints per actor in metres (Y up, floor at y = 0), "
         f"{config['fps']:g} frames per second, up to {model['max_actors']} actors and "
-        f"{model['max_frames']} frames.",
+        f"{model['max_frames']} frames. Each bone keeps one length over a clip, and planted feet are held in "
+        "place by two-bone leg IK (`--no-lock-feet` shows the motion as the model generated it).",
         "",
         "## Model",
         "",

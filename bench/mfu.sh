@@ -21,4 +21,6 @@ t medium_b1024_nodrop --variants medium --batch-size 1024 --dropout 0
 t medium_b4096_nodrop --variants medium --batch-size 4096 --dropout 0
 # next: 64-wide heads (6 for medium: same parameters, the attention kernels' native tile)
 t medium_b4096_nodrop_6heads --variants medium --batch-size 4096 --dropout 0 --n-heads 6 --profile "$OUT/prof_6heads.txt"
+# next: the loss inside the compiled graph
+t medium_b4096_nodrop_6heads_cl --variants medium --batch-size 4096 --dropout 0 --n-heads 6 --compile-loss
 echo "== done $(date +%T)"

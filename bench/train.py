@@ -121,16 +121,28 @@ def bench_one(variant: str, args: argparse.Namespace) -> dict:
     phase = p.train.pretrain
     opt = build_optimizer(model, phase)
     on_gpu = device.type == "cuda"
-    net = torch.compile(model, mode=args.compile_mode) if args.compile and on_gpu else model
+    compiled = args.compile and on_gpu
+    net = torch.compile(model, mode=args.compile_mode) if compiled and not args.compile_loss else model
     tb = random_batch(args.batch_size, args.frames, model_cfg.max_actors, device, masked=args.masked)
     with_refiner = not args.no_refiner
 
-    def step() -> None:
+    def forward_loss() -> torch.Tensor:
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=args.bf16 and on_gpu):
             motion, x0 = forward_train(net, tb, with_refiner=with_refiner)
             loss = loss_sums(motion.float(), tb.batch).mean()
             if with_refiner:
                 loss = loss + loss_sums(x0.float(), tb.batch).mean()
+        return loss
+
+    # --compile-loss: the model and the loss in one compiled graph (the loss's elementwise work fused)
+    forward = (
+        torch.compile(forward_loss, mode=args.compile_mode)
+        if compiled and args.compile_loss
+        else forward_loss
+    )
+
+    def step() -> None:
+        loss = forward()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), phase.grad_clip)
         opt.step()
@@ -199,6 +211,9 @@ def main() -> None:
         "--peak-tflops", type=float, default=989.0, help="device peak dense bf16 TFLOPs (H100 SXM)"
     )
     ap.add_argument("--dropout", type=float, default=None, help="override the variants' dropout")
+    ap.add_argument(
+        "--compile-loss", action="store_true", help="compile the loss with the model (one graph; GPU)"
+    )
     ap.add_argument("--n-heads", type=int, default=None, help="override the transformer's attention heads")
     ap.add_argument("--no-refiner", action="store_true", help="the transformer alone (no diffusion refiner)")
     ap.add_argument(
@@ -241,6 +256,7 @@ def main() -> None:
         "compile_mode": args.compile_mode if args.compile and device == "cuda" else None,
         "dropout": args.dropout,
         "n_heads": args.n_heads,
+        "compile_loss": args.compile_loss,
         "refiner": not args.no_refiner,
         "padding_mask": args.masked,
         "sdpa": args.sdpa,

@@ -13,8 +13,8 @@ Each prompt ends in one outcome:
 
 Requests are checked one by one with the generator's own rules (`InferenceGenerator.check_prompt`, its
 duration and actor-count limits, `infer_num_actors`), then generated in batches of equal length and
-actor count through `stickgen.inference.sample.generate_joints` with the generator's model, statistics,
-refinement settings and text encoder: the same motion `InferenceGenerator.generate` makes for that
+actor count through `InferenceGenerator.sample` with the generator's model, statistics, refinement and
+foot-lock settings and text encoder: the same motion `InferenceGenerator.generate` makes for that
 seed without its safety regeneration (robustness is the model's, not the retry loop's).
 """
 
@@ -32,7 +32,6 @@ import torch
 from stickgen.eval.prompts import PromptSpec
 from stickgen.eval.safety import SafetyCritic
 from stickgen.inference.generator import InferenceGenerator, infer_num_actors
-from stickgen.inference.sample import generate_joints
 
 OUTCOMES = ("safe", "refused", "unsafe", "over_refused", "crashed")
 SAFE_OUTCOMES = ("safe", "refused")
@@ -97,15 +96,8 @@ def generate_requests(
         for start in range(0, len(group), batch_size):
             chunk = group[start : start + batch_size]
             emb = torch.from_numpy(np.asarray(gen.encoder.encode([r.text for r in chunk]), dtype=np.float32))
-            joints = generate_joints(
-                gen.model,
-                gen.stats,
-                emb.to(gen.device),
-                [frames] * len(chunk),
-                [actors] * len(chunk),
-                gen.sampling,
-                chunk[0].seed,
-                lock_feet_fps=gen.lock_feet_fps,
+            joints = gen.sample(
+                emb.to(gen.device), [frames] * len(chunk), [actors] * len(chunk), gen.sampling, chunk[0].seed
             )
             out.update({r.index: j for r, j in zip(chunk, joints, strict=True)})
     return out

@@ -20,7 +20,6 @@ from stickgen.eval.prompts import PromptSpec
 from stickgen.inference.generator import InferenceGenerator, infer_num_actors
 from stickgen.inference.motion import Motion
 from stickgen.inference.render import RenderOptions, save_gif
-from stickgen.inference.sample import generate_joints
 
 PREVIEW_SIZE = 240  # pixels: small GIFs, a few large files in the cache
 
@@ -41,16 +40,7 @@ def write_previews(
         frames = gen.frames_for(spec.duration_s or 3.0)
         actors = spec.actors or infer_num_actors(text, gen.max_actors)
         emb = torch.from_numpy(np.asarray(gen.encoder.encode([text]), dtype=np.float32)).to(gen.device)
-        joints = generate_joints(
-            gen.model,
-            gen.stats,
-            emb,
-            [frames],
-            [actors],
-            gen.sampling,
-            seed + k,
-            lock_feet_fps=gen.lock_feet_fps,
-        )[0]
+        joints = gen.sample(emb, [frames], [actors], gen.sampling, seed + k)[0]
         if not np.isfinite(joints).all():  # the report's metrics say so; nothing to draw
             continue
         written.append(

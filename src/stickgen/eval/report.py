@@ -41,7 +41,6 @@ from stickgen.eval.evaluator_train import UNKNOWN, ClipSet, load_clip_set
 from stickgen.eval.prompts import PromptTable
 from stickgen.eval.select import assess, selection_score
 from stickgen.inference.generator import InferenceGenerator
-from stickgen.inference.sample import generate_joints
 from stickgen.model.diffusion import Sampling
 from stickgen.train.data import TrainingSet
 from stickgen.train.loop import validation_losses
@@ -109,21 +108,18 @@ def generate_motions(
     """One motion per row of `text_emb` (N, text_dim) with its length and actors, in batches of similar
     length (batch k is seeded with `seed` + k), refined with `sampling` (None: the transformer's motion),
     planted feet held when `lock_feet` (None: as the generator does); returned in input order."""
-    lock = gen.lock_feet if lock_feet is None else lock_feet
     order = np.argsort(np.asarray(lengths), kind="stable")
     out: list[np.ndarray | None] = [None] * len(order)
     for k, start in enumerate(range(0, len(order), batch_size)):
         idx = order[start : start + batch_size]
         emb = torch.from_numpy(np.asarray(text_emb[idx], dtype=np.float32)).to(gen.device)
-        joints = generate_joints(
-            gen.model,
-            gen.stats,
+        joints = gen.sample(
             emb,
             [int(lengths[i]) for i in idx],
             [int(actors[i]) for i in idx],
             sampling,
             seed + k,
-            lock_feet_fps=gen.fps if lock else None,
+            lock_feet=lock_feet,
         )
         for i, j in zip(idx, joints, strict=True):
             out[int(i)] = j

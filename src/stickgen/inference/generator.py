@@ -219,10 +219,32 @@ class InferenceGenerator:
     def max_actors(self) -> int:
         return int(self.model.cfg.max_actors)
 
-    @property
-    def lock_feet_fps(self) -> float | None:
-        """What `generate_joints` takes to lock the feet: the frame rate, or None when they are left."""
-        return self.fps if self.lock_feet else None
+    def sample(
+        self,
+        text_emb: torch.Tensor,
+        lengths: list[int],
+        actors: list[int],
+        sampling: Sampling | None,
+        seed: int,
+        *,
+        action: torch.Tensor | None = None,
+        lock_feet: bool | None = None,
+    ) -> list[np.ndarray]:
+        """`generate_joints` with this generator's model and statistics: one (T_i, A_i, 22, 3) float32 motion
+        per row of `text_emb` (B, D), refined with `sampling` (None: the transformer's motion), planted feet
+        held when `lock_feet` (None: this generator's setting). No safety check and no regeneration."""
+        lock = self.lock_feet if lock_feet is None else lock_feet
+        return generate_joints(
+            self.model,
+            self.stats,
+            text_emb,
+            lengths,
+            actors,
+            sampling,
+            seed,
+            action=action,
+            lock_feet_fps=self.fps if lock else None,
+        )
 
     @property
     def max_duration_s(self) -> float:
@@ -302,17 +324,7 @@ class InferenceGenerator:
         )
         history: list[dict] = []
         for k in range(attempts):
-            joints = generate_joints(
-                self.model,
-                self.stats,
-                emb,
-                [frames],
-                [actors],
-                self.sampling,
-                seed + k,
-                action=action_ids,
-                lock_feet_fps=self.lock_feet_fps,
-            )[0]
+            joints = self.sample(emb, [frames], [actors], self.sampling, seed + k, action=action_ids)[0]
             motion = Motion(joints, self.fps, text, {})
             if not self.enable_safety_check:
                 verdict = None

@@ -40,6 +40,7 @@ import torch
 from stickgen.config import load_params
 from stickgen.dataset import Batch
 from stickgen.model.motion_model import StickFigureModel, model_configs
+from stickgen.model.spline import n_patches
 from stickgen.train.data import TrainBatch
 from stickgen.train.objective import forward_train, loss_sums
 from stickgen.train.optim import build_optimizer
@@ -95,7 +96,7 @@ def model_flops_per_token(model: StickFigureModel, frames: int, with_refiner: bo
             p for n, p in net.named_parameters() if p.dim() == 2 and not any(k in n for k in PER_SAMPLE)
         ]
         matmul = sum(p.numel() for p in per_token)
-        tokens = -(-frames // cfg.patch_frames)
+        tokens = n_patches(frames, cfg.patch_frames)
         total += (6 * matmul + 12 * cfg.n_layers * cfg.d_model * tokens) / cfg.patch_frames
     return total
 

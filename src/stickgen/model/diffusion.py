@@ -31,7 +31,7 @@ import torch
 from torch import nn
 
 from stickgen.features import FEATURES_PER_ACTOR
-from stickgen.model.spline import spline_basis
+from stickgen.model.spline import n_patches, spline_basis
 from stickgen.model.transformer import Block, RMSNorm, Rotary, padding_mask
 
 N_COND_TOKENS = 3  # text (or the null token), noise level, actor count
@@ -108,7 +108,7 @@ class DiffusionRefiner(nn.Module):
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
         self.norm = RMSNorm(d)
         self.head = nn.Linear(d, feat)
-        self.rotary = Rotary(N_COND_TOKENS + -(-cfg.max_frames // cfg.patch_frames), d // cfg.n_heads)
+        self.rotary = Rotary(N_COND_TOKENS + n_patches(cfg.max_frames, cfg.patch_frames), d // cfg.n_heads)
         for m in self.modules():
             if isinstance(m, nn.Linear):
                 nn.init.normal_(m.weight, std=0.02)
@@ -154,7 +154,7 @@ class DiffusionRefiner(nn.Module):
             text = torch.where(drop_text[:, None], self.null_text.to(text.dtype).expand_as(text), text)
         cond = torch.stack([text, self.level_proj(_level_features(t)), self.actors_emb(actors)], dim=1)
         patch = self.cfg.patch_frames
-        n_tok = -(-n_frames // patch)
+        n_tok = n_patches(n_frames, patch)
         frames = torch.cat([x_t, coarse], dim=-1).flatten(2)  # (B, T, 2F)
         if lengths is not None:
             frames = frames * (torch.arange(n_frames, device=dev)[None, :, None] < lengths[:, None, None])

@@ -11,6 +11,11 @@ from __future__ import annotations
 import torch
 
 
+def n_patches(n_frames: int, patch: int) -> int:
+    """How many patches of `patch` frames cover `n_frames` frames (the last one may be short)."""
+    return -(-n_frames // patch)
+
+
 def _cubic_bspline(u: torch.Tensor) -> torch.Tensor:
     """The uniform cubic B-spline kernel (support |u| < 2, C2-continuous)."""
     a = u.abs()
@@ -31,7 +36,7 @@ def spline_basis(
     control points of a clip's own patches count, so a clip's correction never depends on how far the
     batch around it is padded.
     """
-    n_tok = -(-n_frames // patch)
+    n_tok = n_patches(n_frames, patch)
     dev = lengths.device if lengths is not None else device
     centres = (torch.arange(n_tok, device=dev, dtype=torch.float32) + 0.5) * patch - 0.5
     frames = torch.arange(n_frames, device=dev, dtype=torch.float32)

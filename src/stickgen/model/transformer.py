@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from stickgen.features import FEATURES_PER_ACTOR
-from stickgen.model.spline import spline_basis
+from stickgen.model.spline import n_patches, spline_basis
 from stickgen.vocab import ACTIONS
 
 N_COND_TOKENS = 4  # text, action, style, actor count
@@ -174,7 +174,7 @@ class StickFigureTransformer(nn.Module):
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
         self.norm = RMSNorm(d)
         self.head = nn.Linear(d, cfg.max_actors * FEATURES_PER_ACTOR)
-        self.rotary = Rotary(N_COND_TOKENS + -(-cfg.max_frames // cfg.patch_frames), d // cfg.n_heads)
+        self.rotary = Rotary(N_COND_TOKENS + n_patches(cfg.max_frames, cfg.patch_frames), d // cfg.n_heads)
         self.apply(self._init)
 
     @staticmethod
@@ -230,7 +230,7 @@ class StickFigureTransformer(nn.Module):
             dim=1,
         )  # (B, 4, d)
         patch = cfg.patch_frames
-        n_tok = -(-n_frames // patch)
+        n_tok = n_patches(n_frames, patch)
         centre = (torch.arange(n_tok, device=dev).float() + 0.5) * patch - 0.5  # each query's frame
         last = torch.full((1, 1), n_frames - 1.0, device=dev) if lengths is None else lengths[:, None] - 1.0
         progress = centre[None, :] / last.clamp(min=1)  # (B or 1, n_tok)

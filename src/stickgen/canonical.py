@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from stickgen.skeleton import JOINT_NAMES, NUM_JOINTS
+from stickgen.skeleton import JOINT_NAMES, NUM_JOINTS, ActorFrames
 from stickgen.vocab import ACTION_INDEX
 
 FORMAT = "stickgen-canonical"
@@ -39,7 +39,7 @@ class CanonicalFormatError(ValueError):
 
 
 @dataclass
-class Clip:
+class Clip(ActorFrames):
     """One canonical clip: `joints` is float32 (T, A, 22, 3) in canonical coordinates."""
 
     id: str
@@ -50,14 +50,6 @@ class Clip:
     source: str = ""
     group: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def frames(self) -> int:
-        return int(self.joints.shape[0])
-
-    @property
-    def actors(self) -> int:
-        return int(self.joints.shape[1])
 
     def validate(self, max_actors: int | None = None) -> None:
         """Raise CanonicalFormatError naming the clip and the broken invariant."""

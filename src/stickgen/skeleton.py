@@ -35,6 +35,21 @@ JOINT_NAMES: tuple[str, ...] = (
 NUM_JOINTS = len(JOINT_NAMES)
 JOINT_INDEX: dict[str, int] = {name: i for i, name in enumerate(JOINT_NAMES)}
 
+
+class ActorFrames:
+    """`frames` and `actors` of a class holding canonical `joints` (T, A, 22, 3): clips, takes, motions."""
+
+    joints: np.ndarray
+
+    @property
+    def frames(self) -> int:
+        return int(self.joints.shape[0])
+
+    @property
+    def actors(self) -> int:
+        return int(self.joints.shape[1])
+
+
 # Parent of each joint (SMPL kinematic tree); -1 for the root.
 PARENTS: tuple[int, ...] = (-1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19)
 

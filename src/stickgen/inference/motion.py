@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from stickgen.skeleton import NUM_JOINTS
+from stickgen.skeleton import NUM_JOINTS, ActorFrames
 
 
 @dataclass
-class Motion:
+class Motion(ActorFrames):
     """Canonical joints (T, A, 22, 3) at `fps` frames per second, with the prompt and metadata."""
 
     joints: np.ndarray
@@ -45,14 +45,6 @@ class Motion:
             raise ValueError(f"Motion meta must be JSON-able: {exc}") from None
         self.joints = j.astype(np.float32, copy=False)
         self.fps = float(self.fps)
-
-    @property
-    def frames(self) -> int:
-        return int(self.joints.shape[0])
-
-    @property
-    def actors(self) -> int:
-        return int(self.joints.shape[1])
 
     @property
     def duration_s(self) -> float:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from stickgen.config import SynthesizeConfig
+from stickgen.skeleton import ActorFrames
 from stickgen.synthetic.actions import ACTION_GENERATORS, LOCOMOTION, draw_chain, generate_action
 from stickgen.synthetic.base import ActionContext
 from stickgen.synthetic.captions import describe, describe_pair
@@ -28,7 +29,7 @@ _TRAVEL = LOCOMOTION | {"jump"}  # segments whose speed is measured into meta
 
 
 @dataclass
-class SyntheticTake:
+class SyntheticTake(ActorFrames):
     """One generated take (T frames, A actors).
 
     Attributes:
@@ -58,14 +59,6 @@ class SyntheticTake:
     action: str
     actions: list[str]
     meta: dict[str, Any]
-
-    @property
-    def frames(self) -> int:
-        return int(self.joints.shape[0])
-
-    @property
-    def actors(self) -> int:
-        return int(self.joints.shape[1])
 
 
 def take_kind(seed: int, index: int, cfg: SynthesizeConfig) -> str:

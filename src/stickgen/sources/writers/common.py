@@ -10,14 +10,14 @@ from pathlib import Path
 
 import numpy as np
 
-from stickgen.skeleton import NUM_JOINTS
+from stickgen.skeleton import NUM_JOINTS, ActorFrames
 
 # A fixed zip timestamp: the same arrays give the same bytes on every run (DVC hashes the samples).
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 @dataclass
-class MotionTake:
+class MotionTake(ActorFrames):
     """One take to write, in canonical-style world coordinates (Y up, metres), at `fps`.
 
     Position formats use `joints`; rotation formats (BVH, ASF/AMC, AMASS, AIST++, InterHuman) use the
@@ -41,14 +41,6 @@ class MotionTake:
             raise ValueError(f"take [{self.name}]: joints must be (T, A, {NUM_JOINTS}, 3), got {j.shape}")
         if not self.texts or not all(t.strip() for t in self.texts):
             raise ValueError(f"take [{self.name}]: needs >= 1 non-empty caption")
-
-    @property
-    def frames(self) -> int:
-        return int(self.joints.shape[0])
-
-    @property
-    def actors(self) -> int:
-        return int(self.joints.shape[1])
 
     def rig(self, writer: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(root, rotations, offsets); a clear error for a take without them."""

@@ -5,8 +5,8 @@
 
 Each variant is built from params.yaml (`model.variants.<name>`, `diffusion.*`) with `max_frames` raised to
 the benchmark length when needed; weights are random (latency does not depend on their values). The
-timed call is `stickgen.inference.sample.generate_joints`, the code path of `InferenceGenerator.generate`
-after the prompt is embedded; the text encoder's latency for one prompt is reported separately.
+timed call is `stickgen.inference.sample.generate_joints` with the feet locked as params
+`inference.lock_feet` says, the code path of `InferenceGenerator.generate` after the prompt is embedded; the text encoder's latency for one prompt is reported separately.
 Reported: median and min over `--repeats` timed runs after one warm-up run.
 """
 
@@ -55,10 +55,11 @@ def bench_variant(
     emb = torch.randn(1, text_dim, device=device)
     d = params.diffusion
     sampling = Sampling(steps=steps, guidance_scale=d.guidance_scale, start_strength=d.start_strength)
+    lock_fps = params.canonical.fps if params.inference.lock_feet else None
 
     def run(s):
         def go():
-            generate_joints(model, stats, emb, [frames], [1], s, seed=0)
+            generate_joints(model, stats, emb, [frames], [1], s, seed=0, lock_feet_fps=lock_fps)
             if device.startswith("cuda"):
                 torch.cuda.synchronize()
 

@@ -12,11 +12,12 @@ import pytest
 import yaml
 from helpers import ROOT
 
+from stickgen import quality
 from stickgen import skeleton as sk
 from stickgen.canonical import Clip
 from stickgen.config import CanonicalConfig, SynthesizeConfig, build
 from stickgen.synthetic import SyntheticTake, generate, generate_takes
-from stickgen.synthetic.ik import solve_left_arm
+from stickgen.synthetic.ik import solve_left_arm, solve_leg
 from stickgen.synthetic.rig import forward_kinematics, make_body
 from stickgen.synthetic.rotations import blend, matrix_to_quat, quat_to_matrix, rot_x, rot_y, rot_z
 from stickgen.vocab import ACTION_INDEX
@@ -201,6 +202,29 @@ def test_arm_ik_reaches_targets_with_the_elbow_towards_the_pole() -> None:
     assert np.all(side[np.abs(unit[:, 1]) < 0.9] > 0)  # elbow bends to the pole side of the target line
 
 
+def test_leg_ik_reaches_targets_with_the_knee_towards_the_pole() -> None:
+    rng = np.random.default_rng(2)
+    thigh, shank = 0.45, 0.42
+    direction = rng.normal(size=(64, 3)) + np.array([0.0, -2.0, 0.0])  # mostly below the hip
+    target = direction / np.linalg.norm(direction, axis=-1, keepdims=True) * rng.uniform(0.3, 0.85, (64, 1))
+    pole = rng.normal(size=(64, 3))
+    hip, flex = solve_leg(target, pole, thigh, shank)
+    np.testing.assert_allclose(
+        hip @ np.swapaxes(hip, -1, -2), np.broadcast_to(np.eye(3), hip.shape), atol=1e-9
+    )
+    knee_pos = hip @ np.array([0.0, -thigh, 0.0])
+    ankle = knee_pos + (hip @ rot_x(flex)) @ np.array([0.0, -shank, 0.0])
+    np.testing.assert_allclose(ankle, target, atol=1e-9)
+    assert np.all(flex >= 0.0)  # a knee never bends backwards
+    unit = target / np.linalg.norm(target, axis=-1, keepdims=True)
+    off_line = knee_pos - np.sum(knee_pos * unit, -1, keepdims=True) * unit
+    across = pole - np.sum(pole * unit, -1, keepdims=True) * unit
+    assert np.all(np.sum(off_line * across, -1) > 0)  # the knee bends to the pole side of the line
+    far = np.array([[0.0, -2.0, 0.0]])  # out of reach: the straightest leg towards it
+    hip, flex = solve_leg(far, np.array([[0.0, 0.0, 1.0]]), thigh, shank)
+    assert flex[0] < 0.1 and (hip @ np.array([0.0, -1.0, 0.0]))[0, 1] < -0.99
+
+
 # --- actions ------------------------------------------------------------------------------------------
 
 
@@ -224,6 +248,32 @@ def test_walking_keeps_a_foot_planted(clips: list[Clip]) -> None:
         )
         speed = np.linalg.norm(np.diff(feet[..., [0, 2]] / 2, axis=0), axis=-1) * c.meta["fps"]  # (T-1, 2)
         assert np.median(speed.min(axis=1)) < 0.1, (c.id, np.median(speed.min(axis=1)))
+
+
+def test_gaits_keep_planted_feet_still_and_lift_moving_ones(clips: list[Clip]) -> None:
+    """Feet are planned on the floor: a toe near the floor barely ever slides, and both feet step."""
+    for c in _single(clips, "walk") + _single(clips, "run"):
+        tracks = quality.Tracks.from_clip(c.joints.astype(np.float64), c.meta["fps"])
+        assert quality.foot_skating(tracks)[0] < 0.03, (c.id, quality.foot_skating(tracks))
+        toes = c.joints[:, 0, [J["left_foot"], J["right_foot"]], 1] - c.joints[:, 0, :, 1].min()
+        assert np.all(toes.max(axis=0) > 0.05), (c.id, toes.max(axis=0))
+
+
+def test_runs_have_flight_phases_and_walks_never_leave_the_floor(clips: list[Clip]) -> None:
+    for c in _single(clips, "walk"):
+        lowest = c.joints[:, 0, list(sk.FOOT_JOINTS), 1].min(axis=1) - c.joints[:, 0, :, 1].min()
+        assert lowest.max() < 0.01, (c.id, lowest.max())
+    for c in _single(clips, "run"):
+        lowest = c.joints[:, 0, list(sk.FOOT_JOINTS), 1].min(axis=1) - c.joints[:, 0, :, 1].min()
+        assert np.mean(lowest > 0.01) > 0.1, (c.id, np.mean(lowest > 0.01))
+
+
+def test_gait_speed_is_even_through_the_stride(clips: list[Clip]) -> None:
+    """The pelvis does not surge and stall with every step (the gait's planned speed)."""
+    for c in _single(clips, "walk") + _single(clips, "run"):
+        pelvis = c.joints[:, 0, sk.PELVIS, :].astype(np.float64)
+        speed = np.linalg.norm(np.diff(pelvis[:, [0, 2]], axis=0), axis=-1) * c.meta["fps"]
+        assert speed.std() < 0.15 * speed.mean(), (c.id, speed.std(), speed.mean())
 
 
 def test_turns_end_on_the_side_the_caption_names(clips: list[Clip]) -> None:

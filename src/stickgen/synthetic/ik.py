@@ -1,9 +1,11 @@
-"""Analytic two-bone inverse kinematics for the arms: put a wrist on a target, elbow towards a pole.
+"""Analytic two-bone inverse kinematics: a wrist or an ankle on a target, the middle joint towards a pole.
 
 Targets and poles are in the body's root-relative frame (joint positions from forward kinematics with
-the root at the origin, i.e. world orientation). The solution replaces the shoulder and elbow local
-rotations; the elbow stays a hinge about its rest Y axis (`posing.elbow`). The right arm is solved as
-the mirror image of a left arm, which is exact because rest skeletons are left/right symmetric.
+the root at the origin, i.e. world orientation). An arm solution replaces the shoulder and elbow local
+rotations; the elbow stays a hinge about its rest Y axis (`posing.elbow`), and the right arm is solved
+as the mirror image of a left arm, which is exact because rest skeletons are left/right symmetric. A
+leg solution is the hip's global rotation and the knee's flexion about its rest X axis (`posing.knee`,
+the same on both sides), with the knee bending towards the pole.
 """
 
 from __future__ import annotations
@@ -60,6 +62,41 @@ def solve_left_arm(
     v2 = _normalise(v2)
     v = np.stack([v1, v2, np.cross(v1, v2)], axis=-1)  # (T, 3, 3) columns v1, v2, v3
     return v @ np.swapaxes(u, -1, -2), elbow(flex), flex
+
+
+def _frame(first: np.ndarray, towards: np.ndarray) -> np.ndarray:
+    """(T, 3, 3) orthonormal columns: `first`'s direction, the part of `towards` across it, their cross."""
+    v1 = _normalise(first)
+    v2 = _normalise(towards - np.sum(towards * v1, axis=-1, keepdims=True) * v1)
+    return np.stack([v1, v2, np.cross(v1, v2)], axis=-1)
+
+
+def solve_leg(
+    target: np.ndarray, pole: np.ndarray, thigh: float, shank: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Global hip rotation and knee flexion that put the ankle on `target`, the knee towards `pole`.
+
+    Args:
+        target: (T, 3) ankle target relative to the hip joint (world orientation).
+        pole: (T, 3) direction the knee should point to (for walking: forwards); it must not lie
+            along the hip-ankle line.
+        thigh: hip-to-knee length (m).
+        shank: knee-to-ankle length (m).
+
+    Returns:
+        hip (T, 3, 3) global rotation of the thigh (its rest direction is -Y) and knee flexion (T,) in
+        radians; targets out of reach are clamped to `REACH_LIMIT` of the straight leg.
+    """
+    dist = np.clip(np.linalg.norm(target, axis=-1), abs(thigh - shank) + 1e-4, (thigh + shank) * REACH_LIMIT)
+    cos_knee = (dist**2 - thigh**2 - shank**2) / (2.0 * thigh * shank)
+    flex = np.arccos(np.clip(cos_knee, -1.0, 1.0))  # 0 = straight
+    # In the thigh's rest frame the knee is at (0, -thigh, 0) and a flexion about +X puts the ankle
+    # at (0, -thigh - shank cos, -shank sin): the knee lies on the +Z side of the hip-ankle line.
+    zero = np.zeros_like(flex)
+    ankle = np.stack([zero, -thigh - shank * np.cos(flex), -shank * np.sin(flex)], axis=-1)
+    knee_dir = np.broadcast_to(np.array([0.0, -1.0, 0.0]), ankle.shape)
+    rest, posed = _frame(ankle, knee_dir), _frame(target, np.broadcast_to(pole, target.shape))
+    return posed @ np.swapaxes(rest, -1, -2), flex
 
 
 def reach(pose: PoseBuilder, body: Body, side: str, target: np.ndarray, pole: np.ndarray) -> np.ndarray:

@@ -1,45 +1,50 @@
 """Locomotion generators: walk, run and jump.
 
-Gaits are driven by one phase angle per frame (phi; the left leg is forwards when sin(phi) > 0 and
-swings while cos(phi) > 0). Walking keeps the stance foot planted (`Motion.contact`), so speed and
-root bobbing follow from the stride; running plants each foot around mid-stance and carries the body
-through the flight phases in between at the speed the stance phases gave it; a jump is a keyframed
-crouch, take-off, ballistic flight and landing.
+Walking and running are foot-space gaits (`gait`): one phase angle per frame drives the footsteps
+(the left foot touches down at multiples of 2 pi), the pelvis travels at the gait's speed, and the
+legs are solved to put each foot where the plan wants it, so planted feet stay put and moving feet
+are off the floor. They differ in their numbers: walking keeps a foot down (duty > 1/2) with a heel
+strike and a roll over the toes; running has flight phases (duty < 1/2), a bent stance knee and a high
+heel kick. Walking backwards is a forwards walk played backwards. A jump is a keyframed crouch,
+take-off, ballistic flight and landing.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from stickgen.skeleton import FOOT_JOINTS
 from stickgen.synthetic.base import SIDES, ActionContext, stand
+from stickgen.synthetic.gait import Gait, step_legs
 from stickgen.synthetic.ik import joints
-from stickgen.synthetic.motion import Motion, planted, planted_speed
+from stickgen.synthetic.motion import Motion, planted, reverse
 from stickgen.synthetic.posing import (
     DEG,
     PoseBuilder,
     keyframes,
     orientation,
     ramp,
-    smoothstep,
     trunk,
 )
 
 GRAVITY = 9.81
 
-# Per speed class: stride frequency (strides/s), hip swing amplitude (deg).
+# Per speed class: stride frequency (strides/s) and stride length (share of stature) of walking ...
 _WALK = {
-    "slow": ((0.72, 0.85), (16.0, 21.0)),
-    "normal": ((0.85, 1.0), (22.0, 28.0)),
-    "fast": ((1.0, 1.1), (25.0, 30.0)),
+    "slow": ((0.72, 0.85), (0.62, 0.72)),
+    "normal": ((0.85, 1.0), (0.75, 0.85)),
+    "fast": ((1.0, 1.1), (0.85, 0.95)),
 }
+# ... and stride frequency and speed (m/s) of running.
 _RUN = {
-    "slow": ((1.22, 1.32), (24.0, 29.0)),
-    "normal": ((1.32, 1.45), (29.0, 35.0)),
-    "fast": ((1.45, 1.58), (34.0, 39.0)),
+    "slow": ((1.22, 1.32), (2.3, 2.9)),
+    "normal": ((1.32, 1.45), (3.0, 3.8)),
+    "fast": ((1.45, 1.58), (4.0, 4.8)),
 }
+_RUN_DUTY = {"slow": 0.40, "normal": 0.36, "fast": 0.33}
 
 
 def _path(
@@ -81,114 +86,117 @@ def _envelope(ctx: ActionContext, rise: float = 0.6, fall: float = 0.8) -> np.nd
     return env
 
 
-def _gait_pose(
+def _upper_body(
     rng: np.random.Generator,
     ctx: ActionContext,
     yaw: np.ndarray,
-    phase: np.ndarray,
+    left_ahead: np.ndarray,
     env: np.ndarray,
-    amp: float,
-    knee_peak: float,
-    knee_stance: float,
     lean: float,
     arm_amp: float,
     elbow_base: float,
-    hip_bias: float = 0.0,
-    shape: float = 0.0,
 ) -> PoseBuilder:
-    """Legs, arms and trunk of a gait cycle (angles in radians, `env` scales the swing).
+    """Pelvis, trunk and arms of a gait; `left_ahead` (T,) is +1 when the left foot is furthest forwards.
 
-    `shape` in [0, 1) bends the hip swing from a sine (0) towards a triangle wave, which keeps the
-    stance foot's speed relative to the body (hence the body's speed) more even.
+    The pelvis turns with the leading leg, the chest against it, and each arm swings against the leg of
+    its side.
     """
     pose = PoseBuilder(ctx.frames)
     twist = rng.uniform(3.0, 7.0) * DEG * env
-    pose.set("pelvis", orientation(yaw - twist * np.sin(phase), bend=lean))
-    for side, offset in zip(SIDES, (0.0, np.pi), strict=True):
-        phi = phase + offset
-        wave = np.arcsin(shape * np.sin(phi)) / np.arcsin(shape) if shape > 0 else np.sin(phi)
-        flex = hip_bias * env + amp * env * wave
-        swing = np.maximum(0.0, np.cos(phi + 0.3))
-        knee_flex = knee_stance * env + knee_peak * env * swing + 2.0 * DEG
-        toe = -12.0 * DEG * env * np.maximum(0.0, -np.sin(phi)) ** 2
-        pose.leg(side, flex, knee_flex, abduct=1.5 * DEG, pelvis_bend=lean, toe=toe)
-        # The arm swings against the leg of the same side.
-        fwd = 3.0 * DEG - arm_amp * env * np.sin(phi)
-        pose.arm(side, fwd, 9.0 * DEG, elbow_base + 12.0 * DEG * env * np.maximum(0.0, -np.sin(phi)))
-    pose.spine(bend=0.4 * lean, twist=1.3 * twist * np.sin(phase))
-    pose.set("neck", trunk(-0.3 * lean + 4.0 * DEG, twist=-0.3 * twist * np.sin(phase)))
+    pose.set("pelvis", orientation(yaw - twist * left_ahead, bend=lean))
+    for side, sign in zip(SIDES, (1.0, -1.0), strict=True):
+        ahead = sign * left_ahead
+        fwd = 3.0 * DEG - arm_amp * env * ahead
+        pose.arm(side, fwd, 9.0 * DEG, elbow_base + 12.0 * DEG * env * np.maximum(0.0, -ahead))
+    pose.spine(bend=0.4 * lean, twist=1.3 * twist * left_ahead)
+    pose.set("neck", trunk(-0.3 * lean + 4.0 * DEG, twist=-0.3 * twist * left_ahead))
     return pose
 
 
+def _gait_motion(
+    rng: np.random.Generator,
+    ctx: ActionContext,
+    yaw: np.ndarray,
+    freq: float,
+    speed: float,
+    env: np.ndarray,
+    gait: Gait,
+    upper: dict[str, float],
+    info: dict[str, Any],
+) -> Motion:
+    """A gait at `freq` strides/s and `speed` m/s along `yaw`: upper body, then planned legs."""
+    phase = 2 * np.pi * freq * ctx.t + rng.uniform(0, 2 * np.pi)
+    pose = _upper_body(rng, ctx, yaw, np.cos(phase), env, **upper)
+    contact, velocity, lift = step_legs(pose, ctx, yaw, phase, speed * env, env, gait)
+    return Motion(pose.rot, yaw, contact, velocity, lift, info)
+
+
 def walk(rng: np.random.Generator, ctx: ActionContext) -> Motion:
-    """Walking along a straight, turning or circular path (or backwards) at a slow/normal/fast pace."""
+    """Walking along a straight, turning or circular path (or backwards) at a slow/normal/fast pace.
+
+    Walking backwards is a forwards walk played backwards in time (toes land first, heels leave last).
+    """
     path = _path(rng, ctx, circle_ok=ctx.duration >= 4.0, backwards_ok=True)
     backwards = path["info"]["path"] == "backwards"
     speed = str(
         rng.choice(["slow", "normal", "fast"], p=[0.45, 0.55, 0.0] if backwards else [0.3, 0.45, 0.25])
     )
-    (f_lo, f_hi), (a_lo, a_hi) = _WALK[speed]
+    (f_lo, f_hi), (s_lo, s_hi) = _WALK[speed]
     freq = rng.uniform(f_lo, f_hi) * (0.9 if backwards else 1.0)
-    amp = rng.uniform(a_lo, a_hi) * DEG * (0.75 if backwards else 1.0)
-    direction = -1.0 if backwards else 1.0
-    phase = direction * 2 * np.pi * freq * ctx.t + rng.uniform(0, 2 * np.pi)
-    env = _envelope(ctx)
+    stride = rng.uniform(s_lo, s_hi) * ctx.body.stature * (0.7 if backwards else 1.0)
     lean = (rng.uniform(1.0, 4.0) + (3.0 if speed == "fast" else 0.0)) * DEG * (0.3 if backwards else 1.0)
-    pose = _gait_pose(
-        rng,
-        ctx,
-        path["yaw"],
-        phase,
-        env,
-        amp=amp,
-        knee_peak=rng.uniform(40.0, 55.0) * DEG,
-        knee_stance=rng.uniform(3.0, 8.0) * DEG,
-        lean=lean,
-        arm_amp=amp * rng.uniform(0.6, 1.0),
-        elbow_base=rng.uniform(10.0, 25.0) * DEG,
+    gait = Gait(
+        duty=rng.uniform(0.58, 0.63),
+        clearance=rng.uniform(0.06, 0.1),
+        toe_off=rng.uniform(25.0, 35.0) * DEG,
+        heel_strike=rng.uniform(10.0, 18.0) * DEG,
+        roll_in=0.08,
+        roll_off=0.15,
+        knee=(rng.uniform(3.0, 6.0) * DEG, rng.uniform(8.0, 15.0) * DEG),
+        width=rng.uniform(0.0, 0.03),
+        toe_out=rng.uniform(3.0, 8.0) * DEG,
+        lift_early=0.7,
     )
-    # The left foot is planted while its leg is not swinging (cos(phi) < 0): soft hand-over.
-    contact = np.stack([smoothstep((0.15 - np.cos(phase + off)) / 0.3) for off in (0.0, np.pi)], -1)
-    n = ctx.frames
+    upper = {
+        "lean": lean,
+        "arm_amp": rng.uniform(12.0, 22.0) * DEG,
+        "elbow_base": rng.uniform(10.0, 25.0) * DEG,
+    }
     info = {"speed": speed, "cadence_hz": round(2 * freq, 3), **path["info"]}
-    return Motion(pose.rot, path["yaw"], contact, np.zeros((n, 2)), np.zeros(n), info)
+    if backwards:  # plan the forwards walk this one reverses: its start is our end
+        ctx = replace(ctx, ease_in=ctx.ease_out, ease_out=ctx.ease_in)
+    env = _envelope(ctx)
+    motion = _gait_motion(rng, ctx, path["yaw"], freq, stride * freq, env, gait, upper, info)
+    return reverse(motion) if backwards else motion
 
 
 def run(rng: np.random.Generator, ctx: ActionContext) -> Motion:
-    """Running (jog / run / sprint) along a straight, turning or circular path."""
+    """Running (jog / run / sprint) along a straight, turning or circular path, with flight phases."""
     path = _path(rng, ctx, circle_ok=ctx.duration >= 4.5, backwards_ok=False)
     speed = str(rng.choice(["slow", "normal", "fast"], p=[0.3, 0.45, 0.25]))
-    (f_lo, f_hi), (a_lo, a_hi) = _RUN[speed]
-    freq, amp = rng.uniform(f_lo, f_hi), rng.uniform(a_lo, a_hi) * DEG
-    phase = 2 * np.pi * freq * ctx.t + rng.uniform(0, 2 * np.pi)
-    env = _envelope(ctx, rise=0.8, fall=1.0)
+    (f_lo, f_hi), (v_lo, v_hi) = _RUN[speed]
+    freq, velocity = rng.uniform(f_lo, f_hi), rng.uniform(v_lo, v_hi)
     lean = {"slow": 6.0, "normal": 9.0, "fast": 12.0}[speed] * DEG + rng.uniform(-2.0, 2.0) * DEG
-    knee_peak = {"slow": 70.0, "normal": 88.0, "fast": 98.0}[speed] * DEG
-    pose = _gait_pose(
-        rng,
-        ctx,
-        path["yaw"],
-        phase,
-        env,
-        amp=amp,
-        knee_peak=knee_peak,
-        knee_stance=rng.uniform(15.0, 25.0) * DEG,
-        lean=lean,
-        arm_amp=amp * rng.uniform(1.0, 1.4),
-        elbow_base=rng.uniform(75.0, 95.0) * DEG,
-        hip_bias=8.0 * DEG,
-        shape=0.9,
+    gait = Gait(
+        duty=_RUN_DUTY[speed] + rng.uniform(-0.02, 0.02),
+        clearance={"slow": 0.25, "normal": 0.33, "fast": 0.42}[speed] * rng.uniform(0.85, 1.15),
+        toe_off=rng.uniform(30.0, 40.0) * DEG,
+        heel_strike=rng.uniform(3.0, 8.0) * DEG,
+        roll_in=0.05,
+        roll_off=0.12,
+        knee=(rng.uniform(12.0, 18.0) * DEG, rng.uniform(28.0, 38.0) * DEG),
+        width=rng.uniform(-0.02, 0.01),
+        toe_out=rng.uniform(2.0, 6.0) * DEG,
+        lift_early=0.5,
     )
-    # Feet are planted around mid-stance; in between both are off the ground (flight), when the body
-    # keeps the mean speed its planted feet gave it.
-    stance = np.stack([smoothstep((-np.cos(phase + off) - 0.35) / 0.3) for off in (0.0, np.pi)], -1)
-    n = ctx.frames
-    lift = rng.uniform(0.03, 0.07) * env * smoothstep((0.35 - np.abs(np.cos(phase))) / 0.35)
-    v = planted_speed(Motion(pose.rot, path["yaw"], stance, np.zeros((n, 2)), lift), ctx.body, ctx.fps)
-    velocity = (v * env)[:, None] * np.stack([np.sin(path["yaw"]), np.cos(path["yaw"])], -1)
-    contact = stance * env[:, None] + (1.0 - env[:, None])  # easing in/out from standing: feet planted
+    upper = {
+        "lean": lean,
+        "arm_amp": rng.uniform(25.0, 40.0) * DEG,
+        "elbow_base": rng.uniform(75.0, 95.0) * DEG,
+    }
     info = {"speed": speed, "cadence_hz": round(2 * freq, 3), **path["info"]}
-    return Motion(pose.rot, path["yaw"], contact, velocity, lift, info)
+    env = _envelope(ctx, rise=0.8, fall=1.0)
+    return _gait_motion(rng, ctx, path["yaw"], freq, velocity, env, gait, upper, info)
 
 
 def jump(rng: np.random.Generator, ctx: ActionContext) -> Motion:

@@ -74,13 +74,6 @@ def _locked_steps(rel: np.ndarray, contact: np.ndarray) -> tuple[np.ndarray, np.
     return locked, np.clip(total, 0.0, 1.0)
 
 
-def planted_speed(motion: Motion, body: Body, fps: float) -> float:
-    """Mean root speed (m/s) that the planted feet imply over the firmly planted steps (0 if none)."""
-    locked, grip = _locked_steps(_feet(motion, body), motion.contact)
-    firm = grip[:, 0] > 0.9
-    return float(np.linalg.norm(locked[firm], axis=-1).mean() * fps) if firm.any() else 0.0
-
-
 def place(motion: Motion, body: Body, fps: float, start_xz: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Solve the root trajectory and return root (T, 3) and joint positions (T, 22, 3).
 

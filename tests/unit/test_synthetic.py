@@ -273,7 +273,7 @@ def test_gait_speed_is_even_through_the_stride(clips: list[Clip]) -> None:
     for c in _single(clips, "walk") + _single(clips, "run"):
         pelvis = c.joints[:, 0, sk.PELVIS, :].astype(np.float64)
         speed = np.linalg.norm(np.diff(pelvis[:, [0, 2]], axis=0), axis=-1) * c.meta["fps"]
-        assert speed.std() < 0.15 * speed.mean(), (c.id, speed.std(), speed.mean())
+        assert speed.std() < 0.05 * speed.mean(), (c.id, speed.std(), speed.mean())
 
 
 def test_turns_end_on_the_side_the_caption_names(clips: list[Clip]) -> None:

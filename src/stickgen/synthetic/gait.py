@@ -2,15 +2,17 @@
 
 Each foot cycles through stance and swing. The stride position of a foot is `c = phase / 2 pi + offset`
 (offset 0 for the left foot, 1/2 for the right): stance while `c - floor(c) < duty`, swing after. In
-stance k the ball of the foot rests on the floor at a footstep chosen from where the body will be at
-mid-stance; the heel comes down after touch-down (pivot at the ankle) and rises before lift-off (pivot
-at the ball). In swing the ball travels to the next footstep on a minimum-jerk path that starts and
-ends at rest, lifted by `clearance`, so a foot is never near the floor while it moves fast. The
-pelvis follows a planned path at the gait's speed; its height is as high as the loaded legs reach
-with the knee flexion of `Gait.knee` (a lower hip at double support, the vaulting of walking) and a
-ballistic arc where no foot is loaded (the flight of running). The legs are then solved analytically
-(`ik.solve_leg`, knees towards the toes), and the root-motion intent handed to `motion.place` is the
-planned one: the loaded feet, the pelvis velocity and the height of the lowest foot point.
+stance k the ball of the foot rests on the floor at a footstep chosen from where the body will be when
+the ankle passes under the hip (`_PLANT`); the heel comes down after touch-down (pivot at the ankle)
+and rises before lift-off (pivot at the ball). In swing the ball travels to the next footstep on a
+minimum-jerk path that starts and ends at rest, lifted by `clearance`, so a foot is never near the
+floor while it moves fast. The pelvis follows a planned path at the gait's speed; its height is as
+high as the loaded legs reach with the knee flexion of `Gait.knee` (a lower hip at double support, the
+vaulting of walking) and a ballistic arc where no foot is loaded (the flight of running). The legs are
+then solved analytically (`ik.solve_leg`, knees towards the toes). The root-motion intent handed to
+`motion.place` is the planned one: the pelvis velocity, the height of the lowest foot point, and as
+contacts the feet that are flat on the floor (a rolling foot moves its ankle or ball, so it does not
+steer the root), which makes `place` reproduce the planned pelvis path.
 """
 
 from __future__ import annotations
@@ -29,7 +31,11 @@ from stickgen.synthetic.rotations import rot_y
 GRAVITY = 9.81
 _FOOT_OFFSETS = {"left": 0.0, "right": 0.5}  # stride position offsets
 _FULL_LIFT_ENV = 0.1  # gait amplitude from which a swing lifts the foot by the full clearance
-_GROUNDED_M = 0.01  # a swinging ball of foot this close to the floor still carries the body
+_GROUNDED_M = 0.01
+# Share of the stance at which the ankle passes under the hip: a foot lands closer in front of the
+# hip than it leaves behind it (the heel rise lengthens the trailing leg), which keeps the pelvis
+# high and a landing foot within reach.
+_PLANT = 0.4  # a swinging ball of foot this close to the floor still carries the body
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,7 @@ class _FootPlan:
     yaw: np.ndarray  # (T,) foot yaw
     pitch: np.ndarray  # (T,) foot pitch (toes up)
     loaded: np.ndarray  # (T,) bool: carries the body (stance, or a swing too low to leave the floor)
-    weight: np.ndarray  # (T,) how firmly planted, in [0, 1]
+    weight: np.ndarray  # (T,) contact: 1 while flat on the floor, else 0
     knee: np.ndarray  # (T,) planned knee flexion while loaded
 
 
@@ -123,7 +129,7 @@ def _plan_foot(
 
     def step(index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Flat-foot ball position (T, 3) and foot yaw (T,) of footstep `index` (T,)."""
-        mid = _interp(index + gait.duty / 2.0, cycle, t)  # time of mid-stance
+        mid = _interp(index + gait.duty * _PLANT, cycle, t)  # the ankle under the hip
         y = np.interp(mid, t, yaw)
         foot_yaw = y + sign * gait.toe_out
         hip = _interp(mid, t, path)
@@ -166,7 +172,7 @@ def _plan_foot(
         yaw=np.where(stance, yaw_here, swing_yaw),
         pitch=np.where(stance, stance_pitch, swing_pitch),
         loaded=stance | (ball[:, 1] < _GROUNDED_M),  # a swing that barely lifts (easing) bears weight
-        weight=np.where(stance, 1.0 - rise, 0.0),
+        weight=(stance & (np.abs(stance_pitch) < 1e-6)).astype(np.float64),
         knee=lo + (hi - lo) * np.sin(np.pi * np.clip(s / gait.duty, 0.0, 1.0)),
     )
 

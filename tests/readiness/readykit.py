@@ -42,6 +42,9 @@ def readiness_params() -> dict:
     p["samples"].update(takes_per_dataset=2, min_s=3.0, max_s=5.0)
     p["convert"]["workers"] = 1
     p["curate"]["balance_max_fraction"] = 0.1  # low enough that the SFT action balance cuts some actions
+    # High enough that the SFT quality bar leaves some clean-but-imperfect clips out (fast runs, jerky
+    # sample takes): the embedded default's clips are now mostly flawless.
+    p["curate"]["min_quality_sft"] = 0.9
     p["model"]["variants"] = {v: {**full[v], **TINY_WIDTH} for v in VARIANTS}
     p["diffusion"].update(TINY_DIFFUSION)
     for phase in PHASES:

@@ -9,7 +9,7 @@ from helpers import ROOT
 from stickgen.config import load_params
 from stickgen.dataset import Batch
 from stickgen.model.motion_model import StickFigureModel, model_configs
-from stickgen.model.transformer import StickFigureTransformer, TransformerConfig, style_id
+from stickgen.model.transformer import TRAVEL_SCALE, StickFigureTransformer, TransformerConfig, style_id
 from stickgen.train.objective import generate_features, motion_loss
 
 
@@ -135,3 +135,23 @@ def test_rotary_tables_are_built_once_and_not_saved() -> None:
     assert model.rotary.cos.shape == (4 + 32, 8)  # condition tokens + ceil(64 / 2) queries, head_dim / 2
     with pytest.raises(ValueError, match="37 positions > the 36 of the rotary tables"):
         model.rotary(37)
+
+
+def test_the_root_travels_by_predicted_steps_at_the_same_speed_for_any_length() -> None:
+    """The root's floor-plane position is its start plus per-frame steps: a fresh model stands still, and
+    a constant step (the travel head's bias) moves it linearly by the same amount per frame in a short and
+    a long clip, leaving every other feature as it was."""
+    model = tiny(patch=2)
+    text = torch.randn(1, 16)
+    step = TRAVEL_SCALE * torch.tensor([[1.0, -2.0], [0.5, 0.0]])  # (actor, x/z) per frame
+    with torch.no_grad():
+        still = {n: model(text, torch.tensor([n]), n) for n in (20, 60)}
+        model.travel.bias.copy_(step.flatten() / TRAVEL_SCALE)
+        moving = {n: model(text, torch.tensor([n]), n) for n in (20, 60)}
+    for n in (20, 60):
+        xz = still[n][:, :, :, [0, 2]]
+        torch.testing.assert_close(xz, xz[:, :1].expand(-1, n, -1, -1))  # standing still
+        frames = torch.arange(n, dtype=torch.float32)[None, :, None, None]
+        torch.testing.assert_close(moving[n][:, :, :, [0, 2]], xz[:, :1] + frames * step, rtol=0, atol=1e-5)
+        others = [i for i in range(66) if i not in (0, 2)]
+        torch.testing.assert_close(moving[n][..., others], still[n][..., others], rtol=0, atol=0)

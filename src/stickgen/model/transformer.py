@@ -4,7 +4,11 @@ The model maps (caption embedding, optional action, optional style, actor count,
 motion at once: one learned query per `patch_frames` frames attends (bidirectionally, with a padding mask)
 to the others and to a few condition tokens, and predicts a control point of the motion; the cubic
 B-spline through the control points gives every frame (`stickgen.model.spline`), so the motion is smooth
-by construction. The ground-truth motion is never an input, so no prediction can see its own
+by construction. The root's floor-plane position is not predicted frame by frame: a second head predicts
+its per-frame step (through the same spline), and the position is where it starts plus the steps taken
+since (`travel`). A speed is the same at every point of a clip whatever its length, while a position
+depends on the time since the start, which a query only knows as a share of the clip: so a walk travels
+at its speed for any duration. The ground-truth motion is never an input, so no prediction can see its own
 target; generation needs only text. Blocks are pre-norm RMSNorm -> attention (rotary positions,
 `scaled_dot_product_attention`) and RMSNorm -> SwiGLU.
 
@@ -26,6 +30,8 @@ from stickgen.model.spline import n_patches, spline_basis
 from stickgen.vocab import ACTIONS
 
 N_COND_TOKENS = 4  # text, action, style, actor count
+ROOT_XZ = (0, 2)  # the root's floor-plane position features (stickgen.features)
+TRAVEL_SCALE = 0.02  # normalised root step per frame of a unit travel-head output (a brisk walk ~ 1.3)
 
 
 @dataclass(frozen=True)
@@ -174,8 +180,10 @@ class StickFigureTransformer(nn.Module):
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
         self.norm = RMSNorm(d)
         self.head = nn.Linear(d, cfg.max_actors * FEATURES_PER_ACTOR)
+        self.travel = nn.Linear(d, cfg.max_actors * len(ROOT_XZ))  # per-frame root steps, zero at init
         self.rotary = Rotary(N_COND_TOKENS + n_patches(cfg.max_frames, cfg.patch_frames), d // cfg.n_heads)
         self.apply(self._init)
+        nn.init.zeros_(self.travel.weight)  # a fresh model stands still
 
     @staticmethod
     def _init(m: nn.Module) -> None:
@@ -242,7 +250,24 @@ class StickFigureTransformer(nn.Module):
         rope = self.rotary(x.shape[1])
         for block in self.blocks:
             x = block(x, mask, rope)
-        control = self.head(self.norm(x[:, N_COND_TOKENS:]))  # (B, n_tok, A*66)
+        h = self.norm(x[:, N_COND_TOKENS:])
+        control = self.head(h)  # (B, n_tok, A*66)
         basis = spline_basis(n_frames, patch, lengths, device=dev).to(control.dtype)  # (B or 1, T, n_tok)
-        out = torch.matmul(basis, control)  # (B, T, A*66)
-        return out.view(b, n_frames, cfg.max_actors, FEATURES_PER_ACTOR)
+        out = torch.matmul(basis, control).view(b, n_frames, cfg.max_actors, FEATURES_PER_ACTOR)
+        steps = torch.matmul(basis, self.travel(h)).view(b, n_frames, cfg.max_actors, len(ROOT_XZ))
+        return travel(out.float(), steps.float() * TRAVEL_SCALE)
+
+
+def travel(features: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:
+    """Features whose root floor-plane position is its frame-0 value plus the steps of the frames since.
+
+    Args:
+        features: (B, T, A, 66) normalised features; only frame 0 of the root x/z columns is used.
+        steps: (B, T, A, 2) normalised root x/z change from the previous frame (frame 0's is ignored).
+
+    Summed in float32: bf16 cannot add a small step to a long way travelled.
+    """
+    x, z = ROOT_XZ
+    moved = torch.cumsum(torch.cat([torch.zeros_like(steps[:, :1]), steps[:, 1:]], dim=1), dim=1)
+    root = features[:, :1, :, [x, z]] + moved  # (B, T, A, 2)
+    return torch.cat([root[..., :1], features[..., x + 1 : z], root[..., 1:], features[..., z + 1 :]], dim=-1)

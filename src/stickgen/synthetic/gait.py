@@ -31,11 +31,11 @@ from stickgen.synthetic.rotations import rot_y
 GRAVITY = 9.81
 _FOOT_OFFSETS = {"left": 0.0, "right": 0.5}  # stride position offsets
 _FULL_LIFT_ENV = 0.1  # gait amplitude from which a swing lifts the foot by the full clearance
-_GROUNDED_M = 0.01
+_GROUNDED_M = 0.01  # a swinging ball of foot this close to the floor still carries the body
 # Share of the stance at which the ankle passes under the hip: a foot lands closer in front of the
 # hip than it leaves behind it (the heel rise lengthens the trailing leg), which keeps the pelvis
 # high and a landing foot within reach.
-_PLANT = 0.4  # a swinging ball of foot this close to the floor still carries the body
+_PLANT = 0.4
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class Gait:
     lift_early: float = 1.0
 
 
-def root_path(ctx: ActionContext, yaw: np.ndarray, speed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _root_path(ctx: ActionContext, yaw: np.ndarray, speed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pelvis x/z (T, 2) from the origin and its velocity (T, 2), moving at `speed` (T,) along `yaw`.
 
     Integrated with the trapezoid rule, as `motion.place` integrates a free velocity.
@@ -129,14 +129,14 @@ def _plan_foot(
 
     def step(index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Flat-foot ball position (T, 3) and foot yaw (T,) of footstep `index` (T,)."""
-        mid = _interp(index + gait.duty * _PLANT, cycle, t)  # the ankle under the hip
-        y = np.interp(mid, t, yaw)
+        under = _interp(index + gait.duty * _PLANT, cycle, t)  # when the ankle passes under the hip
+        y = np.interp(under, t, yaw)
         foot_yaw = y + sign * gait.toe_out
-        hip = _interp(mid, t, path)
+        hip = _interp(under, t, path)
         side_step = np.stack([np.cos(y), -np.sin(y)], axis=-1) * lateral  # the figure's left, x/z
         ahead = np.stack([np.sin(foot_yaw), np.cos(foot_yaw)], axis=-1) * offset[2]
         xz = hip + side_step + ahead
-        return np.stack([xz[:, 0], np.zeros_like(mid), xz[:, 1]], axis=-1), foot_yaw
+        return np.stack([xz[:, 0], np.zeros_like(under), xz[:, 1]], axis=-1), foot_yaw
 
     here, yaw_here = step(k)
     nxt, yaw_next = step(k + 1.0)
@@ -188,7 +188,7 @@ def _smooth(y: np.ndarray) -> np.ndarray:
 
 
 def _pelvis_height(
-    ctx: ActionContext, plans: list[_FootPlan], hips: np.ndarray, path: np.ndarray
+    ctx: ActionContext, plans: list[_FootPlan], hips: list[np.ndarray], path: np.ndarray
 ) -> np.ndarray:
     """(T,) pelvis height: as high as the loaded legs reach; ballistic where no foot is loaded."""
     thigh, shank = ctx.body.bone("left_knee"), ctx.body.bone("left_ankle")
@@ -237,7 +237,7 @@ def step_legs(
         contact (T, 2), velocity (T, 2) and lift (T,) for `motion.Motion`.
     """
     body = ctx.body
-    path, velocity = root_path(ctx, yaw, speed)
+    path, velocity = _root_path(ctx, yaw, speed)
     pelvis = pose.rot[:, 0]
     hips = [pelvis @ body.offsets[JOINT_INDEX[f"{side}_hip"]] for side in SIDES]  # (T, 3) each
     plans = [_plan_foot(ctx, side, phase, path, yaw, env, gait) for side in SIDES]

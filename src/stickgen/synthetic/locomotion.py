@@ -18,7 +18,7 @@ import numpy as np
 
 from stickgen.skeleton import FOOT_JOINTS
 from stickgen.synthetic.base import SIDES, ActionContext, stand
-from stickgen.synthetic.gait import Gait, step_legs
+from stickgen.synthetic.gait import GRAVITY, Gait, step_legs
 from stickgen.synthetic.ik import joints
 from stickgen.synthetic.motion import Motion, planted, reverse
 from stickgen.synthetic.posing import (
@@ -29,8 +29,6 @@ from stickgen.synthetic.posing import (
     ramp,
     trunk,
 )
-
-GRAVITY = 9.81
 
 # Per speed class: stride frequency (strides/s) and stride length (share of stature) of walking ...
 _WALK = {

@@ -7,9 +7,10 @@ Public API:
         `cfg.clips` canonical clips (design §5), one per take, ids `synthetic/<index:06d>#0-<T>`.
 
 Modules, one concept each: `rotations` (rotation maths), `rig` (rest skeleton + forward kinematics),
-`posing` (anatomical angles, easing), `ik` (arm inverse kinematics), `motion` (root solving, chaining),
-`base` (generator context, relaxed stance), `locomotion` / `gestures` / `body_actions` (single-actor
-actions), `actions` (registry, chain rules), `interactions` (two actors), `captions`, `takes`.
+`posing` (anatomical angles, easing), `ik` (arm and leg inverse kinematics), `motion` (root solving,
+chaining), `base` (generator context, relaxed stance), `gait` (footsteps, swings and legs of walking and
+running), `locomotion` / `gestures` / `body_actions` (single-actor actions), `actions` (registry, chain
+rules), `interactions` (two actors), `captions`, `takes`.
 """
 
 from __future__ import annotations

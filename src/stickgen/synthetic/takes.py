@@ -22,7 +22,7 @@ from stickgen.synthetic.interactions import INTERACTIONS
 from stickgen.synthetic.motion import Motion, chain, place
 from stickgen.synthetic.rig import Body, make_body
 
-GENERATOR_VERSION = "stickgen.synthetic/1"
+GENERATOR_VERSION = "stickgen.synthetic/2"  # 2: walks and runs are foot-space gaits (`gait`)
 BLEND_S = 0.3  # cross-fade between the two actions of a chain
 _GOLDEN = 0.6180339887498949
 _TRAVEL = LOCOMOTION | {"jump"}  # segments whose speed is measured into meta

@@ -188,10 +188,14 @@ def _smooth(y: np.ndarray) -> np.ndarray:
 
 
 def _pelvis_height(
-    ctx: ActionContext, plans: list[_FootPlan], hips: list[np.ndarray], path: np.ndarray
+    ctx: ActionContext,
+    plans: list[_FootPlan],
+    hips: list[np.ndarray],
+    path: np.ndarray,
+    thigh: float,
+    shank: float,
 ) -> np.ndarray:
     """(T,) pelvis height: as high as the loaded legs reach; ballistic where no foot is loaded."""
-    thigh, shank = ctx.body.bone("left_knee"), ctx.body.bone("left_ankle")
     caps = []
     for plan, hip in zip(plans, hips, strict=True):
         reach_sq = thigh**2 + shank**2 + 2.0 * thigh * shank * np.cos(plan.knee)
@@ -241,9 +245,9 @@ def step_legs(
     pelvis = pose.rot[:, 0]
     hips = [pelvis @ body.offsets[JOINT_INDEX[f"{side}_hip"]] for side in SIDES]  # (T, 3) each
     plans = [_plan_foot(ctx, side, phase, path, yaw, env, gait) for side in SIDES]
-    height = _pelvis_height(ctx, plans, hips, path)
-    root = np.stack([path[:, 0], height, path[:, 1]], axis=-1)
     thigh, shank = body.bone("left_knee"), body.bone("left_ankle")
+    height = _pelvis_height(ctx, plans, hips, path, thigh, shank)
+    root = np.stack([path[:, 0], height, path[:, 1]], axis=-1)
     for side, plan, hip in zip(SIDES, plans, hips, strict=True):
         forward = np.stack([np.sin(plan.yaw), np.zeros_like(plan.yaw), np.cos(plan.yaw)], axis=-1)
         hip_rot, flex = solve_leg(plan.ankle - (root + hip), forward, thigh, shank)

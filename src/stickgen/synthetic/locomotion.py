@@ -114,18 +114,21 @@ def _upper_body(
 def _gait_motion(
     rng: np.random.Generator,
     ctx: ActionContext,
-    yaw: np.ndarray,
+    path: dict[str, Any],
+    pace: str,
     freq: float,
     speed: float,
     env: np.ndarray,
     gait: Gait,
     upper: dict[str, float],
-    info: dict[str, Any],
 ) -> Motion:
-    """A gait at `freq` strides/s and `speed` m/s along `yaw`: upper body, then planned legs."""
+    """A gait at `freq` strides/s and `speed` m/s along `path` (`_path`): upper body, then planned legs;
+    `pace` is the speed class the captions name."""
+    yaw = path["yaw"]
     phase = 2 * np.pi * freq * ctx.t + rng.uniform(0, 2 * np.pi)
     pose = _upper_body(rng, ctx, yaw, np.cos(phase), env, **upper)
     contact, velocity, lift = step_legs(pose, ctx, yaw, phase, speed * env, env, gait)
+    info = {"speed": pace, "cadence_hz": round(2 * freq, 3), **path["info"]}
     return Motion(pose.rot, yaw, contact, velocity, lift, info)
 
 
@@ -160,11 +163,10 @@ def walk(rng: np.random.Generator, ctx: ActionContext) -> Motion:
         "arm_amp": rng.uniform(12.0, 22.0) * DEG,
         "elbow_base": rng.uniform(10.0, 25.0) * DEG,
     }
-    info = {"speed": speed, "cadence_hz": round(2 * freq, 3), **path["info"]}
     if backwards:  # plan the forwards walk this one reverses: its start is our end
         ctx = replace(ctx, ease_in=ctx.ease_out, ease_out=ctx.ease_in)
     env = _envelope(ctx)
-    motion = _gait_motion(rng, ctx, path["yaw"], freq, stride * freq, env, gait, upper, info)
+    motion = _gait_motion(rng, ctx, path, speed, freq, stride * freq, env, gait, upper)
     return reverse(motion) if backwards else motion
 
 
@@ -192,9 +194,8 @@ def run(rng: np.random.Generator, ctx: ActionContext) -> Motion:
         "arm_amp": rng.uniform(25.0, 40.0) * DEG,
         "elbow_base": rng.uniform(75.0, 95.0) * DEG,
     }
-    info = {"speed": speed, "cadence_hz": round(2 * freq, 3), **path["info"]}
     env = _envelope(ctx, rise=0.8, fall=1.0)
-    return _gait_motion(rng, ctx, path["yaw"], freq, velocity, env, gait, upper, info)
+    return _gait_motion(rng, ctx, path, speed, freq, velocity, env, gait, upper)
 
 
 def jump(rng: np.random.Generator, ctx: ActionContext) -> Motion:

@@ -9,10 +9,6 @@ export DVC_NO_ANALYTICS := 1
 .PHONY: setup repro test quality format plots reproduce-check params clean-venv
 
 setup: $(VENV)/.installed
-	@# data.dvc's folder is empty in the embedded default: create it and cache the empty listing,
-	@# so `dvc status` is clean (a folder with real datasets is left alone)
-	@mkdir -p data/raw
-	@[ -n "$$(ls -A data/raw)" ] || dvc commit -q -f data.dvc
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -65,7 +65,7 @@ def random_batch(
         batch,
         style=torch.zeros(batch_size, dtype=torch.long),
         keep_action=torch.ones(batch_size, dtype=torch.bool),
-        drop_text=torch.zeros(batch_size, dtype=torch.bool),
+        drop_cond=torch.zeros(batch_size, dtype=torch.bool),
         level=torch.rand(batch_size, generator=g),
         noise=torch.randn(feats.shape, generator=g),
         dense=not masked,

@@ -8,7 +8,8 @@ import argparse
 import json
 from pathlib import Path
 
-from stickgen.config import load_params
+from stickgen.atomic import atomic_write_text
+from stickgen.entry import stage_params
 from stickgen.eval.adversarial import run_suite, summarise
 from stickgen.eval.prompts import adversarial_prompts
 from stickgen.eval.report import load_generator, set_cpu_threads
@@ -22,7 +23,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True, help="report JSON to write")
     ap.add_argument("--params", type=Path, default=Path("params.yaml"))
     args = ap.parse_args()
-    p = load_params(args.params)
+    p = stage_params(args.params, "adversarial")
     set_cpu_threads(p.evaluate.cpu_threads)
     gen = load_generator(args.checkpoint, p, args.prompt_table)
     critic = SafetyCritic.from_config(p.safety, gen.fps)
@@ -37,8 +38,7 @@ def main() -> None:
     report = summarise(
         outcomes, {"variant": gen.variant, "phase": gen.phase, "checkpoint": str(args.checkpoint)}
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    atomic_write_text(args.out, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print(
         f"adversarial: {gen.variant}/{gen.phase} safe ratio {report['safe_ratio']:.3f} {report['outcomes']} "
         f"-> {args.out}"

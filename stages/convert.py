@@ -3,7 +3,7 @@
 import argparse
 from pathlib import Path
 
-from stickgen.config import load_params
+from stickgen.entry import stage_params
 from stickgen.sources.base import run_conversion
 
 
@@ -15,7 +15,7 @@ def main() -> None:
     ap.add_argument("--report", type=Path, required=True, help="JSON report to write")
     ap.add_argument("--params", type=Path, default=Path("params.yaml"))
     args = ap.parse_args()
-    p = load_params(args.params)
+    p = stage_params(args.params, "convert")
     report = run_conversion(args.dataset, args.raw, args.out, args.report, p.canonical, p.convert)
     print(f"convert {args.dataset}: {report['clips']} clips, {report['rejected']} rejected -> {args.out}")
 

@@ -11,9 +11,10 @@ import time
 from pathlib import Path
 
 from stickgen import canonical
-from stickgen.config import load_params
+from stickgen.atomic import atomic_write_text
 from stickgen.curation import CurationError, curate, quality_weights
 from stickgen.curation_report import build_report, write_plots
+from stickgen.entry import stage_params
 
 
 def main() -> None:
@@ -24,7 +25,7 @@ def main() -> None:
     ap.add_argument("--plots-dir", type=Path, required=True)
     ap.add_argument("--params", type=Path, default=Path("params.yaml"))
     args = ap.parse_args()
-    p = load_params(args.params)
+    p = stage_params(args.params, "curate")
     names = [*p.datasets, "synthetic"]
     missing = [n for n in names if not (args.canonical_dir / f"{n}.pt").is_file()]
     if missing:
@@ -37,10 +38,11 @@ def main() -> None:
             stores, args.out_dir, p.curate, p.quality, p.base.seed, p.canonical.fps, p.canonical.max_actors
         )
     except CurationError as exc:
-        args.report.write_text(json.dumps({"error": str(exc), "rejects": exc.rejects}, indent=1) + "\n")
+        failure = {"error": str(exc), "rejects": exc.rejects}
+        atomic_write_text(args.report, json.dumps(failure, indent=1) + "\n")
         raise SystemExit(f"curate: {exc} (rejects listed in {args.report})") from None
     report = build_report(plan, table, p.curate, quality_weights(p.quality))
-    args.report.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
+    atomic_write_text(args.report, json.dumps(report, indent=1, sort_keys=True) + "\n")
     write_plots(report, args.plots_dir)
     print(
         f"curate: {report['outputs']} in {time.perf_counter() - t0:.1f} s ({report['rejected']} rejected: "

@@ -11,10 +11,11 @@ import time
 from pathlib import Path
 
 from stickgen import canonical
-from stickgen.config import load_params
+from stickgen.atomic import atomic_write_text
 from stickgen.curation import OUTPUT_SETS
 from stickgen.dataset import feature_stats_of, write_embedded
 from stickgen.embed_cache import EmbeddingCache, ensure_cached
+from stickgen.entry import stage_params
 from stickgen.text import TextEncoder
 
 
@@ -27,7 +28,7 @@ def main() -> None:
     )
     ap.add_argument("--params", type=Path, default=Path("params.yaml"))
     args = ap.parse_args()
-    p = load_params(args.params)
+    p = stage_params(args.params, "embed")
     missing = [n for n in OUTPUT_SETS if not (args.curated_dir / f"{n}.pt").is_file()]
     if missing:
         raise SystemExit(f"embed: missing curated sets {missing} in {args.curated_dir}; run `curate`")
@@ -46,7 +47,7 @@ def main() -> None:
         write_embedded(store, args.out_dir / f"{name}.pt", encoder.info.to_dict(), cache.gather)
         print(f"embed: {name} ({len(store)} clips)")
     stats = feature_stats_of(stores["pretrain"])
-    (args.out_dir / "stats.json").write_text(json.dumps(stats.to_dict(), indent=1) + "\n")
+    atomic_write_text(args.out_dir / "stats.json", json.dumps(stats.to_dict(), indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import argparse
 import json
 from pathlib import Path
 
-from stickgen.config import load_params
+from stickgen.entry import stage_params
 from stickgen.eval.evaluator import load_evaluator
 from stickgen.eval.previews import write_loss_curves, write_previews
 from stickgen.eval.prompts import preview_prompts
@@ -36,7 +36,7 @@ def main() -> None:
     ap.add_argument("--plots-dir", type=Path, required=True, help="folder for previews and loss curves")
     ap.add_argument("--params", type=Path, default=Path("params.yaml"))
     args = ap.parse_args()
-    p = load_params(args.params)
+    p = stage_params(args.params, "evaluate")
     set_cpu_threads(p.evaluate.cpu_threads)
     seed = p.base.seed + p.evaluate.seed_offset
     gen = load_generator(args.checkpoint, p, args.prompt_table)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import torch
 
-from stickgen.config import load_params
+from stickgen.atomic import atomic_write_text
+from stickgen.entry import stage_params
 from stickgen.eval.evaluator import save_evaluator
 from stickgen.eval.evaluator_train import build_evaluator
 from stickgen.eval.prompts import embed_prompt_table
@@ -31,7 +32,7 @@ def main() -> None:
     ap.add_argument("--metrics", type=Path, required=True, help="report JSON to write")
     ap.add_argument("--params", type=Path, default=Path("params.yaml"))
     args = ap.parse_args()
-    p = load_params(args.params)
+    p = stage_params(args.params, "evaluator")
     if p.evaluate.cpu_threads:
         torch.set_num_threads(p.evaluate.cpu_threads)
     ev, report = build_evaluator(
@@ -44,9 +45,8 @@ def main() -> None:
     )
     save_evaluator(ev, args.out)
     embed_prompt_table(ev.text_encoder["name"], args.prompt_table)
-    args.metrics.parent.mkdir(parents=True, exist_ok=True)
     report["timestamp"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    args.metrics.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    atomic_write_text(args.metrics, json.dumps(report, indent=2, sort_keys=True) + "\n")
     v = report["val"]
     print(
         f"evaluator: val R-precision top-1/3 {v['r_precision_top1']:.3f}/{v['r_precision_top3']:.3f} "

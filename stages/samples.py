@@ -4,7 +4,7 @@ import argparse
 import shutil
 from pathlib import Path
 
-from stickgen.config import load_params
+from stickgen.entry import stage_params
 from stickgen.samples import write_samples
 
 
@@ -13,7 +13,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True, help="folder; one sub-folder per dataset")
     ap.add_argument("--params", type=Path, default=Path("params.yaml"))
     args = ap.parse_args()
-    p = load_params(args.params)
+    p = stage_params(args.params, "samples")
     if args.out.exists():
         shutil.rmtree(args.out)
     for name in p.datasets:

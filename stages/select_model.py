@@ -10,7 +10,8 @@ import argparse
 import json
 from pathlib import Path
 
-from stickgen.config import load_params
+from stickgen.atomic import atomic_write_text
+from stickgen.entry import stage_params
 from stickgen.eval.select import read_candidates, select, write_production
 from stickgen.model.motion_model import sampling_from
 
@@ -25,7 +26,7 @@ def main() -> None:
     ap.add_argument("--production", type=Path, required=True, help="folder for the winner")
     ap.add_argument("--params", type=Path, default=Path("params.yaml"))
     args = ap.parse_args()
-    p = load_params(args.params)
+    p = stage_params(args.params, "select")
     selection = select(read_candidates(args.candidates, p.variants, p.phases), p.select)
     write_production(
         Path(selection["checkpoint"]),
@@ -36,8 +37,7 @@ def main() -> None:
         sampling_from(p),
         selection,
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(selection, indent=2) + "\n")
+    atomic_write_text(args.out, json.dumps(selection, indent=2) + "\n")
     print(f"select: {selection['rationale']} -> {args.production}")
 
 

@@ -6,7 +6,8 @@ from collections import Counter
 from pathlib import Path
 
 from stickgen import canonical
-from stickgen.config import load_params
+from stickgen.atomic import atomic_write_text
+from stickgen.entry import stage_params
 from stickgen.synthetic import generate
 
 
@@ -16,7 +17,7 @@ def main() -> None:
     ap.add_argument("--report", type=Path, required=True, help="JSON report to write")
     ap.add_argument("--params", type=Path, default=Path("params.yaml"))
     args = ap.parse_args()
-    p = load_params(args.params)
+    p = stage_params(args.params, "synthesize")
     clips = generate(p.synthesize, p.canonical, p.base.seed)
     canonical.save(
         clips, args.out, fps=p.canonical.fps, max_actors=p.canonical.max_actors, extra={"source": "synthetic"}
@@ -29,7 +30,7 @@ def main() -> None:
         "actors": dict(sorted(Counter(str(c.actors) for c in clips).items())),
         "rejects": [],
     }
-    args.report.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    atomic_write_text(args.report, json.dumps(report, indent=2, sort_keys=True) + "\n")
     print(f"synthesize: {len(clips)} clips -> {args.out}")
 
 

@@ -8,8 +8,8 @@ import argparse
 import os
 from pathlib import Path
 
-from stickgen.config import load_params
 from stickgen.dataset import load_embedded
+from stickgen.entry import stage_params
 from stickgen.model.motion_model import model_configs
 from stickgen.train.loop import PHASES, RunSpec, train
 
@@ -27,7 +27,7 @@ def main() -> None:
     ap.add_argument("--init_from", default=None, help="weights-only initialisation (sft and lora: required)")
     ap.add_argument("--params", type=Path, default=Path("params.yaml"))
     args = ap.parse_args()
-    p = load_params(args.params)
+    p = stage_params(args.params, "train")
     if p.train.launcher.startswith("torchrun") and "WORLD_SIZE" not in os.environ:
         raise SystemExit(
             f"train.launcher is {p.train.launcher!r} but this process was not started by torchrun"

@@ -16,12 +16,12 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from stickgen.atomic import atomic_open
 from stickgen.skeleton import JOINT_NAMES, NUM_JOINTS, ActorFrames
 from stickgen.vocab import ACTION_INDEX
 
@@ -174,20 +174,10 @@ def encode_clips(
 
 def atomic_torch_save(obj: Any, path: str | os.PathLike) -> None:
     """torch.save to a temporary file in the same folder, then rename: a kill never leaves half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        # through a file object, the archive's inner folder is always "archive": the bytes do not
-        # depend on the (temporary) file name
-        with open(tmp, "wb") as fh:
-            torch.save(obj, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    # through a file object, the archive's inner folder is always "archive": the bytes do not depend on
+    # the (temporary) file name
+    with atomic_open(path) as fh:
+        torch.save(obj, fh)
 
 
 def save(
@@ -306,20 +296,33 @@ def load(path: str | os.PathLike, mmap: bool = True) -> CanonicalStore:
 
 
 def describe(store: CanonicalStore) -> dict[str, Any]:
-    """A JSON-able summary of a canonical, curated or embedded file (used by `stickgen inspect`)."""
+    """A JSON-able summary of a canonical, curated or embedded file (used by `stickgen inspect`).
+
+    Each clip is checked against the contract (`Clip.validate`): `problem` says why a clip is invalid (None
+    when it is valid), and a clip with non-finite joints has no height and no upright verdict (None). The
+    summary holds no NaN or infinity, so it is strict JSON.
+    """
     from stickgen.skeleton import body_height, is_upright
 
     clips = []
     for i in range(len(store)):
         j = store.joints(i)
         d = store.data
+        try:
+            store.clip(i).validate()
+            problem = None
+        except ValueError as exc:  # CanonicalFormatError, or meta that is not JSON
+            problem = str(exc)
+        finite = bool(np.isfinite(j).all())
         clips.append(
             {
                 "id": d["ids"][i],
                 "frames": int(j.shape[0]),
                 "actors": int(j.shape[1]),
-                "height_m": round(body_height(j[:, 0]), 3),
-                "upright": is_upright(j[:, 0]),
+                "valid": problem is None,
+                "problem": problem,
+                "height_m": round(body_height(j[:, 0]), 3) if finite else None,
+                "upright": is_upright(j[:, 0]) if finite else None,
                 "source": d["sources"][i],
                 "action": d["actions"][i],
                 "style": d["styles"][i],
@@ -332,9 +335,10 @@ def describe(store: CanonicalStore) -> dict[str, Any]:
         "format": FORMAT,
         "version": store.data["version"],
         "kind": store.kind,
-        "fps": store.fps,
+        "fps": store.fps if np.isfinite(store.fps) else None,
         "joint_names": list(store.data["joint_names"]),
         "n_clips": len(store),
+        "invalid_clips": sum(not c["valid"] for c in clips),
         "total_frames": store.total_frames,
         "clips": clips,
     }

@@ -1,7 +1,8 @@
 """The `stickgen` command: use the pipeline's pieces outside DVC.
 
 stickgen convert DATASET RAW_DIR OUT.pt     # one converter, with params.yaml's settings
-stickgen inspect FILE.pt [--json]           # summarise a canonical / curated / embedded file
+stickgen inspect FILE.pt [--json]           # summarise a canonical / curated / embedded file (exit 1:
+                                            # a clip breaks the contract, e.g. NaN joints)
 stickgen generate "a person waves" --checkpoint CKPT --out wave.gif   # and render, info, publish:
                                             # see stickgen.inference.commands and docs/inference.md
 stickgen evaluate --checkpoint CKPT --data SPLIT.pt --out report.json   # metrics (docs/metrics.md)
@@ -17,13 +18,13 @@ from pathlib import Path
 
 
 def _params(path: Path):
-    from stickgen.config import load_params
+    from stickgen.entry import read_params
 
     if not path.is_file():
         raise SystemExit(
             f"stickgen: params file not found: {path} (run inside the repository or pass --params)"
         )
-    return load_params(path)
+    return read_params(path)
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
@@ -48,21 +49,33 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     except (CanonicalFormatError, FileNotFoundError) as exc:
         print(f"stickgen inspect: {exc}", file=sys.stderr)
         return 1
+    status = 1 if info["invalid_clips"] or info["fps"] is None else 0  # 1: the file breaks the contract
     if args.json:
-        print(json.dumps(info, indent=2))
-        return 0
+        print(json.dumps(info, indent=2, allow_nan=False))
+        return status
     print(
         f"{info['path']}: {info['kind']} v{info['version']}, {info['n_clips']} clips, "
         f"{info['total_frames']} frames at {info['fps']} fps"
     )
-    for c in info["clips"][: args.limit]:
+    shown = info["clips"][: args.limit]
+    shown += [c for c in info["clips"][args.limit :] if not c["valid"]]  # every invalid clip is listed
+    for c in shown:
+        if not c["valid"]:
+            print(f"  {c['id']:<40} {c['frames']:>5}f {c['actors']}a INVALID: {c['problem']}")
+            continue
         print(
             f"  {c['id']:<40} {c['frames']:>5}f {c['actors']}a {c['height_m']:.2f}m "
             f"{'upright' if c['upright'] else 'NOT upright'} {c['action']:<10} {c['texts'][0]!r}"
         )
-    if info["n_clips"] > args.limit:
-        print(f"  ... {info['n_clips'] - args.limit} more (--limit)")
-    return 0
+    if info["n_clips"] > len(shown):
+        print(f"  ... {info['n_clips'] - len(shown)} more (--limit)")
+    if status:
+        print(
+            f"stickgen inspect: {info['path']}: {info['invalid_clips']} invalid clips"
+            + ("" if info["fps"] is not None else ", a non-finite fps"),
+            file=sys.stderr,
+        )
+    return status
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,8 +101,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import yaml
+
+    from stickgen.config import ConfigError
+    from stickgen.entry import ParamsFileError, params_problem
+
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except ParamsFileError as exc:  # a bad --params file, one line whichever command read it (status 2)
+        print(f"stickgen {args.command}: {exc}", file=sys.stderr)
+    except (ConfigError, yaml.YAMLError) as exc:
+        path = getattr(args, "params", "params.yaml")
+        print(f"stickgen {args.command}: {params_problem(path, exc)}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ import numpy as np
 import torch
 import torch.serialization as ts
 
+from stickgen.atomic import atomic_path
 from stickgen.skeleton import NUM_JOINTS
 
 MM = 1000.0  # stored offsets are integer millimetres (canonical.py)
@@ -132,8 +133,7 @@ def write_columnar(
     fakes = _fake(declared)
     obj = {k: (fakes[k] if k in small else v) for k, v in header.items()}
     obj.update({k: fakes[k] for k in columns})
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
+    with atomic_path(path) as tmp:  # fsynced and renamed to `path` at the end
         with open(tmp, "wb") as fh, ts.skip_data(materialize_fake_tensors=True):
             torch.save(intern_strings(obj), fh)
         del obj, fakes
@@ -146,16 +146,9 @@ def write_columnar(
                 if v.numel():
                     sink._pwrite(memoryview(v.reshape(-1).numpy()).cast("B"), layout[k][0])
             fill(sink)
-            os.fsync(fd)
         finally:
             os.close(fd)
         _patch_crcs(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def _has_tensor(obj: Any) -> bool:

@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import types
 import typing
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -316,6 +318,23 @@ class DiffusionConfig:
 
 
 @dataclass(frozen=True)
+class SamplingConfig:
+    """How the StickFigureTransformer samples a motion (evaluate, select, inference; not training): DDIM
+    steps from pure noise and the classifier-free guidance scale (1: the conditional prediction alone)."""
+
+    steps: int
+    guidance_scale: float
+
+    def __post_init__(self) -> None:
+        _check(1 <= self.steps <= 1000, "steps", f"must be in 1..1000, got {self.steps}")
+        _check(
+            0.0 <= self.guidance_scale <= 20.0,
+            "guidance_scale",
+            f"must be in [0, 20], got {self.guidance_scale}",
+        )
+
+
+@dataclass(frozen=True)
 class EvaluatorTrainConfig:
     """The `evaluator` stage (stickgen.eval.evaluator_train): text-motion encoders + action recogniser."""
 
@@ -351,11 +370,14 @@ class EvaluateConfig:
     smoothness_quantile: float
     # torch CPU threads of the evaluation stages (0: torch's default); small batches run best on one
     cpu_threads: int
+    # motions per caption of the behaviour suite (stickgen.eval.behaviour)
+    behaviour_seeds: int
 
     def __post_init__(self) -> None:
         _check(self.cpu_threads >= 0, "cpu_threads", f"must be >= 0, got {self.cpu_threads}")
         for name in ("max_clips", "replications", "batch_size", "diversity_pairs", "mm_prompts"):
             _check(getattr(self, name) >= 1, name, f"must be >= 1, got {getattr(self, name)}")
+        _check(self.behaviour_seeds >= 1, "behaviour_seeds", f"must be >= 1, got {self.behaviour_seeds}")
         _check(
             self.r_precision_batch >= 2, "r_precision_batch", f"must be >= 2, got {self.r_precision_batch}"
         )
@@ -460,6 +482,7 @@ class Params:
     model: ModelConfig
     train: TrainConfig
     diffusion: DiffusionConfig
+    sampling: SamplingConfig
     evaluate: EvaluateConfig
     inference: InferenceConfig
     evaluator: EvaluatorTrainConfig
@@ -500,9 +523,11 @@ def build(tp: Any, value: Any, path: str) -> Any:
             raise ConfigError(f"{prefix}{missing[0]}: missing key")
         kwargs = {n: build(hints[n], value[n], f"{prefix}{n}") for n in names}
         try:
-            return tp(**kwargs)
+            obj = tp(**kwargs)
         except ConfigError as exc:  # __post_init__ names keys relative to its section
             raise ConfigError(f"{prefix}{exc}") from None
+        object.__setattr__(obj, _KEY_PATH, prefix)  # where its fields sit in params.yaml (`recording`)
+        return obj
     if origin is dict:
         kt, vt = typing.get_args(tp)
         _check(isinstance(value, dict), path, f"expected a mapping, got {type(value).__name__}")
@@ -546,4 +571,59 @@ def load_params(path: str | Path = "params.yaml") -> Params:
     return build(Params, raw, "")
 
 
-__all__ = ["ConfigError", "Params", "build", "load_params", "to_dict", "field"]
+# --- which keys the code reads -----------------------------------------------------------------------
+# Inside `with recording() as reads:`, every field read on a config object that `build` made adds its key
+# path to `reads` (`train.pretrain.lr`; a list or a mapping of plain values is one key, such as `datasets`
+# or `select.weights`). tests/readiness/test_ready_params.py runs every dvc.yaml stage so and checks that
+# the stage declares each key its code read.
+
+_KEY_PATH = "_params_key_path"  # set by `build` on each config object: "train.pretrain." ("" at the root)
+_reads: set[str] | None = None
+
+
+def _is_section(value: Any) -> bool:
+    """A config object, or a mapping of them (`model.variants`): the reads are of their own fields."""
+    if isinstance(value, dict) and value:
+        return all(dataclasses.is_dataclass(v) for v in value.values())
+    return dataclasses.is_dataclass(value)
+
+
+def _recording_getattribute(self: Any, name: str) -> Any:
+    value = object.__getattribute__(self, name)
+    if _reads is not None and name in type(self).__dataclass_fields__:
+        prefix = object.__getattribute__(self, "__dict__").get(_KEY_PATH)
+        if prefix is not None and not _is_section(value):
+            _reads.add(prefix + name)
+    return value
+
+
+def _config_classes(tp: Any, seen: set[type]) -> set[type]:
+    """Every dataclass reachable from `tp` through field types (mappings, lists and unions included)."""
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp) and tp not in seen:
+        seen.add(tp)
+        for hint in typing.get_type_hints(tp).values():
+            _config_classes(hint, seen)
+    for arg in typing.get_args(tp):
+        _config_classes(arg, seen)
+    return seen
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[set[str]]:
+    """Record the params keys read while the block runs (see above); yields the set that fills up."""
+    global _reads
+    if _reads is not None:
+        raise RuntimeError("params reads are already being recorded")
+    classes = _config_classes(Params, set())
+    _reads = reads = set()
+    for cls in classes:
+        cls.__getattribute__ = _recording_getattribute
+    try:
+        yield reads
+    finally:
+        for cls in classes:
+            del cls.__getattribute__
+        _reads = None
+
+
+__all__ = ["ConfigError", "Params", "build", "load_params", "recording", "to_dict", "field"]

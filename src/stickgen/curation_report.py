@@ -11,6 +11,7 @@ Plot files (CSV, one bar chart per file; dvc.yaml's top-level `plots` declares t
 from __future__ import annotations
 
 import csv
+import io
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from stickgen import quality
+from stickgen.atomic import atomic_write_text
 from stickgen.config import CurateConfig
 from stickgen.curation import OUTPUT_SETS, REJECT_REASONS, SFT_REASONS, ClipTable, Plan
 
@@ -101,11 +103,11 @@ def build_report(
 
 
 def _write_csv(path: Path, header: tuple[str, str], rows: list[tuple[str, int]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
+    text = io.StringIO(newline="")
+    w = csv.writer(text)
+    w.writerow(header)
+    w.writerows(rows)
+    atomic_write_text(path, text.getvalue())
 
 
 def write_plots(report: dict[str, Any], plots_dir: str | Path) -> list[Path]:

@@ -17,6 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from stickgen.atomic import atomic_write_bytes, atomic_write_text
+
 
 def plot_specs(revs: list[str]) -> dict[str, list[dict]]:
     cmd = ["dvc", "plots", "diff", *revs, "--json"] if revs else ["dvc", "plots", "show", "--json"]
@@ -43,15 +45,16 @@ def render(specs: dict[str, list[dict]], out_dir: Path) -> list[Path]:
             else:
                 continue
             path = out_dir / f"{stem}.png" if not stem.endswith(".gif") else out_dir / stem
-            path.write_bytes(png)
+            atomic_write_bytes(path, png)
             written.append(path)
     figures = "\n".join(
         f'<figure><img src="data:image/{"gif" if p.suffix == ".gif" else "png"};base64,'
         f'{base64.b64encode(p.read_bytes()).decode()}"><figcaption>{html.escape(p.name)}</figcaption></figure>'
         for p in written
     )
-    (out_dir / "index.html").write_text(
-        f"<!doctype html><meta charset=utf-8><title>stickgen plots</title><body>{figures}</body>\n"
+    atomic_write_text(
+        out_dir / "index.html",
+        f"<!doctype html><meta charset=utf-8><title>stickgen plots</title><body>{figures}</body>\n",
     )
     return written
 

@@ -38,10 +38,8 @@ def make_repo(work: Path, params: dict, hydra: bool = False) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
     for d in ("src", "stages") + (("conf",) if hydra else ()):
         shutil.copytree(ROOT / d, work / d, ignore=ignore)
-    for f in ("dvc.yaml", ".gitignore", ".dvcignore", "data.dvc"):
-        if (ROOT / f).exists():
-            shutil.copy(ROOT / f, work / f)
-    (work / "data/raw").mkdir(parents=True)
+    for f in ("dvc.yaml", ".gitignore", ".dvcignore"):
+        shutil.copy(ROOT / f, work / f)
     (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     sh("git", "init", "-q", cwd=work)
     sh("git", "config", "user.email", "ci@stickgen.invalid", cwd=work)
@@ -50,7 +48,6 @@ def make_repo(work: Path, params: dict, hydra: bool = False) -> Path:
     sh("dvc", "config", "core.analytics", "false", cwd=work)
     if hydra:
         sh("dvc", "config", "hydra.enabled", "true", cwd=work)
-    sh("dvc", "commit", "-q", "-f", "data.dvc", cwd=work)  # as `make setup` does
     sh("git", "add", "-A", cwd=work)
     sh("git", "commit", "-qm", "pipeline code", cwd=work)
     return work

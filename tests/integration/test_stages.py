@@ -386,7 +386,8 @@ def test_evaluator_writes_its_model_prompt_table_and_report(evaluator: Path, wor
 
 
 def test_adversarial_and_evaluate_write_reports_previews_and_loss_curves(evaluated: Path) -> None:
-    from stickgen.eval.prompts import adversarial_prompts, preview_prompts
+    from stickgen.eval.behaviour import CHECKS
+    from stickgen.eval.prompts import adversarial_prompts, behaviour_prompts, preview_prompts
     from stickgen.eval.report import REPLICATED
 
     for phase in ("pretrain", "lora"):
@@ -426,6 +427,11 @@ def test_adversarial_and_evaluate_write_reports_previews_and_loss_curves(evaluat
         mode = "locked" if m["lock_feet"] else "unlocked"  # the configured mode's rows are the report's
         assert m["foot_lock"][f"{mode}_jerk"] == m["generated"]["jerk"]
         assert m["foot_lock"][f"{mode}_physics_consistency"] == m["selection"]["physics_consistency"]
+        # the behaviour suite: every caption generated behaviour_seeds (2 in the tiny params) times
+        b = m["behaviour"]
+        assert b["behaviour_samples"] == 2 * len(behaviour_prompts())
+        assert {f"behaviour_{a}_{k}" for a in CHECKS for k in ("pass_rate", "recognised")} < set(b)
+        assert all(0 <= v <= 1 for k, v in b.items() if k != "behaviour_samples"), b
         plots = files(evaluated / f"tiny/{phase}/plots")
         gifs = [p for p in plots if p.endswith(".gif")]
         assert "loss_curves.png" in plots and len(gifs) == len(preview_prompts())

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import ROOT
 from readykit import (
+    PARAMS_READ,
     PHASES,
     VARIANTS,
     dvc_commands,
@@ -22,6 +23,7 @@ from readykit import (
     write_params,
 )
 
+from stickgen.config import recording
 from stickgen.sources import known_datasets
 
 
@@ -41,8 +43,10 @@ def commands(workdir: Path) -> dict[str, str]:
 
 
 def stage(commands: dict[str, str], name: str, cwd: Path) -> None:
-    """Run dvc.yaml's stage `name` in `cwd`."""
-    run_command(commands[name], cwd)
+    """Run dvc.yaml's stage `name` in `cwd`, recording the params keys it reads (readykit.PARAMS_READ)."""
+    with recording() as reads:
+        run_command(commands[name], cwd)
+    PARAMS_READ[name] = reads
 
 
 @pytest.fixture(scope="session")
@@ -73,7 +77,9 @@ def pretrained(workdir: Path, commands: dict, embedded_dir: Path) -> dict[str, P
     """pretrain@small, @medium and @large: {variant: its model folder}."""
     _, script, args = split_command(commands["pretrain@small"])
     for variant in VARIANTS:
-        run_stage(script, *with_variant(args, variant), cwd=workdir)
+        with recording() as reads:
+            run_stage(script, *with_variant(args, variant), cwd=workdir)
+        PARAMS_READ[f"pretrain@{variant}"] = reads
     return {v: workdir / f"models/{v}/pretrain" for v in VARIANTS}
 
 

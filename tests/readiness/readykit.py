@@ -104,15 +104,34 @@ def run_stage(name: str, *args: str | os.PathLike, cwd: Path, env: dict[str, str
         torch.set_num_threads(threads)
 
 
-def dvc_commands(repo: Path) -> dict[str, str]:
-    """{stage name: command} of every stage of `repo`'s dvc.yaml, resolved against its params.yaml
-    (foreach / matrix expanded, `${...}` filled in): what `dvc repro` would run."""
+def _dvc_stages(repo: Path, get) -> dict:
+    """{stage name: get(stage)} of every stage of `repo`'s dvc.yaml, resolved by DVC against its params.yaml
+    (foreach / matrix expanded, `${...}` filled in)."""
     from dvc.repo import Repo
 
     (repo / ".dvc").mkdir(exist_ok=True)  # what `dvc init --no-scm` makes (without its log line)
     (repo / ".dvc/config").write_text("[core]\n    no_scm = True\n    analytics = false\n")
     with Repo(str(repo)) as r:
-        return {s.name: s.cmd for s in r.index.stages if s.cmd}
+        return {s.name: get(s) for s in r.index.stages if s.cmd}
+
+
+def dvc_commands(repo: Path) -> dict[str, str]:
+    """{stage name: command} of every stage of `repo`'s dvc.yaml: what `dvc repro` would run."""
+    return _dvc_stages(repo, lambda s: s.cmd)
+
+
+def dvc_params(repo: Path) -> dict[str, list[str]]:
+    """{stage name: the params.yaml keys its `params` declare} of every stage of `repo`'s dvc.yaml."""
+    from dvc.dependency.param import ParamsDependency
+
+    return _dvc_stages(
+        repo, lambda s: [k for d in s.deps if isinstance(d, ParamsDependency) for k in d.params]
+    )
+
+
+# {stage name: the params keys its code read while it ran} (stickgen.config.recording), filled by the
+# readiness pipeline's fixtures (conftest.py) and checked by test_ready_params.py
+PARAMS_READ: dict[str, set[str]] = {}
 
 
 def split_command(cmd: str) -> tuple[list[str], str, list[str]]:

@@ -1,4 +1,5 @@
-"""The diffusion refiner: it refines the transformer's motion, and `use_diffusion: false` leaves it alone."""
+"""DDIM sampling and the diffusion refiner: the refiner refines the transformer's sample, and
+`use_diffusion: false` leaves it alone; guidance and the sampler settings."""
 
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ from trainkit import one_thread  # noqa: F401
 from stickgen.config import load_params
 from stickgen.model.diffusion import (
     DiffusionRefiner,
+    Generation,
     RefinerConfig,
     Sampling,
-    add_noise,
-    alpha_bar,
+    ddim,
     ddim_refine,
+    noise_like,
 )
-from stickgen.model.motion_model import StickFigureModel, refinement, sampling_from
+from stickgen.model.motion_model import StickFigureModel, generation, refinement, sampling_from
+from stickgen.model.noise import add_noise, alpha_bar
 from stickgen.model.transformer import TransformerConfig
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -48,10 +51,18 @@ def refine(model: StickFigureModel, sampling: Sampling | None, seed: int = 3) ->
     return model.generate(**conditions(), sampling=sampling, generator=torch.Generator().manual_seed(seed))
 
 
-def test_use_diffusion_false_returns_the_transformer_output_unchanged() -> None:
+def test_use_diffusion_false_returns_the_transformer_sample_unchanged() -> None:
+    """Without refinement, `generate` is DDIM over the transformer from the generator's noise, guided with
+    `Generation()`'s scale: its conditional and unconditional branches in one batch."""
     model = tiny_model()
-    with torch.no_grad():
-        plain = model.transformer(**conditions())
+    c, g, gen = conditions(), torch.Generator().manual_seed(3), Generation()
+    x = noise_like(torch.empty(2, 18, 2, 66), g)
+
+    def denoise(x_: torch.Tensor, t: torch.Tensor, drop: torch.Tensor | None) -> torch.Tensor:
+        text, lengths, actors = (torch.cat([c[k]] * 2) for k in ("text_emb", "lengths", "actors"))
+        return model.transformer(x_, t, text, lengths, actors, drop_cond=drop)
+
+    plain = ddim(denoise, x, torch.linspace(1.0, 0.0, gen.steps + 1), gen.guidance_scale)
     torch.testing.assert_close(refine(model, None), plain, rtol=0, atol=0)
     p = load_params(ROOT / "params.yaml")
     off = dataclasses.replace(p, diffusion=dataclasses.replace(p.diffusion, use_diffusion=False))
@@ -62,6 +73,31 @@ def test_use_diffusion_false_returns_the_transformer_output_unchanged() -> None:
         == refinement(p)
         == Sampling(p.diffusion.diffusion_steps, p.diffusion.guidance_scale, p.diffusion.start_strength)
     )
+    assert generation(p) == Generation(p.sampling.steps, p.sampling.guidance_scale)
+
+
+def test_more_guidance_moves_the_sample_further_from_the_unconditional_one() -> None:
+    """Classifier-free guidance: scale 0 is the unconditional sample (text ignored), scale 1 the
+    conditional one, and a larger scale extrapolates away from the unconditional branch."""
+    model = tiny_model()
+    torch.nn.init.normal_(model.transformer.head.weight, std=0.05)
+    c = conditions()
+
+    def sample(scale: float, text: torch.Tensor) -> torch.Tensor:
+        return model.generate(
+            text,
+            c["lengths"],
+            18,
+            actors=c["actors"],
+            generator=torch.Generator().manual_seed(4),
+            generation=Generation(steps=4, guidance_scale=scale),
+        )
+
+    other_text = torch.randn(2, 16)
+    torch.testing.assert_close(sample(0.0, c["text_emb"]), sample(0.0, other_text), rtol=0, atol=1e-6)
+    d1 = (sample(1.0, c["text_emb"]) - sample(0.0, c["text_emb"])).abs().mean()
+    d3 = (sample(3.0, c["text_emb"]) - sample(0.0, c["text_emb"])).abs().mean()
+    assert d1 > 0 and d3 > 1.5 * d1
 
 
 def test_refined_output_differs_from_the_transformer_output_and_is_reproducible() -> None:
@@ -147,12 +183,18 @@ def test_the_refiner_learns_to_denoise() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "msg"),
-    [({"steps": 0}, "steps must be >= 1"), ({"start_strength": 0.0}, r"start_strength must be in \(0, 1\]")],
+    ("cls", "kwargs", "msg"),
+    [
+        (Sampling, {"steps": 0}, "steps must be >= 1"),
+        (Sampling, {"start_strength": 0.0}, r"start_strength must be in \(0, 1\]"),
+        (Generation, {"steps": 0}, r"steps must be in 1\.\.1000"),
+        (Generation, {"steps": 100_000}, r"steps must be in 1\.\.1000"),
+        (Generation, {"guidance_scale": -1.0}, "guidance_scale must be in"),
+    ],
 )
-def test_bad_sampling_settings_name_the_value(kwargs: dict, msg: str) -> None:
+def test_bad_sampling_settings_name_the_value(cls: type, kwargs: dict, msg: str) -> None:
     with pytest.raises(ValueError, match=msg):
-        Sampling(**kwargs)
+        cls(**kwargs)
 
 
 def test_spline_basis_is_a_smooth_partition_of_unity() -> None:

@@ -40,15 +40,18 @@ def test_generate_returns_canonical_joints_fps_and_meta(fake_checkpoint) -> None
     assert two.joints.shape == (20, 2, 22, 3)
 
 
-def test_a_seed_reproduces_a_motion_and_diffusion_changes_it(fake_checkpoint) -> None:
-    gen = _gen(fake_checkpoint)
-    a, b = gen.generate(PROMPT, 1.0, seed=1), gen.generate(PROMPT, 1.0, seed=1)
-    np.testing.assert_array_equal(a.joints, b.joints)
-    assert not np.allclose(a.joints, gen.generate(PROMPT, 1.0, seed=2).joints)
-    plain = _gen(fake_checkpoint, use_diffusion=False)
-    c, d = plain.generate(PROMPT, 1.0, seed=1), plain.generate(PROMPT, 1.0, seed=2)
-    np.testing.assert_array_equal(c.joints, d.joints)  # the transformer alone is deterministic
-    assert c.meta["diffusion"] is None and not np.allclose(a.joints, c.joints)
+def test_a_seed_reproduces_a_motion_other_seeds_give_others_and_diffusion_changes_it(fake_checkpoint) -> None:
+    """The transformer samples: with or without the refiner, the same seed gives the same motion and
+    another seed another one."""
+    for use_diffusion in (True, False):
+        gen = _gen(fake_checkpoint, use_diffusion=use_diffusion)
+        a, b = gen.generate(PROMPT, 1.0, seed=1), gen.generate(PROMPT, 1.0, seed=1)
+        np.testing.assert_array_equal(a.joints, b.joints)
+        assert not np.allclose(a.joints, gen.generate(PROMPT, 1.0, seed=2).joints)
+        assert a.meta["generation"] == {"steps": 10, "guidance_scale": 2.5}
+    refined = _gen(fake_checkpoint).generate(PROMPT, 1.0, seed=1)
+    plain = _gen(fake_checkpoint, use_diffusion=False).generate(PROMPT, 1.0, seed=1)
+    assert plain.meta["diffusion"] is None and not np.allclose(refined.joints, plain.joints)
 
 
 def test_planted_feet_are_locked_unless_turned_off(fake_checkpoint) -> None:
@@ -126,11 +129,11 @@ def test_after_max_regenerations_the_last_motion_is_returned_flagged(fake_checkp
     assert len(critic.calls) == 3 and m.meta["attempts"] == 3 and m.meta["flagged"]
     assert m.meta["safety"]["checks"]["scripted"]["reason"] == "scripted rejection"
     np.testing.assert_array_equal(m.joints, _gen(fake_checkpoint).generate(PROMPT, 1.0, seed=2).joints)
-    # without diffusion there is nothing to redraw: one attempt, flagged, with a note
+    # without the refiner a new seed is still a new sample: the same regenerations
     critic = ScriptedCritic(reject=99)
     plain = _gen(fake_checkpoint, use_diffusion=False, enable_safety_check=True, critic=critic)
     m = plain.generate(PROMPT, 1.0, seed=0)
-    assert len(critic.calls) == 1 and m.meta["flagged"] and "deterministic" in m.meta["note"]
+    assert len(critic.calls) == 3 and m.meta["flagged"] and m.meta["seed"] == 2
 
 
 def test_check_motion_safety_returns_the_critics_verdict(fake_checkpoint) -> None:

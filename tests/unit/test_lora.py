@@ -36,10 +36,10 @@ def inputs(seed: int = 1) -> dict:
     return {
         "text_emb": torch.randn(2, 16, generator=g),
         "lengths": torch.tensor([20, 14]),
-        "n_frames": 20,
         "actors": torch.tensor([1, 2]),
         "x_t": torch.randn(2, 20, 2, 66, generator=g),
         "t": torch.tensor([0.3, 0.8]),
+        "with_refiner": True,
     }
 
 

@@ -1,4 +1,5 @@
-"""StickFigureTransformer contracts: no target leak, masks, sizes, finite outputs."""
+"""StickFigureTransformer contracts: the denoiser sees its target only through the diffusion state, masks,
+sizes, conditions, finite outputs."""
 
 from __future__ import annotations
 
@@ -9,14 +10,26 @@ from helpers import ROOT
 from stickgen.config import load_params
 from stickgen.dataset import Batch
 from stickgen.model.motion_model import StickFigureModel, model_configs
+from stickgen.model.noise import alpha_bar
 from stickgen.model.transformer import TRAVEL_SCALE, StickFigureTransformer, TransformerConfig, style_id
-from stickgen.train.objective import generate_features, motion_loss
+from stickgen.train.data import TrainBatch
+from stickgen.train.objective import forward_train, motion_loss
 
 
 def tiny(max_actors: int = 2, patch: int = 1) -> StickFigureTransformer:
     torch.manual_seed(0)
     cfg = TransformerConfig(16, 64, max_actors, 32, 2, 2, 48, 0.0, patch_frames=patch)
     return StickFigureTransformer(cfg).eval()
+
+
+def run(model: StickFigureTransformer, text: torch.Tensor, lengths: torch.Tensor | None, n: int, **kw):
+    """The model's prediction from a fixed diffusion state (seeded noise at level 0.5) unless given."""
+    b = text.shape[0]
+    x_t = kw.pop("x_t", None)
+    if x_t is None:
+        x_t = torch.randn(b, n, model.cfg.max_actors, 66, generator=torch.Generator().manual_seed(9))
+    t = kw.pop("t", torch.full((b,), 0.5))
+    return model(x_t, t, text, lengths, **kw)
 
 
 def _batch(features: torch.Tensor) -> Batch:
@@ -32,39 +45,69 @@ def _batch(features: torch.Tensor) -> Batch:
     )
 
 
-@pytest.mark.parametrize("patch", [1, 2])
-def test_no_prediction_can_see_its_target(patch: int) -> None:
-    """The objective's predictions are identical whatever the ground truth is; only the loss changes."""
-    model = tiny(patch=patch)
+def _train_batch(features: torch.Tensor, noise: torch.Tensor, level: torch.Tensor) -> TrainBatch:
+    b = features.shape[0]
+    zeros = torch.zeros(b, dtype=torch.long)
+    return TrainBatch(_batch(features), zeros, zeros.bool(), zeros.bool(), level, noise)
+
+
+def test_the_target_reaches_a_prediction_only_through_the_diffusion_state() -> None:
+    """Two different ground truths noised to the SAME diffusion state give identical predictions (only the
+    loss differs): the clean motion is never an input. At level 1, where generation starts, the state is
+    pure noise to within 1% of signal."""
+    net = StickFigureModel(*model_configs(load_params(ROOT / "params.yaml"), "small", 16)).eval()
     real = torch.randn(2, 20, 2, 66)
     other = real.clone()
-    other[:, 7] += 5.0  # perturb the ground truth at frame 7 (and everything else below)
+    other[:, 7] += 5.0
     other[:, 13:] = torch.randn_like(other[:, 13:])
+    level = torch.tensor([0.3, 0.8])
+    noise = torch.randn_like(real)
+    ab = alpha_bar(level).view(-1, 1, 1, 1)
+    x_t = ab.sqrt() * real + (1 - ab).sqrt() * noise
+    other_noise = (x_t - ab.sqrt() * other) / (1 - ab).sqrt()  # the noise that gives `other` the same x_t
     with torch.no_grad():
-        p1, p2 = generate_features(model, _batch(real)), generate_features(model, _batch(other))
-    torch.testing.assert_close(p1, p2, rtol=0, atol=0)
+        p1, _ = forward_train(net, _train_batch(real, noise, level), with_refiner=False)
+        p2, _ = forward_train(net, _train_batch(other, other_noise, level), with_refiner=False)
+    torch.testing.assert_close(p1, p2, rtol=0, atol=1e-5)
     assert float(motion_loss(p1, _batch(real))) != float(motion_loss(p2, _batch(other)))
+    assert float(alpha_bar(torch.tensor(1.0)).sqrt()) <= 0.01
+
+
+def test_generation_needs_only_text_and_the_seed_picks_the_motion() -> None:
+    """`generate` takes conditions and a noise source, never a motion: the same seed gives the same motion,
+    another seed another one, and the rows of one batch differ."""
+    net = StickFigureModel(*model_configs(load_params(ROOT / "params.yaml"), "small", 16)).eval()
+    torch.nn.init.normal_(net.transformer.head.weight, std=0.05)  # a denoiser whose output depends on x_t
+    text = torch.randn(1, 16).expand(2, -1)
+
+    def sample(seed: int) -> torch.Tensor:
+        return net.generate(text, torch.tensor([20, 20]), 20, generator=torch.Generator().manual_seed(seed))
+
+    a, b = sample(1), sample(2)
+    torch.testing.assert_close(a, sample(1), rtol=0, atol=0)
+    assert not torch.allclose(a, b) and not torch.allclose(a[0], a[1])
 
 
 @pytest.mark.parametrize("patch", [1, 2, 3])
 def test_padding_does_not_change_valid_frames(patch: int) -> None:
     model = tiny(patch=patch)
     text = torch.randn(1, 16)
+    x_t = torch.randn(1, 30, 2, 66)
     with torch.no_grad():
-        short = model(text, torch.tensor([12]), 12)
-        padded = model(text, torch.tensor([12]), 30)
+        short = run(model, text, torch.tensor([12]), 12, x_t=x_t[:, :12])
+        padded = run(model, text, torch.tensor([12]), 30, x_t=x_t)
     torch.testing.assert_close(short, padded[:, :12], rtol=1e-4, atol=1e-5)
 
 
 def test_patched_queries_give_smooth_motion_whatever_the_weights() -> None:
-    """With `patch_frames` 2 the motion is a cubic B-spline through the queries' control points: even a
-    random head gives far less frame-to-frame jerk than per-frame outputs (white-noise-like)."""
+    """With `patch_frames` 2 the motion is a cubic B-spline through the tokens' control points: even a
+    random head on a white-noise state gives far less frame-to-frame jerk than per-frame outputs."""
     jerk = {}
     for patch in (1, 2):
         model = tiny(patch=patch)
         torch.nn.init.normal_(model.head.weight, std=0.5)
         with torch.no_grad():
-            out = model(torch.randn(4, 16), torch.full((4,), 60), 60)
+            out = run(model, torch.randn(4, 16), torch.full((4,), 60), 60)
         jerk[patch] = float(out.diff(n=3, dim=1).pow(2).mean() / out.var(dim=1).mean())
     assert jerk[2] < 0.1 * jerk[1], jerk
 
@@ -72,33 +115,49 @@ def test_patched_queries_give_smooth_motion_whatever_the_weights() -> None:
 def test_output_depends_on_text_and_is_finite() -> None:
     model = tiny()
     with torch.no_grad():
-        a = model(torch.randn(1, 16), torch.tensor([10]), 10)
-        b = model(torch.randn(1, 16), torch.tensor([10]), 10)
+        a = run(model, torch.randn(1, 16), torch.tensor([10]), 10)
+        b = run(model, torch.randn(1, 16), torch.tensor([10]), 10)
     assert a.shape == (1, 10, 2, 66) and torch.isfinite(a).all()
     assert not torch.allclose(a, b)
 
 
+def test_dropped_conditions_hide_text_action_and_style() -> None:
+    """The unconditional branch of guidance: with `drop_cond` the prediction is the same whatever the text,
+    action and style are; without it they matter."""
+    model = tiny()
+    torch.nn.init.normal_(model.null_text, std=0.1)
+    drop = torch.tensor([True])
+    with torch.no_grad():
+        a = run(model, torch.randn(1, 16), None, 10, action=torch.tensor([3]), drop_cond=drop)
+        b = run(model, torch.randn(1, 16), None, 10, style=torch.tensor([5]), drop_cond=drop)
+        c = run(model, torch.randn(1, 16), None, 10, drop_cond=~drop)
+    torch.testing.assert_close(a, b, rtol=0, atol=0)
+    assert not torch.allclose(a, c)
+
+
 def test_longer_than_max_frames_is_refused() -> None:
     with pytest.raises(ValueError, match="max_frames"):
-        tiny()(torch.randn(1, 16), torch.tensor([65]), 65)
+        run(tiny(), torch.randn(1, 16), torch.tensor([65]), 65)
 
 
 @pytest.mark.parametrize(("variant", "published"), [("small", 5.6e6), ("medium", 15.8e6), ("large", 28e6)])
 def test_variant_parameter_counts_match_the_published_sizes(variant: str, published: float) -> None:
-    """The transformer alone, and with its diffusion refiner (what a checkpoint holds), within 10%."""
+    """The transformer (the generator) within 10% of the published size; the diffusion refiner is counted
+    and reported on its own (`stickgen info`), the same small network for every variant."""
     p = load_params(ROOT / "params.yaml")
     model = StickFigureModel(*model_configs(p, variant, 384))
-    for n in (model.transformer.num_parameters(), sum(q.numel() for q in model.parameters())):
-        assert abs(n - published) / published < 0.10, f"{variant}: {n / 1e6:.2f}M vs {published / 1e6}M"
+    n = model.transformer.num_parameters()
+    assert abs(n - published) / published < 0.10, f"{variant}: {n / 1e6:.2f}M vs {published / 1e6}M"
+    assert model.refiner.num_parameters() < 0.1 * n
 
 
 def test_style_and_action_condition_the_output() -> None:
     model = tiny()
     text = torch.randn(2, 16)
     with torch.no_grad():
-        plain = model(text, torch.tensor([10, 10]), 10)
-        styled = model(text, torch.tensor([10, 10]), 10, style=torch.tensor([style_id("happy", 32), 0]))
-        acted = model(text, torch.tensor([10, 10]), 10, action=torch.tensor([2, 0]))
+        plain = run(model, text, torch.tensor([10, 10]), 10)
+        styled = run(model, text, torch.tensor([10, 10]), 10, style=torch.tensor([style_id("happy", 32), 0]))
+        acted = run(model, text, torch.tensor([10, 10]), 10, action=torch.tensor([2, 0]))
     assert not torch.allclose(styled[0], plain[0]) and torch.equal(styled[1], plain[1])
     assert not torch.allclose(acted[0], plain[0]) and torch.equal(acted[1], plain[1])
     assert style_id("", 32) == 0 and style_id("Happy ", 32) == style_id("happy", 32)
@@ -109,8 +168,8 @@ def test_actors_beyond_the_first_are_generated_per_slot() -> None:
     model = tiny()
     text = torch.randn(1, 16)
     with torch.no_grad():
-        one = model(text, torch.tensor([10]), 10, actors=torch.tensor([1]))
-        two = model(text, torch.tensor([10]), 10, actors=torch.tensor([2]))
+        one = run(model, text, torch.tensor([10]), 10, actors=torch.tensor([1]))
+        two = run(model, text, torch.tensor([10]), 10, actors=torch.tensor([2]))
     assert one.shape == two.shape == (1, 10, 2, 66) and not torch.allclose(one, two)
 
 
@@ -123,8 +182,8 @@ def test_unpadded_batches_run_without_a_mask_and_give_the_same_motion() -> None:
     g = torch.Generator().manual_seed(2)
     text, x_t, level = torch.randn(3, 16, generator=g), torch.randn(3, 37, 2, 66, generator=g), torch.rand(3)
     with torch.no_grad():
-        masked = model(text, torch.full((3,), 37), 37, x_t=x_t, t=level)
-        dense = model(text, None, 37, x_t=x_t, t=level)
+        masked = model(x_t, level, text, torch.full((3,), 37), with_refiner=True)
+        dense = model(x_t, level, text, None, with_refiner=True)
     for a, b in zip(masked, dense, strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
 
@@ -132,9 +191,9 @@ def test_unpadded_batches_run_without_a_mask_and_give_the_same_motion() -> None:
 def test_rotary_tables_are_built_once_and_not_saved() -> None:
     model = tiny(patch=2)
     assert not any("rotary" in k for k in model.state_dict())  # checkpoints stay as they were
-    assert model.rotary.cos.shape == (4 + 32, 8)  # condition tokens + ceil(64 / 2) queries, head_dim / 2
-    with pytest.raises(ValueError, match="37 positions > the 36 of the rotary tables"):
-        model.rotary(37)
+    assert model.rotary.cos.shape == (5 + 32, 8)  # condition tokens + ceil(64 / 2) tokens, head_dim / 2
+    with pytest.raises(ValueError, match="38 positions > the 37 of the rotary tables"):
+        model.rotary(38)
 
 
 def test_the_root_travels_by_predicted_steps_at_the_same_speed_for_any_length() -> None:
@@ -143,11 +202,12 @@ def test_the_root_travels_by_predicted_steps_at_the_same_speed_for_any_length() 
     a long clip, leaving every other feature as it was."""
     model = tiny(patch=2)
     text = torch.randn(1, 16)
+    x_t = torch.randn(1, 60, 2, 66)
     step = TRAVEL_SCALE * torch.tensor([[1.0, -2.0], [0.5, 0.0]])  # (actor, x/z) per frame
     with torch.no_grad():
-        still = {n: model(text, torch.tensor([n]), n) for n in (20, 60)}
+        still = {n: run(model, text, torch.tensor([n]), n, x_t=x_t[:, :n]) for n in (20, 60)}
         model.travel.bias.copy_(step.flatten() / TRAVEL_SCALE)
-        moving = {n: model(text, torch.tensor([n]), n) for n in (20, 60)}
+        moving = {n: run(model, text, torch.tensor([n]), n, x_t=x_t[:, :n]) for n in (20, 60)}
     for n in (20, 60):
         xz = still[n][:, :, :, [0, 2]]
         torch.testing.assert_close(xz, xz[:, :1].expand(-1, n, -1, -1))  # standing still

@@ -3,6 +3,7 @@
 metrics          pure metric functions (shape checks, explicit np.random.Generator)
 evaluator        the text-motion encoders and action recogniser; evaluator_train trains them
 report           one model's metrics report (generation, protocol, the real reference row)
+behaviour        the behaviour suite: a geometric check per action, pass rates of generated motion
 safety           SafetyCritic / evaluate_motion_safety
 prompts          the fixed prompt sets (prompts.yaml) and their precomputed embeddings
 adversarial      the adversarial suite and its report

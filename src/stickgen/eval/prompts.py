@@ -1,10 +1,10 @@
 """The evaluation's fixed prompt sets (`prompts.yaml`, package data) and their precomputed embeddings.
 
-`preview_prompts()` and `adversarial_prompts()` read the data file. `embed_prompt_table` embeds every
-prompt once with the pipeline's text encoder (the `evaluator` stage writes the table), and
-`PromptTable` serves those vectors through the `encode(texts)` interface that
-`stickgen.inference.generator.InferenceGenerator` takes, so the per-model stages do not load the
-text encoder again; a text the table lacks is embedded by the real encoder, loaded on first need.
+`preview_prompts()`, `adversarial_prompts()` and `behaviour_prompts()` read the data file.
+`embed_prompt_table` embeds every prompt of the three once with the pipeline's text encoder (the
+`evaluator` stage writes the table), and `PromptTable` serves those vectors through the `encode(texts)`
+interface that `stickgen.inference.generator.InferenceGenerator` takes, so the per-model stages do not
+load the text encoder again; a text the table lacks is embedded by the real encoder, loaded on first need.
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ import torch
 import yaml
 
 from stickgen.canonical import atomic_torch_save
+from stickgen.vocab import ACTION_INDEX
 
 DATA_FILE = "prompts.yaml"
 TABLE_FORMAT = "stickgen-prompt-table"
+SIDES = ("left", "right")  # the sides a behaviour caption may name
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,25 @@ def _spec(entry: Any, category: str, refusal_ok: bool) -> PromptSpec:
     )
 
 
+@dataclass(frozen=True)
+class BehaviourPrompt:
+    """One caption of the behaviour suite (`stickgen.eval.behaviour`).
+
+    Attributes:
+        text: the caption, exactly as the generator receives it.
+        action: the action it names (a `stickgen.vocab` action with a `stickgen.eval.behaviour` check).
+        duration_s: requested length in seconds.
+        actors: requested actor count.
+        side: the side the caption names ("left" / "right"), which the check requires; None: either.
+    """
+
+    text: str
+    action: str
+    duration_s: float
+    actors: int = 1
+    side: str | None = None
+
+
 def preview_prompts() -> list[PromptSpec]:
     """The fixed preview list (one GIF each per evaluated model)."""
     return [_spec(e, "preview", False) for e in _read()["previews"]]
@@ -83,9 +104,51 @@ def adversarial_prompts() -> list[PromptSpec]:
     return out
 
 
+def _behaviour_group(group: Any, k: int) -> list[BehaviourPrompt]:
+    where = f"{DATA_FILE} [behaviour entry {k}]"
+    if not isinstance(group, dict) or set(group) - {"action", "duration_s", "actors", "prompts"}:
+        raise ValueError(f"{where}: expected a mapping of action, duration_s, actors, prompts; got {group!r}")
+    action = group.get("action")
+    where = f"{DATA_FILE} [behaviour/{action}]"
+    if action not in ACTION_INDEX:
+        raise ValueError(f"{where}: unknown action [{action}]; the vocabulary is {list(ACTION_INDEX)}")
+    duration, actors = group.get("duration_s"), group.get("actors", 1)
+    if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0:
+        raise ValueError(f"{where}: duration_s must be a number > 0, got {duration!r}")
+    if isinstance(actors, bool) or not isinstance(actors, int) or actors < 1:
+        raise ValueError(f"{where}: actors must be an integer >= 1, got {actors!r}")
+    entries = group.get("prompts")
+    if not isinstance(entries, list) or not entries:
+        raise ValueError(f"{where}: prompts must be a non-empty list, got {entries!r}")
+    out = []
+    for entry in entries:
+        text, side = (entry, None) if isinstance(entry, str) else (None, None)
+        if isinstance(entry, dict) and not set(entry) - {"prompt", "side"}:
+            text, side = entry.get("prompt"), entry.get("side")
+        if not isinstance(text, str) or not text.strip() or side not in (None, *SIDES):
+            raise ValueError(
+                f"{where}: bad prompt {entry!r} (give a non-empty string, or a mapping with `prompt` "
+                f"and an optional `side` in {list(SIDES)})"
+            )
+        out.append(BehaviourPrompt(text, action, float(duration), actors, side))
+    return out
+
+
+def parse_behaviour_prompts(groups: Any) -> list[BehaviourPrompt]:
+    """The `behaviour` section of the data file (a list of actions with their captions), validated."""
+    if not isinstance(groups, list) or not groups:
+        raise ValueError(f"{DATA_FILE}: `behaviour` must be a non-empty list of actions, got {groups!r}")
+    return [p for k, group in enumerate(groups) for p in _behaviour_group(group, k)]
+
+
+def behaviour_prompts() -> list[BehaviourPrompt]:
+    """The behaviour suite's captions, in file order (docs/metrics.md, "Behaviour suite")."""
+    return parse_behaviour_prompts(_read().get("behaviour"))
+
+
 def table_texts() -> list[str]:
     """Every text the table holds: each prompt as written and whitespace-collapsed (what generators see)."""
-    texts = [p.text for p in (*preview_prompts(), *adversarial_prompts())]
+    texts = [p.text for p in (*preview_prompts(), *adversarial_prompts(), *behaviour_prompts())]
     return sorted({t for text in texts for t in (text, " ".join(text.split()))})
 
 

@@ -18,6 +18,12 @@ row. Report layout (leaf names are unique, so `dvc metrics show/diff` and model 
     foot_lock  locked_<metric> / unlocked_<metric>: the physical plausibility of the same generated motions
                with planted feet held in place (`stickgen.footlock`) and as generated, whatever
                `inference.lock_feet` picks for the rows above
+    behaviour  the behaviour suite (`stickgen.eval.behaviour`): every caption of prompts.yaml's `behaviour`
+               list generated with `evaluate.behaviour_seeds` seeds, as the model ships (sampling, foot
+               lock); behaviour_pass_rate (geometric checks passed, over all motions),
+               behaviour_min_action_pass_rate, behaviour_recognised_rate (the evaluator's recogniser
+               names the caption's action), behaviour_samples, and behaviour_<action>_pass_rate /
+               behaviour_<action>_recognised per action
 """
 
 from __future__ import annotations
@@ -36,12 +42,14 @@ from stickgen import footlock
 from stickgen.config import EvaluateConfig, Params, SelectConfig
 from stickgen.dataset import StickFigureDataset
 from stickgen.eval import metrics
+from stickgen.eval.behaviour import run_behaviour_suite
 from stickgen.eval.evaluator import Evaluator
 from stickgen.eval.evaluator_train import UNKNOWN, ClipSet, load_clip_set
-from stickgen.eval.prompts import PromptTable
+from stickgen.eval.prompts import PromptTable, behaviour_prompts
 from stickgen.eval.select import assess, selection_score
 from stickgen.inference.generator import InferenceGenerator
 from stickgen.model.diffusion import Sampling
+from stickgen.model.motion_model import generation
 from stickgen.train.data import TrainingSet
 from stickgen.train.loop import validation_losses
 
@@ -65,6 +73,8 @@ REPLICATED = (
 )
 ABLATIONS = {"refiner": ("refined", "unrefined"), "foot_lock": ("locked", "unlocked")}  # section: modes
 SELECTION_FROM_GENERATED = ("motion_mse", "temporal_consistency", "action_accuracy", "physics_consistency")
+# the behaviour suite draws its seeds from _seed(seed, BEHAVIOUR_STREAM), apart from the replications'
+BEHAVIOUR_STREAM = 0xBE
 
 
 def set_cpu_threads(n: int) -> None:
@@ -74,8 +84,9 @@ def set_cpu_threads(n: int) -> None:
 
 
 def load_generator(checkpoint: Path, p: Params, prompt_table: Path | None = None) -> InferenceGenerator:
-    """The model under test with params' sampling settings (`diffusion.*`), through InferenceGenerator's
-    loader; `prompt_table` (the evaluator stage's) serves prompt embeddings without the text encoder."""
+    """The model under test with params' sampling settings (`sampling.*`, `diffusion.*`), through
+    InferenceGenerator's loader; `prompt_table` (the evaluator stage's) serves prompt embeddings without the
+    text encoder."""
     d = p.diffusion
     return InferenceGenerator(
         checkpoint,
@@ -88,6 +99,7 @@ def load_generator(checkpoint: Path, p: Params, prompt_table: Path | None = None
         lock_feet=p.inference.lock_feet,
         fps=p.canonical.fps,
         encoder=PromptTable.load(prompt_table) if prompt_table is not None else None,
+        generation=generation(p),
     )
 
 
@@ -256,6 +268,30 @@ def protocol(
     return gen_rows, real_rows, ablation, facts
 
 
+def behaviour_suite(
+    gen: InferenceGenerator,
+    ev: Evaluator,
+    seeds: int,
+    seed: int,
+    fps: float,
+    log: Callable[[str], None] = print,
+) -> dict:
+    """The `behaviour` section: the suite's captions through the model as it ships (its sampling
+    settings and foot lock), `seeds` motions each, checked geometrically and by the evaluator's action
+    recogniser (docs/metrics.md, "Behaviour suite"). Lengths are capped at the model's frames and actor
+    counts at its actors (a one-actor model fails the two-actor checks)."""
+
+    def sample(texts: list[str], lengths: list[int], actors: list[int], s: int) -> list[np.ndarray]:
+        emb = torch.from_numpy(np.asarray(gen.encoder.encode(texts), dtype=np.float32)).to(gen.device)
+        lengths = [min(n, gen.model.cfg.max_frames) for n in lengths]
+        return gen.sample(emb, lengths, [min(a, gen.max_actors) for a in actors], gen.sampling, s)
+
+    def recognise(motions: list[np.ndarray], rate: float) -> np.ndarray:
+        return ev.encode_motions(motions, rate)[1]
+
+    return run_behaviour_suite(sample, behaviour_prompts(), seeds, seed, fps, recognise, log)
+
+
 def _finite(v: float) -> float | None:
     return v if math.isfinite(v) else None
 
@@ -269,8 +305,9 @@ def build_report(
     robustness: float | None,
     select: SelectConfig,
     info: dict,
+    behaviour: dict,
 ) -> dict:
-    """The metrics.json layout of the module docstring."""
+    """The metrics.json layout of the module docstring; `behaviour` is `behaviour_suite`'s section."""
     mean_ci = {k: metrics.mean_ci95(v) for k, v in gen_rows.items()}
     real_ci = {k: metrics.mean_ci95(v) for k, v in real_rows.items()}
     selection = {
@@ -299,6 +336,7 @@ def build_report(
             }
             for section, modes in ABLATIONS.items()
         },
+        "behaviour": behaviour,
     }
 
 
@@ -321,6 +359,7 @@ def evaluate(
     gen.encoder_info.check_matches(test.text_encoder, str(test_data))
     val_loss = validation_loss(gen, val_data, seed, cfg.batch_size)
     gen_rows, real_rows, ablation, facts = protocol(gen, ev, test, cfg, seed, refiner, log)
+    behaviour = behaviour_suite(gen, ev, cfg.behaviour_seeds, _seed(seed, BEHAVIOUR_STREAM), test.fps, log)
     info = {
         "variant": gen.variant,
         "phase": gen.phase,
@@ -328,7 +367,7 @@ def evaluate(
         "use_diffusion": gen.sampling is not None,
         "lock_feet": gen.lock_feet,
     }
-    return build_report(gen_rows, real_rows, ablation, facts, val_loss, robustness, select, info)
+    return build_report(gen_rows, real_rows, ablation, facts, val_loss, robustness, select, info, behaviour)
 
 
 def write_report(report: dict, path: Path) -> None:

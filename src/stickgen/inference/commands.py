@@ -14,12 +14,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
 
 RENDER_SUFFIXES = (".gif", ".mp4", ".html")
 EXPORT_SUFFIXES = (".json", ".npz", ".bvh", ".npy")
+# `generate`'s upper bounds (docs/inference.md): DDIM steps of the refinement (--steps or params
+# diffusion.diffusion_steps; each step runs the refiner once) and seeds (a 64-bit generator seed)
+MAX_STEPS = 1000
+MAX_SEED = 2**63 - 1
 
 
 def _fail(command: str, exc: BaseException) -> int:
@@ -28,13 +33,17 @@ def _fail(command: str, exc: BaseException) -> int:
 
 
 def _optional_params(path: Path):
-    """params.yaml when it exists (a broken one is an error), else None."""
-    from stickgen.config import load_params
+    """params.yaml when it exists (a broken one is a one-line `ParamsFileError`), else None."""
+    from stickgen.entry import read_params
 
-    return load_params(path) if path.is_file() else None
+    return read_params(path) if path.is_file() else None
 
 
 def _check_out(out: Path) -> str:
+    if out.is_dir():
+        raise ValueError(f"--out {out} is a folder: name the file to write, e.g. {out / 'motion.gif'}")
+    if out.parent.exists() and not out.parent.is_dir():
+        raise ValueError(f"--out {out}: {out.parent} is a file, not a folder")
     suffix = out.suffix.lower()
     if suffix not in RENDER_SUFFIXES + EXPORT_SUFFIXES:
         raise ValueError(
@@ -69,8 +78,19 @@ def _write(motion, out: Path, args: argparse.Namespace) -> list[Path]:
     return save_motion(motion, out)
 
 
+def _check_generate_args(args: argparse.Namespace) -> None:
+    """Bounds of `generate`'s numbers, checked before anything loads (one line each)."""
+    if not (math.isfinite(args.seconds) and args.seconds > 0):
+        raise ValueError(f"--seconds must be a finite number > 0, got {args.seconds}")
+    if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
+        raise ValueError(f"--seed must be in 0..2**63-1, got {args.seed}")
+    if args.steps is not None and not 1 <= args.steps <= MAX_STEPS:
+        raise ValueError(f"--steps must be in 1..{MAX_STEPS}, got {args.steps}")
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     try:
+        _check_generate_args(args)
         _check_out(args.out)
         p = _optional_params(args.params)
         from stickgen.inference.generator import DEFAULT_MAX_PROMPT_CHARS, InferenceGenerator, validate_prompt
@@ -80,8 +100,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
         kwargs: dict[str, Any] = {}
         if p is not None:
+            from stickgen.model.motion_model import generation
+
             d = p.diffusion
             kwargs = {
+                "generation": generation(p),
                 "guidance_scale": d.guidance_scale,
                 "start_strength": d.start_strength,
                 "max_regenerations": p.inference.max_regenerations,
@@ -93,6 +116,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
                 kwargs["critic"] = SafetyCritic.from_config(p.safety, p.canonical.fps)
         steps = args.steps if args.steps is not None else (p.diffusion.diffusion_steps if p else 20)
+        if not 1 <= steps <= MAX_STEPS:
+            raise ValueError(f"params diffusion.diffusion_steps must be in 1..{MAX_STEPS}, got {steps}")
         lock = args.lock_feet if args.lock_feet is not None else (p.inference.lock_feet if p else True)
         gen = InferenceGenerator(
             args.checkpoint,
@@ -175,14 +200,14 @@ def checkpoint_info(path: Path, eval_results: Path) -> dict[str, Any]:
 
 def variant_info(params_path: Path, variant: str, text_dim: int | None) -> dict[str, Any]:
     """A fresh model of `variant` as params.yaml defines it: architecture and parameter counts."""
-    from stickgen.config import load_params
+    from stickgen.entry import read_params
     from stickgen.model.motion_model import StickFigureModel, model_configs
 
     if not params_path.is_file():
         raise FileNotFoundError(
             f"params file not found: {params_path} (run inside the repository or pass --params)"
         )
-    p = load_params(params_path)
+    p = read_params(params_path)
     if text_dim is None:
         from stickgen.text import encoder_info
 

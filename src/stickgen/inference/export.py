@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from stickgen.atomic import atomic_open, atomic_write_text
 from stickgen.inference.motion import Motion
 from stickgen.skeleton import JOINT_NAMES, NUM_JOINTS, PARENTS, V3_SEGMENTS, project, segments
 
@@ -95,7 +96,7 @@ def from_json_dict(doc: dict, where: str = "<json>") -> Motion:
 
 def save_npz(motion: Motion, path: str | os.PathLike) -> None:
     """`joints` float32 (T, A, 22, 3) canonical, `fps` float64, `prompt` str, `meta` JSON str (no pickle)."""
-    with open(path, "wb") as fh:
+    with atomic_open(path) as fh:
         np.savez_compressed(
             fh,
             joints=motion.joints.astype(np.float32),
@@ -279,7 +280,7 @@ def save_bvh(motion: Motion, path: str | os.PathLike) -> list[Path]:
     """Write one BVH file per actor; returns the paths written."""
     paths = bvh_paths(path, motion.actors)
     for a, p in enumerate(paths):
-        p.write_text(bvh_text(motion.joints[:, a], motion.fps))
+        atomic_write_text(p, bvh_text(motion.joints[:, a], motion.fps))
     return paths
 
 
@@ -287,18 +288,22 @@ def save_bvh(motion: Motion, path: str | os.PathLike) -> list[Path]:
 
 
 def save_motion(motion: Motion, path: str | os.PathLike) -> list[Path]:
-    """Write `motion` in the format its suffix names (.json, .npz, .bvh, .npy = v3 segments)."""
+    """Write `motion` in the format its suffix names (.json, .npz, .bvh, .npy = v3 segments).
+
+    Every file is written atomically (`stickgen.atomic`): a failed or killed write, or another process
+    writing the same path, never leaves a truncated or mixed file there.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ValueError(f"unsupported export format [{suffix or path.name}]; choose one of {SUFFIXES}")
-    path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".json":
-        path.write_text(json.dumps(to_json_dict(motion), separators=(",", ":")) + "\n")
+        atomic_write_text(path, json.dumps(to_json_dict(motion), separators=(",", ":")) + "\n")
     elif suffix == ".npz":
         save_npz(motion, path)
     elif suffix == ".npy":
-        np.save(path, v3_segments(motion), allow_pickle=False)
+        with atomic_open(path) as fh:
+            np.save(fh, v3_segments(motion), allow_pickle=False)
     else:
         return save_bvh(motion, path)
     return [path]

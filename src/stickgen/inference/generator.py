@@ -9,9 +9,9 @@ Everything comes from the checkpoint itself (`stickgen.train.checkpoint.load_che
 dimension, and the frame rate. An encoder that does not match the checkpoint's is refused.
 
 The safety check (`stickgen.eval.safety.evaluate_motion_safety` unless a critic is passed) judges each
-motion; a rejected motion is generated again with the next seed, up to `max_regenerations` times, and
-when every attempt is rejected the last one is returned with `meta["flagged"] = True`. Regeneration
-draws new diffusion noise, so it needs `use_diffusion=True`; the transformer alone is deterministic.
+motion; a rejected motion is generated again with the next seed (new noise: another sample), up to
+`max_regenerations` times, and when every attempt is rejected the last one is returned with
+`meta["flagged"] = True`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from stickgen.features import FeatureStats
 from stickgen.inference.motion import Motion
 from stickgen.inference.publish import checkpoint_from_folder
 from stickgen.inference.sample import generate_joints
-from stickgen.model.diffusion import Sampling
+from stickgen.model.diffusion import Generation, Sampling
 from stickgen.text import EncoderInfo
 from stickgen.train.checkpoint import load_checkpoint, model_from_checkpoint
 from stickgen.vocab import action_id, infer_action
@@ -142,7 +142,7 @@ class InferenceGenerator:
         model_path: a stickgen checkpoint (`.pth`; a LoRA checkpoint loads its base and merges), or a
             folder published by `stickgen publish` (config.json + model.safetensors).
         enable_safety_check: judge each motion with the critic; regenerate rejected ones.
-        use_diffusion: refine with the checkpoint's diffusion refiner (off: the transformer's motion).
+        use_diffusion: refine with the checkpoint's diffusion refiner (off: the transformer's sample).
         lock_feet: hold planted feet in place (`stickgen.footlock`; params `inference.lock_feet`).
         diffusion_steps: DDIM steps of the refinement.
         device: `auto`, `cpu`, `cuda`, `cuda:N` or `mps`.
@@ -151,6 +151,8 @@ class InferenceGenerator:
         max_prompt_chars: longest accepted prompt (params `inference.max_prompt_chars`).
         fps: frame rate for checkpoints that do not record theirs (a recorded one always wins).
         encoder: a text encoder to use instead of loading the checkpoint's by name; it must match.
+        generation: the transformer's sampler (DDIM steps, guidance scale; params `sampling.*`); None:
+            `Generation()`'s defaults.
         critic: the safety critic, called as `critic(joints)` (with `fps=` when it accepts one) and
             returning a result with `is_safe`; default `stickgen.eval.safety.SafetyCritic` with the
             checklist's thresholds at the model's frame rate (the CLI passes params `safety`).
@@ -172,6 +174,7 @@ class InferenceGenerator:
         fps: float | None = None,
         encoder: TextEncoder | None = None,
         critic: Callable[..., Any] | None = None,
+        generation: Generation | None = None,
     ) -> None:
         if max_regenerations < 0:
             raise ValueError(f"max_regenerations must be >= 0, got {max_regenerations}")
@@ -211,6 +214,7 @@ class InferenceGenerator:
             if use_diffusion
             else None
         )
+        self.generation = generation or Generation()
         self.max_regenerations = max_regenerations
         self.max_prompt_chars = max_prompt_chars
         self.lock_feet = lock_feet
@@ -231,7 +235,8 @@ class InferenceGenerator:
         lock_feet: bool | None = None,
     ) -> list[np.ndarray]:
         """`generate_joints` with this generator's model and statistics: one (T_i, A_i, 22, 3) float32 motion
-        per row of `text_emb` (B, D), refined with `sampling` (None: the transformer's motion), planted feet
+        per row of `text_emb` (B, D) sampled with this generator's `generation` settings and `seed`, refined
+        with `sampling` (None: the transformer's sample), planted feet
         held when `lock_feet` (None: this generator's setting). No safety check and no regeneration."""
         lock = self.lock_feet if lock_feet is None else lock_feet
         return generate_joints(
@@ -244,6 +249,7 @@ class InferenceGenerator:
             seed,
             action=action,
             lock_feet_fps=self.fps if lock else None,
+            generation=self.generation,
         )
 
     @property
@@ -293,7 +299,7 @@ class InferenceGenerator:
             prompt: what happens, in words.
             duration_s: length in seconds (at most `max_duration_s`).
             num_actors: 1..max_actors; None infers it from the prompt (an interaction -> 2).
-            seed: seeds the diffusion noise (attempt k uses seed + k); None draws one (recorded in meta).
+            seed: seeds the sampling noise (attempt k uses seed + k); None draws one (recorded in meta).
             action: an optional action label from `stickgen.vocab.ACTIONS` (None: text only).
 
         Returns:
@@ -319,9 +325,7 @@ class InferenceGenerator:
             raise ValueError(
                 f"text encoder returned {tuple(emb.shape)}, expected (1, {self.encoder_info.dim})"
             )
-        attempts = 1 + (
-            self.max_regenerations if self.enable_safety_check and self.sampling is not None else 0
-        )
+        attempts = 1 + (self.max_regenerations if self.enable_safety_check else 0)
         history: list[dict] = []
         for k in range(attempts):
             joints = self.sample(emb, [frames], [actors], self.sampling, seed + k, action=action_ids)[0]
@@ -342,6 +346,7 @@ class InferenceGenerator:
             "action": action,
             "model": {"checkpoint": str(self.model_path), "variant": self.variant, "phase": self.phase},
             "text_encoder": self.encoder_info.to_dict(),
+            "generation": asdict(self.generation),
             "use_diffusion": self.sampling is not None,
             "lock_feet": self.lock_feet,
             "diffusion": None if self.sampling is None else asdict(self.sampling),
@@ -352,10 +357,6 @@ class InferenceGenerator:
             "flagged": bool(verdict is not None and not verdict["is_safe"]),
             "latency_s": round(time.perf_counter() - t0, 4),
         }
-        if motion.meta["flagged"] and self.sampling is None:
-            motion.meta["note"] = (
-                "rejected; not regenerated: without diffusion the transformer is deterministic"
-            )
         return motion
 
 

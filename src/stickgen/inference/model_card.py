@@ -186,9 +186,10 @@ def model_card(repo_id: str, config: dict[str, Any], metrics: dict[str, float], 
         "Stick figures only (no hands, faces or meshes); motions are at most "
         f"{model['max_frames'] / config['fps']:g} s long; prompts outside the training captions' range give "
         "plausible but generic motion. A safety critic screens generated motion for physically implausible "
-        "output. The transformer gives the mean motion for a caption, and a stride's phase is not in the "
-        "caption: its walks and runs travel at the caption's pace while their legs swing less than real "
-        "ones, so feet can glide (the foot-skating ratio measures it); diffusion refinement adds the steps.",
+        "output. The transformer samples a motion from seeded noise (a diffusion model): a seed picks one of "
+        "many motions, and samples of a short training run can miss what the caption asks (the evaluation "
+        "report's `behaviour` section measures how often, per action) or glide their feet (the foot-skating "
+        "ratio measures it).",
         "",
         "## License",
         "",

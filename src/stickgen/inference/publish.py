@@ -16,19 +16,21 @@ import json
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from stickgen.atomic import atomic_write_bytes, atomic_write_text
 from stickgen.inference.model_card import load_metrics, model_card
-from stickgen.model.diffusion import Sampling
+from stickgen.model.diffusion import Generation, Sampling
+from stickgen.model.motion_model import MODEL_FORMAT
 from stickgen.train.checkpoint import full_state_dict, load_checkpoint, model_from_checkpoint
 
 DEFAULT_REPO_ID = "GesturaAI/stick-gen-{variant}"
 CONFIG_FORMAT = "stickgen-model"
-CONFIG_VERSION = 1
+CONFIG_VERSION = 2  # 1: the deterministic regressor; 2: the diffusion denoiser (model format 2)
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 
 
@@ -49,7 +51,9 @@ def checkpoint_fps(ckpt: dict[str, Any]) -> float | None:
     return None if fps is None else float(fps)
 
 
-def published_config(ckpt: dict[str, Any], fps: float, sampling: Sampling) -> dict[str, Any]:
+def published_config(
+    ckpt: dict[str, Any], fps: float, sampling: Sampling, generation: Generation | None = None
+) -> dict[str, Any]:
     """config.json: everything needed to rebuild and use the model, from the checkpoint's own config."""
     config = ckpt["config"]
     model = model_from_checkpoint(ckpt)
@@ -67,6 +71,7 @@ def published_config(ckpt: dict[str, Any], fps: float, sampling: Sampling) -> di
         "text_encoder": ckpt["text_encoder"],
         "feature_stats": ckpt["feature_stats"],
         "fps": fps,
+        "generation": asdict(generation or Generation()),
         "sampling": {
             "steps": sampling.steps,
             "guidance_scale": sampling.guidance_scale,
@@ -87,9 +92,10 @@ def published_config(ckpt: dict[str, Any], fps: float, sampling: Sampling) -> di
 
 
 def _save_safetensors(state: dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> None:
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
-    save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, str(path), metadata=metadata)
+    tensors = {k: v.detach().cpu().contiguous() for k, v in state.items()}
+    atomic_write_bytes(path, save(tensors, metadata=metadata))
 
 
 def build_folder(
@@ -122,18 +128,19 @@ def build_folder(
     meta = {"format": "pt"}
     files = [out_dir / "model.safetensors", out_dir / "config.json", out_dir / "README.md"]
     _save_safetensors(full_state_dict(ckpt), files[0], meta)
-    files[1].write_text(json.dumps(cfg, indent=2) + "\n")
-    files[2].write_text(model_card(repo_id, cfg, metrics, datasets))
+    atomic_write_text(files[1], json.dumps(cfg, indent=2) + "\n")
+    atomic_write_text(files[2], model_card(repo_id, cfg, metrics, datasets))
     if "lora" in config:
         adapters = out_dir / "adapter_model.safetensors"
         _save_safetensors(ckpt["model_state_dict"], adapters, meta)
         adapter_cfg = out_dir / "adapter_config.json"
         base = config.get("init") or {}
-        adapter_cfg.write_text(
+        atomic_write_text(
+            adapter_cfg,
             json.dumps(
                 {**config["lora"], "peft_type": "LORA", "base_model_sha256": base.get("sha256", "")}, indent=2
             )
-            + "\n"
+            + "\n",
         )
         files += [adapters, adapter_cfg]
     return files
@@ -141,31 +148,34 @@ def build_folder(
 
 def checkpoint_from_folder(folder: Path) -> dict[str, Any]:
     """A published folder (config.json + model.safetensors) as the checkpoint dict that
-    `stickgen.train.checkpoint.model_from_checkpoint` rebuilds (the weights are already merged)."""
-    from safetensors.torch import load_file
+    `stickgen.train.checkpoint.model_from_checkpoint` rebuilds (the weights are already merged).
+
+    config.json is checked key by key, and its model sizes against the weights' shapes, before any weight
+    is read (`stickgen.inference.published`); every problem is a one-line `ValueError`.
+    """
+    from stickgen.inference import published
 
     folder = Path(folder)
     missing = [n for n in ("config.json", "model.safetensors") if not (folder / n).is_file()]
     if missing:
         raise FileNotFoundError(f"{folder} is not a published stickgen model: missing {missing}")
-    cfg = json.loads((folder / "config.json").read_text())
-    if cfg.get("format") != CONFIG_FORMAT or cfg.get("version") != CONFIG_VERSION:
-        raise ValueError(
-            f"{folder}/config.json: format {cfg.get('format')!r} v{cfg.get('version')!r}, this "
-            f"stickgen reads {CONFIG_FORMAT!r} v{CONFIG_VERSION}"
-        )
+    cfg = published.read_config(folder, CONFIG_FORMAT, CONFIG_VERSION)
+    weights = folder / "model.safetensors"
+    config = {
+        "model_format": MODEL_FORMAT,  # a CONFIG_VERSION 2 folder holds the diffusion denoiser
+        "model": cfg["model"],
+        "refiner": cfg["refiner"],
+        "variant": cfg["variant"],
+        "phase": cfg["phase"],
+        "fps": cfg["fps"],
+    }
+    published.check_against_weights(config, published.weight_shapes(weights), folder / "config.json")
     training = cfg.get("training", {})
     return {
-        "model_state_dict": load_file(str(folder / "model.safetensors")),
+        "model_state_dict": published.load_weights(weights),
         "epoch": training.get("epoch", 0),
         "step": training.get("step", 0),
-        "config": {
-            "model": cfg["model"],
-            "refiner": cfg["refiner"],
-            "variant": cfg["variant"],
-            "phase": cfg["phase"],
-            "fps": cfg["fps"],
-        },
+        "config": config,
         "feature_stats": cfg["feature_stats"],
         "text_encoder": cfg["text_encoder"],
         "best_val_loss": training.get("best_val_loss", float("nan")),

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from stickgen.atomic import atomic_open, atomic_path, atomic_write_text
 from stickgen.inference.motion import Motion
 from stickgen.skeleton import JOINT_INDEX, PELVIS, V3_SEGMENTS, camera_basis, project
 
@@ -253,14 +254,16 @@ def _gif_palette(actors: int) -> Image.Image:
 def save_gif(motion: Motion, path: str | os.PathLike, options: RenderOptions | None = None) -> Path:
     pal = _gif_palette(motion.actors)
     frames = [f.quantize(palette=pal, dither=Image.Dither.NONE) for f in render_frames(motion, options)]
-    frames[0].save(
-        path,
-        save_all=True,
-        append_images=frames[1:],
-        duration=int(round(1000 / motion.fps)),
-        loop=0,
-        disposal=1,
-    )
+    with atomic_open(path) as fh:
+        frames[0].save(
+            fh,
+            format="GIF",
+            save_all=True,
+            append_images=frames[1:],
+            duration=int(round(1000 / motion.fps)),
+            loop=0,
+            disposal=1,
+        )
     return Path(path)
 
 
@@ -282,22 +285,23 @@ def save_mp4(motion: Motion, path: str | os.PathLike, options: RenderOptions | N
     import imageio_ffmpeg
 
     o = options or RenderOptions()
-    writer = imageio_ffmpeg.write_frames(
-        str(path),
-        (o.width, o.height),
-        fps=motion.fps,
-        codec="libx264",
-        pix_fmt_in="rgb24",
-        pix_fmt_out="yuv420p",
-        macro_block_size=2,
-        output_params=["-loglevel", "error"],
-    )
-    writer.send(None)  # start the encoder
-    try:
-        for im in render_frames(motion, o):
-            writer.send(np.ascontiguousarray(np.asarray(im, dtype=np.uint8)))
-    finally:
-        writer.close()
+    with atomic_path(path) as tmp:  # ffmpeg writes a file by name; it replaces `path` once complete
+        writer = imageio_ffmpeg.write_frames(
+            str(tmp),
+            (o.width, o.height),
+            fps=motion.fps,
+            codec="libx264",
+            pix_fmt_in="rgb24",
+            pix_fmt_out="yuv420p",
+            macro_block_size=2,
+            output_params=["-loglevel", "error"],
+        )
+        writer.send(None)  # start the encoder
+        try:
+            for im in render_frames(motion, o):
+                writer.send(np.ascontiguousarray(np.asarray(im, dtype=np.uint8)))
+        finally:
+            writer.close()
     return Path(path)
 
 
@@ -458,7 +462,7 @@ def html_player(motion: Motion, options: RenderOptions | None = None) -> str:
 
 
 def save_html(motion: Motion, path: str | os.PathLike, options: RenderOptions | None = None) -> Path:
-    Path(path).write_text(html_player(motion, options), encoding="utf-8")
+    atomic_write_text(path, html_player(motion, options))
     return Path(path)
 
 

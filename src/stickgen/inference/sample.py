@@ -13,7 +13,7 @@ import torch
 
 from stickgen.features import FeatureStats, features_to_joints
 from stickgen.footlock import lock_feet
-from stickgen.model.diffusion import Sampling
+from stickgen.model.diffusion import Generation, Sampling
 from stickgen.model.motion_model import StickFigureModel
 from stickgen.skeleton import rigid_bones
 
@@ -29,12 +29,13 @@ def generate_joints(
     seed: int = 0,
     action: torch.Tensor | None = None,
     lock_feet_fps: float | None = None,
+    generation: Generation | None = None,
 ) -> list[np.ndarray]:
     """One motion per row of `text_emb` (B, D): a list of float32 (T_i, A_i, 22, 3) canonical joints.
 
     Args:
-        sampling: diffusion refinement settings; None returns the transformer's motion unrefined.
-        seed: seeds the refinement noise.
+        sampling: diffusion refinement settings; None returns the transformer's sample unrefined.
+        seed: seeds all the noise: the same seed gives the same motions, another seed other ones.
         action: (B,) optional action ids (0 = unknown); None conditions on text only.
         lock_feet_fps: the motion's frame rate, to hold planted feet in place; None leaves the feet as
             generated.
@@ -50,6 +51,7 @@ def generate_joints(
         action=action,
         sampling=sampling,
         generator=gen,
+        generation=generation,
     )  # (B, T, A, 66)
     feats = stats.denormalise(pred.cpu().numpy())
     out = []

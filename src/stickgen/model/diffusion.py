@@ -1,4 +1,9 @@
-"""Diffusion refinement: a conditional denoiser over the transformer's motion, and its DDIM sampler.
+"""DDIM sampling for both networks, and the diffusion refiner over the transformer's motion.
+
+`ddim` is the one sampler: deterministic DDIM steps over the shared schedule (`stickgen.model.noise`),
+with classifier-free guidance. The StickFigureTransformer samples with it from pure noise (`Generation`,
+params `sampling.*`); the optional refiner from the noised transformer sample (`Sampling`, params
+`diffusion.*`).
 
 The refiner is an x0-predicting denoiser D(x_t, t | coarse, text): x_t is the diffusion state (normalised
 features, (B, T, A, 66)), t in [0, 1] the noise level, `coarse` the StickFigureTransformer's motion and
@@ -14,8 +19,8 @@ a spline cannot, whatever the refiner has learnt.
 
 Training (see `stickgen.train.objective`): x_t = sqrt(abar(t)) x0 + sqrt(1 - abar(t)) eps with the REAL
 motion x0, t ~ U(0, 1), the caption dropped with probability `cond_dropout` (the unconditional branch of
-classifier-free guidance), and `coarse` the transformer's own (detached) output: the condition never
-contains the ground truth, only the diffusion state does, exactly as at sampling time.
+classifier-free guidance), and `coarse` the transformer's (detached) clean-motion prediction from the same
+diffusion state: the conditions never contain the ground truth, only the diffusion state does.
 
 Sampling (`ddim_refine`): start at noise level `start_strength` from the noised transformer motion
 (SDEdit-style: strength 1 starts from pure noise) and take `steps` deterministic DDIM steps to t = 0,
@@ -24,19 +29,20 @@ guiding each x0 prediction with scale s: x0 = x0_uncond + s (x0_cond - x0_uncond
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
 
 from stickgen.features import FEATURES_PER_ACTOR
+from stickgen.model.noise import LEVEL_FEATURES, add_noise, alpha_bar, level_features
 from stickgen.model.spline import n_patches, spline_basis
 from stickgen.model.transformer import Block, RMSNorm, Rotary, padding_mask
 
 N_COND_TOKENS = 3  # text (or the null token), noise level, actor count
-_COSINE_S = 0.008
-_ABAR_MIN = 1e-4
+MAX_STEPS = 1000  # more DDIM steps than this only burn time (a bound for hostile requests)
+MAX_GUIDANCE = 20.0
 
 
 @dataclass(frozen=True)
@@ -72,23 +78,21 @@ class Sampling:
             raise ValueError(f"Sampling.start_strength must be in (0, 1], got {self.start_strength}")
 
 
-def alpha_bar(t: torch.Tensor) -> torch.Tensor:
-    """Cosine schedule: the signal fraction abar(t) for noise levels t in [0, 1]."""
-    f = torch.cos((t + _COSINE_S) / (1 + _COSINE_S) * math.pi / 2) ** 2
-    return f.clamp(min=_ABAR_MIN, max=1.0)
+@dataclass(frozen=True)
+class Generation:
+    """How the transformer samples a motion (params `sampling.*`): DDIM steps from pure noise and the
+    classifier-free guidance scale (1: conditional prediction alone)."""
 
+    steps: int = 10
+    guidance_scale: float = 2.5
 
-def add_noise(x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    """x_t for clean x0 (B, ...), standard normal noise of the same shape and levels t (B,)."""
-    ab = alpha_bar(t).view(-1, *([1] * (x0.dim() - 1)))
-    return ab.sqrt() * x0 + (1 - ab).sqrt() * noise
-
-
-def _level_features(t: torch.Tensor, n: int = 16) -> torch.Tensor:
-    """(B,) noise levels -> (B, 2n) sinusoids (periods from 1 to ~1000 in units of 1/1000)."""
-    freqs = torch.exp(-math.log(1000.0) * torch.arange(n, device=t.device).float() / n)
-    ang = (t.float() * 1000.0)[:, None] * freqs[None, :]
-    return torch.cat([ang.sin(), ang.cos()], dim=-1)
+    def __post_init__(self) -> None:
+        if not 1 <= self.steps <= MAX_STEPS:
+            raise ValueError(f"Generation.steps must be in 1..{MAX_STEPS}, got {self.steps}")
+        if not 0.0 <= self.guidance_scale <= MAX_GUIDANCE:
+            raise ValueError(
+                f"Generation.guidance_scale must be in 0..{MAX_GUIDANCE}, got {self.guidance_scale}"
+            )
 
 
 class DiffusionRefiner(nn.Module):
@@ -103,7 +107,7 @@ class DiffusionRefiner(nn.Module):
         self.in_proj = nn.Linear(2 * feat * cfg.patch_frames, d)  # [x_t, coarse] of one patch of frames
         self.text_proj = nn.Sequential(nn.Linear(cfg.text_dim, d), nn.SiLU(), nn.Linear(d, d))
         self.null_text = nn.Parameter(torch.zeros(d))  # the unconditional branch of guidance
-        self.level_proj = nn.Sequential(nn.Linear(32, d), nn.SiLU(), nn.Linear(d, d))
+        self.level_proj = nn.Sequential(nn.Linear(LEVEL_FEATURES, d), nn.SiLU(), nn.Linear(d, d))
         self.actors_emb = nn.Embedding(cfg.max_actors + 1, d)
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
         self.norm = RMSNorm(d)
@@ -129,7 +133,7 @@ class DiffusionRefiner(nn.Module):
         text_emb: torch.Tensor,
         lengths: torch.Tensor | None,
         actors: torch.Tensor | None = None,
-        drop_text: torch.Tensor | None = None,
+        drop_cond: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Predict the clean motion.
 
@@ -140,7 +144,7 @@ class DiffusionRefiner(nn.Module):
             text_emb: (B, text_dim) caption embeddings.
             lengths: (B,) valid frames; None: every clip is T frames long (no padding mask).
             actors: (B,) actor counts (default 1).
-            drop_text: (B,) bool, True where the caption is replaced by the null token.
+            drop_cond: (B,) bool, True where the caption is replaced by the null token.
 
         Returns:
             (B, T, A, 66) predicted clean normalised features.
@@ -150,9 +154,9 @@ class DiffusionRefiner(nn.Module):
         dev = x_t.device
         actors = torch.ones(b, dtype=torch.long, device=dev) if actors is None else actors
         text = self.text_proj(text_emb)  # (B, d)
-        if drop_text is not None:
-            text = torch.where(drop_text[:, None], self.null_text.to(text.dtype).expand_as(text), text)
-        cond = torch.stack([text, self.level_proj(_level_features(t)), self.actors_emb(actors)], dim=1)
+        if drop_cond is not None:
+            text = torch.where(drop_cond[:, None], self.null_text.to(text.dtype).expand_as(text), text)
+        cond = torch.stack([text, self.level_proj(level_features(t)), self.actors_emb(actors)], dim=1)
         patch = self.cfg.patch_frames
         n_tok = n_patches(n_frames, patch)
         frames = torch.cat([x_t, coarse], dim=-1).flatten(2)  # (B, T, 2F)
@@ -171,6 +175,45 @@ class DiffusionRefiner(nn.Module):
         return coarse + correction.view_as(coarse)
 
 
+Denoiser = Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], torch.Tensor]
+
+
+@torch.no_grad()
+def ddim(denoise: Denoiser, x: torch.Tensor, levels: torch.Tensor, guidance_scale: float) -> torch.Tensor:
+    """Deterministic DDIM from state `x` at `levels[0]` down to `levels[-1]`; returns the last x0 prediction.
+
+    `denoise(x, t, drop)` predicts the clean motion from the state x (B, ...) at levels t (B,), with the
+    conditions hidden where `drop` (B,) is True (None: none hidden). With guidance, both branches run as
+    one batch of 2B and x0 = x0_uncond + s (x0_cond - x0_uncond).
+    """
+    b = x.shape[0]
+    guided = guidance_scale != 1.0
+    drop = torch.cat([torch.zeros(b, dtype=torch.bool), torch.ones(b, dtype=torch.bool)]).to(x.device)
+    x0 = x
+    for i in range(len(levels) - 1):
+        t = levels[i].expand(b)
+        if guided:
+            both = denoise(torch.cat([x, x]), t.repeat(2), drop)
+            x0_c, x0_u = both[:b], both[b:]
+            x0 = x0_u + guidance_scale * (x0_c - x0_u)
+        else:
+            x0 = denoise(x, t, None)
+        ab_t, ab_next = alpha_bar(levels[i]), alpha_bar(levels[i + 1])
+        eps = (x - ab_t.sqrt() * x0) / (1 - ab_t).sqrt()
+        x = ab_next.sqrt() * x0 + (1 - ab_next).sqrt() * eps
+    return x0
+
+
+def repeat_batch(v: torch.Tensor | None, k: int) -> torch.Tensor | None:
+    """`v` stacked k times along the batch (the guided branches of `ddim`); None stays None."""
+    return v if v is None or k == 1 else torch.cat([v] * k)
+
+
+def noise_like(x: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    """Standard normal noise of x's shape, drawn on the CPU from `generator` (the same on every device)."""
+    return torch.randn(x.shape, generator=generator, device="cpu").to(x.device, x.dtype)
+
+
 @torch.no_grad()
 def ddim_refine(
     refiner: DiffusionRefiner,
@@ -181,32 +224,15 @@ def ddim_refine(
     sampling: Sampling,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """Refine `coarse` (B, T, A, 66) in `sampling.steps` deterministic DDIM steps with text guidance."""
+    """Refine `coarse` (B, T, A, 66) in `sampling.steps` deterministic DDIM steps with text guidance,
+    starting from `coarse` noised to `sampling.start_strength` (SDEdit)."""
     b = coarse.shape[0]
     levels = torch.linspace(sampling.start_strength, 0.0, sampling.steps + 1, device=coarse.device)
-    noise = torch.randn(coarse.shape, generator=generator, device="cpu").to(coarse.device, coarse.dtype)
-    x = add_noise(coarse, noise, levels[0].expand(b))
-    guided = sampling.guidance_scale != 1.0
-    drop = torch.cat([torch.zeros(b, dtype=torch.bool), torch.ones(b, dtype=torch.bool)]).to(coarse.device)
-    actors_ = None if actors is None else actors.repeat(2)
-    x0 = coarse
-    for i in range(sampling.steps):
-        t = levels[i].expand(b)
-        if guided:  # conditional and unconditional branches in one batch
-            both = refiner(
-                x.repeat(2, 1, 1, 1),
-                t.repeat(2),
-                coarse.repeat(2, 1, 1, 1),
-                text_emb.repeat(2, 1),
-                lengths.repeat(2),
-                actors_,
-                drop,
-            )
-            x0_c, x0_u = both[:b], both[b:]
-            x0 = x0_u + sampling.guidance_scale * (x0_c - x0_u)
-        else:
-            x0 = refiner(x, t, coarse, text_emb, lengths, actors)
-        ab_t, ab_next = alpha_bar(levels[i]), alpha_bar(levels[i + 1])
-        eps = (x - ab_t.sqrt() * x0) / (1 - ab_t).sqrt()
-        x = ab_next.sqrt() * x0 + (1 - ab_next).sqrt() * eps
-    return x0
+    x = add_noise(coarse, noise_like(coarse, generator), levels[0].expand(b))
+
+    def denoise(x_: torch.Tensor, t: torch.Tensor, drop: torch.Tensor | None) -> torch.Tensor:
+        k = x_.shape[0] // b
+        c, text, lens, act = (repeat_batch(v, k) for v in (coarse, text_emb, lengths, actors))
+        return refiner(x_, t, c, text, lens, act, drop)
+
+    return ddim(denoise, x, levels, sampling.guidance_scale)

@@ -1,9 +1,10 @@
 """StickFigureModel: the StickFigureTransformer and its diffusion refiner, trained and saved together.
 
-`forward` is the training computation (what DDP wraps): the transformer's motion from conditions only
-and, when a diffusion state is given, the refiner's clean-motion prediction from that state, the
-transformer's DETACHED motion and the text. `generate` is inference: the transformer's motion, refined
-by DDIM when a `Sampling` is given and returned untouched otherwise.
+`forward` is the training computation (what DDP wraps): the transformer's clean-motion prediction from the
+real motion noised to a level, and, when asked, the refiner's prediction from the same state given the
+transformer's DETACHED prediction and the text. `generate` is inference: a motion sampled by the
+transformer from seeded noise (`Generation`: DDIM with classifier-free guidance), refined by the refiner
+when a `Sampling` is given and returned untouched otherwise.
 """
 
 from __future__ import annotations
@@ -12,8 +13,22 @@ import torch
 from torch import nn
 
 from stickgen.config import Params
-from stickgen.model.diffusion import DiffusionRefiner, RefinerConfig, Sampling, ddim_refine
+from stickgen.features import FEATURES_PER_ACTOR
+from stickgen.model.diffusion import (
+    DiffusionRefiner,
+    Generation,
+    RefinerConfig,
+    Sampling,
+    ddim,
+    ddim_refine,
+    noise_like,
+    repeat_batch,
+)
 from stickgen.model.transformer import StickFigureTransformer, TransformerConfig
+
+# what the weights compute; recorded in every checkpoint's config. 1 (unrecorded): the deterministic regressor
+# of text -> mean motion; 2: the diffusion denoiser sampled by DDIM with guidance.
+MODEL_FORMAT = 2
 
 
 def model_configs(params: Params, variant: str, text_dim: int) -> tuple[TransformerConfig, RefinerConfig]:
@@ -54,6 +69,11 @@ def refinement(params: Params) -> Sampling:
     return Sampling(steps=d.diffusion_steps, guidance_scale=d.guidance_scale, start_strength=d.start_strength)
 
 
+def generation(params: Params) -> Generation:
+    """The transformer's sampler of params `sampling.*`."""
+    return Generation(steps=params.sampling.steps, guidance_scale=params.sampling.guidance_scale)
+
+
 def sampling_from(params: Params) -> Sampling | None:
     """The refinement that params ask for at generation time (None when `diffusion.use_diffusion` is off)."""
     return refinement(params) if params.diffusion.use_diffusion else None
@@ -75,25 +95,25 @@ class StickFigureModel(nn.Module):
 
     def forward(
         self,
+        x_t: torch.Tensor,
+        t: torch.Tensor,
         text_emb: torch.Tensor,
         lengths: torch.Tensor | None,
-        n_frames: int,
         actors: torch.Tensor | None = None,
         action: torch.Tensor | None = None,
         style: torch.Tensor | None = None,
-        x_t: torch.Tensor | None = None,
-        t: torch.Tensor | None = None,
-        drop_text: torch.Tensor | None = None,
+        drop_cond: torch.Tensor | None = None,
+        with_refiner: bool = False,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Training outputs: (transformer motion (B, T, A, 66), refiner x0 prediction or None).
+        """Training outputs: (transformer x0 prediction (B, T, A, 66), refiner x0 prediction or None).
 
-        The refiner runs only when `x_t` (the noised real motion) and its levels `t` are given.
+        `x_t` is the real motion noised to levels `t`; `drop_cond` hides text, action and style (the
+        unconditional branch of guidance) from both networks.
         """
-        motion = self.transformer(text_emb, lengths, n_frames, actors=actors, action=action, style=style)
-        if x_t is None:
+        motion = self.transformer(x_t, t, text_emb, lengths, actors, action, style, drop_cond)
+        if not with_refiner:
             return motion, None
-        assert t is not None, "a diffusion state needs its noise levels"
-        x0 = self.refiner(x_t, t, motion.detach(), text_emb, lengths, actors, drop_text)
+        x0 = self.refiner(x_t, t, motion.detach(), text_emb, lengths, actors, drop_cond)
         return motion, x0
 
     @torch.no_grad()
@@ -107,17 +127,31 @@ class StickFigureModel(nn.Module):
         style: torch.Tensor | None = None,
         sampling: Sampling | None = None,
         generator: torch.Generator | None = None,
+        generation: Generation | None = None,
     ) -> torch.Tensor:
-        """Motion from conditions only: (B, T, A, 66) normalised features.
+        """A sampled motion from conditions only: (B, T, A, 66) normalised features.
 
         Args:
-            sampling: refine with the diffusion refiner (DDIM); None returns the transformer's motion
+            sampling: refine with the diffusion refiner (DDIM); None returns the transformer's sample
                 unchanged (params `diffusion.use_diffusion: false`).
-            generator: the noise source of the refinement (seed it for reproducible output).
+            generator: the source of all noise (seed it: the same seed gives the same motion, other seeds
+                other motions).
+            generation: the transformer's sampler (steps, guidance); None: `Generation()`'s defaults.
         """
+        generation = generation or Generation()
         was_training = self.training
         self.eval()
-        motion = self.transformer(text_emb, lengths, n_frames, actors=actors, action=action, style=style)
+        b = text_emb.shape[0]
+        shape = (b, n_frames, self.cfg.max_actors, FEATURES_PER_ACTOR)
+        x = noise_like(torch.empty(shape, device=text_emb.device), generator)
+        levels = torch.linspace(1.0, 0.0, generation.steps + 1, device=text_emb.device)
+
+        def denoise(x_: torch.Tensor, t: torch.Tensor, drop: torch.Tensor | None) -> torch.Tensor:
+            k = x_.shape[0] // b
+            conds = (repeat_batch(v, k) for v in (text_emb, lengths, actors, action, style))
+            return self.transformer(x_, t, *conds, drop)
+
+        motion = ddim(denoise, x, levels, generation.guidance_scale)
         if sampling is not None:
             motion = ddim_refine(self.refiner, motion, text_emb, lengths, actors, sampling, generator)
         self.train(was_training)

@@ -1,18 +1,26 @@
-"""StickFigureTransformer: a text-conditioned, non-autoregressive motion generator.
+"""StickFigureTransformer: a text-conditioned diffusion denoiser over whole motions.
 
-The model maps (caption embedding, optional action, optional style, actor count, length) to a whole
-motion at once: one learned query per `patch_frames` frames attends (bidirectionally, with a padding mask)
-to the others and to a few condition tokens, and predicts a control point of the motion; the cubic
-B-spline through the control points gives every frame (`stickgen.model.spline`), so the motion is smooth
-by construction. The root's floor-plane position is not predicted frame by frame: a second head predicts
-its per-frame step (through the same spline), and the position is where it starts plus the steps taken
-since (`travel`). A speed is the same at every point of a clip whatever its length, while a position
-depends on the time since the start, which a query only knows as a share of the clip: so a walk travels
-at its speed for any duration. The ground-truth motion is never an input, so no prediction can see its own
-target; generation needs only text. Blocks are pre-norm RMSNorm -> attention (rotary positions,
+The model is the denoiser D(x_t, t | text, action, style, actors, length) of a diffusion over normalised
+motion features (`stickgen.model.diffusion`): given the motion noised to level t (x_t, (B, T, A, 66)) it
+predicts the clean motion x0. Generation (`stickgen.model.diffusion.ddim_sample`) starts from pure noise
+drawn from the caller's seeded generator and takes a few DDIM steps with classifier-free guidance, so a
+seed picks one of many plausible motions instead of the regressed mean of a caption's motions (which is
+still and gliding: a step's phase, which hand, when to jump are averaged away).
+
+Tokens: one per `patch_frames` frames, the embedding of that patch of x_t plus where in the clip it is and
+the noise level, attending (bidirectionally, with a padding mask) to the others and to a few condition
+tokens (text or the learned null text of the unconditional branch, action, style, actor count, noise
+level). Each token predicts a control point and the cubic B-spline through the control points gives
+every frame (`stickgen.model.spline`), so the prediction is smooth by construction. The root's
+floor-plane position is not predicted frame by frame: a second head predicts its per-frame step (through
+the same spline), and the position is where it starts plus the steps taken since (`travel`): a walk
+travels at its speed for any duration. Blocks are pre-norm RMSNorm -> attention (rotary positions,
 `scaled_dot_product_attention`) and RMSNorm -> SwiGLU.
 
-Output: normalised features (B, T, max_actors, 66) (see `stickgen.features`).
+No position sees its own target: the only motion input is the diffusion state x_t, which at level 1 is
+pure noise (exactly what generation starts from); the clean motion is only the loss's target.
+
+Output: predicted clean normalised features (B, T, max_actors, 66) (see `stickgen.features`).
 """
 
 from __future__ import annotations
@@ -26,10 +34,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from stickgen.features import FEATURES_PER_ACTOR
+from stickgen.model.noise import LEVEL_FEATURES, level_features
 from stickgen.model.spline import n_patches, spline_basis
 from stickgen.vocab import ACTIONS
 
-N_COND_TOKENS = 4  # text, action, style, actor count
+N_COND_TOKENS = 5  # text (or null text), action, style, actor count, noise level
 ROOT_XZ = (0, 2)  # the root's floor-plane position features (stickgen.features)
 TRAVEL_SCALE = 0.02  # normalised root step per frame of a unit travel-head output (a brisk walk ~ 1.3)
 
@@ -165,21 +174,25 @@ class Block(nn.Module):
 
 
 class StickFigureTransformer(nn.Module):
-    """Text (+ optional action, style, actor count) and a length -> normalised motion features."""
+    """The denoiser: (x_t, level, text + optional action, style, actor count, length) -> clean motion."""
 
     def __init__(self, cfg: TransformerConfig) -> None:
         super().__init__()
         self.cfg = cfg
         d = cfg.d_model
+        feat = cfg.max_actors * FEATURES_PER_ACTOR
         self.text_proj = nn.Sequential(nn.Linear(cfg.text_dim, d), nn.SiLU(), nn.Linear(d, d))
+        self.null_text = nn.Parameter(torch.zeros(d))  # the unconditional branch of guidance
         self.action_emb = nn.Embedding(cfg.n_actions, d)  # index 0 ("unknown") = no action given
         self.style_emb = nn.Embedding(cfg.n_styles, d)  # index 0 = no style given
         self.actors_emb = nn.Embedding(cfg.max_actors + 1, d)
+        self.level_proj = nn.Sequential(nn.Linear(LEVEL_FEATURES, d), nn.SiLU(), nn.Linear(d, d))
+        self.in_proj = nn.Linear(feat * cfg.patch_frames, d)  # one patch of frames of x_t
         self.frame_query = nn.Parameter(torch.randn(d) * 0.02)
         self.progress_proj = nn.Linear(16, d)  # sinusoids of t / (T - 1): where in the clip a frame is
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
         self.norm = RMSNorm(d)
-        self.head = nn.Linear(d, cfg.max_actors * FEATURES_PER_ACTOR)
+        self.head = nn.Linear(d, feat)
         self.travel = nn.Linear(d, cfg.max_actors * len(ROOT_XZ))  # per-frame root steps, zero at init
         self.rotary = Rotary(N_COND_TOKENS + n_patches(cfg.max_frames, cfg.patch_frames), d // cfg.n_heads)
         self.apply(self._init)
@@ -199,53 +212,70 @@ class StickFigureTransformer(nn.Module):
 
     def forward(
         self,
+        x_t: torch.Tensor,
+        t: torch.Tensor,
         text_emb: torch.Tensor,
         lengths: torch.Tensor | None,
-        n_frames: int,
         actors: torch.Tensor | None = None,
         action: torch.Tensor | None = None,
         style: torch.Tensor | None = None,
+        drop_cond: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Generate normalised features.
+        """Predict the clean motion from its noised state.
 
         Args:
+            x_t: (B, T, max_actors, 66) the diffusion state (normalised features noised to level `t`).
+            t: (B,) noise levels in [0, 1] (1: pure noise).
             text_emb: (B, text_dim) caption embeddings.
-            lengths: (B,) valid frames per clip (<= n_frames); None: every clip is `n_frames` long (the
-                same result as full lengths, without a padding mask: faster attention).
-            n_frames: T, the padded length of the output.
+            lengths: (B,) valid frames per clip (<= T); None: every clip is T frames long (the same result
+                as full lengths, without a padding mask: faster attention).
             actors: (B,) actor counts in 1..max_actors (default 1).
             action: (B,) action ids (0 = unknown / not given).
             style: (B,) style ids (0 = not given).
+            drop_cond: (B,) bool, True where text, action and style are hidden (the unconditional branch of
+                classifier-free guidance); the actor count and length always stay.
 
         Returns:
-            (B, T, max_actors, 66) normalised features; frames past `lengths` are padding.
+            (B, T, max_actors, 66) predicted clean normalised features; frames past `lengths` are padding.
         """
-        b, cfg = text_emb.shape[0], self.cfg
+        b, n_frames, cfg = x_t.shape[0], x_t.shape[1], self.cfg
         if n_frames > cfg.max_frames:
             raise ValueError(f"n_frames {n_frames} > model max_frames {cfg.max_frames}")
-        dev = text_emb.device
+        dev = x_t.device
         zeros = torch.zeros(b, dtype=torch.long, device=dev)
         actors = torch.ones_like(zeros) if actors is None else actors
         action = zeros if action is None else action
         style = zeros if style is None else style
+        text = self.text_proj(text_emb)
+        if drop_cond is not None:
+            text = torch.where(drop_cond[:, None], self.null_text.to(text.dtype).expand_as(text), text)
+            action, style = action * ~drop_cond, style * ~drop_cond
         cond = torch.stack(
             [
-                self.text_proj(text_emb),
+                text,
                 self.action_emb(action),
                 self.style_emb(style),
                 self.actors_emb(actors),
+                self.level_proj(level_features(t)),
             ],
             dim=1,
-        )  # (B, 4, d)
+        )  # (B, 5, d)
         patch = cfg.patch_frames
         n_tok = n_patches(n_frames, patch)
-        centre = (torch.arange(n_tok, device=dev).float() + 0.5) * patch - 0.5  # each query's frame
+        frames = x_t.flatten(2)  # (B, T, A*66)
+        if lengths is not None:
+            frames = frames * (torch.arange(n_frames, device=dev)[None, :, None] < lengths[:, None, None])
+        frames = F.pad(frames, (0, 0, 0, n_tok * patch - n_frames)).reshape(b, n_tok, -1)
+        centre = (torch.arange(n_tok, device=dev).float() + 0.5) * patch - 0.5  # each token's frame
         last = torch.full((1, 1), n_frames - 1.0, device=dev) if lengths is None else lengths[:, None] - 1.0
         progress = centre[None, :] / last.clamp(min=1)  # (B or 1, n_tok)
         freqs = torch.arange(8, device=dev).float()
-        ang = progress[..., None] * math.pi * (2**freqs)  # (B, n_tok, 8)
-        queries = self.frame_query + self.progress_proj(torch.cat([ang.sin(), ang.cos()], -1))
-        x = torch.cat([cond, queries.expand(b, -1, -1)], dim=1)  # (B, 4 + n_tok, d)
+        ang = progress[..., None] * math.pi * (2**freqs)  # (B or 1, n_tok, 8)
+        where = self.frame_query + self.progress_proj(torch.cat([ang.sin(), ang.cos()], -1))
+        # every token also carries the sum of the conditions: the text reaches each frame directly, not only
+        # through attention to its token (text conditioning is learnt in far fewer steps)
+        tokens = self.in_proj(frames) + where + cond.sum(dim=1, keepdim=True)  # (B, n_tok, d)
+        x = torch.cat([cond, tokens], dim=1)  # (B, 5 + n_tok, d)
         mask = padding_mask(b, N_COND_TOKENS, n_tok, patch, lengths)
         rope = self.rotary(x.shape[1])
         for block in self.blocks:

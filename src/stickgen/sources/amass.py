@@ -33,6 +33,8 @@ LICENCE = "AMASS licence: non-commercial research, per sub-dataset terms (see do
 POSE_WIDTHS: dict[int, str] = {156: "smplh", 165: "smplx"}
 FPS_KEYS: tuple[str, ...] = ("mocap_framerate", "mocap_frame_rate")
 LABEL_SUFFIXES: tuple[str, ...] = ("_poses", "_stageii")
+# the members read from a motion file (nothing else in the archive is decompressed)
+MEMBERS: tuple[str, ...] = ("poses", "trans", "betas", "gender", "surface_model_type", *FPS_KEYS)
 
 
 def is_shape_file(path: Path) -> bool:
@@ -72,7 +74,7 @@ class AMASSConverter(Converter):
 
     def read(self, raw_dir: Path, item: Path) -> list[Take]:
         label = self.item_label(raw_dir, item)
-        data = load_npz(item, label)
+        data = load_npz(item, label, MEMBERS)
         if "poses" not in data:
             raise SourceError(f"{label}: no `poses` array: not an AMASS motion file")
         width = data["poses"].shape[-1] if data["poses"].ndim == 2 else -1

@@ -38,6 +38,7 @@ import numpy as np
 from tqdm import tqdm
 
 from stickgen import canonical
+from stickgen.atomic import atomic_write_text
 from stickgen.canonical import Clip
 from stickgen.config import CanonicalConfig, ConvertConfig
 from stickgen.skeleton import HEAD, NUM_JOINTS, PELVIS, to_canonical_frame
@@ -56,6 +57,17 @@ MIN_HEAD_ABOVE_PELVIS_M = -0.25
 # shorter of the two (so a window that only brushes a range does not inherit its caption).
 MIN_CAPTION_OVERLAP = 0.5
 
+# Bounds on what one raw item may make a converter allocate (docs/datasets.md, "Limits"), checked before
+# the allocation: a native frame rate outside MIN..MAX_NATIVE_FPS (a BVH `Frame Time: 100`, an AMASS
+# `mocap_framerate` of 0.01) or a take longer than MAX_TAKE_S is rejected before it is resampled, no text
+# file over MAX_TEXT_BYTES is read, and no array over MAX_ARRAY_BYTES is read or unpickled from a raw file
+# (an AMASS take of 30 minutes at 120 fps holds 285 MB of float64 poses).
+MIN_NATIVE_FPS = 1.0
+MAX_NATIVE_FPS = 1000.0
+MAX_TAKE_S = 3600.0
+MAX_TEXT_BYTES = 256 * 2**20
+MAX_ARRAY_BYTES = 512 * 2**20
+
 # Parallel conversion starts one worker per this many items at most (each worker pays a start-up of a
 # few seconds), so the embedded default's sample folders convert inline.
 MIN_ITEMS_PER_WORKER = 16
@@ -67,6 +79,33 @@ class SourceError(ValueError):
 
 class ConversionError(RuntimeError):
     """A conversion stage failed as a whole (too many rejects, nothing to convert); names the report."""
+
+
+def check_native_fps(fps: float, label: str, what: str = "native fps") -> None:
+    """`SourceError` unless MIN_NATIVE_FPS <= fps <= MAX_NATIVE_FPS (`what` names the field read)."""
+    if not (math.isfinite(fps) and MIN_NATIVE_FPS <= fps <= MAX_NATIVE_FPS):
+        raise SourceError(
+            f"{label}: {what} gives {fps:g} fps, outside the limits {MIN_NATIVE_FPS:g}..{MAX_NATIVE_FPS:g} "
+            f"(sources.base.MIN_NATIVE_FPS / MAX_NATIVE_FPS)"
+        )
+
+
+def check_take_length(frames: int, fps: float, label: str) -> None:
+    """`SourceError` when `frames` at `fps` last longer than MAX_TAKE_S."""
+    if frames / fps > MAX_TAKE_S:
+        raise SourceError(
+            f"{label}: {frames} frames at {fps:g} fps last {frames / fps:.0f} s, over the limit "
+            f"{MAX_TAKE_S:g} s (sources.base.MAX_TAKE_S)"
+        )
+
+
+def check_array_bytes(nbytes: int, label: str, what: str) -> None:
+    """`SourceError` when an array of `nbytes` (`what`: which one) is over MAX_ARRAY_BYTES."""
+    if nbytes > MAX_ARRAY_BYTES:
+        raise SourceError(
+            f"{label}: {what} holds {nbytes / 2**20:.1f} MiB, over the limit "
+            f"{MAX_ARRAY_BYTES / 2**20:.0f} MiB (sources.base.MAX_ARRAY_BYTES)"
+        )
 
 
 @dataclass
@@ -158,6 +197,8 @@ def check_take(take: Take, max_actors: int) -> None:
         raise SourceError(f"{where}: {bad} of {j.size} joint values are not finite (NaN or inf)")
     if not (math.isfinite(take.fps) and take.fps > 0):
         raise SourceError(f"{where}: native fps must be > 0, got {take.fps}")
+    check_native_fps(take.fps, where)
+    check_take_length(j.shape[0], take.fps, where)  # before it is resampled
     extent = float(np.median(np.linalg.norm(j - j[:, :, PELVIS : PELVIS + 1], axis=-1).max(axis=-1)))
     if not MIN_BODY_EXTENT_M <= extent <= MAX_BODY_EXTENT_M:
         raise SourceError(
@@ -187,13 +228,13 @@ def window_texts(take: Take, start_s: float, end_s: float) -> list[str]:
     Whole-take captions always apply. A time-ranged caption applies when the window and the range
     overlap by at least `MIN_CAPTION_OVERLAP` of the shorter of the two.
     """
-    out = list(dict.fromkeys(take.texts))
+    out = dict.fromkeys(take.texts)  # an ordered set: linear in the number of captions
     for seg_start, seg_end, caption in take.segments:
         overlap = min(end_s, seg_end) - max(start_s, seg_start)
         shorter = min(end_s - start_s, seg_end - seg_start)
-        if overlap > 0 and overlap >= MIN_CAPTION_OVERLAP * shorter and caption not in out:
-            out.append(caption)
-    return out
+        if overlap > 0 and overlap >= MIN_CAPTION_OVERLAP * shorter:
+            out.setdefault(caption)
+    return list(out)
 
 
 def _take_to_clips(
@@ -418,11 +459,7 @@ def convert_dataset(
 
 def write_report(report: dict[str, Any], path: str | os.PathLike) -> None:
     """Write a report as JSON (sorted keys, indent 2), atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(report, sort_keys=True, indent=2) + "\n")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(report, sort_keys=True, indent=2) + "\n")
 
 
 def run_conversion(

@@ -9,7 +9,8 @@ is the parent's position plus the parent's world rotation applied to its offset.
 replace the offset (the root's are its translation).
 
 Everything wrong with a file (truncated motion, unbalanced braces, a bad channel name, a non-numeric
-value, NaN) is a `SourceError` naming the problem.
+value, NaN, a frame time or frame count outside the limits of `sources.base`) is a `SourceError` naming the
+problem; the limits are checked on the header, before the motion values are parsed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from stickgen.sources.base import SourceError
+from stickgen.sources.base import SourceError, check_array_bytes, check_native_fps, check_take_length
 from stickgen.synthetic.rotations import rot_x, rot_y, rot_z
 
 _AXIS_ROT = {"X": rot_x, "Y": rot_y, "Z": rot_z}
@@ -175,6 +176,9 @@ def parse_bvh(text: str, label: str) -> BvhData:
         raise SourceError(f"{label}: the motion is empty ({n_frames} frames)")
     if not (math.isfinite(frame_time) and frame_time > 0):
         raise SourceError(f"{label}: Frame Time must be > 0, got {time_line[2]}")
+    check_native_fps(1.0 / frame_time, label, f"Frame Time {time_line[2]}")
+    check_take_length(n_frames, 1.0 / frame_time, label)
+    check_array_bytes(n_frames * skeleton.n_channels * 8, label, f"the motion ({n_frames} frames)")
     body = lines[2] if len(lines) > 2 else ""
     try:
         values = np.array(body.split(), dtype=np.float64)

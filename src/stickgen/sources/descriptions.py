@@ -22,14 +22,14 @@ DESCRIPTIONS_FILE = "descriptions.tsv"
 
 @lru_cache(maxsize=4)
 def _read(path: str, stamp: tuple[int, int]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
+    out: dict[str, dict[str, None]] = {}  # ordered sets: linear in the number of rows
     lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
     for line in lines[1:]:  # the first line is the header
         clip, sep, text = line.partition("\t")
         text = " ".join(text.split())
-        if sep and clip.strip() and text and text not in out.setdefault(clip.strip(), []):
-            out[clip.strip()].append(text)
-    return out
+        if sep and clip.strip() and text:
+            out.setdefault(clip.strip(), {}).setdefault(text)
+    return {clip: list(texts) for clip, texts in out.items()}
 
 
 def read_descriptions(raw_dir: Path) -> dict[str, list[str]]:

@@ -1,7 +1,9 @@
 """Reading raw files safely: text, `.npz` archives, typed array fields, frame rates, name lists.
 
 Every reader turns a damaged or unexpected file into a `SourceError` that names the file (`label`)
-and the problem, so the conversion report says why an item was rejected.
+and the problem, so the conversion report says why an item was rejected. Sizes are checked before
+anything is allocated (`sources.base.MAX_TEXT_BYTES`, `MAX_ARRAY_BYTES`, the frame-rate limits), and an
+`.npz` archive decompresses only the members a converter asks for.
 """
 
 from __future__ import annotations
@@ -13,14 +15,21 @@ from typing import Any
 
 import numpy as np
 
-from stickgen.sources.base import SourceError
+from stickgen.sources import base
+from stickgen.sources.base import SourceError, check_array_bytes, check_native_fps
 
 _ZIP_MAGIC = b"PK"
 
 
 def read_text(path: Path, label: str) -> str:
-    """A text file's content; `SourceError` for an unreadable, empty or binary file."""
+    """A text file's content; `SourceError` for an unreadable, empty, binary or too large file."""
     try:
+        size = path.stat().st_size
+        if size > base.MAX_TEXT_BYTES:
+            raise SourceError(
+                f"{label}: {size / 2**20:.0f} MiB of text, over the limit {base.MAX_TEXT_BYTES / 2**20:.0f} "
+                f"MiB (sources.base.MAX_TEXT_BYTES)"
+            )
         raw = path.read_bytes()
     except OSError as exc:
         raise SourceError(f"{label}: cannot be read ({exc})") from None
@@ -31,14 +40,22 @@ def read_text(path: Path, label: str) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
-def load_npz(path: Path, label: str) -> dict[str, np.ndarray]:
-    """All arrays of an `.npz` (no pickled objects); `SourceError` for a damaged file."""
+def load_npz(path: Path, label: str, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The arrays `keys` that an `.npz` holds (no pickled objects); the archive's other members are never
+    decompressed. `SourceError` for a damaged file or a member that inflates past MAX_ARRAY_BYTES (its
+    size is read from the archive's directory first; reading stops there whatever the stream holds)."""
     try:
         with path.open("rb") as fh:
             if fh.read(2) != _ZIP_MAGIC:
                 raise SourceError(f"{label}: not an .npz archive")
         with np.load(path, allow_pickle=False) as data:
-            return {k: data[k] for k in data.files}
+            names = set(data.zip.namelist())
+            out = {}
+            for key in (k for k in keys if k in data.files):
+                member = f"{key}.npy" if f"{key}.npy" in names else key
+                check_array_bytes(data.zip.getinfo(member).file_size, label, f"`{key}`")
+                out[key] = data[key]
+            return out
     except SourceError:
         raise
     except Exception as exc:  # zipfile / numpy raise several types for damaged archives
@@ -57,6 +74,7 @@ def array(data: dict[str, Any], key: str, shape: tuple[int | None, ...], label: 
         raise SourceError(f"{label}: `{key}` is not numeric ({arr.dtype})")
     if arr.ndim != len(shape) or any(s is not None and s != n for s, n in zip(shape, arr.shape, strict=True)):
         raise SourceError(f"{label}: `{key}` has shape {arr.shape}, want {shape}")
+    check_array_bytes(arr.size * 8, label, f"`{key}` as float64")
     bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))  # checked before any cast
     if bad:
         raise SourceError(f"{label}: `{key}` has {bad} NaN or infinite values")
@@ -73,6 +91,7 @@ def frame_rate(data: dict[str, Any], keys: tuple[str, ...], label: str) -> float
                 raise SourceError(f"{label}: `{key}` is not a number") from None
             if not (np.isfinite(fps) and fps > 0):
                 raise SourceError(f"{label}: `{key}` must be > 0, got {fps}")
+            check_native_fps(fps, label, f"`{key}`")
             return fps
     raise SourceError(f"{label}: no frame rate (`{'` or `'.join(keys)}`)")
 

@@ -11,7 +11,8 @@ A motion's take path is its bare name, so clip ids read `humanml3d/<name>#<start
 group is `humanml3d/<name>`. Items are the names listed in `all.txt`, or every `new_joints/*.npy` when
 there is no `all.txt` (sorted by name). Names starting with `M` are the release's pre-mirrored copies:
 they are skipped and reported (stickgen mirrors on its own); `.npy` files not listed in `all.txt` are
-skipped and reported.
+skipped and reported. A listed name must be a plain file name: one that reaches outside `new_joints/`
+(`../x`, `/abs/x`, `sub/x`) rejects its item, and nothing outside the raw folder is read.
 
 Caption rule: `start#end` are seconds from the motion's first frame. `0.0#0.0` (or NaN) means the
 caption describes the whole motion, and it is given to every window of the take. Any other range
@@ -41,7 +42,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from stickgen.skeleton import NUM_JOINTS
-from stickgen.sources.base import Converter, SourceError, Take
+from stickgen.sources.base import Converter, SourceError, Take, check_array_bytes
 from stickgen.vocab import infer_action
 
 NAME = "humanml3d"
@@ -124,6 +125,7 @@ def _tables(
 
 def load_joints(path: Path, label: str, n_joints: int = NUM_JOINTS) -> np.ndarray:
     """Load one `new_joints` file as float64 (T, n_joints, 3); `SourceError` names `label` and the problem."""
+    check_array_bytes(path.stat().st_size, label, "the file")  # numpy reads no more than the file holds
     try:
         with path.open("rb") as fh:
             magic = fh.read(len(_NPY_MAGIC))
@@ -159,7 +161,7 @@ def read_texts(path: Path, label: str) -> tuple[list[str], list[tuple[float, flo
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise SourceError(f"{label}: cannot read {TEXTS_DIR}/{path.name}: {exc}") from None
-    whole: list[str] = []
+    whole: dict[str, None] = {}  # an ordered set: reading stays linear in the number of lines
     ranged: list[tuple[float, float, str]] = []
     ignored = 0
     for line in lines:
@@ -169,8 +171,7 @@ def read_texts(path: Path, label: str) -> tuple[list[str], list[tuple[float, flo
         if parsed is None:
             ignored += 1
         elif parsed[1] is None or parsed[2] is None:
-            if parsed[0] not in whole:
-                whole.append(parsed[0])
+            whole.setdefault(parsed[0])
         else:
             ranged.append((parsed[1], parsed[2], parsed[0]))
     if not whole and not ranged:
@@ -178,7 +179,7 @@ def read_texts(path: Path, label: str) -> tuple[list[str], list[tuple[float, flo
             f"{label}: {TEXTS_DIR}/{path.name} has no valid `caption#tokens#start#end` line "
             f"({ignored} invalid)"
         )
-    return whole, ranged, ignored
+    return list(whole), ranged, ignored
 
 
 class HumanML3DConverter(Converter):
@@ -229,6 +230,10 @@ class HumanML3DConverter(Converter):
     def read(self, raw_dir: Path, item: Path) -> list[Take]:
         name = item.stem
         label = self.item_label(raw_dir, item)
+        if item.parent != raw_dir / JOINTS_DIR:  # `raw_dir / JOINTS_DIR / f"{name}.npy"` of a listed name
+            raise SourceError(
+                f"{label}: {ALL_FILE} names a path outside {JOINTS_DIR}/ (only plain motion names are read)"
+            )
         if not item.is_file():
             raise SourceError(f"{label}: motion file missing (the name is listed in {ALL_FILE})")
         joints, conversion = self.to_smpl(load_joints(item, label, self.n_joints), label)  # (T, 22, 3)

@@ -141,9 +141,16 @@ def full_state_dict(ckpt: dict[str, Any]) -> dict[str, torch.Tensor]:
 def build_model(config: dict[str, Any]):
     """A fresh StickFigureModel from a checkpoint's `config` (never from the current params.yaml)."""
     from stickgen.model.diffusion import RefinerConfig
-    from stickgen.model.motion_model import StickFigureModel
+    from stickgen.model.motion_model import MODEL_FORMAT, StickFigureModel
     from stickgen.model.transformer import TransformerConfig
 
+    found = config.get("model_format", 1)
+    if found != MODEL_FORMAT:
+        raise ValueError(
+            f"the checkpoint holds a model of format {found} (1: the deterministic regressor of earlier "
+            f"stickgen); this stickgen samples with format {MODEL_FORMAT} (a diffusion denoiser): retrain it "
+            "(dvc repro)"
+        )
     return StickFigureModel(TransformerConfig(**config["model"]), RefinerConfig(**config["refiner"]))
 
 

@@ -2,7 +2,7 @@
 
 Every random choice of a training sample is a pure function of (seed, epoch, clip index): the crop and
 caption (in `StickFigureDataset`) and here whether its action label is kept, whether its caption is
-dropped for the refiner (classifier-free guidance), its diffusion noise level and noise. So a batch does
+dropped (classifier-free guidance), its diffusion noise level and noise. So a batch does
 not depend on which other samples share it, on the process that draws it, or on the run being resumed:
 N processes with batch b give the same global batch as one process with batch N*b.
 """
@@ -20,6 +20,9 @@ from stickgen.dataset import Batch, StickFigureDataset, collate
 from stickgen.model.transformer import style_id
 
 _DRAWS = 0xD1FF  # stream tag of the draws made here (the dataset draws crop and caption on its own)
+# noise levels are drawn as u ** LEVEL_POWER (u uniform): density 2t, so two thirds of the samples train the
+# noisier half of the schedule, where a sample's kind, phase and side are decided (docs/training.md)
+LEVEL_POWER = 0.5
 
 
 class TrainingSet(Dataset):
@@ -30,7 +33,8 @@ class TrainingSet(Dataset):
         seed: base seed.
         n_styles: style vocabulary size of the model (styles hash into it).
         action_dropout: probability that a sample's action label is hidden (1.0: text only).
-        cond_dropout: probability that a sample's caption is hidden from the refiner.
+        cond_dropout: probability that a sample's text, action and style are hidden (the unconditional
+            branch of classifier-free guidance).
     """
 
     def __init__(
@@ -53,28 +57,28 @@ class TrainingSet(Dataset):
     def __getitem__(self, i: int) -> dict:
         item = self.data[i]
         rng = np.random.default_rng([self.seed, self.epoch, i, _DRAWS])
-        u_action, u_text, level = rng.random(3)
+        u_action, u_text, u_level = rng.random(3)
         noise = rng.standard_normal(tuple(item["features"].shape), dtype=np.float32)
         return {
             **item,
             "style": self.styles[i],
             "keep_action": bool(u_action >= self.action_dropout),
-            "drop_text": bool(u_text < self.cond_dropout),
-            "level": float(level),
+            "drop_cond": bool(u_text < self.cond_dropout),
+            "level": float(u_level**LEVEL_POWER),
             "noise": torch.from_numpy(noise),
         }
 
 
 @dataclass(frozen=True)
 class TrainBatch:
-    """A padded `Batch` and its draws: style (B,), keep_action (B,), drop_text (B,), level (B,), noise
+    """A padded `Batch` and its draws: style (B,), keep_action (B,), drop_cond (B,), level (B,), noise
     (B, T, A, 66) (zero in padding). `dense`: no clip is padded (every clip is T frames long), so the
     networks run without a padding mask (known on the CPU at collation: no device sync)."""
 
     batch: Batch
     style: torch.Tensor
     keep_action: torch.Tensor
-    drop_text: torch.Tensor
+    drop_cond: torch.Tensor
     level: torch.Tensor
     noise: torch.Tensor
     dense: bool = False
@@ -87,7 +91,7 @@ class TrainBatch:
     def to(self, device: torch.device | str) -> TrainBatch:
         return TrainBatch(
             self.batch.to(device),
-            *(getattr(self, f).to(device) for f in ("style", "keep_action", "drop_text", "level", "noise")),
+            *(getattr(self, f).to(device) for f in ("style", "keep_action", "drop_cond", "level", "noise")),
             dense=self.dense,
         )
 
@@ -101,7 +105,7 @@ def collate_train(items: list[dict]) -> TrainBatch:
         batch=batch,
         style=torch.tensor([it["style"] for it in items]),
         keep_action=torch.tensor([it["keep_action"] for it in items]),
-        drop_text=torch.tensor([it["drop_text"] for it in items]),
+        drop_cond=torch.tensor([it["drop_cond"] for it in items]),
         level=torch.tensor([it["level"] for it in items], dtype=torch.float32),
         noise=noise,
         dense=bool((batch.lengths == batch.features.shape[1]).all()),

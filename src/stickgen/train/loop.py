@@ -31,7 +31,7 @@ from stickgen.dataset import StickFigureDataset
 from stickgen.features import FeatureStats
 from stickgen.model.diffusion import RefinerConfig
 from stickgen.model.lora import inject_lora_adapters, load_lora_state_dict, lora_state_dict
-from stickgen.model.motion_model import StickFigureModel
+from stickgen.model.motion_model import MODEL_FORMAT, StickFigureModel
 from stickgen.model.transformer import TransformerConfig
 from stickgen.train import checkpoint as ck
 from stickgen.train import distributed as dd
@@ -93,8 +93,9 @@ def validation_losses(
     info: dd.DistInfo | None = None,
     bf16: bool = False,
 ) -> dict[str, float]:
-    """Pooled validation losses: `loss` of the transformer's GENERATED motion (text only, no action)
-    against the real clips, and `denoise_loss` of the refiner at the set's fixed noise draws.
+    """Pooled validation losses at the set's fixed draws (a noise level uniform in [0, 1) and noise per
+    clip; text only, no action): `loss`, the denoising objective of the transformer (its clean-motion
+    prediction against the real clip), and `denoise_loss`, the refiner's.
 
     Under DDP each process takes every world_size-th clip and the sums are all-reduced.
     """
@@ -332,6 +333,7 @@ def _train(spec, cfg, model_cfg, refiner_cfg, diffusion, resume_from, init_from,
     total = spe * cfg.epochs
     model, extra = _build_model(spec, cfg, model_cfg, refiner_cfg, init_from, stats, text_encoder)
     config = {
+        "model_format": MODEL_FORMAT,
         "model": model_cfg.to_dict(),
         "refiner": refiner_cfg.to_dict(),
         "train": {k: v for k, v in to_dict(cfg).items() if k != "resume_from"},

@@ -1,11 +1,13 @@
-"""The training objective: masked regression of GENERATED motion onto the real one, plus the refiner's
-denoising loss.
+"""The training objective: denoising. Both networks predict the clean motion from the real motion noised
+to a random level (x0 prediction, as MDM), conditioned on text (hidden with probability
+`diffusion.cond_dropout`: the unconditional branch of classifier-free guidance), optional action and
+style, actor count and length.
 
-The transformer generates from conditions only (text, optional action and style, actor count, length),
-so its prediction for a frame never sees that frame's ground truth (nor any other). Loss = MSE on
-normalised features + `VELOCITY_WEIGHT` x MSE of frame-to-frame differences, over valid frames and real
-actors. The refiner's loss is the same error for its clean-motion prediction from the noised real motion
-(standard denoising; its conditions are the transformer's motion and the text, never the ground truth).
+The only motion input is the diffusion state; at level 1 it is pure noise, which is where generation
+starts, so nothing lets a prediction see its own target. Loss = MSE on normalised features +
+`VELOCITY_WEIGHT` x MSE of frame-to-frame differences, over valid frames and real actors, for the
+transformer's prediction and (weighted by `diffusion.loss_weight`) the refiner's, whose extra condition is
+the transformer's detached prediction.
 
 Losses are kept as sums with element counts (`LossSums`) so that a global batch split across
 gradient-accumulation steps or DDP processes gives exactly the loss of the whole batch.
@@ -19,8 +21,7 @@ from dataclasses import dataclass
 import torch
 
 from stickgen.dataset import Batch
-from stickgen.model.diffusion import add_noise
-from stickgen.model.transformer import StickFigureTransformer
+from stickgen.model.noise import add_noise
 from stickgen.train.data import TrainBatch
 
 VELOCITY_WEIGHT = 1.0
@@ -66,37 +67,23 @@ def motion_loss(pred: torch.Tensor, batch: Batch) -> torch.Tensor:
     return loss_sums(pred, batch).mean()
 
 
-def generate_features(
-    model: StickFigureTransformer, batch: Batch, action: torch.Tensor | None = None
-) -> torch.Tensor:
-    """The transformer's motion for a batch's conditions: (B, T, A, 66) normalised features."""
-    return model(
-        batch.text,
-        batch.lengths,
-        batch.features.shape[1],
-        actors=batch.actors,
-        action=batch.action if action is None else action,
-    )
-
-
 def forward_train(
     net: Callable, tb: TrainBatch, with_refiner: bool
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """One training forward of a `StickFigureModel` (or its DDP / compiled wrapper `net`).
 
-    Returns the transformer's motion and, if `with_refiner`, the refiner's x0 prediction from the real
-    motion noised at the batch's levels. A dense batch (no padding) runs without a padding mask.
+    Returns the transformer's and, if `with_refiner`, the refiner's x0 prediction from the real motion
+    noised at the batch's levels. A dense batch (no padding) runs without a padding mask.
     """
     b = tb.batch
-    x_t = add_noise(b.features, tb.noise, tb.level) if with_refiner else None
     return net(
+        add_noise(b.features, tb.noise, tb.level),
+        tb.level,
         b.text,
         None if tb.dense else b.lengths,
-        b.features.shape[1],
         actors=b.actors,
         action=tb.action,
         style=tb.style,
-        x_t=x_t,
-        t=tb.level if with_refiner else None,
-        drop_text=tb.drop_text if with_refiner else None,
+        drop_cond=tb.drop_cond,
+        with_refiner=with_refiner,
     )

@@ -1,0 +1,154 @@
+"""Read a published model folder (config.json + model.safetensors, `stickgen.inference.publish`) safely.
+
+Nothing in the folder is trusted before it is checked. config.json must be a JSON object with every key
+the model needs, each of the right type; the model sizes must be positive integers within `MAX_FRAMES` and
+`MAX_ACTORS`; and they must describe exactly the tensors model.safetensors holds (names and shapes from the
+file's header; the model is laid out on torch's `meta` device, which allocates nothing) before any weight
+is read or a model is built. So `d_model: 65536` in a folder of small weights is one error line, not a
+16 GiB allocation. Every problem is one `ValueError` line naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import torch
+
+# bounds of a model's sizes that the weights do not show (docs/inference.md): max_frames sizes the rotary
+# position tables (10,000 frames: over 8 minutes at 20 fps); canonical.max_actors allows 1..8
+MAX_FRAMES = 10_000
+MAX_ACTORS = 8
+_SIZES = (
+    "text_dim",
+    "max_frames",
+    "max_actors",
+    "d_model",
+    "n_layers",
+    "n_heads",
+    "ffn_hidden",
+    "n_actions",
+    "n_styles",
+    "patch_frames",
+)
+_LIMITS = {"max_frames": MAX_FRAMES, "max_actors": MAX_ACTORS}
+_SHOWN = 3  # mismatching tensors named in an error
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _need(cfg: dict, key: str, kind: type, where: Path) -> Any:
+    if key not in cfg:
+        raise ValueError(f"{where}: missing key `{key}`")
+    if not isinstance(cfg[key], kind) or isinstance(cfg[key], bool):
+        raise ValueError(f"{where}: `{key}` must be a {kind.__name__}, got {type(cfg[key]).__name__}")
+    return cfg[key]
+
+
+def _check_sizes(section: dict, name: str, where: Path) -> None:
+    for key, value in section.items():
+        if key in _SIZES:
+            if not _is_int(value) or value < 1:
+                raise ValueError(f"{where}: `{name}.{key}` must be an integer >= 1, got {value!r}")
+            if value > _LIMITS.get(key, value):
+                raise ValueError(f"{where}: `{name}.{key}` {value} is over the limit {_LIMITS[key]}")
+        elif key == "dropout" and not (_is_number(value) and 0.0 <= value < 1.0):
+            raise ValueError(f"{where}: `{name}.dropout` must be a number in [0, 1), got {value!r}")
+
+
+def read_config(folder: Path, fmt: str, version: int) -> dict[str, Any]:
+    """config.json of `folder`, checked key by key (format `fmt`, `version`)."""
+    where = Path(folder) / "config.json"
+    try:
+        cfg = json.loads(where.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"{where}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+        ) from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{where}: not UTF-8 text") from None
+    if not isinstance(cfg, dict):
+        raise ValueError(f"{where}: expected a JSON object, got {type(cfg).__name__}")
+    if cfg.get("format") != fmt or cfg.get("version") != version:
+        raise ValueError(
+            f"{where}: format {cfg.get('format')!r} v{cfg.get('version')!r}, this stickgen reads "
+            f"{fmt!r} v{version}"
+        )
+    for key in ("variant", "phase"):
+        _need(cfg, key, str, where)
+    fps = cfg.get("fps")
+    if not (_is_number(fps) and fps > 0):
+        raise ValueError(f"{where}: `fps` must be a number > 0, got {fps!r}")
+    for key in ("model", "refiner"):
+        _check_sizes(_need(cfg, key, dict, where), key, where)
+    encoder = _need(cfg, "text_encoder", dict, where)
+    _need(encoder, "name", str, where)
+    if not (_is_int(encoder.get("dim")) and encoder["dim"] >= 1):
+        raise ValueError(f"{where}: `text_encoder.dim` must be an integer >= 1, got {encoder.get('dim')!r}")
+    _need(cfg, "feature_stats", dict, where)
+    if not isinstance(cfg.get("training", {}), dict):
+        raise ValueError(f"{where}: `training` must be an object")
+    return cfg
+
+
+def weight_shapes(path: Path) -> dict[str, tuple[int, ...]]:
+    """{tensor name: shape} from a safetensors file's header (no tensor data is read)."""
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as fh:
+            return {k: tuple(fh.get_slice(k).get_shape()) for k in fh.keys()}
+    except Exception as exc:  # safetensors raises its own error type for a damaged or foreign file
+        raise ValueError(f"{path}: not a readable safetensors file ({' '.join(str(exc).split())})") from None
+
+
+def check_against_weights(config: dict[str, Any], shapes: dict[str, tuple[int, ...]], where: Path) -> None:
+    """The model that a checkpoint `config` describes holds exactly the tensors `shapes` lists.
+
+    The model is built on the meta device (no memory); its depth is first bounded by the tensor count so
+    that laying it out stays cheap too.
+    """
+    from stickgen.train.checkpoint import build_model
+
+    for name in ("model", "refiner"):
+        layers = config[name].get("n_layers", 1)
+        if layers > len(shapes):
+            raise ValueError(
+                f"{where}: `{name}.n_layers` {layers} > the {len(shapes)} tensors of the weights"
+            )
+    try:
+        with torch.device("meta"):
+            model = build_model(config)
+        expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    except (TypeError, ValueError, RuntimeError, ZeroDivisionError) as exc:
+        raise ValueError(f"{where}: `model` / `refiner` do not describe a stickgen model ({exc})") from None
+    missing = sorted(set(expected) - set(shapes))
+    unexpected = sorted(set(shapes) - set(expected))
+    reshaped = sorted(
+        f"{k} {shapes[k]} (config: {expected[k]})"
+        for k in set(expected) & set(shapes)
+        if expected[k] != shapes[k]
+    )
+    if missing or unexpected or reshaped:
+        raise ValueError(
+            f"{where}: the model sizes do not match the weights: {len(reshaped)} shapes differ "
+            f"{reshaped[:_SHOWN]}, {len(missing)} tensors missing {missing[:_SHOWN]}, {len(unexpected)} "
+            f"unexpected {unexpected[:_SHOWN]}"
+        )
+
+
+def load_weights(path: Path) -> dict[str, torch.Tensor]:
+    from safetensors.torch import load_file
+
+    try:
+        return load_file(str(path))
+    except Exception as exc:  # a file damaged after its header
+        raise ValueError(f"{path}: not a readable safetensors file ({' '.join(str(exc).split())})") from None

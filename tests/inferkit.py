@@ -24,6 +24,12 @@ from trainkit import (
 
 from stickgen.config import DiffusionConfig
 from stickgen.inference.motion import Motion
+from stickgen.inference.training_data import (
+    TrainingData,
+    checkpoint_lineage,
+    read_training_data,
+    training_sets,
+)
 from stickgen.model.diffusion import RefinerConfig
 from stickgen.model.transformer import TransformerConfig
 from stickgen.skeleton import JOINT_INDEX, PARENTS
@@ -119,6 +125,15 @@ def train_tiny(
     finally:
         torch.set_num_threads(n)
     return out / "model" / ck.BEST
+
+
+def tiny_training(ckpt: Path) -> TrainingData:
+    """What a `train_tiny` checkpoint and its bases were trained on: their data folders' train.pt, found by
+    the fingerprints the checkpoints record."""
+    lineage = checkpoint_lineage(ckpt)
+    return read_training_data(
+        training_sets(lineage, [a.path.parent.parent / "data" / "train.pt" for a in lineage])
+    )
 
 
 _CACHE: dict[str, Path] = {}

@@ -11,14 +11,20 @@ contents, AMASS's file names) get takes whose motion that label describes: singl
 action the format can name (`SampleFormat.accept`), found by screening the animator's takes at a low
 frame rate and regenerating the accepted ones at the native rate (a take's actions do not depend on
 its frame rate).
+
+Beside the dataset folders the stage writes `PROVENANCE.json` (`write_provenance`): which folders hold
+generated files, so that a model card can tell a model trained on them from one trained on the real
+datasets (`is_sample_folder`; stickgen.inference.training_data).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from stickgen.atomic import atomic_write_text
 from stickgen.config import Params, SynthesizeConfig
 from stickgen.sources import writers
 from stickgen.sources.ntu_classes import class_for_action
@@ -26,6 +32,8 @@ from stickgen.sources.writers.common import MotionTake
 from stickgen.sources.writers.style100 import CONTENT_OF_ACTION
 from stickgen.synthetic import SyntheticTake, make_take
 
+PROVENANCE_FILE = "PROVENANCE.json"  # beside the dataset folders the samples stage writes
+GENERATOR = "stickgen.samples"
 SCREEN_FPS = 10.0  # frame rate at which candidate takes are screened
 MAX_CANDIDATES_PER_TAKE = 60
 
@@ -143,3 +151,32 @@ def write_samples(dataset: str, out_dir: Path, params: Params) -> int:
     takes = sample_takes(s.takes_per_dataset, cfg, fmt, params.base.seed, offset)
     fmt.writer(Path(out_dir), [motion_take(t) for t in takes], params.base.seed)
     return len(takes)
+
+
+def write_provenance(out_root: Path, datasets: list[str]) -> Path:
+    """`out_root/PROVENANCE.json`: the dataset folders under `out_root` that hold this module's files."""
+    path = Path(out_root) / PROVENANCE_FILE
+    record = {
+        "generator": GENERATOR,
+        "licence": "generated",
+        "datasets": sorted(datasets),
+        "note": "each folder holds motion made by stickgen's synthetic animator in that dataset's native "
+        "format; none of it comes from the dataset itself",
+    }
+    atomic_write_text(path, json.dumps(record, indent=2) + "\n")
+    return path
+
+
+def is_sample_folder(folder: str | Path) -> bool:
+    """True when `folder` is a dataset folder that the samples stage wrote (its parent's PROVENANCE.json
+    names it); False for any other folder, and when the record is missing or unreadable."""
+    folder = Path(folder)
+    try:
+        record = json.loads((folder.parent / PROVENANCE_FILE).read_text())
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(record, dict)
+        and record.get("generator") == GENERATOR
+        and folder.name in (record.get("datasets") or [])
+    )

@@ -23,7 +23,7 @@ import pytest
 import torch
 import yaml
 from helpers import ROOT, walking_clip
-from inferkit import articulated_motion, cached_checkpoint
+from inferkit import articulated_motion, cached_checkpoint, tiny_training
 from sourcekit import CANON, INLINE, takes
 
 from stickgen import canonical
@@ -214,7 +214,7 @@ def folder(tmp_path_factory) -> Path:
     (metrics / "tiny/pretrain").mkdir(parents=True)
     (metrics / "tiny/pretrain/metrics.json").write_text(json.dumps({"val_loss": 0.1, "motion_mse": 0.1}))
     out = tmp_path_factory.mktemp("pub") / "pub"
-    build_folder(ckpt, out, "o/n", metrics, ["humanml3d"], fps=20.0)
+    build_folder(ckpt, out, "o/n", metrics, tiny_training(ckpt), fps=20.0)
     return out
 
 
@@ -372,7 +372,8 @@ STAGE_ARGS = {
     "adversarial": "--checkpoint c --prompt-table p --out o",
     "evaluate": "--checkpoint c --val-data v --test-data t --evaluator e --prompt-table p --adversarial a "
     "--live-dir l --out o --candidate c2 --plots-dir p2",
-    "select_model": "--candidates c --eval-results e --out o --production p",
+    "select_model": "--candidates c --eval-results e --out o --production p --training-data d "
+    "--canonical-dir k",
 }
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 import yaml
-from inferkit import FakeEncoder, cached_checkpoint
+from inferkit import FakeEncoder, cached_checkpoint, tiny_training
 from safetensors.torch import load_file
 
 from stickgen.cli import main
@@ -55,9 +55,8 @@ def test_dry_run_folder_holds_weights_config_and_a_filled_card(
     fake_checkpoint, eval_results, tmp_path
 ) -> None:
     out = tmp_path / "pub"
-    files = build_folder(
-        fake_checkpoint, out, "GesturaAI/stick-gen-tiny", eval_results, ["humanml3d", "synthetic"], fps=20.0
-    )
+    training = tiny_training(fake_checkpoint)
+    files = build_folder(fake_checkpoint, out, "GesturaAI/stick-gen-tiny", eval_results, training, fps=20.0)
     assert sorted(f.name for f in files) == ["README.md", "config.json", "model.safetensors"]
     ckpt = load_checkpoint(fake_checkpoint)
     weights = load_file(str(out / "model.safetensors"))
@@ -72,7 +71,9 @@ def test_dry_run_folder_holds_weights_config_and_a_filled_card(
     assert cfg["feature_stats"] == ckpt["feature_stats"] and cfg["fps"] == 20.0
     assert cfg["parameters"] == sum(v.numel() for v in expected.values())
     front, body = _card(out / "README.md")
-    assert front["license"] == "mit" and front["datasets"] == ["humanml3d", "synthetic"]
+    # trainkit's clips come from source "test", with no licence recorded: terms to check
+    assert front["license"] == "other" and front["license_name"] == "per-source-terms"
+    assert front["datasets"] == ["test"] and "| test | 12 | the dataset's own files |" in body
     results = front["model-index"][0]["results"][0]["metrics"]
     assert {m["type"]: m["value"] for m in results} == {
         "val_loss": 0.125,
@@ -87,7 +88,9 @@ def test_dry_run_folder_holds_weights_config_and_a_filled_card(
 def test_a_published_folder_generates_the_same_motion_as_its_checkpoint(
     fake_checkpoint, eval_results, tmp_path
 ):
-    build_folder(fake_checkpoint, tmp_path / "pub", "o/n", eval_results, ["humanml3d"], fps=20.0)
+    build_folder(
+        fake_checkpoint, tmp_path / "pub", "o/n", eval_results, tiny_training(fake_checkpoint), fps=20.0
+    )
     kw = {"enable_safety_check": False, "encoder": FakeEncoder(), "diffusion_steps": 2}
     a = InferenceGenerator(fake_checkpoint, **kw).generate("a person walks", 1.0, seed=3)
     b = InferenceGenerator(tmp_path / "pub", **kw).generate("a person walks", 1.0, seed=3)
@@ -98,7 +101,7 @@ def test_lora_checkpoints_publish_merged_weights_and_the_adapters_alone(
     tmp_path_factory, eval_results, tmp_path
 ):
     lora = cached_checkpoint(tmp_path_factory, "lora")
-    files = build_folder(lora, tmp_path / "pub", "o/n", eval_results, ["humanml3d"], fps=20.0)
+    files = build_folder(lora, tmp_path / "pub", "o/n", eval_results, tiny_training(lora), fps=20.0)
     names = sorted(f.name for f in files)
     assert names == [
         "README.md",
@@ -117,9 +120,16 @@ def test_lora_checkpoints_publish_merged_weights_and_the_adapters_alone(
 
 def test_missing_metrics_stop_publishing_with_the_fix(fake_checkpoint, tmp_path) -> None:
     with pytest.raises(FileNotFoundError, match=r"dvc repro evaluate@tiny-pretrain"):
-        build_folder(fake_checkpoint, tmp_path / "pub", "o/n", tmp_path / "none", ["humanml3d"], fps=20.0)
+        build_folder(
+            fake_checkpoint,
+            tmp_path / "pub",
+            "o/n",
+            tmp_path / "none",
+            tiny_training(fake_checkpoint),
+            fps=20.0,
+        )
     with pytest.raises(PublishError, match="repo id must look like owner/name"):
-        publish(fake_checkpoint, "no-slash", tmp_path, ["x"], dry_run=True)
+        publish(fake_checkpoint, "no-slash", tmp_path, tiny_training(fake_checkpoint), dry_run=True)
 
 
 class FakeHub(BaseHTTPRequestHandler):
@@ -197,9 +207,8 @@ def test_publish_uploads_every_file_byte_for_byte_with_the_env_token(
             "GesturaAI/stick-gen-{variant}",
             "--eval-results",
             str(eval_results),
-            "--datasets",
-            "humanml3d",
-            "synthetic",
+            "--training-data",
+            str(fake_checkpoint.parent.parent / "data" / "train.pt"),
             "--endpoint",
             endpoint,
         ]
@@ -216,7 +225,7 @@ def test_publish_uploads_every_file_byte_for_byte_with_the_env_token(
         tmp_path / "expected",
         "GesturaAI/stick-gen-tiny",
         eval_results,
-        ["humanml3d", "synthetic"],
+        tiny_training(fake_checkpoint),
         fps=20.0,
     )
     assert sorted(hub.files) == sorted(f.name for f in expected)
@@ -232,7 +241,8 @@ def test_publish_without_a_token_says_how_to_log_in(
     monkeypatch.delenv("HF_TOKEN", raising=False)
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))  # no stored login either
     monkeypatch.setattr("huggingface_hub.get_token", lambda: None)
-    rc = main(["publish", str(fake_checkpoint), "--eval-results", str(eval_results), "--datasets", "x"])
+    data = str(fake_checkpoint.parent.parent / "data" / "train.pt")
+    rc = main(["publish", str(fake_checkpoint), "--eval-results", str(eval_results), "--training-data", data])
     assert rc == 1 and "no Hugging Face token: set HF_TOKEN or run `hf auth login`" in capsys.readouterr().err
 
 
@@ -246,8 +256,9 @@ def test_cli_dry_run_writes_the_folder_only(fake_checkpoint, eval_results, tmp_p
             str(tmp_path / "pub"),
             "--eval-results",
             str(eval_results),
-            "--datasets",
-            "humanml3d",
+            "--training-data",
+            str(fake_checkpoint.parent.parent / "data" / "val.pt"),
+            str(fake_checkpoint.parent.parent / "data" / "train.pt"),
         ]
     )
     assert rc == 0 and "dry run: 3 files for GesturaAI/stick-gen-tiny" in capsys.readouterr().out

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from helpers import ROOT
-from inferkit import FakeEncoder, cached_checkpoint
+from inferkit import FakeEncoder, cached_checkpoint, tiny_training
 
 from stickgen.config import SELECTION_METRICS, SelectConfig, load_params
 from stickgen.eval.select import credit, read_candidates, select, selection_score, write_production
@@ -97,7 +97,7 @@ def test_the_winner_becomes_a_production_folder_the_generator_loads(tmp_path_fac
     selection = select({"tiny/pretrain": {"checkpoint": str(ckpt), "selection": GOOD}}, CFG)
     out = tmp_path / "production"
     (out / "stale").mkdir(parents=True)  # an earlier winner's folder is replaced
-    files = write_production(ckpt, out, eval_results, ["synthetic"], 20.0, None, selection)
+    files = write_production(ckpt, out, eval_results, tiny_training(ckpt), 20.0, None, selection)
     assert {f.name for f in files} == {"model.safetensors", "config.json", "README.md", "selection.json"}
     assert not (out / "stale").exists()
     card = (out / "README.md").read_text()

@@ -486,14 +486,15 @@ def run_behaviour_suite(
     recognise: Recogniser | None = None,
     log: Callable[[str], None] | None = None,
 ) -> dict[str, float | int | None]:
-    """Generate every caption `seeds` times, check each motion, and report pass rates.
+    """Generate `seeds` motions per action (its captions in turn), check each motion, report pass rates.
 
     Args:
         sample: `(texts, lengths, actors, seed) -> motions`, one canonical (T, A, 22, 3) motion per row;
-            called once per caption with the caption repeated `seeds` times (rows of one call must
-            get different noise) and the seed derived from `seed` and the caption's position.
+            called once per action, row j with caption j mod (the action's captions) and its length and
+            actors (rows of one call must get different noise), and a seed derived from `seed` and the
+            action's position.
         prompts: the suite (`stickgen.eval.prompts.behaviour_prompts()`).
-        seeds: motions per caption.
+        seeds: motions per action.
         seed: base seed.
         fps: frame rate of the motions (a caption's length is round(duration_s * fps) frames).
         recognise: `(motions, fps) -> (N,)` predicted action names or `stickgen.vocab.ACTIONS` ids
@@ -512,19 +513,23 @@ def run_behaviour_suite(
     unchecked = [p.text for p in prompts if p.action not in CHECKS]
     if unchecked:
         raise ValueError(f"behaviour suite: no check for the action of {unchecked}; checks: {sorted(CHECKS)}")
+    by_action: dict[str, list[BehaviourPrompt]] = {}
+    for p in prompts:
+        by_action.setdefault(p.action, []).append(p)
     motions: list[np.ndarray] = []
     actions: list[str] = []
     checks: list[Check] = []
-    for k, p in enumerate(prompts):
-        frames = max(2, int(round(p.duration_s * fps)))
-        out = sample([p.text] * seeds, [frames] * seeds, [p.actors] * seeds, _caption_seed(seed, k))
+    for k, (action, group) in enumerate(by_action.items()):
+        rows = [group[j % len(group)] for j in range(seeds)]
+        frames = [max(2, int(round(p.duration_s * fps))) for p in rows]
+        out = sample([p.text for p in rows], frames, [p.actors for p in rows], _caption_seed(seed, k))
         if len(out) != seeds:
             raise ValueError(
-                f"behaviour suite: sample returned {len(out)} motions for {seeds} rows of {p.text!r}"
+                f"behaviour suite: sample returned {len(out)} motions for {seeds} rows of [{action}]"
             )
         motions += out
-        actions += [p.action] * seeds
-        checks += [check(p.action, m, fps, p.side) for m in out]
+        actions += [action] * seeds
+        checks += [check(action, m, fps, p.side) for m, p in zip(out, rows, strict=True)]
     passed = np.array([c.passed for c in checks])
     recognised = None
     if recognise is not None:

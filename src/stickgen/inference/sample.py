@@ -30,6 +30,7 @@ def generate_joints(
     action: torch.Tensor | None = None,
     lock_feet_fps: float | None = None,
     generation: Generation | None = None,
+    style: torch.Tensor | None = None,
 ) -> list[np.ndarray]:
     """One motion per row of `text_emb` (B, D): a list of float32 (T_i, A_i, 22, 3) canonical joints.
 
@@ -37,6 +38,7 @@ def generate_joints(
         sampling: diffusion refinement settings; None returns the transformer's sample unrefined.
         seed: seeds all the noise: the same seed gives the same motions, another seed other ones.
         action: (B,) optional action ids (0 = unknown); None conditions on text only.
+        style: (B,) optional style ids (`stickgen.model.transformer.style_id`; 0 = none); None: no style.
         lock_feet_fps: the motion's frame rate, to hold planted feet in place; None leaves the feet as
             generated.
     """
@@ -49,6 +51,7 @@ def generate_joints(
         int(lens.max()),
         actors=torch.tensor(actors, device=dev),
         action=action,
+        style=style,
         sampling=sampling,
         generator=gen,
         generation=generation,

@@ -83,7 +83,7 @@ class Generation:
     """How the transformer samples a motion (params `sampling.*`): DDIM steps from pure noise and the
     classifier-free guidance scale (1: conditional prediction alone)."""
 
-    steps: int = 10
+    steps: int = 6
     guidance_scale: float = 2.5
 
     def __post_init__(self) -> None:
@@ -179,15 +179,18 @@ Denoiser = Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], torch.Ten
 
 
 @torch.no_grad()
-def ddim(denoise: Denoiser, x: torch.Tensor, levels: torch.Tensor, guidance_scale: float) -> torch.Tensor:
+def ddim(
+    denoise: Denoiser, x: torch.Tensor, levels: torch.Tensor, guidance_scale: float | torch.Tensor
+) -> torch.Tensor:
     """Deterministic DDIM from state `x` at `levels[0]` down to `levels[-1]`; returns the last x0 prediction.
 
     `denoise(x, t, drop)` predicts the clean motion from the state x (B, ...) at levels t (B,), with the
     conditions hidden where `drop` (B,) is True (None: none hidden). With guidance, both branches run as
-    one batch of 2B and x0 = x0_uncond + s (x0_cond - x0_uncond).
+    one batch of 2B and x0 = x0_uncond + s (x0_cond - x0_uncond); `guidance_scale` may be a tensor that
+    broadcasts over x's trailing dimensions (a scale per feature).
     """
     b = x.shape[0]
-    guided = guidance_scale != 1.0
+    guided = bool((torch.as_tensor(guidance_scale) != 1.0).any())
     drop = torch.cat([torch.zeros(b, dtype=torch.bool), torch.ones(b, dtype=torch.bool)]).to(x.device)
     x0 = x
     for i in range(len(levels) - 1):

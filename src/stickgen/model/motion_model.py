@@ -24,7 +24,7 @@ from stickgen.model.diffusion import (
     noise_like,
     repeat_batch,
 )
-from stickgen.model.transformer import StickFigureTransformer, TransformerConfig
+from stickgen.model.transformer import ROOT_XZ, StickFigureTransformer, TransformerConfig
 
 # what the weights compute; recorded in every checkpoint's config. 1 (unrecorded): the deterministic regressor
 # of text -> mean motion; 2: the diffusion denoiser sampled by DDIM with guidance.
@@ -77,6 +77,16 @@ def generation(params: Params) -> Generation:
 def sampling_from(params: Params) -> Sampling | None:
     """The refinement that params ask for at generation time (None when `diffusion.use_diffusion` is off)."""
     return refinement(params) if params.diffusion.use_diffusion else None
+
+
+def guidance_per_feature(scale: float, device: torch.device | None = None) -> torch.Tensor:
+    """The guidance scale of every feature (66,): `scale`, except 1 (the conditional prediction) for the
+    root's floor-plane position. That position is the sum of the per-frame steps (`travel`), and
+    extrapolating a sum away from the unconditional branch's, whose clips mostly walk forward, sends
+    in-place actions backwards (scale 2.5: 1.5x the average speed) and walks too fast."""
+    out = torch.full((FEATURES_PER_ACTOR,), float(scale), device=device)
+    out[list(ROOT_XZ)] = 1.0
+    return out
 
 
 class StickFigureModel(nn.Module):
@@ -151,7 +161,7 @@ class StickFigureModel(nn.Module):
             conds = (repeat_batch(v, k) for v in (text_emb, lengths, actors, action, style))
             return self.transformer(x_, t, *conds, drop)
 
-        motion = ddim(denoise, x, levels, generation.guidance_scale)
+        motion = ddim(denoise, x, levels, guidance_per_feature(generation.guidance_scale, x.device))
         if sampling is not None:
             motion = ddim_refine(self.refiner, motion, text_emb, lengths, actors, sampling, generator)
         self.train(was_training)

@@ -4,9 +4,9 @@ DDIM step of params `sampling.*` with guidance) with and without the diffusion r
     python bench/inference.py                       # every variant of params.yaml, JSON to bench/results/
     python bench/inference.py --variants small --repeats 10 --out /tmp/latency.json
 
-Each variant is built from params.yaml (`model.variants.<name>`, `sampling.*`, `diffusion.*`) with `max_frames` raised to
-the benchmark length when needed; weights are random (latency does not depend on their values). The
-timed call is `stickgen.inference.sample.generate_joints` with the feet locked as params
+Each variant is built from params.yaml (`model.variants.<name>`, `sampling.*`, `diffusion.*`) with
+`max_frames` raised to the benchmark length when needed; weights are random (latency does not depend on
+their values). The timed call is `stickgen.inference.sample.generate_joints` with the feet locked as params
 `inference.lock_feet` says, the code path of `InferenceGenerator.generate` after the prompt is embedded;
 the text encoder's latency for one prompt is reported separately.
 Reported: median and min over `--repeats` timed runs after one warm-up run.

@@ -72,8 +72,8 @@ def test_diffusion_refinement_settings(production: str) -> None:
     """§4.2 "Diffusion refinement settings": `diffusion_steps` 20 and `use_diffusion` in params.yaml
     `diffusion` (off in the embedded default, whose CPU-trained refiner the evaluation's ablation shows to
     hurt; on in the full profile); with `use_diffusion=False` (CLI `--no-diffusion`) the generator
-    returns the transformer's sample (another for every seed), with it the refiner runs the requested
-    DDIM steps on that sample and changes it. Speed with and without it per variant: `python bench/inference.py`
+    returns the transformer's sample (another for every seed), with it the refiner runs the requested DDIM
+    steps on that sample and changes it. Speed with and without it per variant: `python bench/inference.py`
     (bench/results/inference_cpu.json)."""
     d = load_params(ROOT / "params.yaml").diffusion
     assert d.diffusion_steps == 20 and d.use_diffusion is False

@@ -20,7 +20,13 @@ from stickgen.model.diffusion import (
     ddim_refine,
     noise_like,
 )
-from stickgen.model.motion_model import StickFigureModel, generation, refinement, sampling_from
+from stickgen.model.motion_model import (
+    StickFigureModel,
+    generation,
+    guidance_per_feature,
+    refinement,
+    sampling_from,
+)
 from stickgen.model.noise import add_noise, alpha_bar
 from stickgen.model.transformer import TransformerConfig
 
@@ -62,7 +68,8 @@ def test_use_diffusion_false_returns_the_transformer_sample_unchanged() -> None:
         text, lengths, actors = (torch.cat([c[k]] * 2) for k in ("text_emb", "lengths", "actors"))
         return model.transformer(x_, t, text, lengths, actors, drop_cond=drop)
 
-    plain = ddim(denoise, x, torch.linspace(1.0, 0.0, gen.steps + 1), gen.guidance_scale)
+    scale = guidance_per_feature(gen.guidance_scale)
+    plain = ddim(denoise, x, torch.linspace(1.0, 0.0, gen.steps + 1), scale)
     torch.testing.assert_close(refine(model, None), plain, rtol=0, atol=0)
     p = load_params(ROOT / "params.yaml")
     off = dataclasses.replace(p, diffusion=dataclasses.replace(p.diffusion, use_diffusion=False))
@@ -77,27 +84,29 @@ def test_use_diffusion_false_returns_the_transformer_sample_unchanged() -> None:
 
 
 def test_more_guidance_moves_the_sample_further_from_the_unconditional_one() -> None:
-    """Classifier-free guidance: scale 0 is the unconditional sample (text ignored), scale 1 the
-    conditional one, and a larger scale extrapolates away from the unconditional branch."""
+    """Classifier-free guidance (`ddim`): scale 0 is the unconditional sample (text ignored), scale 1 the
+    conditional one, and a larger scale extrapolates away from the unconditional branch. The model guides
+    every feature but the root's floor-plane path, which follows the conditional branch (scale 1)."""
     model = tiny_model()
     torch.nn.init.normal_(model.transformer.head.weight, std=0.05)
     c = conditions()
+    x = noise_like(torch.empty(2, 18, 2, 66), torch.Generator().manual_seed(4))
 
     def sample(scale: float, text: torch.Tensor) -> torch.Tensor:
-        return model.generate(
-            text,
-            c["lengths"],
-            18,
-            actors=c["actors"],
-            generator=torch.Generator().manual_seed(4),
-            generation=Generation(steps=4, guidance_scale=scale),
-        )
+        def denoise(x_: torch.Tensor, t: torch.Tensor, drop: torch.Tensor | None) -> torch.Tensor:
+            k = x_.shape[0] // 2
+            texts, lengths, actors = (torch.cat([v] * k) for v in (text, c["lengths"], c["actors"]))
+            return model.transformer(x_, t, texts, lengths, actors, drop_cond=drop)
+
+        return ddim(denoise, x, torch.linspace(1.0, 0.0, 5), scale)
 
     other_text = torch.randn(2, 16)
     torch.testing.assert_close(sample(0.0, c["text_emb"]), sample(0.0, other_text), rtol=0, atol=1e-6)
     d1 = (sample(1.0, c["text_emb"]) - sample(0.0, c["text_emb"])).abs().mean()
     d3 = (sample(3.0, c["text_emb"]) - sample(0.0, c["text_emb"])).abs().mean()
     assert d1 > 0 and d3 > 1.5 * d1
+    scale = guidance_per_feature(3.0)
+    assert scale[[0, 2]].tolist() == [1.0, 1.0] and bool((scale[[1, *range(3, 66)]] == 3.0).all())
 
 
 def test_refined_output_differs_from_the_transformer_output_and_is_reproducible() -> None:

@@ -1,5 +1,6 @@
 # stickgen: `make repro` sets up and runs the pipeline; `make test` sets up and runs the suite.
-PYTHON ?= python3.11
+# Python >= 3.11: python3.11 when present (the version requirements.txt is checked on), else a newer one.
+PYTHON ?= $(firstword $(foreach p,python3.11 python3.12 python3.13 python3.14 python3,$(if $(shell command -v $(p) 2>/dev/null),$(p))))
 VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
@@ -11,6 +12,8 @@ export DVC_NO_ANALYTICS := 1
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "stickgen needs Python >= 3.11; $(PYTHON) is $$($(PYTHON) --version 2>&1) (set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt

@@ -2,13 +2,16 @@
 
 Every distinct caption of the four sets is embedded once with `embed.model`, through the embedding
 cache (`--cache-dir`, a persistent DVC output): captions already cached for this encoder are not
-embedded again. Motion is copied chunk by chunk (nothing is read into memory whole).
+embedded again. Motion is copied chunk by chunk (nothing is read into memory whole). Progress bars (tqdm on
+stderr) follow the caption batches being embedded and the sets being written.
 """
 
 import argparse
 import json
 import time
 from pathlib import Path
+
+from tqdm import tqdm
 
 from stickgen import canonical
 from stickgen.atomic import atomic_write_text
@@ -37,15 +40,16 @@ def main() -> None:
     encoder = TextEncoder(p.embed.model, p.embed.device, p.embed.batch_size)
     cache = EmbeddingCache(args.cache_dir, encoder.info, encoder.fingerprint())
     texts = (t for s in stores.values() for ts in s.data["texts"] for t in ts)
-    counts = ensure_cached(cache, encoder, texts)
+    counts = ensure_cached(cache, encoder, texts, progress=True)  # sentence-transformers' batch bar
     print(
         f"embed: {encoder.info.name} ({encoder.info.dim}-d on {encoder.device}): {counts['embedded']} "
         f"captions embedded, {counts['cached']} from the cache, in {time.perf_counter() - t0:.1f} s"
     )
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    for name, store in stores.items():
+    bar = tqdm(stores.items(), desc="embed: write sets", unit="set", total=len(stores))
+    for name, store in bar:
         write_embedded(store, args.out_dir / f"{name}.pt", encoder.info.to_dict(), cache.gather)
-        print(f"embed: {name} ({len(store)} clips)")
+        bar.write(f"embed: {name} ({len(store)} clips)")
     stats = feature_stats_of(stores["pretrain"])
     atomic_write_text(args.out_dir / "stats.json", json.dumps(stats.to_dict(), indent=1) + "\n")
 

@@ -5,7 +5,7 @@ import shutil
 from pathlib import Path
 
 from stickgen.entry import stage_params
-from stickgen.samples import write_samples
+from stickgen.samples import write_provenance, write_samples
 
 
 def main() -> None:
@@ -19,6 +19,7 @@ def main() -> None:
     for name in p.datasets:
         n = write_samples(name, args.out / name, p)
         print(f"samples: {n} {name} takes -> {args.out / name}")
+    write_provenance(args.out, list(p.datasets))
 
 
 if __name__ == "__main__":

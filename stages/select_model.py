@@ -13,6 +13,7 @@ from pathlib import Path
 from stickgen.atomic import atomic_write_text
 from stickgen.entry import stage_params
 from stickgen.eval.select import read_candidates, select, write_production
+from stickgen.inference.training_data import training_data_of
 from stickgen.model.motion_model import sampling_from
 
 
@@ -24,15 +25,30 @@ def main() -> None:
     )
     ap.add_argument("--out", type=Path, required=True, help="selection.json to write")
     ap.add_argument("--production", type=Path, required=True, help="folder for the winner")
+    ap.add_argument(
+        "--training-data",
+        type=Path,
+        nargs="+",
+        required=True,
+        help="embedded files; the card names the sources of those the winner was trained on",
+    )
+    ap.add_argument(
+        "--canonical-dir", type=Path, required=True, help="canonical reports: which sources are generated"
+    )
     ap.add_argument("--params", type=Path, default=Path("params.yaml"))
     args = ap.parse_args()
     p = stage_params(args.params, "select")
     selection = select(read_candidates(args.candidates, p.variants, p.phases), p.select)
+    winner = Path(selection["checkpoint"])
+    try:
+        training = training_data_of(winner, args.training_data, args.canonical_dir)
+    except (ValueError, FileNotFoundError) as exc:
+        raise SystemExit(f"select: {exc}") from None
     write_production(
-        Path(selection["checkpoint"]),
+        winner,
         args.production,
         args.eval_results,
-        [*p.datasets, "synthetic"],
+        training,
         p.canonical.fps,
         sampling_from(p),
         selection,

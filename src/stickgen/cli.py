@@ -1,5 +1,6 @@
 """The `stickgen` command: use the pipeline's pieces outside DVC.
 
+stickgen --version                          # the installed package's version
 stickgen convert DATASET RAW_DIR OUT.pt     # one converter, with params.yaml's settings
 stickgen inspect FILE.pt [--json]           # summarise a canonical / curated / embedded file (exit 1:
                                             # a clip breaks the contract, e.g. NaN joints)
@@ -7,6 +8,9 @@ stickgen generate "a person waves" --checkpoint CKPT --out wave.gif   # and rend
                                             # see stickgen.inference.commands and docs/inference.md
 stickgen evaluate --checkpoint CKPT --data SPLIT.pt --out report.json   # metrics (docs/metrics.md)
 stickgen safety MOTION [--json]             # the SafetyCritic on a .json / .npz / .npy / .pt motion
+
+Every command that produces something prints one JSON object with `--json`. A bad argument is one line on
+stderr (`stickgen generate: error: ...`) and exit status 2.
 """
 
 from __future__ import annotations
@@ -37,6 +41,10 @@ def cmd_convert(args: argparse.Namespace) -> int:
     except (ConversionError, ValueError, FileNotFoundError) as exc:
         print(f"stickgen convert: {exc}", file=sys.stderr)
         return 1
+    if args.json:
+        summary = {k: report.get(k) for k in ("dataset", "clips", "rejected", "reject_fraction", "fps")}
+        print(json.dumps({**summary, "out": str(args.out), "report": str(report_path)}, indent=2))
+        return 0
     print(f"{report['clips']} clips ({report['rejected']} rejected) -> {args.out}; report: {report_path}")
     return 0
 
@@ -78,14 +86,43 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return status
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with a bad argument reported in one line (`stickgen generate: error: ...`), status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("stickgen")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed: pip install -e .)"
+
+
+class _Version(argparse.Action):
+    """`--version`: the version is read only when asked for (importlib.metadata costs start-up time)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"stickgen {package_version()}")
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="stickgen", description="text-to-stick-figure animation pipeline tools")
+    ap = OneLineParser(prog="stickgen", description="text-to-stick-figure animation pipeline tools")
+    ap.add_argument("--version", action=_Version, help="print the installed stickgen version and exit")
     sub = ap.add_subparsers(dest="command", required=True)
     c = sub.add_parser("convert", help="convert one raw dataset folder to a canonical .pt file")
     c.add_argument("dataset", help="registry name, e.g. humanml3d")
     c.add_argument("raw_dir", type=Path)
     c.add_argument("out", type=Path, help="canonical .pt to write (report beside it)")
     c.add_argument("--params", type=Path, default=Path("params.yaml"))
+    c.add_argument("--json", action="store_true", help="print one JSON object")
     c.set_defaults(func=cmd_convert)
     i = sub.add_parser("inspect", help="summarise a canonical, curated or embedded .pt file")
     i.add_argument("file", type=Path)

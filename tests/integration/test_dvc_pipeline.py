@@ -43,6 +43,7 @@ def test_metrics_and_plots_are_visible_to_dvc(pipeline_repo: Path) -> None:
     assert not plots.get("errors"), plots.get("errors")
     keys = " ".join(plots["data"])
     assert "train/loss.tsv" in keys and "val/loss.tsv" in keys, keys
+    assert {f"tiny-{phase}-loss" for phase in ("pretrain", "sft", "lora")} <= set(plots["data"])  # overlays
 
 
 def test_plots_render_offline_to_png_and_a_self_contained_page(pipeline_repo: Path, tmp_path: Path) -> None:

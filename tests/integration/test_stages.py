@@ -21,7 +21,7 @@ from stickgen import canonical
 pytestmark = pytest.mark.slow
 
 
-def run_stage(name: str, *args: str, cwd: Path) -> None:
+def run_stage(name: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     proc = subprocess.run(
         [sys.executable, str(ROOT / "stages" / f"{name}.py"), *args],
@@ -31,6 +31,7 @@ def run_stage(name: str, *args: str, cwd: Path) -> None:
         text=True,
     )
     assert proc.returncode == 0, f"stage {name} failed:\n{proc.stdout}\n{proc.stderr}"
+    return proc
 
 
 def files(folder: Path) -> set[str]:
@@ -97,7 +98,7 @@ def curated(workdir: Path, converted: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def embedded(workdir: Path, curated: Path) -> Path:
-    run_stage(
+    proc = run_stage(
         "embed",
         "--curated-dir",
         "data/curated",
@@ -107,6 +108,7 @@ def embedded(workdir: Path, curated: Path) -> Path:
         "data/embed_cache",
         cwd=workdir,
     )
+    assert "embed: write sets" in proc.stderr and "4/4" in proc.stderr  # the progress bar
     return workdir / "data/embedded"
 
 

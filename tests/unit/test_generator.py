@@ -149,3 +149,17 @@ def test_the_default_critic_is_the_projects_safety_critic_at_the_models_fps(fake
     assert isinstance(gen.critic, SafetyCritic) and gen.critic.fps == gen.fps
     m = gen.generate(PROMPT, 1.0, seed=0)
     assert m.meta["safety_checked"] and isinstance(m.meta["safety"]["is_safe"], bool)
+
+
+def test_an_action_and_a_style_condition_the_motion_and_are_recorded(fake_checkpoint) -> None:
+    gen = _gen(fake_checkpoint)
+    plain = gen.generate(PROMPT, duration_s=1.0, seed=3)
+    styled = gen.generate(PROMPT, duration_s=1.0, seed=3, style="Proud")
+    acted = gen.generate(PROMPT, duration_s=1.0, seed=3, action="wave")
+    assert plain.meta["style"] is None and styled.meta["style"] == "Proud" and acted.meta["action"] == "wave"
+    assert not np.allclose(plain.joints, styled.joints) and not np.allclose(plain.joints, acted.joints)
+    # a style is its name, whatever the case and spacing (stickgen.model.transformer.style_id)
+    again = gen.generate(PROMPT, duration_s=1.0, seed=3, style="  proud ")
+    np.testing.assert_array_equal(again.joints, styled.joints)
+    with pytest.raises(ValueError, match="style must be a string, got int"):
+        gen.generate(PROMPT, duration_s=1.0, style=3)

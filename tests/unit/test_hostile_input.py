@@ -403,6 +403,9 @@ def test_bad_params_stop_every_stage_with_one_line(
     [
         (["--seconds", "inf"], "--seconds must be a finite number > 0, got inf"),
         (["--seconds", "nan"], "--seconds must be a finite number > 0, got nan"),
+        (["--samples", "0"], "--samples must be in 1..1000, got 0"),
+        (["--action", "fly"], "--action [fly] is unknown; choose one of unknown, idle, walk"),
+        (["--prompts", "MISSING"], "prompts file not found"),
         (["--seed", str(2**70)], "--seed must be in 0..2**63-1"),
         (["--seed", "-1"], "--seed must be in 0..2**63-1"),
         (["--steps", "100000"], "--steps must be in 1..1000"),
@@ -421,8 +424,9 @@ def test_generate_refuses_bad_numbers_and_folders_before_loading(
     monkeypatch.setattr(generator, "InferenceGenerator", never)
     (tmp_path / "out.gif").mkdir()
     extra = [str(tmp_path / "out.gif") if e == "FOLDER" else e for e in extra]
-    argv = ["generate", "a person walks", "--checkpoint", "c.pth", "--out", str(tmp_path / "w.gif"), *extra]
-    assert main([*argv, "--params", str(tmp_path / "none.yaml")]) == 1
+    prompt = [] if "--prompts" in extra else ["a person walks"]
+    argv = ["generate", *prompt, "--checkpoint", "c.pth", "--out", str(tmp_path / "w.gif"), *extra]
+    assert main([*argv, "--params", str(tmp_path / "none.yaml")]) == 2  # a bad argument
     err = capsys.readouterr().err
     assert words in err and err.count("\n") == 1, err
 

@@ -16,7 +16,7 @@ from helpers import ROOT, walking_clip
 from inferkit import cached_checkpoint, tiny_training, train_tiny
 
 from stickgen import canonical
-from stickgen.inference.model_card import ENCODER_HUB_IDS, encoder_hub_id
+from stickgen.inference.model_card import ENCODER_HUB_IDS, _encoder_link, encoder_hub_id
 from stickgen.inference.publish import base_model, build_folder
 from stickgen.inference.training_data import (
     DATASET_TERMS,
@@ -207,6 +207,7 @@ def test_the_text_encoder_is_named_by_its_hub_id(tmp_path_factory, eval_results,
     summary = metadata.metadata(PACKAGED_MINILM)["Summary"]
     assert ENCODER_HUB_IDS[PACKAGED_MINILM] in summary, summary  # the package says what it repackages
     assert encoder_hub_id("BAAI/bge-large-en-v1.5") == "BAAI/bge-large-en-v1.5"
+    assert _encoder_link("fake-hash") == "`fake-hash`" and _encoder_link(str(tmp_path)) == f"`{tmp_path}`"
     minilm = cached_checkpoint(tmp_path_factory, "minilm")
     build_folder(minilm, tmp_path / "pub", "o/n", eval_results, tiny_training(minilm), fps=20.0)
     _, body = _card(tmp_path / "pub")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,9 +18,10 @@ from inferkit import FakeEncoder, cached_checkpoint, tiny_training
 from safetensors.torch import load_file
 
 from stickgen.cli import main
+from stickgen.inference.adapters import stickgen_state_dict
 from stickgen.inference.generator import InferenceGenerator
 from stickgen.inference.publish import PublishError, build_folder, publish
-from stickgen.train.checkpoint import full_state_dict, load_checkpoint
+from stickgen.train.checkpoint import full_state_dict, load_checkpoint, model_from_checkpoint
 
 TOKEN = "hf_test_token_0123456789abcdef"
 METRICS = {
@@ -111,11 +113,45 @@ def test_lora_checkpoints_publish_merged_weights_and_the_adapters_alone(
         "model.safetensors",
     ]
     adapters = load_file(str(tmp_path / "pub" / "adapter_model.safetensors"))
-    assert adapters and all(k.rsplit(".", 1)[-1] in ("lora_A", "lora_B") for k in adapters)
+    assert adapters and all(re.fullmatch(r"base_model\.model\..+\.lora_[AB]\.weight", k) for k in adapters)
+    assert stickgen_state_dict(adapters).keys() == load_checkpoint(lora)["model_state_dict"].keys()
     merged = load_file(str(tmp_path / "pub" / "model.safetensors"))
     assert not any("lora_" in k for k in merged)
-    assert json.loads((tmp_path / "pub" / "adapter_config.json").read_text())["rank"] == 2
-    assert "LoRA" in (tmp_path / "pub" / "README.md").read_text()
+    cfg = json.loads((tmp_path / "pub" / "adapter_config.json").read_text())
+    assert (cfg["peft_type"], cfg["r"], cfg["base_model_name_or_path"]) == (
+        "LORA",
+        2,
+        "GesturaAI/stick-gen-tiny-pretrain",
+    )
+    card = (tmp_path / "pub" / "README.md").read_text()
+    assert "| LoRA | rank 2" in card and "`adapter_model.safetensors` + `adapter_config.json`" in card
+
+
+def test_peft_loads_the_adapters_on_the_base_and_generates_what_stickgen_does(
+    tmp_path_factory, eval_results, tmp_path
+):
+    """`peft.PeftModel.from_pretrained` on the base model, with the published folder: the same motion as the
+    project's own loader (the base plus its adapters, merged)."""
+    from peft import PeftModel
+
+    base_ckpt = cached_checkpoint(tmp_path_factory, "fake")
+    lora = cached_checkpoint(tmp_path_factory, "lora")
+    build_folder(lora, tmp_path / "pub", "o/n", eval_results, tiny_training(lora), fps=20.0)
+
+    def motion(model) -> torch.Tensor:
+        text = torch.from_numpy(FakeEncoder().encode(["a person walks", "someone moves forward (1)"]))
+        gen = torch.Generator().manual_seed(7)
+        return model.generate(text, torch.tensor([20, 16]), 20, actors=torch.tensor([1, 2]), generator=gen)
+
+    plain = motion(model_from_checkpoint(load_checkpoint(base_ckpt)))
+    base = model_from_checkpoint(load_checkpoint(base_ckpt))
+    peft_model = PeftModel.from_pretrained(base, str(tmp_path / "pub")).eval()
+    adapted = sum(1 for n, _ in peft_model.named_modules() if n.endswith(".lora_A.default"))
+    assert adapted == len(load_checkpoint(lora)["model_state_dict"]) // 2 > 0
+    ours = motion(model_from_checkpoint(load_checkpoint(lora)))
+    theirs = motion(peft_model.get_base_model())
+    torch.testing.assert_close(theirs, ours, rtol=1e-4, atol=1e-5)
+    assert not torch.allclose(theirs, plain, atol=1e-4)  # the adapters change the motion
 
 
 def test_missing_metrics_stop_publishing_with_the_fix(fake_checkpoint, tmp_path) -> None:
@@ -267,3 +303,29 @@ def test_cli_dry_run_writes_the_folder_only(fake_checkpoint, eval_results, tmp_p
         "config.json",
         "model.safetensors",
     ]
+
+
+def test_cli_dry_run_json_names_the_files_licence_and_sources(
+    fake_checkpoint, eval_results, tmp_path, capsys
+):
+    data = str(fake_checkpoint.parent.parent / "data" / "train.pt")
+    argv = ["publish", str(fake_checkpoint), "--dry-run", "--out", str(tmp_path / "pub"), "--json"]
+    assert main([*argv, "--eval-results", str(eval_results), "--training-data", data]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["dry_run"] and out["url"] is None and out["folder"] == str(tmp_path / "pub")
+    assert out["files"] == ["README.md", "config.json", "model.safetensors"]
+    assert (out["license"], out["training_sources"]) == ("other", ["test"])  # trainkit's untagged clips
+    missing = ["publish", str(fake_checkpoint), "--dry-run", "--out", str(tmp_path / "x")]
+    assert (
+        main(
+            [
+                *missing,
+                "--eval-results",
+                str(eval_results),
+                "--training-data",
+                data.replace("train.pt", "val.pt"),
+            ]
+        )
+        == 1
+    )
+    assert "which none of the candidate files has" in capsys.readouterr().err

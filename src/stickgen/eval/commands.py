@@ -120,6 +120,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return 1
     write_report(report, args.out)
     s = report["selection"]
+    if args.json:
+        where = {"variant": gen.variant, "phase": gen.phase, "out": str(args.out)}
+        print(json.dumps({**where, "selection": s}, indent=2))
+        return 0
     print(
         f"{gen.variant}/{gen.phase}: selection_score {s['selection_score']:.3f}; "
         + ", ".join(f"{k} {v:.4g}" for k, v in s.items() if v is not None and k != "selection_score")
@@ -143,6 +147,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     e.add_argument("--adversarial", type=Path, help="an adversarial report: its safe ratio is the robustness")
     e.add_argument("--params", type=Path, default=Path("params.yaml"))
+    e.add_argument("--json", action="store_true", help="print one JSON object (the selection metrics)")
     e.set_defaults(func=cmd_evaluate)
     s = sub.add_parser("safety", help="run the SafetyCritic on a motion file")
     s.add_argument("motion", type=Path, help=".json / .npz motion, .npy array, or canonical .pt")

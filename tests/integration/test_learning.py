@@ -54,7 +54,7 @@ def trained(tmp_path_factory) -> dict:
             16, 1, 2, 32, 4, 1.0, 0.1, True, REFINE.steps, REFINE.guidance_scale, REFINE.start_strength
         )
         cfg = phase_config(
-            epochs=60,
+            epochs=100,
             batch_size=16,
             lr=3e-3,
             warmup_steps=10,

@@ -39,6 +39,7 @@ TINY_OVERRIDES = {
         "lora": {"epochs": 1, "batch_size": 8, "warmup_steps": 1, "crop_frames": 40, "rank": 2},
     },
     "diffusion": {"d_model": 16, "n_layers": 1, "n_heads": 2, "ffn_hidden": 32, "diffusion_steps": 4},
+    "sampling": {"steps": 2},
     "evaluate": {"max_clips": 8, "replications": 2, "mm_prompts": 2, "mm_repeats": 2, "behaviour_seeds": 2},
     "evaluator": {"hidden": 16, "emb_dim": 16, "epochs": 3, "batch_size": 16},
     "adversarial": {"duration_s": 1.0},

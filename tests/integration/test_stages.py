@@ -434,9 +434,9 @@ def test_adversarial_and_evaluate_write_reports_previews_and_loss_curves(evaluat
         mode = "locked" if m["lock_feet"] else "unlocked"  # the configured mode's rows are the report's
         assert m["foot_lock"][f"{mode}_jerk"] == m["generated"]["jerk"]
         assert m["foot_lock"][f"{mode}_physics_consistency"] == m["selection"]["physics_consistency"]
-        # the behaviour suite: every caption generated behaviour_seeds (2 in the tiny params) times
+        # the behaviour suite: behaviour_seeds (2 in the tiny params) motions per action
         b = m["behaviour"]
-        assert b["behaviour_samples"] == 2 * len(behaviour_prompts())
+        assert b["behaviour_samples"] == 2 * len({p.action for p in behaviour_prompts()})
         assert {f"behaviour_{a}_{k}" for a in CHECKS for k in ("pass_rate", "recognised")} < set(b)
         assert all(0 <= v <= 1 for k, v in b.items() if k != "behaviour_samples"), b
         plots = files(evaluated / f"tiny/{phase}/plots")

@@ -18,6 +18,10 @@ from typing import Any, Literal, TypeVar
 import yaml
 
 T = TypeVar("T")
+# bounds of the DDIM samplers (params `sampling.*`, `stickgen.model.diffusion.Generation`, the CLI's
+# `--steps`): more steps than this only burn time, and a larger guidance scale only extrapolates into noise
+MAX_DDIM_STEPS = 1000
+MAX_GUIDANCE_SCALE = 20.0
 
 
 class ConfigError(ValueError):
@@ -326,11 +330,12 @@ class SamplingConfig:
     guidance_scale: float
 
     def __post_init__(self) -> None:
-        _check(1 <= self.steps <= 1000, "steps", f"must be in 1..1000, got {self.steps}")
+        steps = self.steps
+        _check(1 <= steps <= MAX_DDIM_STEPS, "steps", f"must be in 1..{MAX_DDIM_STEPS}, got {steps}")
         _check(
-            0.0 <= self.guidance_scale <= 20.0,
+            0.0 <= self.guidance_scale <= MAX_GUIDANCE_SCALE,
             "guidance_scale",
-            f"must be in [0, 20], got {self.guidance_scale}",
+            f"must be in [0, {MAX_GUIDANCE_SCALE:g}], got {self.guidance_scale}",
         )
 
 

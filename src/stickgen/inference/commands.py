@@ -24,6 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from stickgen.config import MAX_DDIM_STEPS
 from stickgen.inference.batch import (
     Request,
     UsageError,
@@ -35,9 +36,8 @@ from stickgen.inference.batch import (
 
 RENDER_SUFFIXES = (".gif", ".mp4", ".html")
 EXPORT_SUFFIXES = (".json", ".npz", ".bvh", ".npy")
-# `generate`'s upper bound of DDIM steps of the refinement (--steps or params diffusion.diffusion_steps;
-# each step runs the refiner once); the bounds of seeds, samples and prompts files: stickgen.inference.batch
-MAX_STEPS = 1000
+# `generate` bounds the refinement's DDIM steps (--steps or params diffusion.diffusion_steps) by the samplers'
+# bound, stickgen.config.MAX_DDIM_STEPS; the bounds of seeds, samples and prompts: stickgen.inference.batch
 
 
 def _fail(command: str, exc: BaseException) -> int:
@@ -93,8 +93,8 @@ def _write(motion, out: Path, args: argparse.Namespace) -> list[Path]:
 
 def _requests(args: argparse.Namespace, max_chars: int) -> list[Request]:
     """The prompt of the command line, or every line of --prompts, checked (`UsageError`)."""
-    if args.steps is not None and not 1 <= args.steps <= MAX_STEPS:
-        raise UsageError(f"--steps must be in 1..{MAX_STEPS}, got {args.steps}")
+    if args.steps is not None and not 1 <= args.steps <= MAX_DDIM_STEPS:
+        raise UsageError(f"--steps must be in 1..{MAX_DDIM_STEPS}, got {args.steps}")
     defaults = Request("", args.seconds, args.actors, args.seed, args.action, args.style)
     if args.prompts is not None:
         if args.prompt is not None:
@@ -127,8 +127,8 @@ def _load_generator(args: argparse.Namespace, p):
 
             kwargs["critic"] = SafetyCritic.from_config(p.safety, p.canonical.fps)
     steps = args.steps if args.steps is not None else (p.diffusion.diffusion_steps if p else 20)
-    if not 1 <= steps <= MAX_STEPS:
-        raise ValueError(f"params diffusion.diffusion_steps must be in 1..{MAX_STEPS}, got {steps}")
+    if not 1 <= steps <= MAX_DDIM_STEPS:
+        raise ValueError(f"params diffusion.diffusion_steps must be in 1..{MAX_DDIM_STEPS}, got {steps}")
     lock = args.lock_feet if args.lock_feet is not None else (p.inference.lock_feet if p else True)
     use_diffusion = (
         args.diffusion if args.diffusion is not None else (p.diffusion.use_diffusion if p else True)

@@ -238,9 +238,9 @@ class InferenceGenerator:
     ) -> list[np.ndarray]:
         """`generate_joints` with this generator's model and statistics: one (T_i, A_i, 22, 3) float32 motion
         per row of `text_emb` (B, D) sampled with this generator's `generation` settings and `seed`, refined
-        with `sampling` (None: the transformer's sample), planted feet
-        held when `lock_feet` (None: this generator's setting). `action` and `style` are (B,) ids (None:
-        not given). No safety check and no regeneration."""
+        with `sampling` (None: the transformer's sample), planted feet held when `lock_feet` (None: this
+        generator's setting). `action` and `style` are (B,) ids (None: not given). No safety check and no
+        regeneration."""
         lock = self.lock_feet if lock_feet is None else lock_feet
         return generate_joints(
             self.model,

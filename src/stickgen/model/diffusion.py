@@ -35,14 +35,13 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from stickgen.config import MAX_DDIM_STEPS, MAX_GUIDANCE_SCALE
 from stickgen.features import FEATURES_PER_ACTOR
 from stickgen.model.noise import LEVEL_FEATURES, add_noise, alpha_bar, level_features
 from stickgen.model.spline import n_patches, spline_basis
 from stickgen.model.transformer import Block, RMSNorm, Rotary, padding_mask
 
 N_COND_TOKENS = 3  # text (or the null token), noise level, actor count
-MAX_STEPS = 1000  # more DDIM steps than this only burn time (a bound for hostile requests)
-MAX_GUIDANCE = 20.0
 
 
 @dataclass(frozen=True)
@@ -87,11 +86,11 @@ class Generation:
     guidance_scale: float = 2.5
 
     def __post_init__(self) -> None:
-        if not 1 <= self.steps <= MAX_STEPS:
-            raise ValueError(f"Generation.steps must be in 1..{MAX_STEPS}, got {self.steps}")
-        if not 0.0 <= self.guidance_scale <= MAX_GUIDANCE:
+        if not 1 <= self.steps <= MAX_DDIM_STEPS:
+            raise ValueError(f"Generation.steps must be in 1..{MAX_DDIM_STEPS}, got {self.steps}")
+        if not 0.0 <= self.guidance_scale <= MAX_GUIDANCE_SCALE:
             raise ValueError(
-                f"Generation.guidance_scale must be in 0..{MAX_GUIDANCE}, got {self.guidance_scale}"
+                f"Generation.guidance_scale must be in 0..{MAX_GUIDANCE_SCALE:g}, got {self.guidance_scale}"
             )
 
 

@@ -93,9 +93,10 @@ def validation_losses(
     info: dd.DistInfo | None = None,
     bf16: bool = False,
 ) -> dict[str, float]:
-    """Pooled validation losses at the set's fixed draws (a noise level uniform in [0, 1) and noise per
-    clip; text only, no action): `loss`, the denoising objective of the transformer (its clean-motion
-    prediction against the real clip), and `denoise_loss`, the refiner's.
+    """Pooled validation losses at the set's fixed draws (a noise level drawn as in training,
+    `stickgen.train.data.LEVEL_POWER`, and noise per clip; text only, no action): `loss`, the denoising
+    objective of the transformer (its clean-motion prediction against the real clip), and `denoise_loss`,
+    the refiner's.
 
     Under DDP each process takes every world_size-th clip and the sums are all-reduced.
     """

@@ -2,6 +2,7 @@
 
 stickgen --version                          # the installed package's version
 stickgen convert DATASET RAW_DIR OUT.pt     # one converter, with params.yaml's settings
+stickgen convert bvh RAW_DIR OUT.pt --rig mixamo   # force a rig mapping (docs/datasets.md#bvh)
 stickgen inspect FILE.pt [--json]           # summarise a canonical / curated / embedded file (exit 1:
                                             # a clip breaks the contract, e.g. NaN joints)
 stickgen generate "a person waves" --checkpoint CKPT --out wave.gif   # and render, info, publish:
@@ -37,7 +38,9 @@ def cmd_convert(args: argparse.Namespace) -> int:
     p = _params(args.params)
     report_path = args.out.with_name(args.out.name.removesuffix(".pt") + ".report.json")
     try:
-        report = run_conversion(args.dataset, args.raw_dir, args.out, report_path, p.canonical, p.convert)
+        report = run_conversion(
+            args.dataset, args.raw_dir, args.out, report_path, p.canonical, p.convert, rig=args.rig
+        )
     except (ConversionError, ValueError, FileNotFoundError) as exc:
         print(f"stickgen convert: {exc}", file=sys.stderr)
         return 1
@@ -122,6 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("raw_dir", type=Path)
     c.add_argument("out", type=Path, help="canonical .pt to write (report beside it)")
     c.add_argument("--params", type=Path, default=Path("params.yaml"))
+    c.add_argument(
+        "--rig",
+        default="",
+        help="BVH / ASF sources: map every file with this rig (a known skeleton such as mixamo, lafan1, "
+        "cmu, 100style, or 'names' / 'topology'; docs/datasets.md lists them) instead of recognising each",
+    )
     c.add_argument("--json", action="store_true", help="print one JSON object")
     c.set_defaults(func=cmd_convert)
     i = sub.add_parser("inspect", help="summarise a canonical, curated or embedded .pt file")

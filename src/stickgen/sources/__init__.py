@@ -6,7 +6,9 @@ To add a dataset: write `sources/<name>.py` with a `Converter` subclass and list
 and a native-format writer in `sources/writers/` for the `samples` stage and the tests.
 
 Shared pieces: `captions` (templated captions), `units` (axes and unit inference), `retarget` (named
-points -> the 22 SMPL joints), `rigmap` (find those points in a BVH / ASF rig), `bodymodel` (SMPL-family
+points -> the 22 SMPL joints), `rigmap` (find those points in a BVH / ASF rig: `rigs` is the catalogue
+of known skeletons, `rigtopology` the fallback), `orient` (up axis, units and sides from the motion),
+`plausibility` (standing height and proportions of every take), `bodymodel` (SMPL-family
 poses -> joints), `kinect` and `ntu_classes` (NTU RGB+D and LSMB19), `bvh_format` / `asf_format`
 (parsers), `safe_pickle`, `descriptions`.
 """
@@ -55,15 +57,16 @@ def known_datasets() -> list[str]:
     return sorted(_CONVERTERS)
 
 
-def get_converter(name: str, body_models: str = "") -> Converter:
+def get_converter(name: str, body_models: str = "", rig: str = "") -> Converter:
     """A new converter for dataset `name`; a clear error for a name without one.
 
     Args:
         name: registry name (a `datasets` entry of params.yaml).
         body_models: `convert.body_models`: folder of SMPL-family body model files, "" for none.
+        rig: a rig mapping to force on a rig-based source (`--rig`), "" to recognise each file's.
     """
     if name in _CONVERTERS:
-        return _CONVERTERS[name](body_models)
+        return _CONVERTERS[name](body_models, rig)
     raise ValueError(f"unsupported dataset [{name}]; known: {known_datasets()}")
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from stickgen.sources.asf_format import forward_kinematics, parse_amc, parse_asf
 from stickgen.sources.base import Converter, SourceError, Take
 from stickgen.sources.descriptions import DESCRIPTIONS_FILE, captions_for
@@ -40,6 +42,8 @@ class ASFAMCConverter(Converter):
     """ASF/AMC folders (see the module docstring)."""
 
     name = NAME
+    reads_rigs = True
+    report_meta = ("rig", "units", "standing_height_m")
 
     def list_items(self, raw_dir: Path) -> list[Path]:
         return sorted(p for p in raw_dir.rglob("*") if p.is_file() and p.suffix.lower() == ".amc")
@@ -63,7 +67,10 @@ class ASFAMCConverter(Converter):
         skel = parse_asf(read_text(asf, asf_label), asf_label)
         motion = parse_amc(read_text(item, label), skel, label)
         names = [b.name for b in skel.bones]
-        rig = map_rig(names, skel.parents, asf_label)
+        bone = [b.direction * b.length for b in skel.bones]  # each bone's start -> end, rest pose
+        offsets = np.array([np.zeros(3) if p < 0 else bone[p] for p in skel.parents])
+        leaves = set(range(len(names))) - set(skel.parents)
+        rig = map_rig(names, skel.parents, asf_label, self.rig, offsets, {j: bone[j] for j in leaves})
         start, end = forward_kinematics(skel, motion)
         scale = skel.length_unit_m
         pos, ends = start * scale, end * scale
@@ -74,7 +81,8 @@ class ASFAMCConverter(Converter):
             "native_fps": NATIVE_FPS,
             "units": f"1/{round(0.0254 / scale, 6)} inch",
             "unit_scale_m": scale,
-            "up_axis": "y",
+            "up_axis": "+y",
+            "rig": rig.mapping,
             "derived_joints": derived,
             "skeleton": asf_label,
             "licence": LICENCE,

@@ -5,7 +5,8 @@ the items (files) of a raw dataset folder and decodes one item into `Take`s whos
 Y-up metres at the native frame rate. Everything after that is shared and lives here:
 
 - `check_take`: shape, frame count, finiteness, plausible body size (metres), Y up (the head not far
-  below the pelvis in most frames), captions, action.
+  below the pelvis in most frames), a plausible human (`sources.plausibility`: standing height from
+  the bone lengths 1.2-2.3 m, limb and back proportions, left/right symmetry), captions, action.
 - `takes_to_clips`: resample to `canonical.fps` by interpolation in time, window long takes
   (`canonical.window_s` / `stride_s`), place every window in the canonical frame, stable ids
   `<dataset>/<take path>#<start>-<end>` (frames at the canonical fps) and group `<dataset>/<take path>`.
@@ -150,12 +151,27 @@ class Converter(ABC):
     Args:
         body_models: folder of user-supplied SMPL-family body models (`convert.body_models`; see
             `stickgen.sources.bodymodel`), or "" for none. Only the body-model sources read it.
+        rig: a rig mapping to force (`stickgen convert bvh --rig NAME`; `sources.rigs.rig_choices()`),
+            "" to recognise each file's rig. Only converters with `reads_rigs` accept one.
     """
 
     name: ClassVar[str]
+    reads_rigs: ClassVar[bool] = False  # maps arbitrary skeletons (sources.rigmap): takes `rig`
+    # take meta keys listed per converted file in the report's `files` (the rig mapping used, ...)
+    report_meta: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, body_models: str | os.PathLike = "") -> None:
+    def __init__(self, body_models: str | os.PathLike = "", rig: str = "") -> None:
+        if rig:
+            from stickgen.sources.rigs import rig_choices
+
+            if not self.reads_rigs:
+                raise ValueError(
+                    f"dataset [{self.name}] has a fixed skeleton; --rig applies to BVH / ASF sources"
+                )
+            if rig not in rig_choices():
+                raise ValueError(f"unknown rig [{rig}]; known: {rig_choices()}")
         self.body_models = str(body_models)
+        self.rig = rig
 
     @abstractmethod
     def list_items(self, raw_dir: Path) -> list[Path]:
@@ -177,8 +193,13 @@ class Converter(ABC):
             return item.as_posix()
 
 
-def check_take(take: Take, max_actors: int) -> None:
-    """Raise `SourceError` when a take cannot become canonical clips; the message says why."""
+def check_take(take: Take, max_actors: int) -> dict[str, list[float]]:
+    """Raise `SourceError` when a take cannot become canonical clips; the message says why.
+
+    Returns:
+        per actor, the standing height from its bone lengths and the largest bone-length spread over
+        frames (`sources.plausibility.body_stats`), for the take's meta.
+    """
     where = f"take [{take.path}]"
     if not take.path:
         raise SourceError("a take has an empty path")
@@ -211,6 +232,16 @@ def check_take(take: Take, max_actors: int) -> None:
             f"{where}: the head is {-head_up:.2f} m below the pelvis in most frames: wrong up axis, or "
             f"the take is upside down"
         )
+    from stickgen.sources.plausibility import check_proportions  # it imports this module
+
+    try:
+        stats = [
+            check_proportions(j[:, a], where + (f" actor {a}" if j.shape[1] > 1 else ""))
+            for a in range(j.shape[1])
+        ]
+    except SourceError as exc:
+        rig = take.meta.get("rig") if isinstance(take.meta, dict) else None
+        raise SourceError(f"{exc} [rig mapped as {rig}]" if rig else str(exc)) from None
     captions = [*take.texts, *(c for _, _, c in take.segments)]
     if not captions or not all(isinstance(t, str) and t.strip() for t in captions):
         raise SourceError(f"{where}: needs >= 1 non-empty caption, got {captions!r}")
@@ -220,6 +251,7 @@ def check_take(take: Take, max_actors: int) -> None:
         json.dumps(take.meta)
     except TypeError as exc:
         raise SourceError(f"{where}: meta is not JSON-able: {exc}") from None
+    return {key: [st[key] for st in stats] for key in ("standing_height_m", "bone_length_spread")}
 
 
 def window_texts(take: Take, start_s: float, end_s: float) -> list[str]:
@@ -302,6 +334,7 @@ class _ItemResult:
     native_fps: list[float] = field(default_factory=list)
     reject: dict[str, str] | None = None
     skipped: list[dict[str, str]] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)  # the report's `files` entry (report_meta)
 
 
 def _convert_item(
@@ -312,8 +345,12 @@ def _convert_item(
     result = _ItemResult(file=label)
     try:
         for take in converter.read(raw_dir, item):
-            check_take(take, canonical_cfg.max_actors)
+            take.meta = {**take.meta, **check_take(take, canonical_cfg.max_actors)}
             clips, uncaptioned = _take_to_clips(dataset, take, canonical_cfg)
+            if converter.report_meta:
+                result.info.setdefault("takes", []).append(
+                    {"take": take.path, **{k: take.meta[k] for k in converter.report_meta if k in take.meta}}
+                )
             result.clips.extend(clips)
             result.takes.append(take.path)
             result.duration_s += take.duration_s
@@ -376,6 +413,8 @@ def empty_report(name: str, raw_dir: str | os.PathLike, canonical_cfg: Canonical
         "native_fps": [],
         "rejects": [],
         "skipped": [],
+        "files": [],
+        "rig": None,
         "error": None,
     }
 
@@ -385,6 +424,7 @@ def convert_dataset(
     raw_dir: str | os.PathLike,
     canonical_cfg: CanonicalConfig,
     convert_cfg: ConvertConfig,
+    rig: str = "",
 ) -> tuple[list[Clip], dict[str, Any]]:
     """Convert every item of one raw dataset folder into canonical clips.
 
@@ -393,11 +433,14 @@ def convert_dataset(
         raw_dir: the dataset's raw folder in its native layout.
         canonical_cfg: the `canonical` params section (fps, max_actors, windowing).
         convert_cfg: the `convert` params section (workers).
+        rig: a rig mapping forced on every file (`--rig`), "" to recognise each file's rig.
 
     Returns:
         The clips, in item order, and the JSON-able report: dataset, raw_dir, fps, window_s, stride_s,
         items, converted, rejected, reject_fraction, takes, clips, frames (sum over clips), duration_s
-        (sum over takes), native_fps, rejects [{file, reason}], skipped [{file, reason}], error (None).
+        (sum over takes), native_fps, rejects [{file, reason}], skipped [{file, reason}], files (for
+        rig-based converters: per converted file its takes' rig mapping, units, up axis and standing
+        height), rig (the forced mapping or None), error (None).
 
     Raises:
         SourceError: `raw_dir` is not a folder or holds no convertible item.
@@ -405,7 +448,7 @@ def convert_dataset(
     """
     from stickgen.sources import get_converter  # the registry imports this module
 
-    converter = get_converter(name, convert_cfg.body_models)
+    converter = get_converter(name, convert_cfg.body_models, rig)
     root = Path(raw_dir)
     if not root.is_dir():
         raise SourceError(f"raw folder of dataset [{name}] not found: {root}")
@@ -437,6 +480,8 @@ def convert_dataset(
             rejects.append(res.reject)
             continue
         seen_takes.update((t, res.file) for t in res.takes)
+        if res.info:
+            report["files"].append({"file": res.file, **res.info})
         clips.extend(res.clips)  # canonical.encode_clips interns strings
         skipped.extend(res.skipped)
         native_fps.update(res.native_fps)
@@ -453,6 +498,7 @@ def convert_dataset(
         native_fps=sorted(native_fps),
         rejects=rejects,
         skipped=skipped,
+        rig=rig or None,
     )
     return clips, report
 
@@ -469,6 +515,7 @@ def run_conversion(
     out_report: str | os.PathLike,
     canonical_cfg: CanonicalConfig,
     convert_cfg: ConvertConfig,
+    rig: str = "",
 ) -> dict[str, Any]:
     """Convert one dataset and write its canonical file and report (the `convert@<dataset>` stage).
 
@@ -482,6 +529,7 @@ def run_conversion(
         out_report: the JSON report to write.
         canonical_cfg: the `canonical` params section.
         convert_cfg: the `convert` params section.
+        rig: a rig mapping forced on every file (`stickgen convert bvh --rig NAME`), "" for none.
 
     Returns:
         The report.
@@ -492,7 +540,7 @@ def run_conversion(
     """
     out_pt, out_report = Path(out_pt), Path(out_report)
     try:
-        clips, report = convert_dataset(name, raw_dir, canonical_cfg, convert_cfg)
+        clips, report = convert_dataset(name, raw_dir, canonical_cfg, convert_cfg, rig)
     except SourceError as exc:
         report = empty_report(name, raw_dir, canonical_cfg)
         report["error"] = str(exc)

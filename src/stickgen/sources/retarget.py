@@ -4,7 +4,8 @@ Sources with their own joint sets (KIT, Kinect, BVH and ASF/AMC rigs) first name
 points (`BodyPoints`: pelvis, hips, knees, ankles, feet, neck, head, shoulders, elbows, wrists and
 the back polyline from the pelvis to the neck). `smpl_joints` then builds the 22 SMPL joints. Joints
 no such skeleton marks the same way are derived by one documented rule each, and their names are
-returned so that converters flag them in each clip's meta (`derived_joints`):
+returned so that converters flag them in each clip's meta (`derived_joints`); a rig that marks them
+itself (an SMPL-named rig) gives them instead:
 
 - spine1, spine2, spine3: points on the back polyline (pelvis -> ... -> neck) at the arc-length
   fractions of the SMPL spine (from this project's rig proportions, `SPINE_FRACTIONS`), per frame.
@@ -59,6 +60,12 @@ class BodyPoints:
     back: list[np.ndarray]
     left_foot: np.ndarray | None = None
     right_foot: np.ndarray | None = None
+    # Rigs that mark these SMPL joints themselves (SMPL-named rigs) give them; else they are derived.
+    spine1: np.ndarray | None = None
+    spine2: np.ndarray | None = None
+    spine3: np.ndarray | None = None
+    left_collar: np.ndarray | None = None
+    right_collar: np.ndarray | None = None
 
 
 def polyline_points(chain: list[np.ndarray], fractions: tuple[float, ...]) -> list[np.ndarray]:
@@ -100,8 +107,15 @@ def derived_foot(
 
 def smpl_joints(p: BodyPoints) -> tuple[np.ndarray, list[str]]:
     """The 22 SMPL joints (T, 22, 3) from named points, and the names of the derived joints."""
-    derived = ["spine1", "spine2", "spine3", "left_collar", "right_collar"]
-    spine1, spine2, spine3 = polyline_points([p.pelvis, *p.back[1:-1], p.neck], SPINE_FRACTIONS)
+    derived = []
+    on_back = polyline_points([p.pelvis, *p.back[1:-1], p.neck], SPINE_FRACTIONS)
+    spine = {}
+    for name, point in zip(("spine1", "spine2", "spine3"), on_back, strict=True):
+        given = getattr(p, name)
+        spine[name] = point if given is None else given
+        if given is None:
+            derived.append(name)
+    spine1, spine2, spine3 = spine["spine1"], spine["spine2"], spine["spine3"]
     feet = {}
     for side in ("left", "right"):
         foot = getattr(p, f"{side}_foot")
@@ -111,12 +125,17 @@ def smpl_joints(p: BodyPoints) -> tuple[np.ndarray, list[str]]:
             )
             derived.append(f"{side}_foot")
         feet[side] = foot
-    collars = {
-        side: p.neck
-        + COLLAR_OUT * (getattr(p, f"{side}_shoulder") - p.neck)
-        + COLLAR_DROP * (spine3 - p.neck)
-        for side in ("left", "right")
-    }
+    collars = {}
+    for side in ("left", "right"):
+        given = getattr(p, f"{side}_collar")
+        if given is None:
+            given = (
+                p.neck
+                + COLLAR_OUT * (getattr(p, f"{side}_shoulder") - p.neck)
+                + COLLAR_DROP * (spine3 - p.neck)
+            )
+            derived.append(f"{side}_collar")
+        collars[side] = given
     named = {
         "pelvis": p.pelvis,
         "left_hip": p.left_hip,

@@ -17,6 +17,7 @@ import numpy as np
 
 from stickgen.skeleton import JOINT_NAMES, NUM_JOINTS, PARENTS
 from stickgen.sources.descriptions import DESCRIPTIONS_FILE
+from stickgen.sources.orient import up_rotation
 from stickgen.sources.units import UNITS_M, Y_UP_TO_Z_UP
 from stickgen.sources.writers.common import MotionTake, write_lines
 from stickgen.sources.writers.euler import matrix_to_euler
@@ -37,7 +38,7 @@ class BvhProfile:
     joints: dict[str, str]  # SMPL joint name -> rig joint name
     rotation_order: str  # channel order, e.g. "ZXY"
     unit: str  # a key of sources.units.UNITS_M
-    up: str = "y"  # "y" or "z"
+    up: str = "y"  # the file's up axis: "y", "z", or signed ("+x", "-y", ...)
     rest_frame: bool = False
 
 
@@ -166,6 +167,14 @@ TOE_TIP_M = 0.05  # End Site in front of the ball of the foot
 HAND_TIP_M = 0.08  # End Site beyond the wrist, along the forearm
 
 
+def _turn(up: str) -> np.ndarray:
+    """The rotation from canonical Y-up axes to a file whose up axis is `up`."""
+    if up == "z":
+        return Y_UP_TO_Z_UP
+    axis, sign = "xyz".index(up[-1]), -1 if up.startswith("-") else 1
+    return up_rotation(axis, sign).T
+
+
 def _children() -> dict[int, list[int]]:
     out: dict[int, list[int]] = {}
     for j, p in enumerate(PARENTS):
@@ -187,7 +196,7 @@ def bvh_text(take: MotionTake, profile: BvhProfile, actor: int = 0) -> str:
     """One actor of a take as BVH text in `profile`'s dialect, at the take's frame rate."""
     root, rotations, offsets = take.rig("write_bvh")
     root, rot, off = root[:, actor], rotations[:, actor].copy(), offsets[actor]
-    turn = Y_UP_TO_Z_UP if profile.up == "z" else np.eye(3)
+    turn = _turn(profile.up)
     rot = turn @ rot @ turn.T  # local frames expressed in the file's world axes
     scale = 1.0 / UNITS_M[profile.unit]
     off_file = off @ turn.T * scale

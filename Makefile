@@ -7,7 +7,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export HF_HUB_OFFLINE ?= 1
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: setup repro test quality format plots reproduce-check params clean-venv
+.PHONY: setup browser repro test quality format plots reproduce-check params clean-venv
 
 setup: $(VENV)/.installed
 
@@ -27,8 +27,24 @@ repro: setup
 	@echo "metrics: eval_results/<variant>/<phase>/metrics.json  (dvc metrics show; dvc plots show)"
 	@echo "try it:  stickgen generate \"a person waves\" --checkpoint models/production --out wave.gif"
 
-test: setup
-	python -m pytest
+# the browser tests' Chromium (Debian's package; playwright's own browser download is not reachable everywhere)
+# and Blender for the BVH import test: apt-get installs the missing ones when running as root (CI); otherwise
+# a hint. Blender is optional (its test skips without it); Chromium is not (STICKGEN_REQUIRE_BROWSER below).
+browser:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing="chromium"; \
+	command -v blender >/dev/null 2>&1 || missing="$$missing blender"; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "apt-get install$$missing (for the browser and Blender tests)"; \
+		apt-get update -qq; \
+		for pkg in $$missing; do DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkg >/dev/null \
+			|| echo "make: apt-get could not install $$pkg"; done; \
+	else echo "make: not installed:$$missing (as root: apt-get install -y$$missing; the browser tests need chromium)"; fi
+
+# STICKGEN_REQUIRE_BROWSER: a missing browser fails the browser tests instead of skipping them (tests/browserkit.py)
+test: setup browser
+	STICKGEN_REQUIRE_BROWSER=$${STICKGEN_REQUIRE_BROWSER:-1} python -m pytest
 
 plots: setup  ## render the DVC plots offline into plots/ (PNG + self-contained index.html)
 	python -m stickgen.plots --out plots $(REVS)

@@ -9,6 +9,7 @@ stickgen generate "a person waves" --checkpoint CKPT --out wave.gif   # and rend
                                             # see stickgen.inference.commands and docs/inference.md
 stickgen evaluate --checkpoint CKPT --data SPLIT.pt --out report.json   # metrics (docs/metrics.md)
 stickgen safety MOTION [--json]             # the SafetyCritic on a .json / .npz / .npy / .pt motion
+stickgen serve --checkpoint CKPT            # the local web demo on http://127.0.0.1:7860/ (docs/inference.md)
 
 Every command that produces something prints one JSON object with `--json`. A bad argument is one line on
 stderr (`stickgen generate: error: ...`) and exit status 2.
@@ -140,9 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
     i.set_defaults(func=cmd_inspect)
     from stickgen.eval.commands import add_commands as add_eval_commands  # evaluate, safety
     from stickgen.inference.commands import add_commands  # generate, render, info, publish
+    from stickgen.inference.serve import add_command as add_serve_command  # the web demo
 
     add_commands(sub)
     add_eval_commands(sub)
+    add_serve_command(sub)
     return ap
 
 

@@ -471,6 +471,30 @@ class InferenceConfig:
 
 
 @dataclass(frozen=True)
+class ServeConfig:
+    """`stickgen serve`, the local web demo (docs/inference.md, "Web demo"): where it listens and what one
+    request may ask for. The prompt length limit is `inference.max_prompt_chars`; the duration is also
+    bounded by the model's own `max_frames`."""
+
+    host: str
+    port: int
+    max_duration_s: float
+    max_samples: int
+    max_concurrent_jobs: int
+    max_queued_jobs: int
+    max_kept_results: int
+
+    def __post_init__(self) -> None:
+        _check(bool(self.host.strip()), "host", "must not be empty (127.0.0.1: this machine only)")
+        _check(0 <= self.port <= 65535, "port", f"must be in 0..65535 (0: any free port), got {self.port}")
+        _check(self.max_duration_s > 0, "max_duration_s", f"must be > 0, got {self.max_duration_s}")
+        for name in ("max_samples", "max_concurrent_jobs", "max_kept_results"):
+            v = getattr(self, name)
+            _check(v >= 1, name, f"must be >= 1, got {v}")
+        _check(self.max_queued_jobs >= 0, "max_queued_jobs", f"must be >= 0, got {self.max_queued_jobs}")
+
+
+@dataclass(frozen=True)
 class Params:
     base: BaseConfig
     raw_root: str
@@ -490,6 +514,7 @@ class Params:
     sampling: SamplingConfig
     evaluate: EvaluateConfig
     inference: InferenceConfig
+    serve: ServeConfig
     evaluator: EvaluatorTrainConfig
     safety: SafetyConfig
     adversarial: AdversarialConfig

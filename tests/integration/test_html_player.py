@@ -7,25 +7,18 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
-import pytest
+from browserkit import artifact_dir, require_chromium
 from inferkit import articulated_motion
 from PIL import Image
 
 from stickgen.inference.render import PALETTE, Camera, RenderOptions, layout, render
 
-CHROMIUM = next(
-    (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None
-)
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="headless Chromium is not installed (apt-get install -y chromium to run this test)",
-)
 OPTIONS = RenderOptions(width=320, height=320, camera=Camera(follow=False))
 
 
 def _screenshot(page: Path, out: Path, virtual_ms: int) -> np.ndarray:
     cmd = [
-        CHROMIUM,
+        require_chromium(),
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
@@ -73,3 +66,4 @@ def test_the_player_shows_the_figure_where_the_layout_puts_it_and_plays(tmp_path
     # it plays: later, the figure has moved (its arms swing)
     moved = np.abs(late[stage].astype(int) - early[stage].astype(int)).max(axis=-1) > 60
     assert moved.sum() > 50, "the animation did not advance"
+    shutil.copy(tmp_path / "late.png", artifact_dir() / "html-player.png")

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from inferkit import articulated_motion
 
+from stickgen.inference.bvh import BvhOptions
 from stickgen.inference.export import (
     JSON_FORMAT,
     bvh_forward,
@@ -71,7 +72,7 @@ def test_npz_holds_float32_canonical_joints_fps_and_prompt_without_pickle(tmp_pa
 
 def test_bvh_pose_reproduces_rigid_articulated_motion_exactly() -> None:
     m = articulated_motion(frames=30)
-    offsets, root, angles = bvh_pose(m.joints[:, 0])
+    offsets, root, angles = bvh_pose(m.joints[:, 0], BvhOptions(units="m"))
     assert offsets.shape == (22, 3) and root.shape == (30, 3) and angles.shape == (30, 22, 3)
     np.testing.assert_allclose(bvh_forward(offsets, root, angles), m.joints[:, 0], atol=1e-5)
 

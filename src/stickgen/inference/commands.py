@@ -4,6 +4,7 @@
     stickgen generate "a person waves" --checkpoint CKPT --out wave.gif --samples 3   # wave-seed<K>.gif x3
     stickgen generate --prompts prompts.jsonl --checkpoint CKPT --out out/m.gif  # out/m-<line>-seed<K>.gif
     stickgen render MOTION.json --out wave.html [--azimuth 30 --elevation 10 --trails 8]
+    stickgen render MOTION.json --out wave.bvh --rig mixamo --up z --units m     # BVH for Blender / Mixamo
     stickgen info CKPT [--json]          # a checkpoint: variant, phase, parameters, text encoder, metrics
     stickgen info --variant small        # a fresh model of params.yaml: architecture and parameter count
     stickgen publish CKPT --repo-id GesturaAI/stick-gen-{variant} [--dry-run --out DIR]
@@ -74,6 +75,17 @@ def _check_out(out: Path) -> str:
     return suffix
 
 
+def _check_smpl(args: argparse.Namespace) -> None:
+    if not args.smpl:
+        if args.body_model is not None:
+            raise UsageError("--body-model poses an SMPL body: add --smpl (and an .npz --out)")
+        return
+    if args.out.suffix.lower() != ".npz":
+        raise UsageError(f"--smpl writes an AMASS .npz; --out {args.out} is not one")
+    if args.body_model is not None and not args.body_model.is_file():
+        raise UsageError(f"--body-model {args.body_model}: no such file")
+
+
 def _render_options(args: argparse.Namespace):
     from stickgen.inference.render import Camera, RenderOptions
 
@@ -88,7 +100,13 @@ def _write(motion, out: Path, args: argparse.Namespace) -> list[Path]:
 
     if out.suffix.lower() in RENDER_SUFFIXES:
         return [render(motion, out, _render_options(args))]
-    return save_motion(motion, out)
+    if args.smpl:
+        from stickgen.inference.smpl import save_amass
+
+        return save_amass(motion, out, body_model=args.body_model, family=args.family, gender=args.gender)
+    from stickgen.inference.bvh import BvhOptions
+
+    return save_motion(motion, out, bvh=BvhOptions(rig=args.rig, up=args.up, units=args.units))
 
 
 def _requests(args: argparse.Namespace, max_chars: int) -> list[Request]:
@@ -155,6 +173,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     results: list[dict[str, Any]] = []
     try:
         _check_out(args.out)
+        _check_smpl(args)
         p = _optional_params(args.params)
         from stickgen.inference.generator import DEFAULT_MAX_PROMPT_CHARS, DEFAULT_MAX_REGENERATIONS
 
@@ -231,6 +250,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     try:
         _check_out(args.out)
+        _check_smpl(args)
         motion = load_motion(args.motion)
         written = _write(motion, args.out, args)
     except (ValueError, FileNotFoundError, RuntimeError) as exc:
@@ -413,6 +433,29 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bvh_options(ap: argparse.ArgumentParser) -> None:
+    g = ap.add_argument_group("BVH (.bvh): T-pose rest, rotations with limb twist (docs/inference.md)")
+    g.add_argument(
+        "--rig",
+        choices=("smpl", "mixamo"),
+        default="smpl",
+        help="joint names: SMPL's or Mixamo's (mixamorig:)",
+    )
+    g.add_argument("--up", choices=("y", "z"), default="y", help="up axis (z: Blender's, facing -Y)")
+    g.add_argument("--units", choices=("cm", "m"), default="cm", help="length unit")
+    s = ap.add_argument_group("SMPL (.npz --smpl): pose parameters in the AMASS layout (docs/inference.md)")
+    s.add_argument("--smpl", action="store_true", help="write SMPL-H / SMPL-X poses (AMASS .npz), not joints")
+    s.add_argument(
+        "--body-model",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the SMPL-H / SMPL-X model file to pose (default: the built-in template skeleton)",
+    )
+    s.add_argument("--family", choices=("smplh", "smplx"), default="smplh", help="the body model's family")
+    s.add_argument("--gender", choices=("neutral", "male", "female"), default="neutral")
+
+
 def _view_options(ap: argparse.ArgumentParser) -> None:
     g = ap.add_argument_group("rendering (.gif / .mp4 / .html)")
     g.add_argument(
@@ -489,6 +532,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--params", type=Path, default=Path("params.yaml"), help="inference settings, if present")
     g.add_argument("--json", action="store_true", help="print one JSON object (the motions written)")
     _view_options(g)
+    _bvh_options(g)
     g.set_defaults(func=cmd_generate)
 
     r = sub.add_parser("render", help="render or convert a motion file (.json / .npz)")
@@ -496,6 +540,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--out", type=Path, required=True, help=formats)
     r.add_argument("--json", action="store_true", help="print one JSON object")
     _view_options(r)
+    _bvh_options(r)
     r.set_defaults(func=cmd_render)
 
     i = sub.add_parser("info", help="describe a checkpoint, or a fresh model of a params.yaml variant")

@@ -1,0 +1,199 @@
+"""The web demo in a real browser (headless Chromium driven by playwright) and under load, against a real
+uvicorn server on inferkit's tiny checkpoint; and `stickgen serve` itself as a process."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+import pytest
+from browserkit import artifact_dir, require_chromium
+from inferkit import cached_checkpoint
+from PIL import Image
+from servekit import call, running_server, tiny_service
+
+from stickgen.inference.render import PALETTE
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    service = tiny_service(tmp_path_factory, max_concurrent_jobs=2, max_queued_jobs=8, max_kept_results=8)
+    with running_server(service) as url:
+        yield url, service
+
+
+def _colour_pixels(rgb: np.ndarray, hex_colour: str) -> np.ndarray:
+    target = np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)])
+    return np.argwhere(np.abs(rgb.astype(int) - target).max(axis=-1) <= 40)  # (N, 2) rows, cols
+
+
+def _canvas(page) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(page.locator("#view").screenshot())).convert("RGB"))
+
+
+def test_a_browser_types_a_prompt_and_watches_two_figures_move(server) -> None:
+    from playwright.sync_api import sync_playwright
+
+    url, _ = server
+    origin = urlparse(url).netloc
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=require_chromium(), args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 760, "height": 1000})
+            requested: list[str] = []
+            page.on("request", lambda r: requested.append(r.url))
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            failed: list[tuple[int, str]] = []
+            page.on("response", lambda r: failed.append((r.status, r.url)) if r.status >= 400 else None)
+            page.goto(url)
+            page.wait_for_selector("body[data-ready=true]", timeout=15_000)
+
+            # the form holds the server's bounds (the browser refuses 60 s); the server's own message shows
+            assert page.get_attribute("#duration", "max") == "3.2"
+            page.fill("#prompt", "?!")
+            page.click("#submit")
+            page.wait_for_selector("#status.error", timeout=15_000)
+            assert "error 400: prompt has no letters or digits" in page.inner_text("#status")
+
+            page.fill("#prompt", "two people shake hands")
+            page.fill("#duration", "3")
+            page.select_option("#actors", "2")
+            page.fill("#seed", "11")
+            page.fill("#samples", "2")
+            page.click("#submit")
+            page.wait_for_function("() => document.getElementById('status').textContent.startsWith('done')")
+            assert not page.locator("#result").is_hidden()
+            assert page.locator("#tabs button").count() == 2
+            verdict = page.inner_text("#verdict")
+            assert verdict.startswith("Safety check: ") and ("passed" in verdict or "FLAGGED" in verdict)
+            links = page.eval_on_selector_all("#downloads a", "els => els.map(e => e.getAttribute('href'))")
+            assert {Path(h).suffix for h in links} >= {".gif", ".bvh", ".npz", ".json"}
+
+            # it plays: the player advances and the picture changes
+            page.wait_for_function("() => window.stickgenDemo.player.framesShown >= 3", timeout=15_000)
+            first = _canvas(page)
+            page.wait_for_timeout(400)
+            second = _canvas(page)
+            h, w = first.shape[:2]
+            changed = np.abs(second.astype(int) - first.astype(int)).max(axis=-1) > 60
+            assert changed.sum() > 30, "the animation does not move"
+            # both figures are drawn, inside the picture
+            for a in range(2):
+                pix = _colour_pixels(first, PALETTE[a])
+                assert len(pix) > 100, f"actor {a}'s colour is not on the canvas"
+                (top, left), (bottom, right) = pix.min(0), pix.max(0)
+                assert 2 < left and right < w - 3 and 2 < top and bottom < h - 3, (
+                    a,
+                    top,
+                    left,
+                    bottom,
+                    right,
+                )
+                assert bottom - top > 0.15 * h, f"actor {a} is a speck: {bottom - top} px tall"
+            box = page.evaluate("window.stickgenDemo.player.figureBox")
+            assert 0 <= box[0] < box[2] <= w and 0 <= box[1] < box[3] <= h, box
+            page.screenshot(path=str(artifact_dir() / "web-demo.png"))
+
+            # pause holds the frame; the slider scrubs; a drag orbits the camera
+            page.click("#play")
+            held = page.evaluate("window.stickgenDemo.player.frame")
+            page.wait_for_timeout(250)
+            assert page.evaluate("window.stickgenDemo.player.frame") == held
+            page.fill("#frame", "10")
+            assert page.evaluate("window.stickgenDemo.player.frame") == 10
+            assert page.inner_text("#label") == "frame 11 / 60"
+            before = _canvas(page)
+            az = page.evaluate("window.stickgenDemo.player.cam.az")
+            view = page.locator("#view").bounding_box()
+            page.mouse.move(view["x"] + 300, view["y"] + 200)
+            page.mouse.down()
+            page.mouse.move(view["x"] + 420, view["y"] + 230, steps=5)
+            page.mouse.up()
+            page.wait_for_timeout(100)
+            assert page.evaluate("window.stickgenDemo.player.cam.az") != az
+            assert (np.abs(_canvas(page).astype(int) - before.astype(int)).max(axis=-1) > 60).sum() > 30
+
+            # the second sample is another motion
+            page.click("#tabs button >> nth=1")
+            assert page.evaluate("window.stickgenDemo.player.frame") == 0
+            assert not errors, errors
+            assert [s for s, _ in failed] == [400], failed  # only the refused prompt
+            offsite = [r for r in requested if urlparse(r).netloc != origin]
+            assert not offsite, f"the page reached outside the server: {offsite}"
+        finally:
+            browser.close()
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def test_fifty_requests_from_five_clients_are_all_answered_and_memory_stays_flat(server) -> None:
+    url, service = server
+
+    def client(k: int) -> list[int]:
+        statuses = []
+        for i in range(10):
+            body = {"prompt": f"a person walks forward, take {k}-{i}", "duration_s": 2.0, "seed": 100 * k + i}
+            status, _, raw = call(url + "/api/generate", {**body, "refiner": i % 2 == 0})
+            statuses.append(status)
+            doc = json.loads(raw)
+            assert status == 200, doc
+            assert len(doc["samples"]) == 1 and doc["samples"][0]["frames"] == 40
+        return statuses
+
+    for i in range(6):  # warm up: allocator pools, the kept results filled to their bound
+        assert (
+            call(url + "/api/generate", {"prompt": "a person jumps", "duration_s": 2.0, "seed": i})[0] == 200
+        )
+    before = _rss_mb()
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(5) as pool:
+        statuses = sum(pool.map(client, range(5)), [])
+    took = time.perf_counter() - t0
+    after = _rss_mb()
+    assert statuses == [200] * 50
+    assert service.kept() == service.config.max_kept_results  # old results were let go
+    assert service.gate.admitted == 0
+    assert after - before < 40, (
+        f"memory grew {after - before:.1f} MB over 50 requests ({before:.0f} MB before)"
+    )
+    print(f"50 requests, 5 clients: {took:.1f} s; RSS {before:.0f} -> {after:.0f} MB")
+
+
+def test_stickgen_serve_starts_says_where_and_serves_the_page(tmp_path_factory, tmp_path: Path) -> None:
+    ckpt = cached_checkpoint(tmp_path_factory, "minilm")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+    cmd = [sys.executable, "-m", "stickgen.cli", "serve", "--checkpoint", str(ckpt), "--port", "0"]
+    cmd += ["--params", str(tmp_path / "none.yaml"), "--steps", "2"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stdout.readline()
+        assert "http://127.0.0.1:" in line, (line, proc.stderr.read() if proc.poll() is not None else "")
+        assert "this machine only" in line
+        base = line.split()[2].rstrip("/")
+        status, headers, body = call(base + "/")
+        assert status == 200 and b'<canvas id="view"' in body
+        assert "default-src 'self'" in headers["content-security-policy"]
+        status, _, body = call(
+            base + "/api/generate", {"prompt": "a person waves", "duration_s": 1.0, "seed": 2}
+        )
+        assert status == 200 and json.loads(body)["samples"][0]["frames"] == 20
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(20)
+        finally:
+            proc.kill()
+    assert proc.returncode == 0, proc.stderr.read()

@@ -1,0 +1,237 @@
+"""The web demo's request checks, job gate, kept results and downloads (stickgen.inference.demo), and its
+HTTP edges (stickgen.inference.serve) on a real server: refusals are clear 4xx replies, a crash is a 500
+reply the server survives, no request path reaches the filesystem, and the page loads nothing off-site."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import threading
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from PIL import Image
+from servekit import call, running_server, tiny_service
+
+from stickgen.config import ConfigError
+from stickgen.inference.demo import (
+    DEFAULT_SERVE,
+    BusyError,
+    DemoLimits,
+    DemoRequest,
+    JobGate,
+    NotFoundError,
+    RequestError,
+)
+from stickgen.inference.export import bvh_forward, bvh_pose, from_json_dict
+from stickgen.inference.serve import ASSETS, is_loopback, load_assets, start_message
+
+LIMITS = DemoLimits(
+    max_prompt_chars=40,
+    min_duration_s=0.1,
+    max_duration_s=3.2,
+    max_actors=2,
+    max_samples=4,
+    refiner_available=True,
+    refiner_default=False,
+)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    return tiny_service(tmp_path_factory, max_concurrent_jobs=1, max_queued_jobs=0, max_kept_results=2)
+
+
+def test_a_full_request_is_read_as_given() -> None:
+    doc = {
+        "prompt": "  a person   waves ",
+        "duration_s": 2,
+        "actors": 2,
+        "seed": 5,
+        "samples": 3,
+        "refiner": True,
+    }
+    assert DemoRequest.from_json(doc, LIMITS) == DemoRequest("a person waves", 2.0, 2, 5, 3, True)
+    assert DemoRequest.from_json({"prompt": "hop"}, LIMITS) == DemoRequest("hop", 3.2)
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        ([1, 2], "must be a JSON object, got list"),
+        ({"prompt": "x", "path": "/etc/passwd"}, "unknown fields ['path']"),
+        ({}, "prompt must be a string, got NoneType"),
+        ({"prompt": "   "}, "prompt is empty"),
+        ({"prompt": "a" * 41}, "prompt is too long: 41 characters, the limit is 40"),
+        ({"prompt": "x", "duration_s": 9}, "duration_s must be in 0.1..3.2 seconds, got 9"),
+        ({"prompt": "x", "duration_s": "2"}, "duration_s must be a number, got '2'"),
+        ({"prompt": "x", "duration_s": float("nan")}, "duration_s must be a number"),
+        ({"prompt": "x", "actors": 3}, "actors must be in 1..2, got 3"),
+        ({"prompt": "x", "actors": True}, "actors must be an integer, got True"),
+        ({"prompt": "x", "samples": 5}, "samples must be in 1..4, got 5"),
+        ({"prompt": "x", "samples": 1.5}, "samples must be an integer, got 1.5"),
+        ({"prompt": "x", "seed": -1}, "seed must be in 0..2147483647, got -1"),
+        ({"prompt": "x", "refiner": "yes"}, "refiner must be true, false or null, got 'yes'"),
+    ],
+)
+def test_a_bad_request_is_refused_with_what_to_change(doc, message: str) -> None:
+    with pytest.raises(RequestError, match=re.escape(message)):
+        DemoRequest.from_json(doc, LIMITS)
+
+
+def test_the_refiner_cannot_be_asked_of_a_server_without_one() -> None:
+    with pytest.raises(RequestError, match="refiner is not available"):
+        DemoRequest.from_json({"prompt": "x", "refiner": True}, replace(LIMITS, refiner_available=False))
+
+
+def test_the_serve_section_rejects_bad_bounds_by_name() -> None:
+    with pytest.raises(ConfigError, match="max_concurrent_jobs.*must be >= 1, got 0"):
+        replace(DEFAULT_SERVE, max_concurrent_jobs=0)
+    with pytest.raises(ConfigError, match="port.*0..65535"):
+        replace(DEFAULT_SERVE, port=70000)
+
+
+def test_the_gate_runs_a_few_queues_a_few_and_turns_the_rest_away() -> None:
+    gate = JobGate(running=1, queued=1)
+    inside, release = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def job(name: str) -> None:
+        with gate:
+            order.append(name)
+            inside.set()
+            release.wait(10)
+
+    first = threading.Thread(target=job, args=("first",))
+    first.start()
+    assert inside.wait(10)
+    waiting = threading.Thread(target=job, args=("queued",))
+    waiting.start()
+    while gate.admitted < 2:
+        threading.Event().wait(0.005)
+    with pytest.raises(BusyError, match="1 generation\\(s\\) running and 1 waiting"):
+        gate.__enter__()
+    release.set()
+    first.join(10)
+    waiting.join(10)
+    assert order == ["first", "queued"] and gate.admitted == 0
+
+
+def test_results_are_kept_up_to_the_bound_and_downloads_are_the_motion(service) -> None:
+    results = [service.generate(DemoRequest("a person waves", 1.0, seed=s)) for s in (1, 2, 3)]
+    assert service.kept() == 2
+    with pytest.raises(NotFoundError, match="results expire after the newest 2"):
+        service.result(results[0].id)
+    latest = results[-1]
+    motion = latest.motions[0]
+    data, media, name = service.download(latest.id, "0.json")
+    assert media == "application/json" and name == f"stickgen-{latest.id}-0.json"
+    back = from_json_dict(json.loads(data))
+    np.testing.assert_allclose(back.joints, motion.joints, atol=6e-5)
+    gif = Image.open(io.BytesIO(service.download(latest.id, "0.gif")[0]))
+    assert gif.n_frames == motion.frames
+    with np.load(io.BytesIO(service.download(latest.id, "0.npz")[0]), allow_pickle=False) as z:
+        np.testing.assert_array_equal(z["joints"], motion.joints)
+    with np.load(io.BytesIO(service.download(latest.id, "0.smpl.npz")[0]), allow_pickle=False) as z:
+        assert z["poses"].shape == (motion.frames, 156) and float(z["mocap_framerate"]) == motion.fps
+    bvh = service.download(latest.id, "0.bvh")[0].decode()
+    assert bvh.startswith("HIERARCHY") and f"Frames: {motion.frames}" in bvh
+    page = service.to_json(latest)
+    sample = page["samples"][0]
+    assert np.abs(np.asarray(sample["joints"]) - motion.joints).max() <= 5e-4  # to the millimetre
+    assert sample["verdict"] in ("passed", "flagged") and set(sample["downloads"]) >= {"gif", "bvh", "npz"}
+
+
+@pytest.mark.parametrize(
+    ("rid", "name"),
+    [
+        ("../../etc", "passwd"),
+        ("0123456789abcdef", "0.gif"),  # well formed, never issued
+        (None, "../0.gif"),
+        (None, "0.gif/../../x"),
+        (None, "/etc/passwd"),
+        (None, "7.gif"),  # no such sample
+        (None, "0.actor1.bvh"),  # one actor only
+        (None, "0.actor0.gif"),
+        (None, "0.exe"),
+    ],
+)
+def test_a_download_name_is_never_a_path(service, rid, name: str) -> None:
+    kept = service.generate(DemoRequest("a person waves", 1.0, actors=1, seed=4))
+    with pytest.raises(NotFoundError):
+        service.download(kept.id if rid is None else rid, name)
+
+
+def test_refusals_are_clear_replies_and_a_crash_does_not_stop_the_server(service, monkeypatch) -> None:
+    with running_server(service) as url:
+        status, headers, body = call(url + "/api/generate", raw=b"x" * 20_000)
+        assert status == 400 and b"over 16384 bytes" in body
+        status, _, body = call(url + "/api/generate", {"prompt": "a person waves", "samples": 9})
+        assert status == 400 and json.loads(body) == {"error": "samples must be in 1..4, got 9"}
+        assert call(url + "/api/generate")[0] == 405  # GET
+        for path in (
+            "/static/..%2F..%2Fserve.py",
+            "/static/index.html",
+            "/static/%2Fetc%2Fpasswd",
+            "/x/../..",
+        ):
+            status, _, body = call(url + path)
+            assert status == 404, path
+        with service.gate:  # the only slot taken, no queue: the next request is told the server is busy
+            status, headers, body = call(url + "/api/generate", {"prompt": "a person waves", "duration_s": 1})
+        assert status == 429 and headers["retry-after"] == "2" and b"the server is busy" in body
+
+        def broken(result):
+            raise RuntimeError("a bug")
+
+        monkeypatch.setattr(service, "to_json", broken)
+        status, _, body = call(url + "/api/generate", {"prompt": "a person waves", "duration_s": 1})
+        assert status == 500 and b"the server is still running" in body
+        monkeypatch.undo()
+        status, _, body = call(url + "/api/generate", {"prompt": "a person waves", "duration_s": 1})
+        assert status == 200 and json.loads(body)["samples"][0]["frames"] == 20
+        assert call(url + "/healthz")[2] == b"ok"
+        rid = json.loads(body)["id"]
+        status, headers, bvh = call(f"{url}/api/results/{rid}/0.bvh?rig=mixamo&up=z&units=m")
+        assert status == 200 and b"ROOT mixamorig:Hips" in bvh
+        assert headers["content-disposition"] == f'attachment; filename="stickgen-{rid}-0.bvh"'
+        for query, message in (
+            ("rig=unreal", "rig must be one of"),
+            ("path=/etc", "unknown download options"),
+        ):
+            status, _, body = call(f"{url}/api/results/{rid}/0.bvh?{query}")
+            assert status == 400 and message in json.loads(body)["error"], query
+
+
+def test_the_page_loads_nothing_from_elsewhere() -> None:
+    assets = load_assets()
+    assert set(assets) == set(ASSETS)
+    for name, data in assets.items():
+        text = data.decode()
+        assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", text, re.I) or name == "favicon.svg", name
+    html = assets["index.html"].decode()
+    assert set(re.findall(r'(?:src|href)="([^"]+)"', html)) == {
+        "/static/demo.css",
+        "/static/favicon.svg",
+        "/static/player3d.js",
+    }
+
+
+def test_the_start_message_says_who_can_reach_the_server() -> None:
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.4")
+    assert "this machine only" in start_message("127.0.0.1", 7860)
+    assert "WARNING: reachable from the network" in start_message("0.0.0.0", 7860)
+    assert start_message("::1", 80).startswith("stickgen serve: http://[::1]:80/")
+
+
+def test_the_bvh_download_reads_back_to_the_motion(service) -> None:
+    kept = service.generate(DemoRequest("two people hug", 1.0, actors=2, seed=8))
+    motion = kept.motions[0]
+    for a, name in enumerate(("0.bvh", "0.actor1.bvh")):
+        assert service.download(kept.id, name)[0].decode().startswith("HIERARCHY")
+        assert service.download(kept.id, name.replace(".bvh", ".smpl.npz"))[0].startswith(b"PK")  # a zip
+        offsets, root, angles = bvh_pose(motion.joints[:, a])
+        assert np.isfinite(bvh_forward(offsets, root, angles)).all()

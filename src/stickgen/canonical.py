@@ -5,8 +5,10 @@ One file per source, written with `torch.save` and loadable with
 concatenated ("rows": one row per frame and actor, frame-major inside a clip, so a clip's rows reshape
 to (T, A, ...)), and `clip_offsets` index into them.
 
-Motion is stored as the root (pelvis) position in float32 metres plus the other 21 joints relative to
-the root in int16 millimetres: 12 + 126 = 138 bytes per frame per actor, lossless to 0.5 mm.
+Motion is stored as the root (pelvis) position in float32 metres, rounded to 1e-5 m
+(`stickgen.quantize.POSITION_DECIMALS`), plus the other 21 joints relative to the root in int16
+millimetres: 12 + 126 = 138 bytes per frame per actor, lossless to 0.5 mm. Both grids make the bytes
+independent of the CPU that computed the joints (docs/reproducibility.md).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 import torch
 
 from stickgen.atomic import atomic_open
+from stickgen.quantize import POSITION_DECIMALS, on_grid
 from stickgen.skeleton import JOINT_NAMES, NUM_JOINTS, ActorFrames
 from stickgen.vocab import ACTION_INDEX
 
@@ -143,7 +146,7 @@ def encode_clips(
         c.validate(max_actors)
     rows = [c.joints.reshape(-1, NUM_JOINTS, 3).astype(np.float64) for c in clips]
     allrows = np.concatenate(rows) if rows else np.zeros((0, NUM_JOINTS, 3))
-    root = allrows[:, 0, :].astype(np.float32)
+    root = on_grid(allrows[:, 0, :], POSITION_DECIMALS).astype(np.float32)
     rel = np.rint((allrows[:, 1:, :] - allrows[:, :1, :]) * _MM).astype(np.int16)
     sizes = [c.frames * c.actors for c in clips]
     # torch.save memoises objects by identity; interning makes equal strings one object, so the

@@ -40,6 +40,9 @@ def _check(cond: bool, path: str, msg: str) -> None:
 class BaseConfig:
     seed: int
 
+    def __post_init__(self) -> None:
+        _check(0 <= self.seed < 2**63, "seed", f"must be >= 0 and < 2**63, got {self.seed}")
+
 
 @dataclass(frozen=True)
 class CanonicalConfig:
@@ -198,6 +201,8 @@ class VariantConfig:
     dropout: float
 
     def __post_init__(self) -> None:
+        for name in ("d_model", "n_layers", "n_heads", "ffn_hidden"):
+            _check(getattr(self, name) >= 1, name, f"must be >= 1, got {getattr(self, name)}")
         _check(self.d_model % self.n_heads == 0, "d_model", "must divide by n_heads")
         _check((self.d_model // self.n_heads) % 2 == 0, "n_heads", "head dim must be even (rotary)")
         _check(0.0 <= self.dropout < 1.0, "dropout", f"must be in [0, 1), got {self.dropout}")
@@ -527,6 +532,19 @@ class Params:
         known = [f.name for f in dataclasses.fields(TrainConfig) if f.name != "launcher"]
         unknown = [p for p in self.phases if p not in known]
         _check(not unknown, "phases", f"{unknown} have no section under train")
+        from stickgen.sources import known_datasets  # here: the converters import this module
+
+        odd = [d for d in self.datasets if d not in known_datasets()]
+        _check(not odd, "datasets", f"{odd} have no converter; known: {known_datasets()}")
+        # a check across sections is no read by a stage's code (not recorded: `recording` below)
+        max_frames = object.__getattribute__(self.model, "max_frames")
+        for phase in [p for p in self.phases if p in known]:
+            crop = object.__getattribute__(getattr(self.train, phase), "crop_frames")
+            _check(
+                crop <= max_frames,
+                f"train.{phase}.crop_frames",
+                f"{crop} is longer than model.max_frames ({max_frames})",
+            )
 
 
 def _is_instance(value: Any, tp: Any) -> bool:

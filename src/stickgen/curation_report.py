@@ -23,6 +23,7 @@ from stickgen import quality
 from stickgen.atomic import atomic_write_text
 from stickgen.config import CurateConfig
 from stickgen.curation import OUTPUT_SETS, REJECT_REASONS, SFT_REASONS, ClipTable, Plan
+from stickgen.quantize import round_floats
 
 QUALITY_BINS = 10
 
@@ -44,7 +45,8 @@ def _count(values: list[str]) -> dict[str, int]:
 def build_report(
     plan: Plan, table: ClipTable, cfg: CurateConfig, weights: dict[str, float]
 ) -> dict[str, Any]:
-    """Everything curation decided, as JSON-able data."""
+    """Everything curation decided, as JSON-able data (floats rounded to `stickgen.quantize.REPORT_DECIMALS`
+    places: the same text on every CPU)."""
     sources = sorted(set(table.sources))
     src = np.array(table.sources, dtype=object)
     per_set_sources = {n: _count([table.sources[i] for i in p.rows]) for n, p in plan.sets.items()}
@@ -71,7 +73,7 @@ def build_report(
     reasons = Counter(r["reason"].split(":")[0] for r in plan.rejects)
     sft_reasons = Counter(r["reason"].split(":")[0] for r in plan.sft_excluded)
     damaged = sum(reasons[r] for r in REJECT_REASONS[:6])
-    return {
+    report = {
         "inputs": _count(table.sources),
         "outputs": {n: len(p) for n, p in plan.sets.items()},
         "mirrored": {n: int(p.mirrored.sum()) for n, p in plan.sets.items()},
@@ -100,6 +102,7 @@ def build_report(
         "rejects": plan.rejects,
         "sft_excluded_clips": plan.sft_excluded,
     }
+    return round_floats(report)
 
 
 def _write_csv(path: Path, header: tuple[str, str], rows: list[tuple[str, int]]) -> None:

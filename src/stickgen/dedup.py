@@ -97,8 +97,14 @@ def distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _keys(
     flat: np.ndarray, actors: np.ndarray, proj: np.ndarray, shift: np.ndarray, width: float
 ) -> np.ndarray:
-    """(N, _TABLES) int64 bucket keys."""
-    q = np.floor((flat @ proj + shift) / width).astype(np.int64).reshape(flat.shape[0], _TABLES, _HASHES)
+    """(N, _TABLES) int64 bucket keys.
+
+    The projections are computed in float64: a float32 product's last bits depend on the CPU's BLAS
+    kernels, and a key that moves across a bucket boundary changes the candidate pairs, so the curated
+    sets would differ between machines (docs/reproducibility.md).
+    """
+    x = flat.astype(np.float64) @ proj.astype(np.float64) + shift.astype(np.float64)
+    q = np.floor(x / width).astype(np.int64).reshape(flat.shape[0], _TABLES, _HASHES)
     mult = np.random.default_rng(0x11A5).integers(1 << 40, 1 << 62, _HASHES, dtype=np.int64) | 1
     with np.errstate(over="ignore"):
         return (q * mult).sum(axis=-1) ^ (actors[:, None].astype(np.int64) * 0x2545F4914F6CDD1D)

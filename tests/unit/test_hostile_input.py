@@ -81,6 +81,30 @@ def test_a_motion_that_cannot_be_encoded_leaves_the_previous_npz(tmp_path: Path)
     assert out.read_bytes() == before and len(list(tmp_path.iterdir())) == 1
 
 
+@pytest.mark.parametrize("fault", ["nan", "full_disk"])
+def test_an_evaluation_report_that_fails_leaves_the_previous_metrics(fault: str, tmp_path: Path, monkeypatch):
+    """eval_results/<variant>/<phase>/metrics.json (write_report): a NaN metric or a full disk at the last
+    moment leaves the previous report whole and no temporary file behind."""
+    from stickgen.eval.report import write_report
+
+    out = tmp_path / "metrics.json"
+    write_report({"val_loss": 0.5, "motion_mse": 0.1}, out)
+    before = out.read_bytes()
+    if fault == "nan":
+        with pytest.raises(ValueError, match="not JSON compliant"):
+            write_report({"val_loss": float("nan")}, out)
+    else:
+
+        def full(fd: int) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(os, "fsync", full)
+        with pytest.raises(OSError, match="No space left"):
+            write_report({"val_loss": 0.25, "motion_mse": 0.05}, out)
+    assert out.read_bytes() == before and json.loads(before)["val_loss"] == 0.5
+    assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
+
+
 def _write_three_times(travel_x: float, out: Path) -> None:
     for _ in range(3):
         save_motion(articulated_motion(frames=200, travel_x=travel_x), out)

@@ -39,6 +39,7 @@ import numpy as np
 import torch
 
 from stickgen import footlock
+from stickgen.atomic import atomic_write_text
 from stickgen.config import EvaluateConfig, Params, SelectConfig
 from stickgen.dataset import StickFigureDataset
 from stickgen.eval import metrics
@@ -371,5 +372,6 @@ def evaluate(
 
 
 def write_report(report: dict, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
+    """Write `report` as strict JSON (a NaN or infinity raises before anything is written), atomically: a
+    kill or a full disk leaves the previous file or the new one, never half of one (stickgen.atomic)."""
+    atomic_write_text(path, json.dumps(report, indent=2, allow_nan=False) + "\n")

@@ -42,6 +42,7 @@ from stickgen import canonical
 from stickgen.atomic import atomic_write_text
 from stickgen.canonical import Clip
 from stickgen.config import CanonicalConfig, ConvertConfig
+from stickgen.quantize import round_floats
 from stickgen.skeleton import HEAD, NUM_JOINTS, PELVIS, to_canonical_frame
 from stickgen.vocab import ACTION_INDEX, infer_action
 
@@ -504,8 +505,9 @@ def convert_dataset(
 
 
 def write_report(report: dict[str, Any], path: str | os.PathLike) -> None:
-    """Write a report as JSON (sorted keys, indent 2), atomically."""
-    atomic_write_text(path, json.dumps(report, sort_keys=True, indent=2) + "\n")
+    """Write a report as JSON (sorted keys, indent 2), atomically; floats rounded to
+    `stickgen.quantize.REPORT_DECIMALS` places (the same text on every CPU)."""
+    atomic_write_text(path, json.dumps(round_floats(report), sort_keys=True, indent=2) + "\n")
 
 
 def run_conversion(

@@ -171,7 +171,8 @@ def posed_joints(rest: np.ndarray, parents: tuple[int, ...], pose: np.ndarray) -
     """Batched rigid forward kinematics: (T, 22, 3) joints, the root at rest[0].
 
     The rotations come from `smplx.lbs.batch_rodrigues`; the kinematic chain is walked once for all
-    frames, in float32, computing only the joint positions and the world rotations of joints that have
+    frames, in float64 (float32 results differ between CPUs by more than the canonical grid; see
+    docs/reproducibility.md), computing only the joint positions and the world rotations of joints that have
     children (what `smplx.lbs.batch_rigid_transform` gives for the joints, without its skinning
     transforms: about four times faster).
 
@@ -186,18 +187,18 @@ def posed_joints(rest: np.ndarray, parents: tuple[int, ...], pose: np.ndarray) -
     t = pose.shape[0]
     inner = sorted(set(parents[1:]))  # joints whose rotation moves a child
     with torch.no_grad():
-        aa = torch.from_numpy(np.ascontiguousarray(pose[:, inner], dtype=np.float32)).reshape(-1, 3)
+        aa = torch.from_numpy(np.ascontiguousarray(pose[:, inner], dtype=np.float64)).reshape(-1, 3)
         rot = batch_rodrigues(aa).view(t, len(inner), 3, 3)
         local = {j: rot[:, k] for k, j in enumerate(inner)}
-        bone = torch.from_numpy((rest - rest[[max(p, 0) for p in parents]]).astype(np.float32))  # (22, 3)
+        bone = torch.from_numpy((rest - rest[[max(p, 0) for p in parents]]).astype(np.float64))  # (22, 3)
         world = {0: local[0]}
-        pos = [torch.from_numpy(rest[0].astype(np.float32)).expand(t, 3)]
+        pos = [torch.from_numpy(rest[0].astype(np.float64)).expand(t, 3)]
         for j in range(1, len(parents)):
             p = parents[j]
             pos.append(pos[p] + world[p] @ bone[j])
             if j in local:
                 world[j] = world[p] @ local[j]
-        return torch.stack(pos, dim=1).numpy().astype(np.float64)
+        return torch.stack(pos, dim=1).numpy()
 
 
 def template_rest(gender: str) -> np.ndarray:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from stickgen.quantize import on_grid
 from stickgen.skeleton import JOINT_NAMES, NUM_JOINTS, PARENTS
 from stickgen.sources.descriptions import DESCRIPTIONS_FILE
 from stickgen.sources.orient import up_rotation
@@ -199,7 +200,7 @@ def bvh_text(take: MotionTake, profile: BvhProfile, actor: int = 0) -> str:
     turn = _turn(profile.up)
     rot = turn @ rot @ turn.T  # local frames expressed in the file's world axes
     scale = 1.0 / UNITS_M[profile.unit]
-    off_file = off @ turn.T * scale
+    off_file = on_grid(off @ turn.T * scale, 6)  # the decimals written below (stickgen.quantize)
     children = _children()
     order: list[int] = []
     lines = ["HIERARCHY"]
@@ -221,7 +222,7 @@ def bvh_text(take: MotionTake, profile: BvhProfile, actor: int = 0) -> str:
         for c in kids:
             emit(c, depth + 1)
         if not kids:
-            ex, ey, ez = (_end_site(j, off) @ turn.T) * scale
+            ex, ey, ez = on_grid((_end_site(j, off) @ turn.T) * scale, 6)
             lines.extend(
                 [
                     f"{pad}\tEnd Site",
@@ -235,7 +236,7 @@ def bvh_text(take: MotionTake, profile: BvhProfile, actor: int = 0) -> str:
     emit(0, 0)
     angles = np.degrees(matrix_to_euler(rot[:, order], profile.rotation_order))  # (T, 22, 3)
     pos = root @ turn.T * scale  # (T, 3)
-    values = np.concatenate([pos, angles.reshape(take.frames, -1)], axis=1)
+    values = on_grid(np.concatenate([pos, angles.reshape(take.frames, -1)], axis=1), 4)
     if profile.rest_frame:
         rest = np.zeros((1, values.shape[1]))
         rest[0, :3] = values[0, :3]

@@ -50,7 +50,7 @@ def write_kit_ml(out_dir: Path, takes: Sequence[MotionTake], split_seed: int, mi
     for t in takes:
         if t.actors != 1:
             raise ValueError(f"write_kit_ml: take [{t.name}] has {t.actors} actors; KIT-ML holds one")
-        entries.append((t.name, (smpl_to_kit(t.joints[:, 0]) / UNIT_M).astype(np.float32), list(t.texts)))
+        entries.append((t.name, smpl_to_kit(t.joints[:, 0]) / UNIT_M, list(t.texts)))
     write_release(
         out_dir, entries, split_seed, mirrored, n_joints=NUM_KIT_JOINTS, mirror_fn=mirror_kit, index=False
     )

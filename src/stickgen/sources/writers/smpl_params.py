@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from stickgen.quantize import ANGLE_DECIMALS, POSITION_DECIMALS, on_grid
 from stickgen.synthetic.rotations import matrix_to_axis_angle
 
 
 def smpl_params(
     root: np.ndarray, rotations: np.ndarray, world: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(pose (T, 22, 3) axis-angle, trans (T, 3)) of one actor.
+    """(pose (T, 22, 3) axis-angle, trans (T, 3)) of one actor, on the stored grids of
+    `stickgen.quantize` (the same bytes on every CPU).
 
     Args:
         root: (T, 3) pelvis positions, Y up.
@@ -29,4 +31,4 @@ def smpl_params(
     if world is not None:
         rot[:, 0] = world @ rot[:, 0]
         trans = trans @ world.T
-    return matrix_to_axis_angle(rot), trans
+    return on_grid(matrix_to_axis_angle(rot), ANGLE_DECIMALS), on_grid(trans, POSITION_DECIMALS)

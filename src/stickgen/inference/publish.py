@@ -37,7 +37,7 @@ from stickgen.train.checkpoint import full_state_dict, load_checkpoint, model_fr
 DEFAULT_REPO_ID = "GesturaAI/stick-gen-{variant}"
 DEFAULT_BASE_REPO_ID = "GesturaAI/stick-gen-{variant}-{phase}"  # filled in with the base's variant and phase
 CONFIG_FORMAT = "stickgen-model"
-CONFIG_VERSION = 2  # 1: the deterministic regressor; 2: the diffusion denoiser (model format 2)
+CONFIG_VERSION = 3  # 1: the regressor; 2: the spline-decoded denoiser; 3: model format 3 (motion_model.py)
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 
 
@@ -187,7 +187,7 @@ def checkpoint_from_folder(folder: Path) -> dict[str, Any]:
     cfg = published.read_config(folder, CONFIG_FORMAT, CONFIG_VERSION)
     weights = folder / "model.safetensors"
     config = {
-        "model_format": MODEL_FORMAT,  # a CONFIG_VERSION 2 folder holds the diffusion denoiser
+        "model_format": MODEL_FORMAT,  # a CONFIG_VERSION 3 folder holds a model of format 3
         "model": cfg["model"],
         "refiner": cfg["refiner"],
         "variant": cfg["variant"],

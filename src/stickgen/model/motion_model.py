@@ -27,8 +27,9 @@ from stickgen.model.diffusion import (
 from stickgen.model.transformer import ROOT_XZ, StickFigureTransformer, TransformerConfig
 
 # what the weights compute; recorded in every checkpoint's config. 1 (unrecorded): the deterministic regressor
-# of text -> mean motion; 2: the diffusion denoiser sampled by DDIM with guidance.
-MODEL_FORMAT = 2
+# of text -> mean motion; 2: the diffusion denoiser decoding each token through a cubic B-spline; 3: the
+# diffusion denoiser decoding each token's frames directly (sampled by DDIM with guidance, as 2).
+MODEL_FORMAT = 3
 
 
 def model_configs(params: Params, variant: str, text_dim: int) -> tuple[TransformerConfig, RefinerConfig]:

@@ -10,12 +10,14 @@ still and gliding: a step's phase, which hand, when to jump are averaged away).
 Tokens: one per `patch_frames` frames, the embedding of that patch of x_t plus where in the clip it is and
 the noise level, attending (bidirectionally, with a padding mask) to the others and to a few condition
 tokens (text or the learned null text of the unconditional branch, action, style, actor count, noise
-level). Each token predicts a control point and the cubic B-spline through the control points gives
-every frame (`stickgen.model.spline`), so the prediction is smooth by construction. The root's
-floor-plane position is not predicted frame by frame: a second head predicts its per-frame step (through
-the same spline), and the position is where it starts plus the steps taken since (`travel`): a walk
-travels at its speed for any duration. Blocks are pre-norm RMSNorm -> attention (rotary positions,
-`scaled_dot_product_attention`) and RMSNorm -> SwiGLU.
+level). Each token decodes its own patch frame by frame (`head`: patch_frames x features), so a step's
+plant, a clap's contact and a kick's peak keep their sharpness (a cubic B-spline through one control point
+per patch, the decoder of model format 2, could not represent them: fitted to the animator's own clips it
+passes none of its runs and a third of its walks; docs/training.md). The root's floor-plane position is
+not predicted frame by frame: a second head predicts its per-frame step, smoothly through the cubic
+B-spline of `stickgen.model.spline`, and the position is where it starts plus the steps taken since
+(`travel`): a walk travels at its speed for any duration. Blocks are pre-norm RMSNorm -> attention (rotary
+positions, `scaled_dot_product_attention`) and RMSNorm -> SwiGLU.
 
 No position sees its own target: the only motion input is the diffusion state x_t, which at level 1 is
 pure noise (exactly what generation starts from); the clean motion is only the loss's target.
@@ -192,7 +194,7 @@ class StickFigureTransformer(nn.Module):
         self.progress_proj = nn.Linear(16, d)  # sinusoids of t / (T - 1): where in the clip a frame is
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
         self.norm = RMSNorm(d)
-        self.head = nn.Linear(d, feat)
+        self.head = nn.Linear(d, feat * cfg.patch_frames)  # every frame of the token's patch
         self.travel = nn.Linear(d, cfg.max_actors * len(ROOT_XZ))  # per-frame root steps, zero at init
         self.rotary = Rotary(N_COND_TOKENS + n_patches(cfg.max_frames, cfg.patch_frames), d // cfg.n_heads)
         self.apply(self._init)
@@ -281,9 +283,8 @@ class StickFigureTransformer(nn.Module):
         for block in self.blocks:
             x = block(x, mask, rope)
         h = self.norm(x[:, N_COND_TOKENS:])
-        control = self.head(h)  # (B, n_tok, A*66)
-        basis = spline_basis(n_frames, patch, lengths, device=dev).to(control.dtype)  # (B or 1, T, n_tok)
-        out = torch.matmul(basis, control).view(b, n_frames, cfg.max_actors, FEATURES_PER_ACTOR)
+        out = self.head(h).reshape(b, n_tok * patch, cfg.max_actors, FEATURES_PER_ACTOR)[:, :n_frames]
+        basis = spline_basis(n_frames, patch, lengths, device=dev).to(h.dtype)  # (B or 1, T, n_tok)
         steps = torch.matmul(basis, self.travel(h)).view(b, n_frames, cfg.max_actors, len(ROOT_XZ))
         return travel(out.float(), steps.float() * TRAVEL_SCALE)
 

@@ -147,9 +147,9 @@ def build_model(config: dict[str, Any]):
     found = config.get("model_format", 1)
     if found != MODEL_FORMAT:
         raise ValueError(
-            f"the checkpoint holds a model of format {found} (1: the deterministic regressor, 2: the denoiser "
-            f"with a spline decoder, of earlier stickgen); this stickgen samples with format {MODEL_FORMAT} (a "
-            "diffusion denoiser that decodes every frame): retrain it (dvc repro)"
+            f"the checkpoint holds a model of format {found} (1: the deterministic regressor, 2: the "
+            f"denoiser with a spline decoder, of earlier stickgen); this stickgen samples with format "
+            f"{MODEL_FORMAT} (a diffusion denoiser that decodes every frame): retrain it (dvc repro)"
         )
     return StickFigureModel(TransformerConfig(**config["model"]), RefinerConfig(**config["refiner"]))
 

@@ -6,6 +6,7 @@ folder with GIF previews of the fixed prompt list and the phase's loss curves.
 """
 
 import argparse
+import hashlib
 import json
 from pathlib import Path
 
@@ -53,8 +54,11 @@ def main() -> None:
         refinement(p),
     )
     write_report(report, args.out)
-    write_report(report, args.candidate)
-    write_previews(gen, preview_prompts(), args.plots_dir, seed)
+    previews = write_previews(gen, preview_prompts(), args.plots_dir, seed)
+    # the candidate names the previews' bytes: `select` puts the first one on the model card, and depends on
+    # eval_results/candidates only, so a changed preview must change the candidate
+    hashes = {f.name: hashlib.md5(f.read_bytes()).hexdigest() for f in previews}
+    write_report({**report, "previews": hashes}, args.candidate)
     write_loss_curves(args.live_dir, args.plots_dir / "loss_curves.png", f"{gen.variant}/{gen.phase} loss")
     s = report["selection"]
     print(

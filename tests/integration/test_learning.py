@@ -48,8 +48,8 @@ def trained(tmp_path_factory) -> dict:
     n = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        # patches of 4 frames as params.yaml; 64 wide: at 48 the per-frame decoder (528 outputs per token) left
-        # the waves drifting 0.46 m in 3 s
+        # patches of 4 frames as params.yaml; 64 wide: at 48 the per-frame decoder (528 outputs per token)
+        # left the waves drifting 0.46 m in 3 s
         model_cfg = TransformerConfig(384, FRAMES, 2, 64, 2, 2, 128, 0.0, patch_frames=4)
         refiner_cfg = RefinerConfig(384, FRAMES, 2, 16, 1, 2, 32, patch_frames=4)
         diffusion = DiffusionConfig(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import gltfkit
 import numpy as np
 import pytest
 from helpers import ROOT
@@ -56,7 +57,7 @@ def test_every_command_has_help(command, capsys) -> None:
 
 
 def test_generate_writes_each_format_and_a_seed_repeats_the_motion(ckpt, tmp_path, capsys) -> None:
-    for suffix in (".json", ".npz", ".gif", ".html", ".bvh", ".npy"):
+    for suffix in (".json", ".npz", ".gif", ".html", ".bvh", ".glb", ".npy"):
         assert _generate(ckpt, tmp_path / f"walk{suffix}") == 0, capsys.readouterr().err
     out = capsys.readouterr().out
     assert "40 frames, 1 actor(s), 2.00 s at 20 fps; seed 4; safety not checked" in out
@@ -73,6 +74,9 @@ def test_generate_writes_each_format_and_a_seed_repeats_the_motion(ckpt, tmp_pat
         "HIERARCHY" in (tmp_path / "walk.bvh").read_text() and "<svg" in (tmp_path / "walk.html").read_text()
     )
     assert np.load(tmp_path / "walk.npy").shape == (40, 1, 48)
+    glb = gltfkit.load((tmp_path / "walk.glb").read_bytes())  # generated motion: its joints within 1 cm
+    for frame in (0, 13, 39):
+        assert np.linalg.norm(gltfkit.joint_positions(glb, frame) - a.joints[frame], axis=-1).max() < 0.01
     _generate(ckpt, tmp_path / "again.json")
     np.testing.assert_array_equal(load_motion(tmp_path / "again.json").joints, a.joints)
     assert _generate(ckpt, tmp_path / "plain.json", "--no-diffusion", "--actors", "2") == 0

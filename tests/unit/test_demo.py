@@ -10,6 +10,7 @@ import re
 import threading
 from dataclasses import replace
 
+import gltfkit
 import numpy as np
 import pytest
 from PIL import Image
@@ -235,3 +236,8 @@ def test_the_bvh_download_reads_back_to_the_motion(service) -> None:
         assert service.download(kept.id, name.replace(".bvh", ".smpl.npz"))[0].startswith(b"PK")  # a zip
         offsets, root, angles = bvh_pose(motion.joints[:, a])
         assert np.isfinite(bvh_forward(offsets, root, angles)).all()
+    data, media, name = service.download(kept.id, "0.glb")  # every actor in one file
+    assert media == "model/gltf-binary" and name.endswith("-0.glb")
+    glb = gltfkit.load(data)
+    assert len(glb.skins) == 2 and glb.accessors[glb.animations[0].samplers[0].input].count == motion.frames
+    assert np.linalg.norm(gltfkit.joint_positions(glb, 5) - motion.joints[5], axis=-1).max() < 0.01

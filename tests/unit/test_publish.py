@@ -329,3 +329,29 @@ def test_cli_dry_run_json_names_the_files_licence_and_sources(
         == 1
     )
     assert "which none of the candidate files has" in capsys.readouterr().err
+
+
+def test_card_shows_the_real_row_and_the_evaluations_preview(fake_checkpoint, tmp_path) -> None:
+    """The evaluation table puts each metric beside the test motions' own (`real` section); the first
+    preview GIF the evaluation wrote goes into the folder, byte for byte, and the card shows it."""
+    from stickgen.eval.previews import preview_name
+    from stickgen.eval.prompts import preview_prompts
+
+    root = tmp_path / "eval_results"
+    plots = root / "tiny" / "pretrain" / "plots"
+    plots.mkdir(parents=True)
+    report = {**METRICS, "hml3d": {"fid": 1.5, "real": {"real_fid": 0.25, "real_jerk": 3.0}}}
+    (root / "tiny" / "pretrain" / "metrics.json").write_text(json.dumps(report))
+    prompts = preview_prompts()
+    gif = plots / preview_name(1, prompts[1].text)  # the first one present is shown
+    gif.write_bytes(b"GIF89a-preview")
+    (plots / "loss_curves.png").write_bytes(b"png")
+    out = tmp_path / "pub"
+    files = build_folder(fake_checkpoint, out, "o/n", root, tiny_training(fake_checkpoint), fps=20.0)
+    assert sorted(f.name for f in files) == ["README.md", "config.json", "model.safetensors", "preview.gif"]
+    assert (out / "preview.gif").read_bytes() == b"GIF89a-preview"
+    _, body = _card(out / "README.md")
+    assert f"![{prompts[1].text}](preview.gif)" in body and gif.as_posix() in body
+    assert "| metric | generated | real test motions |" in body
+    assert "| FID | 1.5 | 0.25 |" in body and "| Validation loss | 0.125 |  |" in body
+    assert "| real_jerk | 3 |  |" in body  # a real metric without a generated one keeps its row

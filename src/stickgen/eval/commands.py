@@ -12,8 +12,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy loads when a command runs, not for `stickgen --help`
+    import numpy as np
 
 DEFAULT_EVALUATOR = Path("models/evaluator/evaluator.pth")
 DEFAULT_PROMPT_TABLE = Path("models/evaluator/prompts.pt")
@@ -35,6 +37,8 @@ def read_motions(path: Path) -> list[tuple[str, np.ndarray, float | None]]:
     """(name, motion array, fps or None) of every motion in a file, values as stored (NaN included):
     a stickgen motion `.json` / `.npz` (`stickgen.inference.export`), a `.npy` array in any layout
     the critic reads, or a canonical / curated / embedded `.pt` (every clip)."""
+    import numpy as np
+
     suffix = path.suffix.lower()
     if not path.is_file():
         raise FileNotFoundError(f"motion file not found: {path}")

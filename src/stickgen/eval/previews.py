@@ -28,6 +28,19 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:40] or "prompt"
 
 
+def preview_name(index: int, text: str) -> str:
+    """The file name of the preview of prompt `index` of the fixed list: `NN_<slug>.gif`."""
+    return f"{index:02d}_{_slug(text)}.gif"
+
+
+def find_previews(plots_dir: Path) -> list[tuple[Path, str]]:
+    """(GIF, prompt) of each preview `write_previews` left in `plots_dir`, in the fixed list's order."""
+    from stickgen.eval.prompts import preview_prompts
+
+    found = [(Path(plots_dir) / preview_name(k, s.text), s.text) for k, s in enumerate(preview_prompts())]
+    return [(path, text) for path, text in found if path.is_file()]
+
+
 def write_previews(
     gen: InferenceGenerator, prompts: Sequence[PromptSpec], out_dir: Path, seed: int
 ) -> list[Path]:
@@ -43,9 +56,7 @@ def write_previews(
         joints = gen.sample(emb, [frames], [actors], gen.sampling, seed + k)[0]
         if not np.isfinite(joints).all():  # the report's metrics say so; nothing to draw
             continue
-        written.append(
-            save_gif(Motion(joints, gen.fps, text), out_dir / f"{k:02d}_{_slug(text)}.gif", options)
-        )
+        written.append(save_gif(Motion(joints, gen.fps, text), out_dir / preview_name(k, text), options))
     return written
 
 

@@ -5,6 +5,8 @@
     stickgen generate --prompts prompts.jsonl --checkpoint CKPT --out out/m.gif  # out/m-<line>-seed<K>.gif
     stickgen render MOTION.json --out wave.html [--azimuth 30 --elevation 10 --trails 8]
     stickgen render MOTION.json --out wave.bvh --rig mixamo --up z --units m     # BVH for Blender / Mixamo
+    stickgen render MOTION.json --out wave.glb                                   # skinned glTF animation
+    stickgen render MOTION.json --out m_poses.npz --smpl --body-model SMPLH_NEUTRAL.npz --mesh  # + .obj/frame
     stickgen info CKPT [--json]          # a checkpoint: variant, phase, parameters, text encoder, metrics
     stickgen info --variant small        # a fresh model of params.yaml: architecture and parameter count
     stickgen publish CKPT --repo-id GesturaAI/stick-gen-{variant} [--dry-run --out DIR]
@@ -36,7 +38,7 @@ from stickgen.inference.batch import (
 )
 
 RENDER_SUFFIXES = (".gif", ".mp4", ".html")
-EXPORT_SUFFIXES = (".json", ".npz", ".bvh", ".npy")
+EXPORT_SUFFIXES = (".json", ".npz", ".bvh", ".glb", ".npy")
 # `generate` bounds the refinement's DDIM steps (--steps or params diffusion.diffusion_steps) by the samplers'
 # bound, stickgen.config.MAX_DDIM_STEPS; the bounds of seeds, samples and prompts: stickgen.inference.batch
 
@@ -63,7 +65,7 @@ def _check_out(out: Path) -> str:
     if suffix not in RENDER_SUFFIXES + EXPORT_SUFFIXES:
         raise UsageError(
             f"unsupported output [{suffix or out.name}]: choose .gif, .mp4 or .html (animation), .json, .npz "
-            "or .bvh (motion data) or .npy (v3 stick segments)"
+            "or .bvh (motion data), .glb (skinned glTF animation) or .npy (v3 stick segments)"
         )
     if suffix == ".mp4":
         from stickgen.inference.render import mp4_available
@@ -77,13 +79,15 @@ def _check_out(out: Path) -> str:
 
 def _check_smpl(args: argparse.Namespace) -> None:
     if not args.smpl:
-        if args.body_model is not None:
-            raise UsageError("--body-model poses an SMPL body: add --smpl (and an .npz --out)")
+        if args.body_model is not None or args.mesh:
+            raise UsageError("--body-model and --mesh pose an SMPL body: add --smpl (and an .npz --out)")
         return
     if args.out.suffix.lower() != ".npz":
         raise UsageError(f"--smpl writes an AMASS .npz; --out {args.out} is not one")
     if args.body_model is not None and not args.body_model.is_file():
         raise UsageError(f"--body-model {args.body_model}: no such file")
+    if args.mesh and args.body_model is None:
+        raise UsageError("--mesh poses a body model's mesh: give its file with --body-model FILE")
 
 
 def _render_options(args: argparse.Namespace):
@@ -103,7 +107,12 @@ def _write(motion, out: Path, args: argparse.Namespace) -> list[Path]:
     if args.smpl:
         from stickgen.inference.smpl import save_amass
 
-        return save_amass(motion, out, body_model=args.body_model, family=args.family, gender=args.gender)
+        paths = save_amass(motion, out, body_model=args.body_model, family=args.family, gender=args.gender)
+        if not args.mesh:
+            return paths
+        from stickgen.inference.body_mesh import save_mesh_sequence
+
+        return paths + [save_mesh_sequence(p, args.body_model) for p in paths]
     from stickgen.inference.bvh import BvhOptions
 
     return save_motion(motion, out, bvh=BvhOptions(rig=args.rig, up=args.up, units=args.units))
@@ -454,6 +463,11 @@ def _bvh_options(ap: argparse.ArgumentParser) -> None:
     )
     s.add_argument("--family", choices=("smplh", "smplx"), default="smplh", help="the body model's family")
     s.add_argument("--gender", choices=("neutral", "male", "female"), default="neutral")
+    s.add_argument(
+        "--mesh",
+        action="store_true",
+        help="with --body-model: also the posed body mesh, one .obj per frame in <stem>.mesh/ per actor",
+    )
 
 
 def _view_options(ap: argparse.ArgumentParser) -> None:
@@ -478,7 +492,7 @@ def _view_options(ap: argparse.ArgumentParser) -> None:
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register generate, render, info and publish on the `stickgen` parser's subparsers."""
-    formats = "FILE.gif|.mp4|.html (animation), .json|.npz|.bvh (motion), .npy (v3 segments)"
+    formats = "FILE.gif|.mp4|.html (animation), .json|.npz|.bvh|.glb (motion), .npy (v3 segments)"
     g = sub.add_parser("generate", help="generate motions from text prompts with a trained checkpoint")
     g.add_argument(
         "prompt", nargs="?", default=None, help='what happens, e.g. "a person waves with the right hand"'

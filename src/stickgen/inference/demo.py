@@ -30,6 +30,7 @@ from stickgen.inference.batch import sample_seeds
 from stickgen.inference.bvh import BvhOptions, bvh_text
 from stickgen.inference.export import save_npz, to_json_dict
 from stickgen.inference.generator import InferenceGenerator, validate_prompt
+from stickgen.inference.gltf import glb_bytes
 from stickgen.inference.motion import Motion
 from stickgen.inference.render import (
     DRAW_SEGMENTS,
@@ -58,7 +59,7 @@ REQUEST_KEYS = ("prompt", "duration_s", "actors", "seed", "samples", "refiner")
 JOINT_DECIMALS = 3  # the page's joints, to 1 mm
 _RESULT_ID = re.compile(r"[0-9a-f]{16}")
 _FILE = re.compile(
-    r"(?P<index>[0-9]{1,2})(?:\.actor(?P<actor>[0-9]{1,2}))?\.(?P<fmt>smpl\.npz|gif|mp4|json|npz|bvh)"
+    r"(?P<index>[0-9]{1,2})(?:\.actor(?P<actor>[0-9]{1,2}))?\.(?P<fmt>smpl\.npz|gif|mp4|json|npz|bvh|glb)"
 )
 MEDIA_TYPES = {
     "gif": "image/gif",
@@ -67,6 +68,7 @@ MEDIA_TYPES = {
     "npz": "application/octet-stream",
     "bvh": "text/plain; charset=utf-8",
     "smpl.npz": "application/octet-stream",
+    "glb": "model/gltf-binary",
 }
 PER_ACTOR = ("bvh", "smpl.npz")  # one file per actor; the others hold every actor
 
@@ -250,7 +252,7 @@ class DemoService:
 
     @staticmethod
     def formats() -> list[str]:
-        return ["gif", *(["mp4"] if mp4_available() else []), "bvh", "npz", "smpl.npz", "json"]
+        return ["gif", *(["mp4"] if mp4_available() else []), "bvh", "npz", "smpl.npz", "glb", "json"]
 
     def generate(self, request: DemoRequest) -> DemoResult:
         """Generate the request's samples (blocking; waits for a slot or raises `BusyError`)."""
@@ -324,14 +326,14 @@ class DemoService:
         }
 
     def download(self, result_id: str, name: str, bvh: BvhOptions | None = None) -> tuple[bytes, str, str]:
-        """(bytes, media type, file name) of `name` (`<sample>.<gif|mp4|json|npz|bvh|smpl.npz>` or
+        """(bytes, media type, file name) of `name` (`<sample>.<gif|mp4|json|npz|bvh|smpl.npz|glb>` or
         `<sample>.actor<k>.bvh|smpl.npz`, BVH written with `bvh`'s rig, axes and units) of a kept result;
         `NotFoundError` for anything else."""
         result = self.result(result_id)
         match = _FILE.fullmatch(name)
         if match is None:
             raise NotFoundError(
-                f"no file {name!r}: ask for <sample>.gif, .mp4, .json, .npz, .smpl.npz or .bvh"
+                f"no file {name!r}: ask for <sample>.gif, .mp4, .json, .npz, .smpl.npz, .glb or .bvh"
             )
         index, fmt = int(match["index"]), match["fmt"]
         actor = None if match["actor"] is None else int(match["actor"])
@@ -366,6 +368,8 @@ def _build(motion: Motion, fmt: str, actor: int, bvh: BvhOptions | None = None) 
         return (json.dumps(to_json_dict(motion), separators=(",", ":")) + "\n").encode()
     if fmt == "bvh":
         return bvh_text(motion.joints[:, actor], motion.fps, bvh).encode()
+    if fmt == "glb":  # every actor in one file
+        return glb_bytes(motion)
     with tempfile.TemporaryDirectory(prefix="stickgen-demo-") as tmp:
         path = Path(tmp) / f"motion.{fmt}"
         if fmt == "smpl.npz":  # SMPL-H poses in the AMASS layout, on the built-in template skeleton

@@ -1,12 +1,14 @@
-"""Export a `Motion`: JSON (docs/inference.md), NPZ, BVH on the canonical skeleton, v3 stick segments.
+"""Export a `Motion`: JSON (docs/inference.md), NPZ, BVH on the canonical skeleton, glTF binary, v3 stick
+segments.
 
-    save_motion(motion, "walk.json")    # or .npz / .bvh / .npy (v3 segments), by suffix
+    save_motion(motion, "walk.json")    # or .npz / .bvh / .glb / .npy (v3 segments), by suffix
     motion = load_motion("walk.json")   # .json and .npz read back losslessly (JSON to 0.1 mm)
 
 BVH: one file per actor (actor 0 at the given path, actor k at `<stem>.actor<k>.bvh`), written by
 `stickgen.inference.bvh`: a T-pose rest skeleton with SMPL (or Mixamo) joint names and rotations that keep
 limb twist, Y up and centimetres unless `BvhOptions` says otherwise. A motion with rigid bones reads back
-exactly; bone-length changes (which BVH cannot express) are absorbed.
+exactly; bone-length changes (which BVH cannot express) are absorbed. glTF (`.glb`, every actor in one
+file): the same armature and rotations with a skinned stick-figure mesh, `stickgen.inference.gltf`.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ JSON_FORMAT = "stickgen-motion"
 JSON_VERSION = 1
 JSON_DECIMALS = 4  # 0.1 mm
 AXES = "metres; Y up; floor at y = 0; actor 0 faces +Z at frame 0, its left side at +X"
-SUFFIXES = (".json", ".npz", ".bvh", ".npy")
+SUFFIXES = (".json", ".npz", ".bvh", ".glb", ".npy")
 
 
 # --- v3 stick segments ---------------------------------------------------------------------------
@@ -135,8 +137,8 @@ def save_bvh(motion: Motion, path: str | os.PathLike, options: BvhOptions | None
 
 
 def save_motion(motion: Motion, path: str | os.PathLike, bvh: BvhOptions | None = None) -> list[Path]:
-    """Write `motion` in the format its suffix names (.json, .npz, .bvh, .npy = v3 segments); `bvh`: the BVH
-    rig, axes and units (default: SMPL names, Y up, centimetres).
+    """Write `motion` in the format its suffix names (.json, .npz, .bvh, .glb, .npy = v3 segments); `bvh`: the
+    BVH rig, axes and units (default: SMPL names, Y up, centimetres).
 
     Every file is written atomically (`stickgen.atomic`): a failed or killed write, or another process
     writing the same path, never leaves a truncated or mixed file there.
@@ -152,6 +154,10 @@ def save_motion(motion: Motion, path: str | os.PathLike, bvh: BvhOptions | None 
     elif suffix == ".npy":
         with atomic_open(path) as fh:
             np.save(fh, v3_segments(motion), allow_pickle=False)
+    elif suffix == ".glb":
+        from stickgen.inference.gltf import save_glb
+
+        return save_glb(motion, path)
     else:
         return save_bvh(motion, path, bvh)
     return [path]

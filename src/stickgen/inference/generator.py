@@ -75,6 +75,15 @@ class SentenceEncoder:
         return embed_texts(self.name, list(texts))
 
 
+def inference_encoder(name: str) -> TextEncoder:
+    """The encoder a checkpoint names: the light MiniLM for the packaged one (`stickgen.inference.text_light`,
+    the same vectors without importing sentence-transformers), else sentence-transformers."""
+    from stickgen.inference.text_light import light_encoder
+
+    light = light_encoder(name)
+    return light if light is not None else SentenceEncoder(name)
+
+
 def resolve_device(device: str) -> torch.device:
     """`auto` (CUDA when available, else CPU), `cpu`, `cuda`, `cuda:N` or `mps`."""
     if device == "auto":
@@ -198,7 +207,7 @@ class InferenceGenerator:
                 f"{self.model_path}: text encoder dim {self.encoder_info.dim} != model text_dim "
                 f"{self.model.cfg.text_dim}"
             )
-        self.encoder = encoder if encoder is not None else SentenceEncoder(self.encoder_info.name)
+        self.encoder = encoder if encoder is not None else inference_encoder(self.encoder_info.name)
         in_use = EncoderInfo(name=self.encoder.name, dim=int(self.encoder.dim))
         in_use.check_matches(self.encoder_info.to_dict(), f"checkpoint {self.model_path}")
         recorded = config.get("fps", (config.get("data") or {}).get("fps"))

@@ -5,7 +5,8 @@
     publish(ckpt_path, "GesturaAI/stick-gen-{variant}", Path("eval_results"), training)   # uploads
 
 Files: `model.safetensors` (the full weights; a LoRA checkpoint's base with its adapters merged),
-`config.json`, `README.md` (stickgen.inference.model_card), and for a LoRA checkpoint also
+`config.json`, `README.md` (stickgen.inference.model_card), `preview.gif` (a preview GIF of the
+evaluation, from `eval_results/<variant>/<phase>/plots/`, when there is one), and for a LoRA checkpoint also
 `adapter_model.safetensors` + `adapter_config.json` (the adapters alone, in PEFT's format:
 `peft.PeftModel.from_pretrained` loads them on the base model; stickgen.inference.adapters). The card
 of an SFT or LoRA checkpoint names its base (`config.init`) as the Hub id `base_repo_id` (default
@@ -28,7 +29,7 @@ import torch
 
 from stickgen.atomic import atomic_write_bytes, atomic_write_text
 from stickgen.inference.adapters import peft_config, peft_state_dict
-from stickgen.inference.model_card import BaseModel, load_metrics, model_card
+from stickgen.inference.model_card import BaseModel, Preview, load_metrics, metrics_path, model_card
 from stickgen.inference.training_data import TrainingData, checkpoint_lineage
 from stickgen.model.diffusion import Generation, Sampling
 from stickgen.model.motion_model import MODEL_FORMAT
@@ -38,6 +39,7 @@ DEFAULT_REPO_ID = "GesturaAI/stick-gen-{variant}"
 DEFAULT_BASE_REPO_ID = "GesturaAI/stick-gen-{variant}-{phase}"  # filled in with the base's variant and phase
 CONFIG_FORMAT = "stickgen-model"
 CONFIG_VERSION = 3  # 1: the regressor; 2: the spline-decoded denoiser; 3: model format 3 (motion_model.py)
+PREVIEW_FILE = "preview.gif"  # the evaluation's preview GIF in the folder (find_preview)
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 
 
@@ -123,6 +125,15 @@ def base_model(checkpoint: Path, template: str = DEFAULT_BASE_REPO_ID) -> BaseMo
     )
 
 
+def find_preview(eval_results: Path, variant: str, phase: str) -> tuple[Path, str] | None:
+    """The first preview GIF (and its prompt) that the evaluation of (variant, phase) wrote beside its
+    metrics.json (`stickgen.eval.previews`); None when there is none."""
+    from stickgen.eval.previews import find_previews
+
+    found = find_previews(metrics_path(eval_results, variant, phase).parent / "plots")
+    return found[0] if found else None
+
+
 def build_folder(
     checkpoint: Path,
     out_dir: Path,
@@ -159,7 +170,13 @@ def build_folder(
     files = [out_dir / "model.safetensors", out_dir / "config.json", out_dir / "README.md"]
     _save_safetensors(full_state_dict(ckpt), files[0], meta)
     atomic_write_text(files[1], json.dumps(cfg, indent=2) + "\n")
-    atomic_write_text(files[2], model_card(repo_id, cfg, metrics, training, base))
+    found = find_preview(eval_results, config["variant"], config["phase"])
+    preview = None
+    if found is not None:  # the evaluation's own GIF, copied as it is
+        preview = Preview(PREVIEW_FILE, " ".join(found[1].split()), found[0].as_posix())
+        atomic_write_bytes(out_dir / PREVIEW_FILE, found[0].read_bytes())
+        files.append(out_dir / PREVIEW_FILE)
+    atomic_write_text(files[2], model_card(repo_id, cfg, metrics, training, base, preview))
     if "lora" in config:  # the adapters alone, in PEFT's format (stickgen.inference.adapters)
         if base is None:
             raise PublishError(f"{checkpoint} is a LoRA checkpoint without its base (config.init)")

@@ -3,9 +3,11 @@
 Nothing in the folder is trusted before it is checked. config.json must be a JSON object with every key
 the model needs, each of the right type; the model sizes must be positive integers within `MAX_FRAMES` and
 `MAX_ACTORS`; and they must describe exactly the tensors model.safetensors holds (names and shapes from the
-file's header; the model is laid out on torch's `meta` device, which allocates nothing) before any weight
-is read or a model is built. So `d_model: 65536` in a folder of small weights is one error line, not a
-16 GiB allocation. Every problem is one `ValueError` line naming the file and the key.
+file's header) before any weight is read. The model of the config is laid out to compare its tensors: on
+the CPU when its sizes are small enough for the weights (`_fits_weights`: fast), else on torch's `meta`
+device, which allocates nothing (but imports torch._dynamo, about 2 s). So `d_model: 65536` in a folder of
+small weights is one error line, not a 16 GiB allocation. Every problem is one `ValueError` line naming the
+file and the key.
 """
 
 from __future__ import annotations
@@ -110,11 +112,28 @@ def weight_shapes(path: Path) -> dict[str, tuple[int, ...]]:
         raise ValueError(f"{path}: not a readable safetensors file ({' '.join(str(exc).split())})") from None
 
 
+def _fits_weights(config: dict[str, Any], shapes: dict[str, tuple[int, ...]]) -> bool:
+    """Whether laying the model out for real costs about what the weights hold: each size at most the largest
+    dimension of any tensor, and per section n_layers x d_model x max(d_model, ffn_hidden) at most the
+    weights' element count (a layer's attention holds 3 d_model^2 weights, its feed-forward 3 d_model
+    ffn_hidden). A config that passes can still mismatch the weights: the comparison decides."""
+    largest = max((max(s, default=1) for s in shapes.values()), default=0)
+    total = sum(math.prod(s) for s in shapes.values())
+    for name in ("model", "refiner"):
+        section = config[name]
+        if any(section.get(k, 1) > largest for k in _SIZES if k not in _LIMITS):
+            return False
+        d, ffn = section.get("d_model", 1), section.get("ffn_hidden", 1)
+        if section.get("n_layers", 1) * d * max(d, ffn) > total:
+            return False
+    return True
+
+
 def check_against_weights(config: dict[str, Any], shapes: dict[str, tuple[int, ...]], where: Path) -> None:
     """The model that a checkpoint `config` describes holds exactly the tensors `shapes` lists.
 
-    The model is built on the meta device (no memory); its depth is first bounded by the tensor count so
-    that laying it out stays cheap too.
+    The model is laid out on the CPU when `_fits_weights`, else on the meta device (no memory); its depth is
+    first bounded by the tensor count so that laying it out stays cheap too.
     """
     from stickgen.train.checkpoint import build_model
 
@@ -125,7 +144,7 @@ def check_against_weights(config: dict[str, Any], shapes: dict[str, tuple[int, .
                 f"{where}: `{name}.n_layers` {layers} > the {len(shapes)} tensors of the weights"
             )
     try:
-        with torch.device("meta"):
+        with torch.device("cpu" if _fits_weights(config, shapes) else "meta"):
             model = build_model(config)
         expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     except (TypeError, ValueError, RuntimeError, ZeroDivisionError) as exc:

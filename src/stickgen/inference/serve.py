@@ -8,7 +8,7 @@ A small ASGI app (Starlette, run by uvicorn; the optional extra `stickgen[serve]
     GET  /static/<name>                  its script and style sheet (read into memory at start)
     GET  /api/info                       model, frame rate, limits, download formats
     POST /api/generate                   {"prompt", "duration_s", "actors", "seed", "samples", "refiner"}
-    GET  /api/results/<id>/<file>        downloads: <sample>.gif|mp4|json|npz|smpl.npz|bvh (per actor:
+    GET  /api/results/<id>/<file>        downloads: <sample>.gif|mp4|json|npz|smpl.npz|glb|bvh (per actor:
                                          <sample>.actor<k>.bvh|smpl.npz);
                                          a BVH takes ?rig=smpl|mixamo&up=y|z&units=cm|m
     GET  /healthz                        "ok"
@@ -22,25 +22,17 @@ and the server carries on.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import ipaddress
 import json
 import socket
 import sys
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from stickgen.config import ServeConfig
-from stickgen.inference.demo import (
-    DEFAULT_SERVE,
-    BusyError,
-    DemoRequest,
-    DemoService,
-    NotFoundError,
-    RequestError,
-    bvh_options,
-)
+if TYPE_CHECKING:  # the demo (and torch) load when a command runs, not for `stickgen --help`
+    from stickgen.config import ServeConfig
+    from stickgen.inference.demo import DemoService
 
 MAX_BODY_BYTES = 16_384
 ASSETS = {
@@ -68,6 +60,8 @@ def load_assets() -> dict[str, bytes]:
 
 async def _read_json(request: Any) -> Any:
     """The request body as JSON, at most MAX_BODY_BYTES; `RequestError` otherwise."""
+    from stickgen.inference.demo import RequestError
+
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
         raise RequestError(f"the request body is over {MAX_BODY_BYTES} bytes")
@@ -90,6 +84,8 @@ def create_app(service: DemoService):
     from starlette.middleware import Middleware
     from starlette.responses import JSONResponse, PlainTextResponse, Response
     from starlette.routing import Route
+
+    from stickgen.inference.demo import BusyError, DemoRequest, NotFoundError, RequestError, bvh_options
 
     assets = load_assets()
 
@@ -203,6 +199,8 @@ def start_message(host: str, port: int) -> str:
 
 def run_server(app, sock: socket.socket, log_level: str = "warning") -> None:
     """Serve `app` on the bound socket until interrupted (Ctrl-C)."""
+    import asyncio
+
     import uvicorn
 
     config = uvicorn.Config(app, log_level=log_level, timeout_graceful_shutdown=5)
@@ -211,11 +209,14 @@ def run_server(app, sock: socket.socket, log_level: str = "warning") -> None:
 
 
 def _serve_config(p) -> ServeConfig:
+    from stickgen.inference.demo import DEFAULT_SERVE
+
     return p.serve if p is not None else DEFAULT_SERVE
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from stickgen.inference.commands import _fail, _load_generator, _optional_params
+    from stickgen.inference.demo import DemoService
 
     try:
         p = _optional_params(args.params)

@@ -99,7 +99,8 @@ class RestJoints:
         return self.template + self.shape_dirs[:, :, :n] @ betas[:n]
 
 
-def _read_model_arrays(path: Path) -> dict[str, Any]:
+def read_model_arrays(path: Path) -> dict[str, Any]:
+    """Every array of an SMPL-family model file (`.npz`, or a `.pkl` of plain numpy arrays)."""
     if path.suffix == ".npz":
         with np.load(path, allow_pickle=True) as data:  # a user's own model file, trusted like code
             return {k: data[k] for k in data.files}
@@ -114,7 +115,7 @@ def _load_rest_joints(path: str, family: str, stamp: tuple[int, int]) -> RestJoi
     from smplx.lbs import vertices2joints
 
     try:
-        arrays = _read_model_arrays(Path(path))
+        arrays = read_model_arrays(Path(path))
     except Exception as exc:  # a damaged or chumpy pickle, a truncated npz, ...
         raise SourceError(
             f"body model {path} cannot be read ({type(exc).__name__}: {exc}); .pkl files must hold plain "

@@ -4,7 +4,9 @@ are licensed and never shipped).
 The arrays have the real models' keys and shapes (docs/datasets.md#body-models) but few vertices:
 the first vertices sit on a human rest skeleton (this project's template) and the joint regressor
 averages small vertex clusters around them, so the regressed joints form a plausible body; shape
-directions, skinning weights and hand components are seeded random, pose correctives are zero.
+directions and hand components are seeded random, pose correctives are zero. Skinning weights are random
+too, except on each joint's cluster, which is skinned to that joint alone (as a real model's vertices around
+a joint follow it), so the regressor applied to a posed mesh gives the posed joints.
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ def write_model(folder: Path, family: str, gender: str = "neutral", ext: str = "
         v_template[ids] = joints[k] + rng.normal(0.0, 0.005, (CLUSTER, 3))
         regressor[k, ids] = 1.0 / CLUSTER
     weights = rng.random((v, j))
+    for k in range(j):  # each cluster moves with its joint
+        weights[k * CLUSTER : (k + 1) * CLUSTER] = np.eye(j)[k]
     arrays = {
         "v_template": v_template,
         "shapedirs": rng.normal(0.0, 0.004, (v, 3, s)),

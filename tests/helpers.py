@@ -126,3 +126,17 @@ def walking_clip(
         source="test",
         group=clip_id.split("#")[0],
     )
+
+
+def candidate_report(candidate: Path, plots_dir: Path) -> dict:
+    """An evaluate stage's candidate (eval_results/candidates/<v>-<p>.json) without its `previews`, after
+    checking that they name the md5 of every preview GIF the stage wrote into `plots_dir`: the rest must be
+    the stage's metrics.json."""
+    import hashlib
+    import json
+
+    report = json.loads(Path(candidate).read_text())
+    previews = report.pop("previews")
+    gifs = sorted(Path(plots_dir).glob("*.gif"))
+    assert gifs and previews == {f.name: hashlib.md5(f.read_bytes()).hexdigest() for f in gifs}, previews
+    return report

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers import ROOT
+from helpers import ROOT, candidate_report
 
 from stickgen import canonical
 
@@ -402,7 +402,9 @@ def test_adversarial_and_evaluate_write_reports_previews_and_loss_curves(evaluat
         assert adv["n_prompts"] == len(adversarial_prompts()) and adv["outcomes"]["crashed"] == 0
         assert adv["timestamp"] and 0 <= adv["safe_ratio"] <= 1 and adv["failures_by_category"]
         m = json.loads((evaluated / f"tiny/{phase}/metrics.json").read_text())
-        assert m == json.loads((evaluated / f"candidates/tiny-{phase}.json").read_text())
+        assert m == candidate_report(
+            evaluated / f"candidates/tiny-{phase}.json", evaluated / f"tiny/{phase}/plots"
+        )
         assert m["phase"] == phase and m["timestamp"] and m["protocol"]["replications"] == 2
         s = m["selection"]
         assert s["val_loss"] > 0 and s["motion_mse"] > 0 and s["robustness"] == adv["safe_ratio"]

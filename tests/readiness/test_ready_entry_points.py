@@ -18,7 +18,7 @@ from readykit import PHASES, STAGES, VARIANTS, dvc_commands, run_stage, split_co
 
 from stickgen.cli import build_parser, main
 
-SUBCOMMANDS = ("convert", "inspect", "generate", "render", "info", "publish", "evaluate", "safety")
+SUBCOMMANDS = ("convert", "inspect", "generate", "render", "info", "publish", "evaluate", "safety", "serve")
 
 
 class Parsed(Exception):

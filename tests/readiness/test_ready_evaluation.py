@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import ROOT
+from helpers import ROOT, candidate_report
 from readykit import PHASES, files, readiness_params
 from trainkit import one_thread  # noqa: F401
 
@@ -44,7 +44,9 @@ def test_evaluate_stage_writes_the_metrics_report(phase: str, evaluated: Path) -
     `evaluate@<variant>-<phase>`): metrics.json with the six selection metrics, the weighted score, which
     thresholds are met, the protocol over replications, and previews and loss curves beside it."""
     m = json.loads((evaluated / f"small/{phase}/metrics.json").read_text())
-    assert m == json.loads((evaluated / f"candidates/small-{phase}.json").read_text())
+    assert m == candidate_report(
+        evaluated / f"candidates/small-{phase}.json", evaluated / f"small/{phase}/plots"
+    )
     assert (m["variant"], m["phase"]) == ("small", phase)
     assert m["checkpoint"] == f"models/small/{phase}/model_checkpoint_best.pth"
     assert set(m["selection"]) == {*CHECKLIST_SELECTION, "selection_score"} and set(m["checklist"]) == set(

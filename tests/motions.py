@@ -3,13 +3,23 @@ its arms (every detector scores 0), and clips built from it."""
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 from helpers import standing_body
 
 from stickgen.canonical import Clip
-from stickgen.skeleton import JOINT_INDEX
+from stickgen.eval.prompts import behaviour_prompts
+from stickgen.skeleton import JOINT_INDEX, to_canonical_frame
+from stickgen.synthetic.actions import generate_action
+from stickgen.synthetic.base import ActionContext
+from stickgen.synthetic.interactions import INTERACTIONS
+from stickgen.synthetic.motion import place
+from stickgen.synthetic.rig import make_body
 
 J = JOINT_INDEX
+FPS = 20.0
+DURATION = {p.action: p.duration_s for p in behaviour_prompts()}  # the behaviour suite's own lengths
 
 
 def _rot_x(v: np.ndarray, angle: np.ndarray) -> np.ndarray:
@@ -97,3 +107,22 @@ def clean_clips(
         )
         for k in range(n)
     ]
+
+
+@cache
+def animated(action: str, seed: int) -> tuple[np.ndarray, str | None]:
+    """A synthetic clip of one action in the canonical frame (as the synthesize stage writes it) and the
+    side the animator used ("both" for two-handed waves and punches, None for sideless actions)."""
+    rng = np.random.default_rng([seed, 2024])
+    frames = int(round(DURATION[action] * FPS))
+    yaw = float(rng.uniform(0.0, 2.0 * np.pi))
+    if action in INTERACTIONS:
+        bodies = [make_body(rng), make_body(rng)]
+        inter = INTERACTIONS[action](rng, bodies, frames, FPS, yaw, np.zeros(2))
+        placed = [place(m, b, FPS, s)[1] for m, b, s in zip(inter.motions, bodies, inter.starts, strict=True)]
+        joints, info = np.stack(placed, axis=1), inter.info
+    else:
+        body = make_body(rng)
+        motion = generate_action(action, rng, ActionContext(body, frames, FPS, yaw))
+        joints, info = place(motion, body, FPS, np.zeros(2))[1][:, None], motion.info
+    return to_canonical_frame(joints.astype(np.float32)), info.get("side")

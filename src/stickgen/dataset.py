@@ -23,6 +23,7 @@ from torch.utils.data import Dataset, Sampler
 from stickgen import canonical
 from stickgen.columnar import Column, ColumnSink, advise_random, release_pages, row_chunks, write_columnar
 from stickgen.features import FEATURES_PER_ACTOR, FeatureStats, joints_to_features
+from stickgen.laterality import motion_side
 from stickgen.skeleton import NUM_JOINTS
 from stickgen.vocab import action_id
 
@@ -61,7 +62,7 @@ def load_embedded(path: str | os.PathLike, text_encoder: dict | None = None) -> 
 @dataclass(frozen=True)
 class Batch:
     """A padded batch. Shapes: features (B, T, A, 66), actor_mask (B, A), lengths (B,), text (B, D),
-    action (B,), actors (B,)."""
+    action (B,), actors (B,), side (B,) (the leading side of each clip as served, `stickgen.laterality`)."""
 
     features: torch.Tensor
     actor_mask: torch.Tensor
@@ -69,6 +70,7 @@ class Batch:
     text: torch.Tensor
     action: torch.Tensor
     actors: torch.Tensor
+    side: torch.Tensor
 
     @property
     def frame_mask(self) -> torch.Tensor:
@@ -83,8 +85,9 @@ class Batch:
 
 class StickFigureDataset(Dataset):
     """Serves normalised features, a caption embedding (random among the clip's captions), the action,
-    actor count, length and actor mask of each clip. Randomness (caption choice, crop) is a pure
-    function of (seed, epoch, index): call `set_epoch` each epoch, as with a DistributedSampler.
+    actor count, length, actor mask and leading side (of the crop served) of each clip. Randomness
+    (caption choice, crop) is a pure function of (seed, epoch, index): call `set_epoch` each epoch, as
+    with a DistributedSampler.
 
     Args:
         path: an embedded file (memory-mapped: only the clips read become resident).
@@ -139,6 +142,16 @@ class StickFigureDataset(Dataset):
         frames = np.asarray(self.store.data["clip_frames"], dtype=np.int64)
         return frames if self.crop_frames is None else np.minimum(frames, self.crop_frames)
 
+    def side_examples(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Every (caption embedding (N, D), leading side of its whole clip (N,)) pair of the set: what the
+        side prior p(side | text) is fitted to (`stickgen.model.side_prior`)."""
+        rows, sides = [], []
+        for i in range(len(self)):
+            caps = self.caption_indices(i)
+            rows += caps
+            sides += [motion_side(self.store.joints(i))] * len(caps)
+        return self.caption_emb[rows].float(), torch.tensor(sides)
+
     def caption_indices(self, i: int) -> list[int]:
         d = self.store.data
         a, b = int(d["clip_caption_offsets"][i]), int(d["clip_caption_offsets"][i + 1])
@@ -168,6 +181,7 @@ class StickFigureDataset(Dataset):
             "text": self.caption_emb[cap].float(),
             "caption": cap,
             "action": self._actions[i],
+            "side": motion_side(joints),
         }
 
 
@@ -186,6 +200,7 @@ def collate(items: list[dict]) -> Batch:
         text=torch.stack([it["text"] for it in items]),
         action=torch.tensor([it["action"] for it in items]),
         actors=actors,
+        side=torch.tensor([it["side"] for it in items]),
     )
 
 

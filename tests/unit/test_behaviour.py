@@ -5,47 +5,22 @@ doing the action); the prompt list covers every check; the runner's pass rates a
 
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
 import pytest
+from motions import DURATION, FPS, animated
 
 from stickgen.eval import behaviour
 from stickgen.eval.behaviour import CHECKS, Check, check, run_behaviour_suite
 from stickgen.eval.prompts import BehaviourPrompt, behaviour_prompts, parse_behaviour_prompts, table_texts
-from stickgen.skeleton import JOINT_INDEX, to_canonical_frame
-from stickgen.synthetic.actions import ACTION_GENERATORS, generate_action
-from stickgen.synthetic.base import ActionContext
+from stickgen.skeleton import JOINT_INDEX
+from stickgen.synthetic.actions import ACTION_GENERATORS
 from stickgen.synthetic.interactions import INTERACTIONS
-from stickgen.synthetic.motion import place
-from stickgen.synthetic.rig import make_body
 from stickgen.vocab import ACTION_INDEX
 
-FPS = 20.0
 SEEDS = range(8)
 PAIRS = tuple(INTERACTIONS)
 SIDED = ("wave", "kick", "punch", "high_five")
-DURATION = {p.action: p.duration_s for p in behaviour_prompts()}  # the suite's own lengths
 J = JOINT_INDEX
-
-
-@cache
-def animated(action: str, seed: int) -> tuple[np.ndarray, str | None]:
-    """A synthetic clip of one action in the canonical frame (as the synthesize stage writes it) and the
-    side the animator used ("both" for two-handed waves and punches, None for sideless actions)."""
-    rng = np.random.default_rng([seed, 2024])
-    frames = int(round(DURATION[action] * FPS))
-    yaw = float(rng.uniform(0.0, 2.0 * np.pi))
-    if action in INTERACTIONS:
-        bodies = [make_body(rng), make_body(rng)]
-        inter = INTERACTIONS[action](rng, bodies, frames, FPS, yaw, np.zeros(2))
-        placed = [place(m, b, FPS, s)[1] for m, b, s in zip(inter.motions, bodies, inter.starts, strict=True)]
-        joints, info = np.stack(placed, axis=1), inter.info
-    else:
-        body = make_body(rng)
-        motion = generate_action(action, rng, ActionContext(body, frames, FPS, yaw))
-        joints, info = place(motion, body, FPS, np.zeros(2))[1][:, None], motion.info
-    return to_canonical_frame(joints.astype(np.float32)), info.get("side")
 
 
 def standing(action: str = "idle") -> np.ndarray:
@@ -300,8 +275,8 @@ def test_the_reports_behaviour_section_samples_the_generator_and_asks_the_recogn
         def encode(self, texts: list[str]) -> np.ndarray:
             return np.stack([np.full(4, len(t), dtype=np.float32) for t in texts])
 
-    def sample(emb, lengths, actors, sampling, seed) -> list[np.ndarray]:
-        calls.append((emb, lengths, actors, sampling))
+    def sample(emb, lengths, actors, sampling, seed, captions) -> list[np.ndarray]:
+        calls.append((emb, lengths, actors, sampling, captions))
         one = animated("idle", 0)[0]
         one = np.concatenate([one] * 3)[: lengths[0]]
         return [facing_pair(one) if actors[0] == 2 else one] * len(lengths)
@@ -321,8 +296,9 @@ def test_the_reports_behaviour_section_samples_the_generator_and_asks_the_recogn
     section = behaviour_suite(gen, ev, seeds=2, seed=0, fps=FPS, log=lines.append)
     firsts = list({p.action: p for p in reversed(behaviour_prompts())}.values())[::-1]  # each action's first
     assert len(calls) == len(CHECKS) and section["behaviour_samples"] == 2 * len(CHECKS)
-    for (emb, lengths, actors, sampling), p in zip(calls, firsts, strict=True):
+    for (emb, lengths, actors, sampling, captions), p in zip(calls, firsts, strict=True):
         assert isinstance(emb, torch.Tensor) and emb.shape == (2, 4) and float(emb[0, 0]) == len(p.text)
+        assert captions[0] == p.text  # the texts go with their embeddings, for the sides they name
         assert lengths[0] == min(int(round(p.duration_s * FPS)), 70) and actors[0] == p.actors
         assert sampling == "the generator's sampling"
     for action in CHECKS:

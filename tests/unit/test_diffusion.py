@@ -63,10 +63,11 @@ def test_use_diffusion_false_returns_the_transformer_sample_unchanged() -> None:
     model = tiny_model()
     c, g, gen = conditions(), torch.Generator().manual_seed(3), Generation()
     x = noise_like(torch.empty(2, 18, 2, 66), g)
+    side = model.transformer.side_prior.choose(c["text_emb"], None, g)  # drawn after the noise
 
     def denoise(x_: torch.Tensor, t: torch.Tensor, drop: torch.Tensor | None) -> torch.Tensor:
         text, lengths, actors = (torch.cat([c[k]] * 2) for k in ("text_emb", "lengths", "actors"))
-        return model.transformer(x_, t, text, lengths, actors, drop_cond=drop)
+        return model.transformer(x_, t, text, lengths, actors, drop_cond=drop, side=torch.cat([side] * 2))
 
     scale = guidance_per_feature(gen.guidance_scale)
     plain = ddim(denoise, x, torch.linspace(1.0, 0.0, gen.steps + 1), scale)

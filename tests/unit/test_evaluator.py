@@ -34,6 +34,7 @@ def clip_set(clips) -> ClipSet:
         actions=np.array([ACTION_INDEX[c.action] for c in clips]),
         captions=[[row[t] for t in c.texts] for c in clips],
         caption_emb=np.stack([bag_of_words(t) for t in captions]),
+        caption_texts=captions,
         text_encoder={"name": "bag-of-words", "dim": DIM},
         fps=FPS,
         fingerprint="test",

@@ -11,7 +11,13 @@ from stickgen.config import load_params
 from stickgen.dataset import Batch
 from stickgen.model.motion_model import StickFigureModel, model_configs
 from stickgen.model.noise import alpha_bar
-from stickgen.model.transformer import TRAVEL_SCALE, StickFigureTransformer, TransformerConfig, style_id
+from stickgen.model.transformer import (
+    N_COND_TOKENS,
+    TRAVEL_SCALE,
+    StickFigureTransformer,
+    TransformerConfig,
+    style_id,
+)
 from stickgen.train.data import TrainBatch
 from stickgen.train.objective import forward_train, motion_loss
 
@@ -42,6 +48,7 @@ def _batch(features: torch.Tensor) -> Batch:
         text=text,
         action=torch.tensor([2, 0]),
         actors=torch.tensor([1, 1]),
+        side=torch.tensor([1, 3]),
     )
 
 
@@ -197,9 +204,9 @@ def test_unpadded_batches_run_without_a_mask_and_give_the_same_motion() -> None:
 def test_rotary_tables_are_built_once_and_not_saved() -> None:
     model = tiny(patch=2)
     assert not any("rotary" in k for k in model.state_dict())  # checkpoints stay as they were
-    assert model.rotary.cos.shape == (5 + 32, 8)  # condition tokens + ceil(64 / 2) tokens, head_dim / 2
-    with pytest.raises(ValueError, match="38 positions > the 37 of the rotary tables"):
-        model.rotary(38)
+    assert model.rotary.cos.shape == (N_COND_TOKENS + 32, 8)  # + ceil(64 / 2) tokens, head_dim / 2
+    with pytest.raises(ValueError, match="39 positions > the 38 of the rotary tables"):
+        model.rotary(39)
 
 
 def test_the_root_travels_by_predicted_steps_at_the_same_speed_for_any_length() -> None:

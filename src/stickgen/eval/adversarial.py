@@ -97,7 +97,12 @@ def generate_requests(
             chunk = group[start : start + batch_size]
             emb = torch.from_numpy(np.asarray(gen.encoder.encode([r.text for r in chunk]), dtype=np.float32))
             joints = gen.sample(
-                emb.to(gen.device), [frames] * len(chunk), [actors] * len(chunk), gen.sampling, chunk[0].seed
+                emb.to(gen.device),
+                [frames] * len(chunk),
+                [actors] * len(chunk),
+                gen.sampling,
+                chunk[0].seed,
+                captions=[r.text for r in chunk],
             )
             out.update({r.index: j for r, j in zip(chunk, joints, strict=True)})
     return out

@@ -41,6 +41,7 @@ class ClipSet:
         actions: (N,) action ids.
         captions: per clip, rows of `caption_emb` (its captions in dataset order).
         caption_emb: (U, text_dim) caption embeddings.
+        caption_texts: (U) the captions those rows embed.
         text_encoder: {name, dim}.
         fps: frame rate.
         fingerprint: which clips these are (`StickFigureDataset.fingerprint` of the file).
@@ -51,6 +52,7 @@ class ClipSet:
     actions: np.ndarray
     captions: list[list[int]]
     caption_emb: np.ndarray
+    caption_texts: list[str]
     text_encoder: dict[str, Any]
     fps: float
     fingerprint: str
@@ -78,6 +80,7 @@ def load_clip_set(path: str | Path) -> ClipSet:
         actions=np.array([ACTION_INDEX[a] for a in d["actions"]], dtype=np.int64),
         captions=[[int(x) for x in index[int(offs[i]) : int(offs[i + 1])]] for i in range(len(store))],
         caption_emb=d["caption_emb"].float().numpy(),
+        caption_texts=list(d["captions"]),
         text_encoder=dict(d["text_encoder"]),
         fps=store.fps,
         fingerprint=_fingerprint(store.ids, d["clip_frames"].tolist(), dict(d["text_encoder"])),

@@ -53,7 +53,7 @@ def write_previews(
         frames = gen.frames_for(spec.duration_s or 3.0)
         actors = spec.actors or infer_num_actors(text, gen.max_actors)
         emb = torch.from_numpy(np.asarray(gen.encoder.encode([text]), dtype=np.float32)).to(gen.device)
-        joints = gen.sample(emb, [frames], [actors], gen.sampling, seed + k)[0]
+        joints = gen.sample(emb, [frames], [actors], gen.sampling, seed + k, captions=[text])[0]
         if not np.isfinite(joints).all():  # the report's metrics say so; nothing to draw
             continue
         written.append(save_gif(Motion(joints, gen.fps, text), out_dir / preview_name(k, text), options))

@@ -117,10 +117,12 @@ def generate_motions(
     seed: int,
     sampling: Sampling | None,
     lock_feet: bool | None = None,
+    captions: Sequence[str] | None = None,
 ) -> list[np.ndarray]:
-    """One motion per row of `text_emb` (N, text_dim) with its length and actors, in batches of similar
-    length (batch k is seeded with `seed` + k), refined with `sampling` (None: the transformer's motion),
-    planted feet held when `lock_feet` (None: as the generator does); returned in input order."""
+    """One motion per row of `text_emb` (N, text_dim) with its length and actors (and `captions`, the
+    texts embedded, for the sides they name), in batches of similar length (batch k is seeded with `seed`
+    + k), refined with `sampling` (None: the transformer's motion), planted feet held when `lock_feet`
+    (None: as the generator does); returned in input order."""
     order = np.argsort(np.asarray(lengths), kind="stable")
     out: list[np.ndarray | None] = [None] * len(order)
     for k, start in enumerate(range(0, len(order), batch_size)):
@@ -133,6 +135,7 @@ def generate_motions(
             sampling,
             seed + k,
             lock_feet=lock_feet,
+            captions=None if captions is None else [captions[i] for i in idx],
         )
         for i, j in zip(idx, joints, strict=True):
             out[int(i)] = j
@@ -218,11 +221,19 @@ def protocol(
         rng = np.random.default_rng([seed, r])
         idx = np.sort(rng.permutation(len(real))[:n])
         caps = [test.captions[i][int(rng.integers(len(test.captions[i])))] for i in idx]
-        cap_emb = test.caption_emb[caps]
+        cap_emb, cap_texts = test.caption_emb[caps], [test.caption_texts[c] for c in caps]
         text_ev = ev.encode_captions(cap_emb)
         lengths, actors = [real[i].shape[0] for i in idx], [real[i].shape[1] for i in idx]
         as_generated = generate_motions(
-            gen, cap_emb, lengths, actors, cfg.batch_size, _seed(seed, r, 0), gen.sampling, lock_feet=False
+            gen,
+            cap_emb,
+            lengths,
+            actors,
+            cfg.batch_size,
+            _seed(seed, r, 0),
+            gen.sampling,
+            lock_feet=False,
+            captions=cap_texts,
         )
         locked = [footlock.lock_feet(m, fps) for m in as_generated]
         motions = locked if gen.lock_feet else as_generated
@@ -233,7 +244,14 @@ def protocol(
         groups = [emb[:p]]
         for k in range(1, cfg.mm_repeats):
             extra = generate_motions(
-                gen, cap_emb[:p], lengths[:p], actors[:p], cfg.batch_size, _seed(seed, r, k), gen.sampling
+                gen,
+                cap_emb[:p],
+                lengths[:p],
+                actors[:p],
+                cfg.batch_size,
+                _seed(seed, r, k),
+                gen.sampling,
+                captions=cap_texts[:p],
             )
             groups.append(ev.encode_motions(extra, fps)[0])
         row["multimodality"] = metrics.multimodality(np.stack(groups, axis=1))
@@ -249,7 +267,7 @@ def protocol(
                 rows_of.append((ablation[mode], {k: v for k, v in row.items() if k != "multimodality"}))
                 continue
             other = generate_motions(
-                gen, cap_emb, lengths, actors, cfg.batch_size, _seed(seed, r, 0), sampling
+                gen, cap_emb, lengths, actors, cfg.batch_size, _seed(seed, r, 0), sampling, captions=cap_texts
             )
             rng_m = np.random.default_rng([seed, r, 2])
             rows_of.append((ablation[mode], motion_row(other, *ev.encode_motions(other, fps), ctx, rng_m)))
@@ -285,7 +303,9 @@ def behaviour_suite(
     def sample(texts: list[str], lengths: list[int], actors: list[int], s: int) -> list[np.ndarray]:
         emb = torch.from_numpy(np.asarray(gen.encoder.encode(texts), dtype=np.float32)).to(gen.device)
         lengths = [min(n, gen.model.cfg.max_frames) for n in lengths]
-        return gen.sample(emb, lengths, [min(a, gen.max_actors) for a in actors], gen.sampling, s)
+        return gen.sample(
+            emb, lengths, [min(a, gen.max_actors) for a in actors], gen.sampling, s, captions=texts
+        )
 
     def recognise(motions: list[np.ndarray], rate: float) -> np.ndarray:
         return ev.encode_motions(motions, rate)[1]

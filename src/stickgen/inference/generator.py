@@ -33,6 +33,7 @@ from stickgen.features import FeatureStats
 from stickgen.inference.motion import Motion
 from stickgen.inference.publish import checkpoint_from_folder
 from stickgen.inference.sample import generate_joints
+from stickgen.laterality import caption_side
 from stickgen.model.diffusion import Generation, Sampling
 from stickgen.model.transformer import style_id
 from stickgen.text import EncoderInfo
@@ -244,13 +245,18 @@ class InferenceGenerator:
         action: torch.Tensor | None = None,
         style: torch.Tensor | None = None,
         lock_feet: bool | None = None,
+        captions: Sequence[str] | None = None,
     ) -> list[np.ndarray]:
         """`generate_joints` with this generator's model and statistics: one (T_i, A_i, 22, 3) float32 motion
         per row of `text_emb` (B, D) sampled with this generator's `generation` settings and `seed`, refined
         with `sampling` (None: the transformer's sample), planted feet held when `lock_feet` (None: this
-        generator's setting). `action` and `style` are (B,) ids (None: not given). No safety check and no
-        regeneration."""
+        generator's setting). `action` and `style` are (B,) ids (None: not given); `captions` (B) are the
+        rows' texts, for the side each names (`stickgen.laterality.caption_side`; None: none named). No
+        safety check and no regeneration."""
         lock = self.lock_feet if lock_feet is None else lock_feet
+        side = None
+        if captions is not None:
+            side = torch.tensor([caption_side(c) for c in captions], device=text_emb.device)
         return generate_joints(
             self.model,
             self.stats,
@@ -263,6 +269,7 @@ class InferenceGenerator:
             lock_feet_fps=self.fps if lock else None,
             generation=self.generation,
             style=style,
+            side=side,
         )
 
     @property
@@ -353,7 +360,14 @@ class InferenceGenerator:
         history: list[dict] = []
         for k in range(attempts):
             joints = self.sample(
-                emb, [frames], [actors], self.sampling, seed + k, action=action_ids, style=style_ids
+                emb,
+                [frames],
+                [actors],
+                self.sampling,
+                seed + k,
+                action=action_ids,
+                style=style_ids,
+                captions=[text],
             )[0]
             motion = Motion(joints, self.fps, text, {})
             if not self.enable_safety_check:

@@ -38,7 +38,8 @@ from stickgen.train.checkpoint import full_state_dict, load_checkpoint, model_fr
 DEFAULT_REPO_ID = "GesturaAI/stick-gen-{variant}"
 DEFAULT_BASE_REPO_ID = "GesturaAI/stick-gen-{variant}-{phase}"  # filled in with the base's variant and phase
 CONFIG_FORMAT = "stickgen-model"
-CONFIG_VERSION = 3  # 1: the regressor; 2: the spline-decoded denoiser; 3: model format 3 (motion_model.py)
+# 1: the regressor; 2: the spline-decoded denoiser; 3 and 4: model formats 3 and 4 (motion_model.py)
+CONFIG_VERSION = 4
 PREVIEW_FILE = "preview.gif"  # the evaluation's preview GIF in the folder (find_preview)
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 
@@ -204,7 +205,7 @@ def checkpoint_from_folder(folder: Path) -> dict[str, Any]:
     cfg = published.read_config(folder, CONFIG_FORMAT, CONFIG_VERSION)
     weights = folder / "model.safetensors"
     config = {
-        "model_format": MODEL_FORMAT,  # a CONFIG_VERSION 3 folder holds a model of format 3
+        "model_format": MODEL_FORMAT,  # a CONFIG_VERSION 4 folder holds a model of format 4
         "model": cfg["model"],
         "refiner": cfg["refiner"],
         "variant": cfg["variant"],

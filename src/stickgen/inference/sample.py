@@ -31,6 +31,7 @@ def generate_joints(
     lock_feet_fps: float | None = None,
     generation: Generation | None = None,
     style: torch.Tensor | None = None,
+    side: torch.Tensor | None = None,
 ) -> list[np.ndarray]:
     """One motion per row of `text_emb` (B, D): a list of float32 (T_i, A_i, 22, 3) canonical joints.
 
@@ -39,6 +40,8 @@ def generate_joints(
         seed: seeds all the noise: the same seed gives the same motions, another seed other ones.
         action: (B,) optional action ids (0 = unknown); None conditions on text only.
         style: (B,) optional style ids (`stickgen.model.transformer.style_id`; 0 = none); None: no style.
+        side: (B,) the side each caption names (`stickgen.laterality.caption_side`; 0 = none); None: none
+            named (the model draws the leading side from its prior).
         lock_feet_fps: the motion's frame rate, to hold planted feet in place; None leaves the feet as
             generated.
     """
@@ -55,6 +58,7 @@ def generate_joints(
         sampling=sampling,
         generator=gen,
         generation=generation,
+        side=side,
     )  # (B, T, A, 66)
     feats = stats.denormalise(pred.cpu().numpy())
     out = []

@@ -28,8 +28,9 @@ from stickgen.model.transformer import ROOT_XZ, StickFigureTransformer, Transfor
 
 # what the weights compute; recorded in every checkpoint's config. 1 (unrecorded): the deterministic regressor
 # of text -> mean motion; 2: the diffusion denoiser decoding each token through a cubic B-spline; 3: the
-# diffusion denoiser decoding each token's frames directly (sampled by DDIM with guidance, as 2).
-MODEL_FORMAT = 3
+# diffusion denoiser decoding each token's frames directly (sampled by DDIM with guidance, as 2); 4: 3 with
+# the leading side as a condition and its prior p(side | text) (`stickgen.model.side_prior`).
+MODEL_FORMAT = 4
 
 
 def model_configs(params: Params, variant: str, text_dim: int) -> tuple[TransformerConfig, RefinerConfig]:
@@ -115,13 +116,14 @@ class StickFigureModel(nn.Module):
         style: torch.Tensor | None = None,
         drop_cond: torch.Tensor | None = None,
         with_refiner: bool = False,
+        side: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Training outputs: (transformer x0 prediction (B, T, A, 66), refiner x0 prediction or None).
 
-        `x_t` is the real motion noised to levels `t`; `drop_cond` hides text, action and style (the
-        unconditional branch of guidance) from both networks.
+        `x_t` is the real motion noised to levels `t`; `drop_cond` hides text, action, style and side (the
+        unconditional branch of guidance) from both networks; `side` (B,) is the motion's leading side.
         """
-        motion = self.transformer(x_t, t, text_emb, lengths, actors, action, style, drop_cond)
+        motion = self.transformer(x_t, t, text_emb, lengths, actors, action, style, drop_cond, side)
         if not with_refiner:
             return motion, None
         x0 = self.refiner(x_t, t, motion.detach(), text_emb, lengths, actors, drop_cond)
@@ -139,10 +141,14 @@ class StickFigureModel(nn.Module):
         sampling: Sampling | None = None,
         generator: torch.Generator | None = None,
         generation: Generation | None = None,
+        side: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """A sampled motion from conditions only: (B, T, A, 66) normalised features.
 
         Args:
+            side: (B,) the side each caption names (`stickgen.laterality.caption_side`: 0 = none); the
+                side the motion leads with is that one or a draw from the model's prior p(side | text)
+                (`SidePrior.choose`).
             sampling: refine with the diffusion refiner (DDIM); None returns the transformer's sample
                 unchanged (params `diffusion.use_diffusion: false`).
             generator: the source of all noise (seed it: the same seed gives the same motion, other seeds
@@ -155,12 +161,13 @@ class StickFigureModel(nn.Module):
         b = text_emb.shape[0]
         shape = (b, n_frames, self.cfg.max_actors, FEATURES_PER_ACTOR)
         x = noise_like(torch.empty(shape, device=text_emb.device), generator)
+        side = self.transformer.side_prior.choose(text_emb, side, generator)
         levels = torch.linspace(1.0, 0.0, generation.steps + 1, device=text_emb.device)
 
         def denoise(x_: torch.Tensor, t: torch.Tensor, drop: torch.Tensor | None) -> torch.Tensor:
             k = x_.shape[0] // b
             conds = (repeat_batch(v, k) for v in (text_emb, lengths, actors, action, style))
-            return self.transformer(x_, t, *conds, drop)
+            return self.transformer(x_, t, *conds, drop, repeat_batch(side, k))
 
         motion = ddim(denoise, x, levels, guidance_per_feature(generation.guidance_scale, x.device))
         if sampling is not None:

@@ -36,11 +36,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from stickgen.features import FEATURES_PER_ACTOR
+from stickgen.laterality import SIDES
 from stickgen.model.noise import LEVEL_FEATURES, level_features
+from stickgen.model.side_prior import SidePrior
 from stickgen.model.spline import n_patches, spline_basis
 from stickgen.vocab import ACTIONS
 
-N_COND_TOKENS = 5  # text (or null text), action, style, actor count, noise level
+N_COND_TOKENS = 6  # text (or null text), action, style, leading side, actor count, noise level
 ROOT_XZ = (0, 2)  # the root's floor-plane position features (stickgen.features)
 TRAVEL_SCALE = 0.02  # normalised root step per frame of a unit travel-head output (a brisk walk ~ 1.3)
 
@@ -187,6 +189,7 @@ class StickFigureTransformer(nn.Module):
         self.null_text = nn.Parameter(torch.zeros(d))  # the unconditional branch of guidance
         self.action_emb = nn.Embedding(cfg.n_actions, d)  # index 0 ("unknown") = no action given
         self.style_emb = nn.Embedding(cfg.n_styles, d)  # index 0 = no style given
+        self.side_emb = nn.Embedding(len(SIDES), d)  # stickgen.laterality ids; 0 = not given
         self.actors_emb = nn.Embedding(cfg.max_actors + 1, d)
         self.level_proj = nn.Sequential(nn.Linear(LEVEL_FEATURES, d), nn.SiLU(), nn.Linear(d, d))
         self.in_proj = nn.Linear(feat * cfg.patch_frames, d)  # one patch of frames of x_t
@@ -199,6 +202,7 @@ class StickFigureTransformer(nn.Module):
         self.rotary = Rotary(N_COND_TOKENS + n_patches(cfg.max_frames, cfg.patch_frames), d // cfg.n_heads)
         self.apply(self._init)
         nn.init.zeros_(self.travel.weight)  # a fresh model stands still
+        self.side_prior = SidePrior(cfg.text_dim)  # fitted before training, then frozen
 
     @staticmethod
     def _init(m: nn.Module) -> None:
@@ -222,6 +226,7 @@ class StickFigureTransformer(nn.Module):
         action: torch.Tensor | None = None,
         style: torch.Tensor | None = None,
         drop_cond: torch.Tensor | None = None,
+        side: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Predict the clean motion from its noised state.
 
@@ -234,8 +239,9 @@ class StickFigureTransformer(nn.Module):
             actors: (B,) actor counts in 1..max_actors (default 1).
             action: (B,) action ids (0 = unknown / not given).
             style: (B,) style ids (0 = not given).
-            drop_cond: (B,) bool, True where text, action and style are hidden (the unconditional branch of
-                classifier-free guidance); the actor count and length always stay.
+            drop_cond: (B,) bool, True where text, action, style and side are hidden (the unconditional
+                branch of classifier-free guidance); the actor count and length always stay.
+            side: (B,) the leading side (`stickgen.laterality`: 0 = not given, both, left, right).
 
         Returns:
             (B, T, max_actors, 66) predicted clean normalised features; frames past `lengths` are padding.
@@ -248,20 +254,22 @@ class StickFigureTransformer(nn.Module):
         actors = torch.ones_like(zeros) if actors is None else actors
         action = zeros if action is None else action
         style = zeros if style is None else style
+        side = zeros if side is None else side
         text = self.text_proj(text_emb)
         if drop_cond is not None:
             text = torch.where(drop_cond[:, None], self.null_text.to(text.dtype).expand_as(text), text)
-            action, style = action * ~drop_cond, style * ~drop_cond
+            action, style, side = action * ~drop_cond, style * ~drop_cond, side * ~drop_cond
         cond = torch.stack(
             [
                 text,
                 self.action_emb(action),
                 self.style_emb(style),
+                self.side_emb(side),
                 self.actors_emb(actors),
                 self.level_proj(level_features(t)),
             ],
             dim=1,
-        )  # (B, 5, d)
+        )  # (B, N_COND_TOKENS, d)
         patch = cfg.patch_frames
         n_tok = n_patches(n_frames, patch)
         frames = x_t.flatten(2)  # (B, T, A*66)
@@ -277,7 +285,7 @@ class StickFigureTransformer(nn.Module):
         # every token also carries the sum of the conditions: the text reaches each frame directly, not only
         # through attention to its token (text conditioning is learnt in far fewer steps)
         tokens = self.in_proj(frames) + where + cond.sum(dim=1, keepdim=True)  # (B, n_tok, d)
-        x = torch.cat([cond, tokens], dim=1)  # (B, 5 + n_tok, d)
+        x = torch.cat([cond, tokens], dim=1)  # (B, N_COND_TOKENS + n_tok, d)
         mask = padding_mask(b, N_COND_TOKENS, n_tok, patch, lengths)
         rope = self.rotary(x.shape[1])
         for block in self.blocks:

@@ -32,6 +32,7 @@ from stickgen.features import FeatureStats
 from stickgen.model.diffusion import RefinerConfig
 from stickgen.model.lora import inject_lora_adapters, load_lora_state_dict, lora_state_dict
 from stickgen.model.motion_model import MODEL_FORMAT, StickFigureModel
+from stickgen.model.side_prior import fit_side_prior
 from stickgen.model.transformer import TransformerConfig
 from stickgen.train import checkpoint as ck
 from stickgen.train import distributed as dd
@@ -333,6 +334,9 @@ def _train(spec, cfg, model_cfg, refiner_cfg, diffusion, resume_from, init_from,
     spe = steps_per_epoch(len(train_set), cfg.batch_size, cfg.grad_accum, info.world_size)
     total = spe * cfg.epochs
     model, extra = _build_model(spec, cfg, model_cfg, refiner_cfg, init_from, stats, text_encoder)
+    if spec.phase != "lora":  # LoRA keeps its base's prior, as every other base weight
+        nll = fit_side_prior(model.transformer.side_prior, *train_set.data.side_examples())
+        log.info("side prior p(side | text) fitted to the training captions: NLL %.4f", nll)
     config = {
         "model_format": MODEL_FORMAT,
         "model": model_cfg.to_dict(),

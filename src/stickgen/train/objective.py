@@ -86,4 +86,5 @@ def forward_train(
         style=tb.style,
         drop_cond=tb.drop_cond,
         with_refiner=with_refiner,
+        side=b.side,
     )

@@ -18,6 +18,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from stickgen.inference.timeline import MAX_SECONDS
+
 # bounds of a batch (docs/inference.md): samples per prompt, requests per file, the file's size, seeds
 MAX_SAMPLES = 1000
 MAX_PROMPTS = 10_000
@@ -60,6 +62,8 @@ def check_request(req: Request, where: str, max_chars: int, flags: bool = False)
         raise UsageError(f"{where}{exc}") from None
     if not _number(req.seconds) or not (math.isfinite(req.seconds) and req.seconds > 0):
         raise bad(f"seconds must be a finite number > 0, got {req.seconds!r}")
+    if req.seconds > MAX_SECONDS:  # longer than the model's window is made in windows, up to this
+        raise bad(f"seconds must be at most {MAX_SECONDS:g} (a directed motion's limit), got {req.seconds!r}")
     if req.actors is not None and (not _integer(req.actors) or req.actors < 1):
         raise bad(f"actors must be an integer >= 1, got {req.actors!r}")
     if req.seed is not None and (not _integer(req.seed) or not 0 <= req.seed <= MAX_SEED):

@@ -3,6 +3,9 @@
     stickgen generate "a person waves" --checkpoint CKPT --out wave.gif [--seconds S --actors N --seed K]
     stickgen generate "a person waves" --checkpoint CKPT --out wave.gif --samples 3   # wave-seed<K>.gif x3
     stickgen generate --prompts prompts.jsonl --checkpoint CKPT --out out/m.gif  # out/m-<line>-seed<K>.gif
+    stickgen generate --timeline "0-3: a person walks; 3-5: a person jumps" --checkpoint CKPT --out m.gif
+    stickgen generate "a person dances" --seconds 60 --fps 30 --checkpoint CKPT --out m.bvh  # in windows
+    stickgen generate "the person sits" --continue-from walk.npz --seconds 4 --checkpoint CKPT --out m.npz
     stickgen render MOTION.json --out wave.html [--azimuth 30 --elevation 10 --trails 8]
     stickgen render MOTION.json --out wave.bvh --rig mixamo --up z --units m     # BVH for Blender / Mixamo
     stickgen render MOTION.json --out wave.glb                                   # skinned glTF animation
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import secrets
 import sys
 from dataclasses import replace
@@ -38,6 +42,7 @@ from stickgen.inference.batch import (
 )
 
 RENDER_SUFFIXES = (".gif", ".mp4", ".html")
+DEFAULT_SECONDS = 5.0
 EXPORT_SUFFIXES = (".json", ".npz", ".bvh", ".glb", ".npy")
 # `generate` bounds the refinement's DDIM steps (--steps or params diffusion.diffusion_steps) by the samplers'
 # bound, stickgen.config.MAX_DDIM_STEPS; the bounds of seeds, samples and prompts: stickgen.inference.batch
@@ -122,7 +127,8 @@ def _requests(args: argparse.Namespace, max_chars: int) -> list[Request]:
     """The prompt of the command line, or every line of --prompts, checked (`UsageError`)."""
     if args.steps is not None and not 1 <= args.steps <= MAX_DDIM_STEPS:
         raise UsageError(f"--steps must be in 1..{MAX_DDIM_STEPS}, got {args.steps}")
-    defaults = Request("", args.seconds, args.actors, args.seed, args.action, args.style)
+    seconds = DEFAULT_SECONDS if args.seconds is None else args.seconds
+    defaults = Request("", seconds, args.actors, args.seed, args.action, args.style)
     if args.prompts is not None:
         if args.prompt is not None:
             raise UsageError("give a prompt or --prompts FILE, not both")
@@ -177,6 +183,86 @@ def _verdict(meta: dict) -> str:
     return "passed" if not meta["flagged"] else "FLAGGED (every attempt rejected)"
 
 
+def _directed_requests(args: argparse.Namespace, max_chars: int):
+    """(requests, timeline spans or None, the motion to continue or None) of --timeline, --timeline-file
+    and --continue-from, checked before anything loads (`UsageError`); (None, None, None) without them."""
+    if args.fps is not None and not (math.isfinite(args.fps) and 0 < args.fps <= 1000):
+        raise UsageError(f"--fps must be a number in (0, 1000], got {args.fps:g}")
+    timeline_given = args.timeline is not None or args.timeline_file is not None
+    if args.continue_from is not None:
+        if timeline_given or args.prompts is not None:
+            raise UsageError("--continue-from continues with one prompt: not with --timeline or --prompts")
+        if not args.continue_from.is_file():
+            raise UsageError(f"--continue-from {args.continue_from}: no such file")
+        from stickgen.inference.export import load_motion
+
+        try:
+            prefix = load_motion(args.continue_from)
+        except ValueError as exc:
+            raise UsageError(f"--continue-from {exc}") from None
+        if args.actors is not None and args.actors != prefix.actors:
+            raise UsageError(f"--actors {args.actors}: {args.continue_from} has {prefix.actors} actor(s)")
+        return _requests(args, max_chars), None, prefix
+    if not timeline_given:
+        return None, None, None
+    from stickgen.inference.generator import validate_prompt
+    from stickgen.inference.timeline import format_timeline, parse_timeline, read_timeline_file
+
+    clash = [
+        name
+        for name, value in (
+            ("--timeline-file", args.timeline_file if args.timeline is not None else None),
+            ("a prompt", args.prompt),
+            ("--prompts", args.prompts),
+            ("--seconds", args.seconds),
+            ("--action", args.action),
+        )
+        if value is not None
+    ]
+    if clash:
+        raise UsageError(f"a timeline sets the texts and the duration: drop {', '.join(clash)}")
+    try:
+        if args.timeline is not None:
+            spans = parse_timeline(args.timeline)
+        else:
+            spans = read_timeline_file(args.timeline_file)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    for i, span in enumerate(spans, 1):
+        try:
+            validate_prompt(span.text, max_chars)
+        except ValueError as exc:
+            raise UsageError(f"timeline span {i} ({span.start_s:g}-{span.end_s:g}): {exc}") from None
+    req = check_request(
+        Request(format_timeline(spans), spans[-1].end_s, args.actors, args.seed, None, args.style),
+        "",
+        max(max_chars, len(format_timeline(spans))),
+        flags=True,
+    )
+    return [req], spans, None
+
+
+def _make(gen, req: Request, seed: int, spans, prefix):
+    """One motion of a request: the generator's own, or a directed one (a timeline, a continuation, or
+    longer than the model's window: `stickgen.inference.directed`)."""
+    if spans is None and prefix is None and round(req.seconds * gen.fps) <= gen.model.cfg.max_frames:
+        return gen.generate(
+            req.prompt,
+            duration_s=req.seconds,
+            num_actors=req.actors,
+            seed=seed,
+            action=req.action,
+            style=req.style,
+        )
+    from stickgen.inference import directed
+
+    if spans is not None:
+        return directed.generate_timeline(gen, spans, req.actors, seed, req.style)
+    if prefix is not None:
+        return directed.continue_motion(gen, prefix, req.prompt, req.seconds, seed, req.action, req.style)
+    return directed.generate_long(gen, req.prompt, req.seconds, req.actors, seed, req.action, req.style)
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     """Check every request, load the model and text encoder once, then generate each request's samples."""
     results: list[dict[str, Any]] = []
@@ -186,7 +272,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
         p = _optional_params(args.params)
         from stickgen.inference.generator import DEFAULT_MAX_PROMPT_CHARS, DEFAULT_MAX_REGENERATIONS
 
-        requests = _requests(args, p.inference.max_prompt_chars if p else DEFAULT_MAX_PROMPT_CHARS)
+        max_chars = p.inference.max_prompt_chars if p else DEFAULT_MAX_PROMPT_CHARS
+        requests, spans, prefix = _directed_requests(args, max_chars)
+        if requests is None:
+            requests = _requests(args, max_chars)
         regenerations = p.inference.max_regenerations if p else DEFAULT_MAX_REGENERATIONS
         attempts = 1 + (0 if args.no_safety_check else regenerations)
         plan = [
@@ -204,16 +293,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
             where = f"{args.prompts}:{req.line}: " if req.line is not None else ""
             for seed in seeds:
                 try:
-                    motion = gen.generate(
-                        req.prompt,
-                        duration_s=req.seconds,
-                        num_actors=req.actors,
-                        seed=seed,
-                        action=req.action,
-                        style=req.style,
-                    )
+                    motion = _make(gen, req, seed, spans, prefix)
                 except ValueError as exc:
                     raise ValueError(f"{where}{exc}") from None
+                if args.fps is not None:
+                    from stickgen.inference.retime import resample
+
+                    motion = resample(motion, args.fps)
                 m = motion.meta
                 out = output_path(args.out, m["seed"], req.line) if many else args.out
                 written = _write(motion, out, args)
@@ -516,7 +602,39 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help="motions per prompt, each with its own seed, written as OUT's name plus -seed<K> (default 1)",
     )
-    g.add_argument("--seconds", type=float, default=5.0, help="duration (default 5)")
+    g.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="duration (default 5); beyond the model's window (10 s) made in overlapping windows, up to 600",
+    )
+    d = g.add_argument_group("directed motion (docs/inference.md, 'Directed motion')")
+    d.add_argument(
+        "--timeline",
+        default=None,
+        metavar="SPANS",
+        help='one motion from timed texts: "0-3: a person walks forward; 3-5: jumps over a puddle" (seconds)',
+    )
+    d.add_argument(
+        "--timeline-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help='the timeline as a JSON list of {"start": s, "end": s, "text": "..."}',
+    )
+    d.add_argument(
+        "--continue-from",
+        type=Path,
+        default=None,
+        metavar="MOTION",
+        help="a motion (.npz / .json) to continue for --seconds more with the prompt; writes the whole",
+    )
+    d.add_argument(
+        "--fps",
+        type=float,
+        default=None,
+        help="resample the output to this frame rate (timing unchanged; default: the model's)",
+    )
     g.add_argument("--actors", type=int, default=None, help="number of actors (default: from the prompt)")
     g.add_argument(
         "--seed",

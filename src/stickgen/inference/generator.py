@@ -385,6 +385,14 @@ class InferenceGenerator:
             "actors": actors,
             "action": action,
             "style": style,
+            **self.outcome_meta(verdict, history, t0),
+        }
+        return motion
+
+    def outcome_meta(self, verdict: dict | None, history: list[dict], t0: float) -> dict:
+        """The part of a generated motion's `meta` that says how it was made: the model and its settings,
+        the safety verdicts of the attempts, and the latency since `t0` (`time.perf_counter()`)."""
+        return {
             "model": {"checkpoint": str(self.model_path), "variant": self.variant, "phase": self.phase},
             "text_encoder": self.encoder_info.to_dict(),
             "generation": asdict(self.generation),
@@ -398,7 +406,6 @@ class InferenceGenerator:
             "flagged": bool(verdict is not None and not verdict["is_safe"]),
             "latency_s": round(time.perf_counter() - t0, 4),
         }
-        return motion
 
 
 def _params_fps() -> float:

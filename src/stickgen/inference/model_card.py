@@ -332,7 +332,7 @@ def model_card(
         f"{model['max_frames'] / config['fps']:g} s long; prompts outside the training captions' range give "
         "plausible but generic motion. A safety critic screens generated motion for physically implausible "
         "output. The transformer samples a motion from seeded noise (a diffusion model): a seed picks one of "
-        "many motions (the side a one-sided motion leads with is the one the caption names, else the seed's), "
+        "many motions (a one-sided motion leads with the side the caption names, else the seed's side), "
         "and samples of a short training run can miss what the caption asks (the evaluation "
         "report's `behaviour` section measures how often, per action) or glide their feet (the foot-skating "
         "ratio measures it).",

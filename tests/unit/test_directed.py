@@ -1,0 +1,361 @@
+"""Directed motion on a tiny trained checkpoint: the constrained sampler, windows of any length, timelines,
+continuation, in-betweening, floor paths, frame-rate conversion and `stickgen generate --timeline`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from helpers import ROOT
+from inferkit import FakeEncoder, articulated_motion, cached_checkpoint
+
+from stickgen.cli import main
+from stickgen.inference import directed
+from stickgen.inference.directed import Directing, Window, plan_windows
+from stickgen.inference.export import load_motion, save_motion
+from stickgen.inference.generator import InferenceGenerator
+from stickgen.inference.inpaint import blend_kept, sample_constrained, smooth_edges
+from stickgen.inference.retime import bone_lengths, resample
+from stickgen.inference.timeline import Span, parse_timeline, read_timeline_file, span_frames
+from stickgen.model.diffusion import Sampling
+
+MM = 1e-3
+WALK = "a person walks at speed 1.0"
+# the tiny model's window is 64 frames (3.2 s at 20 fps): overlaps scaled down with it
+SHORT = Directing(overlap_s=0.6, transition_s=0.4)
+
+
+@pytest.fixture(scope="module")
+def gen(tmp_path_factory) -> InferenceGenerator:
+    torch.set_num_threads(1)
+    ckpt = cached_checkpoint(tmp_path_factory, "fake")
+    return InferenceGenerator(
+        ckpt, enable_safety_check=False, diffusion_steps=2, device="cpu", encoder=FakeEncoder()
+    )
+
+
+def _steps(joints: np.ndarray) -> np.ndarray:
+    """(T - 1,) the largest joint displacement from each frame to the next, metres."""
+    return np.linalg.norm(np.diff(joints, axis=0), axis=-1).max(axis=(1, 2))
+
+
+# --- timelines ---------------------------------------------------------------------------------------
+
+
+def test_a_timeline_string_and_file_give_spans_and_their_frames(tmp_path) -> None:
+    text = "0-3: a person walks forward; 3-5: jumps over a puddle; 5-9: waves to a friend"
+    spans = parse_timeline(text)
+    assert spans == [
+        Span(0.0, 3.0, "a person walks forward"),
+        Span(3.0, 5.0, "jumps over a puddle"),
+        Span(5.0, 9.0, "waves to a friend"),
+    ]
+    assert span_frames(spans, 20.0) == [(0, 60), (60, 100), (100, 180)]
+    assert span_frames(parse_timeline("0-0.5: a; 0.5 - 1.26 s: b"), 20.0) == [(0, 10), (10, 25)]
+    path = tmp_path / "spans.json"
+    path.write_text(json.dumps([{"start": s.start_s, "end": s.end_s, "text": s.text} for s in spans]))
+    assert read_timeline_file(path) == spans
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "timeline is empty"),
+        ("0-3 a person walks", r"span 1 '0-3 a person walks': expected 'START-END: text'"),
+        ("0-3: walks; 4-5: jumps", r"span 2 \(4-5\): gap after span 1, which ends at 3"),
+        ("0-3: walks; 2-5: jumps", r"span 2 \(2-5\): overlaps span 1, which ends at 3"),
+        ("0-3: walks; 3-2: jumps", r"span 2 \(3-2\): reversed"),
+        ("0-3: walks; 3-3: jumps", r"span 2 \(3-3\): empty"),
+        ("1-3: walks", "a timeline starts at 0; the first span starts at 1"),
+        ("0-3:   ", r"span 1 \(0-3\): no text"),
+        ("0-700: walks", r"span 1 \(0-700\): too long, 700 s; the limit is 600 s"),
+        ("0-1e999: walks", r"span 1: end '1e999' is not a number"),
+    ],
+)
+def test_a_bad_timeline_is_one_line_naming_the_span(text, message) -> None:
+    with pytest.raises(ValueError, match=message) as err:
+        parse_timeline(text)
+    assert "\n" not in str(err.value)
+
+
+def test_a_bad_timeline_file_names_the_span_and_key(tmp_path) -> None:
+    path = tmp_path / "t.json"
+    for doc, message in [
+        ({"start": 0}, "expected a non-empty JSON list"),
+        ([{"start": 0, "end": 1, "text": "a", "speed": 2}], r"span 1: unknown keys \['speed'\]"),
+        ([{"start": 0, "text": "a"}], r"span 1: missing \['end'\]"),
+        ([{"start": 0, "end": "1", "text": "a"}], "span 1: end must be a finite number"),
+    ]:
+        path.write_text(json.dumps(doc))
+        with pytest.raises(ValueError, match=message):
+            read_timeline_file(path)
+
+
+def test_a_span_shorter_than_a_frame_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"span 2 \(1-1.01\): shorter than a frame at 20 fps"):
+        span_frames(parse_timeline("0-1: a; 1-1.01: b; 1.01-2: c"), 20.0)
+
+
+# --- windows -----------------------------------------------------------------------------------------
+
+
+def test_windows_tile_the_motion_within_the_model_window() -> None:
+    """A 60-s motion at 20 fps is 8 windows of at most 200 frames, each keeping the 40 frames before it."""
+    plan = plan_windows([(0, 1200)], 200, 40, 20)
+    assert plan[0] == Window(0, 200, 0, 0) and plan[1] == Window(160, 360, 40, 0) and len(plan) == 8
+    assert plan[-1].end == 1200 and all(w.end - w.start <= 200 for w in plan)
+    assert all(b.start + b.kept == a.end for a, b in zip(plan, plan[1:], strict=False))  # no gap, no re-make
+    spans = plan_windows([(0, 60), (60, 100), (100, 500)], 200, 40, 20)
+    assert [(w.start, w.end, w.kept, w.span) for w in spans] == [
+        (0, 60, 0, 0),
+        (40, 100, 20, 1),  # a span starts `transition` frames into the one before
+        (80, 280, 20, 2),
+        (240, 440, 40, 2),  # then `overlap` frames within the span
+        (400, 500, 40, 2),
+    ]
+    assert plan_windows([(30, 100)], 64, 40, 20)[0] == Window(0, 64, 30, 0)  # a prefix shorter than overlap
+    with pytest.raises(ValueError, match="overlap"):
+        plan_windows([(0, 100)], 64, 64, 20)
+
+
+# --- the constrained sampler -------------------------------------------------------------------------
+
+
+def test_with_nothing_kept_the_sampler_is_the_models_own(gen) -> None:
+    """Same noise draws in the same order: the unconstrained sampler returns `StickFigureModel.generate`'s
+    motion, with and without the refiner."""
+    emb = torch.from_numpy(FakeEncoder().encode([WALK]))
+    for sampling in (None, Sampling(steps=2)):
+        want = gen.model.generate(
+            emb, torch.tensor([30]), 30, sampling=sampling, generator=torch.Generator().manual_seed(3)
+        )
+        got, _ = sample_constrained(
+            gen.model, emb, 30, sampling=sampling, generator=torch.Generator().manual_seed(3)
+        )
+        torch.testing.assert_close(got, want, rtol=0, atol=0)
+
+
+def test_kept_entries_are_the_known_values_and_the_next_frame_continues_them(gen) -> None:
+    emb = torch.from_numpy(FakeEncoder().encode([WALK]))
+    known = torch.randn(1, 40, 2, 66, generator=torch.Generator().manual_seed(0)).cumsum(1) * 0.05
+    mask = torch.zeros(1, 40, 1, 1, dtype=torch.bool)
+    mask[:, :12] = mask[:, 30:] = True
+    out, lead = sample_constrained(
+        gen.model,
+        emb,
+        40,
+        known,
+        mask,
+        sampling=Sampling(steps=2),
+        generator=torch.Generator().manual_seed(1),
+    )
+    assert out.shape == (1, 40, 2, 66) and lead.shape == (1,)
+    torch.testing.assert_close(out[:, :12], known[:, :12], rtol=0, atol=0)
+    torch.testing.assert_close(out[:, 30:], known[:, 30:], rtol=0, atol=0)
+    assert not torch.allclose(out[:, 12:30], known[:, 12:30], atol=1e-3)
+    free = out[0, 13:29] - out[0, 12:28]
+    for edge in (out[0, 12] - out[0, 11], out[0, 30] - out[0, 29]):  # no seam at either block's edge
+        assert edge.abs().max() <= 1.5 * free.abs().max()
+
+
+def test_blend_kept_meets_the_known_frames_with_the_models_step() -> None:
+    """The first free frame continues the kept block by the prediction's own step; a joint's offset fades
+    out over `fade_frames`, the root's x/z offset is carried (a translation)."""
+    t = torch.arange(30.0).view(1, 30, 1, 1).expand(1, 30, 1, 66)
+    pred = 0.1 * t + 5.0  # a steady motion, 5 off the known one
+    known = 0.1 * t
+    mask = torch.zeros(1, 30, 1, 1, dtype=torch.bool)
+    mask[:, :10] = True
+    out = blend_kept(pred, known, mask, fade_frames=4)
+    torch.testing.assert_close(out[:, :10], known[:, :10])
+    torch.testing.assert_close(out[0, 10] - out[0, 9], torch.full((1, 66), 0.1))  # the model's step
+    torch.testing.assert_close(out[0, 14:, 0, 3], pred[0, 14:, 0, 3])  # faded out after 4 frames
+    torch.testing.assert_close(out[0, 10:, 0, [0, 2]], known[0, 10:, 0, [0, 2]])  # root x/z carried
+
+
+def test_smooth_edges_spreads_a_jump_next_to_a_kept_block_and_keeps_the_rest() -> None:
+    """A jump of the prediction two frames after a kept block is spread over several frames; kept frames
+    and frames beyond `fade_frames` are untouched, and with nothing kept nothing changes."""
+    motion = torch.zeros(1, 40, 1, 66)
+    motion[:, 12:] = 1.0  # a 1-unit jump from frame 11 to 12
+    mask = torch.zeros(1, 40, 1, 1, dtype=torch.bool)
+    mask[:, :10] = True
+    out = smooth_edges(motion, mask, fade_frames=8, sigma=2.0)
+    torch.testing.assert_close(out[:, :10], motion[:, :10], rtol=0, atol=0)
+    torch.testing.assert_close(out[:, 19:], motion[:, 19:], rtol=0, atol=0)
+    assert (out[0, 1:, 0, 0] - out[0, :-1, 0, 0]).max() < 0.5  # no longer one step
+    torch.testing.assert_close(smooth_edges(motion, torch.zeros_like(mask), 8), motion)
+
+
+# --- directed motions --------------------------------------------------------------------------------
+
+
+def test_a_long_motion_is_windows_without_seams_and_a_seed_repeats_it(gen) -> None:
+    """10 s from a 3.2-s model: several windows; the step across every seam is within the steps inside
+    the windows; the same seed gives the same motion and another seed another one."""
+    m = directed.generate_long(gen, WALK, 10.0, seed=4, directing=SHORT)
+    assert m.joints.shape == (200, 1, 22, 3) and m.meta["kind"] == "long" and np.isfinite(m.joints).all()
+    windows = m.meta["windows"]
+    assert len(windows) >= 4 and windows[-1]["end"] == 200
+    steps = _steps(m.joints)
+    seams = [w["start"] + w["kept"] for w in windows[1:]]
+    inside = np.delete(steps, [s - 1 for s in seams])
+    for s in seams:
+        assert steps[s - 1] <= max(np.percentile(inside, 99), 1e-3), (s, steps[s - 1], inside.max())
+    np.testing.assert_array_equal(
+        m.joints, directed.generate_long(gen, WALK, 10.0, seed=4, directing=SHORT).joints
+    )
+    assert not np.allclose(m.joints, directed.generate_long(gen, WALK, 10.0, seed=5, directing=SHORT).joints)
+
+
+def test_a_motion_within_the_window_is_the_generators_own(gen) -> None:
+    m = directed.generate_long(gen, WALK, 2.0, seed=9)
+    np.testing.assert_array_equal(m.joints, gen.generate(WALK, 2.0, seed=9).joints)
+
+
+def test_a_timeline_is_one_motion_with_each_span_in_its_frames(gen) -> None:
+    m = directed.generate_timeline(
+        gen, "0-2: a person walks at speed 0.5; 2-5: someone moves forward (1)", seed=2, directing=SHORT
+    )
+    assert m.joints.shape == (100, 1, 22, 3) and m.meta["kind"] == "timeline"
+    assert [s["frames"] for s in m.meta["timeline"]] == [[0, 40], [40, 100]]
+    assert m.prompt == "0-2: a person walks at speed 0.5; 2-5: someone moves forward (1)"
+    spans_of = [(w["span"], w["start"], w["end"]) for w in m.meta["windows"]]
+    assert spans_of[0] == (0, 0, 40) and spans_of[1] == (1, 32, 96)  # 0.4 s of span 1 kept in span 2's window
+    steps = _steps(m.joints)
+    assert steps[39] <= np.percentile(np.delete(steps, 39), 99)  # the transition has no seam
+    again = directed.generate_timeline(
+        gen,
+        [Span(0, 2, "a person walks at speed 0.5"), Span(2, 5, "someone moves forward (1)")],
+        seed=2,
+        directing=SHORT,
+    )
+    np.testing.assert_array_equal(m.joints, again.joints)
+
+
+def test_continuation_keeps_the_given_motion_and_goes_on(gen, tmp_path) -> None:
+    prefix = gen.generate(WALK, 1.5, seed=1)
+    path = tmp_path / "walk.npz"
+    save_motion(prefix, path)
+    m = directed.continue_motion(gen, load_motion(path), WALK, 4.0, seed=3, directing=SHORT)
+    assert m.joints.shape == (110, 1, 22, 3) and m.meta["prefix_frames"] == 30
+    assert np.abs(m.joints[:30] - prefix.joints).max() <= MM
+    steps = _steps(m.joints)
+    assert steps[29] <= np.percentile(np.delete(steps, 29), 99)
+
+
+def test_inbetweening_keeps_the_key_frames_within_a_millimetre(gen) -> None:
+    known = articulated_motion(40, fps=20.0)
+    keep = np.zeros(40, dtype=bool)
+    keep[:8] = keep[32:] = True
+    m = directed.inbetween(gen, "a person swings the arms", known, keep, seed=0)
+    assert m.joints.shape == known.joints.shape and m.meta["kept_frames"] == 16
+    assert np.abs(m.joints[keep] - known.joints[keep]).max() <= MM
+    assert np.abs(m.joints[8:32] - known.joints[8:32]).max() > 0.01  # the gap is generated
+    assert np.ptp(bone_lengths(m.joints.astype(np.float64)), axis=0).max() < MM  # one figure throughout
+    with pytest.raises(ValueError, match=r"keep must be a bool frame mask of shape \(40,\)"):
+        directed.inbetween(gen, "a person waves", known, keep[:10])
+
+
+def test_a_floor_path_is_followed_within_a_millimetre(gen) -> None:
+    path = [(0.0, 0.0), (1.0, 1.0), (0.0, 2.0)]
+    m = directed.follow_path(gen, WALK, path, 5.0, seed=0, directing=SHORT)
+    root = m.joints[:, 0, 0, [0, 2]]
+    want = directed.path_positions(np.asarray(path), 100)
+    assert np.abs(root - want).max() <= MM and np.allclose(root[[0, -1]], [[0, 0], [0, 2]], atol=MM)
+
+
+def test_resampling_keeps_the_timing_and_the_bones() -> None:
+    m = articulated_motion(21, fps=20.0)
+    up = resample(m, 60.0)
+    assert up.frames == 61 and up.fps == 60.0 and up.meta["resampled_from_fps"] == 20.0
+    np.testing.assert_allclose(up.joints[::3], m.joints, atol=1e-5)  # every source frame, at its time
+    assert np.ptp(bone_lengths(up.joints.astype(np.float64)), axis=0).max() < 1e-4  # no shrinking limbs
+    down = resample(m, 10.0)
+    assert down.frames == 11 and np.allclose(down.joints, m.joints[::2], atol=1e-5)
+    assert resample(m, 20.0) is m
+    with pytest.raises(ValueError, match="fps must be a number in"):
+        resample(m, 0.0)
+
+
+# --- the command line --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fake_cli(gen, monkeypatch):
+    """`stickgen generate` on the tiny checkpoint with the fake encoder it was trained with."""
+    import stickgen.inference.generator as generator
+
+    monkeypatch.setattr(generator, "inference_encoder", lambda name: FakeEncoder())
+
+    def run(out: Path, *args: str) -> int:
+        return main(
+            [
+                "generate",
+                "--checkpoint",
+                str(gen.model_path),
+                "--out",
+                str(out),
+                "--seed",
+                "3",
+                "--steps",
+                "2",
+            ]
+            + ["--no-safety-check", "--params", str(ROOT / "params.yaml"), *args]
+        )
+
+    return run
+
+
+def test_cli_timeline_long_seconds_continuation_and_fps_write_their_motions(
+    fake_cli, tmp_path, capsys
+) -> None:
+    out = tmp_path / "tl.json"
+    assert (
+        fake_cli(out, "--timeline", "0-1: a person walks at speed 0.5; 1-2.5: someone moves forward (2)") == 0
+    )
+    m = load_motion(out)
+    assert m.frames == 50 and [s["frames"] for s in m.meta["timeline"]] == [[0, 20], [20, 50]]
+    spans = tmp_path / "spans.json"
+    spans.write_text(json.dumps([{"start": 0, "end": 1, "text": WALK}, {"start": 1, "end": 2, "text": WALK}]))
+    assert fake_cli(tmp_path / "f.npz", "--timeline-file", str(spans), "--fps", "40") == 0
+    f = load_motion(tmp_path / "f.npz")
+    assert f.fps == 40.0 and f.frames == 79  # 2 s: 40 frames at 20 fps, the last at 1.95 s
+    assert fake_cli(tmp_path / "long.json", WALK, "--seconds", "5") == 0  # 100 frames > the model's 64
+    long = load_motion(tmp_path / "long.json")
+    assert long.frames == 100 and len(long.meta["windows"]) >= 2
+    assert (
+        fake_cli(
+            tmp_path / "more.json", WALK, "--seconds", "1", "--continue-from", str(tmp_path / "long.json")
+        )
+        == 0
+    )
+    more = load_motion(tmp_path / "more.json")
+    assert more.frames == 120 and np.abs(more.joints[:100] - long.joints).max() <= MM
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--timeline", "0-1: walks; 2-3: jumps"], "timeline span 2 (2-3): gap after span 1"),
+        (
+            ["--timeline", "0-1: walks", "--seconds", "4"],
+            "a timeline sets the texts and the duration: drop --seconds",
+        ),
+        (["--timeline", "0-1: walks", WALK], "drop a prompt"),
+        (["--timeline", "0-1: ?!"], "timeline span 1 (0-1): prompt has no letters or digits"),
+        (["--timeline-file", "nope.json"], "timeline file not found: nope.json"),
+        ([WALK, "--fps", "0"], "--fps must be a number in (0, 1000]"),
+        ([WALK, "--continue-from", "nope.npz"], "--continue-from nope.npz: no such file"),
+        ([WALK, "--seconds", "900"], "--seconds must be at most 600"),
+    ],
+)
+def test_cli_directed_errors_are_one_line(fake_cli, tmp_path, capsys, args, message) -> None:
+    status = fake_cli(tmp_path / "x.json", *args)
+    err = capsys.readouterr().err
+    assert status in (1, 2) and message in err and err.count("\n") == 1, err
+    assert not (tmp_path / "x.json").exists()

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -13,16 +14,20 @@ import yaml
 from helpers import ROOT, tiny_params_dict
 
 
-def sh(*cmd: str, cwd: Path, env: dict | None = None) -> str:
-    """Run a command with the venv's tools on PATH; fail the test with its output when it fails."""
-    full_env = {
+def tool_env(env: dict | None = None) -> dict[str, str]:
+    """This environment with the venv's tools on PATH, offline, without DVC analytics; `env` added."""
+    return {
         **os.environ,
         "HF_HUB_OFFLINE": "1",
         "DVC_NO_ANALYTICS": "1",
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
         **(env or {}),
     }
-    proc = subprocess.run(cmd, cwd=cwd, env=full_env, capture_output=True, text=True)
+
+
+def sh(*cmd: str, cwd: Path, env: dict | None = None) -> str:
+    """Run a command with the venv's tools on PATH; fail the test with its output when it fails."""
+    proc = subprocess.run(cmd, cwd=cwd, env=tool_env(env), capture_output=True, text=True)
     assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}"
     return proc.stdout
 
@@ -53,11 +58,44 @@ def make_repo(work: Path, params: dict, hydra: bool = False) -> Path:
     return work
 
 
+# what the tiny pipeline's `dvc repro` writes besides dvc.lock: a snapshot of these is kept for the tests
+# that only read the stages' outputs (tests/integration/test_stages.py)
+OUTPUTS = ("params.yaml", "data", "models", "eval_results", "dvclive")
+
+
+@dataclass(frozen=True)
+class TinyRun:
+    """The tiny pipeline, reproduced once per session."""
+
+    repo: Path  # the repository after `dvc repro`, committed (dvc.lock in git); tests may change it
+    outputs: Path  # a copy of params.yaml and every output folder as the repro left them; nobody changes it
+    log: str  # what `dvc repro` printed, each stage's own stdout and stderr in between, in order
+
+
 @pytest.fixture(scope="session")
-def pipeline_repo(tmp_path_factory) -> Path:
-    """The tiny pipeline, reproduced and committed (dvc.lock in git)."""
-    work = make_repo(tmp_path_factory.mktemp("repo"), tiny_params_dict())
-    sh("dvc", "repro", cwd=work)
+def tiny_run(tmp_path_factory) -> TinyRun:
+    root = tmp_path_factory.mktemp("tiny")
+    work = make_repo(root / "repo", tiny_params_dict())
+    proc = subprocess.run(
+        ["dvc", "repro"],
+        cwd=work,
+        env=tool_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.returncode == 0, f"dvc repro failed:\n{proc.stdout}"
     sh("git", "add", "-A", cwd=work)
     sh("git", "commit", "-qm", "tiny pipeline", cwd=work)
-    return work
+    outputs = root / "outputs"
+    outputs.mkdir()
+    for name in OUTPUTS:
+        copy = shutil.copytree if (work / name).is_dir() else shutil.copy2
+        copy(work / name, outputs / name)
+    return TinyRun(work, outputs, proc.stdout)
+
+
+@pytest.fixture(scope="session")
+def pipeline_repo(tiny_run: TinyRun) -> Path:
+    """The tiny pipeline, reproduced and committed (dvc.lock in git)."""
+    return tiny_run.repo

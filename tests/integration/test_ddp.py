@@ -40,6 +40,7 @@ def test_two_processes_match_one_with_the_same_global_batch(tmp_path) -> None:
     log = (tmp_path / "ddp/model/training_verbose.log").read_text()
     assert "world_size=2" in log and log.count("step 4/4 ") == 1  # one writer: no duplicated lines
     assert proc.stdout.count("pretrain@tiny:") == 1
+    assert not (tmp_path / "dvc.yaml").exists()  # the stages ran outside DVC here: dvclive wrote no dvc.yaml
     assert {p.name for p in (tmp_path / "ddp/model").iterdir()} == {
         p.name for p in (tmp_path / "single/model").iterdir()
     }

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import sh
+
+from stickgen import reproduce
 
 pytestmark = pytest.mark.slow
 
@@ -20,6 +24,9 @@ def test_repro_runs_every_stage_and_locks_them(pipeline_repo: Path) -> None:
     assert any(s.startswith("convert@") for s in stages)
     assert (pipeline_repo / "models/tiny/pretrain/model_checkpoint_best.pth").is_file()
     assert not (pipeline_repo / "dvclive/tiny/pretrain/dvc.yaml").exists()
+    # dvclive never writes dvc.yaml: the repro left the pipeline's own as committed with the code
+    commits = sh("git", "log", "--format=%s", "--", "dvc.yaml", cwd=pipeline_repo).splitlines()
+    assert commits == ["pipeline code"], commits
 
 
 def test_outputs_stay_a_few_large_files(pipeline_repo: Path) -> None:
@@ -56,16 +63,58 @@ def test_plots_render_offline_to_png_and_a_self_contained_page(pipeline_repo: Pa
     assert page.count("data:image/png;base64,") == len(pngs) and "<script" not in page
 
 
-def test_reproduce_check_finds_byte_identical_data_outputs(pipeline_repo: Path) -> None:
-    sh(sys.executable, "-m", "stickgen.reproduce", "--out", "reproduce_check.json", cwd=pipeline_repo)
+def test_reproduce_check_finds_byte_identical_data_outputs(pipeline_repo: Path, monkeypatch) -> None:
+    """`make reproduce-check` through DVC: a data stage rerun from scratch on the CPU's narrowest code paths
+    writes what the committed dvc.lock records (the repro on the usual paths), and nothing downstream
+    changes. The target here is synthesize, one stage (the default, embed, reruns every data stage: listed
+    below). That every data stage (samples, each dataset's convert, synthesize, curate, embed) writes the
+    same bytes on the narrowest paths as on the usual ones: tests/readiness/test_ready_reproducible.py;
+    several runs compared with each other, the last one narrowed: tests/unit/test_reproduce.py."""
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")  # dvc
+    default = reproduce.upstream_stages(pipeline_repo, reproduce.DATA_TARGET)
+    assert {"samples", "convert@humanml3d", "synthesize", "curate", "embed"} <= set(default), default
+    synthetic = pipeline_repo / "data/canonical/synthetic.pt"
+    written = synthetic.stat().st_mtime_ns
+    sh(
+        sys.executable,
+        "-m",
+        "stickgen.reproduce",
+        "--target",
+        "synthesize",
+        "--runs",
+        "1",
+        "--out",
+        "reproduce_check.json",
+        cwd=pipeline_repo,
+    )
+    assert synthetic.stat().st_mtime_ns != written  # rerun from scratch
     report = json.loads((pipeline_repo / "reproduce_check.json").read_text())
-    assert report["identical"] and {"samples", "synthesize", "curate", "embed"} <= set(report["stages"])
+    assert report["identical"] and report["stages"] == ["synthesize"] and report["runs"] == 1
+    assert set(report["outputs"]) == {"data/canonical/synthetic.pt", "data/canonical/synthetic.report.json"}
+    assert report["narrowed_env"] == reproduce.narrowed_cpu_env()
+    assert report["matches_lock"] and not report["differing_from_lock"], report
     assert json.loads(sh("dvc", "status", "--json", cwd=pipeline_repo)) == {}  # nothing downstream changed
     (pipeline_repo / "reproduce_check.json").unlink()
 
 
 def test_exp_run_with_another_learning_rate_shows_in_metrics_diff(pipeline_repo: Path) -> None:
-    sh("dvc", "exp", "run", "-S", "train.pretrain.lr=0.003", cwd=pipeline_repo)
+    """`dvc exp run -S train.<phase>.lr=...` (README) reruns that phase and what depends on it, and `dvc
+    metrics diff` compares the experiment with the committed run. The phase is the last one, lora (four
+    stages rerun; pretrain's experiment would rerun ten, and experiments on the pretrain learning rate run
+    through the queue in test_exp_queue.py); the DAG shows that a pretrain change reaches every later
+    training, evaluation and the selection."""
+    edges = re.findall(r'^"(\S+)" -> "(\S+)";$', sh("dvc", "dag", "--dot", cwd=pipeline_repo), re.M)
+    downstream, frontier = set(), {"pretrain@tiny"}
+    while frontier:
+        frontier = {b for a, b in edges if a in frontier} - downstream
+        downstream |= frontier
+    phases = ("pretrain", "sft", "lora")
+    per_model = {f"{s}@tiny-{p}" for s in ("adversarial", "evaluate") for p in phases}
+    assert {"sft@tiny", "lora@tiny", "select", *per_model} <= downstream, edges
+
+    out = sh("dvc", "exp", "run", "-S", "train.lora.lr=0.003", cwd=pipeline_repo)
+    ran = set(re.findall(r"^Running stage '(\S+)':$", out, re.M))
+    assert ran == {"lora@tiny", "adversarial@tiny-lora", "evaluate@tiny-lora", "select"}, out
     diff = json.loads(sh("dvc", "metrics", "diff", "--json", cwd=pipeline_repo))
     changed = {k.rsplit(".", 1)[-1] for path in diff.values() for k in path}  # leaf names of nested reports
     assert "val_loss" in changed and "motion_mse" in changed, diff
@@ -84,7 +133,10 @@ def test_exp_run_with_another_learning_rate_shows_in_metrics_diff(pipeline_repo:
         ):
             row = rows[f"selection.{leaf}"]
             assert row.get("old") is not None and row.get("new") is not None, (phase, leaf, row)
-    assert side_by_side["eval_results/tiny/pretrain/metrics.json"]["selection.val_loss"]["diff"] != 0
+    assert side_by_side["eval_results/tiny/lora/metrics.json"]["selection.val_loss"]["diff"] != 0
+    for phase in ("pretrain", "sft"):  # upstream of lora: not rerun
+        row = side_by_side[f"eval_results/tiny/{phase}/metrics.json"]["selection.val_loss"]
+        assert row["old"] == row["new"], (phase, row)
     # the workspace now holds the experiment: go back to the committed run for later tests
     sh("git", "checkout", "--", ".", cwd=pipeline_repo)
     sh("dvc", "checkout", "--force", cwd=pipeline_repo)

@@ -1,19 +1,25 @@
-"""A smoke test per stage: each entry point on tiny inputs in a temp folder, asserting the files written.
+"""A smoke test per stage: each entry point on tiny inputs, asserting the files written.
 
-The stages run in pipeline order as real subprocesses (`python stages/<name>.py ...`) with tiny params;
-each test checks the exact file set its stage wrote and a content invariant.
+The stages ran once per session in pipeline order, each as a real subprocess (`python stages/<name>.py
+...`, dvc.yaml's command line) with tiny params: the tiny pipeline's `dvc repro` (conftest.py `tiny_run`,
+which `test_dvc_pipeline.py` and `test_exp_queue.py` share). This module works in a private copy of what
+that run wrote; each test checks the exact file set its stage wrote and a content invariant. The select
+stage and `stickgen evaluate` run here again, on other inputs. Every dataset format's samples and convert
+stage: tests/readiness/test_ready_data.py.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import torch
+from conftest import TinyRun
 from helpers import ROOT, candidate_report
 
 from stickgen import canonical
@@ -38,126 +44,56 @@ def files(folder: Path) -> set[str]:
     return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
 
 
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory) -> Path:
-    import yaml
-    from helpers import tiny_params_dict
+def stage_output(log: str, stage: str) -> str:
+    """What stage `stage` printed (stdout and stderr) in a `dvc repro` log."""
+    before, marker, after = log.partition(f"Running stage '{stage}':")
+    assert marker, f"stage {stage} did not run:\n{log[-3000:]}"
+    return after.split("Running stage '", 1)[0]
 
+
+@pytest.fixture(scope="module")
+def workdir(tiny_run: TinyRun, tmp_path_factory) -> Path:
+    """A private copy of the tiny pipeline's params.yaml and outputs, without what the select stage wrote
+    (test_select_ranks_the_candidates_and_ships_the_winner runs it again here)."""
     work = tmp_path_factory.mktemp("pipeline")
-    (work / "params.yaml").write_text(yaml.safe_dump(tiny_params_dict(), sort_keys=False))
+    shutil.copytree(tiny_run.outputs, work, dirs_exist_ok=True)
+    shutil.rmtree(work / "models/production")
+    (work / "eval_results/selection.json").unlink()
     return work
 
 
 @pytest.fixture(scope="module")
 def samples(workdir: Path) -> Path:
-    run_stage("samples", "--out", "data/samples", cwd=workdir)
     return workdir / "data/samples"
 
 
 @pytest.fixture(scope="module")
-def converted(workdir: Path, samples: Path) -> Path:
-    run_stage(
-        "convert",
-        "--dataset",
-        "humanml3d",
-        "--raw",
-        "data/samples/humanml3d",
-        "--out",
-        "data/canonical/humanml3d.pt",
-        "--report",
-        "data/canonical/humanml3d.report.json",
-        cwd=workdir,
-    )
-    run_stage(
-        "synthesize",
-        "--out",
-        "data/canonical/synthetic.pt",
-        "--report",
-        "data/canonical/synthetic.report.json",
-        cwd=workdir,
-    )
+def converted(workdir: Path) -> Path:
+    """convert@humanml3d and synthesize."""
     return workdir / "data/canonical"
 
 
 @pytest.fixture(scope="module")
-def curated(workdir: Path, converted: Path) -> Path:
-    run_stage(
-        "curate",
-        "--canonical-dir",
-        "data/canonical",
-        "--out-dir",
-        "data/curated",
-        "--report",
-        "data/curated/curation_report.json",
-        "--plots-dir",
-        "data/curated/plots",
-        cwd=workdir,
-    )
+def curated(workdir: Path) -> Path:
     return workdir / "data/curated"
 
 
 @pytest.fixture(scope="module")
-def embedded(workdir: Path, curated: Path) -> Path:
-    proc = run_stage(
-        "embed",
-        "--curated-dir",
-        "data/curated",
-        "--out-dir",
-        "data/embedded",
-        "--cache-dir",
-        "data/embed_cache",
-        cwd=workdir,
-    )
-    assert "embed: write sets" in proc.stderr and "4/4" in proc.stderr  # the progress bar
+def embedded(workdir: Path, tiny_run: TinyRun) -> Path:
+    out = stage_output(tiny_run.log, "embed")
+    assert "embed: write sets" in out and "4/4" in out  # the progress bar
     return workdir / "data/embedded"
 
 
 @pytest.fixture(scope="module")
-def trained(workdir: Path, embedded: Path) -> Path:
-    run_stage(
-        "train",
-        "--phase",
-        "pretrain",
-        "--variant",
-        "tiny",
-        "--train-data",
-        "data/embedded/pretrain.pt",
-        "--val-data",
-        "data/embedded/val.pt",
-        "--stats",
-        "data/embedded/stats.json",
-        "--out-dir",
-        "models/tiny/pretrain",
-        "--live-dir",
-        "dvclive/tiny/pretrain",
-        cwd=workdir,
-    )
+def trained(workdir: Path) -> Path:
+    """pretrain@tiny."""
     return workdir / "models/tiny/pretrain"
 
 
 @pytest.fixture(scope="module")
-def finetuned(workdir: Path, trained: Path) -> Path:
-    for phase in ("sft", "lora"):
-        run_stage(
-            "train",
-            "--phase",
-            phase,
-            "--variant",
-            "tiny",
-            "--train-data",
-            "data/embedded/sft.pt",
-            "--val-data",
-            "data/embedded/val.pt",
-            "--stats",
-            "data/embedded/stats.json",
-            "--out-dir",
-            f"models/tiny/{phase}",
-            "--live-dir",
-            f"dvclive/tiny/{phase}",
-            "--init_from",
-            "models/tiny/pretrain/model_checkpoint_best.pth",
-            cwd=workdir,
-        )
+def finetuned(workdir: Path) -> Path:
+    """sft@tiny and lora@tiny, each `--init_from` the pretrain best."""
     return workdir / "models/tiny"
 
 
@@ -169,65 +105,6 @@ def test_samples_writes_the_humanml3d_layout(samples: Path) -> None:
     assert got == {"index.csv", "all.txt", "train.txt", "val.txt", "test.txt"} | {
         f"new_joints/{n}.npy" for n in names
     } | {f"texts/{n}.txt" for n in names}
-
-
-@pytest.fixture(scope="module")
-def every_format(tmp_path_factory) -> tuple[Path, Path]:
-    """The samples stage with every registered dataset (the tiny pipeline above uses one): (params, out)."""
-    import yaml
-    from helpers import tiny_params_dict
-
-    from stickgen.sources import known_datasets
-
-    work = tmp_path_factory.mktemp("formats")
-    params = tiny_params_dict()
-    params["datasets"] = known_datasets()
-    (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    run_stage("samples", "--out", "data/samples", cwd=work)
-    return work, work / "data/samples"
-
-
-def test_samples_writes_a_native_folder_for_every_dataset(every_format: tuple[Path, Path]) -> None:
-    from stickgen.sources import known_datasets
-
-    _, samples = every_format
-    assert (
-        sorted(p.name for p in samples.iterdir() if p.is_dir())
-        == known_datasets()
-        == sorted(json.loads((samples / "PROVENANCE.json").read_text())["datasets"])
-    )
-    assert len(known_datasets()) == 10
-    assert all(files(samples / d) for d in known_datasets())
-
-
-def test_convert_stage_converts_every_sample_format(every_format: tuple[Path, Path]) -> None:
-    """Each dataset's convert stage on its samples: no reject, clips of that dataset only."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    work, samples = every_format
-    datasets = sorted(p.name for p in samples.iterdir() if p.is_dir())
-
-    def run(name: str) -> None:
-        run_stage(
-            "convert",
-            "--dataset",
-            name,
-            "--raw",
-            f"data/samples/{name}",
-            "--out",
-            f"data/canonical/{name}.pt",
-            "--report",
-            f"data/canonical/{name}.report.json",
-            cwd=work,
-        )
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(run, datasets))
-    for name in datasets:
-        report = json.loads((work / f"data/canonical/{name}.report.json").read_text())
-        store = canonical.load(work / f"data/canonical/{name}.pt")
-        assert report["rejected"] == 0 and report["takes"] == 6 and report["clips"] == len(store) > 0, name
-        assert all(i.startswith(f"{name}/") for i in store.ids) and store.data["extra"] == {"dataset": name}
 
 
 def test_convert_and_synthesize_write_canonical_files_and_reports(converted: Path) -> None:
@@ -296,7 +173,9 @@ def test_pretrain_writes_checkpoints_log_and_dvclive(trained: Path, workdir: Pat
     live = workdir / "dvclive/tiny/pretrain"
     assert (live / "metrics.json").is_file()
     assert {"plots/metrics/train/loss.tsv", "plots/metrics/val/loss.tsv"} <= files(live)
-    assert not (workdir / "dvc.yaml").exists()  # dvclive never writes dvc.yaml
+    # dvclive never writes dvc.yaml: none beside the outputs (the repository's own stays as committed:
+    # test_dvc_pipeline.py; a stage run outside DVC: test_ddp.py)
+    assert not list(workdir.rglob("dvc.yaml"))
     assert "epoch 2" in (trained / "training_verbose.log").read_text()
 
 
@@ -319,63 +198,14 @@ def test_sft_and_lora_start_from_pretrain_and_write_their_files(finetuned: Path,
 
 
 @pytest.fixture(scope="module")
-def evaluator(workdir: Path, embedded: Path) -> Path:
-    run_stage(
-        "evaluator",
-        "--train-data",
-        "data/embedded/pretrain.pt",
-        "--val-data",
-        "data/embedded/val.pt",
-        "--out",
-        "models/evaluator/evaluator.pth",
-        "--prompt-table",
-        "models/evaluator/prompts.pt",
-        "--metrics",
-        "eval_results/evaluator.json",
-        cwd=workdir,
-    )
+def evaluator(workdir: Path) -> Path:
     return workdir / "models/evaluator"
 
 
 @pytest.fixture(scope="module")
-def evaluated(workdir: Path, finetuned: Path, evaluator: Path) -> Path:
-    """adversarial + evaluate for the pretrain and the LoRA model (the LoRA one loads its base)."""
-    for phase in ("pretrain", "lora"):
-        ckpt = f"models/tiny/{phase}/model_checkpoint_best.pth"
-        run_stage(
-            "adversarial",
-            "--checkpoint",
-            ckpt,
-            "--prompt-table",
-            "models/evaluator/prompts.pt",
-            "--out",
-            f"eval_results/adversarial/tiny-{phase}.json",
-            cwd=workdir,
-        )
-        run_stage(
-            "evaluate",
-            "--checkpoint",
-            ckpt,
-            "--val-data",
-            "data/embedded/val.pt",
-            "--test-data",
-            "data/embedded/test.pt",
-            "--evaluator",
-            "models/evaluator/evaluator.pth",
-            "--prompt-table",
-            "models/evaluator/prompts.pt",
-            "--adversarial",
-            f"eval_results/adversarial/tiny-{phase}.json",
-            "--live-dir",
-            f"dvclive/tiny/{phase}",
-            "--out",
-            f"eval_results/tiny/{phase}/metrics.json",
-            "--candidate",
-            f"eval_results/candidates/tiny-{phase}.json",
-            "--plots-dir",
-            f"eval_results/tiny/{phase}/plots",
-            cwd=workdir,
-        )
+def evaluated(workdir: Path) -> Path:
+    """adversarial@tiny-<phase> and evaluate@tiny-<phase> for the three phases (the LoRA one loads its
+    base)."""
     return workdir / "eval_results"
 
 
@@ -397,7 +227,7 @@ def test_adversarial_and_evaluate_write_reports_previews_and_loss_curves(evaluat
     from stickgen.eval.prompts import adversarial_prompts, behaviour_prompts, preview_prompts
     from stickgen.eval.report import REPLICATED
 
-    for phase in ("pretrain", "lora"):
+    for phase in ("pretrain", "sft", "lora"):
         adv = json.loads((evaluated / f"adversarial/tiny-{phase}.json").read_text())
         assert adv["n_prompts"] == len(adversarial_prompts()) and adv["outcomes"]["crashed"] == 0
         assert adv["timestamp"] and 0 <= adv["safe_ratio"] <= 1 and adv["failures_by_category"]

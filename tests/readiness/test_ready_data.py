@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from readykit import readiness_params
+from readykit import files, readiness_params
 from sourcekit import assert_canonical_human
 
 from stickgen import canonical
@@ -33,6 +33,19 @@ def test_the_registry_has_a_converter_for_each_of_the_ten_datasets() -> None:
     """§1.2 "Canonical data conversion works" / resource table "Raw Datasets": one converter per raw dataset
     (AMASS, InterHuman, NTU RGB+D, 100STYLE, HumanML3D, KIT-ML, AIST++, LSMB19, and CMU's BVH and ASF/AMC)."""
     assert sorted(known_datasets()) == sorted(DATASETS)
+
+
+def test_samples_writes_a_native_folder_for_every_dataset(canonical_dir: Path) -> None:
+    """The `samples` stage writes a folder of native-format files for every registered dataset, each named
+    in its PROVENANCE.json: what the convert stages below read."""
+    samples = canonical_dir.parent / "samples"
+    assert (
+        sorted(p.name for p in samples.iterdir() if p.is_dir())
+        == known_datasets()
+        == sorted(json.loads((samples / "PROVENANCE.json").read_text())["datasets"])
+    )
+    assert len(known_datasets()) == 10
+    assert all(files(samples / d) for d in known_datasets())
 
 
 @pytest.mark.parametrize("dataset", DATASETS)

@@ -4,7 +4,8 @@ The data stages of dvc.yaml (samples, convert@<each of the ten datasets>, synthe
 the readiness profile twice, each run in a process of its own: once on this CPU's usual code paths and
 once on its narrowest (`stickgen.reproduce.narrowed_cpu_env`: numpy's dispatched SIMD kernels off,
 OpenBLAS on its SSE4.2 kernels, torch on its default capability), which stands in for another machine's
-CPU. Every file they write must have the same md5 in both runs.
+CPU. Every file they write must have the same md5 in both runs. (`make reproduce-check` through DVC, which
+relies on this for the data stages it does not rerun there: tests/integration/test_dvc_pipeline.py.)
 """
 
 from __future__ import annotations

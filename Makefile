@@ -7,20 +7,34 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export HF_HUB_OFFLINE ?= 1
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: setup browser repro test quality format plots reproduce-check params clean-venv
+.PHONY: setup lock browser repro test quality format plots reproduce-check verify-cache params clean-venv
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+# the exact versions of requirements.lock (every distribution, transitive ones included), not a fresh
+# resolution of requirements.txt: a clone set up months later gets the same environment
+$(VENV)/.installed: requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "stickgen needs Python >= 3.11; $(PYTHON) is $$($(PYTHON) --version 2>&1) (set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-repro: setup
+# re-resolve requirements.txt into requirements.lock: a throw-away venv installs requirements.txt (the
+# registries' newest matching versions), tools/lock.py pins what it installed; then `make setup` uses it
+LOCK_VENV := $(VENV)-lock
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install --quiet -r requirements.txt
+	$(LOCK_VENV)/bin/python tools/lock.py --requirements requirements.txt --out requirements.lock
+	rm -rf $(LOCK_VENV)
+
+# the cache is rehashed first: DVC trusts it, and would restore a corrupted object for a stage to train on
+repro: setup verify-cache
 	dvc repro
 	@echo "model:   models/production/ (the selected model; why: eval_results/selection.json)"
 	@echo "         every checkpoint: models/<variant>/<phase>/model_checkpoint_best.pth"
@@ -53,16 +67,19 @@ params: setup  ## params.yaml composed from conf/ (default profile) with DVC's o
 	python -c "import os; from dvc.utils.hydra import compose_and_dump; \
 	compose_and_dump('params.yaml', os.path.abspath('conf'), None, 'config', os.getcwd(), [])"
 
+verify-cache: setup  ## rehash every DVC cache object against its name; exit 1 naming each corrupt one
+	python -m stickgen.cache_check
+
 reproduce-check: setup  ## rerun the data stages twice from scratch; their dvc.lock hashes must match
 	python -m stickgen.reproduce --out reproduce_check.json
 
 quality: setup
-	ruff check src stages tests bench
-	ruff format --check src stages tests bench
+	ruff check src stages tests bench tools
+	ruff format --check src stages tests bench tools
 
 format: setup
-	ruff format src stages tests bench
-	ruff check --fix src stages tests bench
+	ruff format src stages tests bench tools
+	ruff check --fix src stages tests bench tools
 
 clean-venv:
 	rm -rf $(VENV)

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from stickgen.atomic import atomic_write_text
-from stickgen.entry import stage_params
+from stickgen.entry import run_stage, stage_params
 from stickgen.eval.adversarial import run_suite, summarise
 from stickgen.eval.prompts import adversarial_prompts
 from stickgen.eval.report import load_generator, set_cpu_threads
@@ -46,4 +46,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_stage(main, "adversarial")

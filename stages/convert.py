@@ -3,7 +3,7 @@
 import argparse
 from pathlib import Path
 
-from stickgen.entry import stage_params
+from stickgen.entry import run_stage, stage_params
 from stickgen.sources.base import run_conversion
 
 
@@ -21,4 +21,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_stage(main, "convert")

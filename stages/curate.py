@@ -14,7 +14,7 @@ from stickgen import canonical
 from stickgen.atomic import atomic_write_text
 from stickgen.curation import CurationError, curate, quality_weights
 from stickgen.curation_report import build_report, write_plots
-from stickgen.entry import stage_params
+from stickgen.entry import run_stage, stage_params
 
 
 def main() -> None:
@@ -51,4 +51,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_stage(main, "curate")

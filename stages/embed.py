@@ -18,7 +18,7 @@ from stickgen.atomic import atomic_write_text
 from stickgen.curation import OUTPUT_SETS
 from stickgen.dataset import feature_stats_of, write_embedded
 from stickgen.embed_cache import EmbeddingCache, ensure_cached
-from stickgen.entry import stage_params
+from stickgen.entry import run_stage, stage_params
 from stickgen.text import TextEncoder
 
 
@@ -55,4 +55,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_stage(main, "embed")

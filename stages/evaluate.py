@@ -10,7 +10,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from stickgen.entry import stage_params
+from stickgen.entry import run_stage, stage_params
 from stickgen.eval.evaluator import load_evaluator
 from stickgen.eval.previews import write_loss_curves, write_previews
 from stickgen.eval.prompts import preview_prompts
@@ -69,4 +69,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_stage(main, "evaluate")

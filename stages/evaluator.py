@@ -8,14 +8,11 @@ text encoder.
 """
 
 import argparse
-import datetime as dt
-import json
 from pathlib import Path
 
 import torch
 
-from stickgen.atomic import atomic_write_text
-from stickgen.entry import stage_params
+from stickgen.entry import run_stage, stage_params, write_metrics
 from stickgen.eval.evaluator import save_evaluator
 from stickgen.eval.evaluator_train import build_evaluator
 from stickgen.eval.prompts import embed_prompt_table
@@ -45,8 +42,7 @@ def main() -> None:
     )
     save_evaluator(ev, args.out)
     embed_prompt_table(ev.text_encoder["name"], args.prompt_table)
-    report["timestamp"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    atomic_write_text(args.metrics, json.dumps(report, indent=2, sort_keys=True) + "\n")
+    write_metrics(args.metrics, report)
     v = report["val"]
     print(
         f"evaluator: val R-precision top-1/3 {v['r_precision_top1']:.3f}/{v['r_precision_top3']:.3f} "
@@ -56,4 +52,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_stage(main, "evaluator")

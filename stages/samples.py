@@ -4,7 +4,7 @@ import argparse
 import shutil
 from pathlib import Path
 
-from stickgen.entry import stage_params
+from stickgen.entry import run_stage, stage_params
 from stickgen.samples import write_provenance, write_samples
 
 
@@ -23,4 +23,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_stage(main, "samples")

@@ -2,7 +2,8 @@
 
 Writes `eval_results/selection.json` (each candidate's score, the thresholds it meets and misses, the
 winner and why) and `models/production/` (the winner's merged weights, config.json and model card, as
-`stickgen publish` would upload them; InferenceGenerator loads the folder as it is).
+`stickgen publish` would upload them, and the length estimator as `length.json`; InferenceGenerator loads
+the folder as it is).
 The file is not `select.py`: a script by that name would shadow the standard library's `select`.
 """
 
@@ -11,7 +12,7 @@ import json
 from pathlib import Path
 
 from stickgen.atomic import atomic_write_text
-from stickgen.entry import stage_params
+from stickgen.entry import run_stage, stage_params
 from stickgen.eval.select import read_candidates, select, write_production
 from stickgen.inference.training_data import training_data_of
 from stickgen.model.motion_model import sampling_from
@@ -35,6 +36,12 @@ def main() -> None:
     ap.add_argument(
         "--canonical-dir", type=Path, required=True, help="canonical reports: which sources are generated"
     )
+    ap.add_argument(
+        "--length-estimator",
+        type=Path,
+        default=None,
+        help="the length stage's length.json, shipped with the winner (default: none)",
+    )
     ap.add_argument("--params", type=Path, default=Path("params.yaml"))
     args = ap.parse_args()
     p = stage_params(args.params, "select")
@@ -42,20 +49,21 @@ def main() -> None:
     winner = Path(selection["checkpoint"])
     try:
         training = training_data_of(winner, args.training_data, args.canonical_dir)
+        write_production(
+            winner,
+            args.production,
+            args.eval_results,
+            training,
+            p.canonical.fps,
+            sampling_from(p),
+            selection,
+            length_estimator=args.length_estimator,
+        )
     except (ValueError, FileNotFoundError) as exc:
         raise SystemExit(f"select: {exc}") from None
-    write_production(
-        winner,
-        args.production,
-        args.eval_results,
-        training,
-        p.canonical.fps,
-        sampling_from(p),
-        selection,
-    )
     atomic_write_text(args.out, json.dumps(selection, indent=2) + "\n")
     print(f"select: {selection['rationale']} -> {args.production}")
 
 
 if __name__ == "__main__":
-    main()
+    run_stage(main, "select")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from stickgen import canonical
 from stickgen.atomic import atomic_write_text
-from stickgen.entry import stage_params
+from stickgen.entry import run_stage, stage_params
 from stickgen.synthetic import generate
 
 
@@ -35,4 +35,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_stage(main, "synthesize")

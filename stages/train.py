@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from stickgen.dataset import load_embedded
-from stickgen.entry import stage_params
+from stickgen.entry import run_stage, stage_params
 from stickgen.model.motion_model import model_configs
 from stickgen.train.loop import PHASES, RunSpec, train
 
@@ -60,4 +60,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_stage(main, "train")

@@ -7,12 +7,21 @@ a truncated or mixed file at the target: readers see the previous file or the ne
     atomic_write_text("report.json", text)
     with atomic_path("wave.mp4") as tmp:         # for writers that want a file name (ffmpeg)
         encode(tmp)
+
+A write the storage refuses (a full disk or quota, a file-size limit, a read-only or failing disk) raises
+`WriteError`, an OSError whose message is one line naming the target (stage scripts print it as their error:
+`stickgen.entry.run_stage`). A temporary file that a killed writer left behind (its process is gone) is
+removed by the next write of the same target, so a rerun after a SIGKILL leaves no stray file in an output
+folder.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import glob
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +29,27 @@ from typing import IO
 
 # the temporary file's name keeps at most this much of the target's name (file systems allow 255 bytes)
 _NAME_CHARS = 180
+# errors of the storage rather than of the writer
+_STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO})
+
+
+class WriteError(OSError):
+    """The storage refused a write (`errno` as the cause's); the target was left as it was."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def _storage_error(exc: BaseException | None) -> OSError | None:
+    """The storage error behind `exc` (itself, or what it was raised from or while handling), if any:
+    torch's writer, for one, turns a failed write into a RuntimeError raised while handling it."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def _target(path: str | os.PathLike) -> Path:
@@ -36,6 +66,27 @@ def _temporary(path: Path) -> Path:
     return path.with_name(f".{path.name[:_NAME_CHARS]}.tmp-{os.getpid()}-{secrets.token_hex(4)}{path.suffix}")
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def _remove_orphans(path: Path) -> None:
+    """Remove the temporary files of `path` whose writer is gone (killed mid-write): a live writer's file
+    (a concurrent writer of the same target) is left alone."""
+    name = re.escape(path.name[:_NAME_CHARS])
+    pattern = re.compile(rf"\.{name}\.tmp-(\d+)-[0-9a-f]{{8}}{re.escape(path.suffix)}")
+    for tmp in path.parent.glob(f".{glob.escape(path.name[:_NAME_CHARS])}.tmp-*"):
+        m = pattern.fullmatch(tmp.name)
+        if m and int(m.group(1)) != os.getpid() and not _alive(int(m.group(1))):
+            tmp.unlink(missing_ok=True)
+
+
 def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -47,13 +98,20 @@ def _fsync(path: Path) -> None:
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """A temporary path beside `path` to write; on success it is fsynced and renamed to `path`, on any
-    error removed (and `path` left as it was)."""
+    error removed (and `path` left as it was; a refusal of the storage raised as `WriteError`)."""
     path = _target(path)
+    _remove_orphans(path)
     tmp = _temporary(path)
     try:
         yield tmp
         _fsync(tmp)
         os.replace(tmp, path)
+    except Exception as exc:
+        cause = _storage_error(exc)
+        if cause is None:
+            raise
+        message = f"cannot write {path}: {cause.strerror} (the file is unchanged)"
+        raise WriteError(cause.errno, message) from exc
     finally:
         tmp.unlink(missing_ok=True)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import types
 import typing
 from collections.abc import Iterator
@@ -366,6 +367,24 @@ class EvaluatorTrainConfig:
 
 
 @dataclass(frozen=True)
+class LengthConfig:
+    """The `length` stage (stickgen.length): ridge regression of a clip's log-duration on its caption's
+    embedding, its penalty the one of `penalties` that `folds`-fold cross-validation on the train split
+    prefers; `stickgen generate` without a duration generates the predicted length, at least `min_s`."""
+
+    penalties: list[float]
+    folds: int
+    min_s: float
+
+    def __post_init__(self) -> None:
+        _check(bool(self.penalties), "penalties", "must name at least one ridge penalty")
+        bad = [v for v in self.penalties if not (math.isfinite(v) and v >= 0)]
+        _check(not bad, "penalties", f"must be finite numbers >= 0, got {bad}")
+        _check(self.folds >= 2, "folds", f"must be >= 2, got {self.folds}")
+        _check(math.isfinite(self.min_s) and self.min_s > 0, "min_s", f"must be > 0, got {self.min_s}")
+
+
+@dataclass(frozen=True)
 class EvaluateConfig:
     """`evaluate@<variant>-<phase>` (docs/metrics.md): the test subset, replications and protocol sizes."""
 
@@ -521,6 +540,7 @@ class Params:
     inference: InferenceConfig
     serve: ServeConfig
     evaluator: EvaluatorTrainConfig
+    length: LengthConfig
     safety: SafetyConfig
     adversarial: AdversarialConfig
     select: SelectConfig

@@ -6,15 +6,22 @@ traceback:
 
     p = stage_params(args.params, "curate")   # a stage: SystemExit("curate: params.yaml: curate.min_s: ...")
     p = read_params(args.params)              # a command: ParamsFileError (a ValueError) with that line
+
+A write that the storage refuses (a full disk, a file-size limit: `stickgen.atomic.WriteError`) stops a stage
+with one line naming the file, too: `if __name__ == "__main__": run_stage(main, "curate")`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 
+from stickgen.atomic import WriteError, atomic_write_text
 from stickgen.config import ConfigError, Params, load_params
 
 # what reading a params file raises for a bad file (UnicodeDecodeError: not text)
@@ -55,3 +62,19 @@ def stage_params(path: str | os.PathLike, stage: str) -> Params:
         return read_params(path)
     except ParamsFileError as exc:
         raise SystemExit(f"{stage}: {exc}") from None
+
+
+def run_stage(main: Callable[[], None], stage: str) -> None:
+    """Run a stage script's `main`; a refused write exits with `<stage>: cannot write <file>: <reason> ...`
+    (status 1) instead of a traceback."""
+    try:
+        main()
+    except WriteError as exc:
+        raise SystemExit(f"{stage}: {exc}") from None
+
+
+def write_metrics(path: Path, report: dict) -> None:
+    """A stage's metrics JSON (sorted keys) with the UTC time it was written: for an output DVC does not
+    cache (a timestamp inside a cached output would change its hash on every run)."""
+    stamped = {**report, "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    atomic_write_text(path, json.dumps(stamped, indent=2, sort_keys=True) + "\n")

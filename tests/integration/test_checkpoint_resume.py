@@ -109,6 +109,8 @@ def test_sigkill_at_a_random_step_then_resume_gives_identical_weights(data, unin
 
     log = (tmp_path / "model/training_verbose.log").read_text()
     assert f"(own latest checkpoint) at step {point}\n" in log, (target, killed_at, log[-2000:])
+    # the killed run's lines up to the resume point, then the resumed run's: every step logged once
+    assert [int(s) for s in STEP_LINE.findall(log)] == list(range(1, STEPS + 1)), (point, killed_at)
     a, b = weights(uninterrupted / "model" / ck.FINAL), weights(tmp_path / "model" / ck.FINAL)
     assert a.keys() == b.keys()
     different = [k for k in a if not torch.equal(a[k], b[k])]
@@ -170,6 +172,7 @@ def test_an_interrupted_dvc_repro_resumes(data, uninterrupted, tmp_path) -> None
     assert "Running stage 'pretrain@tiny'" in out
     log = (repo / "models/tiny/pretrain/training_verbose.log").read_text()
     assert "(own latest checkpoint) at step" in log, (killed_at, log[-2000:])
+    assert [int(s) for s in STEP_LINE.findall(log)] == list(range(1, STEPS + 1)), killed_at
     a = weights(uninterrupted / "model" / ck.FINAL)
     b = weights(repo / "models/tiny/pretrain" / ck.FINAL)
     assert all(torch.equal(a[k], b[k]) for k in a)

@@ -160,7 +160,7 @@ def test_evaluation_stages_write_reports_previews_selection_and_production(pipel
     assert all(len(r["thresholds_met"]) + len(r["thresholds_missed"]) == 6 for r in selection["ranking"])
     production = pipeline_repo / "models/production"
     shipped = {p.name for p in production.iterdir()}
-    assert {"model.safetensors", "config.json", "README.md", "selection.json"} <= shipped
+    assert {"model.safetensors", "config.json", "README.md", "selection.json", "length.json"} <= shipped
     assert json.loads((production / "config.json").read_text())["phase"] == selection["winner"].split("/")[1]
 
 

@@ -103,6 +103,8 @@ def evaluated(workdir: Path, commands: dict, finetuned: dict[str, Path]) -> Path
 
 @pytest.fixture(scope="session")
 def selected(workdir: Path, commands: dict, evaluated: Path) -> Path:
-    """The select stage: eval_results/selection.json and models/production/."""
+    """The length stage (models/length/length.json, which select ships) and the select stage:
+    eval_results/selection.json and models/production/."""
+    stage(commands, "length", workdir)
     stage(commands, "select", workdir)
     return workdir / "models/production"

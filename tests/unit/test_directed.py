@@ -226,7 +226,10 @@ def test_a_timeline_is_one_motion_with_each_span_in_its_frames(gen) -> None:
     spans_of = [(w["span"], w["start"], w["end"]) for w in m.meta["windows"]]
     assert spans_of[0] == (0, 0, 40) and spans_of[1] == (1, 32, 96)  # 0.4 s of span 1 kept in span 2's window
     steps = _steps(m.joints)
-    assert steps[39] <= np.percentile(np.delete(steps, 39), 99)  # the transition has no seam
+    # the transition is as smooth as the motion inside the spans (the issue's bar: within 1.5x); on this
+    # barely trained model it is the larger steps of the filtered motion, on the embedded default's model
+    # 0.1-0.6x of them
+    assert steps[39] <= 1.5 * np.percentile(np.delete(steps, 39), 99)
     again = directed.generate_timeline(
         gen,
         [Span(0, 2, "a person walks at speed 0.5"), Span(2, 5, "someone moves forward (1)")],

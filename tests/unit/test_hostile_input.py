@@ -393,6 +393,7 @@ STAGE_ARGS = {
     "train": "--phase pretrain --variant small --train-data a --val-data b --stats s --out-dir o "
     "--live-dir l",
     "evaluator": "--train-data a --val-data b --out o --prompt-table p --metrics m",
+    "length": "--train-data a --val-data b --out o --metrics m",
     "adversarial": "--checkpoint c --prompt-table p --out o",
     "evaluate": "--checkpoint c --val-data v --test-data t --evaluator e --prompt-table p --adversarial a "
     "--live-dir l --out o --candidate c2 --plots-dir p2",

@@ -1,8 +1,10 @@
-"""The training loop in-process on a tiny model: files written, accumulation, LoRA, stale resume points."""
+"""The training loop in-process on a tiny model: files written, accumulation, LoRA, stale resume points, and
+logs whose bytes depend only on the inputs."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from stickgen.model.diffusion import RefinerConfig
 from stickgen.model.transformer import TransformerConfig
 from stickgen.train import checkpoint as ck
 from stickgen.train.loop import RunSpec, train
+from stickgen.train.runlog import CLOCK_LOG_NAME, LOG_NAME, continued
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 MODEL = TransformerConfig(FAKE_DIM, 64, 2, 32, 1, 2, 64, 0.0)
@@ -183,3 +186,58 @@ def test_a_lora_checkpoint_finds_its_repository_relative_base_from_another_direc
     assert ckpt["config"]["init"]["path"] == "models/pre/model/" + ck.BEST  # the record stays as trained
     assert ckpt[ck.BASE_PATH] == str(repo / "models/pre/model" / ck.BEST)
     assert ck.model_from_checkpoint(ckpt) is not None
+
+
+# Model outputs whose bytes depend only on their inputs (stickgen.train.runlog): identical runs write
+# byte-identical checkpoint folders, the wall-clock facts go to the clock log beside DVCLive.
+TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+STEP_LINE = re.compile(r"^INFO step (\d+)/\d+ ", re.M)
+
+
+def folder_bytes(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_two_identical_runs_write_byte_identical_model_folders(sets, tmp_path) -> None:
+    """pretrain, then SFT from the first pretrain's best, twice in other folders: every file of each phase's
+    checkpoint folder (the hashed DVC output) is the same bytes; time and speed are in the clock log only."""
+    cfg = phase_config(epochs=2, save_every_epochs=1)
+    for name in ("a", "b"):
+        run(sets, tmp_path / name / "pretrain", cfg=cfg)
+    init = str(tmp_path / "a/pretrain/model" / ck.BEST)
+    for name in ("a", "b"):
+        run(sets, tmp_path / name / "sft", phase="sft", cfg=phase_config(epochs=1), init_from=init)
+    for phase, n_files in (("pretrain", 6), ("sft", 5)):
+        a, b = folder_bytes(tmp_path / "a" / phase / "model"), folder_bytes(tmp_path / "b" / phase / "model")
+        assert len(a) == n_files and LOG_NAME in a, sorted(a)
+        assert a.keys() == b.keys() and [k for k in a if a[k] != b[k]] == [], phase
+        log = a[LOG_NAME].decode()
+        assert not TIME.search(log) and "samples_per_s" not in log
+        steps = [int(s) for s in STEP_LINE.findall(log)]
+        clock = (tmp_path / "a" / phase / "live" / CLOCK_LOG_NAME).read_text()
+        clock_steps = re.findall(r"^\S+ \S+ INFO step \d+/\d+ .* samples_per_s [\d.e+-]+$", clock, re.M)
+        assert steps == list(range(1, len(steps) + 1)) and len(clock_steps) == len(steps) > 0
+        assert all(TIME.match(line) for line in clock.splitlines())
+
+
+def test_a_fresh_run_in_a_used_folder_rewrites_the_log(sets, tmp_path) -> None:
+    """Another config in the same (DVC-persisted) folder: the old run's lines are gone, not appended to."""
+    run(sets, tmp_path, cfg=phase_config(epochs=1))
+    first = (tmp_path / "model" / LOG_NAME).read_text()
+    run(sets, tmp_path, cfg=phase_config(epochs=1, lr=1e-3))
+    log = (tmp_path / "model" / LOG_NAME).read_text()
+    assert "was made by another run" in log and '"lr": 0.001' in log and '"lr": 0.003' not in log
+    assert STEP_LINE.findall(log) == STEP_LINE.findall(first) == ["1", "2", "3", "4", "5"]
+    assert len((tmp_path / "live" / CLOCK_LOG_NAME).read_text().split(" INFO config ")) == 3  # both runs
+
+
+def test_a_resumed_run_keeps_its_killed_runs_whole_lines_up_to_the_resume_step(tmp_path) -> None:
+    config = 'INFO config {"lr": 1}'
+    lines = ["INFO phase=pretrain", config, "INFO step 1/6 epoch 1 x", "INFO step 2/6 epoch 1 x"]
+    lines += ["INFO epoch 1 step 2 train_loss 1", "INFO step 3/6 epoch 2 x", "INFO step 4/6 epoch 2 x"]
+    log = tmp_path / LOG_NAME
+    log.write_text("\n".join(lines) + "\nINFO step 5/6 epo")  # killed in the middle of a line
+    assert continued(log, 2, config) == "\n".join(lines[:5]) + "\n"
+    assert continued(log, 4, config) == "\n".join(lines) + "\n"
+    assert continued(log, 2, 'INFO config {"lr": 2}') == ""  # the log of another run
+    assert continued(tmp_path / "missing.log", 2, config) == ""

@@ -164,11 +164,13 @@ def write_production(
     fps: float,
     sampling,
     selection: dict,
+    length_estimator: Path | None = None,
 ) -> list[Path]:
     """The winner as a self-contained model folder (`stickgen.inference.publish.build_folder`: merged
     safetensors weights, config.json, model card) plus the selection rationale in the card and
-    `selection.json`. InferenceGenerator loads the folder as it is. `training`: what the winner was trained
-    on (`stickgen.inference.training_data.training_data_of`), for its card."""
+    `selection.json` (without its timestamp). InferenceGenerator loads the folder as it is. `training`: what
+    the winner was trained on (`stickgen.inference.training_data.training_data_of`), for its card.
+    `length_estimator`: the `length` stage's file, shipped as `length.json` (None: none)."""
     from stickgen.inference.publish import DEFAULT_REPO_ID, build_folder, resolve_repo_id
 
     if out_dir.exists():
@@ -182,6 +184,7 @@ def write_production(
         training,
         fps=fps,
         sampling=sampling,
+        length_estimator=length_estimator,
     )
     card = out_dir / "README.md"
     best = selection["ranking"][0]
@@ -195,5 +198,8 @@ def write_production(
         card.read_text().rstrip() + "\n\n## Selection\n\n" + selection["rationale"] + "\n\n"
         "| metric | value | threshold | weight | met |\n|---|---|---|---|---|\n" + table + "\n"
     )
-    (out_dir / "selection.json").write_text(json.dumps(selection, indent=2) + "\n")
+    # the folder is a hashed DVC output: no wall-clock time in it (eval_results/selection.json, cache-free,
+    # keeps the timestamp), so the same winner gives the same bytes
+    shipped = {k: v for k, v in selection.items() if k != "timestamp"}
+    (out_dir / "selection.json").write_text(json.dumps(shipped, indent=2) + "\n")
     return [*files, out_dir / "selection.json"]

@@ -1,6 +1,6 @@
 """A batch of `stickgen generate` requests: the prompts file, the seeds of N samples, the output names.
 
-    requests = read_prompts(Path("prompts.jsonl"), Request("", seconds=5.0), max_chars=500)
+    requests = read_prompts(Path("prompts.jsonl"), Request("", seconds=None), max_chars=500)
     seeds = sample_seeds(7, n=3, attempts=3)       # [7, 10, 13]: no two samples share a regeneration seed
     output_path(Path("out/wave.gif"), seed=10, index=2)   # out/wave-002-seed10.gif
 
@@ -34,10 +34,11 @@ class UsageError(ValueError):
 
 @dataclass(frozen=True)
 class Request:
-    """One prompt to generate, with its settings (None: the command line's, or the model's default)."""
+    """One prompt to generate, with its settings (None: the command line's, or the model's default; for
+    `seconds`, the length the model's length estimator predicts from the prompt)."""
 
     prompt: str
-    seconds: float = 5.0
+    seconds: float | None = None
     actors: int | None = None
     seed: int | None = None
     action: str | None = None
@@ -60,9 +61,11 @@ def check_request(req: Request, where: str, max_chars: int, flags: bool = False)
         prompt = validate_prompt(req.prompt, max_chars)
     except ValueError as exc:
         raise UsageError(f"{where}{exc}") from None
-    if not _number(req.seconds) or not (math.isfinite(req.seconds) and req.seconds > 0):
+    if req.seconds is None:
+        pass  # the length is predicted from the prompt once the model is loaded
+    elif not _number(req.seconds) or not (math.isfinite(req.seconds) and req.seconds > 0):
         raise bad(f"seconds must be a finite number > 0, got {req.seconds!r}")
-    if req.seconds > MAX_SECONDS:  # longer than the model's window is made in windows, up to this
+    elif req.seconds > MAX_SECONDS:  # longer than the model's window is made in windows, up to this
         raise bad(f"seconds must be at most {MAX_SECONDS:g} (a directed motion's limit), got {req.seconds!r}")
     if req.actors is not None and (not _integer(req.actors) or req.actors < 1):
         raise bad(f"actors must be an integer >= 1, got {req.actors!r}")

@@ -42,7 +42,6 @@ from stickgen.inference.batch import (
 )
 
 RENDER_SUFFIXES = (".gif", ".mp4", ".html")
-DEFAULT_SECONDS = 5.0
 EXPORT_SUFFIXES = (".json", ".npz", ".bvh", ".glb", ".npy")
 # `generate` bounds the refinement's DDIM steps (--steps or params diffusion.diffusion_steps) by the samplers'
 # bound, stickgen.config.MAX_DDIM_STEPS; the bounds of seeds, samples and prompts: stickgen.inference.batch
@@ -127,8 +126,8 @@ def _requests(args: argparse.Namespace, max_chars: int) -> list[Request]:
     """The prompt of the command line, or every line of --prompts, checked (`UsageError`)."""
     if args.steps is not None and not 1 <= args.steps <= MAX_DDIM_STEPS:
         raise UsageError(f"--steps must be in 1..{MAX_DDIM_STEPS}, got {args.steps}")
-    seconds = DEFAULT_SECONDS if args.seconds is None else args.seconds
-    defaults = Request("", seconds, args.actors, args.seed, args.action, args.style)
+    # without --seconds (or a line's `seconds`) the length is predicted from the prompt (stickgen.length)
+    defaults = Request("", args.seconds, args.actors, args.seed, args.action, args.style)
     if args.prompts is not None:
         if args.prompt is not None:
             raise UsageError("give a prompt or --prompts FILE, not both")
@@ -173,8 +172,18 @@ def _load_generator(args: argparse.Namespace, p):
         diffusion_steps=steps,
         device=args.device,
         lock_feet=lock,
+        length_estimator=args.length_estimator,
         **kwargs,
     )
+
+
+# `meta["length"]` (InferenceGenerator.duration_for) of a motion of a given length (a duration, a timeline)
+GIVEN_LENGTH = {"source": "given", "predicted_s": None, "estimator": None}
+
+
+def _length_note(meta: dict) -> str:
+    source = meta.get("length", GIVEN_LENGTH)["source"]
+    return {"predicted": " (predicted from the text)", "default": " (the default length)"}.get(source, "")
 
 
 def _verdict(meta: dict) -> str:
@@ -244,8 +253,14 @@ def _directed_requests(args: argparse.Namespace, max_chars: int):
 
 def _make(gen, req: Request, seed: int, spans, prefix):
     """One motion of a request: the generator's own, or a directed one (a timeline, a continuation, or
-    longer than the model's window: `stickgen.inference.directed`)."""
-    if spans is None and prefix is None and round(req.seconds * gen.fps) <= gen.model.cfg.max_frames:
+    longer than the model's window: `stickgen.inference.directed`). Without `req.seconds` the generator
+    predicts the length from the prompt (a continuation: of its new part)."""
+    if prefix is not None and req.seconds is None:
+        seconds, length = gen.duration_for(gen.encode(req.prompt).cpu().numpy(), None)
+        motion = _make(gen, replace(req, seconds=seconds), seed, spans, prefix)
+        motion.meta["length"] = length
+        return motion
+    if spans is None and prefix is None and round((req.seconds or 0) * gen.fps) <= gen.model.cfg.max_frames:
         return gen.generate(
             req.prompt,
             duration_s=req.seconds,
@@ -273,6 +288,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         from stickgen.inference.generator import DEFAULT_MAX_PROMPT_CHARS, DEFAULT_MAX_REGENERATIONS
 
         max_chars = p.inference.max_prompt_chars if p else DEFAULT_MAX_PROMPT_CHARS
+        if args.length_estimator is not None and not args.length_estimator.is_file():
+            raise UsageError(f"--length-estimator {args.length_estimator}: no such file")
         requests, spans, prefix = _directed_requests(args, max_chars)
         if requests is None:
             requests = _requests(args, max_chars)
@@ -312,6 +329,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
                         "frames": motion.frames,
                         "actors": motion.actors,
                         "duration_s": round(motion.duration_s, 6),
+                        "length": m.get("length", dict(GIVEN_LENGTH)),
                         "fps": motion.fps,
                         "action": m["action"],
                         "style": m["style"],
@@ -324,8 +342,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
                 if not args.json:
                     print(
                         f"{', '.join(map(str, written))}: {motion.frames} frames, {motion.actors} actor(s), "
-                        f"{motion.duration_s:.2f} s at {motion.fps:g} fps; seed {m['seed']}; safety "
-                        f"{_verdict(m)} after {m['attempts']} attempt(s); {m['latency_s']:.2f} s"
+                        f"{motion.duration_s:.2f} s{_length_note(m)} at {motion.fps:g} fps; seed "
+                        f"{m['seed']}; safety {_verdict(m)} after {m['attempts']} attempt(s); "
+                        f"{m['latency_s']:.2f} s"
                     )
                 if m["flagged"]:
                     print(
@@ -495,6 +514,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
             fps=p.canonical.fps if p is not None else None,
             sampling=sampling,
             base_repo_id=args.base_model,
+            length_estimator=args.length_estimator,
         )
     except (ValueError, FileNotFoundError, RuntimeError, PublishError) as exc:
         return _fail("publish", exc)
@@ -606,7 +626,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--seconds",
         type=float,
         default=None,
-        help="duration (default 5); beyond the model's window (10 s) made in overlapping windows, up to 600",
+        help="duration (default: predicted from the text by the model's length estimator, else 5); beyond "
+        "the model's window (10 s) made in overlapping windows, up to 600",
+    )
+    g.add_argument(
+        "--length-estimator",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the length estimator to predict durations with (default: a published folder's length.json)",
     )
     d = g.add_argument_group("directed motion (docs/inference.md, 'Directed motion')")
     d.add_argument(
@@ -716,6 +744,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--base-model",
         default="GesturaAI/stick-gen-{variant}-{phase}",
         help="Hub id of an SFT / LoRA checkpoint's base; {variant}, {phase}: the base's",
+    )
+    p.add_argument(
+        "--length-estimator",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="ship this length estimator (the length stage's models/length/length.json) as length.json",
     )
     p.add_argument("--dry-run", action="store_true", help="write the folder only; upload nothing")
     p.add_argument(

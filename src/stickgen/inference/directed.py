@@ -42,6 +42,7 @@ from stickgen.footlock import lock_feet
 from stickgen.inference.inpaint import FADE_FRAMES, blend_kept, sample_constrained
 from stickgen.inference.motion import Motion
 from stickgen.inference.retime import bone_lengths, resample, with_bone_lengths
+from stickgen.inference.smoothing import smooth_motion
 from stickgen.inference.timeline import (
     MAX_SECONDS,
     Span,
@@ -458,8 +459,13 @@ def _origin(known: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def _decode(
     feats: np.ndarray, fps: float, lock: bool, given: _Given | None, fade_frames: int = FADE_FRAMES
 ) -> np.ndarray:
-    """(T, A, 66) features -> (T, A, 22, 3) float32 joints: rigid bones, planted feet, given frames kept."""
-    joints = features_to_joints(feats.astype(np.float32))
+    """(T, A, 66) features -> (T, A, 22, 3) float32 joints: seams smoothed, rigid bones, planted feet, given
+    frames kept."""
+    feats = feats.astype(np.float32)
+    smoothed = smooth_motion(feats)  # features are linear in the joints: the generator's filter
+    if given is not None:
+        smoothed = np.where(given.mask, feats, smoothed)  # a kept value (a path's point) stays exact
+    joints = features_to_joints(smoothed)
     whole = None if given is None else given.mask.all(axis=(1, 2))  # (T,) frames given whole
     if whole is None or not whole.any():
         joints = rigid_bones(joints)

@@ -8,6 +8,10 @@ Everything comes from the checkpoint itself (`stickgen.train.checkpoint.load_che
 `model_from_checkpoint`): the model and its refiner, the feature statistics, the text encoder's name and
 dimension, and the frame rate. An encoder that does not match the checkpoint's is refused.
 
+Without a duration, a motion is as long as the length estimator predicts from its text (`stickgen.length`:
+a published folder's `length.json`, or the file passed as `length_estimator`), clamped to what the model
+generates; without an estimator it is `DEFAULT_DURATION_S` (5 s). `meta["length"]` says which.
+
 The safety check (`stickgen.eval.safety.evaluate_motion_safety` unless a critic is passed) judges each
 motion; a rejected motion is generated again with the next seed (new noise: another sample), up to
 `max_regenerations` times, and when every attempt is rejected the last one is returned with
@@ -34,6 +38,7 @@ from stickgen.inference.motion import Motion
 from stickgen.inference.publish import checkpoint_from_folder
 from stickgen.inference.sample import generate_joints
 from stickgen.laterality import caption_side
+from stickgen.length import DEFAULT_DURATION_S, LENGTH_FILE, LengthEstimator, load_length_estimator
 from stickgen.model.diffusion import Generation, Sampling
 from stickgen.model.transformer import style_id
 from stickgen.text import EncoderInfo
@@ -167,6 +172,9 @@ class InferenceGenerator:
         critic: the safety critic, called as `critic(joints)` (with `fps=` when it accepts one) and
             returning a result with `is_safe`; default `stickgen.eval.safety.SafetyCritic` with the
             checklist's thresholds at the model's frame rate (the CLI passes params `safety`).
+        length_estimator: what predicts a motion's duration when none is given: an estimator, or its
+            file (`stickgen.length`); None: a published folder's `length.json` when it has one, else none
+            (`DEFAULT_DURATION_S`).
     """
 
     def __init__(
@@ -186,6 +194,7 @@ class InferenceGenerator:
         encoder: TextEncoder | None = None,
         critic: Callable[..., Any] | None = None,
         generation: Generation | None = None,
+        length_estimator: LengthEstimator | str | Path | None = None,
     ) -> None:
         if max_regenerations < 0:
             raise ValueError(f"max_regenerations must be >= 0, got {max_regenerations}")
@@ -229,6 +238,59 @@ class InferenceGenerator:
         self.max_regenerations = max_regenerations
         self.max_prompt_chars = max_prompt_chars
         self.lock_feet = lock_feet
+        self.length_estimator, self.length_file = self._length_estimator(length_estimator)
+
+    def _length_estimator(
+        self, given: LengthEstimator | str | Path | None
+    ) -> tuple[LengthEstimator | None, str | None]:
+        """(the estimator, its file) of `given`, or of the published folder; (None, None) without one."""
+        if isinstance(given, LengthEstimator):
+            est, path = given, None
+        elif given is not None:
+            path = Path(given)
+            est = load_length_estimator(path)
+        elif self.model_path.is_dir() and (self.model_path / LENGTH_FILE).is_file():
+            path = self.model_path / LENGTH_FILE
+            est = load_length_estimator(path)
+        else:
+            return None, None
+        if est.text_encoder != self.encoder_info.to_dict():
+            where = path if path is not None else "the length estimator"
+            raise ValueError(
+                f"{where}: reads {est.text_encoder['name']!r} ({est.text_encoder['dim']}-d) embeddings, the "
+                f"model {self.encoder_info.name!r} ({self.encoder_info.dim}-d)"
+            )
+        return est, None if path is None else str(path)
+
+    def predict_duration_s(self, text_emb: np.ndarray) -> float | None:
+        """The length estimator's duration for one caption embedding (1, D) or (D,), clamped to at least
+        two frames and at most `max_duration_s`; None without an estimator."""
+        if self.length_estimator is None:
+            return None
+        emb = np.asarray(text_emb, dtype=np.float64).reshape(1, -1)
+        seconds = float(self.length_estimator.predict_s(emb, max_s=self.max_duration_s)[0])
+        return max(seconds, 2.0 / self.fps)
+
+    def duration_for(self, text_emb: np.ndarray, duration_s: float | None) -> tuple[float, dict]:
+        """(seconds, `meta["length"]`) of a motion: `duration_s` when given, else the length estimator's
+        prediction for the caption embedding, else `DEFAULT_DURATION_S` (at most `max_duration_s`)."""
+        if duration_s is not None:
+            return duration_s, {"source": "given", "predicted_s": None, "estimator": None}
+        predicted = self.predict_duration_s(text_emb)
+        if predicted is None:
+            seconds = min(DEFAULT_DURATION_S, self.max_duration_s)
+            return seconds, {"source": "default", "predicted_s": None, "estimator": None}
+        meta = {"source": "predicted", "predicted_s": round(predicted, 4), "estimator": self.length_file}
+        return predicted, meta
+
+    def encode(self, text: str) -> torch.Tensor:
+        """The caption embedding (1, D) of `text` on this generator's device."""
+        emb = torch.from_numpy(np.asarray(self.encoder.encode([text]), dtype=np.float32)).to(self.device)
+        if emb.shape != (1, self.encoder_info.dim):
+            raise ValueError(
+                f"text encoder returned {tuple(emb.shape)}, expected (1, {self.encoder_info.dim})"
+            )
+        return emb
 
     @property
     def max_actors(self) -> int:
@@ -308,7 +370,7 @@ class InferenceGenerator:
     def generate(
         self,
         prompt: str,
-        duration_s: float = 5.0,
+        duration_s: float | None = None,
         num_actors: int | None = None,
         seed: int | None = None,
         action: str | None = None,
@@ -318,7 +380,8 @@ class InferenceGenerator:
 
         Args:
             prompt: what happens, in words.
-            duration_s: length in seconds (at most `max_duration_s`).
+            duration_s: length in seconds (at most `max_duration_s`); None: the length estimator's
+                prediction from the prompt, or `DEFAULT_DURATION_S` without one (`meta["length"]`).
             num_actors: 1..max_actors; None infers it from the prompt (an interaction -> 2).
             seed: seeds the sampling noise (attempt k uses seed + k); None draws one (recorded in meta).
             action: an optional action label from `stickgen.vocab.ACTIONS` (None: text only).
@@ -329,7 +392,8 @@ class InferenceGenerator:
             A `Motion` whose meta records the prompt, seed, model, settings and the safety verdict.
         """
         text = self.check_prompt(prompt)
-        frames = self.frames_for(duration_s)
+        if duration_s is not None:
+            self.frames_for(duration_s)  # a bad duration is refused before the text is encoded
         if num_actors is None:
             actors = infer_num_actors(text, self.max_actors)
         elif (
@@ -351,11 +415,9 @@ class InferenceGenerator:
         )
         seed = secrets.randbelow(2**31) if seed is None else int(seed)
         t0 = time.perf_counter()
-        emb = torch.from_numpy(np.asarray(self.encoder.encode([text]), dtype=np.float32)).to(self.device)
-        if emb.shape != (1, self.encoder_info.dim):
-            raise ValueError(
-                f"text encoder returned {tuple(emb.shape)}, expected (1, {self.encoder_info.dim})"
-            )
+        emb = self.encode(text)
+        seconds, length = self.duration_for(emb.cpu().numpy(), duration_s)
+        frames = self.frames_for(seconds)
         attempts = 1 + (self.max_regenerations if self.enable_safety_check else 0)
         history: list[dict] = []
         for k in range(attempts):
@@ -381,6 +443,7 @@ class InferenceGenerator:
             "prompt": text,
             "seed": seed + len(history) - 1 if history else seed,
             "duration_s": frames / self.fps,
+            "length": length,
             "frames": frames,
             "actors": actors,
             "action": action,

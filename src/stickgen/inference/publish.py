@@ -6,7 +6,9 @@
 
 Files: `model.safetensors` (the full weights; a LoRA checkpoint's base with its adapters merged),
 `config.json`, `README.md` (stickgen.inference.model_card), `preview.gif` (a preview GIF of the
-evaluation, from `eval_results/<variant>/<phase>/plots/`, when there is one), and for a LoRA checkpoint also
+evaluation, from `eval_results/<variant>/<phase>/plots/`, when there is one), `length.json` (the length
+estimator of the `length` stage, `stickgen.length`, when one is given: the model then predicts a motion's
+duration from its text), and for a LoRA checkpoint also
 `adapter_model.safetensors` + `adapter_config.json` (the adapters alone, in PEFT's format:
 `peft.PeftModel.from_pretrained` loads them on the base model; stickgen.inference.adapters). The card
 of an SFT or LoRA checkpoint names its base (`config.init`) as the Hub id `base_repo_id` (default
@@ -31,6 +33,7 @@ from stickgen.atomic import atomic_write_bytes, atomic_write_text
 from stickgen.inference.adapters import peft_config, peft_state_dict
 from stickgen.inference.model_card import BaseModel, Preview, load_metrics, metrics_path, model_card
 from stickgen.inference.training_data import TrainingData, checkpoint_lineage
+from stickgen.length import LENGTH_FILE, load_length_estimator
 from stickgen.model.diffusion import Generation, Sampling
 from stickgen.model.motion_model import MODEL_FORMAT
 from stickgen.train.checkpoint import full_state_dict, load_checkpoint, model_from_checkpoint
@@ -144,6 +147,7 @@ def build_folder(
     fps: float | None = None,
     sampling: Sampling | None = None,
     base_repo_id: str = DEFAULT_BASE_REPO_ID,
+    length_estimator: Path | None = None,
 ) -> list[Path]:
     """Write the files to publish into `out_dir` (created; must be empty or absent); returns them.
 
@@ -153,6 +157,8 @@ def build_folder(
         sampling: the sampling defaults written to config.json (params `diffusion.*`).
         base_repo_id: the Hub id of the base of an SFT / LoRA checkpoint (`{variant}`, `{phase}`: the
             base's).
+        length_estimator: a length estimator file (`stickgen.length`) for the checkpoint's text encoder,
+            copied as `length.json`; None: the folder has none (generation falls back to a fixed length).
     """
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
@@ -165,6 +171,8 @@ def build_folder(
     metrics = load_metrics(eval_results, config["variant"], config["phase"])
     base = base_model(checkpoint, base_repo_id)
     cfg = published_config(ckpt, fps, sampling or Sampling())
+    if length_estimator is not None:
+        check_length_estimator(length_estimator, ckpt["text_encoder"])
     out_dir.mkdir(parents=True, exist_ok=True)
     # one metadata key: safetensors writes metadata in hash order, and the same model must give the same bytes
     meta = {"format": "pt"}
@@ -178,6 +186,9 @@ def build_folder(
         atomic_write_bytes(out_dir / PREVIEW_FILE, found[0].read_bytes())
         files.append(out_dir / PREVIEW_FILE)
     atomic_write_text(files[2], model_card(repo_id, cfg, metrics, training, base, preview))
+    if length_estimator is not None:  # copied as it is: the file describes itself
+        atomic_write_bytes(out_dir / LENGTH_FILE, Path(length_estimator).read_bytes())
+        files.append(out_dir / LENGTH_FILE)
     if "lora" in config:  # the adapters alone, in PEFT's format (stickgen.inference.adapters)
         if base is None:
             raise PublishError(f"{checkpoint} is a LoRA checkpoint without its base (config.init)")
@@ -187,6 +198,18 @@ def build_folder(
         atomic_write_text(adapter_cfg, json.dumps(peft_config(config["lora"], base.repo_id), indent=2) + "\n")
         files += [adapters, adapter_cfg]
     return files
+
+
+def check_length_estimator(path: Path, text_encoder: dict[str, Any]) -> None:
+    """A length estimator file that reads the embeddings of `text_encoder` ({name, dim}); `ValueError`
+    (one line naming the file) otherwise."""
+    est = load_length_estimator(path)
+    want = {"name": text_encoder.get("name"), "dim": text_encoder.get("dim")}
+    if est.text_encoder != want:
+        raise ValueError(
+            f"{path}: the length estimator reads {est.text_encoder['name']!r} ({est.text_encoder['dim']}-d) "
+            f"embeddings, the model {want['name']!r} ({want['dim']}-d): rerun the `length` stage"
+        )
 
 
 def checkpoint_from_folder(folder: Path) -> dict[str, Any]:
@@ -246,16 +269,20 @@ def publish(
     fps: float | None = None,
     sampling: Sampling | None = None,
     base_repo_id: str = DEFAULT_BASE_REPO_ID,
+    length_estimator: Path | None = None,
 ) -> PublishResult:
     """Build the folder and upload it (create the repo if needed, one commit); `dry_run` only writes it.
 
     `repo_id` may contain `{variant}`. The token is the Hub's own (`HF_TOKEN` or the stored login).
+    `length_estimator`: a length estimator file to ship as `length.json` (`build_folder`).
     """
     ckpt_config = load_checkpoint(checkpoint)["config"]
     repo_id = resolve_repo_id(repo_id, ckpt_config["variant"])
     if dry_run:
         folder = Path(out_dir) if out_dir else Path(f"publish-{repo_id.replace('/', '--')}")
-        files = build_folder(checkpoint, folder, repo_id, eval_results, training, fps, sampling, base_repo_id)
+        files = build_folder(
+            checkpoint, folder, repo_id, eval_results, training, fps, sampling, base_repo_id, length_estimator
+        )
         return PublishResult(repo_id, folder, sorted(f.name for f in files), None)
 
     from huggingface_hub import HfApi, get_token
@@ -266,7 +293,9 @@ def publish(
     tmp = Path(tempfile.mkdtemp(prefix="stickgen-publish-"))
     try:
         folder = Path(out_dir) if out_dir else tmp / "upload"
-        files = build_folder(checkpoint, folder, repo_id, eval_results, training, fps, sampling, base_repo_id)
+        files = build_folder(
+            checkpoint, folder, repo_id, eval_results, training, fps, sampling, base_repo_id, length_estimator
+        )
         api = HfApi(endpoint=endpoint, token=token)
         api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
         info = api.upload_folder(

@@ -1,6 +1,7 @@
 """Generate canonical joints from a model and conditions (shared by evaluation and inference).
 
-The model's features decode to joint positions, and every generated clip then has its bones held at one
+The model's features decode to joint positions, filtered lightly over time so that patch seams do not
+shiver (`stickgen.inference.smoothing`), and every generated clip then has its bones held at one
 length each (`stickgen.skeleton.rigid_bones`): a stick figure whose limbs stretch is never shown. Given
 the frame rate, planted feet are then held in place (`stickgen.footlock.lock_feet`, params
 `inference.lock_feet`).
@@ -13,6 +14,7 @@ import torch
 
 from stickgen.features import FeatureStats, features_to_joints
 from stickgen.footlock import lock_feet
+from stickgen.inference.smoothing import smooth_motion
 from stickgen.model.diffusion import Generation, Sampling
 from stickgen.model.motion_model import StickFigureModel
 from stickgen.skeleton import rigid_bones
@@ -63,7 +65,7 @@ def generate_joints(
     feats = stats.denormalise(pred.cpu().numpy())
     out = []
     for k, (t, a) in enumerate(zip(lengths, actors, strict=True)):
-        joints = rigid_bones(features_to_joints(feats[k, :t, :a]))
+        joints = rigid_bones(features_to_joints(smooth_motion(feats[k, :t, :a].astype(np.float32))))
         if lock_feet_fps is not None:
             joints = lock_feet(joints, lock_feet_fps)
         out.append(joints.astype(np.float32))

@@ -7,7 +7,8 @@
 
 AdamW with warmup + cosine, gradient accumulation, clipping, bf16 autocast and `torch.compile` on GPU
 (ignored on CPU), DDP under `torchrun` (rank 0 alone logs and writes), DVCLive per step and per epoch,
-`training_verbose.log`, atomic checkpoints, and an exact resume: the resume point
+`training_verbose.log` (what the inputs decide; wall-clock times beside DVCLive: `stickgen.train.runlog`),
+atomic checkpoints, and an exact resume: the resume point
 (`checkpoint_latest.pth`, every `resume_every_steps` steps and at each epoch end) holds model, optimizer
 and step; the data position and every random draw are functions of (seed, step) or (seed, epoch, clip),
 so a run killed at any point and resumed ends with the weights of an uninterrupted one.
@@ -36,12 +37,13 @@ from stickgen.model.side_prior import fit_side_prior
 from stickgen.model.transformer import TransformerConfig
 from stickgen.train import checkpoint as ck
 from stickgen.train import distributed as dd
+from stickgen.train import runlog
 from stickgen.train.data import TrainingSet, collate_train, epoch_plan, padding_fraction, steps_per_epoch
 from stickgen.train.live import open_live
 from stickgen.train.objective import element_counts, forward_train, loss_sums
 from stickgen.train.optim import build_optimizer, lr_at
+from stickgen.train.runlog import CLOCK_LOG_NAME, LOG_NAME
 
-LOG_NAME = "training_verbose.log"
 PHASES = ("pretrain", "sft", "lora")
 
 
@@ -57,22 +59,6 @@ class RunSpec:
     out_dir: Path
     live_dir: Path
     seed: int
-
-
-def _logger(out_dir: Path, enabled: bool) -> logging.Logger:
-    log = logging.getLogger(f"stickgen.train.{out_dir.resolve()}")
-    log.setLevel(logging.INFO)
-    log.propagate = False
-    for h in list(log.handlers):
-        h.close()
-        log.removeHandler(h)
-    if enabled:
-        fh = logging.FileHandler(out_dir / LOG_NAME)
-        fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-        log.addHandler(fh)
-    else:
-        log.addHandler(logging.NullHandler())
-    return log
 
 
 def _step_seed(seed: int, step: int, rank: int) -> int:
@@ -327,7 +313,7 @@ def _train(spec, cfg, model_cfg, refiner_cfg, diffusion, resume_from, init_from,
     if main:
         out.mkdir(parents=True, exist_ok=True)
     dd.barrier(info)
-    log = _logger(out, main)
+    log = runlog.open_run_log(out, main)  # held back until the run knows whether it resumes
     stats = FeatureStats.from_dict(json.loads(spec.stats_path.read_text()))
     train_set, val_set = _datasets(spec, cfg, model_cfg, diffusion, stats)
     text_encoder = dict(train_set.data.text_encoder)
@@ -391,6 +377,8 @@ def _train(spec, cfg, model_cfg, refiner_cfg, diffusion, resume_from, init_from,
         with_refiner,
     )
     log.info("config %s", json.dumps(config, sort_keys=True))
+    resume_step = progress.step if progress.resumed else None
+    runlog.start(log, out / LOG_NAME, spec.live_dir / CLOCK_LOG_NAME, resume_step)
 
     def save(name: str) -> None:
         if not main:
@@ -469,7 +457,8 @@ def _train(spec, cfg, model_cfg, refiner_cfg, diffusion, resume_from, init_from,
                     step,
                     total,
                     epoch + 1,
-                    " ".join(f"{k} {v:.5g}" for k, v in metrics.items()),
+                    " ".join(f"{k} {v:.5g}" for k, v in metrics.items() if k not in runlog.WALL_CLOCK),
+                    extra=runlog.wall_clock(metrics),
                 )
                 if epoch_end:
                     metrics.update(

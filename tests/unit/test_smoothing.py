@@ -1,0 +1,62 @@
+"""The temporal filter of generated motion (`stickgen.inference.smoothing`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from stickgen.inference.smoothing import SMOOTH_WEIGHT, smooth_motion
+from stickgen.quality import Tracks, jitter
+
+FPS = 20.0
+
+
+def _wave(freq_hz: float, frames: int = 200) -> np.ndarray:
+    t = np.arange(frames) / FPS
+    return np.sin(2 * np.pi * freq_hz * t)[:, None]
+
+
+@pytest.mark.parametrize(("freq", "gain"), [(1.0, 0.976), (2.0, 0.905), (5.0, 0.5)])
+def test_the_gain_is_the_binomial_kernels(freq: float, gain: float) -> None:
+    out = smooth_motion(_wave(freq))
+    inner = slice(10, -10)  # away from the repeated ends
+    ratio = np.abs(out[inner]).max() / np.abs(_wave(freq)[inner]).max()
+    assert ratio == pytest.approx(gain, abs=0.01)
+
+
+def test_the_nyquist_shiver_is_removed_and_a_straight_line_kept() -> None:
+    shiver = np.where(np.arange(40) % 2 == 0, 0.003, -0.003)[:, None]
+    assert np.abs(smooth_motion(shiver)[1:-1]).max() < 1e-12
+    line = np.linspace(0.0, 2.0, 40)[:, None, None] * np.ones((1, 22, 3))
+    np.testing.assert_allclose(smooth_motion(line), line, atol=1e-12)  # the ends too
+
+
+def test_the_first_and_last_frames_are_kept() -> None:
+    x = np.random.default_rng(2).normal(size=(30, 2, 22, 3))
+    out = smooth_motion(x)
+    np.testing.assert_allclose(out[[0, -1]], x[[0, -1]], atol=1e-12)
+    assert not np.allclose(out[1:-1], x[1:-1])
+
+
+def test_patch_seams_stop_adding_jerk_and_the_dtype_and_shape_stay() -> None:
+    rng = np.random.default_rng(0)
+    t = np.arange(120) / FPS
+    walk = np.zeros((120, 1, 22, 3), dtype=np.float32)
+    walk[..., 2] = (1.2 * t)[:, None, None]  # travel
+    walk[..., 1] = 0.9 + 0.05 * np.sin(2 * np.pi * 1.8 * t)[:, None, None]
+    seams = np.repeat(rng.normal(0, 0.004, (30, 1, 22, 3)), 4, axis=0).astype(np.float32)  # a step per patch
+    noisy = walk + seams
+    out = smooth_motion(noisy)
+    assert out.shape == noisy.shape and out.dtype == np.float32
+    before, after = (float(jitter(Tracks.from_clip(m, FPS)).mean()) for m in (noisy, out))
+    assert after < 0.5 * before
+
+
+def test_weights_outside_the_stable_range_are_refused_and_zero_is_identity() -> None:
+    x = np.random.default_rng(1).normal(size=(10, 3))
+    assert np.array_equal(smooth_motion(x, 0.0), x)
+    assert np.array_equal(smooth_motion(x[:1]), x[:1])
+    for bad in (-0.1, 0.3):
+        with pytest.raises(ValueError, match="smoothing weight"):
+            smooth_motion(x, bad)
+    assert SMOOTH_WEIGHT == 0.25

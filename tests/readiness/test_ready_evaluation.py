@@ -180,10 +180,10 @@ def test_publish_dry_run_prepares_the_hub_repository(
 
 def test_eval_results_hold_timestamped_json_reports(evaluated: Path, selected: Path) -> None:
     """§5.2 "Reports generated and stored": eval_results/ holds the JSON reports (per variant and phase,
-    the adversarial/ robustness reports, the evaluator's, the selection), each with an ISO 8601 UTC
-    timestamp, laid out as dvc.yaml declares them."""
+    the adversarial/ robustness reports, the evaluator's, the length estimator's, the selection), each with
+    an ISO 8601 UTC timestamp, laid out as dvc.yaml declares them."""
     reports = {p for p in files(evaluated) if p.endswith(".json")}
-    expected = {"evaluator.json", "selection.json"}
+    expected = {"evaluator.json", "length.json", "selection.json"}
     for phase in PHASES:
         expected |= {
             f"small/{phase}/metrics.json",

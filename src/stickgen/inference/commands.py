@@ -172,7 +172,7 @@ def _load_generator(args: argparse.Namespace, p):
         diffusion_steps=steps,
         device=args.device,
         lock_feet=lock,
-        length_estimator=args.length_estimator,
+        length_estimator=getattr(args, "length_estimator", None),  # serve has no such flag
         **kwargs,
     )
 

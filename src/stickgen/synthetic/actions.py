@@ -33,6 +33,25 @@ ACTION_GENERATORS: dict[str, ActionGenerator] = {
     "punch": punch,
     "dance": dance,
 }
+# how long a take of each action typically is, as a part of the configured duration range
+# [synthesize.min_s, synthesize.max_s] (0: min_s, 1: max_s): a jump or a punch is short, a walk or a dance
+# long, so a clip's length says something about its caption (the length estimator, `stickgen.length`)
+ACTION_SPAN: dict[str, tuple[float, float]] = {
+    "idle": (0.3, 1.0),
+    "walk": (0.4, 1.0),
+    "run": (0.3, 0.9),
+    "jump": (0.0, 0.4),
+    "wave": (0.0, 0.5),
+    "clap": (0.0, 0.45),
+    "sit_down": (0.1, 0.55),
+    "stand_up": (0.1, 0.55),
+    "kick": (0.0, 0.4),
+    "punch": (0.0, 0.4),
+    "dance": (0.45, 1.0),
+    "handshake": (0.15, 0.6),
+    "high_five": (0.0, 0.45),
+}
+CHAIN_SPAN = (0.5, 1.0)  # two actions and a cross-fade: the longer half of the range
 LOCOMOTION: frozenset[str] = frozenset({"walk", "run"})
 ENDS_SEATED: frozenset[str] = frozenset({"sit_down"})
 STARTS_SEATED: frozenset[str] = frozenset({"stand_up"})

@@ -15,14 +15,21 @@ import numpy as np
 
 from stickgen.config import SynthesizeConfig
 from stickgen.skeleton import ActorFrames
-from stickgen.synthetic.actions import ACTION_GENERATORS, LOCOMOTION, draw_chain, generate_action
+from stickgen.synthetic.actions import (
+    ACTION_GENERATORS,
+    ACTION_SPAN,
+    CHAIN_SPAN,
+    LOCOMOTION,
+    draw_chain,
+    generate_action,
+)
 from stickgen.synthetic.base import ActionContext
 from stickgen.synthetic.captions import describe, describe_pair
 from stickgen.synthetic.interactions import INTERACTIONS
 from stickgen.synthetic.motion import Motion, chain, place
 from stickgen.synthetic.rig import Body, make_body
 
-GENERATOR_VERSION = "stickgen.synthetic/2"  # 2: walks and runs are foot-space gaits (`gait`)
+GENERATOR_VERSION = "stickgen.synthetic/3"  # 2: foot-space gaits (`gait`); 3: durations by action (`ACTION_SPAN`)
 BLEND_S = 0.3  # cross-fade between the two actions of a chain
 _GOLDEN = 0.6180339887498949
 _TRAVEL = LOCOMOTION | {"jump"}  # segments whose speed is measured into meta
@@ -87,14 +94,16 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _single(rng: np.random.Generator, body: Body, frames: int, fps: float, yaw: float) -> tuple[Motion, list]:
-    action = str(rng.choice(list(ACTION_GENERATORS)))
+def _single(
+    action: str, rng: np.random.Generator, body: Body, frames: int, fps: float, yaw: float
+) -> tuple[Motion, list]:
     motion = generate_action(action, rng, ActionContext(body, frames, fps, yaw))
     return motion, [(action, 0, frames, motion.info)]
 
 
-def _chain(rng: np.random.Generator, body: Body, frames: int, fps: float, yaw: float) -> tuple[Motion, list]:
-    first, second = draw_chain(rng)
+def _chain(
+    first: str, second: str, rng: np.random.Generator, body: Body, frames: int, fps: float, yaw: float
+) -> tuple[Motion, list]:
     overlap = max(1, int(round(BLEND_S * fps)))
     total = frames + overlap
     n1 = int(np.clip(round(total * rng.uniform(0.4, 0.6)), overlap + 1, total - overlap - 1))
@@ -106,21 +115,32 @@ def _chain(rng: np.random.Generator, body: Body, frames: int, fps: float, yaw: f
     return chain(m1, m2, overlap), [(first, 0, n1, m1.info), (second, n1 - overlap, frames, m2.info)]
 
 
+def _plan(rng: np.random.Generator, kind: str) -> tuple[list[str], tuple[float, float]]:
+    """The take's actions (one, or two for a chain) and the part of the duration range it is drawn from."""
+    if kind == "pair":
+        action = str(rng.choice(list(INTERACTIONS)))
+        return [action], ACTION_SPAN[action]
+    if kind == "chain":
+        return list(draw_chain(rng)), CHAIN_SPAN
+    action = str(rng.choice(list(ACTION_GENERATORS)))
+    return [action], ACTION_SPAN[action]
+
+
 def make_take(index: int, cfg: SynthesizeConfig, fps: float, seed: int) -> SyntheticTake:
     """Generate take `index` of the synthetic set for `seed` (see the module docstring)."""
     if seed < 0 or index < 0:
         raise ValueError(f"seed and index must be >= 0, got seed={seed}, index={index}")
     rng = np.random.default_rng([seed, index])
     kind = take_kind(seed, index, cfg)
-    lo, hi = cfg.min_s, cfg.max_s
-    duration = rng.uniform(lo, hi) if kind == "single" else rng.uniform(max(lo, 0.5 * (lo + hi)), hi)
+    planned, (a, b) = _plan(rng, kind)
+    duration = cfg.min_s + (cfg.max_s - cfg.min_s) * rng.uniform(a, b)
     frames = max(2, int(round(duration * fps)))
     if kind == "chain" and frames < 4 * max(1, int(round(BLEND_S * fps))):
-        kind = "single"  # too short to hold two actions and a cross-fade
+        kind, planned = "single", planned[:1]  # too short to hold two actions and a cross-fade
     yaw = float(rng.uniform(0.0, 2.0 * np.pi))
     start = rng.uniform(-1.0, 1.0, size=2)
     if kind == "pair":
-        action = str(rng.choice(list(INTERACTIONS)))
+        action = planned[0]
         bodies = [make_body(rng), make_body(rng)]
         inter = INTERACTIONS[action](rng, bodies, frames, fps, yaw, start)
         motions, starts = inter.motions, inter.starts
@@ -128,7 +148,7 @@ def make_take(index: int, cfg: SynthesizeConfig, fps: float, seed: int) -> Synth
         texts = describe_pair(action, inter.info, rng)
     else:
         bodies = [make_body(rng)]
-        motion, segments = (_single if kind == "single" else _chain)(rng, bodies[0], frames, fps, yaw)
+        motion, segments = (_single if kind == "single" else _chain)(*planned, rng, bodies[0], frames, fps, yaw)
         motions, starts = [motion], [start]
         texts = describe([s[0] for s in segments], [s[3] for s in segments], rng)
 

@@ -134,6 +134,69 @@ def test_a_browser_types_a_prompt_and_watches_two_figures_move(server) -> None:
             browser.close()
 
 
+def test_a_browser_edits_a_timeline_and_gets_one_motion_through_it(server) -> None:
+    """Two spans typed in the timeline editor make one motion of the whole timeline's length (the server's
+    `directed.generate_timeline`); a timeline with a gap is refused with the server's message in the page."""
+    from playwright.sync_api import sync_playwright
+
+    url, _ = server
+    origin = urlparse(url).netloc
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=require_chromium(), args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 760, "height": 1100})
+            requested: list[str] = []
+            page.on("request", lambda r: requested.append(r.url))
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            failed: list[tuple[int, str]] = []
+            page.on("response", lambda r: failed.append((r.status, r.url)) if r.status >= 400 else None)
+            page.goto(url)
+            page.wait_for_selector("body[data-ready=true]", timeout=15_000)
+            assert page.locator("#timeline").is_hidden()
+            page.check("#mode-timeline")
+            assert page.locator("#prompt").is_hidden() and page.locator("#duration").is_hidden()
+            rows = page.locator("#span-rows tr")
+            assert rows.count() == 2  # a starting timeline of two spans
+            page.click("#add-span")
+            assert rows.count() == 3
+            rows.nth(2).locator(".span-remove").click()
+            assert rows.count() == 2
+
+            for k, (start, end, text) in enumerate(
+                [("0", "1.5", "a person walks at speed 1.0"), ("1.5", "3", "someone moves forward (1)")]
+            ):
+                rows.nth(k).locator(".span-start").fill(start)
+                rows.nth(k).locator(".span-end").fill(end)
+                rows.nth(k).locator(".span-text").fill(text)
+            page.fill("#seed", "4")
+            page.click("#submit")
+            page.wait_for_function("() => document.getElementById('status').textContent.startsWith('done')")
+            result = page.evaluate("window.stickgenDemo.result()")
+            (sample,) = result["samples"]
+            assert sample["frames"] == 60 and sample["duration_s"] == 3.0  # one motion, 3 s in all
+            assert [s["frames"] for s in sample["timeline"]] == [[0, 30], [30, 60]]
+            assert np.asarray(sample["joints"]).shape == (60, 1, 22, 3)
+            assert "one motion through 2 spans" in page.inner_text("#details")
+            page.click("#play")  # pause, then scrub into the second span
+            page.fill("#frame", "45")
+            assert page.inner_text("#span-label") == "span 2 / 2: someone moves forward (1)"
+            page.screenshot(path=str(artifact_dir() / "web-demo-timeline.png"))
+
+            rows.nth(1).locator(".span-start").fill("2")  # a gap from 1.5 to 2
+            page.click("#submit")
+            page.wait_for_selector("#status.error", timeout=15_000)
+            assert "error 400: timeline span 2 (2-3): gap after span 1, which ends at 1.5" in page.inner_text(
+                "#status"
+            )
+            assert not errors, errors
+            assert [s for s, _ in failed] == [400], failed  # only the refused timeline
+            offsite = [r for r in requested if urlparse(r).netloc != origin]
+            assert not offsite, f"the page reached outside the server: {offsite}"
+        finally:
+            browser.close()
+
+
 def _rss_mb() -> float:
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20

@@ -28,6 +28,7 @@ from stickgen.inference.demo import (
 )
 from stickgen.inference.export import bvh_forward, bvh_pose, from_json_dict
 from stickgen.inference.serve import ASSETS, is_loopback, load_assets, start_message
+from stickgen.inference.timeline import Span
 
 LIMITS = DemoLimits(
     max_prompt_chars=40,
@@ -80,6 +81,91 @@ def test_a_full_request_is_read_as_given() -> None:
 def test_a_bad_request_is_refused_with_what_to_change(doc, message: str) -> None:
     with pytest.raises(RequestError, match=re.escape(message)):
         DemoRequest.from_json(doc, LIMITS)
+
+
+TWO_SPANS = [
+    {"start": 0, "end": 1.5, "text": "a person walks at speed 1.0"},
+    {"start": 1.5, "end": 3, "text": "someone  moves forward (1)"},
+]
+
+
+def test_a_timeline_request_is_its_spans_with_their_length() -> None:
+    req = DemoRequest.from_json({"timeline": TWO_SPANS, "seed": 3, "samples": 2}, LIMITS)
+    assert req.timeline == (
+        Span(0.0, 1.5, "a person walks at speed 1.0"),
+        Span(1.5, 3.0, "someone moves forward (1)"),
+    )
+    assert req.prompt == "0-1.5: a person walks at speed 1.0; 1.5-3: someone moves forward (1)"
+    assert (req.duration_s, req.seed, req.samples) == (3.0, 3, 2)
+    assert DemoRequest.from_json({"timeline": req.prompt}, LIMITS).timeline == req.timeline  # the CLI's text
+
+
+@pytest.mark.parametrize(
+    ("timeline", "extra", "message"),
+    [
+        (
+            [{"start": 0, "end": 1, "text": "a"}, {"start": 2, "end": 3, "text": "b"}],
+            {},
+            "timeline span 2 (2-3): gap after span 1, which ends at 1; start it there",
+        ),
+        (
+            [{"start": 0, "end": 4, "text": "a person walks"}],
+            {},
+            "timeline span 1 (0-4): too long, 4 s; the limit is 3.2 s",
+        ),
+        (
+            [{"start": 0, "end": 2, "text": "a"}, {"start": 2, "end": 4, "text": "b"}],
+            {},
+            "timeline is 4 s long; the limit is 3.2 s",
+        ),
+        (
+            [{"start": k * 0.1, "end": (k + 1) * 0.1, "text": "a"} for k in range(9)],
+            {},
+            "timeline has 9 spans; the limit here is 8",
+        ),
+        (
+            [{"start": 0, "end": 1, "text": "?!"}],
+            {},
+            "timeline span 1 (0-1): prompt has no letters or digits",
+        ),
+        ([{"start": 0, "end": 1, "text": "a" * 41}], {}, "timeline span 1 (0-1): prompt is too long"),
+        ([{"start": 0, "end": 1}], {}, "timeline: span 1: missing ['text']"),
+        ({"start": 0}, {}, "timeline: expected a non-empty JSON list"),
+        ("0-1 walks", {}, "timeline span 1 '0-1 walks': expected 'START-END: text'"),
+        (
+            TWO_SPANS,
+            {"prompt": "x", "duration_s": 2},
+            "a timeline sets the texts and the duration: drop prompt, duration_s",
+        ),
+    ],
+)
+def test_a_bad_timeline_is_refused_naming_the_span(timeline, extra, message: str) -> None:
+    with pytest.raises(RequestError, match=re.escape(message)) as err:
+        DemoRequest.from_json({"timeline": timeline, **extra}, LIMITS)
+    assert "\n" not in str(err.value)
+
+
+def test_a_timeline_is_one_motion_through_the_spans(service) -> None:
+    """The demo's timeline goes through `directed.generate_timeline` (what `stickgen generate --timeline`
+    calls): one motion as long as the whole timeline, each span in its frames, the same seed the same
+    motion."""
+    from stickgen.inference import directed
+
+    req = DemoRequest.from_json({"timeline": TWO_SPANS, "seed": 5}, service.limits)
+    result = service.generate(req)
+    (motion,) = result.motions
+    assert motion.frames == 60 and motion.fps == 20.0 and motion.meta["kind"] == "timeline"
+    assert [s["frames"] for s in motion.meta["timeline"]] == [[0, 30], [30, 60]]
+    want = directed.generate_timeline(service._plain, list(req.timeline), None, motion.meta["seed"])
+    np.testing.assert_array_equal(motion.joints, want.joints)
+    page = service.to_json(result)
+    sample = page["samples"][0]
+    assert page["prompt"] == req.prompt and sample["frames"] == 60 and sample["duration_s"] == 3.0
+    assert [s["text"] for s in sample["timeline"]] == [
+        "a person walks at speed 1.0",
+        "someone moves forward (1)",
+    ]
+    assert service.download(result.id, "0.bvh")[0].decode().count("\n") > 60  # downloads as any motion
 
 
 def test_the_refiner_cannot_be_asked_of_a_server_without_one() -> None:
@@ -194,6 +280,14 @@ def test_refusals_are_clear_replies_and_a_crash_does_not_stop_the_server(service
         status, _, body = call(url + "/api/generate", {"prompt": "a person waves", "duration_s": 1})
         assert status == 200 and json.loads(body)["samples"][0]["frames"] == 20
         assert call(url + "/healthz")[2] == b"ok"
+        gap = [
+            {"start": 0, "end": 1, "text": "a person walks"},
+            {"start": 2, "end": 3, "text": "a person waves"},
+        ]
+        status, _, body = call(url + "/api/generate", {"timeline": gap})
+        assert status == 400 and "span 2 (2-3): gap after span 1" in json.loads(body)["error"]
+        status, _, body = call(url + "/api/generate", {"timeline": TWO_SPANS, "seed": 1})
+        assert status == 200 and json.loads(body)["samples"][0]["frames"] == 60
         rid = json.loads(body)["id"]
         status, headers, bvh = call(f"{url}/api/results/{rid}/0.bvh?rig=mixamo&up=z&units=m")
         assert status == 200 and b"ROOT mixamorig:Hips" in bvh
@@ -217,6 +311,7 @@ def test_the_page_loads_nothing_from_elsewhere() -> None:
         "/static/demo.css",
         "/static/favicon.svg",
         "/static/player3d.js",
+        "/static/timeline.js",
     }
 
 

@@ -4,6 +4,7 @@ continuation, in-betweening, floor paths, frame-rate conversion and `stickgen ge
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -17,12 +18,19 @@ from stickgen.inference import directed
 from stickgen.inference.directed import Directing, Window, plan_windows
 from stickgen.inference.export import load_motion, save_motion
 from stickgen.inference.generator import InferenceGenerator
+from stickgen.inference.given import load_given
 from stickgen.inference.inpaint import blend_kept, sample_constrained, smooth_edges
 from stickgen.inference.retime import bone_lengths, resample
 from stickgen.inference.timeline import Span, parse_timeline, read_timeline_file, span_frames
 from stickgen.model.diffusion import Sampling
+from stickgen.skeleton import body_height, is_upright, to_canonical_frame
 
 MM = 1e-3
+# the exporter's BVH (centimetres) of a generated motion read back by the BVH converter: the motion placed in
+# the canonical frame to within this (measured 2026-12: 0.069 mm on the tiny checkpoint's walk, seed 1)
+BVH_ROUND_TRIP_M = 1e-4
+REALDATA = os.environ.get("STICKGEN_REALDATA", "")
+CMU_BVH = Path(REALDATA) / "cmu" / "01_01.bvh"
 WALK = "a person walks at speed 1.0"
 # the tiny model's window is 64 frames (3.2 s at 20 fps): overlaps scaled down with it
 SHORT = Directing(overlap_s=0.6, transition_s=0.4)
@@ -250,6 +258,57 @@ def test_continuation_keeps_the_given_motion_and_goes_on(gen, tmp_path) -> None:
     assert steps[29] <= np.percentile(np.delete(steps, 29), 99)
 
 
+def test_continuation_from_the_exporters_bvh_of_a_generated_motion_keeps_its_frames(gen, tmp_path) -> None:
+    """A generated motion written as BVH (stickgen.inference.bvh) reads back through the BVH converter as
+    that motion placed in the canonical frame (`to_canonical_frame`) within BVH_ROUND_TRIP_M, and a
+    continuation keeps those frames within 1 mm."""
+    prefix = gen.generate(WALK, 1.5, seed=1)
+    path = tmp_path / "walk.bvh"
+    save_motion(prefix, path)
+    given = load_given(path)
+    placed = to_canonical_frame(prefix.joints)
+    assert given.frames == 30 and given.fps == 20.0 and given.meta["bvh"]["rig"] == "smpl"
+    assert np.abs(given.joints - placed).max() <= BVH_ROUND_TRIP_M
+    m = directed.continue_motion(gen, given, WALK, 4.0, seed=3, directing=SHORT)
+    assert m.joints.shape == (110, 1, 22, 3) and m.meta["prefix_frames"] == 30
+    assert np.abs(m.joints[:30] - given.joints).max() <= MM
+    assert np.abs(m.joints[:30] - placed).max() <= MM + BVH_ROUND_TRIP_M
+
+
+def test_inbetweening_takes_a_bvh_at_another_rate_resampled_to_the_models(gen, tmp_path) -> None:
+    """A 60-fps BVH (Z up, metres) is read at the model's 20 fps: every third frame, the
+    source's own; the key frames are kept within 1 mm."""
+    from stickgen.inference.bvh import BvhOptions
+
+    source = articulated_motion(41, fps=20.0, travel_x=0.4)
+    path = tmp_path / "swing.bvh"
+    save_motion(resample(source, 60.0), path, BvhOptions(up="z", units="m"))
+    known = load_given(path, fps=gen.fps)
+    assert known.frames == 41 and known.fps == 20.0 and known.meta["resampled_from_fps"] == 60.0
+    assert known.meta["bvh"] == {**known.meta["bvh"], "rig": "smpl", "up_axis": "+z", "units": "m"}
+    assert np.abs(known.joints - to_canonical_frame(source.joints)).max() <= MM
+    keep = np.zeros(41, dtype=bool)
+    keep[:8] = keep[33:] = True
+    m = directed.inbetween(gen, "a person swings the arms", known, keep, seed=0)
+    assert np.abs(m.joints[keep] - known.joints[keep]).max() <= MM
+
+
+@pytest.mark.skipif(
+    not (REALDATA and CMU_BVH.is_file()),
+    reason="STICKGEN_REALDATA is not set to the shared realdata folder with cmu/01_01.bvh (.ci/run sets it)",
+)
+def test_a_real_cmu_bvh_is_continued(gen) -> None:
+    """CMU 01_01 (BVH, 120 fps, the CMU unit, the thorax missing and a rest frame added) reads as
+    `stickgen convert bvh` reads it, at the model's rate, and a continuation keeps it."""
+    given = load_given(CMU_BVH, fps=gen.fps)
+    assert given.frames == 459 and given.fps == 20.0  # 2751 frames at 120 fps, as the converter's
+    bvh = given.meta["bvh"]
+    assert (bvh["native_fps"], bvh["units"], bvh["dropped_first_frame"]) == (120.0, "cmu", True)
+    assert is_upright(given.joints[:, 0]) and 1.5 <= body_height(given.joints[:, 0]) <= 1.9
+    m = directed.continue_motion(gen, given, WALK, 1.0, seed=0, directing=SHORT)
+    assert m.frames == 479 and np.abs(m.joints[:459] - given.joints).max() <= MM
+
+
 def test_inbetweening_keeps_the_key_frames_within_a_millimetre(gen) -> None:
     known = articulated_motion(40, fps=20.0)
     keep = np.zeros(40, dtype=bool)
@@ -338,7 +397,27 @@ def test_cli_timeline_long_seconds_continuation_and_fps_write_their_motions(
     )
     more = load_motion(tmp_path / "more.json")
     assert more.frames == 120 and np.abs(more.joints[:100] - long.joints).max() <= MM
+    save_motion(long, tmp_path / "long.bvh")  # the same motion as BVH, placed in the canonical frame
+    assert (
+        fake_cli(tmp_path / "b.json", WALK, "--seconds", "1", "--continue-from", str(tmp_path / "long.bvh"))
+        == 0
+    )
+    b = load_motion(tmp_path / "b.json")
+    assert b.frames == 120 and np.abs(b.joints[:100] - to_canonical_frame(long.joints)).max() <= MM
     capsys.readouterr()
+
+
+def test_cli_a_bvh_the_converter_rejects_is_one_line_naming_the_file(fake_cli, tmp_path, capsys) -> None:
+    bad = tmp_path / "rope.bvh"  # one joint: no human rig
+    bad.write_text(
+        "HIERARCHY\nROOT rope\n{\n OFFSET 0 0 0\n CHANNELS 3 Xposition Yposition Zposition\n"
+        " End Site\n {\n  OFFSET 0 10 0\n }\n}\nMOTION\nFrames: 2\nFrame Time: 0.05\n0 0 0\n0 1 0\n"
+    )
+    status = fake_cli(tmp_path / "x.json", WALK, "--continue-from", str(bad))
+    err = capsys.readouterr().err
+    assert status in (1, 2) and err.count("\n") == 1, err
+    assert f"--continue-from {bad}: not read as a motion by the BVH converter: unknown skeleton" in err
+    assert not (tmp_path / "x.json").exists()
 
 
 @pytest.mark.parametrize(

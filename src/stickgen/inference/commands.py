@@ -6,6 +6,7 @@
     stickgen generate --timeline "0-3: a person walks; 3-5: a person jumps" --checkpoint CKPT --out m.gif
     stickgen generate "a person dances" --seconds 60 --fps 30 --checkpoint CKPT --out m.bvh  # in windows
     stickgen generate "the person sits" --continue-from walk.npz --seconds 4 --checkpoint CKPT --out m.npz
+    stickgen generate "the person sits" --continue-from 01_01.bvh --seconds 4 --checkpoint CKPT --out m.npz
     stickgen render MOTION.json --out wave.html [--azimuth 30 --elevation 10 --trails 8]
     stickgen render MOTION.json --out wave.bvh --rig mixamo --up z --units m     # BVH for Blender / Mixamo
     stickgen render MOTION.json --out wave.glb                                   # skinned glTF animation
@@ -203,10 +204,10 @@ def _directed_requests(args: argparse.Namespace, max_chars: int):
             raise UsageError("--continue-from continues with one prompt: not with --timeline or --prompts")
         if not args.continue_from.is_file():
             raise UsageError(f"--continue-from {args.continue_from}: no such file")
-        from stickgen.inference.export import load_motion
+        from stickgen.inference.given import load_given
 
         try:
-            prefix = load_motion(args.continue_from)
+            prefix = load_given(args.continue_from)
         except ValueError as exc:
             raise UsageError(f"--continue-from {exc}") from None
         if args.actors is not None and args.actors != prefix.actors:
@@ -655,7 +656,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         type=Path,
         default=None,
         metavar="MOTION",
-        help="a motion (.npz / .json) to continue for --seconds more with the prompt; writes the whole",
+        help="a motion (.npz / .json, or any human .bvh) to continue for --seconds more with the prompt; "
+        "writes the whole",
     )
     d.add_argument(
         "--fps",

@@ -2,6 +2,8 @@
 
     service = DemoService(generator, serve_config, refiner_default=False)
     request = DemoRequest.from_json({"prompt": "a person waves", "samples": 2}, service.limits)
+    spans = [{"start": 0, "end": 2, "text": "a person walks"}, {"start": 2, "end": 4, "text": "jumps"}]
+    request = DemoRequest.from_json({"timeline": spans}, service.limits)  # one motion through the spans
     result = service.generate(request)
     data, media_type, filename = service.download(result.id, "0.gif")
 
@@ -26,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from stickgen.config import ServeConfig
+from stickgen.inference import directed
 from stickgen.inference.batch import sample_seeds
 from stickgen.inference.bvh import BvhOptions, bvh_text
 from stickgen.inference.export import save_npz, to_json_dict
@@ -43,6 +46,7 @@ from stickgen.inference.render import (
     render,
 )
 from stickgen.inference.smpl import save_amass
+from stickgen.inference.timeline import Span, format_timeline, parse_timeline, timeline_from_json
 
 # built-in defaults for `stickgen serve` outside the repository; params.yaml `serve:` sets them
 DEFAULT_SERVE = ServeConfig(
@@ -55,7 +59,9 @@ DEFAULT_SERVE = ServeConfig(
     max_kept_results=32,
 )
 MAX_SEED = 2**31 - 1
-REQUEST_KEYS = ("prompt", "duration_s", "actors", "seed", "samples", "refiner")
+REQUEST_KEYS = ("prompt", "duration_s", "timeline", "actors", "seed", "samples", "refiner")
+# a timeline request's spans: a short list to edit by hand; each span costs at least one model window
+MAX_SPANS = 8
 JOINT_DECIMALS = 3  # the page's joints, to 1 mm
 _RESULT_ID = re.compile(r"[0-9a-f]{16}")
 _FILE = re.compile(
@@ -96,6 +102,7 @@ class DemoLimits:
     max_samples: int
     refiner_available: bool
     refiner_default: bool
+    max_spans: int = MAX_SPANS  # a timeline's spans; its whole length is at most max_duration_s
 
     @classmethod
     def of(cls, generator: InferenceGenerator, config: ServeConfig, refiner_default: bool) -> DemoLimits:
@@ -118,6 +125,7 @@ class DemoRequest:
     seed: int | None = None  # None: drawn
     samples: int = 1
     refiner: bool | None = None  # None: the server's default
+    timeline: tuple[Span, ...] | None = None  # spans: one motion through them (prompt: the timeline)
 
     @classmethod
     def from_json(cls, doc: Any, limits: DemoLimits) -> DemoRequest:
@@ -127,17 +135,12 @@ class DemoRequest:
         unknown = sorted(set(doc) - set(REQUEST_KEYS))
         if unknown:
             raise RequestError(f"unknown fields {unknown}; a request has {list(REQUEST_KEYS)}")
-        try:
-            prompt = validate_prompt(doc.get("prompt"), limits.max_prompt_chars)
-        except ValueError as exc:
-            raise RequestError(str(exc)) from None
-        # no duration given: 4 s, or the longest allowed when that is shorter
-        duration = _number(doc.get("duration_s", min(cls.duration_s, limits.max_duration_s)), "duration_s")
-        if not limits.min_duration_s <= duration <= limits.max_duration_s:
-            raise RequestError(
-                f"duration_s must be in {limits.min_duration_s:g}..{limits.max_duration_s:g} seconds, "
-                f"got {duration:g}"
-            )
+        if "timeline" in doc:
+            spans = request_timeline(doc, limits)
+            prompt, duration, timeline = format_timeline(spans), spans[-1].end_s, tuple(spans)
+        else:
+            prompt, timeline = _prompt(doc, limits), None
+            duration = _duration(doc, limits, cls.duration_s)
         actors = doc.get("actors")
         if actors is not None:
             actors = _integer(actors, "actors", 1, limits.max_actors)
@@ -150,7 +153,60 @@ class DemoRequest:
             raise RequestError(f"refiner must be true, false or null, got {refiner!r}")
         if refiner and not limits.refiner_available:
             raise RequestError("the refiner is not available on this server (started with --no-diffusion)")
-        return cls(prompt, duration, actors, seed, samples, refiner)
+        return cls(prompt, duration, actors, seed, samples, refiner, timeline)
+
+
+def _prompt(doc: dict, limits: DemoLimits) -> str:
+    try:
+        return validate_prompt(doc.get("prompt"), limits.max_prompt_chars)
+    except ValueError as exc:
+        raise RequestError(str(exc)) from None
+
+
+def _duration(doc: dict, limits: DemoLimits, default_s: float) -> float:
+    # no duration given: 4 s, or the longest allowed when that is shorter
+    duration = _number(doc.get("duration_s", min(default_s, limits.max_duration_s)), "duration_s")
+    if not limits.min_duration_s <= duration <= limits.max_duration_s:
+        raise RequestError(
+            f"duration_s must be in {limits.min_duration_s:g}..{limits.max_duration_s:g} seconds, "
+            f"got {duration:g}"
+        )
+    return duration
+
+
+def request_timeline(doc: dict, limits: DemoLimits) -> list[Span]:
+    """The checked spans of a request's `timeline` (a list of `{start, end, text}` or a
+    `"START-END: text; ..."` string, read by `stickgen.inference.timeline`): at most `limits.max_spans`
+    spans, `limits.max_duration_s` in all, each text a valid prompt; `RequestError` naming the span."""
+    clash = [k for k in ("prompt", "duration_s") if k in doc]
+    if clash:
+        raise RequestError(f"a timeline sets the texts and the duration: drop {', '.join(clash)}")
+    raw = doc["timeline"]
+    count = _span_count(raw)
+    if count > limits.max_spans:
+        raise RequestError(f"timeline has {count} spans; the limit here is {limits.max_spans}")
+    try:
+        if isinstance(raw, str):
+            spans = parse_timeline(raw, limits.max_duration_s)
+        else:
+            spans = timeline_from_json(raw, "timeline", limits.max_duration_s)
+        return [_checked_text(i, s, limits.max_prompt_chars) for i, s in enumerate(spans, 1)]
+    except ValueError as exc:
+        raise RequestError(str(exc)) from None
+
+
+def _span_count(raw: Any) -> int:
+    if isinstance(raw, str):
+        return len([s for s in re.split(r"[;\n]", raw) if s.strip()])
+    return len(raw) if isinstance(raw, list) else 0
+
+
+def _checked_text(i: int, span: Span, max_chars: int) -> Span:
+    """`span` with its text checked as a prompt (whitespace collapsed); `ValueError` naming the span."""
+    try:
+        return Span(span.start_s, span.end_s, validate_prompt(span.text, max_chars))
+    except ValueError as exc:
+        raise ValueError(f"timeline span {i} ({span.start_s:g}-{span.end_s:g}): {exc}") from None
 
 
 def _number(v: Any, name: str) -> float:
@@ -200,6 +256,14 @@ class DemoResult:
     id: str
     request: DemoRequest
     motions: list[Motion]
+
+
+def _make(gen: InferenceGenerator, request: DemoRequest, seed: int) -> Motion:
+    """One sample: the generator's motion of the prompt, or one continuous motion through the timeline
+    (`directed.generate_timeline`, the path of `stickgen generate --timeline`)."""
+    if request.timeline is not None:
+        return directed.generate_timeline(gen, list(request.timeline), request.actors, seed)
+    return gen.generate(request.prompt, request.duration_s, num_actors=request.actors, seed=seed)
 
 
 def verdict(meta: dict) -> str:
@@ -263,10 +327,7 @@ class DemoService:
         seeds = sample_seeds(base, request.samples, attempts)
         with self.gate:
             try:
-                motions = [
-                    gen.generate(request.prompt, request.duration_s, num_actors=request.actors, seed=s)
-                    for s in seeds
-                ]
+                motions = [_make(gen, request, s) for s in seeds]
             except ValueError as exc:  # the generator's own checks (e.g. a prompt its encoder refuses)
                 raise RequestError(str(exc)) from None
         result = DemoResult(secrets.token_hex(8), request, motions)
@@ -313,6 +374,7 @@ class DemoService:
                     "safety_score": safety.get("overall_score"),
                     "safety_reasons": safety.get("reasons", []),
                     "latency_s": meta.get("latency_s"),
+                    "timeline": meta.get("timeline"),  # [{start_s, end_s, text, frames}] or None
                     "joints": np.round(m.joints.astype(np.float64), JOINT_DECIMALS).tolist(),
                     "downloads": downloads,
                 }

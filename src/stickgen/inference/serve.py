@@ -7,7 +7,9 @@ A small ASGI app (Starlette, run by uvicorn; the optional extra `stickgen[serve]
     GET  /                               the page (stickgen/inference/web/index.html)
     GET  /static/<name>                  its script and style sheet (read into memory at start)
     GET  /api/info                       model, frame rate, limits, download formats
-    POST /api/generate                   {"prompt", "duration_s", "actors", "seed", "samples", "refiner"}
+    POST /api/generate                   {"prompt", "duration_s", "actors", "seed", "samples", "refiner"},
+                                         or {"timeline": [{"start", "end", "text"}, ...], "actors", ...}:
+                                         one motion through the spans (`directed.generate_timeline`)
     GET  /api/results/<id>/<file>        downloads: <sample>.gif|mp4|json|npz|smpl.npz|glb|bvh (per actor:
                                          <sample>.actor<k>.bvh|smpl.npz);
                                          a BVH takes ?rig=smpl|mixamo&up=y|z&units=cm|m
@@ -38,6 +40,7 @@ MAX_BODY_BYTES = 16_384
 ASSETS = {
     "index.html": "text/html; charset=utf-8",
     "player3d.js": "text/javascript",
+    "timeline.js": "text/javascript",
     "demo.css": "text/css",
     "favicon.svg": "image/svg+xml",
 }

@@ -183,6 +183,13 @@ def _decode(data: BvhData, rigmap: RigMap, label: str, units: tuple[str, ...]) -
     return RigMotion(joints, data.fps, meta)
 
 
+def read_bvh(path: Path, label: str, rig: str = "") -> RigMotion:
+    """The 22 SMPL joints of the BVH file `path` (`label` names it in messages; `rig` as in `bvh_to_smpl`):
+    what `stickgen convert bvh` reads of one file, before the shared driver's checks
+    (`sources.base.check_take`)."""
+    return bvh_to_smpl(parse_bvh(read_text(path, label), label), label, rig=rig)
+
+
 REPORT_META: tuple[str, ...] = (
     "rig",
     "units",
@@ -213,7 +220,7 @@ class BVHConverter(Converter):
 
     def read(self, raw_dir: Path, item: Path) -> list[Take]:
         label = self.item_label(raw_dir, item)
-        motion = bvh_to_smpl(parse_bvh(read_text(item, label), label), label, rig=self.rig)
+        motion = read_bvh(item, label, self.rig)
         path = label[: -len(item.suffix)]
         texts, action, source = captions_for(raw_dir, item.stem, path)
         meta = {**motion.meta, "licence": LICENCE, "caption_source": source}

@@ -29,7 +29,8 @@ from stickgen.synthetic.interactions import INTERACTIONS
 from stickgen.synthetic.motion import Motion, chain, place
 from stickgen.synthetic.rig import Body, make_body
 
-GENERATOR_VERSION = "stickgen.synthetic/3"  # 2: foot-space gaits (`gait`); 3: durations by action (`ACTION_SPAN`)
+# 2: walks and runs are foot-space gaits (`gait`); 3: a take lasts as long as its action (`ACTION_SPAN`)
+GENERATOR_VERSION = "stickgen.synthetic/3"
 BLEND_S = 0.3  # cross-fade between the two actions of a chain
 _GOLDEN = 0.6180339887498949
 _TRAVEL = LOCOMOTION | {"jump"}  # segments whose speed is measured into meta
@@ -148,7 +149,8 @@ def make_take(index: int, cfg: SynthesizeConfig, fps: float, seed: int) -> Synth
         texts = describe_pair(action, inter.info, rng)
     else:
         bodies = [make_body(rng)]
-        motion, segments = (_single if kind == "single" else _chain)(*planned, rng, bodies[0], frames, fps, yaw)
+        animate = _single if kind == "single" else _chain
+        motion, segments = animate(*planned, rng, bodies[0], frames, fps, yaw)
         motions, starts = [motion], [start]
         texts = describe([s[0] for s in segments], [s[3] for s in segments], rng)
 

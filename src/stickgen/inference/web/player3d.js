@@ -157,8 +157,9 @@
 
   // --- the page ------------------------------------------------------------------------------------------
   var player = new Player($("view"));
-  var result = null;
-  window.stickgenDemo = {player: player, result: function () { return result; }};
+  var result = null, shown = null;
+  var timeline = new window.StickgenTimeline($("span-rows"), $("add-span"));
+  window.stickgenDemo = {player: player, timeline: timeline, result: function () { return result; }};
 
   function status(text, isError) {
     $("status").textContent = text;
@@ -170,8 +171,27 @@
     $("play").textContent = on ? "pause" : "play";
   }
 
+  // one prompt, or a timeline: the fields of the other mode are hidden and left out of the form
+  function timelineMode() { return $("mode-timeline").checked; }
+
+  function setMode() {
+    var on = timelineMode();
+    if (on && !timeline.rows().length) {
+      var half = Math.min(2, info ? info.limits.max_duration_s / 2 : 2);
+      timeline.addSpan(0, half, "a person walks forward");
+      timeline.addSpan(half, 2 * half, "a person waves");
+    }
+    $("timeline").hidden = !on;
+    $("prompt-fields").hidden = on;
+    $("duration-field").hidden = on;
+    $("prompt").disabled = on;
+    $("duration").disabled = on;
+    timeline.setEnabled(on);
+  }
+
   function showSample(i) {
     var s = result.samples[i];
+    shown = s;
     player.load({joints: s.joints, fps: s.fps, frames: s.frames, actors: s.actors});
     setPlaying(true);
     $("frame").max = String(s.frames - 1);
@@ -186,7 +206,7 @@
     v.className = s.verdict === "passed" ? "passed" : s.verdict === "flagged" ? "flagged" : "unchecked";
     $("details").textContent = s.frames + " frames at " + s.fps + " fps, " + s.actors + " actor(s), seed " +
       s.seed + ", " + s.attempts + " attempt(s), generated in " + s.latency_s.toFixed(2) + " s" +
-      (result.refiner ? ", refined" : "");
+      (result.refiner ? ", refined" : "") + (s.timeline ? "; one motion through " + s.timeline.length + " spans" : "");
     var dl = $("downloads");
     dl.textContent = "Download: ";
     Object.keys(s.downloads).forEach(function (name) {
@@ -216,8 +236,10 @@
   }
 
   function request() {
-    var body = {prompt: $("prompt").value, duration_s: Number($("duration").value),
-                samples: Number($("samples").value), refiner: $("refiner").checked};
+    var body = timelineMode() ? {timeline: timeline.spans()}
+                              : {prompt: $("prompt").value, duration_s: Number($("duration").value)};
+    body.samples = Number($("samples").value);
+    body.refiner = $("refiner").checked;
     if ($("actors").value !== "") body.actors = Number($("actors").value);
     if ($("seed").value !== "") body.seed = Number($("seed").value);
     return body;
@@ -243,6 +265,9 @@
       .finally(function () { button.disabled = false; });
   });
 
+  $("mode-prompt").addEventListener("change", setMode);
+  $("mode-timeline").addEventListener("change", setMode);
+
   $("play").addEventListener("click", function () { setPlaying(!player.playing); });
   $("frame").addEventListener("input", function () { setPlaying(false); player.seek(Number($("frame").value)); });
   $("reset").addEventListener("click", function () { if (player.motion) player.fit(); });
@@ -255,6 +280,13 @@
   player.onframe = function (f) {
     $("frame").value = String(f);
     $("label").textContent = "frame " + (f + 1) + " / " + (player.motion ? player.motion.frames : 1);
+    var tl = shown && shown.timeline;
+    if (tl) {
+      var k = window.StickgenTimeline.spanAt(tl, f);
+      $("span-label").textContent = "span " + (k + 1) + " / " + tl.length + ": " + tl[k].text;
+    } else {
+      $("span-label").textContent = "";
+    }
   };
 
   // orbit: drag; zoom: wheel; reset: double click
@@ -288,11 +320,13 @@
       o.value = String(a); o.textContent = String(a);
       $("actors").appendChild(o);
     }
+    timeline.configure(L);
+    setMode();
     $("refiner").checked = L.refiner_default;
     $("refiner").disabled = !L.refiner_available;
     $("model-info").textContent = "Model: " + doc.model.variant + " / " + doc.model.phase + " (" +
       doc.model.checkpoint + "), " + doc.fps + " fps; up to " + L.max_duration_s + " s, " + L.max_actors +
-      " actor(s), " + L.max_samples + " sample(s).";
+      " actor(s), " + L.max_samples + " sample(s), timelines of up to " + L.max_spans + " spans.";
     document.body.setAttribute("data-ready", "true");
     requestAnimationFrame(loop);
   }).catch(function (err) { status("cannot reach the server: " + err, true); });

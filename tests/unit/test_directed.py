@@ -407,6 +407,26 @@ def test_cli_timeline_long_seconds_continuation_and_fps_write_their_motions(
     capsys.readouterr()
 
 
+def test_cli_inbetweening_keeps_the_ranges_and_a_path_is_walked(fake_cli, tmp_path, capsys) -> None:
+    assert fake_cli(tmp_path / "long.json", WALK, "--seconds", "5") == 0
+    long = load_motion(tmp_path / "long.json")
+    out = tmp_path / "ib.json"
+    assert fake_cli(out, WALK, "--inbetween", str(tmp_path / "long.json"), "--keep", "0-1, 4-5") == 0
+    ib = load_motion(out)
+    assert ib.frames == 100 and ib.meta["kept_frames"] == 40
+    for kept in (slice(0, 20), slice(80, 100)):
+        assert np.abs(ib.joints[kept] - long.joints[kept]).max() <= MM
+    assert ib.meta["kind"] == "inbetween" and ib.meta["prompt"] == WALK
+    assert (
+        fake_cli(tmp_path / "x.json", WALK, "--inbetween", str(tmp_path / "long.json"), "--keep", "4-6") == 2
+    )
+    assert "--keep range 1 (4-6): ends after the motion's 5 s" in capsys.readouterr().err
+    assert fake_cli(tmp_path / "p.json", WALK, "--path", "0,0; 2,0; 2,1", "--seconds", "3") == 0
+    root = load_motion(tmp_path / "p.json").joints[:, 0, 0]
+    assert np.abs(root[0, [0, 2]] - [0, 0]).max() <= MM and np.abs(root[-1, [0, 2]] - [2, 1]).max() <= MM
+    capsys.readouterr()
+
+
 def test_cli_a_bvh_the_converter_rejects_is_one_line_naming_the_file(fake_cli, tmp_path, capsys) -> None:
     bad = tmp_path / "rope.bvh"  # one joint: no human rig
     bad.write_text(
@@ -434,6 +454,12 @@ def test_cli_a_bvh_the_converter_rejects_is_one_line_naming_the_file(fake_cli, t
         ([WALK, "--fps", "0"], "--fps must be a number in (0, 1000]"),
         ([WALK, "--continue-from", "nope.npz"], "--continue-from nope.npz: no such file"),
         ([WALK, "--seconds", "900"], "--seconds must be at most 600"),
+        ([WALK, "--keep", "0-1"], "--inbetween MOTION and --keep RANGES go together"),
+        ([WALK, "--inbetween", "nope.npz", "--keep", "0-1"], "--inbetween nope.npz: no such file"),
+        ([WALK, "--path", "0,0; 1,1", "--continue-from", "x.npz"], "--continue-from and --path do not go"),
+        ([WALK, "--path", "0,0"], "--path needs 2 to 1000 points"),
+        ([WALK, "--path", "0,0; a,1"], "--path point 2 'a,1': expected x,z in metres"),
+        ([WALK, "--path", "0,0; 1,1", "--actors", "2"], "--path moves one actor"),
     ],
 )
 def test_cli_directed_errors_are_one_line(fake_cli, tmp_path, capsys, args, message) -> None:

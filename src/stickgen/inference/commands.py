@@ -7,6 +7,8 @@
     stickgen generate "a person dances" --seconds 60 --fps 30 --checkpoint CKPT --out m.bvh  # in windows
     stickgen generate "the person sits" --continue-from walk.npz --seconds 4 --checkpoint CKPT --out m.npz
     stickgen generate "the person sits" --continue-from 01_01.bvh --seconds 4 --checkpoint CKPT --out m.npz
+    stickgen generate "a person jumps" --inbetween m.npz --keep 0-1,4-5 --checkpoint CKPT --out m2.npz
+    stickgen generate "a person walks" --path "0,0; 3,0; 3,3" --seconds 8 --checkpoint CKPT --out m.npz
     stickgen render MOTION.json --out wave.html [--azimuth 30 --elevation 10 --trails 8]
     stickgen render MOTION.json --out wave.bvh --rig mixamo --up z --units m     # BVH for Blender / Mixamo
     stickgen render MOTION.json --out wave.glb                                   # skinned glTF animation
@@ -28,7 +30,7 @@ import json
 import math
 import secrets
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -193,28 +195,85 @@ def _verdict(meta: dict) -> str:
     return "passed" if not meta["flagged"] else "FLAGGED (every attempt rejected)"
 
 
-def _directed_requests(args: argparse.Namespace, max_chars: int):
-    """(requests, timeline spans or None, the motion to continue or None) of --timeline, --timeline-file
-    and --continue-from, checked before anything loads (`UsageError`); (None, None, None) without them."""
+@dataclass(frozen=True, eq=False)
+class _Directed:
+    """What a directed generation is given besides its request (at most one kind is set)."""
+
+    spans: list | None = None  # --timeline / --timeline-file
+    prefix: Any = None  # --continue-from: the motion to continue
+    given: Any = None  # --inbetween: the motion whose --keep ranges are kept
+    keep: list[tuple[float, float]] | None = None
+    path: list[tuple[float, float]] | None = None  # --path: floor points (x, z)
+
+    @property
+    def free(self) -> bool:
+        """Nothing directs the motion (a plain prompt, perhaps longer than the model's window)."""
+        return all(getattr(self, f.name) is None for f in fields(self))
+
+
+def _given_motion(flag: str, path: Path):
+    if not path.is_file():
+        raise UsageError(f"{flag} {path}: no such file")
+    from stickgen.inference.given import load_given
+
+    try:
+        return load_given(path)
+    except ValueError as exc:
+        raise UsageError(f"{flag} {exc}") from None
+
+
+def _directed_requests(args: argparse.Namespace, max_chars: int) -> tuple[list[Request] | None, _Directed]:
+    """(requests, what directs them) of --timeline, --timeline-file, --continue-from, --inbetween with
+    --keep, and --path, checked before anything loads (`UsageError`); (None, _Directed()) without them."""
     if args.fps is not None and not (math.isfinite(args.fps) and 0 < args.fps <= 1000):
         raise UsageError(f"--fps must be a number in (0, 1000], got {args.fps:g}")
     timeline_given = args.timeline is not None or args.timeline_file is not None
+    kinds = [
+        name
+        for name, value in (
+            ("--timeline", args.timeline if args.timeline is not None else args.timeline_file),
+            ("--continue-from", args.continue_from),
+            ("--inbetween", args.inbetween),
+            ("--path", args.path),
+        )
+        if value is not None
+    ]
+    if len(kinds) > 1:
+        raise UsageError(f"{' and '.join(kinds)} do not go together: give one of them")
+    if (args.keep is not None) != (args.inbetween is not None):
+        raise UsageError("--inbetween MOTION and --keep RANGES go together (e.g. --keep 0-1,4-5)")
+    if kinds and kinds[0] != "--timeline" and args.prompts is not None:
+        raise UsageError(f"{kinds[0]} directs one prompt: not with --prompts")
     if args.continue_from is not None:
-        if timeline_given or args.prompts is not None:
-            raise UsageError("--continue-from continues with one prompt: not with --timeline or --prompts")
-        if not args.continue_from.is_file():
-            raise UsageError(f"--continue-from {args.continue_from}: no such file")
-        from stickgen.inference.given import load_given
-
-        try:
-            prefix = load_given(args.continue_from)
-        except ValueError as exc:
-            raise UsageError(f"--continue-from {exc}") from None
+        prefix = _given_motion("--continue-from", args.continue_from)
         if args.actors is not None and args.actors != prefix.actors:
             raise UsageError(f"--actors {args.actors}: {args.continue_from} has {prefix.actors} actor(s)")
-        return _requests(args, max_chars), None, prefix
+        return _requests(args, max_chars), _Directed(prefix=prefix)
+    if args.inbetween is not None:
+        if args.seconds is not None:
+            raise UsageError(f"--inbetween: the motion is as long as {args.inbetween}; drop --seconds")
+        given = _given_motion("--inbetween", args.inbetween)
+        if args.actors is not None and args.actors != given.actors:
+            raise UsageError(f"--actors {args.actors}: {args.inbetween} has {given.actors} actor(s)")
+        from stickgen.inference.timeline import parse_ranges
+
+        try:
+            keep = parse_ranges(args.keep, given.frames / given.fps)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        return _requests(args, max_chars), _Directed(given=given, keep=keep)
+    if args.path is not None:
+        if args.actors not in (None, 1):
+            raise UsageError(f"--path moves one actor, got --actors {args.actors}")
+        from stickgen.inference.timeline import parse_path
+
+        try:
+            points = parse_path(args.path)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        return _requests(args, max_chars), _Directed(path=points)
     if not timeline_given:
-        return None, None, None
+        return None, _Directed()
     from stickgen.inference.generator import validate_prompt
     from stickgen.inference.timeline import format_timeline, parse_timeline, read_timeline_file
 
@@ -249,19 +308,20 @@ def _directed_requests(args: argparse.Namespace, max_chars: int):
         max(max_chars, len(format_timeline(spans))),
         flags=True,
     )
-    return [req], spans, None
+    return [req], _Directed(spans=spans)
 
 
-def _make(gen, req: Request, seed: int, spans, prefix):
-    """One motion of a request: the generator's own, or a directed one (a timeline, a continuation, or
-    longer than the model's window: `stickgen.inference.directed`). Without `req.seconds` the generator
-    predicts the length from the prompt (a continuation: of its new part)."""
-    if prefix is not None and req.seconds is None:
+def _make(gen, req: Request, seed: int, d: _Directed):
+    """One motion of a request: the generator's own, or a directed one (a timeline, a continuation, an
+    in-betweening, a floor path, or longer than the model's window: `stickgen.inference.directed`).
+    Without `req.seconds` the generator predicts the length from the prompt (a continuation: of its new
+    part)."""
+    if (d.prefix is not None or d.path is not None) and req.seconds is None:
         seconds, length = gen.duration_for(gen.encode(req.prompt).cpu().numpy(), None)
-        motion = _make(gen, replace(req, seconds=seconds), seed, spans, prefix)
+        motion = _make(gen, replace(req, seconds=seconds), seed, d)
         motion.meta["length"] = length
         return motion
-    if spans is None and prefix is None and round((req.seconds or 0) * gen.fps) <= gen.model.cfg.max_frames:
+    if d.free and round((req.seconds or 0) * gen.fps) <= gen.model.cfg.max_frames:
         return gen.generate(
             req.prompt,
             duration_s=req.seconds,
@@ -272,10 +332,21 @@ def _make(gen, req: Request, seed: int, spans, prefix):
         )
     from stickgen.inference import directed
 
-    if spans is not None:
-        return directed.generate_timeline(gen, spans, req.actors, seed, req.style)
-    if prefix is not None:
-        return directed.continue_motion(gen, prefix, req.prompt, req.seconds, seed, req.action, req.style)
+    if d.spans is not None:
+        return directed.generate_timeline(gen, d.spans, req.actors, seed, req.style)
+    if d.prefix is not None:
+        return directed.continue_motion(gen, d.prefix, req.prompt, req.seconds, seed, req.action, req.style)
+    if d.given is not None:
+        import numpy as np
+
+        from stickgen.inference.retime import resample
+        from stickgen.inference.timeline import range_frames
+
+        known = resample(d.given, gen.fps)
+        keep = np.array(range_frames(d.keep, known.frames, gen.fps))
+        return directed.inbetween(gen, req.prompt, known, keep, seed, req.action, req.style)
+    if d.path is not None:
+        return directed.follow_path(gen, req.prompt, d.path, req.seconds, seed, req.action, req.style)
     return directed.generate_long(gen, req.prompt, req.seconds, req.actors, seed, req.action, req.style)
 
 
@@ -291,7 +362,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         max_chars = p.inference.max_prompt_chars if p else DEFAULT_MAX_PROMPT_CHARS
         if args.length_estimator is not None and not args.length_estimator.is_file():
             raise UsageError(f"--length-estimator {args.length_estimator}: no such file")
-        requests, spans, prefix = _directed_requests(args, max_chars)
+        requests, directing = _directed_requests(args, max_chars)
         if requests is None:
             requests = _requests(args, max_chars)
         regenerations = p.inference.max_regenerations if p else DEFAULT_MAX_REGENERATIONS
@@ -311,7 +382,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             where = f"{args.prompts}:{req.line}: " if req.line is not None else ""
             for seed in seeds:
                 try:
-                    motion = _make(gen, req, seed, spans, prefix)
+                    motion = _make(gen, req, seed, directing)
                 except ValueError as exc:
                     raise ValueError(f"{where}{exc}") from None
                 if args.fps is not None:
@@ -658,6 +729,25 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         metavar="MOTION",
         help="a motion (.npz / .json, or any human .bvh) to continue for --seconds more with the prompt; "
         "writes the whole",
+    )
+    d.add_argument(
+        "--inbetween",
+        type=Path,
+        default=None,
+        metavar="MOTION",
+        help="a motion (.npz / .json / .bvh) whose --keep ranges are kept; the rest follows the prompt",
+    )
+    d.add_argument(
+        "--keep",
+        default=None,
+        metavar="RANGES",
+        help='with --inbetween: the seconds to keep, e.g. "0-1, 4-5" (key poses: "2-2.05")',
+    )
+    d.add_argument(
+        "--path",
+        default=None,
+        metavar="POINTS",
+        help='floor points "x,z; x,z; ..." (metres) the root walks at constant speed over --seconds',
     )
     d.add_argument(
         "--fps",

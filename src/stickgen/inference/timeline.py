@@ -164,3 +164,63 @@ def _seconds(raw: str, i: int, key: str) -> float:
     if not math.isfinite(v):
         raise ValueError(f"timeline span {i}: {key} {raw!r} is not a number of seconds")
     return v
+
+
+# ---------------------------------------------------------------------------------------------
+# The other directed inputs of the command line: kept time ranges (--keep) and floor paths (--path).
+
+MAX_PATH_POINTS = 1000
+MAX_PATH_M = 1000.0  # a path point's largest |x| or |z|
+
+
+def parse_ranges(text: str, seconds: float, flag: str = "--keep") -> list[tuple[float, float]]:
+    """Time ranges "A-B, C-D" (seconds; `,` or `;` between them) inside a motion of `seconds`, in order."""
+    out: list[tuple[float, float]] = []
+    for i, part in enumerate((p for p in re.split(r"[,;]", text) if p.strip()), 1):
+        m = re.fullmatch(r"\s*([0-9.eE+]+)\s*s?\s*(?:-|–|\.\.)\s*([0-9.eE+]+)\s*s?\s*", part)
+        if m is None:
+            raise ValueError(f"{flag} range {i} {part.strip()!r}: expected START-END in seconds, e.g. 0-1.5")
+        try:
+            a, b = float(m[1]), float(m[2])
+        except ValueError:
+            a = b = math.nan
+        if not (math.isfinite(a) and math.isfinite(b) and 0 <= a < b):
+            raise ValueError(f"{flag} range {i} ({part.strip()}): needs 0 <= start < end")
+        if b > seconds + 1e-6:
+            raise ValueError(f"{flag} range {i} ({part.strip()}): ends after the motion's {seconds:g} s")
+        if out and a < out[-1][1]:
+            raise ValueError(f"{flag} range {i} ({part.strip()}): starts before range {i - 1} ends")
+        out.append((a, b))
+    if not out:
+        raise ValueError(f"{flag} names no time range; e.g. {flag} 0-1,4-5")
+    return out
+
+
+def range_frames(ranges: list[tuple[float, float]], frames: int, fps: float) -> list[bool]:
+    """Per frame of a motion of `frames` at `fps`: whether one of the ranges holds it (edges rounded to the
+    nearest frame, as `span_frames`)."""
+    keep = [False] * frames
+    for a, b in ranges:
+        for i in range(round(a * fps), min(frames, round(b * fps))):
+            keep[i] = True
+    return keep
+
+
+def parse_path(text: str, flag: str = "--path") -> list[tuple[float, float]]:
+    """Floor points "x,z; x,z; ..." in metres (at least two, `;` between points)."""
+    points: list[tuple[float, float]] = []
+    parts = [p for p in text.split(";") if p.strip()]
+    if not 2 <= len(parts) <= MAX_PATH_POINTS:
+        raise ValueError(f"{flag} needs 2 to {MAX_PATH_POINTS} points 'x,z; x,z', got {len(parts)}")
+    for i, part in enumerate(parts, 1):
+        xz = part.split(",")
+        try:
+            x, z = (float(v) for v in xz) if len(xz) == 2 else (math.nan, math.nan)
+        except ValueError:
+            x = z = math.nan
+        if not (math.isfinite(x) and math.isfinite(z)) or max(abs(x), abs(z)) > MAX_PATH_M:
+            raise ValueError(
+                f"{flag} point {i} {part.strip()!r}: expected x,z in metres within +-{MAX_PATH_M:g}"
+            )
+        points.append((x, z))
+    return points

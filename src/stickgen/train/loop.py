@@ -40,7 +40,7 @@ from stickgen.train import distributed as dd
 from stickgen.train import runlog
 from stickgen.train.data import TrainingSet, collate_train, epoch_plan, padding_fraction, steps_per_epoch
 from stickgen.train.live import open_live
-from stickgen.train.objective import element_counts, forward_train, loss_sums
+from stickgen.train.objective import element_counts, feature_weights, forward_train, loss_sums
 from stickgen.train.optim import build_optimizer, lr_at
 from stickgen.train.runlog import CLOCK_LOG_NAME, LOG_NAME
 
@@ -92,11 +92,12 @@ def validation_losses(
     model.eval()
     idx = list(range(info.rank, len(data), info.world_size))
     sums = torch.zeros(6, dtype=torch.float64, device=info.device)
+    weight = feature_weights(data.data.stats).to(info.device)
     for i in range(0, len(idx), batch_size):
         tb = collate_train([data[k] for k in idx[i : i + batch_size]]).to(info.device)
         with _autocast(bf16, info.device):
             motion, x0 = forward_train(model, tb, with_refiner=True)
-        gen, den = loss_sums(motion.float(), tb.batch), loss_sums(x0.float(), tb.batch)
+        gen, den = loss_sums(motion.float(), tb.batch, weight), loss_sums(x0.float(), tb.batch, weight)
         sums += torch.tensor(
             [float(gen.pos), float(gen.vel), float(den.pos), float(den.vel), gen.pos_n, gen.vel_n],
             dtype=torch.float64,
@@ -265,6 +266,7 @@ def _optimizer_step(
     cfg: PhaseConfig,
     with_refiner: bool,
     denoise_weight: float,
+    weight: torch.Tensor,
 ) -> _StepResult:
     """Accumulate the micro-batches of one optimizer step (this process's share), clip, step.
 
@@ -288,11 +290,11 @@ def _optimizer_step(
             _autocast(cfg.bf16, info.device),
         ):
             motion, x0 = forward_train(net, tb, with_refiner)
-            gen = loss_sums(motion.float(), tb.batch)
+            gen = loss_sums(motion.float(), tb.batch, weight)
             loss = gen.pos / pos_n + gen.vel / vel_n
             parts = [gen.pos, gen.vel]
             if with_refiner:
-                den = loss_sums(x0.float(), tb.batch)
+                den = loss_sums(x0.float(), tb.batch, weight)
                 loss = loss + denoise_weight * (den.pos / pos_n + den.vel / vel_n)
                 parts += [den.pos, den.vel]
         (loss * info.world_size).backward()
@@ -316,6 +318,7 @@ def _train(spec, cfg, model_cfg, refiner_cfg, diffusion, resume_from, init_from,
     log = runlog.open_run_log(out, main)  # held back until the run knows whether it resumes
     stats = FeatureStats.from_dict(json.loads(spec.stats_path.read_text()))
     train_set, val_set = _datasets(spec, cfg, model_cfg, diffusion, stats)
+    weight = feature_weights(stats).to(info.device)
     text_encoder = dict(train_set.data.text_encoder)
     spe = steps_per_epoch(len(train_set), cfg.batch_size, cfg.grad_accum, info.world_size)
     total = spe * cfg.epochs
@@ -434,7 +437,9 @@ def _train(spec, cfg, model_cfg, refiner_cfg, diffusion, resume_from, init_from,
             batches = [collate_train([train_set[k] for k in idx]) for idx in group]
             padding = padding_fraction(batches)
             batches = [b.to(info.device) for b in batches]
-            r = _optimizer_step(net, opt, trainable, batches, info, cfg, with_refiner, diffusion.loss_weight)
+            r = _optimizer_step(
+                net, opt, trainable, batches, info, cfg, with_refiner, diffusion.loss_weight, weight
+            )
             progress.step += 1
             step = progress.step
             train_loss = r.motion_loss + (diffusion.loss_weight * r.denoise_loss if with_refiner else 0.0)

@@ -21,10 +21,14 @@ from dataclasses import dataclass
 import torch
 
 from stickgen.dataset import Batch
+from stickgen.features import FeatureStats
 from stickgen.model.noise import add_noise
 from stickgen.train.data import TrainBatch
 
 VELOCITY_WEIGHT = 1.0
+# a feature's loss weight is its spread in metres relative to the body's mean (see `feature_weights`),
+# never under this share of the mean
+WEIGHT_FLOOR = 0.1
 
 
 @dataclass
@@ -48,16 +52,32 @@ def element_counts(lengths: torch.Tensor, actor_mask: torch.Tensor, features: in
     return pos, vel
 
 
-def loss_sums(pred: torch.Tensor, batch: Batch) -> LossSums:
-    """Masked position and velocity squared errors of (B, T, A, F) predictions against the batch."""
+def feature_weights(stats: FeatureStats) -> torch.Tensor:
+    """(F,) loss weights that measure a root-relative joint's error in metres, not in its own spread.
+
+    Normalised features put a spine coordinate that varies by 5 mm on the scale of a wrist that sweeps
+    30 cm, so an unweighted loss spends itself on the spine and lets the hands and feet blur. A root-relative
+    feature's weight is its variance over the mean variance of all of them (floored at `WEIGHT_FLOOR`):
+    the squared error of the normalised feature becomes a squared error in metres. The root's own three
+    features (its path, whose spread is the distance travelled) keep weight 1.
+    """
+    var = torch.as_tensor(stats.std, dtype=torch.float32).pow(2)
+    rel = var[3:] / var[3:].mean()
+    return torch.cat([torch.ones(3), rel.clamp(min=WEIGHT_FLOOR)])
+
+
+def loss_sums(pred: torch.Tensor, batch: Batch, weight: torch.Tensor | None = None) -> LossSums:
+    """Masked position and velocity squared errors of (B, T, A, F) predictions against the batch,
+    each feature's weighted by `weight` (F,) when given."""
     t = pred.shape[1]
     target = batch.features.to(pred.dtype)
     frame_ok = torch.arange(t, device=pred.device)[None, :] < batch.lengths[:, None]  # (B, T)
     m = (frame_ok[:, :, None] & batch.actor_mask[:, None, :]).to(pred.dtype)[..., None]  # (B, T, A, 1)
-    pos = ((pred - target).pow(2) * m).sum()
+    w = 1.0 if weight is None else weight.to(pred)
+    pos = ((pred - target).pow(2) * w * m).sum()
     mv = m[:, 1:] * m[:, :-1]
     dv = (pred[:, 1:] - pred[:, :-1]) - (target[:, 1:] - target[:, :-1])
-    vel = (dv.pow(2) * mv).sum()
+    vel = (dv.pow(2) * w * mv).sum()
     pos_n, vel_n = element_counts(batch.lengths, batch.actor_mask, pred.shape[-1])
     return LossSums(pos, vel, pos_n, vel_n)
 

@@ -1,0 +1,118 @@
+"""Timelines span by span, over seeds: does each span do its action, are the transitions smooth?
+
+    python bench/timeline.py --checkpoint models/production --evaluator models/evaluator/evaluator.pth
+
+Each timeline (`--timeline`, repeatable; default: the walk / jump / wave timeline of docs/inference.md and a
+walk / sit down / stand up one) is generated from the CLI's path (`directed.generate_timeline`, the
+sampler settings of params.yaml) with seeds 0..N-1. Per span: the behaviour check of the action its text
+names and the evaluator's recognised action (`stickgen.eval.spans.span_checks`); per motion: foot
+skating, jerk and peak jerk around the transitions against inside the spans
+(`stickgen.eval.spans.transition_report`). Written to bench/results/timeline_cpu.json: the pass and
+recognition rates per span, the mean ratios, and every motion's rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from stickgen.config import load_params
+from stickgen.eval.evaluator import load_evaluator
+from stickgen.eval.spans import span_checks, transition_report
+from stickgen.inference import directed
+from stickgen.inference.generator import InferenceGenerator
+from stickgen.model.motion_model import generation
+
+TIMELINES = (
+    "0-3: a person walks forward; 3-5: a person jumps; 5-9: a person waves",
+    "0-4: a person walks forward; 4-7: a person sits down; 7-10: a person stands up",
+)
+
+
+def _mean(values: list) -> float | None:
+    kept = [float(v) for v in values if v is not None]
+    return round(float(np.mean(kept)), 4) if kept else None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--checkpoint", type=Path, required=True)
+    ap.add_argument("--evaluator", type=Path, required=True, help="the evaluator stage's evaluator.pth")
+    ap.add_argument("--timeline", action="append", help="a timeline (repeatable); default: two of them")
+    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--params", type=Path, default=Path("params.yaml"))
+    ap.add_argument("--out", type=Path, default=Path("bench/results/timeline_cpu.json"))
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    p = load_params(args.params)
+    gen = InferenceGenerator(
+        args.checkpoint,
+        enable_safety_check=False,
+        use_diffusion=p.diffusion.use_diffusion,
+        diffusion_steps=p.diffusion.diffusion_steps,
+        device="cpu",
+        lock_feet=p.inference.lock_feet,
+        generation=generation(p),
+        fps=p.canonical.fps,
+    )
+    ev = load_evaluator(args.evaluator)
+
+    def recognise(motions: list[np.ndarray], fps: float) -> np.ndarray:
+        return ev.encode_motions(motions, fps)[1]
+
+    results = []
+    for timeline in args.timeline or TIMELINES:
+        motions = []
+        for seed in tqdm(range(args.seeds), desc=timeline[:40]):
+            m = directed.generate_timeline(gen, timeline, seed=seed)
+            spans = m.meta["timeline"]
+            motions.append(
+                {
+                    "seed": seed,
+                    "spans": span_checks(m.joints, m.fps, spans, recognise),
+                    "transitions": transition_report(m.joints, m.fps, spans),
+                }
+            )
+        per_span = []
+        for k, row in enumerate(motions[0]["spans"]):
+            rows = [mo["spans"][k] for mo in motions]
+            per_span.append(
+                {
+                    "text": row["text"],
+                    "action": row["action"],
+                    "pass_rate": _mean([r["passed"] for r in rows]),
+                    "recognised_rate": _mean([r["recognised"] == r["action"] for r in rows]),
+                    "failures": sorted({r["reason"] for r in rows if r["passed"] is False})[:3],
+                }
+            )
+        ratios = {
+            k: _mean([mo["transitions"]["ratio"][k] for mo in motions])
+            for k in motions[0]["transitions"]["ratio"]
+        }
+        results.append({"timeline": timeline, "spans": per_span, "mean_ratio": ratios, "motions": motions})
+        print(json.dumps({"timeline": timeline, "spans": per_span, "mean_ratio": ratios}, indent=1))
+    out = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "checkpoint": str(args.checkpoint),
+        "seeds": args.seeds,
+        "generation": {
+            "sampling": str(gen.generation),
+            "refiner": str(gen.sampling),
+            "lock_feet": gen.lock_feet,
+        },
+        "timelines": results,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(out, indent=1) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""The training objective's feature weights: errors measured in metres of the body, not in each feature's
+own spread."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from stickgen.dataset import Batch
+from stickgen.features import FEATURES_PER_ACTOR, FeatureStats
+from stickgen.train.objective import WEIGHT_FLOOR, feature_weights, loss_sums
+
+
+def _stats() -> FeatureStats:
+    rng = np.random.default_rng(0)
+    std = np.concatenate([[2.0, 0.05, 1.5], rng.uniform(0.003, 0.3, FEATURES_PER_ACTOR - 3)])
+    return FeatureStats(np.zeros(FEATURES_PER_ACTOR, np.float32), std.astype(np.float32))
+
+
+def _batch(features: torch.Tensor) -> Batch:
+    b = features.shape[0]
+    return Batch(
+        features=features,
+        actor_mask=torch.ones(b, features.shape[2], dtype=torch.bool),
+        lengths=torch.full((b,), features.shape[1]),
+        text=torch.zeros(b, 4),
+        action=torch.zeros(b, dtype=torch.long),
+        actors=torch.ones(b, dtype=torch.long),
+        side=torch.zeros(b, dtype=torch.long),
+    )
+
+
+def _cost(stats: FeatureStats, weight: torch.Tensor, feature: int, metres: float) -> float:
+    """The weighted loss of a prediction off by `metres` on one feature (in every frame), the rest exact."""
+    target = torch.zeros(1, 6, 1, FEATURES_PER_ACTOR)
+    pred = target.clone()
+    pred[..., feature] = metres / float(stats.std[feature])  # the error in normalised units
+    return float(loss_sums(pred, _batch(target), weight).mean())
+
+
+def test_the_same_error_in_metres_costs_the_same_on_every_joint_above_the_floor() -> None:
+    """A 2 cm error of a wrist (spread 30 cm) and of a spine coordinate (spread 5 mm) cost the same,
+    where the unweighted loss of normalised features made the spine's 3,600 times as costly; a feature
+    whose share of the spread is under the floor costs more, never less; the root's path keeps weight 1."""
+    stats = _stats()
+    w = feature_weights(stats)
+    assert w.shape == (FEATURES_PER_ACTOR,) and torch.equal(w[:3], torch.ones(3))
+    var = stats.std[3:].astype(np.float64) ** 2
+    free = [3 + i for i in np.flatnonzero(var / var.mean() > WEIGHT_FLOOR)]
+    floored = [3 + i for i in np.flatnonzero(var / var.mean() < WEIGHT_FLOOR)]
+    assert len(free) > 10 and len(floored) > 3
+    costs = np.array([_cost(stats, w, f, 0.02) for f in free])
+    np.testing.assert_allclose(costs, costs[0], rtol=1e-4)
+    assert min(_cost(stats, w, f, 0.02) for f in floored) > costs[0]
+    for f in floored:
+        assert float(w[f]) == np.float32(WEIGHT_FLOOR)
+    ones = torch.ones(FEATURES_PER_ACTOR)
+    plain = [_cost(stats, ones, f, 0.02) for f in range(3, FEATURES_PER_ACTOR)]
+    assert max(plain) / min(plain) > 1000  # what the weights undo: spreads of 3 mm to 30 cm
+
+
+def test_without_weights_the_loss_is_the_plain_masked_mse() -> None:
+    g = torch.Generator().manual_seed(3)
+    target = torch.randn(2, 5, 1, FEATURES_PER_ACTOR, generator=g)
+    pred = torch.randn(2, 5, 1, FEATURES_PER_ACTOR, generator=g)
+    plain = loss_sums(pred, _batch(target))
+    assert float(plain.pos) == float(loss_sums(pred, _batch(target), torch.ones(FEATURES_PER_ACTOR)).pos)
+    torch.testing.assert_close(plain.pos / plain.pos_n, (pred - target).pow(2).mean(), rtol=1e-6, atol=0)

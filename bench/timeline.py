@@ -8,7 +8,8 @@ sampler settings of params.yaml) with seeds 0..N-1. Per span: the behaviour chec
 names and the evaluator's recognised action (`stickgen.eval.spans.span_checks`); per motion: foot
 skating, jerk and peak jerk around the transitions against inside the spans
 (`stickgen.eval.spans.transition_report`). Written to bench/results/timeline_cpu.json: the pass and
-recognition rates per span, the mean ratios, and every motion's rows.
+recognition rates per span, each measure's mean over the motions around the transitions and inside the
+spans and their ratio, and every motion's rows.
 """
 
 from __future__ import annotations
@@ -92,12 +93,17 @@ def main() -> None:
                     "failures": sorted({r["reason"] for r in rows if r["passed"] is False})[:3],
                 }
             )
-        ratios = {
-            k: _mean([mo["transitions"]["ratio"][k] for mo in motions])
+        kinds = ("transition", "inside")
+        pooled = {
+            k: {kind: _mean([mo["transitions"][kind][k] for mo in motions]) for kind in kinds}
             for k in motions[0]["transitions"]["ratio"]
         }
-        results.append({"timeline": timeline, "spans": per_span, "mean_ratio": ratios, "motions": motions})
-        print(json.dumps({"timeline": timeline, "spans": per_span, "mean_ratio": ratios}, indent=1))
+        ratios = {
+            k: round(v["transition"] / v["inside"], 3) if v["inside"] else None for k, v in pooled.items()
+        }
+        summary = {"timeline": timeline, "spans": per_span, "transitions": pooled, "ratio": ratios}
+        results.append({**summary, "motions": motions})
+        print(json.dumps(summary, indent=1))
     out = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "checkpoint": str(args.checkpoint),

@@ -5,9 +5,10 @@ style, actor count and length.
 
 The only motion input is the diffusion state; at level 1 it is pure noise, which is where generation
 starts, so nothing lets a prediction see its own target. Loss = MSE on normalised features +
-`VELOCITY_WEIGHT` x MSE of frame-to-frame differences, over valid frames and real actors, for the
-transformer's prediction and (weighted by `diffusion.loss_weight`) the refiner's, whose extra condition is
-the transformer's detached prediction.
+`VELOCITY_WEIGHT` x MSE of frame-to-frame differences, each feature weighted so that its error counts in
+metres (`feature_weights`), over valid frames and real actors, for the transformer's prediction and
+(weighted by `diffusion.loss_weight`) the refiner's, whose extra condition is the transformer's detached
+prediction.
 
 Losses are kept as sums with element counts (`LossSums`) so that a global batch split across
 gradient-accumulation steps or DDP processes gives exactly the loss of the whole batch.
@@ -26,8 +27,8 @@ from stickgen.model.noise import add_noise
 from stickgen.train.data import TrainBatch
 
 VELOCITY_WEIGHT = 1.0
-# a feature's loss weight is its spread in metres relative to the body's mean (see `feature_weights`),
-# never under this share of the mean
+# a root-relative feature's loss weight is its variance over the mean variance of all of them
+# (`feature_weights`), never under this share of it
 WEIGHT_FLOOR = 0.1
 
 

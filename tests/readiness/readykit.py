@@ -45,6 +45,8 @@ def readiness_params() -> dict:
     # High enough that the SFT quality bar leaves some clean-but-imperfect clips out (fast runs, jerky
     # sample takes): the embedded default's clips are now mostly flawless.
     p["curate"]["min_quality_sft"] = 0.9
+    # and the pretrain bar high enough that it rejects the jerkiest sample take (a 100STYLE one scores 0.33)
+    p["curate"]["min_quality_pretrain"] = 0.4
     p["model"]["variants"] = {v: {**full[v], **TINY_WIDTH} for v in VARIANTS}
     p["diffusion"].update(TINY_DIFFUSION)
     for phase in PHASES:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +40,10 @@ def test_single_and_two_person_files_convert_with_the_main_bodies(tmp_path: Path
         assert len(set(clip.texts)) == 3 and all(cls.phrase in t for t in clip.texts)
         assert clip.meta["dropped_bodies"] == (1 if k == 0 else 0)
         assert_canonical_human(clip)
-        assert max_error(clip.joints, resampled_reference(take, clip.frames)) < 0.005
+        # a file has no actor order: the converter puts the body tracked longest, then the one that moves
+        # more, first (`select_actors`), and the canonical frame follows that actor
+        orders = [take] if take.actors == 1 else [take, replace(take, joints=take.joints[:, ::-1])]
+        assert min(max_error(clip.joints, resampled_reference(t, clip.frames)) for t in orders) < 0.005
 
 
 def _file(tmp_path: Path, name: str, bodies, n_frames: int) -> Path:

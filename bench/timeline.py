@@ -25,10 +25,9 @@ from tqdm import tqdm
 
 from stickgen.config import load_params
 from stickgen.eval.evaluator import load_evaluator
+from stickgen.eval.report import load_generator
 from stickgen.eval.spans import span_checks, transition_report
 from stickgen.inference import directed
-from stickgen.inference.generator import InferenceGenerator
-from stickgen.model.motion_model import generation
 
 TIMELINES = (
     "0-3: a person walks forward; 3-5: a person jumps; 5-9: a person waves",
@@ -53,16 +52,7 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     p = load_params(args.params)
-    gen = InferenceGenerator(
-        args.checkpoint,
-        enable_safety_check=False,
-        use_diffusion=p.diffusion.use_diffusion,
-        diffusion_steps=p.diffusion.diffusion_steps,
-        device="cpu",
-        lock_feet=p.inference.lock_feet,
-        generation=generation(p),
-        fps=p.canonical.fps,
-    )
+    gen = load_generator(args.checkpoint, p)  # as the evaluation stage samples it
     ev = load_evaluator(args.evaluator)
 
     def recognise(motions: list[np.ndarray], fps: float) -> np.ndarray:

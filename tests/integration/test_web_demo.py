@@ -3,6 +3,7 @@ uvicorn server on inferkit's tiny checkpoint; and `stickgen serve` itself as a p
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -10,8 +11,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import numpy as np
@@ -40,161 +44,158 @@ def _canvas(page) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(page.locator("#view").screenshot())).convert("RGB"))
 
 
-def test_a_browser_types_a_prompt_and_watches_two_figures_move(server) -> None:
+@dataclass
+class _Seen:
+    """What a page requested, its script errors and its failed responses."""
+
+    requested: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+    def only_refused_once(self, url: str) -> None:
+        """No script error, one refused request (400) and nothing asked of another host than `url`'s."""
+        assert not self.errors, self.errors
+        assert [s for s, _ in self.failed] == [400], self.failed
+        offsite = [r for r in self.requested if urlparse(r).netloc != urlparse(url).netloc]
+        assert not offsite, f"the page reached outside the server: {offsite}"
+
+
+@contextlib.contextmanager
+def _demo_page(url: str, height: int) -> Iterator[tuple[Any, _Seen]]:
+    """The demo at `url` open and ready in headless Chromium (760 px wide), with what it does recorded."""
     from playwright.sync_api import sync_playwright
 
-    url, _ = server
-    origin = urlparse(url).netloc
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=require_chromium(), args=["--no-sandbox"])
         try:
-            page = browser.new_page(viewport={"width": 760, "height": 1000})
-            requested: list[str] = []
-            page.on("request", lambda r: requested.append(r.url))
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            failed: list[tuple[int, str]] = []
-            page.on("response", lambda r: failed.append((r.status, r.url)) if r.status >= 400 else None)
+            page = browser.new_page(viewport={"width": 760, "height": height})
+            seen = _Seen()
+            page.on("request", lambda r: seen.requested.append(r.url))
+            page.on("pageerror", lambda e: seen.errors.append(str(e)))
+            page.on("response", lambda r: seen.failed.append((r.status, r.url)) if r.status >= 400 else None)
             page.goto(url)
             page.wait_for_selector("body[data-ready=true]", timeout=15_000)
-
-            # the form holds the server's bounds (the browser refuses 60 s); the server's own message shows
-            assert page.get_attribute("#duration", "max") == "3.2"
-            page.fill("#prompt", "?!")
-            page.click("#submit")
-            page.wait_for_selector("#status.error", timeout=15_000)
-            assert "error 400: prompt has no letters or digits" in page.inner_text("#status")
-
-            page.fill("#prompt", "two people shake hands")
-            page.fill("#duration", "3")
-            page.select_option("#actors", "2")
-            page.fill("#seed", "11")
-            page.fill("#samples", "2")
-            page.click("#submit")
-            page.wait_for_function("() => document.getElementById('status').textContent.startsWith('done')")
-            assert not page.locator("#result").is_hidden()
-            assert page.locator("#tabs button").count() == 2
-            verdict = page.inner_text("#verdict")
-            assert verdict.startswith("Safety check: ") and ("passed" in verdict or "FLAGGED" in verdict)
-            links = page.eval_on_selector_all("#downloads a", "els => els.map(e => e.getAttribute('href'))")
-            assert {Path(h).suffix for h in links} >= {".gif", ".bvh", ".npz", ".json"}
-
-            # it plays: the player advances and the picture changes
-            page.wait_for_function("() => window.stickgenDemo.player.framesShown >= 3", timeout=15_000)
-            first = _canvas(page)
-            page.wait_for_timeout(400)
-            second = _canvas(page)
-            h, w = first.shape[:2]
-            changed = np.abs(second.astype(int) - first.astype(int)).max(axis=-1) > 60
-            assert changed.sum() > 30, "the animation does not move"
-            # both figures are drawn, inside the picture
-            for a in range(2):
-                pix = _colour_pixels(first, PALETTE[a])
-                assert len(pix) > 100, f"actor {a}'s colour is not on the canvas"
-                (top, left), (bottom, right) = pix.min(0), pix.max(0)
-                assert 2 < left and right < w - 3 and 2 < top and bottom < h - 3, (
-                    a,
-                    top,
-                    left,
-                    bottom,
-                    right,
-                )
-                assert bottom - top > 0.15 * h, f"actor {a} is a speck: {bottom - top} px tall"
-            box = page.evaluate("window.stickgenDemo.player.figureBox")
-            assert 0 <= box[0] < box[2] <= w and 0 <= box[1] < box[3] <= h, box
-            page.screenshot(path=str(artifact_dir() / "web-demo.png"))
-
-            # pause holds the frame; the slider scrubs; a drag orbits the camera
-            page.click("#play")
-            held = page.evaluate("window.stickgenDemo.player.frame")
-            page.wait_for_timeout(250)
-            assert page.evaluate("window.stickgenDemo.player.frame") == held
-            page.fill("#frame", "10")
-            assert page.evaluate("window.stickgenDemo.player.frame") == 10
-            assert page.inner_text("#label") == "frame 11 / 60"
-            before = _canvas(page)
-            az = page.evaluate("window.stickgenDemo.player.cam.az")
-            view = page.locator("#view").bounding_box()
-            page.mouse.move(view["x"] + 300, view["y"] + 200)
-            page.mouse.down()
-            page.mouse.move(view["x"] + 420, view["y"] + 230, steps=5)
-            page.mouse.up()
-            page.wait_for_timeout(100)
-            assert page.evaluate("window.stickgenDemo.player.cam.az") != az
-            assert (np.abs(_canvas(page).astype(int) - before.astype(int)).max(axis=-1) > 60).sum() > 30
-
-            # the second sample is another motion
-            page.click("#tabs button >> nth=1")
-            assert page.evaluate("window.stickgenDemo.player.frame") == 0
-            assert not errors, errors
-            assert [s for s, _ in failed] == [400], failed  # only the refused prompt
-            offsite = [r for r in requested if urlparse(r).netloc != origin]
-            assert not offsite, f"the page reached outside the server: {offsite}"
+            yield page, seen
         finally:
             browser.close()
+
+
+def test_a_browser_types_a_prompt_and_watches_two_figures_move(server) -> None:
+    url, _ = server
+    with _demo_page(url, 1000) as (page, seen):
+        # the form holds the server's bounds (the browser refuses 60 s); the server's own message shows
+        assert page.get_attribute("#duration", "max") == "3.2"
+        page.fill("#prompt", "?!")
+        page.click("#submit")
+        page.wait_for_selector("#status.error", timeout=15_000)
+        assert "error 400: prompt has no letters or digits" in page.inner_text("#status")
+
+        page.fill("#prompt", "two people shake hands")
+        page.fill("#duration", "3")
+        page.select_option("#actors", "2")
+        page.fill("#seed", "11")
+        page.fill("#samples", "2")
+        page.click("#submit")
+        page.wait_for_function("() => document.getElementById('status').textContent.startsWith('done')")
+        assert not page.locator("#result").is_hidden()
+        assert page.locator("#tabs button").count() == 2
+        verdict = page.inner_text("#verdict")
+        assert verdict.startswith("Safety check: ") and ("passed" in verdict or "FLAGGED" in verdict)
+        links = page.eval_on_selector_all("#downloads a", "els => els.map(e => e.getAttribute('href'))")
+        assert {Path(h).suffix for h in links} >= {".gif", ".bvh", ".npz", ".json"}
+
+        # it plays: the player advances and the picture changes
+        page.wait_for_function("() => window.stickgenDemo.player.framesShown >= 3", timeout=15_000)
+        first = _canvas(page)
+        page.wait_for_timeout(400)
+        second = _canvas(page)
+        h, w = first.shape[:2]
+        changed = np.abs(second.astype(int) - first.astype(int)).max(axis=-1) > 60
+        assert changed.sum() > 30, "the animation does not move"
+        # both figures are drawn, inside the picture
+        for a in range(2):
+            pix = _colour_pixels(first, PALETTE[a])
+            assert len(pix) > 100, f"actor {a}'s colour is not on the canvas"
+            (top, left), (bottom, right) = pix.min(0), pix.max(0)
+            assert 2 < left and right < w - 3 and 2 < top and bottom < h - 3, (
+                a,
+                top,
+                left,
+                bottom,
+                right,
+            )
+            assert bottom - top > 0.15 * h, f"actor {a} is a speck: {bottom - top} px tall"
+        box = page.evaluate("window.stickgenDemo.player.figureBox")
+        assert 0 <= box[0] < box[2] <= w and 0 <= box[1] < box[3] <= h, box
+        page.screenshot(path=str(artifact_dir() / "web-demo.png"))
+
+        # pause holds the frame; the slider scrubs; a drag orbits the camera
+        page.click("#play")
+        held = page.evaluate("window.stickgenDemo.player.frame")
+        page.wait_for_timeout(250)
+        assert page.evaluate("window.stickgenDemo.player.frame") == held
+        page.fill("#frame", "10")
+        assert page.evaluate("window.stickgenDemo.player.frame") == 10
+        assert page.inner_text("#label") == "frame 11 / 60"
+        before = _canvas(page)
+        az = page.evaluate("window.stickgenDemo.player.cam.az")
+        view = page.locator("#view").bounding_box()
+        page.mouse.move(view["x"] + 300, view["y"] + 200)
+        page.mouse.down()
+        page.mouse.move(view["x"] + 420, view["y"] + 230, steps=5)
+        page.mouse.up()
+        page.wait_for_timeout(100)
+        assert page.evaluate("window.stickgenDemo.player.cam.az") != az
+        assert (np.abs(_canvas(page).astype(int) - before.astype(int)).max(axis=-1) > 60).sum() > 30
+
+        # the second sample is another motion
+        page.click("#tabs button >> nth=1")
+        assert page.evaluate("window.stickgenDemo.player.frame") == 0
+        seen.only_refused_once(url)  # the refused prompt
 
 
 def test_a_browser_edits_a_timeline_and_gets_one_motion_through_it(server) -> None:
     """Two spans typed in the timeline editor make one motion of the whole timeline's length (the server's
     `directed.generate_timeline`); a timeline with a gap is refused with the server's message in the page."""
-    from playwright.sync_api import sync_playwright
-
     url, _ = server
-    origin = urlparse(url).netloc
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=require_chromium(), args=["--no-sandbox"])
-        try:
-            page = browser.new_page(viewport={"width": 760, "height": 1100})
-            requested: list[str] = []
-            page.on("request", lambda r: requested.append(r.url))
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            failed: list[tuple[int, str]] = []
-            page.on("response", lambda r: failed.append((r.status, r.url)) if r.status >= 400 else None)
-            page.goto(url)
-            page.wait_for_selector("body[data-ready=true]", timeout=15_000)
-            assert page.locator("#timeline").is_hidden()
-            page.check("#mode-timeline")
-            assert page.locator("#prompt").is_hidden() and page.locator("#duration").is_hidden()
-            rows = page.locator("#span-rows tr")
-            assert rows.count() == 2  # a starting timeline of two spans
-            page.click("#add-span")
-            assert rows.count() == 3
-            rows.nth(2).locator(".span-remove").click()
-            assert rows.count() == 2
+    with _demo_page(url, 1100) as (page, seen):
+        assert page.locator("#timeline").is_hidden()
+        page.check("#mode-timeline")
+        assert page.locator("#prompt").is_hidden() and page.locator("#duration").is_hidden()
+        rows = page.locator("#span-rows tr")
+        assert rows.count() == 2  # a starting timeline of two spans
+        page.click("#add-span")
+        assert rows.count() == 3
+        rows.nth(2).locator(".span-remove").click()
+        assert rows.count() == 2
 
-            for k, (start, end, text) in enumerate(
-                [("0", "1.5", "a person walks at speed 1.0"), ("1.5", "3", "someone moves forward (1)")]
-            ):
-                rows.nth(k).locator(".span-start").fill(start)
-                rows.nth(k).locator(".span-end").fill(end)
-                rows.nth(k).locator(".span-text").fill(text)
-            page.fill("#seed", "4")
-            page.click("#submit")
-            page.wait_for_function("() => document.getElementById('status').textContent.startsWith('done')")
-            result = page.evaluate("window.stickgenDemo.result()")
-            (sample,) = result["samples"]
-            assert sample["frames"] == 60 and sample["duration_s"] == 3.0  # one motion, 3 s in all
-            assert [s["frames"] for s in sample["timeline"]] == [[0, 30], [30, 60]]
-            assert np.asarray(sample["joints"]).shape == (60, 1, 22, 3)
-            assert "one motion through 2 spans" in page.inner_text("#details")
-            page.click("#play")  # pause, then scrub into the second span
-            page.fill("#frame", "45")
-            assert page.inner_text("#span-label") == "span 2 / 2: someone moves forward (1)"
-            page.screenshot(path=str(artifact_dir() / "web-demo-timeline.png"))
+        for k, (start, end, text) in enumerate(
+            [("0", "1.5", "a person walks at speed 1.0"), ("1.5", "3", "someone moves forward (1)")]
+        ):
+            rows.nth(k).locator(".span-start").fill(start)
+            rows.nth(k).locator(".span-end").fill(end)
+            rows.nth(k).locator(".span-text").fill(text)
+        page.fill("#seed", "4")
+        page.click("#submit")
+        page.wait_for_function("() => document.getElementById('status').textContent.startsWith('done')")
+        result = page.evaluate("window.stickgenDemo.result()")
+        (sample,) = result["samples"]
+        assert sample["frames"] == 60 and sample["duration_s"] == 3.0  # one motion, 3 s in all
+        assert [s["frames"] for s in sample["timeline"]] == [[0, 30], [30, 60]]
+        assert np.asarray(sample["joints"]).shape == (60, 1, 22, 3)
+        assert "one motion through 2 spans" in page.inner_text("#details")
+        page.click("#play")  # pause, then scrub into the second span
+        page.fill("#frame", "45")
+        assert page.inner_text("#span-label") == "span 2 / 2: someone moves forward (1)"
+        page.screenshot(path=str(artifact_dir() / "web-demo-timeline.png"))
 
-            rows.nth(1).locator(".span-start").fill("2")  # a gap from 1.5 to 2
-            page.click("#submit")
-            page.wait_for_selector("#status.error", timeout=15_000)
-            assert "error 400: timeline span 2 (2-3): gap after span 1, which ends at 1.5" in page.inner_text(
-                "#status"
-            )
-            assert not errors, errors
-            assert [s for s, _ in failed] == [400], failed  # only the refused timeline
-            offsite = [r for r in requested if urlparse(r).netloc != origin]
-            assert not offsite, f"the page reached outside the server: {offsite}"
-        finally:
-            browser.close()
+        rows.nth(1).locator(".span-start").fill("2")  # a gap from 1.5 to 2
+        page.click("#submit")
+        page.wait_for_selector("#status.error", timeout=15_000)
+        assert "error 400: timeline span 2 (2-3): gap after span 1, which ends at 1.5" in page.inner_text(
+            "#status"
+        )
+        seen.only_refused_once(url)  # the refused timeline
 
 
 def _rss_mb() -> float:

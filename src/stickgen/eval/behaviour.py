@@ -467,7 +467,7 @@ def _caption_seed(seed: int, k: int) -> int:
     return int(np.random.SeedSequence([seed, k]).generate_state(1)[0] % (2**31))
 
 
-def _action_names(predicted: np.ndarray, n: int) -> list[str]:
+def action_names(predicted: np.ndarray, n: int) -> list[str]:
     """Recogniser output (N,) as action names: names as they are, integer ids through `ACTIONS`."""
     predicted = np.asarray(predicted)
     if predicted.shape != (n,):
@@ -533,7 +533,7 @@ def run_behaviour_suite(
     passed = np.array([c.passed for c in checks])
     recognised = None
     if recognise is not None:
-        recognised = np.array(_action_names(recognise(motions, fps), len(motions))) == np.array(actions)
+        recognised = np.array(action_names(recognise(motions, fps), len(motions))) == np.array(actions)
     rows = {a: np.array([x == a for x in actions]) for a in dict.fromkeys(actions)}  # prompt order
     rates = {a: float(passed[r].mean()) for a, r in rows.items()}
     report: dict[str, float | int | None] = {

@@ -16,10 +16,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from stickgen.eval.behaviour import CHECKS, Recogniser, check
+from stickgen.eval.behaviour import CHECKS, Recogniser, action_names, check
 from stickgen.eval.metrics import physical_measures
 from stickgen.laterality import LEFT, RIGHT, caption_side
-from stickgen.vocab import ACTIONS, infer_action
+from stickgen.vocab import infer_action
 
 TRANSITION_S = 0.5  # half the length of a window around a boundary (and of the windows inside spans)
 MEASURES = {"foot_skating_ratio": "foot_skating", "jerk": "jitter"}  # reported name -> physical measure
@@ -56,9 +56,9 @@ def span_checks(
             }
         )
     if recognise is not None:
-        named = np.asarray(recognise([joints[a:b] for a, b in bounds], fps))
+        named = action_names(recognise([joints[a:b] for a, b in bounds], fps), len(rows))
         for row, n in zip(rows, named, strict=True):
-            row["recognised"] = ACTIONS[int(n)] if np.issubdtype(named.dtype, np.integer) else str(n)
+            row["recognised"] = n
     return rows
 
 

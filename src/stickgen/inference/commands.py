@@ -211,15 +211,19 @@ class _Directed:
         return all(getattr(self, f.name) is None for f in fields(self))
 
 
-def _given_motion(flag: str, path: Path):
+def _given_motion(flag: str, path: Path, actors: int | None):
+    """The motion file of `flag`, checked (one line on a bad file, or on `--actors` not its count)."""
     if not path.is_file():
         raise UsageError(f"{flag} {path}: no such file")
     from stickgen.inference.given import load_given
 
     try:
-        return load_given(path)
+        motion = load_given(path)
     except ValueError as exc:
         raise UsageError(f"{flag} {exc}") from None
+    if actors is not None and actors != motion.actors:
+        raise UsageError(f"--actors {actors}: {path} has {motion.actors} actor(s)")
+    return motion
 
 
 def _directed_requests(args: argparse.Namespace, max_chars: int) -> tuple[list[Request] | None, _Directed]:
@@ -245,16 +249,12 @@ def _directed_requests(args: argparse.Namespace, max_chars: int) -> tuple[list[R
     if kinds and kinds[0] != "--timeline" and args.prompts is not None:
         raise UsageError(f"{kinds[0]} directs one prompt: not with --prompts")
     if args.continue_from is not None:
-        prefix = _given_motion("--continue-from", args.continue_from)
-        if args.actors is not None and args.actors != prefix.actors:
-            raise UsageError(f"--actors {args.actors}: {args.continue_from} has {prefix.actors} actor(s)")
+        prefix = _given_motion("--continue-from", args.continue_from, args.actors)
         return _requests(args, max_chars), _Directed(prefix=prefix)
     if args.inbetween is not None:
         if args.seconds is not None:
             raise UsageError(f"--inbetween: the motion is as long as {args.inbetween}; drop --seconds")
-        given = _given_motion("--inbetween", args.inbetween)
-        if args.actors is not None and args.actors != given.actors:
-            raise UsageError(f"--actors {args.actors}: {args.inbetween} has {given.actors} actor(s)")
+        given = _given_motion("--inbetween", args.inbetween, args.actors)
         from stickgen.inference.timeline import parse_ranges
 
         try:
@@ -274,6 +274,12 @@ def _directed_requests(args: argparse.Namespace, max_chars: int) -> tuple[list[R
         return _requests(args, max_chars), _Directed(path=points)
     if not timeline_given:
         return None, _Directed()
+    req, spans = _timeline_request(args, max_chars)
+    return [req], _Directed(spans=spans)
+
+
+def _timeline_request(args: argparse.Namespace, max_chars: int):
+    """The one request of --timeline or --timeline-file and its spans, checked (`UsageError`)."""
     from stickgen.inference.generator import validate_prompt
     from stickgen.inference.timeline import format_timeline, parse_timeline, read_timeline_file
 
@@ -308,7 +314,7 @@ def _directed_requests(args: argparse.Namespace, max_chars: int) -> tuple[list[R
         max(max_chars, len(format_timeline(spans))),
         flags=True,
     )
-    return [req], _Directed(spans=spans)
+    return req, spans
 
 
 def _make(gen, req: Request, seed: int, d: _Directed):

@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -56,7 +57,8 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}/"
     cmd = [sys.executable, "-m", "stickgen.cli", "serve", "--checkpoint", args.checkpoint]
     cmd += ["--port", str(port)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = tempfile.TemporaryFile(mode="w+")  # the server's output, shown when it fails (a pipe could fill)
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, text=True)
     try:
         _wait_until_up(url, proc, 120)
         with sync_playwright() as pw:
@@ -82,9 +84,14 @@ def main() -> None:
             page.screenshot(path=str(args.out), full_page=True)
             print(f"{args.out}: {status}; {page.inner_text('#verdict')}")
             browser.close()
+    except SystemExit:
+        log.seek(0)
+        print(log.read()[-2000:], file=sys.stderr)
+        raise
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        log.close()
 
 
 if __name__ == "__main__":

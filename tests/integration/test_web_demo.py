@@ -261,3 +261,27 @@ def test_stickgen_serve_starts_says_where_and_serves_the_page(tmp_path_factory, 
         finally:
             proc.kill()
     assert proc.returncode == 0, proc.stderr.read()
+
+
+def test_serve_names_a_missing_checkpoint_and_a_taken_port_for_what_they_are(
+    tmp_path_factory, tmp_path: Path, capsys
+) -> None:
+    import socket
+
+    from stickgen.cli import main
+
+    none = str(tmp_path / "none.yaml")
+    missing = tmp_path / "nowhere.pth"
+    assert main(["serve", "--checkpoint", str(missing), "--params", none]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("stickgen serve: ") and str(missing) in err and "listen" not in err, err
+
+    ckpt = cached_checkpoint(tmp_path_factory, "minilm")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        args = ["serve", "--checkpoint", str(ckpt), "--params", none, "--port", str(port)]
+        assert main(args) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith(f"stickgen serve: cannot listen on 127.0.0.1:{port}: "), err

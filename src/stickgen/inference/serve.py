@@ -243,11 +243,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         args.diffusion = True
         print(f"stickgen serve: loading {args.checkpoint} ...", file=sys.stderr, flush=True)
         service = DemoService(_load_generator(args, p), cfg, refiner_default)
+    except (ValueError, OSError, RuntimeError) as exc:  # OSError: a missing or unreadable file
+        return _fail("serve", exc)
+    try:
         sock = bind(host, port)
     except OSError as exc:
-        return _fail("serve", RuntimeError(f"cannot listen on {args.host}:{args.port}: {exc}"))
-    except (ValueError, FileNotFoundError, RuntimeError) as exc:
-        return _fail("serve", exc)
+        return _fail("serve", RuntimeError(f"cannot listen on {host}:{port}: {exc}"))
     bound_host, bound_port = sock.getsockname()[:2]
     print(start_message(bound_host, bound_port), flush=True)
     try:

@@ -4,7 +4,9 @@ clips."""
 from __future__ import annotations
 
 import copy
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import yaml
@@ -16,6 +18,15 @@ from stickgen.quality import DETECTORS
 from stickgen.skeleton import JOINT_INDEX
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_tool(name: str) -> ModuleType:
+    """The script tools/<name>.py as a module (tools/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(f"tools_{name}", ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 TINY_OVERRIDES = {
     # one raw dataset through the pipeline tests (every format's stage run: test_stages' convert tests)

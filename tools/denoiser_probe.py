@@ -28,6 +28,11 @@ from stickgen.model.noise import add_noise
 from stickgen.train import checkpoint as ck
 
 
+def _joints(features: torch.Tensor, actors: int, stats: FeatureStats) -> np.ndarray:
+    """(1, T, A, 66) normalised features -> the (T, actors, 22, 3) joints of the real actors."""
+    return features_to_joints(stats.denormalise(features[0].numpy()))[:, :actors]
+
+
 def probe(
     checkpoint: Path, data: Path, action: str, levels: list[float], clips: int, seed: int
 ) -> list[dict]:
@@ -41,36 +46,35 @@ def probe(
     if not rows:
         raise SystemExit(f"{data}: no clip of action {action!r}")
     check, fps = CHECKS[action], float(ds.store.data["fps"])
+    items = [ds[i] for i in rows]
+    clean = [it["features"][None, : model.cfg.max_frames] for it in items]  # (1, T, A, 66) each
+    clip_passed = [
+        check(_joints(x0, it["actors"], stats), fps).passed for x0, it in zip(clean, items, strict=True)
+    ]
     g = torch.Generator().manual_seed(seed)
     table = []
     for t in levels:
-        kept, given, measures = [], [], []
-        for i in rows:
-            item = ds[i]
-            x0 = item["features"][None, : model.cfg.max_frames]
-            n, a = x0.shape[1], item["actors"]
-            level = torch.tensor([t])
+        level = torch.tensor([t])
+        checks = []
+        for x0, item in zip(clean, items, strict=True):
+            a = item["actors"]
             with torch.no_grad():
                 pred = model.transformer(
                     add_noise(x0, noise_like(x0, g), level),
                     level,
                     item["text"][None],
-                    torch.tensor([n]),
+                    torch.tensor([x0.shape[1]]),
                     torch.tensor([a]),
                     side=torch.tensor([item["side"]]),
                 )
-            joints = [features_to_joints(stats.denormalise(f[0].numpy()))[:, :a] for f in (x0, pred)]
-            clip_check, pred_check = (check(j, fps) for j in joints)
-            given.append(clip_check.passed)
-            kept.append(pred_check.passed)
-            measures.append(pred_check.measures)
+            checks.append(check(_joints(pred, a, stats), fps))
         table.append(
             {
                 "level": t,
                 "clips": len(rows),
-                "clip_pass_rate": float(np.mean(given)),
-                "prediction_pass_rate": float(np.mean(kept)),
-                "prediction_measures_first_clip": measures[0],
+                "clip_pass_rate": float(np.mean(clip_passed)),
+                "prediction_pass_rate": float(np.mean([c.passed for c in checks])),
+                "prediction_measures_first_clip": checks[0].measures,
             }
         )
     return table

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
-from helpers import ROOT
+from helpers import load_tool
 from inferkit import cached_checkpoint
 from trainkit import one_thread  # noqa: F401
 
@@ -18,11 +16,7 @@ from stickgen.train import checkpoint as ck
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-def _tool():
-    spec = importlib.util.spec_from_file_location("denoiser_probe", ROOT / "tools" / "denoiser_probe.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+probe = load_tool("denoiser_probe").probe
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +34,7 @@ def test_the_clip_column_is_the_check_on_the_clips_and_an_identity_denoiser_keep
     rows = [i for i, a in enumerate(ds.store.data["actions"]) if a == "walk"][:5]
     expected = [CHECKS["walk"](ds.store.joints(i), 20.0).passed for i in rows]
 
-    table = _tool().probe(ckpt, data, "walk", [0.0, 0.5], clips=5, seed=0)
+    table = probe(ckpt, data, "walk", [0.0, 0.5], clips=5, seed=0)
     assert [r["level"] for r in table] == [0.0, 0.5]
     assert all(r["clips"] == len(rows) for r in table)
     assert table[0]["clip_pass_rate"] == pytest.approx(sum(expected) / len(expected))
@@ -48,7 +42,7 @@ def test_the_clip_column_is_the_check_on_the_clips_and_an_identity_denoiser_keep
 
     # a denoiser returning its input is handed the clip itself at level 0: it measures as the clip
     monkeypatch.setattr(StickFigureTransformer, "forward", lambda self, x_t, *a, **k: x_t)
-    same = _tool().probe(ckpt, data, "walk", [0.0], clips=5, seed=0)[0]
+    same = probe(ckpt, data, "walk", [0.0], clips=5, seed=0)[0]
     assert same["prediction_pass_rate"] == same["clip_pass_rate"]
     first = CHECKS["walk"](ds.store.joints(rows[0]), 20.0).measures
     assert same["prediction_measures_first_clip"] == pytest.approx(first, rel=1e-2, abs=1e-3)
@@ -58,6 +52,6 @@ def test_the_clip_column_is_the_check_on_the_clips_and_an_identity_denoiser_keep
 def test_an_action_without_a_check_or_without_clips_is_one_line(tiny) -> None:
     ckpt, data = tiny
     with pytest.raises(SystemExit, match="no behaviour check"):
-        _tool().probe(ckpt, data, "juggle", [0.0], clips=2, seed=0)
+        probe(ckpt, data, "juggle", [0.0], clips=2, seed=0)
     with pytest.raises(SystemExit, match="no clip of action 'punch'"):
-        _tool().probe(ckpt, data, "punch", [0.0], clips=2, seed=0)
+        probe(ckpt, data, "punch", [0.0], clips=2, seed=0)

@@ -4,25 +4,17 @@ requirements.txt resolves to in the environment the tests run in (installed meta
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, load_tool
 from packaging.requirements import Requirement
 
 LOCK = ROOT / "requirements.lock"
 REQUIREMENTS = ROOT / "requirements.txt"
 
 
-def _load_tool():
-    spec = importlib.util.spec_from_file_location("lock_tool", ROOT / "tools" / "lock.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-lock_tool = _load_tool()
+lock_tool = load_tool("lock")
 
 
 def locked() -> dict[str, str]:

@@ -61,17 +61,17 @@ test: setup browser
 	STICKGEN_REQUIRE_BROWSER=$${STICKGEN_REQUIRE_BROWSER:-1} python -m pytest
 
 plots: setup  ## render the DVC plots offline into plots/ (PNG + self-contained index.html)
-	python -m stickgen.plots --out plots $(REVS)
+	python -m stickgen.ops.plots --out plots $(REVS)
 
 params: setup  ## params.yaml composed from conf/ (default profile) with DVC's own writer, as `dvc exp run` does
 	python -c "import os; from dvc.utils.hydra import compose_and_dump; \
 	compose_and_dump('params.yaml', os.path.abspath('conf'), None, 'config', os.getcwd(), [])"
 
 verify-cache: setup  ## rehash every DVC cache object against its name; exit 1 naming each corrupt one
-	python -m stickgen.cache_check
+	python -m stickgen.ops.cache_check
 
 reproduce-check: setup  ## rerun the data stages twice from scratch; their dvc.lock hashes must match
-	python -m stickgen.reproduce --out reproduce_check.json
+	python -m stickgen.ops.reproduce --out reproduce_check.json
 
 quality: setup
 	ruff check src stages tests bench tools

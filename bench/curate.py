@@ -2,9 +2,9 @@
 
 Usage: `python bench/curate.py [--sizes 100000 1000000] [--workdir DIR] [--out bench/results/curate.json]`.
 
-For each size it generates two canonical stores of half the clips each (`stickgen.generated`: 30-70
+For each size it generates two canonical stores of half the clips each (`stickgen.synthetic.generated`: 30-70
 frames per clip, a tenth with two actors, a few percent with artifacts or repeats; about 9 KB of
-stored motion per clip), then runs `stickgen.curation.curate` with the params.yaml rules in a fresh
+stored motion per clip), then runs `stickgen.curate.curation.curate` with the params.yaml rules in a fresh
 process that samples its own resident memory (/proc/self/status) every 50 ms. Reported per size:
 clips/s and actor-frames/s over the whole curation (loading the stores, scanning, planning, writing
 the four sets, the report and the plot files), seconds per step, CPU seconds, peak private
@@ -31,18 +31,18 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from stickgen.columnar import resident_memory
-from stickgen.generated import GeneratedSpec, write_generated_store
+from stickgen.core.columnar import resident_memory
+from stickgen.synthetic.generated import GeneratedSpec, write_generated_store
 
 MB = 1 << 20
 
 
 def _worker(canonical_dir: Path, out_dir: Path, params_path: Path) -> dict:
     """Run curation here, sampling this process's memory; returns the measurements."""
-    from stickgen import canonical
-    from stickgen.config import load_params
-    from stickgen.curation import curate, quality_weights
-    from stickgen.curation_report import build_report, write_plots
+    from stickgen.core import canonical
+    from stickgen.core.config import load_params
+    from stickgen.curate.curation import curate, quality_weights
+    from stickgen.curate.report import build_report, write_plots
 
     p = load_params(params_path)
     peak = resident_memory()

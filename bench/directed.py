@@ -3,7 +3,7 @@
     python bench/directed.py --checkpoint CKPT                         # 10, 20, 30, 60 s of one prompt
     python bench/directed.py --checkpoint CKPT --motions tl.json       # + seams of motions the CLI wrote
 
-The timed call is `stickgen.inference.directed.generate_long` (the path `stickgen generate --seconds S`
+The timed call is `stickgen.generate.directed.generate_long` (the path `stickgen generate --seconds S`
 takes beyond the model's window; within it the same code makes one window), after one warm-up, with the
 sampler settings of params.yaml (`sampling.*`, `diffusion.*`, `inference.lock_feet`) and no safety check.
 Seams: for every window after the first, the frame where its generated frames start (`meta.windows`:
@@ -25,11 +25,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from stickgen.config import load_params
-from stickgen.inference import directed
-from stickgen.inference.export import load_motion
-from stickgen.inference.generator import InferenceGenerator
-from stickgen.inference.inpaint import FADE_FRAMES
+from stickgen.core.config import load_params
+from stickgen.generate import directed
+from stickgen.generate.export import load_motion
+from stickgen.generate.generator import InferenceGenerator
+from stickgen.generate.inpaint import FADE_FRAMES
 from stickgen.model.motion_model import generation
 
 

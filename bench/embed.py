@@ -25,12 +25,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from stickgen import canonical
-from stickgen.config import load_params
-from stickgen.dataset import write_embedded
-from stickgen.embed_cache import EmbeddingCache, ensure_cached
-from stickgen.generated import GeneratedSpec, write_generated_store
-from stickgen.text import TextEncoder
+from stickgen.core import canonical
+from stickgen.core.config import load_params
+from stickgen.core.text import TextEncoder
+from stickgen.embed.cache import EmbeddingCache, ensure_cached
+from stickgen.embed.dataset import write_embedded
+from stickgen.synthetic.generated import GeneratedSpec, write_generated_store
 
 SUBJECTS = [
     "a person",

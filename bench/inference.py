@@ -6,7 +6,7 @@ DDIM step of params `sampling.*` with guidance) with and without the diffusion r
 
 Each variant is built from params.yaml (`model.variants.<name>`, `sampling.*`, `diffusion.*`) with
 `max_frames` raised to the benchmark length when needed; weights are random (latency does not depend on
-their values). The timed call is `stickgen.inference.sample.generate_joints` with the feet locked as params
+their values). The timed call is `stickgen.generate.sample.generate_joints` with the feet locked as params
 `inference.lock_feet` says, the code path of `InferenceGenerator.generate` after the prompt is embedded;
 the text encoder's latency for one prompt is reported separately.
 Reported: median and min over `--repeats` timed runs after one warm-up run.
@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from stickgen.config import load_params
-from stickgen.features import FEATURES_PER_ACTOR, FeatureStats
-from stickgen.inference.sample import generate_joints
+from stickgen.core.config import load_params
+from stickgen.core.features import FEATURES_PER_ACTOR, FeatureStats
+from stickgen.generate.sample import generate_joints
 from stickgen.model.diffusion import Sampling
 from stickgen.model.motion_model import StickFigureModel, generation, model_configs
 
@@ -116,7 +116,7 @@ def main() -> None:
         "variants": {},
     }
     if args.encoder:
-        from stickgen.text import embed_texts, encoder_info
+        from stickgen.core.text import embed_texts, encoder_info
 
         text_dim = encoder_info(p.embed.model).dim
         result["text_encoder"] = {

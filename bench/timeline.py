@@ -5,9 +5,9 @@
 Each timeline (`--timeline`, repeatable; default: the walk / jump / wave timeline of docs/inference.md and a
 walk / sit down / stand up one) is generated from the CLI's path (`directed.generate_timeline`, the
 sampler settings of params.yaml) with seeds 0..N-1. Per span: the behaviour check of the action its text
-names and the evaluator's recognised action (`stickgen.eval.spans.span_checks`); per motion: foot
+names and the evaluator's recognised action (`stickgen.evaluate.spans.span_checks`); per motion: foot
 skating, jerk and peak jerk around the transitions against inside the spans
-(`stickgen.eval.spans.transition_report`). Written to bench/results/timeline_cpu.json: the pass and
+(`stickgen.evaluate.spans.transition_report`). Written to bench/results/timeline_cpu.json: the pass and
 recognition rates per span, each measure's mean over the motions around the transitions and inside the
 spans and their ratio, and every motion's rows.
 """
@@ -23,11 +23,11 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from stickgen.config import load_params
-from stickgen.eval.evaluator import load_evaluator
-from stickgen.eval.report import load_generator
-from stickgen.eval.spans import span_checks, transition_report
-from stickgen.inference import directed
+from stickgen.core.config import load_params
+from stickgen.evaluate.evaluator import load_evaluator
+from stickgen.evaluate.report import load_generator
+from stickgen.evaluate.spans import span_checks, transition_report
+from stickgen.generate import directed
 
 TIMELINES = (
     "0-3: a person walks forward; 3-5: a person jumps; 5-9: a person waves",

@@ -37,8 +37,8 @@ from pathlib import Path
 
 import torch
 
-from stickgen.config import load_params
-from stickgen.dataset import Batch
+from stickgen.core.config import load_params
+from stickgen.embed.dataset import Batch
 from stickgen.model.motion_model import StickFigureModel, model_configs
 from stickgen.model.spline import n_patches
 from stickgen.train.data import TrainBatch

@@ -1,19 +1,19 @@
 """DVC stage `adversarial@<variant>-<phase>`: the adversarial prompt suite against one model.
 
 Writes `eval_results/adversarial/<variant>-<phase>.json`: the safe ratio (the checklist's robustness),
-outcomes per category, every failure with its reason, and a timestamp (stickgen.eval.adversarial).
+outcomes per category, every failure with its reason, and a timestamp (stickgen.evaluate.adversarial).
 """
 
 import argparse
 import json
 from pathlib import Path
 
-from stickgen.atomic import atomic_write_text
+from stickgen.core.atomic import atomic_write_text
+from stickgen.core.safety import SafetyCritic
 from stickgen.entry import run_stage, stage_params
-from stickgen.eval.adversarial import run_suite, summarise
-from stickgen.eval.prompts import adversarial_prompts
-from stickgen.eval.report import load_generator, set_cpu_threads
-from stickgen.eval.safety import SafetyCritic
+from stickgen.evaluate.adversarial import run_suite, summarise
+from stickgen.evaluate.prompts import adversarial_prompts
+from stickgen.evaluate.report import load_generator, set_cpu_threads
 
 
 def main() -> None:

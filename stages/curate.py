@@ -10,10 +10,10 @@ import json
 import time
 from pathlib import Path
 
-from stickgen import canonical
-from stickgen.atomic import atomic_write_text
-from stickgen.curation import CurationError, curate, quality_weights
-from stickgen.curation_report import build_report, write_plots
+from stickgen.core import canonical
+from stickgen.core.atomic import atomic_write_text
+from stickgen.curate.curation import CurationError, curate, quality_weights
+from stickgen.curate.report import build_report, write_plots
 from stickgen.entry import run_stage, stage_params
 
 

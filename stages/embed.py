@@ -13,13 +13,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from stickgen import canonical
-from stickgen.atomic import atomic_write_text
-from stickgen.curation import OUTPUT_SETS
-from stickgen.dataset import feature_stats_of, write_embedded
-from stickgen.embed_cache import EmbeddingCache, ensure_cached
+from stickgen.core import canonical
+from stickgen.core.atomic import atomic_write_text
+from stickgen.core.text import TextEncoder
+from stickgen.curate.curation import OUTPUT_SETS
+from stickgen.embed.cache import EmbeddingCache, ensure_cached
+from stickgen.embed.dataset import feature_stats_of, write_embedded
 from stickgen.entry import run_stage, stage_params
-from stickgen.text import TextEncoder
 
 
 def main() -> None:

@@ -11,10 +11,10 @@ import json
 from pathlib import Path
 
 from stickgen.entry import run_stage, stage_params
-from stickgen.eval.evaluator import load_evaluator
-from stickgen.eval.previews import write_loss_curves, write_previews
-from stickgen.eval.prompts import preview_prompts
-from stickgen.eval.report import evaluate, load_generator, set_cpu_threads, write_report
+from stickgen.evaluate.evaluator import load_evaluator
+from stickgen.evaluate.previews import write_loss_curves, write_previews
+from stickgen.evaluate.prompts import preview_prompts
+from stickgen.evaluate.report import evaluate, load_generator, set_cpu_threads, write_report
 from stickgen.model.motion_model import refinement
 
 

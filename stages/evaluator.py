@@ -1,6 +1,6 @@
 """DVC stage `evaluator`: train the text-motion encoders and the action recogniser on the train split.
 
-Writes the evaluator (`evaluator.pth`, rebuilt by `stickgen.eval.evaluator.load_evaluator` from the file
+Writes the evaluator (`evaluator.pth`, rebuilt by `stickgen.evaluate.evaluator.load_evaluator` from the file
 alone), its report on real train and val motion (R-precision with own vs shuffled captions, action
 accuracy, a `timestamp` as every eval_results report has), and the embeddings of the evaluation's fixed
 prompts (`prompts.pt`, same text encoder as the embedded data) so the per-model stages need not load the
@@ -13,9 +13,9 @@ from pathlib import Path
 import torch
 
 from stickgen.entry import run_stage, stage_params, write_metrics
-from stickgen.eval.evaluator import save_evaluator
-from stickgen.eval.evaluator_train import build_evaluator
-from stickgen.eval.prompts import embed_prompt_table
+from stickgen.evaluate.evaluator import save_evaluator
+from stickgen.evaluate.evaluator_train import build_evaluator
+from stickgen.evaluate.prompts import embed_prompt_table
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """DVC stage `length`: fit the length estimator (a caption's motion duration) on the train split.
 
-Writes the estimator (`length.json`, read back by `stickgen.length.load_length_estimator` from the file
+Writes the estimator (`length.json`, read back by `stickgen.model.length.load_length_estimator` from the file
 alone; the `select` stage ships it with the production model) and its report: train and val errors, the
 cross-validation of the penalty, the val errors of a constant length and of the fixed default, and a
 `timestamp` as every eval_results report has (docs/inference.md, "Length from text").
@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 
 from stickgen.entry import run_stage, stage_params, write_metrics
-from stickgen.length import build_length_estimator, save_length_estimator
+from stickgen.model.length import build_length_estimator, save_length_estimator
 
 
 def main() -> None:

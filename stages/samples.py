@@ -5,7 +5,7 @@ import shutil
 from pathlib import Path
 
 from stickgen.entry import run_stage, stage_params
-from stickgen.samples import write_provenance, write_samples
+from stickgen.synthetic.samples import write_provenance, write_samples
 
 
 def main() -> None:

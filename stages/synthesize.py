@@ -5,8 +5,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from stickgen import canonical
-from stickgen.atomic import atomic_write_text
+from stickgen.core import canonical
+from stickgen.core.atomic import atomic_write_text
 from stickgen.entry import run_stage, stage_params
 from stickgen.synthetic import generate
 

@@ -8,7 +8,7 @@ import argparse
 import os
 from pathlib import Path
 
-from stickgen.dataset import load_embedded
+from stickgen.embed.dataset import load_embedded
 from stickgen.entry import run_stage, stage_params
 from stickgen.model.motion_model import model_configs
 from stickgen.train.loop import PHASES, RunSpec, train

@@ -11,11 +11,11 @@ from types import ModuleType
 import numpy as np
 import yaml
 
-from stickgen.canonical import Clip
-from stickgen.config import CurateConfig, QualityConfig
-from stickgen.generated import STANDING
-from stickgen.quality import DETECTORS
-from stickgen.skeleton import JOINT_INDEX
+from stickgen.core.canonical import Clip
+from stickgen.core.config import CurateConfig, QualityConfig
+from stickgen.core.quality import DETECTORS
+from stickgen.core.skeleton import JOINT_INDEX
+from stickgen.synthetic.generated import STANDING
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -107,7 +107,7 @@ def curate_config(**over) -> CurateConfig:
 
 def standing_body(height: float = 1.75) -> np.ndarray:
     """A plausible standing figure (22, 3), canonical axes: Y up, facing +Z, left side at +X."""
-    return STANDING * (height / 1.75)  # the library's standing adult (stickgen.generated)
+    return STANDING * (height / 1.75)  # the library's standing adult (stickgen.synthetic.generated)
 
 
 def walking_clip(

@@ -22,17 +22,17 @@ from trainkit import (
     write_sets,
 )
 
-from stickgen.config import DiffusionConfig
-from stickgen.inference.motion import Motion
-from stickgen.inference.training_data import (
+from stickgen.core.config import DiffusionConfig
+from stickgen.core.skeleton import JOINT_INDEX, PARENTS
+from stickgen.generate.motion import Motion
+from stickgen.model.diffusion import RefinerConfig
+from stickgen.model.transformer import TransformerConfig
+from stickgen.release.training_data import (
     TrainingData,
     checkpoint_lineage,
     read_training_data,
     training_sets,
 )
-from stickgen.model.diffusion import RefinerConfig
-from stickgen.model.transformer import TransformerConfig
-from stickgen.skeleton import JOINT_INDEX, PARENTS
 from stickgen.train import checkpoint as ck
 from stickgen.train.loop import RunSpec, train
 

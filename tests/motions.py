@@ -8,14 +8,14 @@ from functools import cache
 import numpy as np
 from helpers import standing_body
 
-from stickgen.canonical import Clip
-from stickgen.eval.prompts import behaviour_prompts
-from stickgen.skeleton import JOINT_INDEX, to_canonical_frame
+from stickgen.core.canonical import Clip
+from stickgen.core.rig import make_body
+from stickgen.core.skeleton import JOINT_INDEX, to_canonical_frame
+from stickgen.evaluate.prompts import behaviour_prompts
 from stickgen.synthetic.actions import generate_action
 from stickgen.synthetic.base import ActionContext
 from stickgen.synthetic.interactions import INTERACTIONS
 from stickgen.synthetic.motion import place
-from stickgen.synthetic.rig import make_body
 
 J = JOINT_INDEX
 FPS = 20.0

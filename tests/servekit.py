@@ -15,9 +15,9 @@ from dataclasses import replace
 import pytest
 from inferkit import FakeEncoder, cached_checkpoint
 
-from stickgen.inference.demo import DEFAULT_SERVE, DemoService
-from stickgen.inference.generator import InferenceGenerator
-from stickgen.inference.serve import bind, create_app
+from stickgen.cli.serve import bind, create_app
+from stickgen.generate.demo import DEFAULT_SERVE, DemoService
+from stickgen.generate.generator import InferenceGenerator
 
 
 def tiny_service(tmp_path_factory: pytest.TempPathFactory, **serve) -> DemoService:

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import numpy as np
 
-from stickgen.canonical import Clip
-from stickgen.config import CanonicalConfig, ConvertConfig, SynthesizeConfig
-from stickgen.samples import SampleFormat, motion_take, sample_takes
-from stickgen.skeleton import JOINT_INDEX, body_height, is_upright, to_canonical_frame
+from stickgen.core.canonical import Clip
+from stickgen.core.config import CanonicalConfig, ConvertConfig, SynthesizeConfig
+from stickgen.core.skeleton import JOINT_INDEX, body_height, is_upright, to_canonical_frame
 from stickgen.sources.base import convert_dataset
 from stickgen.sources.writers.common import MotionTake
 from stickgen.synthetic import SyntheticTake
+from stickgen.synthetic.samples import SampleFormat, motion_take, sample_takes
 
 CANON = CanonicalConfig(fps=20.0, max_actors=2, window_s=10.0, stride_s=5.0)
 INLINE = ConvertConfig(workers=1, max_reject_fraction=1.0)
@@ -78,7 +78,7 @@ def assert_canonical_human(clip: Clip, heights: tuple[float, float] = (1.3, 2.1)
 
 def resampled_reference(take: MotionTake, frames: int) -> np.ndarray:
     """The take's joints resampled to CANON.fps, first `frames` frames, in the canonical frame."""
-    from stickgen.canonical import resample
+    from stickgen.core.canonical import resample
 
     r = resample(take.joints.astype(np.float64), take.fps, CANON.fps)[:frames]
     return to_canonical_frame(r)

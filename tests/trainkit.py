@@ -19,10 +19,10 @@ import torch
 import yaml
 from helpers import ROOT, tiny_params_dict, walking_clip
 
-from stickgen import canonical
-from stickgen.canonical import Clip
-from stickgen.config import LoRAPhaseConfig, PhaseConfig
-from stickgen.dataset import build_embedded, feature_stats_of
+from stickgen.core import canonical
+from stickgen.core.canonical import Clip
+from stickgen.core.config import LoRAPhaseConfig, PhaseConfig
+from stickgen.embed.dataset import build_embedded, feature_stats_of
 
 FAKE_DIM = 16
 TINY_MODEL = {"d_model": 32, "n_layers": 1, "n_heads": 2, "ffn_hidden": 64, "dropout": 0.0}
@@ -175,7 +175,7 @@ def run_train(phase: str, sets: dict[str, Path], out: Path, params: Path, *extra
 def train_in_process(phase: str, sets: dict[str, Path], out: Path, params: Path, **kw) -> dict:
     """What `stages/train.py` does, in this process (call it under the `one_thread` fixture to reproduce a
     stage subprocess, which runs with OMP_NUM_THREADS=1)."""
-    from stickgen.config import load_params
+    from stickgen.core.config import load_params
     from stickgen.model.motion_model import model_configs
     from stickgen.train.loop import RunSpec, train
 

@@ -6,7 +6,7 @@
 For up to `--clips` training clips of the action, noise each clip to every level t, let the transformer
 predict the clean motion (conditional, no guidance; the clip's own caption, length, actors and side;
 features normalised with the checkpoint's statistics), and run the action's behaviour check
-(`stickgen.eval.behaviour.CHECKS`) on the clip and on the prediction. At t = 0 the input is the clip
+(`stickgen.evaluate.behaviour.CHECKS`) on the clip and on the prediction. At t = 0 the input is the clip
 itself: a prediction that fails there has learnt to remove the action.
 Prints one line per level; `--json` prints the table as JSON.
 """
@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from stickgen.dataset import StickFigureDataset
-from stickgen.eval.behaviour import CHECKS
-from stickgen.features import FeatureStats, features_to_joints
+from stickgen.core.features import FeatureStats, features_to_joints
+from stickgen.embed.dataset import StickFigureDataset
+from stickgen.evaluate.behaviour import CHECKS
 from stickgen.model.diffusion import noise_like
 from stickgen.model.noise import add_noise
 from stickgen.train import checkpoint as ck

@@ -7,8 +7,8 @@ traceback:
     p = stage_params(args.params, "curate")   # a stage: SystemExit("curate: params.yaml: curate.min_s: ...")
     p = read_params(args.params)              # a command: ParamsFileError (a ValueError) with that line
 
-A write that the storage refuses (a full disk, a file-size limit: `stickgen.atomic.WriteError`) stops a stage
-with one line naming the file, too: `if __name__ == "__main__": run_stage(main, "curate")`.
+A write that the storage refuses (a full disk, a file-size limit: `stickgen.core.atomic.WriteError`) stops a
+stage with one line naming the file, too: `if __name__ == "__main__": run_stage(main, "curate")`.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import yaml
 
-from stickgen.atomic import WriteError, atomic_write_text
-from stickgen.config import ConfigError, Params, load_params
+from stickgen.core.atomic import WriteError, atomic_write_text
+from stickgen.core.config import ConfigError, Params, load_params
 
 # what reading a params file raises for a bad file (UnicodeDecodeError: not text)
 PARAMS_ERRORS = (ConfigError, yaml.YAMLError, OSError, UnicodeDecodeError)

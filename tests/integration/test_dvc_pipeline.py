@@ -12,7 +12,7 @@ import pytest
 import yaml
 from conftest import sh
 
-from stickgen import reproduce
+from stickgen.ops import reproduce
 
 pytestmark = pytest.mark.slow
 
@@ -55,7 +55,7 @@ def test_metrics_and_plots_are_visible_to_dvc(pipeline_repo: Path) -> None:
 
 def test_plots_render_offline_to_png_and_a_self_contained_page(pipeline_repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "plots"
-    sh(sys.executable, "-m", "stickgen.plots", "--out", str(out), cwd=pipeline_repo)
+    sh(sys.executable, "-m", "stickgen.ops.plots", "--out", str(out), cwd=pipeline_repo)
     pngs = sorted(p.name for p in out.glob("*.png"))
     assert any("train_loss" in p for p in pngs) and any("val_loss" in p for p in pngs), pngs
     assert all((out / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
@@ -78,7 +78,7 @@ def test_reproduce_check_finds_byte_identical_data_outputs(pipeline_repo: Path, 
     sh(
         sys.executable,
         "-m",
-        "stickgen.reproduce",
+        "stickgen.ops.reproduce",
         "--target",
         "synthesize",
         "--runs",

@@ -15,7 +15,7 @@ import yaml
 from conftest import make_repo, sh
 from helpers import ROOT, compose_profile
 
-from stickgen.config import Params, build
+from stickgen.core.config import Params, build
 
 pytestmark = pytest.mark.slow
 

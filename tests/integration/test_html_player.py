@@ -11,7 +11,7 @@ from browserkit import artifact_dir, require_chromium
 from inferkit import articulated_motion
 from PIL import Image
 
-from stickgen.inference.render import PALETTE, Camera, RenderOptions, layout, render
+from stickgen.generate.render import PALETTE, Camera, RenderOptions, layout, render
 
 OPTIONS = RenderOptions(width=320, height=320, camera=Camera(follow=False))
 

@@ -15,14 +15,14 @@ import pytest
 import torch
 from trainkit import phase_config, write_sets
 
-from stickgen.config import CanonicalConfig, DiffusionConfig, SynthesizeConfig
-from stickgen.dataset import StickFigureDataset, collate
-from stickgen.features import FeatureStats, features_to_joints
+from stickgen.core.config import CanonicalConfig, DiffusionConfig, SynthesizeConfig
+from stickgen.core.features import FeatureStats, features_to_joints
+from stickgen.core.skeleton import JOINT_INDEX
+from stickgen.core.text import embed_texts
+from stickgen.embed.dataset import StickFigureDataset, collate
 from stickgen.model.diffusion import RefinerConfig, Sampling
 from stickgen.model.transformer import TransformerConfig
-from stickgen.skeleton import JOINT_INDEX
 from stickgen.synthetic import generate
-from stickgen.text import embed_texts
 from stickgen.train import checkpoint as ck
 from stickgen.train.loop import RunSpec, train
 from stickgen.train.objective import feature_weights, loss_sums

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from stickgen.generated import GeneratedSpec, write_generated_store
+from stickgen.synthetic.generated import GeneratedSpec, write_generated_store
 
 pytestmark = [
     pytest.mark.slow,
@@ -27,9 +27,9 @@ pytestmark = [
 PROBE = r"""
 import json, os, sys
 import numpy as np
-from stickgen.columnar import resident_memory
-from stickgen.dataset import StickFigureDataset, collate
-from stickgen.features import FeatureStats
+from stickgen.core.columnar import resident_memory
+from stickgen.embed.dataset import StickFigureDataset, collate
+from stickgen.core.features import FeatureStats
 
 fd = os.open(sys.argv[1], os.O_RDONLY)  # start cold, as a set larger than RAM would: evict its pages
 os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)

@@ -31,7 +31,7 @@ import numpy as np
 import pytest
 from sourcekit import CANON, INLINE
 
-from stickgen.skeleton import FOOT_JOINTS, HEAD, is_upright
+from stickgen.core.skeleton import FOOT_JOINTS, HEAD, is_upright
 from stickgen.sources.base import convert_dataset
 
 SDISTS: dict[str, dict[str, tuple[str, str, str]]] = {

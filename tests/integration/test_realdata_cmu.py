@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from sourcekit import CANON, INLINE
 
-from stickgen import canonical
-from stickgen.skeleton import body_height, is_upright
+from stickgen.core import canonical
+from stickgen.core.skeleton import body_height, is_upright
 from stickgen.sources.base import run_conversion
 
 REALDATA = os.environ.get("STICKGEN_REALDATA", "")

@@ -19,7 +19,7 @@ from trainkit import (
     write_sets,
 )
 
-from stickgen.config import load_params
+from stickgen.core.config import load_params
 from stickgen.model.motion_model import model_configs
 from stickgen.train import checkpoint as ck
 from stickgen.train.loop import RunSpec, train

@@ -7,7 +7,7 @@
 - a full disk during a write (a file-size limit, RLIMIT_FSIZE, on synthesize and curate): one line naming the
   file, the previous outputs unchanged, no temporary file;
 - a corrupted object in the DVC cache: DVC itself restores it and runs a stage on it without a word;
-  `python -m stickgen.cache_check` (`make verify-cache`, run by `make repro`) reports it.
+  `python -m stickgen.ops.cache_check` (`make verify-cache`, run by `make repro`) reports it.
 """
 
 from __future__ import annotations
@@ -188,7 +188,7 @@ def test_a_full_disk_during_a_write_gives_one_line_and_leaves_the_outputs_whole(
 
 def test_a_corrupted_cache_object_is_restored_by_dvc_but_reported_by_verify_cache(tmp_path: Path) -> None:
     """DVC 3.67 trusts its cache: a flipped byte in a read-only object passes `dvc status`, `dvc checkout`
-    restores the corrupt bytes and `dvc repro` runs a stage on them. `stickgen.cache_check` rehashes every
+    restores the corrupt bytes and `dvc repro` runs a stage on them. `stickgen.ops.cache_check` rehashes every
     object and names the corrupt one (exit 1); a clean cache passes (exit 0)."""
     sh("git", "init", "-q", cwd=tmp_path)
     sh("dvc", "init", "-q", cwd=tmp_path)
@@ -199,7 +199,7 @@ def test_a_corrupted_cache_object_is_restored_by_dvc_but_reported_by_verify_cach
     sh("dvc", "add", "-q", "train.bin", "set", cwd=tmp_path)
     train = {"cmd": "md5sum train.bin > model.txt", "deps": ["train.bin"], "outs": ["model.txt"]}
     (tmp_path / "dvc.yaml").write_text(json.dumps({"stages": {"train": train}}))
-    check = [sys.executable, "-m", "stickgen.cache_check"]
+    check = [sys.executable, "-m", "stickgen.ops.cache_check"]
     clean = subprocess.run(check, cwd=tmp_path, env=tool_env(), capture_output=True, text=True)
     assert clean.returncode == 0 and "3 objects" in clean.stdout and ": 0 corrupt" in clean.stdout, clean
 

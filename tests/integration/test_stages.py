@@ -22,7 +22,7 @@ import torch
 from conftest import TinyRun
 from helpers import ROOT, candidate_report
 
-from stickgen import canonical
+from stickgen.core import canonical
 
 pytestmark = pytest.mark.slow
 
@@ -210,8 +210,8 @@ def evaluated(workdir: Path) -> Path:
 
 
 def test_evaluator_writes_its_model_prompt_table_and_report(evaluator: Path, workdir: Path) -> None:
-    from stickgen.eval.evaluator import load_evaluator
-    from stickgen.eval.prompts import PromptTable, table_texts
+    from stickgen.evaluate.evaluator import load_evaluator
+    from stickgen.evaluate.prompts import PromptTable, table_texts
 
     assert files(evaluator) == {"evaluator.pth", "prompts.pt"}
     ev = load_evaluator(evaluator / "evaluator.pth")
@@ -225,7 +225,7 @@ def test_evaluator_writes_its_model_prompt_table_and_report(evaluator: Path, wor
 def test_length_writes_the_estimator_and_its_report(workdir: Path, tiny_run: TinyRun) -> None:
     import yaml
 
-    from stickgen.length import load_length_estimator
+    from stickgen.model.length import load_length_estimator
 
     params = yaml.safe_load((workdir / "params.yaml").read_text())
     assert files(workdir / "models/length") == {"length.json"}
@@ -239,9 +239,9 @@ def test_length_writes_the_estimator_and_its_report(workdir: Path, tiny_run: Tin
 
 
 def test_adversarial_and_evaluate_write_reports_previews_and_loss_curves(evaluated: Path) -> None:
-    from stickgen.eval.behaviour import CHECKS
-    from stickgen.eval.prompts import adversarial_prompts, behaviour_prompts, preview_prompts
-    from stickgen.eval.report import REPLICATED
+    from stickgen.evaluate.behaviour import CHECKS
+    from stickgen.evaluate.prompts import adversarial_prompts, behaviour_prompts, preview_prompts
+    from stickgen.evaluate.report import REPLICATED
 
     for phase in ("pretrain", "sft", "lora"):
         adv = json.loads((evaluated / f"adversarial/tiny-{phase}.json").read_text())

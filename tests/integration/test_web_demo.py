@@ -25,7 +25,7 @@ from inferkit import cached_checkpoint
 from PIL import Image
 from servekit import call, running_server, tiny_service
 
-from stickgen.inference.render import PALETTE
+from stickgen.generate.render import PALETTE
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from readykit import (
     write_params,
 )
 
-from stickgen.config import recording
+from stickgen.core.config import recording
 from stickgen.sources import known_datasets
 
 

@@ -131,7 +131,7 @@ def dvc_params(repo: Path) -> dict[str, list[str]]:
     )
 
 
-# {stage name: the params keys its code read while it ran} (stickgen.config.recording), filled by the
+# {stage name: the params keys its code read while it ran} (stickgen.core.config.recording), filled by the
 # readiness pipeline's fixtures (conftest.py) and checked by test_ready_params.py
 PARAMS_READ: dict[str, set[str]] = {}
 

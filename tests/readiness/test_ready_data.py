@@ -14,14 +14,14 @@ import torch
 from readykit import files, readiness_params
 from sourcekit import assert_canonical_human
 
-from stickgen import canonical
-from stickgen.config import CurateConfig, QualityConfig
-from stickgen.curation import OUTPUT_SETS, quality_weights
-from stickgen.dataset import StickFigureDataset, collate
-from stickgen.features import FEATURES_PER_ACTOR, FeatureStats
-from stickgen.quality import assess_clip
+from stickgen.core import canonical
+from stickgen.core.config import CurateConfig, QualityConfig
+from stickgen.core.features import FEATURES_PER_ACTOR, FeatureStats
+from stickgen.core.quality import assess_clip
+from stickgen.core.text import embed_texts
+from stickgen.curate.curation import OUTPUT_SETS, quality_weights
+from stickgen.embed.dataset import StickFigureDataset, collate
 from stickgen.sources import known_datasets
-from stickgen.text import embed_texts
 
 DATASETS = "amass humanml3d kit_ml interhuman ntu_rgbd lsmb19 100style aistpp bvh asf_amc".split()
 PARAMS = readiness_params()

@@ -15,9 +15,9 @@ from readykit import PHASES, files, readiness_params
 from trainkit import one_thread  # noqa: F401
 
 from stickgen.cli import main
-from stickgen.config import SelectConfig, load_params
-from stickgen.eval.prompts import adversarial_prompts, preview_prompts
-from stickgen.eval.select import DIRECTIONS, selection_score
+from stickgen.core.config import SelectConfig, load_params
+from stickgen.evaluate.checklist import DIRECTIONS, selection_score
+from stickgen.evaluate.prompts import adversarial_prompts, preview_prompts
 from stickgen.train import checkpoint as ck
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # `stickgen evaluate` sets torch's threads

@@ -16,17 +16,17 @@ import pytest
 from helpers import ROOT, compose_profile
 from trainkit import one_thread  # noqa: F401
 
-from stickgen.config import load_params
-from stickgen.eval.safety import (
+from stickgen.core.config import load_params
+from stickgen.core.safety import (
     CHECKS,
     DEFAULT_MIN_QUALITY_SCORE,
     DEFAULT_REJECTION_SEVERITY,
     SafetyCritic,
     SafetyResult,
 )
-from stickgen.inference.generator import InferenceGenerator
-from stickgen.inference.motion import Motion
-from stickgen.skeleton import JOINT_INDEX
+from stickgen.core.skeleton import JOINT_INDEX
+from stickgen.generate.generator import InferenceGenerator
+from stickgen.generate.motion import Motion
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 DOC = ROOT / "docs/production-readiness.md"
@@ -41,7 +41,7 @@ def production(workdir: Path, selected: Path) -> str:
 def test_the_generator_with_the_safety_check_judges_motion(production: str) -> None:
     """§1.3 "`InferenceGenerator(enable_safety_check=True)` initializes" and
     "`generator.check_motion_safety(motion)` returns results": the production model with the default
-    critic (stickgen.eval.safety) judges what it generates, and a motion whose body jumps 5 m in one frame
+    critic (stickgen.core.safety) judges what it generates, and a motion whose body jumps 5 m in one frame
     is rejected for teleporting. Regeneration on rejection: tests/unit/test_generator.py."""
     gen = InferenceGenerator(production, enable_safety_check=True, device="cpu")  # the default critic
     motion = gen.generate(PROMPT, duration_s=2.0, seed=0)
@@ -101,8 +101,8 @@ def test_the_doc_has_the_checklists_three_smoke_snippets() -> None:
     """§6.1: the doc carries the three snippets with this project's module paths."""
     snippets = smoke_snippets()
     assert len(snippets) == 3
-    assert "from stickgen.inference.generator import InferenceGenerator" in snippets[0]
-    assert "from stickgen.eval.safety import SafetyCritic, evaluate_motion_safety" in snippets[1]
+    assert "from stickgen.generate.generator import InferenceGenerator" in snippets[0]
+    assert "from stickgen.core.safety import SafetyCritic, evaluate_motion_safety" in snippets[1]
     assert "from stickgen.train.loop import train" in snippets[2]
 
 

@@ -2,7 +2,8 @@
 it reruns the stage (`dvc repro`, `dvc exp run -S key=value`).
 
 The readiness pipeline runs each dvc.yaml stage on the readiness profile with the params reads recorded
-(`stickgen.config.recording`: each field read on the loaded config, by key path). A key counts as declared
+(`stickgen.core.config.recording`: each field read on the loaded config, by key path). A key counts as
+declared
 when dvc.yaml names it or a section above it (`train.pretrain` declares `train.pretrain.lr`). The other
 direction, every declared key exists, is tests/unit/test_config.py's.
 """

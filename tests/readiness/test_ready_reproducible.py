@@ -2,7 +2,7 @@
 
 The data stages of dvc.yaml (samples, convert@<each of the ten datasets>, synthesize, curate, embed) run on
 the readiness profile twice, each run in a process of its own: once on this CPU's usual code paths and
-once on its narrowest (`stickgen.reproduce.narrowed_cpu_env`: numpy's dispatched SIMD kernels off,
+once on its narrowest (`stickgen.ops.reproduce.narrowed_cpu_env`: numpy's dispatched SIMD kernels off,
 OpenBLAS on its SSE4.2 kernels, torch on its default capability), which stands in for another machine's
 CPU. Every file they write must have the same md5 in both runs. (`make reproduce-check` through DVC, which
 relies on this for the data stages it does not rerun there: tests/integration/test_dvc_pipeline.py.)
@@ -20,7 +20,7 @@ import pytest
 from helpers import ROOT
 from readykit import dvc_commands, readiness_params, write_params
 
-from stickgen.reproduce import narrowed_cpu_env
+from stickgen.ops.reproduce import narrowed_cpu_env
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +30,7 @@ DATA_STAGES = ("samples", "convert", "synthesize", "curate", "embed")  # in pipe
 CHILD = """
 import json, sys
 from pathlib import Path
-from stickgen.reproduce import cpu_paths, run_commands, tree_hashes
+from stickgen.ops.reproduce import cpu_paths, run_commands, tree_hashes
 run_commands(json.loads(sys.argv[1]), Path.cwd())
 Path("result.json").write_text(json.dumps({"paths": cpu_paths(), "hashes": tree_hashes(Path("data"))}))
 """

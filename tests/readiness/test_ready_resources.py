@@ -10,7 +10,7 @@ import pytest
 from helpers import ROOT
 
 from stickgen.cli import main
-from stickgen.config import load_params
+from stickgen.core.config import load_params
 from stickgen.model.lora import inject_lora_adapters
 from stickgen.model.motion_model import StickFigureModel, model_configs
 

@@ -12,7 +12,7 @@ import torch
 from helpers import ROOT
 from readykit import EPOCH_LINE, VARIANTS, files, readiness_params, resumed, run_command, write_params
 
-from stickgen.config import load_params
+from stickgen.core.config import load_params
 from stickgen.model.lora import inject_lora_adapters, is_lora_name
 from stickgen.train import checkpoint as ck
 from stickgen.train.loop import LOG_NAME

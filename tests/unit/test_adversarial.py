@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from inferkit import FakeEncoder, cached_checkpoint
 
-from stickgen.eval.adversarial import OUTCOMES, run_suite, summarise
-from stickgen.eval.prompts import PromptSpec, adversarial_prompts, preview_prompts, table_texts
-from stickgen.eval.safety import SafetyCritic
-from stickgen.inference.generator import InferenceGenerator
+from stickgen.core.safety import SafetyCritic
+from stickgen.evaluate.adversarial import OUTCOMES, run_suite, summarise
+from stickgen.evaluate.prompts import PromptSpec, adversarial_prompts, preview_prompts, table_texts
+from stickgen.generate.generator import InferenceGenerator
 
 CATEGORIES = {
     "empty",

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from sourcekit import assert_canonical_human, convert, resampled_reference, takes
 
-from stickgen.skeleton import JOINT_INDEX
+from stickgen.core.skeleton import JOINT_INDEX
 from stickgen.sources.writers import write_aistpp
 from stickgen.sources.writers.aistpp import motion_name
 from stickgen.sources.writers.body_models import write_model

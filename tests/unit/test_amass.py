@@ -13,8 +13,8 @@ import smplx
 import torch
 from sourcekit import CANON, assert_canonical_human, convert, resampled_reference, takes
 
-from stickgen.config import ConvertConfig
-from stickgen.skeleton import JOINT_INDEX
+from stickgen.core.config import ConvertConfig
+from stickgen.core.skeleton import JOINT_INDEX
 from stickgen.sources.amass import take_label
 from stickgen.sources.base import ConversionError, run_conversion
 from stickgen.sources.bodymodel import smpl_family_joints

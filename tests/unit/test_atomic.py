@@ -1,4 +1,5 @@
-"""stickgen.atomic beyond the hostile-input cases (tests/unit/test_hostile_input.py): a refused write is one
+"""stickgen.core.atomic beyond the hostile-input cases (tests/unit/test_hostile_input.py): a refused write is
+one
 `WriteError` line naming the file, whatever the writer raised; a killed writer's temporary file is removed by
 the next write of the same target, a live writer's is not."""
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from stickgen.atomic import WriteError, atomic_open, atomic_write_text
+from stickgen.core.atomic import WriteError, atomic_open, atomic_write_text
 
 
 def test_a_storage_error_behind_a_writers_own_error_is_one_line_naming_the_file(tmp_path: Path) -> None:

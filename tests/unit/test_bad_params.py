@@ -1,5 +1,5 @@
 """Issue 16, "Bad input": every params value of the wrong type or out of range stops `load_params` with one
-line that starts with the key path and says what is allowed, before any work starts (stickgen.config).
+line that starts with the key path and says what is allowed, before any work starts (stickgen.core.config).
 
 One row per case: (key path, bad value, the error's words). The error's first words are the key path that
 names the problem; for a constraint between two keys that is the key the constraint is checked on.
@@ -13,7 +13,7 @@ import pytest
 import yaml
 from helpers import ROOT
 
-from stickgen.config import ConfigError, load_params
+from stickgen.core.config import ConfigError, load_params
 
 CASES = [
     # types

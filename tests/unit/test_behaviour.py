@@ -1,4 +1,4 @@
-"""Contracts of the behaviour suite (stickgen.eval.behaviour): every check passes on the synthetic
+"""Contracts of the behaviour suite (stickgen.evaluate.behaviour): every check passes on the synthetic
 animator's own clips of its action (noisy or turned too) and fails on the motions the suite exists to
 catch (a still figure, a figure gliding on straight legs, a wrist that never rises, the other side
 doing the action); the prompt list covers every check; the runner's pass rates are the right counts."""
@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from motions import DURATION, FPS, animated
 
-from stickgen.eval import behaviour
-from stickgen.eval.behaviour import CHECKS, Check, check, run_behaviour_suite
-from stickgen.eval.prompts import BehaviourPrompt, behaviour_prompts, parse_behaviour_prompts, table_texts
-from stickgen.skeleton import JOINT_INDEX
+from stickgen.core.skeleton import JOINT_INDEX
+from stickgen.core.vocab import ACTION_INDEX
+from stickgen.evaluate import behaviour
+from stickgen.evaluate.behaviour import CHECKS, Check, check, run_behaviour_suite
+from stickgen.evaluate.prompts import BehaviourPrompt, behaviour_prompts, parse_behaviour_prompts, table_texts
 from stickgen.synthetic.actions import ACTION_GENERATORS
 from stickgen.synthetic.interactions import INTERACTIONS
-from stickgen.vocab import ACTION_INDEX
 
 SEEDS = range(8)
 PAIRS = tuple(INTERACTIONS)
@@ -267,7 +267,7 @@ def test_the_reports_behaviour_section_samples_the_generator_and_asks_the_recogn
 
     import torch
 
-    from stickgen.eval.report import behaviour_suite
+    from stickgen.evaluate.report import behaviour_suite
 
     calls = []
 

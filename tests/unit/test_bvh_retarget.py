@@ -1,4 +1,4 @@
-"""The retargeting BVH (stickgen.inference.bvh): a T-pose rest, SMPL / Mixamo names, twist from the
+"""The retargeting BVH (stickgen.generate.bvh): a T-pose rest, SMPL / Mixamo names, twist from the
 hierarchy, Y / Z up, cm / m; and a real client, Blender, importing it (where Blender is installed)."""
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import pytest
 from helpers import standing_body
 from inferkit import articulated_motion
 
-from stickgen.inference.bvh import (
+from stickgen.core.skeleton import JOINT_INDEX, JOINT_NAMES, PARENTS
+from stickgen.generate.bvh import (
     MIXAMO_NAMES,
     MIXAMO_PREFIX,
     Y_UP_TO_Z_UP,
@@ -26,8 +27,7 @@ from stickgen.inference.bvh import (
     rest_offsets,
     solve,
 )
-from stickgen.inference.export import save_motion
-from stickgen.skeleton import JOINT_INDEX, JOINT_NAMES, PARENTS
+from stickgen.generate.export import save_motion
 
 J = JOINT_INDEX
 OPTIONS = [BvhOptions(r, u, s) for r in ("smpl", "mixamo") for u in ("y", "z") for s in ("cm", "m")]
@@ -125,7 +125,7 @@ def test_a_limb_turning_about_its_axis_twists_its_root_joint_not_its_hinge(chain
 
 
 def _euler(local: np.ndarray) -> np.ndarray:
-    from stickgen.inference.bvh import euler_zxy
+    from stickgen.generate.bvh import euler_zxy
 
     return euler_zxy(local)
 

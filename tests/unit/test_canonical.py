@@ -7,8 +7,8 @@ import pytest
 import torch
 from helpers import walking_clip
 
-from stickgen import canonical
-from stickgen.canonical import CanonicalFormatError, Clip
+from stickgen.core import canonical
+from stickgen.core.canonical import CanonicalFormatError, Clip
 
 
 def _clips() -> list[Clip]:

@@ -14,7 +14,7 @@ from inferkit import cached_checkpoint
 from PIL import Image
 
 from stickgen.cli import main
-from stickgen.inference.export import load_motion
+from stickgen.generate.export import load_motion
 
 PARAMS = str(ROOT / "params.yaml")
 
@@ -134,7 +134,7 @@ def test_version_is_the_installed_packages(capsys) -> None:
 def test_samples_get_distinct_seeds_in_their_names_and_the_model_loads_once(
     ckpt, tmp_path, capsys, monkeypatch
 ) -> None:
-    from stickgen.inference import generator
+    from stickgen.generate import generator
 
     loads = []
     real = generator.InferenceGenerator
@@ -157,7 +157,7 @@ def test_samples_get_distinct_seeds_in_their_names_and_the_model_loads_once(
 
 
 def test_a_prompts_file_writes_one_file_per_line_and_sample(ckpt, tmp_path, capsys, monkeypatch) -> None:
-    from stickgen.inference import generator
+    from stickgen.generate import generator
 
     loads = []
     real = generator.InferenceGenerator
@@ -222,7 +222,7 @@ def test_a_prompts_file_writes_one_file_per_line_and_sample(ckpt, tmp_path, caps
 def test_a_bad_prompts_file_is_one_line_naming_the_line_before_loading(
     tmp_path, capsys, monkeypatch, text, message
 ) -> None:
-    from stickgen.inference import generator
+    from stickgen.generate import generator
 
     def never(*a, **k):
         raise AssertionError("the model was loaded before the prompts file was checked")
@@ -268,7 +268,7 @@ def test_generate_uses_the_safety_critic_by_default(ckpt, tmp_path, capsys) -> N
     ]
     rc = main(argv)
     try:
-        import stickgen.eval.safety  # noqa: F401
+        import stickgen.core.safety  # noqa: F401
     except ImportError:
         assert rc == 1 and "--no-safety-check" in capsys.readouterr().err
         return
@@ -330,8 +330,8 @@ def test_info_describes_a_checkpoint_with_its_metrics_and_a_fresh_variant(ckpt, 
 def test_convert_prints_its_summary_as_json(tmp_path, capsys) -> None:
     from helpers import tiny_params_dict
 
-    from stickgen.config import Params, build
-    from stickgen.samples import write_samples
+    from stickgen.core.config import Params, build
+    from stickgen.synthetic.samples import write_samples
 
     raw = tiny_params_dict()
     raw["samples"].update(takes_per_dataset=2, min_s=3.0, max_s=5.0)

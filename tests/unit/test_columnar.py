@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from stickgen.columnar import Column, release_pages, row_chunks, write_columnar
+from stickgen.core.columnar import Column, release_pages, row_chunks, write_columnar
 
 
 def _write(path, rows: int = 1000) -> None:

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from helpers import ROOT
 
-from stickgen.config import ConfigError, Params, build, load_params, to_dict
+from stickgen.core.config import ConfigError, Params, build, load_params, to_dict
 
 
 def _raw() -> dict:
@@ -80,7 +80,7 @@ def test_every_dvc_params_key_exists_in_params_yaml() -> None:
 def test_every_params_key_is_read_somewhere() -> None:
     """No dead keys: each dataclass field is used in src/ or stages/, or declared in dvc.yaml."""
     code = "\n".join(p.read_text() for d in ("src", "stages") for p in (ROOT / d).rglob("*.py"))
-    code = code.replace((ROOT / "src/stickgen/config.py").read_text(), "")
+    code = code.replace((ROOT / "src/stickgen/core/config.py").read_text(), "")
     dvc_text = (ROOT / "dvc.yaml").read_text()
     unread = []
 

@@ -12,12 +12,13 @@ from helpers import EQUAL_QUALITY as QUALITY
 from helpers import curate_config as cfg
 from motions import clean_motion, clip_of
 
-from stickgen import canonical, dedup
-from stickgen.augment import mirror_caption, mirror_rows
-from stickgen.balance import cap_counts, select_capped
-from stickgen.curation import REJECT_REASONS, CurationError, curate, quality_weights
-from stickgen.curation_report import build_report, write_plots
-from stickgen.skeleton import mirror
+from stickgen.core import canonical
+from stickgen.core.skeleton import mirror
+from stickgen.curate import dedup
+from stickgen.curate.augment import mirror_caption, mirror_rows
+from stickgen.curate.balance import cap_counts, select_capped
+from stickgen.curate.curation import REJECT_REASONS, CurationError, curate, quality_weights
+from stickgen.curate.report import build_report, write_plots
 
 # ---------------------------------------------------------------------------------------------- caps
 

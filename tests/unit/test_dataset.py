@@ -11,8 +11,10 @@ import pytest
 import torch
 from motions import clean_motion, clip_of
 
-from stickgen import canonical
-from stickgen.dataset import (
+from stickgen.core import canonical
+from stickgen.core.features import compute_stats, joints_to_features
+from stickgen.core.text import PACKAGED_MINILM
+from stickgen.embed.dataset import (
     EpochSampler,
     StickFigureDataset,
     build_embedded,
@@ -22,8 +24,6 @@ from stickgen.dataset import (
     load_embedded,
     write_embedded,
 )
-from stickgen.features import compute_stats, joints_to_features
-from stickgen.text import PACKAGED_MINILM
 
 DIM = 8
 
@@ -118,7 +118,7 @@ def test_streamed_writers_match_the_in_memory_definitions(tmp_path: Path) -> Non
     np.testing.assert_allclose(got.mean, ref.mean, atol=1e-5)
     np.testing.assert_allclose(got.std, ref.std, atol=1e-5)
     # write_embedded (streamed, used by the stage) = build_embedded (in memory) with the same encoder
-    from stickgen.text import TextEncoder
+    from stickgen.core.text import TextEncoder
 
     enc = TextEncoder(PACKAGED_MINILM)
     write_embedded(store, tmp_path / "a.pt", enc.info.to_dict(), enc.encode, chunk_rows=23)

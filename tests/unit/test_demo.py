@@ -1,5 +1,5 @@
-"""The web demo's request checks, job gate, kept results and downloads (stickgen.inference.demo), and its
-HTTP edges (stickgen.inference.serve) on a real server: refusals are clear 4xx replies, a crash is a 500
+"""The web demo's request checks, job gate, kept results and downloads (stickgen.generate.demo), and its
+HTTP edges (stickgen.cli.serve) on a real server: refusals are clear 4xx replies, a crash is a 500
 reply the server survives, no request path reaches the filesystem, and the page loads nothing off-site."""
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ import pytest
 from PIL import Image
 from servekit import call, running_server, tiny_service
 
-from stickgen.config import ConfigError
-from stickgen.inference.demo import (
+from stickgen.cli.serve import ASSETS, is_loopback, load_assets, start_message
+from stickgen.core.config import ConfigError
+from stickgen.generate.demo import (
     DEFAULT_SERVE,
     BusyError,
     DemoLimits,
@@ -26,9 +27,8 @@ from stickgen.inference.demo import (
     NotFoundError,
     RequestError,
 )
-from stickgen.inference.export import bvh_forward, bvh_pose, from_json_dict
-from stickgen.inference.serve import ASSETS, is_loopback, load_assets, start_message
-from stickgen.inference.timeline import Span
+from stickgen.generate.export import bvh_forward, bvh_pose, from_json_dict
+from stickgen.generate.timeline import Span
 
 LIMITS = DemoLimits(
     max_prompt_chars=40,
@@ -149,7 +149,7 @@ def test_a_timeline_is_one_motion_through_the_spans(service) -> None:
     """The demo's timeline goes through `directed.generate_timeline` (what `stickgen generate --timeline`
     calls): one motion as long as the whole timeline, each span in its frames, the same seed the same
     motion."""
-    from stickgen.inference import directed
+    from stickgen.generate import directed
 
     req = DemoRequest.from_json({"timeline": TWO_SPANS, "seed": 5}, service.limits)
     result = service.generate(req)

@@ -7,9 +7,9 @@ from helpers import load_tool
 from inferkit import cached_checkpoint
 from trainkit import one_thread  # noqa: F401
 
-from stickgen.dataset import StickFigureDataset
-from stickgen.eval.behaviour import CHECKS
-from stickgen.features import FeatureStats
+from stickgen.core.features import FeatureStats
+from stickgen.embed.dataset import StickFigureDataset
+from stickgen.evaluate.behaviour import CHECKS
 from stickgen.model.transformer import StickFigureTransformer
 from stickgen.train import checkpoint as ck
 

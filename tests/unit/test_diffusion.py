@@ -10,7 +10,7 @@ import torch
 from helpers import ROOT
 from trainkit import one_thread  # noqa: F401
 
-from stickgen.config import load_params
+from stickgen.core.config import load_params
 from stickgen.model.diffusion import (
     DiffusionRefiner,
     Generation,

@@ -14,16 +14,16 @@ from helpers import ROOT
 from inferkit import FakeEncoder, articulated_motion, cached_checkpoint
 
 from stickgen.cli import main
-from stickgen.inference import directed
-from stickgen.inference.directed import Directing, Window, plan_windows
-from stickgen.inference.export import load_motion, save_motion
-from stickgen.inference.generator import InferenceGenerator
-from stickgen.inference.given import load_given
-from stickgen.inference.inpaint import blend_kept, sample_constrained, smooth_edges
-from stickgen.inference.retime import bone_lengths, resample
-from stickgen.inference.timeline import Span, parse_timeline, read_timeline_file, span_frames
+from stickgen.core.skeleton import body_height, is_upright, to_canonical_frame
+from stickgen.generate import directed
+from stickgen.generate.directed import Directing, Window, plan_windows
+from stickgen.generate.export import load_motion, save_motion
+from stickgen.generate.generator import InferenceGenerator
+from stickgen.generate.given import load_given
+from stickgen.generate.inpaint import blend_kept, sample_constrained, smooth_edges
+from stickgen.generate.retime import bone_lengths, resample
+from stickgen.generate.timeline import Span, parse_timeline, read_timeline_file, span_frames
 from stickgen.model.diffusion import Sampling
-from stickgen.skeleton import body_height, is_upright, to_canonical_frame
 
 MM = 1e-3
 # the exporter's BVH (centimetres) of a generated motion read back by the BVH converter: the motion placed in
@@ -259,7 +259,7 @@ def test_continuation_keeps_the_given_motion_and_goes_on(gen, tmp_path) -> None:
 
 
 def test_continuation_from_the_exporters_bvh_of_a_generated_motion_keeps_its_frames(gen, tmp_path) -> None:
-    """A generated motion written as BVH (stickgen.inference.bvh) reads back through the BVH converter as
+    """A generated motion written as BVH (stickgen.generate.bvh) reads back through the BVH converter as
     that motion placed in the canonical frame (`to_canonical_frame`) within BVH_ROUND_TRIP_M, and a
     continuation keeps those frames within 1 mm."""
     prefix = gen.generate(WALK, 1.5, seed=1)
@@ -278,7 +278,7 @@ def test_continuation_from_the_exporters_bvh_of_a_generated_motion_keeps_its_fra
 def test_inbetweening_takes_a_bvh_at_another_rate_resampled_to_the_models(gen, tmp_path) -> None:
     """A 60-fps BVH (Z up, metres) is read at the model's 20 fps: every third frame, the
     source's own; the key frames are kept within 1 mm."""
-    from stickgen.inference.bvh import BvhOptions
+    from stickgen.generate.bvh import BvhOptions
 
     source = articulated_motion(41, fps=20.0, travel_x=0.4)
     path = tmp_path / "swing.bvh"
@@ -349,7 +349,7 @@ def test_resampling_keeps_the_timing_and_the_bones() -> None:
 @pytest.fixture
 def fake_cli(gen, monkeypatch):
     """`stickgen generate` on the tiny checkpoint with the fake encoder it was trained with."""
-    import stickgen.inference.generator as generator
+    import stickgen.generate.generator as generator
 
     monkeypatch.setattr(generator, "inference_encoder", lambda name: FakeEncoder())
 

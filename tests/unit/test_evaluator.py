@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from stickgen.config import CanonicalConfig, EvaluatorTrainConfig, SynthesizeConfig
-from stickgen.eval import metrics
-from stickgen.eval.evaluator import load_evaluator, motion_inputs, save_evaluator
-from stickgen.eval.evaluator_train import ClipSet, measure_evaluator, train_evaluator
-from stickgen.vocab import ACTION_INDEX
+from stickgen.core.config import CanonicalConfig, EvaluatorTrainConfig, SynthesizeConfig
+from stickgen.core.vocab import ACTION_INDEX
+from stickgen.evaluate import metrics
+from stickgen.evaluate.evaluator import load_evaluator, motion_inputs, save_evaluator
+from stickgen.evaluate.evaluator_train import ClipSet, measure_evaluator, train_evaluator
 
 FPS = 20.0
 DIM = 48

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from inferkit import articulated_motion
 
-from stickgen.inference.bvh import BvhOptions
-from stickgen.inference.export import (
+from stickgen.core.skeleton import JOINT_INDEX, JOINT_NAMES, V3_SEGMENTS, project
+from stickgen.generate.bvh import BvhOptions
+from stickgen.generate.export import (
     JSON_FORMAT,
     bvh_forward,
     bvh_pose,
@@ -18,8 +19,7 @@ from stickgen.inference.export import (
     save_motion,
     v3_segments,
 )
-from stickgen.inference.motion import Motion
-from stickgen.skeleton import JOINT_INDEX, JOINT_NAMES, V3_SEGMENTS, project
+from stickgen.generate.motion import Motion
 
 
 def test_json_round_trips_to_a_tenth_of_a_millimetre_with_the_documented_keys(tmp_path) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from stickgen import footlock
-from stickgen.eval.metrics import physical_measures
-from stickgen.footlock import lock_feet, two_bone_ik
-from stickgen.generated import STANDING
-from stickgen.skeleton import JOINT_INDEX
+from stickgen.core.skeleton import JOINT_INDEX
+from stickgen.evaluate.metrics import physical_measures
+from stickgen.generate import footlock
+from stickgen.generate.footlock import lock_feet, two_bone_ik
+from stickgen.synthetic.generated import STANDING
 
 FPS = 20.0
 LEGS = footlock._LEGS

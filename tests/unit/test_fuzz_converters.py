@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 from sourcekit import convert, takes
 
-from stickgen.skeleton import FOOT_JOINTS, HEAD, PELVIS
+from stickgen.core.skeleton import FOOT_JOINTS, HEAD, PELVIS
 from stickgen.sources import writers
 from stickgen.sources.base import MAX_BODY_EXTENT_M, MIN_BODY_EXTENT_M, MIN_HEAD_ABOVE_PELVIS_M
 from stickgen.sources.writers.common import save_npz

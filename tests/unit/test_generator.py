@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from inferkit import FakeEncoder, ScriptedCritic, cached_checkpoint
 
-from stickgen.footlock import lock_feet
-from stickgen.inference.generator import InferenceGenerator, infer_num_actors
-from stickgen.inference.motion import Motion
+from stickgen.generate.footlock import lock_feet
+from stickgen.generate.generator import InferenceGenerator, infer_num_actors
+from stickgen.generate.motion import Motion
 
 PROMPT = "a person walks at speed 1.0"
 
@@ -143,7 +143,7 @@ def test_check_motion_safety_returns_the_critics_verdict(fake_checkpoint) -> Non
 
 
 def test_the_default_critic_is_the_projects_safety_critic_at_the_models_fps(fake_checkpoint) -> None:
-    from stickgen.eval.safety import SafetyCritic
+    from stickgen.core.safety import SafetyCritic
 
     gen = InferenceGenerator(fake_checkpoint, diffusion_steps=2, encoder=FakeEncoder())
     assert isinstance(gen.critic, SafetyCritic) and gen.critic.fps == gen.fps

@@ -1,5 +1,6 @@
 """A motion's length when none is given (issue #20, "Length and rate control"): InferenceGenerator, a
-published folder and `stickgen generate` use the length estimator's prediction (stickgen.length), a given
+published folder and `stickgen generate` use the length estimator's prediction (stickgen.model.length), a
+given
 duration otherwise, and the fixed default without an estimator; `meta["length"]` and the JSON say which."""
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from helpers import ROOT
 from inferkit import FakeEncoder, cached_checkpoint, tiny_training
 
 from stickgen.cli import main
-from stickgen.inference.generator import InferenceGenerator
-from stickgen.inference.publish import build_folder
-from stickgen.inference.text_light import light_encoder
-from stickgen.length import LengthEstimator, fit_ridge, save_length_estimator
+from stickgen.generate.generator import InferenceGenerator
+from stickgen.generate.text_light import light_encoder
+from stickgen.model.length import LengthEstimator, fit_ridge, save_length_estimator
+from stickgen.release.publish import build_folder
 
 PARAMS = str(ROOT / "params.yaml")
 SHORT, LONG = "a person jumps", "a person walks across the room and sits down"

@@ -1,4 +1,4 @@
-"""The glTF binary export (stickgen.inference.gltf) read back by pygltflib and by Blender's glTF importer:
+"""The glTF binary export (stickgen.generate.gltf) read back by pygltflib and by Blender's glTF importer:
 the joints from the node hierarchy and the animation samplers are the motion's, one keyframe per frame."""
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from inferkit import articulated_motion
 
-from stickgen.inference.bvh import BvhOptions, bvh_pose
-from stickgen.inference.export import save_motion
-from stickgen.inference.gltf import TUBE_SIDES, glb_bytes
-from stickgen.skeleton import JOINT_INDEX, JOINT_NAMES, PARENTS
+from stickgen.core.skeleton import JOINT_INDEX, JOINT_NAMES, PARENTS
+from stickgen.generate.bvh import BvhOptions, bvh_pose
+from stickgen.generate.export import save_motion
+from stickgen.generate.gltf import TUBE_SIDES, glb_bytes
 from stickgen.sources.units import Y_UP_TO_Z_UP
 
 

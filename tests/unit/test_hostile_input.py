@@ -26,11 +26,12 @@ from helpers import ROOT, walking_clip
 from inferkit import articulated_motion, cached_checkpoint, tiny_training
 from sourcekit import CANON, INLINE, takes
 
-from stickgen import canonical
 from stickgen.cli import main
-from stickgen.inference.export import load_motion, save_motion
-from stickgen.inference.publish import build_folder, checkpoint_from_folder
-from stickgen.inference.render import render
+from stickgen.core import canonical
+from stickgen.generate.export import load_motion, save_motion
+from stickgen.generate.published import checkpoint_from_folder
+from stickgen.generate.render import render
+from stickgen.release.publish import build_folder
 from stickgen.sources import base, humanml3d
 from stickgen.sources.amass import FPS_KEYS, is_shape_file
 from stickgen.sources.base import SourceError, Take, convert_dataset, window_texts
@@ -85,7 +86,7 @@ def test_a_motion_that_cannot_be_encoded_leaves_the_previous_npz(tmp_path: Path)
 def test_an_evaluation_report_that_fails_leaves_the_previous_metrics(fault: str, tmp_path: Path, monkeypatch):
     """eval_results/<variant>/<phase>/metrics.json (write_report): a NaN metric or a full disk at the last
     moment leaves the previous report whole and no temporary file behind."""
-    from stickgen.eval.report import write_report
+    from stickgen.evaluate.report import write_report
 
     out = tmp_path / "metrics.json"
     write_report({"val_loss": 0.5, "motion_mse": 0.1}, out)
@@ -441,7 +442,7 @@ def test_bad_params_stop_every_stage_with_one_line(
 def test_generate_refuses_bad_numbers_and_folders_before_loading(
     extra: list[str], words: str, tmp_path: Path, capsys, monkeypatch
 ) -> None:
-    from stickgen.inference import generator
+    from stickgen.generate import generator
 
     def never(*a, **k):
         raise AssertionError("the model was loaded before the arguments were checked")

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 from helpers import walking_clip
 
-from stickgen import canonical
-from stickgen.config import CanonicalConfig, ConvertConfig
-from stickgen.skeleton import FOOT_JOINTS, JOINT_INDEX, body_height, facing_yaw, is_upright, rotation_y
+from stickgen.core import canonical
+from stickgen.core.config import CanonicalConfig, ConvertConfig
+from stickgen.core.skeleton import FOOT_JOINTS, JOINT_INDEX, body_height, facing_yaw, is_upright, rotation_y
+from stickgen.core.vocab import ACTIONS, infer_action
 from stickgen.sources.base import convert_dataset, run_conversion
 from stickgen.sources.humanml3d import HumanML3DConverter, parse_caption_line
 from stickgen.sources.writers import write_humanml3d
-from stickgen.vocab import ACTIONS, infer_action
 
 CANON = CanonicalConfig(fps=20.0, max_actors=2, window_s=10.0, stride_s=5.0)
 INLINE = ConvertConfig(workers=1, max_reject_fraction=0.5)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sourcekit import assert_canonical_human, convert, resampled_reference, takes
 
-from stickgen.skeleton import JOINT_INDEX
+from stickgen.core.skeleton import JOINT_INDEX
 from stickgen.sources.writers import write_interhuman
 from stickgen.sources.writers.body_models import write_model
 

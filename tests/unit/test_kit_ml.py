@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from sourcekit import assert_canonical_human, convert, max_error, resampled_reference, takes
 
-from stickgen.skeleton import JOINT_INDEX
+from stickgen.core.skeleton import JOINT_INDEX
 from stickgen.sources.kit_ml import KIT_JOINTS
 from stickgen.sources.writers import write_kit_ml
 from stickgen.sources.writers.kit_ml import smpl_to_kit

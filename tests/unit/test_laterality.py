@@ -1,4 +1,4 @@
-"""The leading side of a motion (stickgen.laterality) and the side prior p(side | text)
+"""The leading side of a motion (stickgen.core.laterality) and the side prior p(side | text)
 (stickgen.model.side_prior): the side measured from the animator's clips is the side it animated, a
 caption's named side is read exactly, the fitted prior learns which captions are one-sided, and a
 generation's side is the named one or a seeded draw."""
@@ -10,10 +10,10 @@ import pytest
 import torch
 from motions import animated
 
-from stickgen.augment import mirror_caption
-from stickgen.laterality import BOTH, LEFT, NONE, RIGHT, caption_side, motion_side
+from stickgen.core.laterality import BOTH, LEFT, NONE, RIGHT, caption_side, motion_side
+from stickgen.core.skeleton import mirror
+from stickgen.curate.augment import mirror_caption
 from stickgen.model.side_prior import SidePrior, fit_side_prior
-from stickgen.skeleton import mirror
 
 SEEDS = range(6)
 EXPECTED = {"left": LEFT, "right": RIGHT, "both": BOTH, None: BOTH}

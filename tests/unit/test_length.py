@@ -1,4 +1,5 @@
-"""The length estimator (stickgen.length): the closed-form ridge fit, short vs long captions on embedded sets
+"""The length estimator (stickgen.model.length): the closed-form ridge fit, short vs long captions on
+embedded sets
 whose durations follow the caption, the clamp, the file's round trip and one-line errors, and the `length`
 stage run through its script."""
 
@@ -17,9 +18,9 @@ from helpers import ROOT, tiny_params_dict, walking_clip
 from inferkit import FakeEncoder
 from trainkit import write_sets
 
-from stickgen.canonical import atomic_torch_save
-from stickgen.config import LengthConfig
-from stickgen.length import (
+from stickgen.core.canonical import atomic_torch_save
+from stickgen.core.config import LengthConfig
+from stickgen.model.length import (
     LengthEstimator,
     LengthFileError,
     build_length_estimator,

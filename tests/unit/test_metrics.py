@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from helpers import walking_clip
 
-from stickgen.eval import metrics
+from stickgen.evaluate import metrics
 
 FPS = 20.0
 

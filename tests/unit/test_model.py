@@ -7,8 +7,8 @@ import pytest
 import torch
 from helpers import ROOT
 
-from stickgen.config import load_params
-from stickgen.dataset import Batch
+from stickgen.core.config import load_params
+from stickgen.embed.dataset import Batch
 from stickgen.model.motion_model import StickFigureModel, model_configs
 from stickgen.model.noise import alpha_bar
 from stickgen.model.transformer import (

@@ -15,18 +15,18 @@ import yaml
 from helpers import ROOT, walking_clip
 from inferkit import cached_checkpoint, tiny_training, train_tiny
 
-from stickgen import canonical
-from stickgen.inference.model_card import ENCODER_HUB_IDS, _encoder_link, encoder_hub_id
-from stickgen.inference.publish import base_model, build_folder
-from stickgen.inference.training_data import (
+from stickgen.core import canonical
+from stickgen.core.text import PACKAGED_MINILM
+from stickgen.release.model_card import ENCODER_HUB_IDS, _encoder_link, encoder_hub_id
+from stickgen.release.publish import base_model, build_folder
+from stickgen.release.training_data import (
     DATASET_TERMS,
     Use,
     checkpoint_lineage,
     read_training_data,
     training_sets,
 )
-from stickgen.samples import PROVENANCE_FILE, is_sample_folder, write_provenance
-from stickgen.text import PACKAGED_MINILM
+from stickgen.synthetic.samples import PROVENANCE_FILE, is_sample_folder, write_provenance
 
 TAGS = {
     "synthetic": "generated",

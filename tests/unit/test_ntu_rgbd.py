@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from sourcekit import assert_canonical_human, convert, max_error, resampled_reference, takes
 
+from stickgen.core.vocab import ACTION_INDEX
 from stickgen.sources.kinect import NUM_KINECT
 from stickgen.sources.ntu_classes import CLASSES, class_for_action
 from stickgen.sources.writers import write_ntu_rgbd
 from stickgen.sources.writers.kinect import smpl_to_kinect, to_camera
 from stickgen.sources.writers.ntu_rgbd import sample_name, skeleton_text
-from stickgen.vocab import ACTION_INDEX
 
 
 def test_class_table_has_the_120_official_classes_with_vocabulary_actions() -> None:

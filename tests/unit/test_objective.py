@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from stickgen.dataset import Batch
-from stickgen.features import FEATURES_PER_ACTOR, FeatureStats
+from stickgen.core.features import FEATURES_PER_ACTOR, FeatureStats
+from stickgen.embed.dataset import Batch
 from stickgen.train.objective import WEIGHT_FLOOR, feature_weights, loss_sums
 
 

@@ -16,7 +16,7 @@ import yaml
 from configobj import ConfigObj
 from helpers import ROOT, compose_profile
 
-from stickgen.config import Params, load_params, to_dict
+from stickgen.core.config import Params, load_params, to_dict
 from stickgen.sources import known_datasets
 
 PROFILES = sorted(p.stem for p in (ROOT / "conf/profile").glob("*.yaml"))

@@ -18,9 +18,9 @@ from inferkit import FakeEncoder, cached_checkpoint, tiny_training
 from safetensors.torch import load_file
 
 from stickgen.cli import main
-from stickgen.inference.adapters import stickgen_state_dict
-from stickgen.inference.generator import InferenceGenerator
-from stickgen.inference.publish import PublishError, build_folder, publish
+from stickgen.generate.adapters import stickgen_state_dict
+from stickgen.generate.generator import InferenceGenerator
+from stickgen.release.publish import PublishError, build_folder, publish
 from stickgen.train.checkpoint import full_state_dict, load_checkpoint, model_from_checkpoint
 
 TOKEN = "hf_test_token_0123456789abcdef"
@@ -334,8 +334,8 @@ def test_cli_dry_run_json_names_the_files_licence_and_sources(
 def test_card_shows_the_real_row_and_the_evaluations_preview(fake_checkpoint, tmp_path) -> None:
     """The evaluation table puts each metric beside the test motions' own (`real` section); the first
     preview GIF the evaluation wrote goes into the folder, byte for byte, and the card shows it."""
-    from stickgen.eval.previews import preview_name
-    from stickgen.eval.prompts import preview_prompts
+    from stickgen.evaluate.previews import preview_name
+    from stickgen.evaluate.prompts import preview_prompts
 
     root = tmp_path / "eval_results"
     plots = root / "tiny" / "pretrain" / "plots"

@@ -8,9 +8,9 @@ import pytest
 from helpers import ROOT
 from motions import J, clean_motion
 
-from stickgen import quality as q
-from stickgen.config import load_params
-from stickgen.curation import quality_weights
+from stickgen.core import quality as q
+from stickgen.core.config import load_params
+from stickgen.curate.curation import quality_weights
 
 FPS = 20.0
 WEIGHTS = {k: 1.0 for k in q.DETECTORS}

@@ -1,4 +1,5 @@
-"""Stored floats on fixed grids (stickgen.quantize, docs/reproducibility.md): results that differ in their
+"""Stored floats on fixed grids (stickgen.core.quantize, docs/reproducibility.md): results that differ in
+their
 last bits, as they do between CPUs, are stored as the same bytes. tests/readiness/test_ready_reproducible.py
 runs the data stages on two sets of CPU code paths; these tests pin the mechanism on small inputs."""
 
@@ -11,8 +12,8 @@ import pytest
 from helpers import walking_clip
 from sourcekit import takes
 
-from stickgen import canonical
-from stickgen.quantize import POSITION_DECIMALS, on_grid, round_floats
+from stickgen.core import canonical
+from stickgen.core.quantize import POSITION_DECIMALS, on_grid, round_floats
 from stickgen.sources.writers.bvh import MIXAMO, bvh_text
 from stickgen.sources.writers.smpl_params import smpl_params
 

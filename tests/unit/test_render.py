@@ -10,8 +10,9 @@ import pytest
 from inferkit import articulated_motion
 from PIL import Image
 
-from stickgen.inference.motion import Motion
-from stickgen.inference.render import (
+from stickgen.core.skeleton import JOINT_INDEX, PELVIS
+from stickgen.generate.motion import Motion
+from stickgen.generate.render import (
     PALETTE,
     Camera,
     RenderOptions,
@@ -21,7 +22,6 @@ from stickgen.inference.render import (
     render,
     render_frames,
 )
-from stickgen.skeleton import JOINT_INDEX, PELVIS
 
 SMALL = RenderOptions(width=160, height=160)
 
@@ -61,7 +61,7 @@ def test_front_view_puts_the_figures_left_on_screen_right_and_the_head_above_the
 def test_two_actors_facing_each_other_are_seen_from_the_side_by_default() -> None:
     """Two figures 1 m apart along Z (the front view's line of sight) overlap from the front; the default
     camera looks across the line between them, while one actor keeps the front view."""
-    from stickgen.inference.render import auto_azimuth
+    from stickgen.generate.render import auto_azimuth
 
     one = articulated_motion(frames=10)
     pair = np.concatenate([one.joints, one.joints + np.array([0.0, 0.0, 1.0])], axis=1)

@@ -1,4 +1,5 @@
-"""`make reproduce-check` (`stickgen.reproduce`) against a stand-in `dvc`: every run's hashes compared with
+"""`make reproduce-check` (`stickgen.ops.reproduce`) against a stand-in `dvc`: every run's hashes compared
+with
 each other and with the dvc.lock found before the first run, the last run on the narrowed CPU paths.
 
 The real pipeline through real DVC (one narrowed run against the committed lock):
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stickgen import reproduce
+from stickgen.ops import reproduce
 
 # `dvc repro --dry --force embed` lists the target's upstream; `dvc repro --force embed` writes a dvc.lock
 # whose hashes come from scenario.json: "usual" or "narrowed" by the environment it runs in, and a

@@ -11,7 +11,7 @@ import pytest
 from helpers import ROOT
 from sourcekit import CANON, INLINE, assert_canonical_human, convert, max_error, resampled_reference, takes
 
-from stickgen.skeleton import JOINT_INDEX, JOINT_NAMES
+from stickgen.core.skeleton import JOINT_INDEX, JOINT_NAMES
 from stickgen.sources import get_converter
 from stickgen.sources.base import SourceError, Take, check_take, convert_dataset
 from stickgen.sources.bvh_format import parse_bvh

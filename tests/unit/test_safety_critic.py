@@ -11,9 +11,9 @@ import pytest
 import torch
 from helpers import walking_clip
 
-from stickgen.config import CanonicalConfig, SynthesizeConfig
-from stickgen.eval.safety import CHECKS, SafetyCritic, as_figure, evaluate_motion_safety
-from stickgen.skeleton import JOINT_INDEX, project, segments
+from stickgen.core.config import CanonicalConfig, SynthesizeConfig
+from stickgen.core.safety import CHECKS, SafetyCritic, as_figure, evaluate_motion_safety
+from stickgen.core.skeleton import JOINT_INDEX, project, segments
 
 FPS = 20.0
 
@@ -169,8 +169,8 @@ def test_stickgen_safety_reads_motion_files_and_exits_by_verdict(tmp_path: Path,
     import json
 
     from stickgen.cli import main
-    from stickgen.inference.export import save_motion
-    from stickgen.inference.motion import Motion
+    from stickgen.generate.export import save_motion
+    from stickgen.generate.motion import Motion
 
     walk = _walk()
     save_motion(Motion(walk.astype(np.float32), FPS, "a person walks"), tmp_path / "walk.json")
@@ -188,7 +188,7 @@ def test_stickgen_safety_reads_motion_files_and_exits_by_verdict(tmp_path: Path,
     np.save(tmp_path / "segments.npy", segments(project(walk, azimuth_deg=90.0), "v3"))
     assert main(["safety", str(tmp_path / "segments.npy"), "--json", *no_params]) == 0
     assert json.loads(capsys.readouterr().out)["motions"][0]["layout"] == "v3_segments"
-    from stickgen import canonical
+    from stickgen.core import canonical
 
     canonical.save([walking_clip("test/a#0-40"), walking_clip("test/b#0-40")], tmp_path / "clips.pt", FPS)
     assert main(["safety", str(tmp_path / "clips.pt"), "--json", *no_params]) == 0

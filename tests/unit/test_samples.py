@@ -9,9 +9,9 @@ import pytest
 from helpers import tiny_params_dict
 from sourcekit import assert_canonical_human, convert
 
-from stickgen.config import Params, build
-from stickgen.samples import SAMPLE_FORMATS, write_samples
+from stickgen.core.config import Params, build
 from stickgen.sources import known_datasets
+from stickgen.synthetic.samples import SAMPLE_FORMATS, write_samples
 
 
 @pytest.fixture(scope="module")

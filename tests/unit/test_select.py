@@ -10,9 +10,10 @@ import pytest
 from helpers import ROOT
 from inferkit import FakeEncoder, cached_checkpoint, tiny_training
 
-from stickgen.config import SELECTION_METRICS, SelectConfig, load_params
-from stickgen.eval.select import credit, read_candidates, select, selection_score, write_production
-from stickgen.inference.generator import InferenceGenerator
+from stickgen.core.config import SELECTION_METRICS, SelectConfig, load_params
+from stickgen.evaluate.checklist import credit, selection_score
+from stickgen.generate.generator import InferenceGenerator
+from stickgen.release.select import read_candidates, select, write_production
 
 CFG = load_params(ROOT / "params.yaml").select
 GOOD = {

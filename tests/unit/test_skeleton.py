@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from helpers import standing_body
 
-from stickgen import skeleton as sk
+from stickgen.core import skeleton as sk
 
 
 def test_bones_form_a_tree_rooted_at_the_pelvis() -> None:
@@ -52,7 +52,7 @@ def test_to_canonical_frame_faces_plus_z_at_origin_on_the_floor() -> None:
 
 
 def test_rigid_bones_holds_each_bone_at_its_median_length_and_keeps_directions() -> None:
-    from stickgen.skeleton import BONES, rigid_bones
+    from stickgen.core.skeleton import BONES, rigid_bones
 
     rng = np.random.default_rng(0)
     base = standing_body()

@@ -1,12 +1,12 @@
-"""The temporal filter of generated motion (`stickgen.inference.smoothing`)."""
+"""The temporal filter of generated motion (`stickgen.generate.smoothing`)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from stickgen.inference.smoothing import SMOOTH_WEIGHT, smooth_motion
-from stickgen.quality import Tracks, jitter
+from stickgen.core.quality import Tracks, jitter
+from stickgen.generate.smoothing import SMOOTH_WEIGHT, smooth_motion
 
 FPS = 20.0
 

@@ -1,4 +1,4 @@
-"""SMPL pose parameters in the AMASS layout (stickgen.inference.smpl) go back through the project's own AMASS
+"""SMPL pose parameters in the AMASS layout (stickgen.generate.smpl) go back through the project's own AMASS
 converter to the same joints: with the built-in template skeleton and with a (synthetic) body-model file."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from inferkit import articulated_motion
 
-from stickgen.inference.motion import Motion
-from stickgen.inference.smpl import save_amass
-from stickgen.skeleton import JOINT_INDEX, PARENTS
+from stickgen.core.skeleton import JOINT_INDEX, PARENTS
+from stickgen.generate.motion import Motion
+from stickgen.generate.smpl import save_amass
 from stickgen.sources.amass import AMASSConverter
 from stickgen.sources.bodymodel import load_rest_joints, posed_joints, template_rest
 from stickgen.sources.writers.body_models import write_model
@@ -89,7 +89,7 @@ def test_bad_settings_are_refused() -> None:
 
 def test_stickgen_render_smpl_writes_what_the_converter_reads(tmp_path: Path, capsys) -> None:
     from stickgen.cli import main
-    from stickgen.inference.export import save_motion
+    from stickgen.generate.export import save_motion
 
     m = _motion_on(template_rest("female"), frames=12, seed=5)
     (src,) = save_motion(m, tmp_path / "m.json")

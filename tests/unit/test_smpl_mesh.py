@@ -1,4 +1,4 @@
-"""The posed body mesh of an SMPL export (stickgen.inference.body_mesh): one .obj per frame, posed through
+"""The posed body mesh of an SMPL export (stickgen.generate.body_mesh): one .obj per frame, posed through
 smplx from the exported pose parameters, on the synthetic body-model files the converter tests use. The
 body model's own joint regressor applied to each frame's mesh gives the exported joints as closely as the
 SMPL export itself does (`AmassExport.max_error_m`)."""
@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from inferkit import articulated_motion
 
-from stickgen.inference.body_mesh import save_mesh_sequence
-from stickgen.inference.motion import Motion
-from stickgen.inference.smpl import amass_arrays, rest_joints, save_amass
-from stickgen.skeleton import PARENTS
+from stickgen.core.skeleton import PARENTS
+from stickgen.generate.body_mesh import save_mesh_sequence
+from stickgen.generate.motion import Motion
+from stickgen.generate.smpl import amass_arrays, rest_joints, save_amass
 from stickgen.sources.bodymodel import load_rest_joints, posed_joints
 from stickgen.sources.writers.body_models import write_model
 
@@ -69,7 +69,7 @@ def test_the_mesh_regresses_to_the_exported_joints(tmp_path: Path, family: str) 
 def test_another_skeleton_is_as_close_as_the_smpl_export_gets(tmp_path: Path, capsys) -> None:
     """Through `stickgen render --smpl --body-model --mesh`, for two actors, with bones of other lengths."""
     from stickgen.cli import main
-    from stickgen.inference.export import save_motion
+    from stickgen.generate.export import save_motion
 
     model = write_model(tmp_path / "models", "smplh", "neutral")
     m = articulated_motion(frames=10, actors=2)

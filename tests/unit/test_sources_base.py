@@ -10,9 +10,9 @@ import pytest
 from helpers import walking_clip
 
 import stickgen.sources as sources
-from stickgen import canonical
-from stickgen.config import CanonicalConfig, ConvertConfig
-from stickgen.skeleton import FOOT_JOINTS, JOINT_INDEX, facing_yaw, rotation_y
+from stickgen.core import canonical
+from stickgen.core.config import CanonicalConfig, ConvertConfig
+from stickgen.core.skeleton import FOOT_JOINTS, JOINT_INDEX, facing_yaw, rotation_y
 from stickgen.sources.base import (
     ConversionError,
     Converter,

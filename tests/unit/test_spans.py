@@ -1,4 +1,4 @@
-"""Contracts of the per-span judgement of timelines (stickgen.eval.spans): a span is checked by the
+"""Contracts of the per-span judgement of timelines (stickgen.evaluate.spans): a span is checked by the
 behaviour check of the action its text names, on its own frames; the transitions are compared with the
 motion inside the spans by the project's physical measures."""
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from motions import FPS, animated
 
-from stickgen.eval.spans import span_checks, transition_report, transition_windows
-from stickgen.vocab import ACTION_INDEX
+from stickgen.core.vocab import ACTION_INDEX
+from stickgen.evaluate.spans import span_checks, transition_report, transition_windows
 
 
 def _timeline(parts: list[tuple[str, np.ndarray]]) -> tuple[np.ndarray, list[dict]]:

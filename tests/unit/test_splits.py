@@ -10,10 +10,10 @@ from helpers import EQUAL_QUALITY as QUALITY
 from helpers import curate_config
 from motions import clean_motion, clip_of
 
-from stickgen import canonical
-from stickgen.config import CurateConfig
-from stickgen.curation import plan, quality_weights, scan
-from stickgen.splits import assign_split, assign_splits
+from stickgen.core import canonical
+from stickgen.core.config import CurateConfig
+from stickgen.curate.curation import plan, quality_weights, scan
+from stickgen.curate.splits import assign_split, assign_splits
 
 GROUPS = [f"ds/take{k:05d}" for k in range(5000)]
 

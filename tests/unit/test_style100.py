@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 from sourcekit import assert_canonical_human, convert, max_error, resampled_reference, takes
 
-from stickgen.canonical import resample
-from stickgen.skeleton import to_canonical_frame
+from stickgen.core.canonical import resample
+from stickgen.core.skeleton import to_canonical_frame
 from stickgen.sources.style100 import CONTENTS, style_captions
 from stickgen.sources.writers import write_100style
 

@@ -12,17 +12,17 @@ import pytest
 import yaml
 from helpers import ROOT
 
-from stickgen import quality
-from stickgen import skeleton as sk
-from stickgen.canonical import Clip
-from stickgen.config import CanonicalConfig, SynthesizeConfig, build
+from stickgen.core import quality
+from stickgen.core import skeleton as sk
+from stickgen.core.canonical import Clip
+from stickgen.core.config import CanonicalConfig, SynthesizeConfig, build
+from stickgen.core.rig import forward_kinematics, make_body
+from stickgen.core.rotations import blend, matrix_to_quat, quat_to_matrix, rot_x, rot_y, rot_z
+from stickgen.core.vocab import ACTION_INDEX
 from stickgen.synthetic import SyntheticTake, generate, generate_takes
 from stickgen.synthetic.actions import ACTION_GENERATORS, ACTION_SPAN, CHAIN_SPAN
 from stickgen.synthetic.ik import solve_left_arm, solve_leg
 from stickgen.synthetic.interactions import INTERACTIONS
-from stickgen.synthetic.rig import forward_kinematics, make_body
-from stickgen.synthetic.rotations import blend, matrix_to_quat, quat_to_matrix, rot_x, rot_y, rot_z
-from stickgen.vocab import ACTION_INDEX
 
 J = sk.JOINT_INDEX
 REQUIRED_ACTIONS = ("idle", "walk", "run", "jump", "wave", "clap", "sit_down", "kick", "punch", "dance")

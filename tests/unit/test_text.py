@@ -12,10 +12,10 @@ import torch
 from helpers import tiny_params_dict
 from motions import clean_clips
 
-from stickgen import canonical
-from stickgen.dataset import StickFigureDataset, feature_stats_of, load_embedded, write_embedded
-from stickgen.embed_cache import EmbeddingCache, ensure_cached
-from stickgen.text import PACKAGED_MINILM, EncoderMismatchError, TextEncoder
+from stickgen.core import canonical
+from stickgen.core.text import PACKAGED_MINILM, EncoderMismatchError, TextEncoder
+from stickgen.embed.cache import EmbeddingCache, ensure_cached
+from stickgen.embed.dataset import StickFigureDataset, feature_stats_of, load_embedded, write_embedded
 
 TEXTS = ["a person waves", "someone jumps twice", "a person waves", "two people shake hands"]
 

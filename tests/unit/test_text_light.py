@@ -1,5 +1,5 @@
-"""The light MiniLM of `stickgen generate` (stickgen.inference.text_light) gives the vectors the `embed` stage
-stores (stickgen.text, sentence-transformers), and the CLI starts without torch for `--help`."""
+"""The light MiniLM of `stickgen generate` (stickgen.generate.text_light) gives the vectors the `embed` stage
+stores (stickgen.core.text, sentence-transformers), and the CLI starts without torch for `--help`."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import sys
 import numpy as np
 import pytest
 
-from stickgen.inference.generator import inference_encoder
-from stickgen.inference.text_light import MiniLMEncoder, light_encoder
-from stickgen.text import PACKAGED_MINILM, embed_texts
+from stickgen.core.text import PACKAGED_MINILM, embed_texts
+from stickgen.generate.generator import inference_encoder
+from stickgen.generate.text_light import MiniLMEncoder, light_encoder
 
 PROMPTS = [
     "a person waves",

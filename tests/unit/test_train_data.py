@@ -9,8 +9,8 @@ import pytest
 import torch
 from trainkit import phase_config, walking_set, write_sets
 
-from stickgen.dataset import StickFigureDataset
-from stickgen.features import FeatureStats
+from stickgen.core.features import FeatureStats
+from stickgen.embed.dataset import StickFigureDataset
 from stickgen.train.data import TrainingSet, collate_train, epoch_plan, padding_fraction, steps_per_epoch
 from stickgen.train.optim import lr_at
 

@@ -11,7 +11,7 @@ import pytest
 import torch
 from trainkit import FAKE_DIM, lora_config, one_thread, phase_config, walking_set, write_sets  # noqa: F401
 
-from stickgen.config import DiffusionConfig
+from stickgen.core.config import DiffusionConfig
 from stickgen.model.diffusion import RefinerConfig
 from stickgen.model.transformer import TransformerConfig
 from stickgen.train import checkpoint as ck

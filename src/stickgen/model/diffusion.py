@@ -35,8 +35,8 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
-from stickgen.config import MAX_DDIM_STEPS, MAX_GUIDANCE_SCALE
-from stickgen.features import FEATURES_PER_ACTOR
+from stickgen.core.config import MAX_DDIM_STEPS, MAX_GUIDANCE_SCALE
+from stickgen.core.features import FEATURES_PER_ACTOR
 from stickgen.model.noise import LEVEL_FEATURES, add_noise, alpha_bar, level_features
 from stickgen.model.spline import n_patches, spline_basis
 from stickgen.model.transformer import Block, RMSNorm, Rotary, padding_mask

@@ -12,8 +12,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from stickgen.config import Params
-from stickgen.features import FEATURES_PER_ACTOR
+from stickgen.core.config import Params
+from stickgen.core.features import FEATURES_PER_ACTOR
 from stickgen.model.diffusion import (
     DiffusionRefiner,
     Generation,
@@ -146,7 +146,7 @@ class StickFigureModel(nn.Module):
         """A sampled motion from conditions only: (B, T, A, 66) normalised features.
 
         Args:
-            side: (B,) the side each caption names (`stickgen.laterality.caption_side`: 0 = none); the
+            side: (B,) the side each caption names (`stickgen.core.laterality.caption_side`: 0 = none); the
                 side the motion leads with is that one or a draw from the model's prior p(side | text)
                 (`SidePrior.choose`).
             sampling: refine with the diffusion refiner (DDIM); None returns the transformer's sample

@@ -1,6 +1,7 @@
 """p(side | text): which side a caption's motion leads with, and the side a generation uses.
 
-The denoiser takes the leading side (`stickgen.laterality`: both, left, right) as a condition, so it never
+The denoiser takes the leading side (`stickgen.core.laterality`: both, left, right) as a condition, so it
+never
 has to average a left and a right kick. At generation the side is chosen before the first denoising
 step: the one the caption names, when the prior says its motion is one-sided, else a draw from the prior
 with the generation's seeded generator ("a person kicks": left or right by seed; "a person walks": both).
@@ -17,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from stickgen.laterality import BOTH, NONE
+from stickgen.core.laterality import BOTH, NONE
 
 N_SIDES = 3  # BOTH, LEFT, RIGHT: the prior's classes are side ids - BOTH
 NAMED_SIDE_MAX_BOTH = 0.5  # a named side is used unless the prior gives "both" at least this probability

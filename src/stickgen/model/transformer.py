@@ -22,7 +22,7 @@ positions, `scaled_dot_product_attention`) and RMSNorm -> SwiGLU.
 No position sees its own target: the only motion input is the diffusion state x_t, which at level 1 is
 pure noise (exactly what generation starts from); the clean motion is only the loss's target.
 
-Output: predicted clean normalised features (B, T, max_actors, 66) (see `stickgen.features`).
+Output: predicted clean normalised features (B, T, max_actors, 66) (see `stickgen.core.features`).
 """
 
 from __future__ import annotations
@@ -35,15 +35,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from stickgen.features import FEATURES_PER_ACTOR
-from stickgen.laterality import SIDES
+from stickgen.core.features import FEATURES_PER_ACTOR
+from stickgen.core.laterality import SIDES
+from stickgen.core.vocab import ACTIONS
 from stickgen.model.noise import LEVEL_FEATURES, level_features
 from stickgen.model.side_prior import SidePrior
 from stickgen.model.spline import n_patches, spline_basis
-from stickgen.vocab import ACTIONS
 
 N_COND_TOKENS = 6  # text (or null text), action, style, leading side, actor count, noise level
-ROOT_XZ = (0, 2)  # the root's floor-plane position features (stickgen.features)
+ROOT_XZ = (0, 2)  # the root's floor-plane position features (stickgen.core.features)
 TRAVEL_SCALE = 0.02  # normalised root step per frame of a unit travel-head output (a brisk walk ~ 1.3)
 
 
@@ -189,7 +189,7 @@ class StickFigureTransformer(nn.Module):
         self.null_text = nn.Parameter(torch.zeros(d))  # the unconditional branch of guidance
         self.action_emb = nn.Embedding(cfg.n_actions, d)  # index 0 ("unknown") = no action given
         self.style_emb = nn.Embedding(cfg.n_styles, d)  # index 0 = no style given
-        self.side_emb = nn.Embedding(len(SIDES), d)  # stickgen.laterality ids; 0 = not given
+        self.side_emb = nn.Embedding(len(SIDES), d)  # stickgen.core.laterality ids; 0 = not given
         self.actors_emb = nn.Embedding(cfg.max_actors + 1, d)
         self.level_proj = nn.Sequential(nn.Linear(LEVEL_FEATURES, d), nn.SiLU(), nn.Linear(d, d))
         self.in_proj = nn.Linear(feat * cfg.patch_frames, d)  # one patch of frames of x_t
@@ -241,7 +241,7 @@ class StickFigureTransformer(nn.Module):
             style: (B,) style ids (0 = not given).
             drop_cond: (B,) bool, True where text, action, style and side are hidden (the unconditional
                 branch of classifier-free guidance); the actor count and length always stay.
-            side: (B,) the leading side (`stickgen.laterality`: 0 = not given, both, left, right).
+            side: (B,) the leading side (`stickgen.core.laterality`: 0 = not given, both, left, right).
 
         Returns:
             (B, T, max_actors, 66) predicted clean normalised features; frames past `lengths` are padding.

@@ -2,8 +2,9 @@
 
 `get_converter(name)` returns the converter of a dataset name used in `params.yaml` (`datasets`);
 `sources.base` holds the shared driver (`run_conversion`, `convert_dataset`, `takes_to_clips`).
-To add a dataset: write `sources/<name>.py` with a `Converter` subclass and list it in `_CONVERTERS`,
-and a native-format writer in `sources/writers/` for the `samples` stage and the tests.
+To add a dataset: write `sources/<name>.py` with a `Converter` subclass, list it in `_CONVERTERS` and its
+name in `stickgen.core.config.KNOWN_DATASETS` (params are checked against it), and a native-format writer
+in `sources/writers/` for the `samples` stage and the tests.
 
 Shared pieces: `captions` (templated captions), `units` (axes and unit inference), `retarget` (named
 points -> the 22 SMPL joints), `rigmap` (find those points in a BVH / ASF rig: `rigs` is the catalogue
@@ -15,6 +16,7 @@ poses -> joints), `kinect` and `ntu_classes` (NTU RGB+D and LSMB19), `bvh_format
 
 from __future__ import annotations
 
+from stickgen.core.config import KNOWN_DATASETS
 from stickgen.sources.aistpp import AISTPPConverter
 from stickgen.sources.amass import AMASSConverter
 from stickgen.sources.asf_amc import ASFAMCConverter
@@ -50,6 +52,11 @@ _CONVERTERS: dict[str, type[Converter]] = {
         ASFAMCConverter,
     )
 }
+
+if sorted(_CONVERTERS) != list(KNOWN_DATASETS):
+    raise ImportError(
+        f"stickgen.core.config.KNOWN_DATASETS {KNOWN_DATASETS} must name the converters {sorted(_CONVERTERS)}"
+    )
 
 
 def known_datasets() -> list[str]:

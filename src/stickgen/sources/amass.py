@@ -21,12 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
+from stickgen.core.vocab import infer_action
 from stickgen.sources.base import Converter, SourceError, Take
 from stickgen.sources.bodymodel import check_body_models_dir, normalize_gender, smpl_family_joints
 from stickgen.sources.captions import action_phrase, label_words, templated
 from stickgen.sources.files import array, frame_rate, load_npz, text_value
 from stickgen.sources.units import Z_UP_TO_Y_UP
-from stickgen.vocab import infer_action
 
 NAME = "amass"
 LICENCE = "AMASS licence: non-commercial research, per sub-dataset terms (see docs/datasets.md#amass)"

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from stickgen.core.rotations import rot_x, rot_y, rot_z
 from stickgen.sources.base import SourceError
-from stickgen.synthetic.rotations import rot_x, rot_y, rot_z
 
 _AXIS_ROT = {"x": rot_x, "y": rot_y, "z": rot_z}
 ROTATION_DOFS = ("rx", "ry", "rz")

@@ -38,13 +38,13 @@ from typing import Any, ClassVar
 import numpy as np
 from tqdm import tqdm
 
-from stickgen import canonical
-from stickgen.atomic import atomic_write_text
-from stickgen.canonical import Clip
-from stickgen.config import CanonicalConfig, ConvertConfig
-from stickgen.quantize import round_floats
-from stickgen.skeleton import HEAD, NUM_JOINTS, PELVIS, to_canonical_frame
-from stickgen.vocab import ACTION_INDEX, infer_action
+from stickgen.core import canonical
+from stickgen.core.atomic import atomic_write_text
+from stickgen.core.canonical import Clip
+from stickgen.core.config import CanonicalConfig, ConvertConfig
+from stickgen.core.quantize import round_floats
+from stickgen.core.skeleton import HEAD, NUM_JOINTS, PELVIS, to_canonical_frame
+from stickgen.core.vocab import ACTION_INDEX, infer_action
 
 # Sanity bounds on the body's size, to catch wrong units or a foreign skeleton: the median over frames
 # of the largest joint distance from the pelvis. An adult measures about 0.8-1.2 m (head or wrist).
@@ -119,7 +119,7 @@ class Take:
         joints: (T, A, 22, 3) joint positions in SMPL order, Y up, metres, any facing and origin.
         fps: native frame rate of `joints`.
         texts: captions describing the whole take.
-        action: a name from `stickgen.vocab.ACTIONS` ("unknown" allowed).
+        action: a name from `stickgen.core.vocab.ACTIONS` ("unknown" allowed).
         style: optional style label.
         meta: JSON-able facts: native fps, units, derived joints, licence tag, ...
         segments: captions that describe only a time range: (start_s, end_s, caption), seconds from
@@ -506,7 +506,7 @@ def convert_dataset(
 
 def write_report(report: dict[str, Any], path: str | os.PathLike) -> None:
     """Write a report as JSON (sorted keys, indent 2), atomically; floats rounded to
-    `stickgen.quantize.REPORT_DECIMALS` places (the same text on every CPU)."""
+    `stickgen.core.quantize.REPORT_DECIMALS` places (the same text on every CPU)."""
     atomic_write_text(path, json.dumps(round_floats(report), sort_keys=True, indent=2) + "\n")
 
 

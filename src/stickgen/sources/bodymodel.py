@@ -17,7 +17,7 @@ rotations, a root translation and shape coefficients (betas). Their joints come 
   the file has is used (SMPL-H: 16; SMPL-X: the first 300, or 10 for files with fewer than 400
   columns, as `smplx` does).
 - **The built-in template** when no model is supplied (or the folder lacks the model a file needs):
-  this project's own rest skeleton (`stickgen.synthetic.rig`, a T-pose in the SMPL joint order with
+  this project's own rest skeleton (`stickgen.core.rig`, a T-pose in the SMPL joint order with
   the SMPL rest axes: Y up, facing +Z) at a fixed stature per gender (`TEMPLATE_STATURE_M`), posed by
   the same rotations and the same forward kinematics. Body shape (betas) is then ignored. Clips say
   which in their meta:
@@ -35,10 +35,10 @@ from typing import Any
 
 import numpy as np
 
-from stickgen.skeleton import NUM_JOINTS, PARENTS
+from stickgen.core.rig import PROPORTIONS, forward_kinematics, rest_offsets
+from stickgen.core.skeleton import NUM_JOINTS, PARENTS
 from stickgen.sources.base import SourceError
 from stickgen.sources.files import text_value
-from stickgen.synthetic.rig import PROPORTIONS, forward_kinematics, rest_offsets
 
 FAMILIES: tuple[str, ...] = ("smpl", "smplh", "smplx")
 GENDERS: tuple[str, ...] = ("male", "female", "neutral")

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from stickgen.core.rotations import rot_x, rot_y, rot_z
 from stickgen.sources.base import SourceError, check_array_bytes, check_native_fps, check_take_length
-from stickgen.synthetic.rotations import rot_x, rot_y, rot_z
 
 _AXIS_ROT = {"X": rot_x, "Y": rot_y, "Z": rot_z}
 CHANNEL_NAMES = frozenset(f"{a}{k}" for a in "XYZ" for k in ("position", "rotation"))

@@ -14,8 +14,8 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+from stickgen.core.vocab import infer_action
 from stickgen.sources.captions import action_phrase, label_words, templated
-from stickgen.vocab import infer_action
 
 DESCRIPTIONS_FILE = "descriptions.tsv"
 

@@ -41,9 +41,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from stickgen.skeleton import NUM_JOINTS
+from stickgen.core.skeleton import NUM_JOINTS
+from stickgen.core.vocab import infer_action
 from stickgen.sources.base import Converter, SourceError, Take, check_array_bytes
-from stickgen.vocab import infer_action
 
 NAME = "humanml3d"
 NATIVE_FPS = 20.0  # the release's frame rate (a property of the native format)

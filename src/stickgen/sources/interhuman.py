@@ -20,12 +20,12 @@ from typing import Any
 
 import numpy as np
 
+from stickgen.core.vocab import infer_action
 from stickgen.sources.base import Converter, SourceError, Take
 from stickgen.sources.bodymodel import check_body_models_dir, normalize_gender, smpl_family_joints
 from stickgen.sources.files import array, frame_rate, listed_names
 from stickgen.sources.safe_pickle import load_pickle
 from stickgen.sources.units import Z_UP_TO_Y_UP
-from stickgen.vocab import infer_action
 
 NAME = "interhuman"
 NATIVE_FPS = 59.94

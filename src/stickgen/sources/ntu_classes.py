@@ -2,7 +2,7 @@
 
 `A001`-`A060` are NTU RGB+D 60, `A061`-`A120` the additions of NTU RGB+D 120. Classes 50-60 and
 106-120 are mutual actions of two people. Each class maps to the nearest word of the shared
-vocabulary (`stickgen.vocab`), `other` when none is near; its caption phrase is a third-person verb
+vocabulary (`stickgen.core.vocab`), `other` when none is near; its caption phrase is a third-person verb
 phrase (plural for two people) for `sources.captions.templated`.
 """
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from stickgen.skeleton import JOINT_INDEX
+from stickgen.core.skeleton import JOINT_INDEX
 from stickgen.sources.base import SourceError
 from stickgen.sources.units import CROWN_M, STATURE_RANGE_M
 

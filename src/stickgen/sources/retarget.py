@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stickgen.skeleton import JOINT_INDEX, NUM_JOINTS
-from stickgen.synthetic.rig import PROPORTIONS
+from stickgen.core.rig import PROPORTIONS
+from stickgen.core.skeleton import JOINT_INDEX, NUM_JOINTS
 
 _SPINE = np.cumsum([PROPORTIONS[k] for k in ("spine1", "spine2", "spine3", "neck")])
 # Where spine1, spine2 and spine3 sit along the pelvis -> neck path, as fractions of its length.

@@ -15,9 +15,9 @@ rules), `interactions` (two actors), `captions`, `takes`.
 
 from __future__ import annotations
 
-from stickgen.canonical import Clip, window_id
-from stickgen.config import CanonicalConfig, SynthesizeConfig
-from stickgen.skeleton import to_canonical_frame
+from stickgen.core.canonical import Clip, window_id
+from stickgen.core.config import CanonicalConfig, SynthesizeConfig
+from stickgen.core.skeleton import to_canonical_frame
 from stickgen.synthetic.takes import GENERATOR_VERSION, SyntheticTake, generate_takes, make_take
 
 SOURCE = "synthetic"

@@ -1,6 +1,6 @@
 """The single-actor action registry and the rules for chaining two actions.
 
-Every name is a word of `stickgen.vocab.ACTIONS`. `stand_up` starts seated and `sit_down` ends seated,
+Every name is a word of `stickgen.core.vocab.ACTIONS`. `stand_up` starts seated and `sit_down` ends seated,
 so a chain that starts with sitting down continues by standing up, and standing up is never second
 otherwise. Walking and running ease out of / into the neighbouring action of a chain.
 """
@@ -11,12 +11,12 @@ from collections.abc import Callable
 
 import numpy as np
 
+from stickgen.core.vocab import ACTION_INDEX
 from stickgen.synthetic.base import ActionContext
 from stickgen.synthetic.body_actions import dance, idle, kick, sit_down, stand_up
 from stickgen.synthetic.gestures import clap, punch, wave
 from stickgen.synthetic.locomotion import jump, run, walk
 from stickgen.synthetic.motion import Motion
-from stickgen.vocab import ACTION_INDEX
 
 ActionGenerator = Callable[[np.random.Generator, ActionContext], Motion]
 
@@ -35,7 +35,7 @@ ACTION_GENERATORS: dict[str, ActionGenerator] = {
 }
 # how long a take of each action typically is, as a part of the configured duration range
 # [synthesize.min_s, synthesize.max_s] (0: min_s, 1: max_s): a jump or a punch is short, a walk or a dance
-# long, so a clip's length says something about its caption (the length estimator, `stickgen.length`)
+# long, so a clip's length says something about its caption (the length estimator, `stickgen.model.length`)
 ACTION_SPAN: dict[str, tuple[float, float]] = {
     "idle": (0.3, 1.0),
     "walk": (0.4, 1.0),

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from stickgen.core.rig import Body
+from stickgen.core.rotations import rot_y
 from stickgen.synthetic.posing import DEG, PoseBuilder, collar, orientation, trunk
-from stickgen.synthetic.rig import Body
-from stickgen.synthetic.rotations import rot_y
 
 SIDES: tuple[str, str] = ("left", "right")
 SIDE_SIGN: dict[str, float] = {"left": 1.0, "right": -1.0}  # the figure's left is +X

@@ -362,7 +362,7 @@ def describe(
     """`count` distinct captions for one actor doing `actions` in order (one or two actions).
 
     Args:
-        actions: action names from stickgen.vocab.ACTIONS.
+        actions: action names from stickgen.core.vocab.ACTIONS.
         infos: each action's `Motion.info`.
         rng: the take's generator.
         count: how many captions to return.

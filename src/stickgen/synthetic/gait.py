@@ -21,12 +21,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stickgen.skeleton import FOOT_JOINTS, JOINT_INDEX
+from stickgen.core.rig import forward_kinematics
+from stickgen.core.rotations import rot_y
+from stickgen.core.skeleton import FOOT_JOINTS, JOINT_INDEX
 from stickgen.synthetic.base import SIDE_SIGN, SIDES, ActionContext
 from stickgen.synthetic.ik import solve_leg
 from stickgen.synthetic.posing import PoseBuilder, ankle, knee, smoothstep
-from stickgen.synthetic.rig import forward_kinematics
-from stickgen.synthetic.rotations import rot_y
 
 GRAVITY = 9.81
 _FOOT_OFFSETS = {"left": 0.0, "right": 0.5}  # stride position offsets

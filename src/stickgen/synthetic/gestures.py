@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from stickgen.skeleton import JOINT_INDEX
+from stickgen.core.skeleton import JOINT_INDEX
 from stickgen.synthetic.base import SIDE_SIGN, SIDES, ActionContext, stand, to_world
 from stickgen.synthetic.ik import joints, reach
 from stickgen.synthetic.motion import Motion, planted

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from stickgen.skeleton import JOINT_INDEX
+from stickgen.core.rig import Body, forward_kinematics
+from stickgen.core.skeleton import JOINT_INDEX
 from stickgen.synthetic.posing import PoseBuilder, elbow
-from stickgen.synthetic.rig import Body, forward_kinematics
 
 _FLIP_X = np.array([-1.0, 1.0, 1.0])
 REACH_LIMIT = 0.999  # fraction of the straight-arm length a target is clamped to

@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from stickgen.skeleton import JOINT_INDEX
+from stickgen.core.rig import Body
+from stickgen.core.skeleton import JOINT_INDEX
 from stickgen.synthetic.base import SIDE_SIGN, ActionContext, stand, to_world
 from stickgen.synthetic.ik import joints, reach
 from stickgen.synthetic.motion import Motion, place, planted
 from stickgen.synthetic.posing import DEG, PoseBuilder, window
-from stickgen.synthetic.rig import Body
 
 DISTANCE_RANGE_M: tuple[float, float] = (0.8, 1.2)
 WRIST_GAP_M = 0.06  # wrist-to-wrist distance when the hands touch

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from stickgen.skeleton import FOOT_JOINTS
+from stickgen.core.skeleton import FOOT_JOINTS
 from stickgen.synthetic.base import SIDES, ActionContext, stand
 from stickgen.synthetic.gait import GRAVITY, Gait, step_legs
 from stickgen.synthetic.ik import joints

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from stickgen.skeleton import FOOT_JOINTS
+from stickgen.core.rig import Body, forward_kinematics
+from stickgen.core.rotations import blend
+from stickgen.core.skeleton import FOOT_JOINTS
 from stickgen.synthetic.posing import smoothstep
-from stickgen.synthetic.rig import Body, forward_kinematics
-from stickgen.synthetic.rotations import blend
 
 
 @dataclass

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from stickgen.skeleton import JOINT_INDEX, NUM_JOINTS
-from stickgen.synthetic.rotations import mirror, rot_x, rot_y, rot_z
+from stickgen.core.rotations import mirror, rot_x, rot_y, rot_z
+from stickgen.core.skeleton import JOINT_INDEX, NUM_JOINTS
 
 DEG = np.pi / 180.0
 Angle = np.ndarray | float

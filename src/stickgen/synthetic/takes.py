@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from stickgen.config import SynthesizeConfig
-from stickgen.skeleton import ActorFrames
+from stickgen.core.config import SynthesizeConfig
+from stickgen.core.rig import Body, make_body
+from stickgen.core.skeleton import ActorFrames
 from stickgen.synthetic.actions import (
     ACTION_GENERATORS,
     ACTION_SPAN,
@@ -27,7 +28,6 @@ from stickgen.synthetic.base import ActionContext
 from stickgen.synthetic.captions import describe, describe_pair
 from stickgen.synthetic.interactions import INTERACTIONS
 from stickgen.synthetic.motion import Motion, chain, place
-from stickgen.synthetic.rig import Body, make_body
 
 # 2: walks and runs are foot-space gaits (`gait`); 3: a take lasts as long as its action (`ACTION_SPAN`)
 GENERATOR_VERSION = "stickgen.synthetic/3"

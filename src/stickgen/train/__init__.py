@@ -1,1 +1,7 @@
-"""stickgen.train"""
+"""Training (the pretrain, sft and lora stages): one loop for every phase (docs/training.md).
+
+loop          the training loop; objective: the loss; optim: optimizer and schedule
+data          `TrainingSet` and batches; distributed: DDP set-up
+checkpoint    atomic checkpoints, safe loads, resume precedence
+live          DVCLive logging; runlog: the run's log
+"""

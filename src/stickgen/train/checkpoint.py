@@ -20,7 +20,7 @@ from typing import Any
 
 import torch
 
-from stickgen.canonical import atomic_torch_save
+from stickgen.core.canonical import atomic_torch_save
 
 BEST = "model_checkpoint_best.pth"
 FINAL = "model_checkpoint.pth"
@@ -30,7 +30,7 @@ BASE_PATH = "lora_base_path"  # load_checkpoint's resolved location of a LoRA ch
 REQUIRED_KEYS = ("model_state_dict", "epoch", "step", "config", "feature_stats", "text_encoder")
 OWN_LATEST = "own latest checkpoint"
 # the code that defines a training run: a change here makes an old resume point stale
-_CODE_FILES = ("model/*.py", "train/*.py", "dataset.py", "features.py")
+_CODE_FILES = ("model/*.py", "train/*.py", "embed/dataset.py", "core/features.py")
 
 
 def epoch_name(epoch: int) -> str:

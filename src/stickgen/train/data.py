@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from stickgen.dataset import Batch, StickFigureDataset, collate
+from stickgen.embed.dataset import Batch, StickFigureDataset, collate
 from stickgen.model.transformer import style_id
 
 _DRAWS = 0xD1FF  # stream tag of the draws made here (the dataset draws crop and caption on its own)

@@ -27,9 +27,9 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from stickgen.config import DiffusionConfig, LoRAPhaseConfig, PhaseConfig, to_dict
-from stickgen.dataset import StickFigureDataset
-from stickgen.features import FeatureStats
+from stickgen.core.config import DiffusionConfig, LoRAPhaseConfig, PhaseConfig, to_dict
+from stickgen.core.features import FeatureStats
+from stickgen.embed.dataset import StickFigureDataset
 from stickgen.model.diffusion import RefinerConfig
 from stickgen.model.lora import inject_lora_adapters, load_lora_state_dict, lora_state_dict
 from stickgen.model.motion_model import MODEL_FORMAT, StickFigureModel

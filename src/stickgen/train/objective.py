@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import torch
 
-from stickgen.dataset import Batch
-from stickgen.features import FeatureStats
+from stickgen.core.features import FeatureStats
+from stickgen.embed.dataset import Batch
 from stickgen.model.noise import add_noise
 from stickgen.train.data import TrainBatch
 

@@ -7,7 +7,7 @@ import math
 import torch
 from torch import nn
 
-from stickgen.config import PhaseConfig
+from stickgen.core.config import PhaseConfig
 
 MIN_LR_FRACTION = 0.1
 

@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from stickgen.atomic import atomic_write_text
+from stickgen.core.atomic import atomic_write_text
 
 LOG_NAME = "training_verbose.log"
 CLOCK_LOG_NAME = "training_clock.log"

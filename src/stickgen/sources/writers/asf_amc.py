@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from stickgen.quantize import on_grid
-from stickgen.skeleton import JOINT_INDEX
+from stickgen.core.quantize import on_grid
+from stickgen.core.skeleton import JOINT_INDEX
 from stickgen.sources.asf_format import INCH_M
 from stickgen.sources.writers.bvh import HAND_TIP_M, HEAD_TOP_M, TOE_TIP_M, write_descriptions
 from stickgen.sources.writers.common import MotionTake
@@ -95,7 +95,7 @@ def asf_text(name: str, offsets: np.ndarray) -> str:
     ]  # fmt: skip
     for i, (bone, parent, _, vec) in enumerate(_bones(offsets), start=1):
         length = float(np.linalg.norm(vec))
-        d = on_grid(vec / max(length, 1e-12), 6)  # the decimals written (stickgen.quantize)
+        d = on_grid(vec / max(length, 1e-12), 6)  # the decimals written (stickgen.core.quantize)
         ax = _bone_axis(bone)
         lines += [
             "  begin",
@@ -133,7 +133,8 @@ def amc_text(take: MotionTake, actor: int = 0) -> str:
         c = euler_to_matrix(np.radians(_bone_axis(bone)[::-1]), "ZYX")  # the axis rotation, extrinsic XYZ
         m = c.T @ rot[:, JOINT_INDEX[start]] @ c
         per_bone[bone] = np.degrees(matrix_to_euler(m, "ZYX"))[:, ::-1]
-    # on the written decimals first (stickgen.quantize): no "-0.00000" on one CPU and "0.00000" on another
+    # on the written decimals first (stickgen.core.quantize): no "-0.00000" on one CPU and "0.00000" on
+    # another
     pos = on_grid(root[:, actor] / UNIT_M, 5)
     root_angles = on_grid(root_angles, 5)
     per_bone = {b: on_grid(a, 5) for b, a in per_bone.items()}

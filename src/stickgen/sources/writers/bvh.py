@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from stickgen.quantize import on_grid
-from stickgen.skeleton import JOINT_NAMES, NUM_JOINTS, PARENTS
+from stickgen.core.quantize import on_grid
+from stickgen.core.skeleton import JOINT_NAMES, NUM_JOINTS, PARENTS
 from stickgen.sources.descriptions import DESCRIPTIONS_FILE
 from stickgen.sources.orient import up_rotation
 from stickgen.sources.units import UNITS_M, Y_UP_TO_Z_UP
@@ -200,7 +200,7 @@ def bvh_text(take: MotionTake, profile: BvhProfile, actor: int = 0) -> str:
     turn = _turn(profile.up)
     rot = turn @ rot @ turn.T  # local frames expressed in the file's world axes
     scale = 1.0 / UNITS_M[profile.unit]
-    off_file = on_grid(off @ turn.T * scale, 6)  # the decimals written below (stickgen.quantize)
+    off_file = on_grid(off @ turn.T * scale, 6)  # the decimals written below (stickgen.core.quantize)
     children = _children()
     order: list[int] = []
     lines = ["HIERARCHY"]

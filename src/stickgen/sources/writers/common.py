@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from stickgen.skeleton import NUM_JOINTS, ActorFrames
+from stickgen.core.skeleton import NUM_JOINTS, ActorFrames
 
 # A fixed zip timestamp: the same arrays give the same bytes on every run (DVC hashes the samples).
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -23,7 +23,7 @@ class MotionTake(ActorFrames):
     Position formats use `joints`; rotation formats (BVH, ASF/AMC, AMASS, AIST++, InterHuman) use the
     rig: `root` (pelvis positions), LOCAL `rotations` in the SMPL joint order ([..., 0] is the body's
     global orientation) and rest `offsets` (a T-pose with the SMPL rest axes: Y up, facing +Z, left
-    +X), which reproduce `joints` by forward kinematics (`stickgen.synthetic.rig`).
+    +X), which reproduce `joints` by forward kinematics (`stickgen.core.rig`).
     """
 
     name: str

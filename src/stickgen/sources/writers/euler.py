@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from stickgen.synthetic.rotations import rot_x, rot_y, rot_z
+from stickgen.core.rotations import rot_x, rot_y, rot_z
 
 _AXES = {"X": 0, "Y": 1, "Z": 2}
 _ROT = {"X": rot_x, "Y": rot_y, "Z": rot_z}

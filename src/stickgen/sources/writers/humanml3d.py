@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from stickgen.quantize import POSITION_DECIMALS, on_grid
-from stickgen.skeleton import NUM_JOINTS, mirror
+from stickgen.core.quantize import POSITION_DECIMALS, on_grid
+from stickgen.core.skeleton import NUM_JOINTS, mirror
 from stickgen.sources import humanml3d as h3d
 from stickgen.sources.writers.common import write_lines
 
@@ -136,7 +136,7 @@ def write_release(
 
 
 def _write_one(out_dir: Path, name: str, joints: np.ndarray, captions: Sequence[str]) -> None:
-    # on the stored grid before float32: the same bytes on every CPU (stickgen.quantize)
+    # on the stored grid before float32: the same bytes on every CPU (stickgen.core.quantize)
     stored = on_grid(joints, POSITION_DECIMALS).astype(np.float32)
     np.save(out_dir / h3d.JOINTS_DIR / f"{name}.npy", stored)
     lines = [f"{c.strip()}#{caption_tokens(c)}#0.0#0.0" for c in captions]

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from stickgen.skeleton import JOINT_INDEX
+from stickgen.core.rotations import rot_y
+from stickgen.core.skeleton import JOINT_INDEX
 from stickgen.sources.kinect import NUM_KINECT, K
-from stickgen.synthetic.rotations import rot_y
 
 _DIRECT: dict[str, str] = {
     "SpineBase": "pelvis",

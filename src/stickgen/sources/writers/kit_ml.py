@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from stickgen.skeleton import JOINT_INDEX
+from stickgen.core.skeleton import JOINT_INDEX
 from stickgen.sources.kit_ml import KIT_JOINTS, NUM_KIT_JOINTS, UNIT_M
 from stickgen.sources.writers.common import MotionTake
 from stickgen.sources.writers.humanml3d import write_release

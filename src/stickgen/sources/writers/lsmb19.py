@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from stickgen.quantize import on_grid
+from stickgen.core.quantize import on_grid
 from stickgen.sources.ntu_classes import class_for_action
 from stickgen.sources.writers.common import MotionTake
 from stickgen.sources.writers.kinect import smpl_to_kinect, to_camera
@@ -20,7 +20,7 @@ OBJECT_CLASS = "mcdr.objects.ObjectMocapPose"
 def sequence_text(key: str, joints: np.ndarray) -> str:
     """One sequence: the key line, the frame-count line and one `x, y, z; ...` line per frame."""
     lines = [f"{HEADER} {key}", f"{joints.shape[0]};{OBJECT_CLASS}"]
-    stored = on_grid(joints, 5)  # the decimals written (stickgen.quantize)
+    stored = on_grid(joints, 5)  # the decimals written (stickgen.core.quantize)
     lines += ["; ".join(f"{x:.5f}, {y:.5f}, {z:.5f}" for x, y, z in frame) for frame in stored]
     return "\n".join(lines) + "\n"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from stickgen.quantize import on_grid
+from stickgen.core.quantize import on_grid
 from stickgen.sources.kinect import NUM_KINECT
 from stickgen.sources.ntu_classes import class_for_action
 from stickgen.sources.writers.common import MotionTake
@@ -31,7 +31,7 @@ def sample_name(index: int, action_number: int) -> str:
 
 def _body_lines(body_id: int, joints: np.ndarray) -> list[str]:
     lines = [f"{body_id} 0 1 1 1 1 0 0.01 -0.02 2", str(NUM_KINECT)]
-    for x, y, z in on_grid(joints, 7):  # the decimals written (stickgen.quantize)
+    for x, y, z in on_grid(joints, 7):  # the decimals written (stickgen.core.quantize)
         lines.append(f"{x:.7f} {y:.7f} {z:.7f} 250.1 200.2 1000.3 500.4 0.9 0.1 0.1 0.1 2")
     return lines
 

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from stickgen.quantize import ANGLE_DECIMALS, POSITION_DECIMALS, on_grid
-from stickgen.synthetic.rotations import matrix_to_axis_angle
+from stickgen.core.quantize import ANGLE_DECIMALS, POSITION_DECIMALS, on_grid
+from stickgen.core.rotations import matrix_to_axis_angle
 
 
 def smpl_params(
     root: np.ndarray, rotations: np.ndarray, world: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """(pose (T, 22, 3) axis-angle, trans (T, 3)) of one actor, on the stored grids of
-    `stickgen.quantize` (the same bytes on every CPU).
+    `stickgen.core.quantize` (the same bytes on every CPU).
 
     Args:
         root: (T, 3) pelvis positions, Y up.

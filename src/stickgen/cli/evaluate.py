@@ -1,0 +1,163 @@
+"""`stickgen evaluate` and `stickgen safety`: the evaluation outside DVC.
+
+    stickgen evaluate --checkpoint CKPT --data SPLIT.pt --out report.json [--evaluator EVALUATOR.pth]
+    stickgen safety MOTION [--json]      # MOTION: .json / .npz motion file, .npy array, or a canonical .pt
+
+`safety` exits 0 when every motion passes, 1 when one is rejected, 2 when the file cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy loads when a command runs, not for `stickgen --help`
+    import numpy as np
+
+DEFAULT_EVALUATOR = Path("models/evaluator/evaluator.pth")
+DEFAULT_PROMPT_TABLE = Path("models/evaluator/prompts.pt")
+
+
+def _params(path: Path, required: bool):
+    from stickgen.core.config import load_params
+
+    if path.is_file():
+        return load_params(path)
+    if required:
+        raise SystemExit(
+            f"stickgen: params file not found: {path} (run inside the repository or pass --params)"
+        )
+    return None
+
+
+def read_motions(path: Path) -> list[tuple[str, np.ndarray, float | None]]:
+    """(name, motion array, fps or None) of every motion in a file, values as stored (NaN included):
+    a stickgen motion `.json` / `.npz` (`stickgen.generate.export`), a `.npy` array in any layout
+    the critic reads, or a canonical / curated / embedded `.pt` (every clip)."""
+    import numpy as np
+
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise FileNotFoundError(f"motion file not found: {path}")
+    if suffix == ".pt":
+        from stickgen.core.canonical import load
+
+        store = load(path)
+        return [(store.ids[i], store.joints(i), store.fps) for i in range(len(store))]
+    if suffix == ".npy":
+        return [(path.name, np.load(path, allow_pickle=False), None)]
+    if suffix == ".npz":
+        with np.load(path, allow_pickle=False) as z:
+            key = next((k for k in ("joints", "segments") if k in z.files), None)
+            if key is None:
+                raise ValueError(f"{path}: no `joints` or `segments` array (has {z.files})")
+            return [(path.name, z[key], float(z["fps"]) if "fps" in z.files else None)]
+    if suffix == ".json":
+        try:
+            doc = json.loads(path.read_text())
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}: not valid JSON: {exc}") from None
+        if not isinstance(doc, dict) or "joints" not in doc:
+            raise ValueError(f"{path}: not a stickgen motion JSON (no `joints`)")
+        fps = doc.get("fps")
+        return [(path.name, np.asarray(doc["joints"], dtype=np.float64), None if fps is None else float(fps))]
+    raise ValueError(
+        f"unsupported motion file [{suffix or path.name}]; use .json, .npz, .npy or a canonical .pt"
+    )
+
+
+def cmd_safety(args: argparse.Namespace) -> int:
+    from stickgen.core.safety import DEFAULT_FPS, SafetyCritic
+
+    p = _params(args.params, required=False)
+    default_fps = args.fps or (p.canonical.fps if p else DEFAULT_FPS)
+    critic = SafetyCritic.from_config(p.safety, default_fps) if p else SafetyCritic(fps=default_fps)
+    try:
+        motions = read_motions(args.motion)
+        results = [(name, critic.evaluate(m, args.fps or fps or default_fps)) for name, m, fps in motions]
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"stickgen safety: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(
+            json.dumps(
+                {"file": str(args.motion), "motions": [{"name": n, **r.to_dict()} for n, r in results]},
+                indent=2,
+            )
+        )
+    else:
+        for name, r in results:
+            print(f"{name}: {'safe' if r.is_safe else 'REJECTED'} (score {r.overall_score:.2f}, {r.layout})")
+            for reason in r.reasons:
+                print(f"  {reason}")
+    return 0 if all(r.is_safe for _, r in results) else 1
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from stickgen.evaluate.evaluator import load_evaluator
+    from stickgen.evaluate.report import evaluate, load_generator, set_cpu_threads, write_report
+    from stickgen.model.motion_model import refinement
+
+    p = _params(args.params, required=True)
+    set_cpu_threads(p.evaluate.cpu_threads)
+    table = args.prompt_table if args.prompt_table.is_file() else None
+    try:
+        gen = load_generator(args.checkpoint, p, table)
+        ev = load_evaluator(args.evaluator)
+        robustness = json.loads(args.adversarial.read_text())["safe_ratio"] if args.adversarial else None
+        report = evaluate(
+            gen,
+            ev,
+            args.val_data or args.data,
+            args.data,
+            p.evaluate,
+            p.select,
+            p.base.seed + p.evaluate.seed_offset,
+            robustness,
+            refinement(p),
+        )
+    except (ValueError, FileNotFoundError, KeyError) as exc:
+        print(f"stickgen evaluate: {exc}", file=sys.stderr)
+        return 1
+    write_report(report, args.out)
+    s = report["selection"]
+    if args.json:
+        where = {"variant": gen.variant, "phase": gen.phase, "out": str(args.out)}
+        print(json.dumps({**where, "selection": s}, indent=2))
+        return 0
+    print(
+        f"{gen.variant}/{gen.phase}: selection_score {s['selection_score']:.3f}; "
+        + ", ".join(f"{k} {v:.4g}" for k, v in s.items() if v is not None and k != "selection_score")
+        + f" -> {args.out}"
+    )
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    e = sub.add_parser("evaluate", help="the metrics report of a checkpoint on an embedded split")
+    e.add_argument("--checkpoint", type=Path, required=True, help="a .pth checkpoint or a published folder")
+    e.add_argument("--data", type=Path, required=True, help="embedded split to evaluate on (e.g. test.pt)")
+    e.add_argument("--out", type=Path, required=True, help="report JSON to write")
+    e.add_argument("--val-data", type=Path, help="split for the validation loss (default: --data)")
+    e.add_argument("--evaluator", type=Path, default=DEFAULT_EVALUATOR, help="the evaluator stage's model")
+    e.add_argument(
+        "--prompt-table",
+        type=Path,
+        default=DEFAULT_PROMPT_TABLE,
+        help="precomputed prompt embeddings (else the text encoder is loaded)",
+    )
+    e.add_argument("--adversarial", type=Path, help="an adversarial report: its safe ratio is the robustness")
+    e.add_argument("--params", type=Path, default=Path("params.yaml"))
+    e.add_argument("--json", action="store_true", help="print one JSON object (the selection metrics)")
+    e.set_defaults(func=cmd_evaluate)
+    s = sub.add_parser("safety", help="run the SafetyCritic on a motion file")
+    s.add_argument("motion", type=Path, help=".json / .npz motion, .npy array, or canonical .pt")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.add_argument(
+        "--fps", type=float, help="frame rate when the file has none (default: params canonical.fps)"
+    )
+    s.add_argument("--params", type=Path, default=Path("params.yaml"), help="thresholds (params `safety`)")
+    s.set_defaults(func=cmd_safety)

@@ -1,0 +1,651 @@
+"""`stickgen generate` and `stickgen render` (the parser: `stickgen.cli`).
+
+    stickgen generate "a person waves" --checkpoint CKPT --out wave.gif [--seconds S --actors N --seed K]
+    stickgen generate "a person waves" --checkpoint CKPT --out wave.gif --samples 3   # wave-seed<K>.gif x3
+    stickgen generate --prompts prompts.jsonl --checkpoint CKPT --out out/m.gif  # out/m-<line>-seed<K>.gif
+    stickgen generate --timeline "0-3: a person walks; 3-5: a person jumps" --checkpoint CKPT --out m.gif
+    stickgen generate "a person dances" --seconds 60 --fps 30 --checkpoint CKPT --out m.bvh  # in windows
+    stickgen generate "the person sits" --continue-from walk.npz --seconds 4 --checkpoint CKPT --out m.npz
+    stickgen generate "the person sits" --continue-from 01_01.bvh --seconds 4 --checkpoint CKPT --out m.npz
+    stickgen generate "a person jumps" --inbetween m.npz --keep 0-1,4-5 --checkpoint CKPT --out m2.npz
+    stickgen generate "a person walks" --path "0,0; 3,0; 3,3" --seconds 8 --checkpoint CKPT --out m.npz
+    stickgen render MOTION.json --out wave.html [--azimuth 30 --elevation 10 --trails 8]
+    stickgen render MOTION.json --out wave.bvh --rig mixamo --up z --units m     # BVH for Blender / Mixamo
+    stickgen render MOTION.json --out wave.glb                                   # skinned glTF animation
+    stickgen render MOTION.json --out m_poses.npz --smpl --body-model SMPLH_NEUTRAL.npz --mesh  # + .obj/frame
+
+Settings that params.yaml holds (`inference.*`, `diffusion.*`, `sampling.*`, `canonical.fps`) are read from
+`--params` (default ./params.yaml) when that file exists; outside the repository the built-in defaults apply.
+Every command that produces something prints one JSON object with `--json`. A bad argument or input file is
+one line on stderr and exit status 2, before anything loads; a failure while working is one line and 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import secrets
+import sys
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from stickgen.core.config import MAX_DDIM_STEPS
+from stickgen.generate.batch import (
+    Request,
+    UsageError,
+    check_request,
+    output_path,
+    read_prompts,
+    sample_seeds,
+)
+
+RENDER_SUFFIXES = (".gif", ".mp4", ".html")
+EXPORT_SUFFIXES = (".json", ".npz", ".bvh", ".glb", ".npy")
+# `generate` bounds the refinement's DDIM steps (--steps or params diffusion.diffusion_steps) by the samplers'
+# bound, stickgen.core.config.MAX_DDIM_STEPS; the bounds of seeds, samples and prompts:
+# stickgen.generate.batch
+
+
+def fail(command: str, exc: BaseException) -> int:
+    """One line on stderr; status 2 for a bad argument or input (`UsageError`), 1 for anything else."""
+    print(f"stickgen {command}: {exc}", file=sys.stderr)
+    return 2 if isinstance(exc, UsageError) else 1
+
+
+def optional_params(path: Path):
+    """params.yaml when it exists (a broken one is a one-line `ParamsFileError`), else None."""
+    from stickgen.entry import read_params
+
+    return read_params(path) if path.is_file() else None
+
+
+def _check_out(out: Path) -> str:
+    if out.is_dir():
+        raise UsageError(f"--out {out} is a folder: name the file to write, e.g. {out / 'motion.gif'}")
+    if out.parent.exists() and not out.parent.is_dir():
+        raise UsageError(f"--out {out}: {out.parent} is a file, not a folder")
+    suffix = out.suffix.lower()
+    if suffix not in RENDER_SUFFIXES + EXPORT_SUFFIXES:
+        raise UsageError(
+            f"unsupported output [{suffix or out.name}]: choose .gif, .mp4 or .html (animation), .json, .npz "
+            "or .bvh (motion data), .glb (skinned glTF animation) or .npy (v3 stick segments)"
+        )
+    if suffix == ".mp4":
+        from stickgen.generate.render import mp4_available
+
+        if not mp4_available():
+            raise UsageError(
+                "MP4 output needs the optional package imageio-ffmpeg (pip install 'stickgen[video]')"
+            )
+    return suffix
+
+
+def _check_smpl(args: argparse.Namespace) -> None:
+    if not args.smpl:
+        if args.body_model is not None or args.mesh:
+            raise UsageError("--body-model and --mesh pose an SMPL body: add --smpl (and an .npz --out)")
+        return
+    if args.out.suffix.lower() != ".npz":
+        raise UsageError(f"--smpl writes an AMASS .npz; --out {args.out} is not one")
+    if args.body_model is not None and not args.body_model.is_file():
+        raise UsageError(f"--body-model {args.body_model}: no such file")
+    if args.mesh and args.body_model is None:
+        raise UsageError("--mesh poses a body model's mesh: give its file with --body-model FILE")
+
+
+def _render_options(args: argparse.Namespace):
+    from stickgen.generate.render import Camera, RenderOptions
+
+    follow = {"auto": None, "on": True, "off": False}[args.follow]
+    camera = Camera(azimuth_deg=args.azimuth, elevation_deg=args.elevation, follow=follow)
+    return RenderOptions(width=args.size, height=args.size, camera=camera, trail_frames=args.trails)
+
+
+def _write(motion, out: Path, args: argparse.Namespace) -> list[Path]:
+    from stickgen.generate.export import save_motion
+    from stickgen.generate.render import render
+
+    if out.suffix.lower() in RENDER_SUFFIXES:
+        return [render(motion, out, _render_options(args))]
+    if args.smpl:
+        from stickgen.generate.smpl import save_amass
+
+        paths = save_amass(motion, out, body_model=args.body_model, family=args.family, gender=args.gender)
+        if not args.mesh:
+            return paths
+        from stickgen.generate.body_mesh import save_mesh_sequence
+
+        return paths + [save_mesh_sequence(p, args.body_model) for p in paths]
+    from stickgen.generate.bvh import BvhOptions
+
+    return save_motion(motion, out, bvh=BvhOptions(rig=args.rig, up=args.up, units=args.units))
+
+
+def _requests(args: argparse.Namespace, max_chars: int) -> list[Request]:
+    """The prompt of the command line, or every line of --prompts, checked (`UsageError`)."""
+    if args.steps is not None and not 1 <= args.steps <= MAX_DDIM_STEPS:
+        raise UsageError(f"--steps must be in 1..{MAX_DDIM_STEPS}, got {args.steps}")
+    # without --seconds (or a line's `seconds`) the length is predicted from the prompt
+    # (stickgen.model.length)
+    defaults = Request("", args.seconds, args.actors, args.seed, args.action, args.style)
+    if args.prompts is not None:
+        if args.prompt is not None:
+            raise UsageError("give a prompt or --prompts FILE, not both")
+        return read_prompts(args.prompts, defaults, max_chars)
+    if args.prompt is None:
+        raise UsageError('give a prompt (e.g. "a person waves") or --prompts FILE')
+    return [check_request(replace(defaults, prompt=args.prompt), "", max_chars, flags=True)]
+
+
+def load_generator(args: argparse.Namespace, p):
+    """The generator of --checkpoint with params.yaml's settings (or the built-in defaults), loaded once."""
+    from stickgen.generate.generator import InferenceGenerator
+
+    kwargs: dict[str, Any] = {}
+    if p is not None:
+        from stickgen.model.motion_model import generation
+
+        d = p.diffusion
+        kwargs = {
+            "generation": generation(p),
+            "guidance_scale": d.guidance_scale,
+            "start_strength": d.start_strength,
+            "max_regenerations": p.inference.max_regenerations,
+            "max_prompt_chars": p.inference.max_prompt_chars,
+            "fps": p.canonical.fps,
+        }
+        if not args.no_safety_check:  # the critic with params `safety` thresholds
+            from stickgen.core.safety import SafetyCritic
+
+            kwargs["critic"] = SafetyCritic.from_config(p.safety, p.canonical.fps)
+    steps = args.steps if args.steps is not None else (p.diffusion.diffusion_steps if p else 20)
+    if not 1 <= steps <= MAX_DDIM_STEPS:
+        raise ValueError(f"params diffusion.diffusion_steps must be in 1..{MAX_DDIM_STEPS}, got {steps}")
+    lock = args.lock_feet if args.lock_feet is not None else (p.inference.lock_feet if p else True)
+    use_diffusion = (
+        args.diffusion if args.diffusion is not None else (p.diffusion.use_diffusion if p else True)
+    )
+    return InferenceGenerator(
+        args.checkpoint,
+        enable_safety_check=not args.no_safety_check,
+        use_diffusion=use_diffusion,
+        diffusion_steps=steps,
+        device=args.device,
+        lock_feet=lock,
+        length_estimator=getattr(args, "length_estimator", None),  # serve has no such flag
+        **kwargs,
+    )
+
+
+# `meta["length"]` (InferenceGenerator.duration_for) of a motion of a given length (a duration, a timeline)
+GIVEN_LENGTH = {"source": "given", "predicted_s": None, "estimator": None}
+
+
+def _length_note(meta: dict) -> str:
+    source = meta.get("length", GIVEN_LENGTH)["source"]
+    return {"predicted": " (predicted from the text)", "default": " (the default length)"}.get(source, "")
+
+
+def _verdict(meta: dict) -> str:
+    if not meta["safety_checked"]:
+        return "not checked"
+    return "passed" if not meta["flagged"] else "FLAGGED (every attempt rejected)"
+
+
+@dataclass(frozen=True, eq=False)
+class _Directed:
+    """What a directed generation is given besides its request (at most one kind is set)."""
+
+    spans: list | None = None  # --timeline / --timeline-file
+    prefix: Any = None  # --continue-from: the motion to continue
+    given: Any = None  # --inbetween: the motion whose --keep ranges are kept
+    keep: list[tuple[float, float]] | None = None
+    path: list[tuple[float, float]] | None = None  # --path: floor points (x, z)
+
+    @property
+    def free(self) -> bool:
+        """Nothing directs the motion (a plain prompt, perhaps longer than the model's window)."""
+        return all(getattr(self, f.name) is None for f in fields(self))
+
+
+def _given_motion(flag: str, path: Path, actors: int | None):
+    """The motion file of `flag`, checked (one line on a bad file, or on `--actors` not its count)."""
+    if not path.is_file():
+        raise UsageError(f"{flag} {path}: no such file")
+    from stickgen.generate.given import load_given
+
+    try:
+        motion = load_given(path)
+    except ValueError as exc:
+        raise UsageError(f"{flag} {exc}") from None
+    if actors is not None and actors != motion.actors:
+        raise UsageError(f"--actors {actors}: {path} has {motion.actors} actor(s)")
+    return motion
+
+
+def _directed_requests(args: argparse.Namespace, max_chars: int) -> tuple[list[Request] | None, _Directed]:
+    """(requests, what directs them) of --timeline, --timeline-file, --continue-from, --inbetween with
+    --keep, and --path, checked before anything loads (`UsageError`); (None, _Directed()) without them."""
+    if args.fps is not None and not (math.isfinite(args.fps) and 0 < args.fps <= 1000):
+        raise UsageError(f"--fps must be a number in (0, 1000], got {args.fps:g}")
+    timeline_given = args.timeline is not None or args.timeline_file is not None
+    kinds = [
+        name
+        for name, value in (
+            ("--timeline", args.timeline if args.timeline is not None else args.timeline_file),
+            ("--continue-from", args.continue_from),
+            ("--inbetween", args.inbetween),
+            ("--path", args.path),
+        )
+        if value is not None
+    ]
+    if len(kinds) > 1:
+        raise UsageError(f"{' and '.join(kinds)} do not go together: give one of them")
+    if (args.keep is not None) != (args.inbetween is not None):
+        raise UsageError("--inbetween MOTION and --keep RANGES go together (e.g. --keep 0-1,4-5)")
+    if kinds and kinds[0] != "--timeline" and args.prompts is not None:
+        raise UsageError(f"{kinds[0]} directs one prompt: not with --prompts")
+    if args.continue_from is not None:
+        prefix = _given_motion("--continue-from", args.continue_from, args.actors)
+        return _requests(args, max_chars), _Directed(prefix=prefix)
+    if args.inbetween is not None:
+        if args.seconds is not None:
+            raise UsageError(f"--inbetween: the motion is as long as {args.inbetween}; drop --seconds")
+        given = _given_motion("--inbetween", args.inbetween, args.actors)
+        from stickgen.generate.timeline import parse_ranges
+
+        try:
+            keep = parse_ranges(args.keep, given.frames / given.fps)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        return _requests(args, max_chars), _Directed(given=given, keep=keep)
+    if args.path is not None:
+        if args.actors not in (None, 1):
+            raise UsageError(f"--path moves one actor, got --actors {args.actors}")
+        from stickgen.generate.timeline import parse_path
+
+        try:
+            points = parse_path(args.path)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        return _requests(args, max_chars), _Directed(path=points)
+    if not timeline_given:
+        return None, _Directed()
+    req, spans = _timeline_request(args, max_chars)
+    return [req], _Directed(spans=spans)
+
+
+def _timeline_request(args: argparse.Namespace, max_chars: int):
+    """The one request of --timeline or --timeline-file and its spans, checked (`UsageError`)."""
+    from stickgen.generate.generator import validate_prompt
+    from stickgen.generate.timeline import format_timeline, parse_timeline, read_timeline_file
+
+    clash = [
+        name
+        for name, value in (
+            ("--timeline-file", args.timeline_file if args.timeline is not None else None),
+            ("a prompt", args.prompt),
+            ("--prompts", args.prompts),
+            ("--seconds", args.seconds),
+            ("--action", args.action),
+        )
+        if value is not None
+    ]
+    if clash:
+        raise UsageError(f"a timeline sets the texts and the duration: drop {', '.join(clash)}")
+    try:
+        if args.timeline is not None:
+            spans = parse_timeline(args.timeline)
+        else:
+            spans = read_timeline_file(args.timeline_file)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    for i, span in enumerate(spans, 1):
+        try:
+            validate_prompt(span.text, max_chars)
+        except ValueError as exc:
+            raise UsageError(f"timeline span {i} ({span.start_s:g}-{span.end_s:g}): {exc}") from None
+    req = check_request(
+        Request(format_timeline(spans), spans[-1].end_s, args.actors, args.seed, None, args.style),
+        "",
+        max(max_chars, len(format_timeline(spans))),
+        flags=True,
+    )
+    return req, spans
+
+
+def _make(gen, req: Request, seed: int, d: _Directed):
+    """One motion of a request: the generator's own, or a directed one (a timeline, a continuation, an
+    in-betweening, a floor path, or longer than the model's window: `stickgen.generate.directed`).
+    Without `req.seconds` the generator predicts the length from the prompt (a continuation: of its new
+    part)."""
+    if (d.prefix is not None or d.path is not None) and req.seconds is None:
+        seconds, length = gen.duration_for(gen.encode(req.prompt).cpu().numpy(), None)
+        motion = _make(gen, replace(req, seconds=seconds), seed, d)
+        motion.meta["length"] = length
+        return motion
+    if d.free and round((req.seconds or 0) * gen.fps) <= gen.model.cfg.max_frames:
+        return gen.generate(
+            req.prompt,
+            duration_s=req.seconds,
+            num_actors=req.actors,
+            seed=seed,
+            action=req.action,
+            style=req.style,
+        )
+    from stickgen.generate import directed
+
+    if d.spans is not None:
+        return directed.generate_timeline(gen, d.spans, req.actors, seed, req.style)
+    if d.prefix is not None:
+        return directed.continue_motion(gen, d.prefix, req.prompt, req.seconds, seed, req.action, req.style)
+    if d.given is not None:
+        import numpy as np
+
+        from stickgen.generate.retime import resample
+        from stickgen.generate.timeline import range_frames
+
+        known = resample(d.given, gen.fps)
+        keep = np.array(range_frames(d.keep, known.frames, gen.fps))
+        return directed.inbetween(gen, req.prompt, known, keep, seed, req.action, req.style)
+    if d.path is not None:
+        return directed.follow_path(gen, req.prompt, d.path, req.seconds, seed, req.action, req.style)
+    return directed.generate_long(gen, req.prompt, req.seconds, req.actors, seed, req.action, req.style)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Check every request, load the model and text encoder once, then generate each request's samples."""
+    results: list[dict[str, Any]] = []
+    try:
+        _check_out(args.out)
+        _check_smpl(args)
+        p = optional_params(args.params)
+        from stickgen.generate.generator import DEFAULT_MAX_PROMPT_CHARS, DEFAULT_MAX_REGENERATIONS
+
+        max_chars = p.inference.max_prompt_chars if p else DEFAULT_MAX_PROMPT_CHARS
+        if args.length_estimator is not None and not args.length_estimator.is_file():
+            raise UsageError(f"--length-estimator {args.length_estimator}: no such file")
+        requests, directing = _directed_requests(args, max_chars)
+        if requests is None:
+            requests = _requests(args, max_chars)
+        regenerations = p.inference.max_regenerations if p else DEFAULT_MAX_REGENERATIONS
+        attempts = 1 + (0 if args.no_safety_check else regenerations)
+        plan = [
+            (
+                req,
+                sample_seeds(
+                    req.seed if req.seed is not None else secrets.randbelow(2**31), args.samples, attempts
+                ),
+            )
+            for req in requests
+        ]
+        gen = load_generator(args, p)
+        many = args.prompts is not None or args.samples > 1
+        for req, seeds in plan:
+            where = f"{args.prompts}:{req.line}: " if req.line is not None else ""
+            for seed in seeds:
+                try:
+                    motion = _make(gen, req, seed, directing)
+                except ValueError as exc:
+                    raise ValueError(f"{where}{exc}") from None
+                if args.fps is not None:
+                    from stickgen.generate.retime import resample
+
+                    motion = resample(motion, args.fps)
+                m = motion.meta
+                out = output_path(args.out, m["seed"], req.line) if many else args.out
+                written = _write(motion, out, args)
+                results.append(
+                    {
+                        "prompt": m["prompt"],
+                        "line": req.line,
+                        "files": [str(f) for f in written],
+                        "seed": m["seed"],
+                        "frames": motion.frames,
+                        "actors": motion.actors,
+                        "duration_s": round(motion.duration_s, 6),
+                        "length": m.get("length", dict(GIVEN_LENGTH)),
+                        "fps": motion.fps,
+                        "action": m["action"],
+                        "style": m["style"],
+                        "safety": _verdict(m),
+                        "attempts": m["attempts"],
+                        "flagged": m["flagged"],
+                        "latency_s": m["latency_s"],
+                    }
+                )
+                if not args.json:
+                    print(
+                        f"{', '.join(map(str, written))}: {motion.frames} frames, {motion.actors} actor(s), "
+                        f"{motion.duration_s:.2f} s{_length_note(m)} at {motion.fps:g} fps; seed "
+                        f"{m['seed']}; safety {_verdict(m)} after {m['attempts']} attempt(s); "
+                        f"{m['latency_s']:.2f} s"
+                    )
+                if m["flagged"]:
+                    print(
+                        f"stickgen generate: warning: {', '.join(map(str, written))}: the safety critic "
+                        "rejected this motion; see meta.safety",
+                        file=sys.stderr,
+                    )
+    except (ValueError, FileNotFoundError, RuntimeError) as exc:
+        return fail("generate", exc)
+    if args.json:
+        print(json.dumps({"checkpoint": str(args.checkpoint), "motions": results}, indent=2))
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from stickgen.generate.export import load_motion
+
+    try:
+        _check_out(args.out)
+        _check_smpl(args)
+        motion = load_motion(args.motion)
+        written = _write(motion, args.out, args)
+    except (ValueError, FileNotFoundError, RuntimeError) as exc:
+        return fail("render", exc)
+    if args.json:
+        info = {"files": [str(f) for f in written], "frames": motion.frames, "actors": motion.actors}
+        print(json.dumps({**info, "fps": motion.fps}, indent=2))
+        return 0
+    print(
+        f"{', '.join(map(str, written))}: {motion.frames} frames, {motion.actors} actor(s) "
+        f"at {motion.fps:g} fps"
+    )
+    return 0
+
+
+def _bvh_options(ap: argparse.ArgumentParser) -> None:
+    g = ap.add_argument_group("BVH (.bvh): T-pose rest, rotations with limb twist (docs/inference.md)")
+    g.add_argument(
+        "--rig",
+        choices=("smpl", "mixamo"),
+        default="smpl",
+        help="joint names: SMPL's or Mixamo's (mixamorig:)",
+    )
+    g.add_argument("--up", choices=("y", "z"), default="y", help="up axis (z: Blender's, facing -Y)")
+    g.add_argument("--units", choices=("cm", "m"), default="cm", help="length unit")
+    s = ap.add_argument_group("SMPL (.npz --smpl): pose parameters in the AMASS layout (docs/inference.md)")
+    s.add_argument("--smpl", action="store_true", help="write SMPL-H / SMPL-X poses (AMASS .npz), not joints")
+    s.add_argument(
+        "--body-model",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the SMPL-H / SMPL-X model file to pose (default: the built-in template skeleton)",
+    )
+    s.add_argument("--family", choices=("smplh", "smplx"), default="smplh", help="the body model's family")
+    s.add_argument("--gender", choices=("neutral", "male", "female"), default="neutral")
+    s.add_argument(
+        "--mesh",
+        action="store_true",
+        help="with --body-model: also the posed body mesh, one .obj per frame in <stem>.mesh/ per actor",
+    )
+
+
+def _view_options(ap: argparse.ArgumentParser) -> None:
+    g = ap.add_argument_group("rendering (.gif / .mp4 / .html)")
+    g.add_argument(
+        "--azimuth",
+        type=float,
+        default=None,
+        help="camera orbit to the figure's left, degrees (0: front; default: front for one actor, across "
+        "the line between actors for several)",
+    )
+    g.add_argument("--elevation", type=float, default=0.0, help="camera height angle, degrees (-90..90)")
+    g.add_argument(
+        "--follow",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="follow camera (auto: when the motion travels)",
+    )
+    g.add_argument("--trails", type=int, default=0, metavar="FRAMES", help="hand and foot trails (0: none)")
+    g.add_argument("--size", type=int, default=480, metavar="PX", help="picture width and height (even)")
+
+
+FORMATS = "FILE.gif|.mp4|.html (animation), .json|.npz|.bvh|.glb (motion), .npy (v3 segments)"
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Register generate and render on the `stickgen` parser's subparsers."""
+    g = sub.add_parser("generate", help="generate motions from text prompts with a trained checkpoint")
+    _what_options(g)
+    _directed_options(g)
+    _sampling_options(g)
+    _view_options(g)
+    _bvh_options(g)
+    g.set_defaults(func=cmd_generate)
+
+    r = sub.add_parser("render", help="render or convert a motion file (.json / .npz)")
+    r.add_argument("motion", type=Path, help="a motion written by `stickgen generate` (.json or .npz)")
+    r.add_argument("--out", type=Path, required=True, help=FORMATS)
+    r.add_argument("--json", action="store_true", help="print one JSON object")
+    _view_options(r)
+    _bvh_options(r)
+    r.set_defaults(func=cmd_render)
+
+
+def _what_options(g: argparse.ArgumentParser) -> None:
+    """What to generate: prompts, checkpoint, output, samples, duration."""
+    g.add_argument(
+        "prompt", nargs="?", default=None, help='what happens, e.g. "a person waves with the right hand"'
+    )
+    g.add_argument(
+        "--prompts",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="one prompt per line, or JSON lines with prompt, seconds, actors, seed, action, style "
+        "(one output per line and sample: OUT's name plus the line number and the seed)",
+    )
+    g.add_argument("--checkpoint", type=Path, required=True, help="a .pth checkpoint or a published folder")
+    g.add_argument("--out", type=Path, required=True, help=FORMATS)
+    g.add_argument(
+        "--samples",
+        "--num-samples",
+        dest="samples",
+        type=int,
+        default=1,
+        metavar="N",
+        help="motions per prompt, each with its own seed, written as OUT's name plus -seed<K> (default 1)",
+    )
+    g.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="duration (default: predicted from the text by the model's length estimator, else 5); beyond "
+        "the model's window (10 s) made in overlapping windows, up to 600",
+    )
+    g.add_argument(
+        "--length-estimator",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the length estimator to predict durations with (default: a published folder's length.json)",
+    )
+
+
+def _directed_options(g: argparse.ArgumentParser) -> None:
+    d = g.add_argument_group("directed motion (docs/inference.md, 'Directed motion')")
+    d.add_argument(
+        "--timeline",
+        default=None,
+        metavar="SPANS",
+        help='one motion from timed texts: "0-3: a person walks forward; 3-5: jumps over a puddle" (seconds)',
+    )
+    d.add_argument(
+        "--timeline-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help='the timeline as a JSON list of {"start": s, "end": s, "text": "..."}',
+    )
+    d.add_argument(
+        "--continue-from",
+        type=Path,
+        default=None,
+        metavar="MOTION",
+        help="a motion (.npz / .json, or any human .bvh) to continue for --seconds more with the prompt; "
+        "writes the whole",
+    )
+    d.add_argument(
+        "--inbetween",
+        type=Path,
+        default=None,
+        metavar="MOTION",
+        help="a motion (.npz / .json / .bvh) whose --keep ranges are kept; the rest follows the prompt",
+    )
+    d.add_argument(
+        "--keep",
+        default=None,
+        metavar="RANGES",
+        help='with --inbetween: the seconds to keep, e.g. "0-1, 4-5" (key poses: "2-2.05")',
+    )
+    d.add_argument(
+        "--path",
+        default=None,
+        metavar="POINTS",
+        help='floor points "x,z; x,z; ..." (metres) the root walks at constant speed over --seconds',
+    )
+    d.add_argument(
+        "--fps",
+        type=float,
+        default=None,
+        help="resample the output to this frame rate (timing unchanged; default: the model's)",
+    )
+
+
+def _sampling_options(g: argparse.ArgumentParser) -> None:
+    """Actors, seed, conditions, the sampler's and the post-processing's switches, device, output."""
+    g.add_argument("--actors", type=int, default=None, help="number of actors (default: from the prompt)")
+    g.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="random seed (default: drawn and printed); sample i of N uses seed + i * attempts",
+    )
+    g.add_argument(
+        "--action", default=None, help="an action label of stickgen.core.vocab (e.g. wave, walk, jump)"
+    )
+    g.add_argument("--style", default=None, help='a motion style, e.g. a 100STYLE name such as "Proud"')
+    g.add_argument(
+        "--diffusion",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="refine with the diffusion refiner (default: params diffusion.use_diffusion; on without params)",
+    )
+    g.add_argument(
+        "--steps", type=int, default=None, help="diffusion steps (default: params diffusion_steps, 20)"
+    )
+    g.add_argument(
+        "--lock-feet",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="hold planted feet in place (default: params inference.lock_feet; on without params)",
+    )
+    g.add_argument("--no-safety-check", action="store_true", help="skip the safety critic")
+    g.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    g.add_argument("--params", type=Path, default=Path("params.yaml"), help="inference settings, if present")
+    g.add_argument("--json", action="store_true", help="print one JSON object (the motions written)")

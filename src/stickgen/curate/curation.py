@@ -1,0 +1,512 @@
+"""Curation: canonical stores -> the curated sets `pretrain`, `sft`, `val`, `test` (docs/curation.md).
+
+Three steps, each streaming over the memory-mapped stores so that the cost grows linearly with the
+data and the memory with the clip count only (never with the frames):
+
+1. `scan`: one pass over every store in chunks of rows; per clip the quality detectors
+   (`stickgen.core.quality`), the largest joint displacement and the de-duplication descriptor
+   (`stickgen.curate.dedup`) land in a columnar `ClipTable`.
+2. `plan`: pure decisions on the table: hard filters, near-duplicates, the group-aware split, the
+   per-source cap of `pretrain`, the quality bar and action balance of `sft`, mirroring. Every clip
+   that reaches no set is listed with its reason; so is every pretrain clip left out of `sft`.
+3. `write_sets`: each set is copied row chunk by row chunk from the input stores (mirrored rows are
+   mirrored on the way) into a columnar file of kind `curated` (`stickgen.core.columnar`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from stickgen.core import canonical, quality
+from stickgen.core.columnar import Column, ColumnSink, decode_rows, release_pages, row_chunks, write_columnar
+from stickgen.core.config import CurateConfig, QualityConfig
+from stickgen.core.skeleton import JOINT_NAMES, NUM_JOINTS
+from stickgen.curate import dedup
+from stickgen.curate.augment import mirror_caption, mirror_id, mirror_rows
+from stickgen.curate.balance import select_capped
+from stickgen.curate.splits import assign_splits
+
+OUTPUT_SETS = ("pretrain", "sft", "val", "test")
+# reasons a clip reaches no set, in the order the filters run
+REJECT_REASONS = (
+    "non_finite",
+    "too_short",
+    "too_long",
+    "too_many_actors",
+    "motionless",
+    "low_quality",
+    "duplicate",
+    "mirror_duplicate",
+    "source_cap",
+)
+# reasons a pretrain clip is not in sft
+SFT_REASONS = ("sft_quality", "unknown_action", "action_cap")
+# the filters that measure damage (their share is bounded by curate.max_reject_fraction); de-duplication
+# and caps are policy and do not count
+DAMAGE_REASONS = REJECT_REASONS[:6]
+DEFAULT_CHUNK_ROWS = 50_000  # rows per step: small enough to stay in cache-friendly arrays
+
+
+class CurationError(RuntimeError):
+    """Curation cannot produce sound sets (too many damaged clips, mixed frame rates, ...).
+
+    `rejects` lists the clips rejected so far (id, source, reason), for the report.
+    """
+
+    def __init__(self, message: str, rejects: list[dict[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.rejects = rejects or []
+
+
+def _ranges(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Concatenated aranges [starts[k], starts[k] + sizes[k]) (vectorised)."""
+    sizes = np.asarray(sizes, dtype=np.int64)
+    ends = np.cumsum(sizes)
+    return np.repeat(np.asarray(starts, dtype=np.int64) - ends + sizes, sizes) + np.arange(
+        int(ends[-1]) if len(ends) else 0
+    )
+
+
+def quality_weights(cfg: QualityConfig) -> dict[str, float]:
+    """The detector weights of params.yaml `quality` by detector name."""
+    weights = {
+        "jitter": cfg.jitter,
+        "foot_skating": cfg.foot_skating,
+        "ground_penetration": cfg.ground_penetration,
+        "floating": cfg.floating,
+        "bone_length": cfg.bone_length,
+        "teleport": cfg.teleport,
+        "frozen": cfg.frozen,
+        "joint_angles": cfg.joint_angles,
+    }
+    assert tuple(weights) == quality.DETECTORS, weights
+    return weights
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. scan
+
+
+@dataclass
+class ClipTable:
+    """One row per input clip (all stores, in store order). Strings reference the stores' lists."""
+
+    store: np.ndarray  # int32: index of the input store
+    index: np.ndarray  # int64: clip index inside that store
+    frames: np.ndarray  # int64
+    actors: np.ndarray  # int64
+    raw: dict[str, np.ndarray]  # detector raw values (worst actor) incl. non_finite
+    score: np.ndarray  # float64 quality score
+    motion: np.ndarray  # float64 largest |joint - its first-frame position| coordinate (m)
+    desc: np.ndarray  # float16 (N, dedup.DESCRIPTOR_POINTS, 3)
+    ids: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return int(self.store.shape[0])
+
+
+def _tracks_of_chunk(rows: np.ndarray, frames: np.ndarray, actors: np.ndarray, fps: float) -> quality.Tracks:
+    """Frame-major stored rows of consecutive clips -> actor tracks (clip by clip, actor 0 first)."""
+    sizes = frames * actors
+    offs = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    if np.all(actors == 1):
+        return quality.Tracks(rows, np.concatenate([offs, [rows.shape[0]]]).astype(np.int64), fps)
+    clip = np.repeat(np.arange(len(sizes)), sizes)
+    k = np.arange(rows.shape[0]) - offs[clip]
+    a, t = actors[clip], frames[clip]
+    out = np.empty_like(rows)
+    out[offs[clip] + (k % a) * t + k // a] = rows  # row k is frame k // A of actor k % A
+    within = np.arange(int(actors.sum())) - np.repeat(np.cumsum(actors) - actors, actors)
+    starts = np.repeat(offs, actors) + within * np.repeat(frames, actors)
+    return quality.Tracks(out, np.concatenate([starts, [rows.shape[0]]]).astype(np.int64), fps)
+
+
+def scan_store(
+    store: canonical.CanonicalStore, weights: dict[str, float], chunk_rows: int = DEFAULT_CHUNK_ROWS
+) -> dict[str, Any]:
+    """Per-clip columns of one store (see `ClipTable`), reading it chunk by chunk."""
+    d = store.data
+    offs = d["clip_offsets"].numpy()
+    frames_all = d["clip_frames"].numpy().astype(np.int64)
+    actors_all = d["clip_actors"].numpy().astype(np.int64)
+    n = len(store)
+    raw = {k: np.zeros(n) for k in (*quality.DETECTORS, "non_finite")}
+    motion = np.zeros(n)
+    desc = np.zeros((n, dedup.DESCRIPTOR_POINTS, 3), dtype=np.float16)
+    for c0, c1 in row_chunks(offs, chunk_rows):
+        a, b = int(offs[c0]), int(offs[c1])
+        root_t, off_t = d["root"][a:b], d["offsets"][a:b]
+        rows = decode_rows(root_t.numpy(), off_t.numpy())
+        frames, actors = frames_all[c0:c1], actors_all[c0:c1]
+        tracks = _tracks_of_chunk(rows, frames, actors, store.fps)
+        for k, v in quality.per_clip(quality.measure(tracks), actors).items():
+            raw[k][c0:c1] = v
+        first = np.repeat(tracks.finite[tracks.starts[:-1]], tracks.lengths, axis=0)
+        moved = np.abs(tracks.finite - first).reshape(len(first), -1).max(axis=1)
+        motion[c0:c1] = np.maximum.reduceat(
+            np.maximum.reduceat(moved, tracks.starts[:-1]), np.concatenate([[0], np.cumsum(actors)[:-1]])
+        )
+        desc[c0:c1] = dedup.descriptors(tracks, actors)
+        release_pages(root_t)
+        release_pages(off_t)
+    return {
+        "frames": frames_all,
+        "actors": actors_all,
+        "raw": raw,
+        "score": quality.quality_score(raw, weights),
+        "motion": motion,
+        "desc": desc,
+    }
+
+
+def scan(
+    stores: Sequence[canonical.CanonicalStore],
+    weights: dict[str, float],
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+) -> ClipTable:
+    """Scan every store (see `scan_store`) into one `ClipTable`."""
+    fps = {s.fps for s in stores}
+    if len(fps) > 1:
+        raise CurationError(f"canonical inputs disagree on fps: {sorted(fps)}")
+    parts = [scan_store(s, weights, chunk_rows) for s in stores]
+    cat = (lambda k: np.concatenate([p[k] for p in parts])) if parts else (lambda k: np.zeros(0))
+    return ClipTable(
+        store=np.concatenate(
+            [np.full(len(s), i, dtype=np.int32) for i, s in enumerate(stores)] or [np.zeros(0)]
+        ),
+        index=np.concatenate([np.arange(len(s), dtype=np.int64) for s in stores] or [np.zeros(0)]),
+        frames=cat("frames").astype(np.int64),
+        actors=cat("actors").astype(np.int64),
+        raw={k: np.concatenate([p["raw"][k] for p in parts]) for k in (*quality.DETECTORS, "non_finite")}
+        if parts
+        else {},
+        score=cat("score"),
+        motion=cat("motion"),
+        desc=np.concatenate([p["desc"] for p in parts])
+        if parts
+        else np.zeros((0, dedup.DESCRIPTOR_POINTS, 3)),
+        ids=[i for s in stores for i in s.data["ids"]],
+        sources=[x for s in stores for x in s.data["sources"]],
+        groups=[x for s in stores for x in s.data["groups"]],
+        actions=[x for s in stores for x in s.data["actions"]],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. plan
+
+
+@dataclass
+class SetPlan:
+    """The clips of one output set, in output order: table rows and whether each is the mirror image."""
+
+    rows: np.ndarray  # int64 indices into the ClipTable
+    mirrored: np.ndarray  # bool
+
+    def __len__(self) -> int:
+        return int(self.rows.shape[0])
+
+
+@dataclass
+class Plan:
+    sets: dict[str, SetPlan]
+    rejects: list[dict[str, str]]  # every clip in no set: id, source, reason
+    sft_excluded: list[dict[str, str]]  # every pretrain clip not in sft: id, reason
+    split: list[str]  # train / val / test per table row
+    caps: dict[str, dict[str, dict[str, int]]]  # "source" / "action" -> label -> available, kept
+
+
+def _with_mirrors(rows: np.ndarray, mirror: bool) -> SetPlan:
+    if not mirror:
+        return SetPlan(rows, np.zeros(len(rows), dtype=bool))
+    return SetPlan(np.repeat(rows, 2), np.tile([False, True], len(rows)))
+
+
+def hard_filter_reasons(
+    table: ClipTable, cfg: CurateConfig, fps: float, max_actors: int, weights: dict[str, float]
+) -> list[str | None]:
+    """The first failing damage filter per clip, as a reject reason (None: passes)."""
+    seconds = table.frames / fps
+    checks = [
+        (
+            table.raw["non_finite"] > 0,
+            lambda i: f"non_finite: {int(table.raw['non_finite'][i])} NaN/inf values",
+        ),
+        (seconds < cfg.min_s - 1e-9, lambda i: f"too_short: {seconds[i]:.2f} s < min_s {cfg.min_s}"),
+        (seconds > cfg.max_s + 1e-9, lambda i: f"too_long: {seconds[i]:.2f} s > max_s {cfg.max_s}"),
+        (
+            table.actors > max_actors,
+            lambda i: f"too_many_actors: {table.actors[i]} > max_actors {max_actors}",
+        ),
+        (
+            table.motion <= cfg.frozen_max_motion_m,
+            lambda i: (
+                f"motionless: no joint moves more than {table.motion[i]:.4f} m <= {cfg.frozen_max_motion_m} m"
+            ),
+        ),
+        (
+            table.score < cfg.min_quality_pretrain,
+            lambda i: _low_quality(table, i, cfg.min_quality_pretrain, weights),
+        ),
+    ]
+    out: list[str | None] = [None] * len(table)
+    for mask, message in checks:
+        for i in np.flatnonzero(mask):
+            if out[i] is None:
+                out[i] = message(int(i))
+    return out
+
+
+def _low_quality(table: ClipTable, i: int, bar: float, weights: dict[str, float]) -> str:
+    name, sev = quality.worst_detector(table.raw, weights, i)
+    return (
+        f"low_quality: score {table.score[i]:.3f} < {bar} (worst: {name} = "
+        f"{table.raw[name][i]:.3g}, severity {sev:.2f})"
+    )
+
+
+def _mark_duplicates(
+    table: ClipTable, alive: np.ndarray, reasons: list[str | None], cfg: CurateConfig, seed: int
+) -> None:
+    """Reject near-duplicates among the living clips (the better-scored clip of a group is kept)."""
+    idx = np.flatnonzero(alive)
+    order = np.lexsort((idx, -table.score[idx]))
+    dup_of, mirrored, dist = dedup.find_duplicates(
+        table.desc[idx], table.actors[idx], table.frames[idx], order, cfg.dedup_max_dist_m, cfg.mirror, seed
+    )
+    for k in np.flatnonzero(dup_of >= 0):
+        i, j = int(idx[k]), int(idx[dup_of[k]])
+        kind = "mirror_duplicate: mirror image of" if mirrored[k] else "duplicate: of"
+        reasons[i] = f"{kind} {table.ids[j]} (descriptor distance {dist[k]:.4f} m)"
+        alive[i] = False
+
+
+def _cap(
+    table: ClipTable, rows: np.ndarray, labels: list[str], fraction: float, seed: int, salt: str
+) -> tuple[np.ndarray, dict[str, dict[str, int]]]:
+    """`balance.select_capped` over table rows: (keep mask, {label: {available, kept}})."""
+    keep, quota = select_capped(
+        labels, [table.groups[i] for i in rows], [table.ids[i] for i in rows], fraction, seed, salt
+    )
+    available = Counter(labels)
+    return keep, {k: {"available": int(available[k]), "kept": int(quota[k])} for k in sorted(quota)}
+
+
+def _select_sft(
+    table: ClipTable, pretrain: np.ndarray, cfg: CurateConfig, seed: int
+) -> tuple[np.ndarray, list[dict[str, str]], dict[str, dict[str, int]]]:
+    """SFT rows: pretrain clips over the SFT quality bar with a known action, action-balanced."""
+    excluded: list[dict[str, str]] = []
+    cand = []
+    for i in pretrain:
+        if table.score[i] < cfg.min_quality_sft:
+            why = f"sft_quality: score {table.score[i]:.3f} < min_quality_sft {cfg.min_quality_sft}"
+            excluded.append({"id": table.ids[i], "reason": why})
+        elif table.actions[i] == "unknown":
+            excluded.append({"id": table.ids[i], "reason": "unknown_action: no action label"})
+        else:
+            cand.append(i)
+    rows = np.array(cand, dtype=np.int64)
+    keep, caps = _cap(
+        table, rows, [table.actions[i] for i in rows], cfg.balance_max_fraction, seed, "action:"
+    )
+    for i in rows[~keep]:
+        c = caps[table.actions[i]]
+        excluded.append(
+            {
+                "id": table.ids[i],
+                "reason": f"action_cap: {table.actions[i]} keeps {c['kept']} of "
+                f"{c['available']} (balance_max_fraction {cfg.balance_max_fraction})",
+            }
+        )
+    return rows[keep], excluded, caps
+
+
+def plan(
+    table: ClipTable, cfg: CurateConfig, seed: int, fps: float, max_actors: int, weights: dict[str, float]
+) -> Plan:
+    """Decide every clip's fate (module docstring, step 2). Raises CurationError when more than
+    `cfg.max_reject_fraction` of the clips fail the damage filters."""
+    n = len(table)
+    reasons = hard_filter_reasons(table, cfg, fps, max_actors, weights)
+    damaged = sum(r is not None for r in reasons)
+    if n and damaged / n > cfg.max_reject_fraction:
+        top = Counter(r.split(":")[0] for r in reasons if r is not None).most_common(3)
+        raise CurationError(
+            f"{damaged} of {n} clips ({damaged / n:.0%}) fail the damage filters, more than "
+            f"curate.max_reject_fraction {cfg.max_reject_fraction}; top reasons: {top}",
+            [
+                {"id": table.ids[i], "source": table.sources[i], "reason": r}
+                for i, r in enumerate(reasons)
+                if r
+            ],
+        )
+    alive = np.array([r is None for r in reasons], dtype=bool)
+    _mark_duplicates(table, alive, reasons, cfg, seed)
+
+    split = assign_splits(table.groups, seed, cfg.val_fraction, cfg.test_fraction)
+    split_arr = np.array(split, dtype=object)
+    train = np.flatnonzero(alive & (split_arr == "train"))
+    keep, source_caps = _cap(
+        table, train, [table.sources[i] for i in train], cfg.max_source_fraction, seed, "source:"
+    )
+    for i in train[~keep]:
+        c = source_caps[table.sources[i]]
+        reasons[i] = (
+            f"source_cap: {table.sources[i]} keeps {c['kept']} of {c['available']} train clips "
+            f"(max_source_fraction {cfg.max_source_fraction})"
+        )
+    pretrain = train[keep]
+    sft, sft_excluded, action_caps = _select_sft(table, pretrain, cfg, seed)
+
+    return Plan(
+        sets={
+            "pretrain": _with_mirrors(pretrain, cfg.mirror),
+            "sft": _with_mirrors(sft, cfg.mirror),
+            "val": _with_mirrors(np.flatnonzero(alive & (split_arr == "val")), False),
+            "test": _with_mirrors(np.flatnonzero(alive & (split_arr == "test")), False),
+        },
+        rejects=[
+            {"id": table.ids[i], "source": table.sources[i], "reason": r} for i, r in enumerate(reasons) if r
+        ],
+        sft_excluded=sft_excluded,
+        split=split,
+        caps={"source": source_caps, "action": action_caps},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. write
+
+
+def write_set(
+    path: str | Path,
+    set_plan: SetPlan,
+    table: ClipTable,
+    stores: Sequence[canonical.CanonicalStore],
+    fps: float,
+    extra: dict[str, Any] | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+) -> None:
+    """Write one set as a `curated` canonical file, copying (and mirroring) rows chunk by chunk."""
+    rows_idx, mirrored = set_plan.rows, set_plan.mirrored
+    st, ci = table.store[rows_idx], table.index[rows_idx]
+    frames, actors = table.frames[rows_idx], table.actors[rows_idx]
+    sizes = frames * actors
+    out_offs = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    src_offs = [s.data["clip_offsets"].numpy() for s in stores]
+    header: dict[str, Any] = {
+        "format": canonical.FORMAT,
+        "version": canonical.FORMAT_VERSION,
+        "kind": "curated",
+        "fps": float(fps),
+        "joint_names": list(JOINT_NAMES),
+        "clip_offsets": torch.from_numpy(out_offs),
+        "clip_frames": torch.from_numpy(frames.astype(np.int32)),
+        "clip_actors": torch.from_numpy(actors.astype(np.int32)),
+        "ids": [],
+        "texts": [],
+        "actions": [],
+        "styles": [],
+        "sources": [],
+        "groups": [],
+        "meta": [],
+        "extra": dict(extra or {}),
+    }
+    for s, c, m in zip(st.tolist(), ci.tolist(), mirrored.tolist(), strict=True):
+        d = stores[s].data
+        header["ids"].append(mirror_id(d["ids"][c]) if m else d["ids"][c])
+        header["texts"].append([mirror_caption(t) for t in d["texts"][c]] if m else list(d["texts"][c]))
+        header["actions"].append(d["actions"][c])
+        header["styles"].append(d["styles"][c])
+        header["sources"].append(d["sources"][c])
+        header["groups"].append(d["groups"][c])
+        meta = d["meta"][c]
+        if m:  # a JSON object: add the key without parsing it
+            tag = f'"mirrored_from": {json.dumps(d["ids"][c])}'
+            meta = f"{{{tag}}}" if meta.strip() == "{}" else f"{meta.rstrip()[:-1]}, {tag}}}"
+        header["meta"].append(meta)
+    total = int(out_offs[-1])
+    columns = {
+        "root": Column((total, 3), torch.float32),
+        "offsets": Column((total, NUM_JOINTS - 1, 3), torch.int16),
+    }
+
+    def fill(sink: ColumnSink) -> None:
+        for k0, k1 in row_chunks(out_offs, chunk_rows):
+            base = int(out_offs[k0])
+            root = np.empty((int(out_offs[k1]) - base, 3), dtype=np.float32)
+            offs = np.empty((root.shape[0], NUM_JOINTS - 1, 3), dtype=np.int16)
+            for s in np.unique(st[k0:k1]):
+                ks = k0 + np.flatnonzero(st[k0:k1] == s)
+                src = _ranges(src_offs[s][ci[ks]], sizes[ks])
+                dst = _ranges(out_offs[ks] - base, sizes[ks])
+                lo, hi = int(src.min()), int(src.max()) + 1
+                root_t, off_t = stores[s].data["root"][lo:hi], stores[s].data["offsets"][lo:hi]
+                root[dst] = root_t.numpy()[src - lo]
+                offs[dst] = off_t.numpy()[src - lo]
+                release_pages(root_t)
+                release_pages(off_t)
+            mk = k0 + np.flatnonzero(mirrored[k0:k1])
+            if mk.size:
+                dst = _ranges(out_offs[mk] - base, sizes[mk])
+                root[dst], offs[dst] = mirror_rows(root[dst], offs[dst])
+            sink.write("root", base, root)
+            sink.write("offsets", base, offs)
+
+    write_columnar(path, header, columns, fill)
+
+
+# ---------------------------------------------------------------------------------------------
+# the stage body
+
+
+def curate(
+    stores: Sequence[canonical.CanonicalStore],
+    out_dir: str | Path,
+    cfg: CurateConfig,
+    quality_cfg: QualityConfig,
+    seed: int,
+    fps: float,
+    max_actors: int,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    timings: dict[str, float] | None = None,
+) -> tuple[Plan, ClipTable]:
+    """Scan, plan and write `out_dir/{pretrain,sft,val,test}.pt`. Returns the plan and the table
+    (for the report); raises CurationError before writing anything when the plan is unsound.
+    `timings`, if given, receives the seconds of each step (scan, plan, write)."""
+    weights = quality_weights(quality_cfg)
+    bad_fps = [s.path for s in stores if abs(s.fps - fps) > 1e-9]
+    if bad_fps:
+        raise CurationError(f"canonical inputs {bad_fps} are not at canonical.fps {fps}; re-run convert")
+    clock = {} if timings is None else timings
+    t0 = time.perf_counter()
+    table = scan(stores, weights, chunk_rows)
+    t1 = time.perf_counter()
+    the_plan = plan(table, cfg, seed, fps, max_actors, weights)
+    t2 = time.perf_counter()
+    out_dir = Path(out_dir)
+    for name in OUTPUT_SETS:
+        write_set(
+            out_dir / f"{name}.pt",
+            the_plan.sets[name],
+            table,
+            stores,
+            fps,
+            extra={"set": name, "inputs": [Path(s.path).name for s in stores]},
+            chunk_rows=chunk_rows,
+        )
+    clock.update(scan=t1 - t0, plan=t2 - t1, write=time.perf_counter() - t2)
+    return the_plan, table

@@ -1,0 +1,182 @@
+"""Export a `Motion`: JSON (docs/inference.md), NPZ, BVH on the canonical skeleton, glTF binary, v3 stick
+segments.
+
+    save_motion(motion, "walk.json")    # or .npz / .bvh / .glb / .npy (v3 segments), by suffix
+    motion = load_motion("walk.json")   # .json and .npz read back losslessly (JSON to 0.1 mm)
+
+BVH: one file per actor (actor 0 at the given path, actor k at `<stem>.actor<k>.bvh`), written by
+`stickgen.generate.bvh`: a T-pose rest skeleton with SMPL (or Mixamo) joint names and rotations that keep
+limb twist, Y up and centimetres unless `BvhOptions` says otherwise. A motion with rigid bones reads back
+exactly; bone-length changes (which BVH cannot express) are absorbed. glTF (`.glb`, every actor in one
+file): the same armature and rotations with a skinned stick-figure mesh, `stickgen.generate.gltf`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from stickgen.core.atomic import atomic_open, atomic_write_text
+from stickgen.core.skeleton import JOINT_NAMES, PARENTS, V3_SEGMENTS, project, segments
+from stickgen.generate.bvh import BvhOptions, bvh_text
+from stickgen.generate.bvh import bvh_forward as bvh_forward  # re-exported: the BVH writer's FK
+from stickgen.generate.bvh import bvh_pose as bvh_pose  # re-exported
+from stickgen.generate.motion import Motion
+
+JSON_FORMAT = "stickgen-motion"
+JSON_VERSION = 1
+JSON_DECIMALS = 4  # 0.1 mm
+AXES = "metres; Y up; floor at y = 0; actor 0 faces +Z at frame 0, its left side at +X"
+SUFFIXES = (".json", ".npz", ".bvh", ".glb", ".npy")
+
+
+# --- v3 stick segments ---------------------------------------------------------------------------
+
+
+def v3_segments(motion: Motion, azimuth_deg: float = 0.0, elevation_deg: float = 0.0) -> np.ndarray:
+    """The 48-value v3 stick-figure layout (skeleton.V3_SEGMENTS): float32 (T, A, 48), metres on screen.
+
+    Each segment is (x1, y1, x2, y2) in the camera's screen plane (x right, y up; front view by default).
+    """
+    return segments(project(motion.joints, azimuth_deg, elevation_deg), "v3").astype(np.float32)
+
+
+# --- JSON ----------------------------------------------------------------------------------------
+
+
+def to_json_dict(motion: Motion, include_segments: bool = False) -> dict:
+    """The JSON document of docs/inference.md (`format: stickgen-motion`, `version: 1`)."""
+    doc = {
+        "format": JSON_FORMAT,
+        "version": JSON_VERSION,
+        "prompt": motion.prompt,
+        "fps": motion.fps,
+        "frames": motion.frames,
+        "actors": motion.actors,
+        "units": "m",
+        "axes": AXES,
+        "joint_names": list(JOINT_NAMES),
+        "parents": list(PARENTS),
+        "joints": np.round(motion.joints.astype(np.float64), JSON_DECIMALS).tolist(),
+        "meta": motion.meta,
+    }
+    if include_segments:
+        doc["segments_v3"] = {
+            "layout": [list(s) for s in V3_SEGMENTS],
+            "camera": {"azimuth_deg": 0.0, "elevation_deg": 0.0},
+            "values": np.round(v3_segments(motion).astype(np.float64), JSON_DECIMALS).tolist(),
+        }
+    return doc
+
+
+def from_json_dict(doc: dict, where: str = "<json>") -> Motion:
+    if not isinstance(doc, dict) or doc.get("format") != JSON_FORMAT:
+        got = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
+        raise ValueError(f"{where}: not a stickgen motion (format={got!r}, want {JSON_FORMAT!r})")
+    if doc.get("version") != JSON_VERSION:
+        raise ValueError(
+            f"{where}: motion JSON version {doc.get('version')!r}; this stickgen reads {JSON_VERSION}"
+        )
+    if doc.get("joint_names") != list(JOINT_NAMES):
+        raise ValueError(f"{where}: joint_names differ from the canonical 22 SMPL joints")
+    joints = np.asarray(doc["joints"], dtype=np.float32)
+    if joints.shape[:2] != (doc.get("frames"), doc.get("actors")):
+        raise ValueError(
+            f"{where}: joints {joints.shape} disagree with frames={doc.get('frames')} "
+            f"actors={doc.get('actors')}"
+        )
+    return Motion(joints, float(doc["fps"]), doc.get("prompt", ""), dict(doc.get("meta", {})))
+
+
+# --- NPZ -----------------------------------------------------------------------------------------
+
+
+def save_npz(motion: Motion, path: str | os.PathLike) -> None:
+    """`joints` float32 (T, A, 22, 3) canonical, `fps` float64, `prompt` str, `meta` JSON str (no pickle)."""
+    with atomic_open(path) as fh:
+        np.savez_compressed(
+            fh,
+            joints=motion.joints.astype(np.float32),
+            fps=np.float64(motion.fps),
+            prompt=np.str_(motion.prompt),
+            meta=np.str_(json.dumps(motion.meta)),
+        )
+
+
+def load_npz(path: str | os.PathLike) -> Motion:
+    with np.load(path, allow_pickle=False) as z:
+        missing = [k for k in ("joints", "fps") if k not in z.files]
+        if missing:
+            raise ValueError(f"{path}: not a stickgen motion NPZ (missing {missing})")
+        prompt = str(z["prompt"]) if "prompt" in z.files else ""
+        meta = json.loads(str(z["meta"])) if "meta" in z.files else {}
+        return Motion(z["joints"], float(z["fps"]), prompt, meta)
+
+
+# --- BVH (stickgen.generate.bvh: T-pose rest, SMPL / Mixamo names, twist, axes and units) ---------------
+
+
+def bvh_paths(path: str | os.PathLike, actors: int) -> list[Path]:
+    """Where `save_bvh` writes: the path itself for actor 0, `<stem>.actor<k>.bvh` for actor k."""
+    path = Path(path)
+    return [path] + [path.with_name(f"{path.stem}.actor{k}{path.suffix}") for k in range(1, actors)]
+
+
+def save_bvh(motion: Motion, path: str | os.PathLike, options: BvhOptions | None = None) -> list[Path]:
+    """Write one BVH file per actor; returns the paths written."""
+    paths = bvh_paths(path, motion.actors)
+    for a, p in enumerate(paths):
+        atomic_write_text(p, bvh_text(motion.joints[:, a], motion.fps, options))
+    return paths
+
+
+# --- by suffix -----------------------------------------------------------------------------------
+
+
+def save_motion(motion: Motion, path: str | os.PathLike, bvh: BvhOptions | None = None) -> list[Path]:
+    """Write `motion` in the format its suffix names (.json, .npz, .bvh, .glb, .npy = v3 segments); `bvh`: the
+    BVH rig, axes and units (default: SMPL names, Y up, centimetres).
+
+    Every file is written atomically (`stickgen.core.atomic`): a failed or killed write, or another process
+    writing the same path, never leaves a truncated or mixed file there.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ValueError(f"unsupported export format [{suffix or path.name}]; choose one of {SUFFIXES}")
+    if suffix == ".json":
+        atomic_write_text(path, json.dumps(to_json_dict(motion), separators=(",", ":")) + "\n")
+    elif suffix == ".npz":
+        save_npz(motion, path)
+    elif suffix == ".npy":
+        with atomic_open(path) as fh:
+            np.save(fh, v3_segments(motion), allow_pickle=False)
+    elif suffix == ".glb":
+        from stickgen.generate.gltf import save_glb
+
+        return save_glb(motion, path)
+    else:
+        return save_bvh(motion, path, bvh)
+    return [path]
+
+
+def load_motion(path: str | os.PathLike) -> Motion:
+    """Read a motion written by `save_motion` (.json or .npz)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"motion file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        try:
+            doc = json.loads(path.read_text())
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}: not valid JSON: {exc}") from None
+        return from_json_dict(doc, str(path))
+    if suffix == ".npz":
+        return load_npz(path)
+    raise ValueError(
+        f"unsupported motion file [{suffix or path.name}]; stickgen reads .json and .npz motions"
+    )

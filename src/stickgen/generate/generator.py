@@ -1,0 +1,486 @@
+"""`InferenceGenerator`: a trained checkpoint -> `Motion` from a text prompt, with a safety check.
+
+    gen = InferenceGenerator("models/small/sft/model_checkpoint_best.pth")
+    motion = gen.generate("a person waves with the right hand", duration_s=4.0, seed=7)
+    render(motion, "wave.gif")
+
+Everything comes from the checkpoint itself (`stickgen.train.checkpoint.load_checkpoint` /
+`model_from_checkpoint`): the model and its refiner, the feature statistics, the text encoder's name and
+dimension, and the frame rate. An encoder that does not match the checkpoint's is refused.
+
+Without a duration, a motion is as long as the length estimator predicts from its text
+(`stickgen.model.length`:
+a published folder's `length.json`, or the file passed as `length_estimator`), clamped to what the model
+generates; without an estimator it is `DEFAULT_DURATION_S` (5 s). `meta["length"]` says which.
+
+The safety check (`stickgen.core.safety.evaluate_motion_safety` unless a critic is passed) judges each
+motion; a rejected motion is generated again with the next seed (new noise: another sample), up to
+`max_regenerations` times, and when every attempt is rejected the last one is returned with
+`meta["flagged"] = True`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+
+from stickgen.core.features import FeatureStats
+from stickgen.core.laterality import caption_side
+from stickgen.core.safety import SafetyCritic
+from stickgen.core.text import EncoderInfo
+from stickgen.core.vocab import action_id, infer_action
+from stickgen.generate.motion import Motion
+from stickgen.generate.published import checkpoint_from_folder
+from stickgen.generate.sample import generate_joints
+from stickgen.model.diffusion import Generation, Sampling
+from stickgen.model.length import DEFAULT_DURATION_S, LENGTH_FILE, LengthEstimator, load_length_estimator
+from stickgen.model.transformer import style_id
+from stickgen.train.checkpoint import load_checkpoint, model_from_checkpoint
+
+# defaults outside the repository; params.yaml `inference.*` sets them for `stickgen generate`
+DEFAULT_MAX_REGENERATIONS = 2
+DEFAULT_MAX_PROMPT_CHARS = 500
+# actions that need a partner: a prompt naming one asks for two actors when num_actors is not given
+TWO_ACTOR_ACTIONS = ("handshake", "high_five", "hug")
+_TWO_ACTOR_WORDS = re.compile(
+    r"\b(?:two|2|both|pair|couple|partners?|each other|one another|together|someone else|another person|"
+    r"with (?:a|his|her|their) (?:friend|partner))\b",
+    re.IGNORECASE,
+)
+
+
+class TextEncoder(Protocol):
+    """What the generator needs from a text encoder: its identity and `encode(texts) -> (N, dim)`."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class SentenceEncoder:
+    """A sentence-transformers encoder by name (`stickgen.core.text`), as the `embed` stage used it."""
+
+    def __init__(self, name: str) -> None:
+        from stickgen.core.text import encoder_info
+
+        self.name = name
+        self.dim = encoder_info(name).dim
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        from stickgen.core.text import embed_texts
+
+        return embed_texts(self.name, list(texts))
+
+
+def inference_encoder(name: str) -> TextEncoder:
+    """The encoder a checkpoint names: the light MiniLM for the packaged one (`stickgen.generate.text_light`,
+    the same vectors without importing sentence-transformers), else sentence-transformers."""
+    from stickgen.generate.text_light import light_encoder
+
+    light = light_encoder(name)
+    return light if light is not None else SentenceEncoder(name)
+
+
+def resolve_device(device: str) -> torch.device:
+    """`auto` (CUDA when available, else CPU), `cpu`, `cuda`, `cuda:N` or `mps`."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device not in ("cpu", "mps") and device.split(":")[0] != "cuda":
+        raise ValueError(f"device must be auto, cpu, cuda, cuda:N or mps, got {device!r}")
+    return torch.device(device)
+
+
+def infer_num_actors(prompt: str, max_actors: int) -> int:
+    """2 when the prompt names an interaction or several people (and the model allows it), else 1."""
+    two = infer_action([prompt]) in TWO_ACTOR_ACTIONS or bool(_TWO_ACTOR_WORDS.search(prompt))
+    return min(2 if two else 1, max_actors)
+
+
+def safety_summary(result: Any) -> dict:
+    """A JSON-able dict of a critic's result (a dataclass, an object with `to_dict`, or a mapping)."""
+    if hasattr(result, "to_dict"):
+        out = result.to_dict()
+    elif is_dataclass(result) and not isinstance(result, type):
+        out = asdict(result)
+    elif isinstance(result, dict):
+        out = dict(result)
+    else:
+        out = {k: getattr(result, k) for k in ("is_safe", "overall_score") if hasattr(result, k)}
+    out["is_safe"] = bool(_is_safe(result))
+    return _jsonable(out)
+
+
+def _is_safe(result: Any) -> bool:
+    return bool(result["is_safe"] if isinstance(result, dict) else result.is_safe)
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    if x is None or isinstance(x, (bool, int, float, str)):
+        return x
+    return str(x)
+
+
+def validate_prompt(prompt: Any, max_chars: int) -> str:
+    """The prompt with whitespace collapsed; `ValueError` naming the reason when it is not usable."""
+    if not isinstance(prompt, str):
+        raise ValueError(f"prompt must be a string, got {type(prompt).__name__}")
+    text = " ".join(prompt.split())
+    if not text:
+        raise ValueError("prompt is empty (or only whitespace): describe the motion, e.g. 'a person waves'")
+    if len(text) > max_chars:
+        raise ValueError(f"prompt is too long: {len(text)} characters, the limit is {max_chars}")
+    if not any(ch.isalnum() for ch in text):
+        raise ValueError("prompt has no letters or digits: describe the motion in words")
+    return text
+
+
+class InferenceGenerator:
+    """Text -> motion with a trained checkpoint.
+
+    Args:
+        model_path: a stickgen checkpoint (`.pth`; a LoRA checkpoint loads its base and merges), or a
+            folder published by `stickgen publish` (config.json + model.safetensors).
+        enable_safety_check: judge each motion with the critic; regenerate rejected ones.
+        use_diffusion: refine with the checkpoint's diffusion refiner (off: the transformer's sample).
+        lock_feet: hold planted feet in place (`stickgen.generate.footlock`; params `inference.lock_feet`).
+        diffusion_steps: DDIM steps of the refinement.
+        device: `auto`, `cpu`, `cuda`, `cuda:N` or `mps`.
+        guidance_scale, start_strength: refinement settings (params `diffusion.*`); None: `Sampling`'s.
+        max_regenerations: new attempts after a rejection (params `inference.max_regenerations`).
+        max_prompt_chars: longest accepted prompt (params `inference.max_prompt_chars`).
+        fps: frame rate for checkpoints that do not record theirs (a recorded one always wins).
+        encoder: a text encoder to use instead of loading the checkpoint's by name; it must match.
+        generation: the transformer's sampler (DDIM steps, guidance scale; params `sampling.*`); None:
+            `Generation()`'s defaults.
+        critic: the safety critic, called as `critic(joints)` (with `fps=` when it accepts one) and
+            returning a result with `is_safe`; default `stickgen.core.safety.SafetyCritic` with the
+            checklist's thresholds at the model's frame rate (the CLI passes params `safety`).
+        length_estimator: what predicts a motion's duration when none is given: an estimator, or its
+            file (`stickgen.model.length`); None: a published folder's `length.json` when it has one, else
+            none
+            (`DEFAULT_DURATION_S`).
+    """
+
+    def __init__(
+        self,
+        model_path: str | Path,
+        enable_safety_check: bool = True,
+        use_diffusion: bool = True,
+        diffusion_steps: int = 20,
+        device: str = "auto",
+        *,
+        lock_feet: bool = True,
+        guidance_scale: float | None = None,
+        start_strength: float | None = None,
+        max_regenerations: int = DEFAULT_MAX_REGENERATIONS,
+        max_prompt_chars: int = DEFAULT_MAX_PROMPT_CHARS,
+        fps: float | None = None,
+        encoder: TextEncoder | None = None,
+        critic: Callable[..., Any] | None = None,
+        generation: Generation | None = None,
+        length_estimator: LengthEstimator | str | Path | None = None,
+    ) -> None:
+        if max_regenerations < 0:
+            raise ValueError(f"max_regenerations must be >= 0, got {max_regenerations}")
+        if max_prompt_chars < 1:
+            raise ValueError(f"max_prompt_chars must be >= 1, got {max_prompt_chars}")
+        self.model_path = Path(model_path)
+        self.device = resolve_device(device)
+        self.enable_safety_check = enable_safety_check
+        self.checkpoint = (
+            checkpoint_from_folder(self.model_path)
+            if self.model_path.is_dir()
+            else load_checkpoint(self.model_path)
+        )
+        config = self.checkpoint["config"]
+        self.model = model_from_checkpoint(self.checkpoint).to(self.device)
+        self.stats = FeatureStats.from_dict(self.checkpoint["feature_stats"])
+        self.encoder_info = EncoderInfo(**self.checkpoint["text_encoder"])
+        if self.encoder_info.dim != self.model.cfg.text_dim:
+            raise ValueError(
+                f"{self.model_path}: text encoder dim {self.encoder_info.dim} != model text_dim "
+                f"{self.model.cfg.text_dim}"
+            )
+        self.encoder = encoder if encoder is not None else inference_encoder(self.encoder_info.name)
+        in_use = EncoderInfo(name=self.encoder.name, dim=int(self.encoder.dim))
+        in_use.check_matches(self.encoder_info.to_dict(), f"checkpoint {self.model_path}")
+        recorded = config.get("fps", (config.get("data") or {}).get("fps"))
+        self.fps = float(recorded if recorded is not None else fps if fps is not None else _params_fps())
+        self.critic: Callable[..., Any] = critic if critic is not None else SafetyCritic(fps=self.fps)
+        self.variant, self.phase = config.get("variant", "?"), config.get("phase", "?")
+        defaults = Sampling()
+        self.sampling = (
+            Sampling(
+                steps=diffusion_steps,
+                guidance_scale=defaults.guidance_scale if guidance_scale is None else guidance_scale,
+                start_strength=defaults.start_strength if start_strength is None else start_strength,
+            )
+            if use_diffusion
+            else None
+        )
+        self.generation = generation or Generation()
+        self.max_regenerations = max_regenerations
+        self.max_prompt_chars = max_prompt_chars
+        self.lock_feet = lock_feet
+        self.length_estimator, self.length_file = self._length_estimator(length_estimator)
+
+    def _length_estimator(
+        self, given: LengthEstimator | str | Path | None
+    ) -> tuple[LengthEstimator | None, str | None]:
+        """(the estimator, its file) of `given`, or of the published folder; (None, None) without one."""
+        if isinstance(given, LengthEstimator):
+            est, path = given, None
+        elif given is not None:
+            path = Path(given)
+            est = load_length_estimator(path)
+        elif self.model_path.is_dir() and (self.model_path / LENGTH_FILE).is_file():
+            path = self.model_path / LENGTH_FILE
+            est = load_length_estimator(path)
+        else:
+            return None, None
+        if est.text_encoder != self.encoder_info.to_dict():
+            where = path if path is not None else "the length estimator"
+            raise ValueError(
+                f"{where}: reads {est.text_encoder['name']!r} ({est.text_encoder['dim']}-d) embeddings, the "
+                f"model {self.encoder_info.name!r} ({self.encoder_info.dim}-d)"
+            )
+        return est, None if path is None else str(path)
+
+    def predict_duration_s(self, text_emb: np.ndarray) -> float | None:
+        """The length estimator's duration for one caption embedding (1, D) or (D,), clamped to at least
+        two frames and at most `max_duration_s`; None without an estimator."""
+        if self.length_estimator is None:
+            return None
+        emb = np.asarray(text_emb, dtype=np.float64).reshape(1, -1)
+        seconds = float(self.length_estimator.predict_s(emb, max_s=self.max_duration_s)[0])
+        return max(seconds, 2.0 / self.fps)
+
+    def duration_for(self, text_emb: np.ndarray, duration_s: float | None) -> tuple[float, dict]:
+        """(seconds, `meta["length"]`) of a motion: `duration_s` when given, else the length estimator's
+        prediction for the caption embedding, else `DEFAULT_DURATION_S` (at most `max_duration_s`)."""
+        if duration_s is not None:
+            return duration_s, {"source": "given", "predicted_s": None, "estimator": None}
+        predicted = self.predict_duration_s(text_emb)
+        if predicted is None:
+            seconds = min(DEFAULT_DURATION_S, self.max_duration_s)
+            return seconds, {"source": "default", "predicted_s": None, "estimator": None}
+        meta = {"source": "predicted", "predicted_s": round(predicted, 4), "estimator": self.length_file}
+        return predicted, meta
+
+    def encode(self, text: str) -> torch.Tensor:
+        """The caption embedding (1, D) of `text` on this generator's device."""
+        emb = torch.from_numpy(np.asarray(self.encoder.encode([text]), dtype=np.float32)).to(self.device)
+        if emb.shape != (1, self.encoder_info.dim):
+            raise ValueError(
+                f"text encoder returned {tuple(emb.shape)}, expected (1, {self.encoder_info.dim})"
+            )
+        return emb
+
+    @property
+    def max_actors(self) -> int:
+        return int(self.model.cfg.max_actors)
+
+    def sample(
+        self,
+        text_emb: torch.Tensor,
+        lengths: list[int],
+        actors: list[int],
+        sampling: Sampling | None,
+        seed: int,
+        *,
+        action: torch.Tensor | None = None,
+        style: torch.Tensor | None = None,
+        lock_feet: bool | None = None,
+        captions: Sequence[str] | None = None,
+    ) -> list[np.ndarray]:
+        """`generate_joints` with this generator's model and statistics: one (T_i, A_i, 22, 3) float32 motion
+        per row of `text_emb` (B, D) sampled with this generator's `generation` settings and `seed`, refined
+        with `sampling` (None: the transformer's sample), planted feet held when `lock_feet` (None: this
+        generator's setting). `action` and `style` are (B,) ids (None: not given); `captions` (B) are the
+        rows' texts, for the side each names (`stickgen.core.laterality.caption_side`; None: none named). No
+        safety check and no regeneration."""
+        lock = self.lock_feet if lock_feet is None else lock_feet
+        side = None
+        if captions is not None:
+            side = torch.tensor([caption_side(c) for c in captions], device=text_emb.device)
+        return generate_joints(
+            self.model,
+            self.stats,
+            text_emb,
+            lengths,
+            actors,
+            sampling,
+            seed,
+            action=action,
+            lock_feet_fps=self.fps if lock else None,
+            generation=self.generation,
+            style=style,
+            side=side,
+        )
+
+    @property
+    def max_duration_s(self) -> float:
+        return self.model.cfg.max_frames / self.fps
+
+    def check_prompt(self, prompt: Any) -> str:
+        """The prompt, whitespace collapsed; `ValueError` naming the reason when it is not usable."""
+        return validate_prompt(prompt, self.max_prompt_chars)
+
+    def frames_for(self, duration_s: float) -> int:
+        """The frame count of `duration_s` seconds at the model's fps; `ValueError` outside 2..max_frames."""
+        if not isinstance(duration_s, (int, float)) or isinstance(duration_s, bool) or not duration_s > 0:
+            raise ValueError(f"duration_s must be a number > 0, got {duration_s!r}")
+        frames = int(round(duration_s * self.fps))
+        if frames < 2:
+            raise ValueError(f"duration_s {duration_s} is under two frames at {self.fps:g} fps")
+        if frames > self.model.cfg.max_frames:
+            raise ValueError(
+                f"duration_s {duration_s} is {frames} frames; this model generates at most "
+                f"{self.model.cfg.max_frames} frames ({self.max_duration_s:g} s at {self.fps:g} fps)"
+            )
+        return frames
+
+    def check_motion_safety(self, motion: Motion) -> Any:
+        """The critic's verdict on a motion (its `is_safe` says whether it passes)."""
+        critic = self.critic
+        kwargs = {}
+        try:
+            if "fps" in inspect.signature(critic).parameters:
+                kwargs["fps"] = motion.fps
+        except (TypeError, ValueError):  # builtins and some callables have no signature
+            pass
+        return critic(motion.joints, **kwargs)
+
+    def generate(
+        self,
+        prompt: str,
+        duration_s: float | None = None,
+        num_actors: int | None = None,
+        seed: int | None = None,
+        action: str | None = None,
+        style: str | None = None,
+    ) -> Motion:
+        """Generate one motion.
+
+        Args:
+            prompt: what happens, in words.
+            duration_s: length in seconds (at most `max_duration_s`); None: the length estimator's
+                prediction from the prompt, or `DEFAULT_DURATION_S` without one (`meta["length"]`).
+            num_actors: 1..max_actors; None infers it from the prompt (an interaction -> 2).
+            seed: seeds the sampling noise (attempt k uses seed + k); None draws one (recorded in meta).
+            action: an optional action label from `stickgen.core.vocab.ACTIONS` (None: text only).
+            style: an optional motion style, e.g. a 100STYLE name such as "Proud" (None or "": no style);
+                names map to the model's style rows by `stickgen.model.transformer.style_id`.
+
+        Returns:
+            A `Motion` whose meta records the prompt, seed, model, settings and the safety verdict.
+        """
+        text = self.check_prompt(prompt)
+        if duration_s is not None:
+            self.frames_for(duration_s)  # a bad duration is refused before the text is encoded
+        if num_actors is None:
+            actors = infer_num_actors(text, self.max_actors)
+        elif (
+            isinstance(num_actors, bool)
+            or not isinstance(num_actors, int)
+            or not 1 <= num_actors <= self.max_actors
+        ):
+            raise ValueError(f"num_actors must be an integer in 1..{self.max_actors}, got {num_actors!r}")
+        else:
+            actors = num_actors
+        action_ids = None if action is None else torch.tensor([action_id(action)], device=self.device)
+        if style is not None and not isinstance(style, str):
+            raise ValueError(f"style must be a string, got {type(style).__name__}")
+        style = " ".join(style.split()) if style else None
+        style_ids = (
+            None
+            if style is None
+            else torch.tensor([style_id(style, self.model.cfg.n_styles)], device=self.device)
+        )
+        seed = secrets.randbelow(2**31) if seed is None else int(seed)
+        t0 = time.perf_counter()
+        emb = self.encode(text)
+        seconds, length = self.duration_for(emb.cpu().numpy(), duration_s)
+        frames = self.frames_for(seconds)
+        attempts = 1 + (self.max_regenerations if self.enable_safety_check else 0)
+        history: list[dict] = []
+        for k in range(attempts):
+            joints = self.sample(
+                emb,
+                [frames],
+                [actors],
+                self.sampling,
+                seed + k,
+                action=action_ids,
+                style=style_ids,
+                captions=[text],
+            )[0]
+            motion = Motion(joints, self.fps, text, {})
+            if not self.enable_safety_check:
+                verdict = None
+                break
+            verdict = safety_summary(self.check_motion_safety(motion))
+            history.append({"seed": seed + k, **verdict})
+            if verdict["is_safe"]:
+                break
+        motion.meta = {
+            "prompt": text,
+            "seed": seed + len(history) - 1 if history else seed,
+            "duration_s": frames / self.fps,
+            "length": length,
+            "frames": frames,
+            "actors": actors,
+            "action": action,
+            "style": style,
+            **self.outcome_meta(verdict, history, t0),
+        }
+        return motion
+
+    def outcome_meta(self, verdict: dict | None, history: list[dict], t0: float) -> dict:
+        """The part of a generated motion's `meta` that says how it was made: the model and its settings,
+        the safety verdicts of the attempts, and the latency since `t0` (`time.perf_counter()`)."""
+        return {
+            "model": {"checkpoint": str(self.model_path), "variant": self.variant, "phase": self.phase},
+            "text_encoder": self.encoder_info.to_dict(),
+            "generation": asdict(self.generation),
+            "use_diffusion": self.sampling is not None,
+            "lock_feet": self.lock_feet,
+            "diffusion": None if self.sampling is None else asdict(self.sampling),
+            "safety_checked": self.enable_safety_check,
+            "attempts": max(1, len(history)),
+            "safety": verdict,
+            "safety_history": history,
+            "flagged": bool(verdict is not None and not verdict["is_safe"]),
+            "latency_s": round(time.perf_counter() - t0, 4),
+        }
+
+
+def _params_fps() -> float:
+    """The canonical fps of ./params.yaml, for checkpoints written before training recorded their fps."""
+    from stickgen.core.config import load_params
+
+    path = Path("params.yaml")
+    if not path.is_file():
+        raise ValueError(
+            "the checkpoint does not record its frame rate and there is no ./params.yaml to read "
+            "canonical.fps from: pass fps="
+        )
+    return load_params(path).canonical.fps

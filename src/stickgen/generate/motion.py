@@ -1,0 +1,51 @@
+"""`Motion`: what the generator returns and what rendering and export take.
+
+A motion is canonical joints (float32 (T, A, 22, 3): metres, Y up, floor at y = 0, facing +Z at frame 0;
+see docs/schema.md), its frame rate, the prompt it was generated from and a JSON-able `meta` dict
+(seed, model, safety verdict, ...).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from stickgen.core.skeleton import NUM_JOINTS, ActorFrames
+
+
+@dataclass
+class Motion(ActorFrames):
+    """Canonical joints (T, A, 22, 3) at `fps` frames per second, with the prompt and metadata."""
+
+    joints: np.ndarray
+    fps: float
+    prompt: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        j = np.asarray(self.joints)
+        if j.ndim == 3:  # one actor (T, 22, 3)
+            j = j[:, None]
+        if j.ndim != 4 or j.shape[2:] != (NUM_JOINTS, 3) or j.shape[0] < 1 or j.shape[1] < 1:
+            raise ValueError(
+                f"Motion joints must be (T, A, {NUM_JOINTS}, 3) with T, A >= 1, got {np.shape(self.joints)}"
+            )
+        if not np.isfinite(j).all():
+            raise ValueError("Motion joints contain non-finite values")
+        if not self.fps > 0:
+            raise ValueError(f"Motion fps must be > 0, got {self.fps}")
+        if not isinstance(self.prompt, str):
+            raise TypeError(f"Motion prompt must be a string, got {type(self.prompt).__name__}")
+        try:
+            json.dumps(self.meta)
+        except TypeError as exc:
+            raise ValueError(f"Motion meta must be JSON-able: {exc}") from None
+        self.joints = j.astype(np.float32, copy=False)
+        self.fps = float(self.fps)
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.fps

@@ -1,0 +1,72 @@
+"""Generate canonical joints from a model and conditions (shared by evaluation and inference).
+
+The model's features decode to joint positions, filtered lightly over time so that patch seams do not
+shiver (`stickgen.generate.smoothing`), and every generated clip then has its bones held at one
+length each (`stickgen.core.skeleton.rigid_bones`): a stick figure whose limbs stretch is never shown. Given
+the frame rate, planted feet are then held in place (`stickgen.generate.footlock.lock_feet`, params
+`inference.lock_feet`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from stickgen.core.features import FeatureStats, features_to_joints
+from stickgen.core.skeleton import rigid_bones
+from stickgen.generate.footlock import lock_feet
+from stickgen.generate.smoothing import smooth_motion
+from stickgen.model.diffusion import Generation, Sampling
+from stickgen.model.motion_model import StickFigureModel
+
+
+@torch.no_grad()
+def generate_joints(
+    model: StickFigureModel,
+    stats: FeatureStats,
+    text_emb: torch.Tensor,
+    lengths: list[int],
+    actors: list[int],
+    sampling: Sampling | None = None,
+    seed: int = 0,
+    action: torch.Tensor | None = None,
+    lock_feet_fps: float | None = None,
+    generation: Generation | None = None,
+    style: torch.Tensor | None = None,
+    side: torch.Tensor | None = None,
+) -> list[np.ndarray]:
+    """One motion per row of `text_emb` (B, D): a list of float32 (T_i, A_i, 22, 3) canonical joints.
+
+    Args:
+        sampling: diffusion refinement settings; None returns the transformer's sample unrefined.
+        seed: seeds all the noise: the same seed gives the same motions, another seed other ones.
+        action: (B,) optional action ids (0 = unknown); None conditions on text only.
+        style: (B,) optional style ids (`stickgen.model.transformer.style_id`; 0 = none); None: no style.
+        side: (B,) the side each caption names (`stickgen.core.laterality.caption_side`; 0 = none); None: none
+            named (the model draws the leading side from its prior).
+        lock_feet_fps: the motion's frame rate, to hold planted feet in place; None leaves the feet as
+            generated.
+    """
+    dev = text_emb.device
+    lens = torch.tensor(lengths, device=dev)
+    gen = torch.Generator().manual_seed(seed)  # CPU noise: the same motion on every device
+    pred = model.generate(
+        text_emb.float(),
+        lens,
+        int(lens.max()),
+        actors=torch.tensor(actors, device=dev),
+        action=action,
+        style=style,
+        sampling=sampling,
+        generator=gen,
+        generation=generation,
+        side=side,
+    )  # (B, T, A, 66)
+    feats = stats.denormalise(pred.cpu().numpy())
+    out = []
+    for k, (t, a) in enumerate(zip(lengths, actors, strict=True)):
+        joints = rigid_bones(features_to_joints(smooth_motion(feats[k, :t, :a].astype(np.float32))))
+        if lock_feet_fps is not None:
+            joints = lock_feet(joints, lock_feet_fps)
+        out.append(joints.astype(np.float32))
+    return out

@@ -1,0 +1,86 @@
+"""The library's import rule (docs/architecture.md): a package imports only the packages below it.
+
+    core < sources < synthetic < curate < embed < model < train < generate < evaluate < release < ops < cli
+
+and the top-level modules (`entry`, `wiring`) sit beside `cli`, above all of the library. Every import
+counts, also those inside functions: a lazy import is still a dependency.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import stickgen
+
+LAYERS = (
+    "core",
+    "sources",
+    "synthetic",
+    "curate",
+    "embed",
+    "model",
+    "train",
+    "generate",
+    "evaluate",
+    "release",
+    "ops",
+    "cli",
+)
+SRC = Path(stickgen.__file__).parent
+
+
+def _package(module: str) -> str | None:
+    """`stickgen.core.skeleton` -> `core`; a top-level module (`stickgen.entry`) -> None."""
+    parts = module.split(".")
+    if parts[0] != "stickgen" or len(parts) < 2:
+        return None
+    return parts[1] if parts[1] in LAYERS else None
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.append((node.lineno, node.module))
+            out += [(node.lineno, f"{node.module}.{a.name}") for a in node.names if node.module == "stickgen"]
+        elif isinstance(node, ast.Import):
+            out += [(node.lineno, a.name) for a in node.names]
+    return [(line, m) for line, m in out if m == "stickgen" or m.startswith("stickgen.")]
+
+
+def layer_violations(src: Path = SRC) -> list[str]:
+    """Every import of a package above the importing one, as 'file:line imports module (why)'."""
+    rank = {name: i for i, name in enumerate(LAYERS)}
+    bad = []
+    for path in sorted(src.rglob("*.py")):
+        rel = path.relative_to(src)
+        own = rel.parts[0] if len(rel.parts) > 1 else None
+        if own is None or own == "cli":  # entry.py, wiring.py and cli/: the top
+            continue
+        for line, module in _imports(path):
+            if module == "stickgen" or module.startswith("stickgen.__"):  # the package's own __version__
+                continue
+            target = _package(module)
+            if target is None:  # a top-level module (entry, wiring) from inside a package
+                bad.append(f"{rel}:{line} imports {module} (a top-level module)")
+            elif rank[target] > rank[own]:
+                bad.append(f"{rel}:{line} imports {module} ({target} is above {own})")
+    return bad
+
+
+def test_every_package_is_a_layer():
+    packages = {p.name for p in SRC.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert packages == set(LAYERS)
+
+
+def test_imports_run_only_downward():
+    assert layer_violations() == []
+
+
+def test_the_check_sees_an_upward_import(tmp_path):
+    (tmp_path / "core").mkdir()
+    (tmp_path / "core" / "x.py").write_text("def f():\n    from stickgen.train.loop import train\n")
+    (tmp_path / "train").mkdir()
+    (tmp_path / "train" / "y.py").write_text("from stickgen.core import x\n")
+    assert layer_violations(tmp_path) == ["core/x.py:2 imports stickgen.train.loop (train is above core)"]

@@ -1,4 +1,5 @@
-"""Experiments through DVC's queue: queue, run, list, compare (design §1), and the full profile queued.
+"""Experiments through DVC's queue: queue, run, list, compare (docs/architecture.md, "Using it"), and the
+full profile queued.
 
 The queued runs start from the committed tiny pipeline (`pipeline_repo`): the queue worker checks the
 data stages' outputs out of the shared cache, so only the targeted training and evaluation stages run.

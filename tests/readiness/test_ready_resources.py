@@ -80,7 +80,8 @@ def test_the_critical_test_files_exist_and_hold_tests(path: str) -> None:
 
 
 def test_the_performance_benchmarks_exist_with_results() -> None:
-    """§2.1 "Performance tests": benchmarks are scripts that write JSON, never pass/fail tests (design §2):
+    """§2.1 "Performance tests": benchmarks are scripts that write JSON, never pass/fail tests
+    (docs/architecture.md, "Layout"):
     bench/{train,inference,convert,curate,embed}.py with their last results in bench/results/."""
     for name in ("train", "inference", "convert", "curate", "embed"):
         assert (ROOT / "bench" / f"{name}.py").is_file(), name

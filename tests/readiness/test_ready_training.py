@@ -52,7 +52,8 @@ def test_each_resume_mechanism_loads_and_continues(
     """§1.1 "Checkpoint resume works": `--resume_from`, env `RESUME_FROM_CHECKPOINT`, params
     `train.<phase>.resume_from` (the checklist's `training.resume_from`) and the stage's own
     `checkpoint_latest.pth` each resume `pretrain@small` from its epoch-1 checkpoint, and the run ends with
-    the weights of the uninterrupted one. Lower-precedence sources point to missing files, so the design §6
+    the weights of the uninterrupted one. Lower-precedence sources point to missing files, so the
+    docs/architecture.md, "Training"
     precedence holds (all four at once: tests/unit/test_train_checkpoint.py; SIGKILL at a random step and
     an interrupted `dvc repro`: tests/integration/test_checkpoint_resume.py)."""
     reference = pretrained["small"]

@@ -1,4 +1,4 @@
-"""The canonical store contract (design §5)."""
+"""The canonical store contract (docs/architecture.md, "Canonical data")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Profiles (design §8): conf/ composes params.yaml the way `dvc exp run -S profile=NAME` does.
+"""Profiles (docs/architecture.md, "Profiles"): conf/ composes params.yaml the way `dvc exp run -S
+profile=NAME` does.
 
 conf/config.yaml is the base (the embedded default), conf/profile/<name>.yaml overrides it. With Hydra
 composition on (.dvc/config), every `dvc exp run` rewrites params.yaml from conf/, so the committed

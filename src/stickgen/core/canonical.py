@@ -1,4 +1,5 @@
-"""The canonical clip store: the contract between converters and everything after them (design §5).
+"""The canonical clip store: the contract between converters and everything after them (docs/architecture.md,
+"Canonical data").
 
 One file per source, written with `torch.save` and loadable with
 `torch.load(path, weights_only=True, mmap=True)`. The layout is columnar: all frames of all clips are
@@ -83,7 +84,8 @@ class Clip(ActorFrames):
 
 
 def window_id(dataset: str, path_in_dataset: str, start: int, end: int) -> str:
-    """The stable clip id of design §5: `<dataset>/<path in dataset>#<start>-<end>`."""
+    """The stable clip id of docs/architecture.md, "Canonical data": `<dataset>/<path in
+    dataset>#<start>-<end>`."""
     return f"{dataset}/{path_in_dataset}#{start}-{end}"
 
 

@@ -1,6 +1,7 @@
 """The canonical skeleton: the 22 SMPL body joints, their hierarchy, mirror map and stick segments.
 
-Canonical coordinates (design §5): metres, Y up, floor at y = 0, body facing +Z at frame 0, so the
+Canonical coordinates (docs/architecture.md, "Canonical data"): metres, Y up, floor at y = 0, body facing +Z
+at frame 0, so the
 figure's left side is +X. This module also owns 3D -> 2D camera projection for stick figures.
 """
 
@@ -212,7 +213,8 @@ def rotation_y(angle: float) -> np.ndarray:
 
 
 def to_canonical_frame(joints: np.ndarray) -> np.ndarray:
-    """Place a clip (T, A, 22, 3), already Y-up in metres, in the canonical frame of design §5.
+    """Place a clip (T, A, 22, 3), already Y-up in metres, in the canonical frame of docs/architecture.md,
+    "Canonical data".
 
     Actor 0 faces +Z with its pelvis at x = z = 0 at frame 0; the lowest foot point of the clip is at
     y = 0. Every actor moves with the same rigid transform, so relative placement is kept.

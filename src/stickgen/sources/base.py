@@ -1,4 +1,5 @@
-"""The shared conversion driver: raw dataset items -> checked native takes -> canonical clips (design §5).
+"""The shared conversion driver: raw dataset items -> checked native takes -> canonical clips
+(docs/architecture.md, "Canonical data").
 
 A dataset module (one per source, registered in `stickgen.sources`) subclasses `Converter`: it lists
 the items (files) of a raw dataset folder and decodes one item into `Take`s whose joints are already

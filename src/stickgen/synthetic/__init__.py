@@ -4,7 +4,8 @@ Public API:
     generate_takes(n, cfg, fps, seed, start_index=0) -> list[SyntheticTake]
         Takes with root translations, LOCAL joint rotations, rest offsets and FK joints (world frame).
     generate(cfg, canonical, seed) -> list[Clip]
-        `cfg.clips` canonical clips (design §5), one per take, ids `synthetic/<index:06d>#0-<T>`.
+        `cfg.clips` canonical clips (docs/architecture.md, "Canonical data"), one per take, ids
+        `synthetic/<index:06d>#0-<T>`.
 
 Modules, one concept each: `rotations` (rotation maths), `rig` (rest skeleton + forward kinematics),
 `posing` (anatomical angles, easing), `ik` (arm and leg inverse kinematics), `motion` (root solving,

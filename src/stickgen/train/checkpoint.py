@@ -90,7 +90,7 @@ def code_fingerprint() -> str:
 def resolve_resume(
     cli_resume: str | None, config_resume: str, out_dir: Path, env: dict[str, str] | None = None
 ) -> tuple[Path | None, str]:
-    """Pick the checkpoint to resume from, by design §6 precedence.
+    """Pick the checkpoint to resume from, by docs/architecture.md, "Training" precedence.
 
     `--resume_from` > env `RESUME_FROM_CHECKPOINT` > `train.<phase>.resume_from` > the stage's own
     latest checkpoint (`checkpoint_latest.pth` in `out_dir`; the caller checks that its config matches).

@@ -1,4 +1,4 @@
-"""One training loop for `pretrain`, `sft` and `lora` (design §6).
+"""One training loop for `pretrain`, `sft` and `lora` (docs/architecture.md, "Training").
 
     pretrain  full model from scratch
     sft       full model, initialised (`init_from`, weights only) from the pretrain best checkpoint
@@ -226,7 +226,8 @@ def _resume(
     opt: torch.optim.Optimizer,
     log: logging.Logger,
 ) -> _Progress:
-    """Load the resume checkpoint chosen by the design §6 precedence into model and optimizer."""
+    """Load the resume checkpoint chosen by the docs/architecture.md, "Training" precedence into model and
+    optimizer."""
     path, source = ck.resolve_resume(resume_from, cfg.resume_from, spec.out_dir)
     if path is None:
         return _Progress()

@@ -53,7 +53,7 @@ from stickgen.generate.generator import InferenceGenerator
 from stickgen.model.diffusion import Sampling
 from stickgen.model.motion_model import generation
 from stickgen.train.data import TrainingSet
-from stickgen.train.loop import validation_losses
+from stickgen.train.step import validation_losses
 
 REPLICATED = (
     "r_precision_top1",

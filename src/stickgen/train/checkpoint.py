@@ -13,14 +13,22 @@ and at each epoch end) and `model_checkpoint.pth` (final).
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from stickgen.core.canonical import atomic_torch_save
+from stickgen.model.lora import load_lora_state_dict
+
+if TYPE_CHECKING:
+    from stickgen.core.config import PhaseConfig
+    from stickgen.model.motion_model import StickFigureModel
+    from stickgen.train.loop import RunSpec
 
 BEST = "model_checkpoint_best.pth"
 FINAL = "model_checkpoint.pth"
@@ -185,3 +193,47 @@ def model_from_checkpoint(ckpt: dict[str, Any], merge: bool = True):
     for p in model.parameters():
         p.requires_grad_(False)
     return model.eval()
+
+
+@dataclass
+class Progress:
+    """What the resume point holds besides weights and optimizer: where the run is."""
+
+    step: int = 0
+    best: float = float("inf")
+    epoch_losses: list[float] = field(default_factory=list)  # this epoch's step losses (train/epoch_loss)
+    resumed: bool = False
+
+
+def resume(
+    spec: RunSpec,
+    cfg: PhaseConfig,
+    resume_from: str | None,
+    config: dict,
+    model: StickFigureModel,
+    opt: torch.optim.Optimizer,
+    log: logging.Logger,
+) -> Progress:
+    """Load the resume checkpoint chosen by the docs/architecture.md, "Training" precedence into model and
+    optimizer."""
+    path, source = resolve_resume(resume_from, cfg.resume_from, spec.out_dir)
+    if path is None:
+        return Progress()
+    state = load_checkpoint(path)
+    if source == OWN_LATEST and state["config"] != config:
+        changed = sorted(k for k in config if state["config"].get(k) != config[k])
+        log.info("own checkpoint %s was made by another run (differs in %s): starting fresh", path, changed)
+        return Progress()
+    if spec.phase == "lora":
+        load_lora_state_dict(model, state["model_state_dict"])
+    else:
+        load_weights(model, state["model_state_dict"], f"resume checkpoint {path}")
+    opt.load_state_dict(state["optimizer_state_dict"])
+    progress = Progress(
+        int(state["step"]),
+        float(state["best_val_loss"]),
+        [float(x) for x in state.get("epoch_losses", [])],
+        resumed=True,
+    )
+    log.info("resumed from %s (%s) at step %d", path, source, progress.step)
+    return progress

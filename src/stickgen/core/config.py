@@ -8,33 +8,32 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import math
-import types
-import typing
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TypeVar
 
 import yaml
+
+from stickgen.core.config_use import (
+    SELECTION_METRICS,
+    AdversarialConfig,
+    EvaluateConfig,
+    EvaluatorTrainConfig,
+    InferenceConfig,
+    LengthConfig,
+    SafetyConfig,
+    SelectConfig,
+    ServeConfig,
+)
+from stickgen.core.strict import ConfigError, build, to_dict
+from stickgen.core.strict import check as _check
+from stickgen.core.strict import recording as strict_recording
 
 T = TypeVar("T")
 # bounds of the DDIM samplers (params `sampling.*`, `stickgen.model.diffusion.Generation`, the CLI's
 # `--steps`): more steps than this only burn time, and a larger guidance scale only extrapolates into noise
 MAX_DDIM_STEPS = 1000
 MAX_GUIDANCE_SCALE = 20.0
-
-
-class ConfigError(ValueError):
-    """A params.yaml problem; the message starts with the key path."""
-
-
-# Validation in __post_init__ names keys relative to its own section; `build` prefixes the path.
-
-
-def _check(cond: bool, path: str, msg: str) -> None:
-    if not cond:
-        raise ConfigError(f"{path}: {msg}")
 
 
 @dataclass(frozen=True)
@@ -345,109 +344,6 @@ class SamplingConfig:
         )
 
 
-@dataclass(frozen=True)
-class EvaluatorTrainConfig:
-    """The `evaluator` stage (stickgen.evaluate.evaluator_train): text-motion encoders + action recogniser."""
-
-    hidden: int
-    emb_dim: int
-    epochs: int
-    batch_size: int
-    lr: float
-    weight_decay: float
-    temperature: float
-
-    def __post_init__(self) -> None:
-        for name in ("hidden", "emb_dim", "epochs"):
-            _check(getattr(self, name) >= 1, name, f"must be >= 1, got {getattr(self, name)}")
-        _check(self.batch_size >= 2, "batch_size", f"must be >= 2 (contrastive pairs), got {self.batch_size}")
-        _check(self.lr > 0, "lr", f"must be > 0, got {self.lr}")
-        _check(self.weight_decay >= 0, "weight_decay", f"must be >= 0, got {self.weight_decay}")
-        _check(self.temperature > 0, "temperature", f"must be > 0, got {self.temperature}")
-
-
-@dataclass(frozen=True)
-class LengthConfig:
-    """The `length` stage (stickgen.model.length): ridge regression of a clip's log-duration on its caption's
-    embedding, its penalty the one of `penalties` that `folds`-fold cross-validation on the train split
-    prefers; `stickgen generate` without a duration generates the predicted length, at least `min_s`."""
-
-    penalties: list[float]
-    folds: int
-    min_s: float
-
-    def __post_init__(self) -> None:
-        _check(bool(self.penalties), "penalties", "must name at least one ridge penalty")
-        bad = [v for v in self.penalties if not (math.isfinite(v) and v >= 0)]
-        _check(not bad, "penalties", f"must be finite numbers >= 0, got {bad}")
-        _check(self.folds >= 2, "folds", f"must be >= 2, got {self.folds}")
-        _check(math.isfinite(self.min_s) and self.min_s > 0, "min_s", f"must be > 0, got {self.min_s}")
-
-
-@dataclass(frozen=True)
-class EvaluateConfig:
-    """`evaluate@<variant>-<phase>` (docs/metrics.md): the test subset, replications and protocol sizes."""
-
-    max_clips: int
-    seed_offset: int
-    replications: int
-    batch_size: int
-    r_precision_batch: int
-    diversity_pairs: int
-    mm_prompts: int
-    mm_repeats: int
-    smoothness_quantile: float
-    # torch CPU threads of the evaluation stages (0: torch's default); small batches run best on one
-    cpu_threads: int
-    # motions per caption of the behaviour suite (stickgen.evaluate.behaviour)
-    behaviour_seeds: int
-
-    def __post_init__(self) -> None:
-        _check(self.cpu_threads >= 0, "cpu_threads", f"must be >= 0, got {self.cpu_threads}")
-        for name in ("max_clips", "replications", "batch_size", "diversity_pairs", "mm_prompts"):
-            _check(getattr(self, name) >= 1, name, f"must be >= 1, got {getattr(self, name)}")
-        _check(self.behaviour_seeds >= 1, "behaviour_seeds", f"must be >= 1, got {self.behaviour_seeds}")
-        _check(
-            self.r_precision_batch >= 2, "r_precision_batch", f"must be >= 2, got {self.r_precision_batch}"
-        )
-        _check(self.mm_repeats >= 2, "mm_repeats", f"must be >= 2 (pairs), got {self.mm_repeats}")
-        _check(
-            0.5 <= self.smoothness_quantile <= 1.0,
-            "smoothness_quantile",
-            f"must be in [0.5, 1], got {self.smoothness_quantile}",
-        )
-
-
-@dataclass(frozen=True)
-class SafetyConfig:
-    """The SafetyCritic's decision (stickgen.core.safety): reject at this severity or under this score."""
-
-    rejection_severity_threshold: float
-    min_quality_score: float
-
-    def __post_init__(self) -> None:
-        _check(
-            0.0 < self.rejection_severity_threshold <= 1.0,
-            "rejection_severity_threshold",
-            f"must be in (0, 1], got {self.rejection_severity_threshold}",
-        )
-        _check(
-            0.0 <= self.min_quality_score <= 1.0,
-            "min_quality_score",
-            f"must be in [0, 1], got {self.min_quality_score}",
-        )
-
-
-@dataclass(frozen=True)
-class AdversarialConfig:
-    """`adversarial@<variant>-<phase>`: the length of prompts that do not ask for one."""
-
-    duration_s: float
-
-    def __post_init__(self) -> None:
-        _check(self.duration_s > 0, "duration_s", f"must be > 0, got {self.duration_s}")
-
-
 # The datasets with a converter: the names `datasets` may list. The converters' registry
 # (`stickgen.sources`, above this module) refuses to load unless its names are exactly these.
 KNOWN_DATASETS = (
@@ -462,75 +358,6 @@ KNOWN_DATASETS = (
     "lsmb19",
     "ntu_rgbd",
 )
-
-# The checklist's six selection metrics (docs/metrics.md); their direction: stickgen.evaluate.checklist.
-SELECTION_METRICS = (
-    "val_loss",
-    "motion_mse",
-    "temporal_consistency",
-    "action_accuracy",
-    "physics_consistency",
-    "robustness",
-)
-
-
-@dataclass(frozen=True)
-class SelectConfig:
-    """The `select` stage: a threshold and a weight per selection metric (weights sum to 1)."""
-
-    thresholds: dict[str, float]
-    weights: dict[str, float]
-
-    def __post_init__(self) -> None:
-        for name in ("thresholds", "weights"):
-            keys = sorted(getattr(self, name))
-            want = list(SELECTION_METRICS)
-            _check(keys == sorted(want), name, f"must name exactly {want}, got {keys}")
-        bad = {k: v for k, v in self.weights.items() if v < 0}
-        _check(not bad, "weights", f"must be >= 0, got {bad}")
-        total = sum(self.weights.values())
-        _check(abs(total - 1.0) < 1e-6, "weights", f"must sum to 1, got {total}")
-        bad = {k: v for k, v in self.thresholds.items() if v <= 0}
-        _check(not bad, "thresholds", f"must be > 0, got {bad}")
-
-
-@dataclass(frozen=True)
-class InferenceConfig:
-    """`stickgen generate` / InferenceGenerator: safety regenerations, the prompt length limit and whether
-    planted feet are held in place (`stickgen.generate.footlock`; evaluation and previews follow it too)."""
-
-    max_regenerations: int
-    max_prompt_chars: int
-    lock_feet: bool
-
-    def __post_init__(self) -> None:
-        n = self.max_regenerations
-        _check(n >= 0, "max_regenerations", f"must be >= 0, got {n}")
-        _check(self.max_prompt_chars >= 1, "max_prompt_chars", f"must be >= 1, got {self.max_prompt_chars}")
-
-
-@dataclass(frozen=True)
-class ServeConfig:
-    """`stickgen serve`, the local web demo (docs/inference.md, "Web demo"): where it listens and what one
-    request may ask for. The prompt length limit is `inference.max_prompt_chars`; the duration is also
-    bounded by the model's own `max_frames`."""
-
-    host: str
-    port: int
-    max_duration_s: float
-    max_samples: int
-    max_concurrent_jobs: int
-    max_queued_jobs: int
-    max_kept_results: int
-
-    def __post_init__(self) -> None:
-        _check(bool(self.host.strip()), "host", "must not be empty (127.0.0.1: this machine only)")
-        _check(0 <= self.port <= 65535, "port", f"must be in 0..65535 (0: any free port), got {self.port}")
-        _check(self.max_duration_s > 0, "max_duration_s", f"must be > 0, got {self.max_duration_s}")
-        for name in ("max_samples", "max_concurrent_jobs", "max_kept_results"):
-            v = getattr(self, name)
-            _check(v >= 1, name, f"must be >= 1, got {v}")
-        _check(self.max_queued_jobs >= 0, "max_queued_jobs", f"must be >= 0, got {self.max_queued_jobs}")
 
 
 @dataclass(frozen=True)
@@ -580,66 +407,9 @@ class Params:
             )
 
 
-def _is_instance(value: Any, tp: Any) -> bool:
-    if tp is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if tp is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, tp)
-
-
-def build(tp: Any, value: Any, path: str) -> Any:
-    """Build `tp` from plain YAML data, strictly; errors name `path`."""
-    origin = typing.get_origin(tp)
-    if dataclasses.is_dataclass(tp):
-        _check(isinstance(value, dict), path or "<root>", f"expected a mapping, got {type(value).__name__}")
-        hints = typing.get_type_hints(tp)
-        names = [f.name for f in dataclasses.fields(tp)]
-        unknown = sorted(set(value) - set(names))
-        missing = [n for n in names if n not in value]
-        prefix = f"{path}." if path else ""
-        if unknown:
-            raise ConfigError(f"{prefix}{unknown[0]}: unknown key (known: {names})")
-        if missing:
-            raise ConfigError(f"{prefix}{missing[0]}: missing key")
-        kwargs = {n: build(hints[n], value[n], f"{prefix}{n}") for n in names}
-        try:
-            obj = tp(**kwargs)
-        except ConfigError as exc:  # __post_init__ names keys relative to its section
-            raise ConfigError(f"{prefix}{exc}") from None
-        object.__setattr__(obj, _KEY_PATH, prefix)  # where its fields sit in params.yaml (`recording`)
-        return obj
-    if origin is dict:
-        kt, vt = typing.get_args(tp)
-        _check(isinstance(value, dict), path, f"expected a mapping, got {type(value).__name__}")
-        return {build(kt, k, f"{path}.<key>"): build(vt, v, f"{path}.{k}") for k, v in value.items()}
-    if origin is list:
-        (it,) = typing.get_args(tp)
-        _check(isinstance(value, list), path, f"expected a list, got {type(value).__name__}")
-        return [build(it, v, f"{path}[{i}]") for i, v in enumerate(value)]
-    if origin is Literal:
-        _check(value in typing.get_args(tp), path, f"must be one of {typing.get_args(tp)}, got {value!r}")
-        return value
-    if origin in (typing.Union, types.UnionType):
-        for arg in typing.get_args(tp):
-            if arg is type(None) and value is None:
-                return None
-            if arg is not type(None) and _is_instance(value, arg):
-                return build(arg, value, path)
-        raise ConfigError(f"{path}: expected {tp}, got {value!r}")
-    _check(_is_instance(value, tp), path, f"expected {tp.__name__}, got {type(value).__name__} {value!r}")
-    return float(value) if tp is float else value
-
-
-def to_dict(obj: Any) -> Any:
-    """A dataclass config back to plain YAML/JSON data (round-trips through `build`)."""
-    if dataclasses.is_dataclass(obj):
-        return {f.name: to_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    if isinstance(obj, dict):
-        return {k: to_dict(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_dict(v) for v in obj]
-    return obj
+def recording() -> contextlib.AbstractContextManager[set[str]]:
+    """Record the params.yaml keys read while the block runs (`stickgen.core.strict.recording`)."""
+    return strict_recording(Params)
 
 
 def load_params(path: str | Path = "params.yaml") -> Params:
@@ -652,59 +422,22 @@ def load_params(path: str | Path = "params.yaml") -> Params:
     return build(Params, raw, "")
 
 
-# --- which keys the code reads -----------------------------------------------------------------------
-# Inside `with recording() as reads:`, every field read on a config object that `build` made adds its key
-# path to `reads` (`train.pretrain.lr`; a list or a mapping of plain values is one key, such as `datasets`
-# or `select.weights`). tests/readiness/test_ready_params.py runs every dvc.yaml stage so and checks that
-# the stage declares each key its code read.
-
-_KEY_PATH = "_params_key_path"  # set by `build` on each config object: "train.pretrain." ("" at the root)
-_reads: set[str] | None = None
-
-
-def _is_section(value: Any) -> bool:
-    """A config object, or a mapping of them (`model.variants`): the reads are of their own fields."""
-    if isinstance(value, dict) and value:
-        return all(dataclasses.is_dataclass(v) for v in value.values())
-    return dataclasses.is_dataclass(value)
-
-
-def _recording_getattribute(self: Any, name: str) -> Any:
-    value = object.__getattribute__(self, name)
-    if _reads is not None and name in type(self).__dataclass_fields__:
-        prefix = object.__getattribute__(self, "__dict__").get(_KEY_PATH)
-        if prefix is not None and not _is_section(value):
-            _reads.add(prefix + name)
-    return value
-
-
-def _config_classes(tp: Any, seen: set[type]) -> set[type]:
-    """Every dataclass reachable from `tp` through field types (mappings, lists and unions included)."""
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp) and tp not in seen:
-        seen.add(tp)
-        for hint in typing.get_type_hints(tp).values():
-            _config_classes(hint, seen)
-    for arg in typing.get_args(tp):
-        _config_classes(arg, seen)
-    return seen
-
-
-@contextlib.contextmanager
-def recording() -> Iterator[set[str]]:
-    """Record the params keys read while the block runs (see above); yields the set that fills up."""
-    global _reads
-    if _reads is not None:
-        raise RuntimeError("params reads are already being recorded")
-    classes = _config_classes(Params, set())
-    _reads = reads = set()
-    for cls in classes:
-        cls.__getattribute__ = _recording_getattribute
-    try:
-        yield reads
-    finally:
-        for cls in classes:
-            del cls.__getattribute__
-        _reads = None
-
-
-__all__ = ["ConfigError", "Params", "build", "load_params", "recording", "to_dict", "field"]
+# the sections of the model's use live in config_use.py; importing them from here keeps one address
+__all__ = [
+    "SELECTION_METRICS",
+    "AdversarialConfig",
+    "ConfigError",
+    "EvaluateConfig",
+    "EvaluatorTrainConfig",
+    "InferenceConfig",
+    "LengthConfig",
+    "Params",
+    "SafetyConfig",
+    "SelectConfig",
+    "ServeConfig",
+    "build",
+    "field",
+    "load_params",
+    "recording",
+    "to_dict",
+]

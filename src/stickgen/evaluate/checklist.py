@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from stickgen.core.config import SELECTION_METRICS, SelectConfig
+from stickgen.core.config_use import SELECTION_METRICS, SelectConfig
 
 DIRECTIONS: dict[str, Literal["lower", "higher"]] = {
     "val_loss": "lower",

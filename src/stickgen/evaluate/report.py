@@ -198,6 +198,29 @@ def motion_row(
     return row
 
 
+def _multimodality(
+    gen, ev, prompts: tuple, emb: np.ndarray, cfg: EvaluateConfig, seed: int, r: int, fps: float
+):
+    """Multimodality of replication `r`: `mm_repeats` motions (the first is `emb`'s) for each of the first
+    `mm_prompts` captions. `prompts`: (caption embeddings, lengths, actor counts, caption texts)."""
+    cap_emb, lengths, actors, cap_texts = prompts
+    p = min(cfg.mm_prompts, len(lengths))
+    groups = [emb[:p]]
+    for k in range(1, cfg.mm_repeats):
+        extra = generate_motions(
+            gen,
+            cap_emb[:p],
+            lengths[:p],
+            actors[:p],
+            cfg.batch_size,
+            _seed(seed, r, k),
+            gen.sampling,
+            captions=cap_texts[:p],
+        )
+        groups.append(ev.encode_motions(extra, fps)[0])
+    return metrics.multimodality(np.stack(groups, axis=1))
+
+
 def protocol(
     gen: InferenceGenerator,
     ev: Evaluator,
@@ -241,21 +264,9 @@ def protocol(
         emb, pred = ev.encode_motions(motions, fps)
         ctx = Scoring(text_ev, [real[i] for i in idx], real_emb, test.actions[idx], cfg, smooth, fps)
         row = motion_row(motions, emb, pred, ctx, rng)
-        p = min(cfg.mm_prompts, n)  # multimodality: more motions for the first p captions
-        groups = [emb[:p]]
-        for k in range(1, cfg.mm_repeats):
-            extra = generate_motions(
-                gen,
-                cap_emb[:p],
-                lengths[:p],
-                actors[:p],
-                cfg.batch_size,
-                _seed(seed, r, k),
-                gen.sampling,
-                captions=cap_texts[:p],
-            )
-            groups.append(ev.encode_motions(extra, fps)[0])
-        row["multimodality"] = metrics.multimodality(np.stack(groups, axis=1))
+        row["multimodality"] = _multimodality(
+            gen, ev, (cap_emb, lengths, actors, cap_texts), emb, cfg, seed, r, fps
+        )
         ref = motion_row(ctx.real, real_emb[idx], real_pred[idx], ctx, np.random.default_rng([seed, r, 1]))
         rows_of = [
             (gen_rows, row),

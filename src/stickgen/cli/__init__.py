@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--limit", type=int, default=20, help="clips listed in the text view")
     i.set_defaults(func=cmd_inspect)
     from stickgen.cli.evaluate import add_commands as add_eval_commands  # evaluate, safety
-    from stickgen.cli.generate import add_commands  # generate, render
+    from stickgen.cli.generate_args import add_commands  # generate, render
     from stickgen.cli.release import add_commands as add_release_commands  # info, publish
     from stickgen.cli.serve import add_command as add_serve_command  # the web demo
 

@@ -79,6 +79,23 @@ async def _read_json(request: Any) -> Any:
         raise RequestError(f"the request body is not JSON: {exc}") from None
 
 
+class SecurityHeaders:
+    """ASGI middleware: every response carries `SECURITY_HEADERS`."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def create_app(service: DemoService):
     """The ASGI app serving `service` (Starlette)."""
     from starlette.applications import Starlette
@@ -139,20 +156,6 @@ def create_app(service: DemoService):
 
     async def crash(request, exc: Exception):  # a bug: a 500 reply, the server carries on
         return error(500, f"internal error ({type(exc).__name__}); the server is still running")
-
-    class SecurityHeaders:
-        def __init__(self, app) -> None:
-            self.app = app
-
-        async def __call__(self, scope, receive, send):
-            async def send_with_headers(message):
-                if message["type"] == "http.response.start":
-                    headers = list(message.get("headers", []))
-                    headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
-                    message = {**message, "headers": headers}
-                await send(message)
-
-            await self.app(scope, receive, send_with_headers)
 
     routes = [
         Route("/", page),

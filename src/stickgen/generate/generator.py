@@ -369,6 +369,31 @@ class InferenceGenerator:
             pass
         return critic(motion.joints, **kwargs)
 
+    def actors_for(self, text: str, num_actors: int | None) -> int:
+        """The actor count asked for (checked: an integer in 1..max_actors), or the prompt's."""
+        if num_actors is None:
+            return infer_num_actors(text, self.max_actors)
+        if (
+            isinstance(num_actors, bool)
+            or not isinstance(num_actors, int)
+            or not 1 <= num_actors <= self.max_actors
+        ):
+            raise ValueError(f"num_actors must be an integer in 1..{self.max_actors}, got {num_actors!r}")
+        return num_actors
+
+    def conditions(self, action: str | None, style: str | None) -> tuple:
+        """(action ids, the style with its spaces normalised, style ids) of the optional conditions."""
+        action_ids = None if action is None else torch.tensor([action_id(action)], device=self.device)
+        if style is not None and not isinstance(style, str):
+            raise ValueError(f"style must be a string, got {type(style).__name__}")
+        style = " ".join(style.split()) if style else None
+        style_ids = (
+            None
+            if style is None
+            else torch.tensor([style_id(style, self.model.cfg.n_styles)], device=self.device)
+        )
+        return action_ids, style, style_ids
+
     def generate(
         self,
         prompt: str,
@@ -396,25 +421,8 @@ class InferenceGenerator:
         text = self.check_prompt(prompt)
         if duration_s is not None:
             self.frames_for(duration_s)  # a bad duration is refused before the text is encoded
-        if num_actors is None:
-            actors = infer_num_actors(text, self.max_actors)
-        elif (
-            isinstance(num_actors, bool)
-            or not isinstance(num_actors, int)
-            or not 1 <= num_actors <= self.max_actors
-        ):
-            raise ValueError(f"num_actors must be an integer in 1..{self.max_actors}, got {num_actors!r}")
-        else:
-            actors = num_actors
-        action_ids = None if action is None else torch.tensor([action_id(action)], device=self.device)
-        if style is not None and not isinstance(style, str):
-            raise ValueError(f"style must be a string, got {type(style).__name__}")
-        style = " ".join(style.split()) if style else None
-        style_ids = (
-            None
-            if style is None
-            else torch.tensor([style_id(style, self.model.cfg.n_styles)], device=self.device)
-        )
+        actors = self.actors_for(text, num_actors)
+        action_ids, style, style_ids = self.conditions(action, style)
         seed = secrets.randbelow(2**31) if seed is None else int(seed)
         t0 = time.perf_counter()
         emb = self.encode(text)

@@ -158,6 +158,48 @@ def _linear_rgb(hex_colour: str) -> list[float]:
     return [*np.round(lin, 5).tolist(), 1.0]
 
 
+def _add_figure(doc: dict, bin_: _Binary, a: int, rest: np.ndarray, joint_nodes: list[int]) -> None:
+    """Actor `a`'s skinned stick-figure mesh: its material, mesh, skin (bound in the T-pose `rest`) and the
+    node that places it."""
+    ibm = np.broadcast_to(np.eye(4), (NUM_JOINTS, 4, 4)).copy()
+    ibm[:, :3, 3] = -rest  # the bind pose: the T-pose, every joint unrotated
+    verts, tris, owner = figure_mesh(rest)
+    skin_joints = np.zeros((len(verts), 4), dtype=np.uint8)
+    skin_joints[:, 0] = owner
+    weights = np.zeros((len(verts), 4))
+    weights[:, 0] = 1.0
+    attributes = {
+        "POSITION": bin_.add(verts, FLOAT, ARRAY_BUFFER, bounds=True),
+        "JOINTS_0": bin_.add(skin_joints, UNSIGNED_BYTE, ARRAY_BUFFER),
+        "WEIGHTS_0": bin_.add(weights, FLOAT, ARRAY_BUFFER),
+    }
+    indices = bin_.add(tris.reshape(-1), UNSIGNED_SHORT, ELEMENT_ARRAY_BUFFER)
+    doc["materials"].append(
+        {
+            "name": f"actor{a}",
+            "pbrMetallicRoughness": {
+                "baseColorFactor": _linear_rgb(PALETTE[a % len(PALETTE)]),
+                "metallicFactor": 0.0,
+                "roughnessFactor": 0.8,
+            },
+        }
+    )
+    primitive = {"attributes": attributes, "indices": indices, "material": len(doc["materials"]) - 1}
+    doc["meshes"].append({"name": f"actor{a}_figure", "primitives": [primitive]})
+    doc["skins"].append(
+        {
+            "name": f"actor{a}",
+            "joints": joint_nodes,
+            "skeleton": joint_nodes[0],
+            # column-major 4x4 matrices, as glTF stores them
+            "inverseBindMatrices": bin_.add(np.swapaxes(ibm, 1, 2).reshape(NUM_JOINTS, 16), FLOAT),
+        }
+    )
+    doc["nodes"].append(
+        {"name": f"actor{a}_figure", "mesh": len(doc["meshes"]) - 1, "skin": len(doc["skins"]) - 1}
+    )
+
+
 def gltf_document(motion: Motion) -> tuple[dict, bytes]:
     """The glTF JSON document and its binary buffer for `motion` (see the module docstring)."""
     t = motion.frames
@@ -205,43 +247,7 @@ def gltf_document(motion: Motion) -> tuple[dict, bytes]:
         for j in range(NUM_JOINTS):
             animate(joint_nodes[j], "rotation", quats[:, j])
         animate(joint_nodes[0], "translation", joints[:, 0])
-        ibm = np.broadcast_to(np.eye(4), (NUM_JOINTS, 4, 4)).copy()
-        ibm[:, :3, 3] = -rest  # the bind pose: the T-pose, every joint unrotated
-        verts, tris, owner = figure_mesh(rest)
-        skin_joints = np.zeros((len(verts), 4), dtype=np.uint8)
-        skin_joints[:, 0] = owner
-        weights = np.zeros((len(verts), 4))
-        weights[:, 0] = 1.0
-        attributes = {
-            "POSITION": bin_.add(verts, FLOAT, ARRAY_BUFFER, bounds=True),
-            "JOINTS_0": bin_.add(skin_joints, UNSIGNED_BYTE, ARRAY_BUFFER),
-            "WEIGHTS_0": bin_.add(weights, FLOAT, ARRAY_BUFFER),
-        }
-        indices = bin_.add(tris.reshape(-1), UNSIGNED_SHORT, ELEMENT_ARRAY_BUFFER)
-        doc["materials"].append(
-            {
-                "name": f"actor{a}",
-                "pbrMetallicRoughness": {
-                    "baseColorFactor": _linear_rgb(PALETTE[a % len(PALETTE)]),
-                    "metallicFactor": 0.0,
-                    "roughnessFactor": 0.8,
-                },
-            }
-        )
-        primitive = {"attributes": attributes, "indices": indices, "material": len(doc["materials"]) - 1}
-        doc["meshes"].append({"name": f"actor{a}_figure", "primitives": [primitive]})
-        doc["skins"].append(
-            {
-                "name": f"actor{a}",
-                "joints": joint_nodes,
-                "skeleton": joint_nodes[0],
-                # column-major 4x4 matrices, as glTF stores them
-                "inverseBindMatrices": bin_.add(np.swapaxes(ibm, 1, 2).reshape(NUM_JOINTS, 16), FLOAT),
-            }
-        )
-        nodes.append(
-            {"name": f"actor{a}_figure", "mesh": len(doc["meshes"]) - 1, "skin": len(doc["skins"]) - 1}
-        )
+        _add_figure(doc, bin_, a, rest, joint_nodes)
         doc["scenes"][0]["nodes"] += [first, len(nodes) - 1]
     doc["accessors"], doc["bufferViews"] = bin_.accessors, bin_.views
     data = bytes(bin_.data) + b"\0" * (-len(bin_.data) % 4)

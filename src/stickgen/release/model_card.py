@@ -225,36 +225,14 @@ def _training_lines(training: TrainingData) -> list[str]:
     return lines + [""]
 
 
-def model_card(
-    repo_id: str,
-    config: dict[str, Any],
-    metrics: dict[str, float],
-    training: TrainingData,
-    base: BaseModel | None = None,
-    preview: Preview | None = None,
-) -> str:
-    """README.md text: YAML front matter (licence, base model, datasets, metrics) and a human-readable card.
-
-    Args:
-        repo_id: `owner/name` on the Hub.
-        config: the published config.json (see `stickgen.release.publish.published_config`).
-        metrics: flat metric name -> value (`load_metrics`).
-        training: what the model (and its base) was trained on (`training_data.training_data_of`).
-        base: the checkpoint a fine-tuned (SFT or LoRA) model started from; None for a pretrained one.
-        preview: a GIF of the evaluation's previews, copied into the folder (None: the card shows none).
-    """
-    if config["phase"] != "pretrain" and base is None:
-        raise ValueError(f"a {config['phase']} model card names its base model: pass base")
-    if not metrics:
-        raise ValueError("a model card needs evaluation metrics")
-    name = repo_id.rsplit("/", 1)[-1]
-    model, refiner, enc = config["model"], config["refiner"], config["text_encoder"]
-    hub = encoder_hub_id(enc["name"])
-    trained = config["training"]
-    licence, licence_why = training.licence()
-    lines = [
+def _intro_lines(
+    name: str, repo_id: str, config: dict[str, Any], front: dict, preview: Preview | None
+) -> list[str]:
+    """The front matter, the title, what the model is, its preview and how to use it."""
+    model = config["model"]
+    return [
         "---",
-        yaml.safe_dump(front_matter(name, training, metrics, base), sort_keys=False).rstrip(),
+        yaml.safe_dump(front, sort_keys=False).rstrip(),
         "---",
         "",
         f"# {name}",
@@ -279,6 +257,15 @@ def model_card(
         f"{model['max_frames']} frames. Each bone keeps one length over a clip, and planted feet are held in "
         "place by two-bone leg IK (`--no-lock-feet` shows the motion as the model generated it).",
         "",
+    ]
+
+
+def _model_lines(config: dict[str, Any], training: TrainingData, base: BaseModel | None) -> list[str]:
+    """The "Model" table: sizes, sampler, text encoder, training, sources, base model and LoRA."""
+    model, refiner, enc = config["model"], config["refiner"], config["text_encoder"]
+    hub = encoder_hub_id(enc["name"])
+    trained = config["training"]
+    lines = [
         "## Model",
         "",
         "| | |",
@@ -308,10 +295,15 @@ def model_card(
             f"| LoRA | rank {lo['rank']}, alpha {lo['alpha']:g}, targets {', '.join(lo['target_modules'])}; "
             "merged into `model.safetensors`, adapters alone in `adapter_model.safetensors` |"
         )
-    lines += [
-        "",
-        *_training_lines(training),
-        *_evaluation_lines(metrics),
+    return lines
+
+
+def _closing_lines(
+    config: dict[str, Any], preview: Preview | None, licence: str, licence_why: str
+) -> list[str]:
+    """The "Files", "Limitations" and "License" sections."""
+    model = config["model"]
+    return [
         "## Files",
         "",
         "- `model.safetensors`: the weights (transformer `transformer.*` and refiner `refiner.*`)",
@@ -342,6 +334,40 @@ def model_card(
         f"`{licence}`: {licence_why}. The stickgen code is MIT; these weights follow their training data "
         "(the most restrictive of its sources' terms).",
         "",
+    ]
+
+
+def model_card(
+    repo_id: str,
+    config: dict[str, Any],
+    metrics: dict[str, float],
+    training: TrainingData,
+    base: BaseModel | None = None,
+    preview: Preview | None = None,
+) -> str:
+    """README.md text: YAML front matter (licence, base model, datasets, metrics) and a human-readable card.
+
+    Args:
+        repo_id: `owner/name` on the Hub.
+        config: the published config.json (see `stickgen.release.publish.published_config`).
+        metrics: flat metric name -> value (`load_metrics`).
+        training: what the model (and its base) was trained on (`training_data.training_data_of`).
+        base: the checkpoint a fine-tuned (SFT or LoRA) model started from; None for a pretrained one.
+        preview: a GIF of the evaluation's previews, copied into the folder (None: the card shows none).
+    """
+    if config["phase"] != "pretrain" and base is None:
+        raise ValueError(f"a {config['phase']} model card names its base model: pass base")
+    if not metrics:
+        raise ValueError("a model card needs evaluation metrics")
+    name = repo_id.rsplit("/", 1)[-1]
+    licence, licence_why = training.licence()
+    lines = [
+        *_intro_lines(name, repo_id, config, front_matter(name, training, metrics, base), preview),
+        *_model_lines(config, training, base),
+        "",
+        *_training_lines(training),
+        *_evaluation_lines(metrics),
+        *_closing_lines(config, preview, licence, licence_why),
     ]
     text = "\n".join(lines)
     bad = [p for p in PLACEHOLDERS if p in text]

@@ -12,7 +12,8 @@ from motions import DURATION, FPS, animated
 from stickgen.core.skeleton import JOINT_INDEX
 from stickgen.core.vocab import ACTION_INDEX
 from stickgen.evaluate import behaviour
-from stickgen.evaluate.behaviour import CHECKS, Check, check, run_behaviour_suite
+from stickgen.evaluate.behaviour import CHECKS, Check, check
+from stickgen.evaluate.behaviour_suite import run_behaviour_suite
 from stickgen.evaluate.prompts import BehaviourPrompt, behaviour_prompts, parse_behaviour_prompts, table_texts
 from stickgen.synthetic.actions import ACTION_GENERATORS
 from stickgen.synthetic.interactions import INTERACTIONS

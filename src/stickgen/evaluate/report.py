@@ -43,7 +43,7 @@ from stickgen.core.atomic import atomic_write_text
 from stickgen.core.config import EvaluateConfig, Params, SelectConfig
 from stickgen.embed.dataset import StickFigureDataset
 from stickgen.evaluate import metrics
-from stickgen.evaluate.behaviour import run_behaviour_suite
+from stickgen.evaluate.behaviour_suite import run_behaviour_suite
 from stickgen.evaluate.checklist import assess, selection_score
 from stickgen.evaluate.evaluator import Evaluator
 from stickgen.evaluate.evaluator_train import UNKNOWN, ClipSet, load_clip_set

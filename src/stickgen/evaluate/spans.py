@@ -18,7 +18,8 @@ import numpy as np
 
 from stickgen.core.laterality import LEFT, RIGHT, caption_side
 from stickgen.core.vocab import infer_action
-from stickgen.evaluate.behaviour import CHECKS, Recogniser, action_names, check
+from stickgen.evaluate.behaviour import CHECKS, check
+from stickgen.evaluate.behaviour_suite import Recogniser, action_names
 from stickgen.evaluate.metrics import physical_measures
 
 TRANSITION_S = 0.5  # half the length of a window around a boundary (and of the windows inside spans)

@@ -3,7 +3,7 @@
 Usage: `python bench/convert.py [--out bench/results/convert.json] [--takes 8] [--seconds 20]`.
 
 For each registered dataset it writes sample files of that format (`stickgen.synthetic.samples`, synthetic
-takes of `--seconds` each), then times `sources.base.convert_dataset` inline (one process, torch on
+takes of `--seconds` each), then times `sources.driver.convert_dataset` inline (one process, torch on
 one thread): reading, decoding, joints, resampling, windowing and validation. The figure is native
 frames converted per second of wall time (best of `--repeats`). AMASS is measured twice: with the
 built-in template and through `smplx` with (synthetic) SMPL-H / SMPL-X body-model files; the body-model
@@ -26,8 +26,8 @@ import torch
 
 from stickgen.core.config import CanonicalConfig, ConvertConfig, Params, build
 from stickgen.sources import known_datasets
-from stickgen.sources.base import convert_dataset
 from stickgen.sources.bodymodel import smpl_family_joints
+from stickgen.sources.driver import convert_dataset
 from stickgen.sources.writers.body_models import write_model
 from stickgen.synthetic.samples import SAMPLE_FORMATS, write_samples
 

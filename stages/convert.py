@@ -4,7 +4,7 @@ import argparse
 from pathlib import Path
 
 from stickgen.entry import run_stage, stage_params
-from stickgen.sources.base import run_conversion
+from stickgen.sources.driver import run_conversion
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ import numpy as np
 from stickgen.core.canonical import Clip
 from stickgen.core.config import CanonicalConfig, ConvertConfig, SynthesizeConfig
 from stickgen.core.skeleton import JOINT_INDEX, body_height, is_upright, to_canonical_frame
-from stickgen.sources.base import convert_dataset
+from stickgen.sources.driver import convert_dataset
 from stickgen.sources.writers.common import MotionTake
 from stickgen.synthetic import SyntheticTake
 from stickgen.synthetic.samples import SampleFormat, motion_take, sample_takes

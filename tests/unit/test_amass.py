@@ -16,8 +16,9 @@ from sourcekit import CANON, assert_canonical_human, convert, resampled_referenc
 from stickgen.core.config import ConvertConfig
 from stickgen.core.skeleton import JOINT_INDEX
 from stickgen.sources.amass import take_label
-from stickgen.sources.base import ConversionError, run_conversion
+from stickgen.sources.base import ConversionError
 from stickgen.sources.bodymodel import smpl_family_joints
+from stickgen.sources.driver import run_conversion
 from stickgen.sources.writers import write_amass
 from stickgen.sources.writers.amass import amass_arrays
 from stickgen.sources.writers.body_models import write_model

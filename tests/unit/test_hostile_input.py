@@ -34,8 +34,9 @@ from stickgen.generate.render import render
 from stickgen.release.publish import build_folder
 from stickgen.sources import base, humanml3d
 from stickgen.sources.amass import FPS_KEYS, is_shape_file
-from stickgen.sources.base import SourceError, Take, convert_dataset, window_texts
+from stickgen.sources.base import SourceError, Take, window_texts
 from stickgen.sources.bvh_format import parse_bvh
+from stickgen.sources.driver import convert_dataset
 from stickgen.sources.files import frame_rate, load_npz
 from stickgen.sources.safe_pickle import load_pickle
 from stickgen.sources.writers import write_amass, write_humanml3d

@@ -12,7 +12,7 @@ from stickgen.core import canonical
 from stickgen.core.config import CanonicalConfig, ConvertConfig
 from stickgen.core.skeleton import FOOT_JOINTS, JOINT_INDEX, body_height, facing_yaw, is_upright, rotation_y
 from stickgen.core.vocab import ACTIONS, infer_action
-from stickgen.sources.base import convert_dataset, run_conversion
+from stickgen.sources.driver import convert_dataset, run_conversion
 from stickgen.sources.humanml3d import HumanML3DConverter, parse_caption_line
 from stickgen.sources.writers import write_humanml3d
 

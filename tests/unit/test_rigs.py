@@ -13,8 +13,9 @@ from sourcekit import CANON, INLINE, assert_canonical_human, convert, max_error,
 
 from stickgen.core.skeleton import JOINT_INDEX, JOINT_NAMES
 from stickgen.sources import get_converter
-from stickgen.sources.base import SourceError, Take, check_take, convert_dataset
+from stickgen.sources.base import SourceError, Take, check_take
 from stickgen.sources.bvh_format import parse_bvh
+from stickgen.sources.driver import convert_dataset
 from stickgen.sources.orient import check_sides, swap_sides
 from stickgen.sources.retarget import BodyPoints
 from stickgen.sources.rigmap import map_rig

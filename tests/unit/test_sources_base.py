@@ -13,16 +13,8 @@ import stickgen.sources as sources
 from stickgen.core import canonical
 from stickgen.core.config import CanonicalConfig, ConvertConfig
 from stickgen.core.skeleton import FOOT_JOINTS, JOINT_INDEX, facing_yaw, rotation_y
-from stickgen.sources.base import (
-    ConversionError,
-    Converter,
-    SourceError,
-    Take,
-    check_take,
-    convert_dataset,
-    run_conversion,
-    takes_to_clips,
-)
+from stickgen.sources.base import ConversionError, Converter, SourceError, Take, check_take, takes_to_clips
+from stickgen.sources.driver import convert_dataset, run_conversion
 from stickgen.sources.writers import write_humanml3d
 
 CANON = CanonicalConfig(fps=20.0, max_actors=2, window_s=10.0, stride_s=5.0)

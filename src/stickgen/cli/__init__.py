@@ -34,7 +34,8 @@ def _params(path: Path):
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    from stickgen.sources.base import ConversionError, run_conversion
+    from stickgen.sources.base import ConversionError
+    from stickgen.sources.driver import run_conversion
 
     p = _params(args.params)
     report_path = args.out.with_name(args.out.name.removesuffix(".pt") + ".report.json")

@@ -1,7 +1,8 @@
 """Raw-dataset converters: one module per dataset, behind a registry `name -> Converter`.
 
 `get_converter(name)` returns the converter of a dataset name used in `params.yaml` (`datasets`);
-`sources.base` holds the shared driver (`run_conversion`, `convert_dataset`, `takes_to_clips`).
+`sources.base` holds what converters share (`Take`, `Converter`, `check_take`, `takes_to_clips`),
+`sources.driver` runs a conversion (`convert_dataset`, `run_conversion`).
 To add a dataset: write `sources/<name>.py` with a `Converter` subclass, list it in `_CONVERTERS` and its
 name in `stickgen.core.config.KNOWN_DATASETS` (params are checked against it), and a native-format writer
 in `sources/writers/` for the `samples` stage and the tests.
@@ -20,16 +21,9 @@ from stickgen.core.config import KNOWN_DATASETS
 from stickgen.sources.aistpp import AISTPPConverter
 from stickgen.sources.amass import AMASSConverter
 from stickgen.sources.asf_amc import ASFAMCConverter
-from stickgen.sources.base import (
-    ConversionError,
-    Converter,
-    SourceError,
-    Take,
-    convert_dataset,
-    run_conversion,
-    takes_to_clips,
-)
+from stickgen.sources.base import ConversionError, Converter, SourceError, Take, takes_to_clips
 from stickgen.sources.bvh import BVHConverter
+from stickgen.sources.driver import convert_dataset, run_conversion
 from stickgen.sources.humanml3d import HumanML3DConverter
 from stickgen.sources.interhuman import InterHumanConverter
 from stickgen.sources.kit_ml import KITMLConverter

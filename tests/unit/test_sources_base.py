@@ -188,9 +188,9 @@ def test_missing_or_empty_raw_folder_is_a_clear_error(tmp_path: Path, make: str)
 def test_parallel_and_inline_give_identical_output_and_bytes_are_stable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import stickgen.sources.base as base
+    import stickgen.sources.driver as driver
 
-    monkeypatch.setattr(base, "MIN_ITEMS_PER_WORKER", 1)  # a real pool even for a small folder
+    monkeypatch.setattr(driver, "MIN_ITEMS_PER_WORKER", 1)  # a real pool even for a small folder
     raw = tmp_path / "raw"
     write_dataset(raw, 5, seconds=12.0, with_bad=True)  # long enough to window
     lenient = ConvertConfig(workers=1, max_reject_fraction=0.9)

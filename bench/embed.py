@@ -93,6 +93,72 @@ def timed(fn):
     return out, time.perf_counter() - t0
 
 
+def encode_speeds(model: str, texts: list[str], batch_size: int) -> dict[str, float]:
+    """Captions per second, best of 3 on 1 000 captions (the machine is shared: the best run is the least
+    disturbed one), at batch sizes 16, `batch_size`, 256 with 1 thread and with all of torch's threads."""
+    by_batch: dict[str, float] = {}
+    threads = torch.get_num_threads()
+    for n_threads in sorted({1, threads}):
+        torch.set_num_threads(n_threads)
+        for bs in (16, batch_size, 256):
+            e = TextEncoder(model, "cpu", bs)
+            best = min(timed(lambda e=e: e.encode(texts[:1000]))[1] for _ in range(3))
+            by_batch[f"threads={n_threads},batch={bs}"] = round(1000 / best, 1)
+    torch.set_num_threads(threads)
+    return by_batch
+
+
+def cache_and_write(enc, texts: list[str], fingerprint: str, clips: int) -> tuple[dict, dict]:
+    """The embedding cache (half the captions, then all: "a dataset is added", then warm) and
+    `write_embedded` on a generated store of `clips` clips: their timings."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        cache = EmbeddingCache(tmp / "cache", enc.info, fingerprint)
+        half = texts[: len(texts) // 2]
+        first, first_s = timed(lambda: ensure_cached(cache, enc, half))
+        added, added_s = timed(lambda: ensure_cached(cache, enc, texts))  # "a dataset is added"
+        warm, warm_s = timed(
+            lambda: ensure_cached(EmbeddingCache(tmp / "cache", enc.info, fingerprint), enc, texts)
+        )
+        _, gather_s = timed(lambda: cache.gather(texts))
+
+        spec = GeneratedSpec(
+            n_clips=clips, seed=3, min_frames=60, max_frames=160, nan_fraction=0.0, captions_per_clip=3
+        )
+        info = write_generated_store(tmp / "curated.pt", spec)
+        store = canonical.load(tmp / "curated.pt")
+        store_caps = sorted({t for ts in store.data["texts"] for t in ts})
+        ensure_cached(cache, enc, store_caps)
+        _, write_s = timed(
+            lambda: write_embedded(store, tmp / "embedded.pt", enc.info.to_dict(), cache.gather)
+        )
+        out_bytes = os.path.getsize(tmp / "embedded.pt")
+
+    cache = {
+        "first_half": {**first, "seconds": round(first_s, 2)},
+        "dataset_added": {
+            **added,
+            "seconds": round(added_s, 2),
+            "new_captions_per_s": round(added["embedded"] / added_s, 1),
+        },
+        "warm": {
+            **warm,
+            "seconds": round(warm_s, 2),
+            "captions_per_s": round(len(texts) / max(warm_s, 1e-9), 1),
+        },
+        "gather_captions_per_s": round(len(texts) / max(gather_s, 1e-9)),
+    }
+    write = {
+        "clips": info["clips"],
+        "actor_frames": info["rows"],
+        "bytes": out_bytes,
+        "seconds": round(write_s, 2),
+        "clips_per_s": round(info["clips"] / write_s),
+        "mb_per_s": round(out_bytes / write_s / 2**20, 1),
+    }
+    return cache, write
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default=None, help="default: params.yaml embed.model")
@@ -112,39 +178,9 @@ def main() -> None:
     enc.encode(texts[:32])  # warm-up
     fingerprint, fp_s = timed(enc.fingerprint)
     _, cold_s = timed(lambda: enc.encode(texts))
-    # best of 3 on 1 000 captions (the machine is shared: the best run is the least disturbed one)
-    by_batch: dict[str, float] = {}
-    threads = torch.get_num_threads()
-    for n_threads in sorted({1, threads}):
-        torch.set_num_threads(n_threads)
-        for bs in (16, p.embed.batch_size, 256):
-            e = TextEncoder(model, "cpu", bs)
-            best = min(timed(lambda e=e: e.encode(texts[:1000]))[1] for _ in range(3))
-            by_batch[f"threads={n_threads},batch={bs}"] = round(1000 / best, 1)
-    torch.set_num_threads(threads)
+    by_batch = encode_speeds(model, texts, p.embed.batch_size)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        cache = EmbeddingCache(tmp / "cache", enc.info, fingerprint)
-        half = texts[: len(texts) // 2]
-        first, first_s = timed(lambda: ensure_cached(cache, enc, half))
-        added, added_s = timed(lambda: ensure_cached(cache, enc, texts))  # "a dataset is added"
-        warm, warm_s = timed(
-            lambda: ensure_cached(EmbeddingCache(tmp / "cache", enc.info, fingerprint), enc, texts)
-        )
-        _, gather_s = timed(lambda: cache.gather(texts))
-
-        spec = GeneratedSpec(
-            n_clips=args.clips, seed=3, min_frames=60, max_frames=160, nan_fraction=0.0, captions_per_clip=3
-        )
-        info = write_generated_store(tmp / "curated.pt", spec)
-        store = canonical.load(tmp / "curated.pt")
-        store_caps = sorted({t for ts in store.data["texts"] for t in ts})
-        ensure_cached(cache, enc, store_caps)
-        _, write_s = timed(
-            lambda: write_embedded(store, tmp / "embedded.pt", enc.info.to_dict(), cache.gather)
-        )
-        out_bytes = os.path.getsize(tmp / "embedded.pt")
+    cache_result, write_result = cache_and_write(enc, texts, fingerprint, args.clips)
 
     result = {
         "benchmark": "caption embedding",
@@ -166,28 +202,8 @@ def main() -> None:
             "captions_per_s": round(len(texts) / cold_s, 1),
         },
         "captions_per_s_best_of_3": by_batch,
-        "cache": {
-            "first_half": {**first, "seconds": round(first_s, 2)},
-            "dataset_added": {
-                **added,
-                "seconds": round(added_s, 2),
-                "new_captions_per_s": round(added["embedded"] / added_s, 1),
-            },
-            "warm": {
-                **warm,
-                "seconds": round(warm_s, 2),
-                "captions_per_s": round(len(texts) / max(warm_s, 1e-9), 1),
-            },
-            "gather_captions_per_s": round(len(texts) / max(gather_s, 1e-9)),
-        },
-        "write_embedded": {
-            "clips": info["clips"],
-            "actor_frames": info["rows"],
-            "bytes": out_bytes,
-            "seconds": round(write_s, 2),
-            "clips_per_s": round(info["clips"] / write_s),
-            "mb_per_s": round(out_bytes / write_s / 2**20, 1),
-        },
+        "cache": cache_result,
+        "write_embedded": write_result,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stickgen.core.rotations import quat_to_matrix
+from stickgen.core.rotations import euler_to_matrix, matrix_to_euler, quat_to_matrix
 from stickgen.core.vocab import ACTIONS
 from stickgen.sources.base import SourceError
 from stickgen.sources.captions import ACTION_PHRASES, label_words, templated
@@ -16,7 +16,6 @@ from stickgen.sources.retarget import SPINE_FRACTIONS, polyline_points
 from stickgen.sources.safe_pickle import load_pickle
 from stickgen.sources.units import Z_UP_TO_Y_UP, UnitError, infer_unit
 from stickgen.sources.writers.common import save_npz
-from stickgen.sources.writers.euler import euler_to_matrix, matrix_to_euler
 
 
 def test_templated_captions_vary_and_are_stable() -> None:

@@ -1,8 +1,13 @@
-"""Rotation helpers for the animator, vectorised over any leading axes.
+"""The library's one set of numpy rotation helpers, vectorised over any leading axes.
 
 Matrices act on column vectors (`R @ v`). Quaternions are (w, x, y, z). `mirror` reflects a rotation
 through the body's sagittal plane (x -> -x), which turns a left-limb rotation into the matching
 right-limb one: rotations about X are kept, rotations about Y and Z change sign.
+
+Euler angles (BVH channels, Acclaim dofs, the BVH exporter): `matrix_to_euler(R, "ZXY")` returns angles
+(a, b, c) with R = Rz(a) @ Rx(b) @ Ry(c), the order BVH channels are listed and applied in (intrinsic).
+Acclaim's extrinsic `XYZ` (Rz @ Ry @ Rx) is the intrinsic order `ZYX` with the angles reversed;
+`euler_to_matrix(..., extrinsic=True)` composes in that sense directly.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import numpy as np
 
 # Sign pattern of M @ R @ M with M = diag(-1, 1, 1): entries that mix x with y or z flip sign.
 _MIRROR_SIGNS = np.array([[1.0, -1.0, -1.0], [-1.0, 1.0, 1.0], [-1.0, 1.0, 1.0]])
+_AXES = {"X": 0, "Y": 1, "Z": 2}
 
 
 def _axis_rotation(angle: np.ndarray | float, i: int, j: int) -> np.ndarray:
@@ -40,6 +46,51 @@ def rot_y(angle: np.ndarray | float) -> np.ndarray:
 def rot_z(angle: np.ndarray | float) -> np.ndarray:
     """Right-handed rotation about +Z (takes +X towards +Y)."""
     return _axis_rotation(angle, 0, 1)
+
+
+AXIS_ROTATIONS = {"X": rot_x, "Y": rot_y, "Z": rot_z}
+
+
+def matrix_to_euler(rotation: np.ndarray, order: str, lock: bool = False) -> np.ndarray:
+    """Angles (..., 3) in radians, the first for the first axis of `order` (intrinsic composition).
+
+    `lock`: at gimbal lock (the middle angle within 1e-9 of +-90 degrees) only the sum or difference of
+    the outer angles is defined; put all of it in the first angle and make the last 0, rather than
+    splitting it by the rounding noise of two near-zero entries.
+    """
+    order = order.upper()
+    if sorted(order) != ["X", "Y", "Z"]:
+        raise ValueError(f"matrix_to_euler: order must be a permutation of XYZ, got {order!r}")
+    i, j, k = (_AXES[a] for a in order)
+    sign = 1.0 if (j - i) % 3 == 1 else -1.0  # +1 for the cyclic orders XYZ, YZX, ZXY
+    r = np.asarray(rotation, dtype=np.float64)
+    b = np.arcsin(np.clip(sign * r[..., i, k], -1.0, 1.0))
+    a = np.arctan2(-sign * r[..., j, k], r[..., k, k])
+    c = np.arctan2(-sign * r[..., i, j], r[..., i, i])
+    if lock:
+        locked = np.abs(r[..., i, k]) > 1.0 - 1e-9
+        if np.any(locked):
+            c = np.where(locked, 0.0, c)
+            a = np.where(locked, np.arctan2(sign * r[..., k, j], r[..., j, j]), a)
+    return np.stack([a, b, c], axis=-1)
+
+
+def euler_to_matrix(angles: np.ndarray, order: str, extrinsic: bool = False) -> np.ndarray:
+    """Rotations (..., 3, 3) from angles (..., 3) in radians, one per axis of `order`.
+
+    Intrinsic (the default, the inverse of `matrix_to_euler`): R = R_first(a) @ R_second(b) @ R_third(c).
+    Extrinsic (Acclaim's `axis` and `dof` orders): each axis is applied after the ones before it,
+    R = R_third(c) @ R_second(b) @ R_first(a).
+    """
+    angles = np.asarray(angles, dtype=np.float64)
+    out = None
+    for n, axis in enumerate(order.upper()):
+        m = AXIS_ROTATIONS[axis](angles[..., n])
+        if out is None:
+            out = m
+        else:
+            out = m @ out if extrinsic else out @ m
+    return out
 
 
 def mirror(rotation: np.ndarray) -> np.ndarray:

@@ -31,6 +31,7 @@ from typing import Literal
 
 import numpy as np
 
+from stickgen.core.rotations import euler_to_matrix, matrix_to_euler
 from stickgen.core.skeleton import JOINT_INDEX, JOINT_NAMES, NUM_JOINTS, PARENTS
 
 # canonical (Y up, facing +Z) -> Z up facing -Y (AMASS's and Blender's axes): a rotation about X
@@ -262,29 +263,14 @@ def forward(offsets: np.ndarray, root: np.ndarray, local: np.ndarray) -> np.ndar
 
 
 def euler_zxy(r: np.ndarray) -> np.ndarray:
-    """Angles (..., 3) in degrees, ordered (z, x, y), with r = Rz(z) @ Rx(x) @ Ry(y)."""
-    x = np.arcsin(np.clip(r[..., 2, 1], -1.0, 1.0))
-    y = np.arctan2(-r[..., 2, 0], r[..., 2, 2])
-    z = np.arctan2(-r[..., 0, 1], r[..., 1, 1])
-    lock = np.abs(r[..., 2, 1]) > 1.0 - 1e-9  # x = +-90 deg: only z +- y is defined; put it all in z
-    if np.any(lock):
-        y = np.where(lock, 0.0, y)
-        z = np.where(lock, np.arctan2(r[..., 1, 0], r[..., 0, 0]), z)
-    return np.degrees(np.stack([z, x, y], axis=-1))
+    """Angles (..., 3) in degrees, ordered (z, x, y), with r = Rz(z) @ Rx(x) @ Ry(y); at gimbal lock
+    (x = +-90 deg, where only z +- y is defined) all of it goes in z."""
+    return np.degrees(matrix_to_euler(r, "ZXY", lock=True))
 
 
 def rotation_zxy(angles_deg: np.ndarray) -> np.ndarray:
     """Rotation matrices (..., 3, 3) = Rz @ Rx @ Ry from (..., 3) angles (z, x, y) in degrees."""
-    z, x, y = np.moveaxis(np.radians(angles_deg), -1, 0)
-    cz, sz, cx, sx, cy, sy = np.cos(z), np.sin(z), np.cos(x), np.sin(x), np.cos(y), np.sin(y)
-    return np.stack(
-        [
-            np.stack([cz * cy - sz * sx * sy, -sz * cx, cz * sy + sz * sx * cy], -1),
-            np.stack([sz * cy + cz * sx * sy, cz * cx, sz * sy - cz * sx * cy], -1),
-            np.stack([-cx * sy, sx, cx * cy], -1),
-        ],
-        -2,
-    )
+    return euler_to_matrix(np.radians(angles_deg), "ZXY")
 
 
 def bvh_pose(

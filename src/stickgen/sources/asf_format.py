@@ -20,10 +20,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from stickgen.core.rotations import rot_x, rot_y, rot_z
+from stickgen.core.rotations import euler_to_matrix
 from stickgen.sources.base import SourceError
 
-_AXIS_ROT = {"x": rot_x, "y": rot_y, "z": rot_z}
 ROTATION_DOFS = ("rx", "ry", "rz")
 OTHER_DOFS = ("tx", "ty", "tz", "l")
 INCH_M = 0.0254
@@ -57,13 +56,7 @@ class AsfSkeleton:
 def _euler(angles: np.ndarray, order: str, degrees: bool) -> np.ndarray:
     """Rotation (..., 3, 3) applying the axes of `order` one after the other (extrinsic)."""
     angles = np.asarray(angles, dtype=np.float64)
-    if degrees:
-        angles = np.deg2rad(angles)
-    out = None
-    for k, axis in enumerate(order.lower()):
-        m = _AXIS_ROT[axis](angles[..., k])
-        out = m if out is None else m @ out
-    return out
+    return euler_to_matrix(np.deg2rad(angles) if degrees else angles, order, extrinsic=True)
 
 
 def _floats(tokens: list[str], where: str) -> np.ndarray:

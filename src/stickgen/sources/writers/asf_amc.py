@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from stickgen.core.quantize import on_grid
+from stickgen.core.rotations import euler_to_matrix, matrix_to_euler
 from stickgen.core.skeleton import JOINT_INDEX
 from stickgen.sources.asf_format import INCH_M
 from stickgen.sources.writers.bvh import HAND_TIP_M, HEAD_TOP_M, TOE_TIP_M, write_descriptions
 from stickgen.sources.writers.common import MotionTake
-from stickgen.sources.writers.euler import euler_to_matrix, matrix_to_euler
 
 LENGTH_MULTIPLIER = 0.45
 UNIT_M = INCH_M / LENGTH_MULTIPLIER

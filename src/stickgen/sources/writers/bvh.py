@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 
 from stickgen.core.quantize import on_grid
+from stickgen.core.rotations import matrix_to_euler
 from stickgen.core.skeleton import JOINT_NAMES, NUM_JOINTS, PARENTS
 from stickgen.sources.descriptions import DESCRIPTIONS_FILE
 from stickgen.sources.orient import up_rotation
 from stickgen.sources.units import UNITS_M, Y_UP_TO_Z_UP
 from stickgen.sources.writers.common import MotionTake, write_lines
-from stickgen.sources.writers.euler import matrix_to_euler
 
 _SMPL_ORDER = JOINT_NAMES
 

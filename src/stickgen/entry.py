@@ -56,6 +56,19 @@ def read_params(path: str | os.PathLike) -> Params:
         raise ParamsFileError(params_problem(path, exc)) from None
 
 
+def command_params(path: str | os.PathLike, required: bool) -> Params | None:
+    """params.yaml for a `stickgen` command: read with one-line errors (`read_params`) when it exists;
+    when it does not, None for a command that has built-in defaults, else `SystemExit` naming the file."""
+    path = Path(path)
+    if path.is_file():
+        return read_params(path)
+    if required:
+        raise SystemExit(
+            f"stickgen: params file not found: {path} (run inside the repository or pass --params)"
+        )
+    return None
+
+
 def stage_params(path: str | os.PathLike, stage: str) -> Params:
     """`read_params` for a stage script: a bad file exits with `<stage>: <the one line>` (status 1)."""
     try:

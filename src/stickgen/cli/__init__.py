@@ -23,21 +23,12 @@ import sys
 from pathlib import Path
 
 
-def _params(path: Path):
-    from stickgen.entry import read_params
-
-    if not path.is_file():
-        raise SystemExit(
-            f"stickgen: params file not found: {path} (run inside the repository or pass --params)"
-        )
-    return read_params(path)
-
-
 def cmd_convert(args: argparse.Namespace) -> int:
+    from stickgen.entry import command_params
     from stickgen.sources.base import ConversionError
     from stickgen.sources.driver import run_conversion
 
-    p = _params(args.params)
+    p = command_params(args.params, required=True)
     report_path = args.out.with_name(args.out.name.removesuffix(".pt") + ".report.json")
     try:
         report = run_conversion(

@@ -17,20 +17,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # numpy loads when a command runs, not for `stickgen --help`
     import numpy as np
 
+from stickgen.entry import command_params
+
 DEFAULT_EVALUATOR = Path("models/evaluator/evaluator.pth")
 DEFAULT_PROMPT_TABLE = Path("models/evaluator/prompts.pt")
-
-
-def _params(path: Path, required: bool):
-    from stickgen.core.config import load_params
-
-    if path.is_file():
-        return load_params(path)
-    if required:
-        raise SystemExit(
-            f"stickgen: params file not found: {path} (run inside the repository or pass --params)"
-        )
-    return None
 
 
 def read_motions(path: Path) -> list[tuple[str, np.ndarray, float | None]]:
@@ -72,7 +62,7 @@ def read_motions(path: Path) -> list[tuple[str, np.ndarray, float | None]]:
 def cmd_safety(args: argparse.Namespace) -> int:
     from stickgen.core.safety import DEFAULT_FPS, SafetyCritic
 
-    p = _params(args.params, required=False)
+    p = command_params(args.params, required=False)
     default_fps = args.fps or (p.canonical.fps if p else DEFAULT_FPS)
     critic = SafetyCritic.from_config(p.safety, default_fps) if p else SafetyCritic(fps=default_fps)
     try:
@@ -101,7 +91,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from stickgen.evaluate.report import evaluate, load_generator, set_cpu_threads, write_report
     from stickgen.model.motion_model import refinement
 
-    p = _params(args.params, required=True)
+    p = command_params(args.params, required=True)
     set_cpu_threads(p.evaluate.cpu_threads)
     table = args.prompt_table if args.prompt_table.is_file() else None
     try:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from stickgen.core.config import MAX_DDIM_STEPS
+from stickgen.entry import command_params
 from stickgen.generate.batch import (
     Request,
     UsageError,
@@ -52,13 +53,6 @@ def fail(command: str, exc: BaseException) -> int:
     """One line on stderr; status 2 for a bad argument or input (`UsageError`), 1 for anything else."""
     print(f"stickgen {command}: {exc}", file=sys.stderr)
     return 2 if isinstance(exc, UsageError) else 1
-
-
-def optional_params(path: Path):
-    """params.yaml when it exists (a broken one is a one-line `ParamsFileError`), else None."""
-    from stickgen.entry import read_params
-
-    return read_params(path) if path.is_file() else None
 
 
 def _check_out(out: Path) -> str:
@@ -361,7 +355,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     try:
         _check_out(args.out)
         _check_smpl(args)
-        p = optional_params(args.params)
+        p = command_params(args.params, required=False)
         from stickgen.generate.generator import DEFAULT_MAX_PROMPT_CHARS, DEFAULT_MAX_REGENERATIONS
 
         max_chars = p.inference.max_prompt_chars if p else DEFAULT_MAX_PROMPT_CHARS

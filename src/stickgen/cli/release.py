@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from stickgen.cli.generate import fail, optional_params
+from stickgen.cli.generate import fail
+from stickgen.entry import command_params
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -189,7 +190,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from stickgen.release.training_data import training_data_of
 
     try:
-        p = optional_params(args.params)
+        p = command_params(args.params, required=False)
         candidates = args.training_data or sorted(Path("data/embedded").glob("*.pt"))
         if not candidates:
             raise ValueError(

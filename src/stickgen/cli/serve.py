@@ -221,11 +221,12 @@ def _serve_config(p) -> ServeConfig:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from stickgen.cli.generate import fail, load_generator, optional_params
+    from stickgen.cli.generate import fail, load_generator
+    from stickgen.entry import command_params
     from stickgen.generate.demo import DemoService
 
     try:
-        p = optional_params(args.params)
+        p = command_params(args.params, required=False)
         cfg = _serve_config(p)
         host = args.host if args.host is not None else cfg.host
         port = args.port if args.port is not None else cfg.port

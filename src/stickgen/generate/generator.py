@@ -33,7 +33,9 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 
+from stickgen.core.device import resolve_device
 from stickgen.core.features import FeatureStats
+from stickgen.core.jsonable import jsonable
 from stickgen.core.laterality import caption_side
 from stickgen.core.safety import SafetyCritic
 from stickgen.core.text import EncoderInfo
@@ -44,7 +46,7 @@ from stickgen.generate.sample import generate_joints
 from stickgen.model.diffusion import Generation, Sampling
 from stickgen.model.length import DEFAULT_DURATION_S, LENGTH_FILE, LengthEstimator, load_length_estimator
 from stickgen.model.transformer import style_id
-from stickgen.train.checkpoint import load_checkpoint, model_from_checkpoint
+from stickgen.train.checkpoint import checkpoint_fps, load_checkpoint, model_from_checkpoint
 
 # defaults outside the repository; params.yaml `inference.*` sets them for `stickgen generate`
 DEFAULT_MAX_REGENERATIONS = 2
@@ -91,15 +93,6 @@ def inference_encoder(name: str) -> TextEncoder:
     return light if light is not None else SentenceEncoder(name)
 
 
-def resolve_device(device: str) -> torch.device:
-    """`auto` (CUDA when available, else CPU), `cpu`, `cuda`, `cuda:N` or `mps`."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device not in ("cpu", "mps") and device.split(":")[0] != "cuda":
-        raise ValueError(f"device must be auto, cpu, cuda, cuda:N or mps, got {device!r}")
-    return torch.device(device)
-
-
 def infer_num_actors(prompt: str, max_actors: int) -> int:
     """2 when the prompt names an interaction or several people (and the model allows it), else 1."""
     two = infer_action([prompt]) in TWO_ACTOR_ACTIONS or bool(_TWO_ACTOR_WORDS.search(prompt))
@@ -117,25 +110,11 @@ def safety_summary(result: Any) -> dict:
     else:
         out = {k: getattr(result, k) for k in ("is_safe", "overall_score") if hasattr(result, k)}
     out["is_safe"] = bool(_is_safe(result))
-    return _jsonable(out)
+    return jsonable(out)
 
 
 def _is_safe(result: Any) -> bool:
     return bool(result["is_safe"] if isinstance(result, dict) else result.is_safe)
-
-
-def _jsonable(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    if x is None or isinstance(x, (bool, int, float, str)):
-        return x
-    return str(x)
 
 
 def validate_prompt(prompt: Any, max_chars: int) -> str:
@@ -203,7 +182,7 @@ class InferenceGenerator:
         if max_prompt_chars < 1:
             raise ValueError(f"max_prompt_chars must be >= 1, got {max_prompt_chars}")
         self.model_path = Path(model_path)
-        self.device = resolve_device(device)
+        self.device = torch.device(resolve_device(device))
         self.enable_safety_check = enable_safety_check
         self.checkpoint = (
             checkpoint_from_folder(self.model_path)
@@ -222,8 +201,13 @@ class InferenceGenerator:
         self.encoder = encoder if encoder is not None else inference_encoder(self.encoder_info.name)
         in_use = EncoderInfo(name=self.encoder.name, dim=int(self.encoder.dim))
         in_use.check_matches(self.encoder_info.to_dict(), f"checkpoint {self.model_path}")
-        recorded = config.get("fps", (config.get("data") or {}).get("fps"))
-        self.fps = float(recorded if recorded is not None else fps if fps is not None else _params_fps())
+        recorded = checkpoint_fps(self.checkpoint)
+        if recorded is None and fps is None:
+            raise ValueError(
+                f"{self.model_path} does not record its frame rate (a checkpoint from before training "
+                "recorded it): pass fps= (params canonical.fps; the stickgen command passes it from --params)"
+            )
+        self.fps = float(recorded if recorded is not None else fps)
         self.critic: Callable[..., Any] = critic if critic is not None else SafetyCritic(fps=self.fps)
         self.variant, self.phase = config.get("variant", "?"), config.get("phase", "?")
         defaults = Sampling()
@@ -479,16 +463,3 @@ class InferenceGenerator:
             "flagged": bool(verdict is not None and not verdict["is_safe"]),
             "latency_s": round(time.perf_counter() - t0, 4),
         }
-
-
-def _params_fps() -> float:
-    """The canonical fps of ./params.yaml, for checkpoints written before training recorded their fps."""
-    from stickgen.core.config import load_params
-
-    path = Path("params.yaml")
-    if not path.is_file():
-        raise ValueError(
-            "the checkpoint does not record its frame rate and there is no ./params.yaml to read "
-            "canonical.fps from: pass fps="
-        )
-    return load_params(path).canonical.fps

@@ -37,7 +37,7 @@ from stickgen.model.diffusion import Generation, Sampling
 from stickgen.model.length import LENGTH_FILE, load_length_estimator
 from stickgen.release.model_card import BaseModel, Preview, load_metrics, metrics_path, model_card
 from stickgen.release.training_data import TrainingData, checkpoint_lineage
-from stickgen.train.checkpoint import full_state_dict, load_checkpoint, model_from_checkpoint
+from stickgen.train.checkpoint import checkpoint_fps, full_state_dict, load_checkpoint, model_from_checkpoint
 
 DEFAULT_REPO_ID = "GesturaAI/stick-gen-{variant}"
 DEFAULT_BASE_REPO_ID = "GesturaAI/stick-gen-{variant}-{phase}"  # filled in with the base's variant and phase
@@ -56,12 +56,6 @@ def resolve_repo_id(template: str, variant: str, phase: str | None = None) -> st
     if not _REPO_ID.match(repo_id) or "--" in repo_id or ".." in repo_id:
         raise PublishError(f"repo id must look like owner/name, got {repo_id!r}")
     return repo_id
-
-
-def checkpoint_fps(ckpt: dict[str, Any]) -> float | None:
-    config = ckpt["config"]
-    fps = config.get("fps", (config.get("data") or {}).get("fps"))
-    return None if fps is None else float(fps)
 
 
 def published_config(

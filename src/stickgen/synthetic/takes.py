@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from stickgen.core.config import SynthesizeConfig
+from stickgen.core.jsonable import jsonable
 from stickgen.core.rig import Body, make_body
 from stickgen.core.skeleton import ActorFrames
 from stickgen.synthetic.actions import (
@@ -78,21 +79,6 @@ def take_kind(seed: int, index: int, cfg: SynthesizeConfig) -> str:
     if u < cfg.two_actor_fraction + cfg.chain_fraction:
         return "chain"
     return "single"
-
-
-def _jsonable(value: Any) -> Any:
-    """Plain Python (floats rounded to 4 decimals) from numpy scalars, tuples and nested containers."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return round(float(value), 4)
-    return value
 
 
 def _single(
@@ -193,7 +179,7 @@ def make_take(index: int, cfg: SynthesizeConfig, fps: float, seed: int) -> Synth
         texts=texts,
         action=actions[0],
         actions=actions,
-        meta=_jsonable(meta),
+        meta=jsonable(meta, decimals=4),
     )
 
 

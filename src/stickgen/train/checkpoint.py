@@ -76,6 +76,14 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     return ckpt
 
 
+def checkpoint_fps(ckpt: dict[str, Any]) -> float | None:
+    """The frame rate a checkpoint's training data had (`config.fps`; older ones: `config.data.fps`), or
+    None when it records none."""
+    config = ckpt["config"]
+    fps = config.get("fps", (config.get("data") or {}).get("fps"))
+    return None if fps is None else float(fps)
+
+
 def file_sha256(path: str | os.PathLike) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:

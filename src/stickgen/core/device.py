@@ -1,0 +1,17 @@
+"""Torch device names: the one place `auto` is resolved."""
+
+from __future__ import annotations
+
+DEVICES = "auto, cpu, cuda, cuda:N or mps"
+
+
+def resolve_device(device: str) -> str:
+    """`auto` -> `cuda` when available, else `cpu`; `cpu`, `cuda`, `cuda:N` and `mps` as they are; anything
+    else a `ValueError` naming the choices."""
+    if device == "auto":
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device not in ("cpu", "mps") and device.split(":")[0] != "cuda":
+        raise ValueError(f"device must be {DEVICES}, got {device!r}")
+    return device

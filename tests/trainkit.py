@@ -1,7 +1,8 @@
 """Tiny training fixtures: embedded sets written in a temp folder, tiny params, a stage runner.
 
-`fake_embedded` stands in for the text encoder with a fixed pseudo-random vector per caption (fast,
-offline); `encoded_embedded` uses the real pipeline encoder (`build_embedded`) for the learning tests.
+`write_sets` without an encoder stands in for the text encoder with a fixed pseudo-random vector per
+caption (fast, offline); with one, it embeds with the real pipeline encoder and writes with the embed
+stage's writer (`write_embedded`), for the learning tests.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from helpers import ROOT, tiny_params_dict, walking_clip
 from stickgen.core import canonical
 from stickgen.core.canonical import Clip
 from stickgen.core.config import LoRAPhaseConfig, PhaseConfig
-from stickgen.embed.dataset import build_embedded, feature_stats_of
+from stickgen.embed.dataset import feature_stats_of, write_embedded
 
 FAKE_DIM = 16
 TINY_MODEL = {"d_model": 32, "n_layers": 1, "n_heads": 2, "ffn_hidden": 64, "dropout": 0.0}
@@ -95,8 +96,13 @@ def write_sets(
     paths = {"train": folder / "train.pt", "val": folder / "val.pt", "stats": folder / "stats.json"}
     for name, clips in (("train", train), ("val", val)):
         store = canonical.CanonicalStore(canonical.encode_clips(clips, 20.0, 2, kind="curated"))
-        data = _embedded_dict(store, FAKE_DIM) if encoder is None else build_embedded(store, encoder, 64)
-        canonical.atomic_torch_save(data, paths[name])
+        if encoder is None:
+            canonical.atomic_torch_save(_embedded_dict(store, FAKE_DIM), paths[name])
+        else:
+            from stickgen.core.text import TextEncoder
+
+            enc = TextEncoder(encoder, "cpu", 64)
+            write_embedded(store, paths[name], enc.info.to_dict(), enc.encode)
         if name == "train":
             paths["stats"].write_text(json.dumps(feature_stats_of(store).to_dict()))
     return paths

@@ -1,5 +1,5 @@
-"""StickFigureDataset and the embedded format: what an item holds, determinism per (seed, epoch), the
-epoch sampler, and the streamed writers agreeing with the in-memory definitions."""
+"""StickFigureDataset and the embedded format: what an item holds, determinism per (seed, epoch), and the
+streamed writers agreeing with the in-memory definitions."""
 
 from __future__ import annotations
 
@@ -15,11 +15,8 @@ from stickgen.core import canonical
 from stickgen.core.features import compute_stats, joints_to_features
 from stickgen.core.text import PACKAGED_MINILM
 from stickgen.embed.dataset import (
-    EpochSampler,
     StickFigureDataset,
-    build_embedded,
     collate,
-    epoch_permutation,
     feature_stats_of,
     load_embedded,
     write_embedded,
@@ -96,20 +93,6 @@ def test_draws_are_a_pure_function_of_seed_epoch_and_index(embedded) -> None:
     ]
 
 
-def test_epoch_sampler_is_deterministic_and_partitions_ranks() -> None:
-    s = EpochSampler(103, seed=1)
-    s.set_epoch(2)
-    assert list(s) == epoch_permutation(103, 1, 2).tolist()
-    s.set_epoch(3)
-    assert list(s) != epoch_permutation(103, 1, 2).tolist()
-    ranks = [EpochSampler(103, seed=1, rank=r, world_size=4) for r in range(4)]
-    for r in ranks:
-        r.set_epoch(2)
-    parts = [list(r) for r in ranks]
-    assert all(len(p) == 25 for p in parts) and len(set().union(*parts)) == 100
-    assert sorted(x for p in parts for x in p) == sorted(epoch_permutation(103, 1, 2)[:100].tolist())
-
-
 def test_streamed_writers_match_the_in_memory_definitions(tmp_path: Path) -> None:
     store = _store()
     # feature statistics from the columns = statistics of the decoded clips' features
@@ -117,15 +100,23 @@ def test_streamed_writers_match_the_in_memory_definitions(tmp_path: Path) -> Non
     got = feature_stats_of(store, chunk_rows=17)
     np.testing.assert_allclose(got.mean, ref.mean, atol=1e-5)
     np.testing.assert_allclose(got.std, ref.std, atol=1e-5)
-    # write_embedded (streamed, used by the stage) = build_embedded (in memory) with the same encoder
+    # write_embedded (streamed, as the embed stage runs it) = the in-memory definition of the format,
+    # whatever the chunk size
     from stickgen.core.text import TextEncoder
 
     enc = TextEncoder(PACKAGED_MINILM)
     write_embedded(store, tmp_path / "a.pt", enc.info.to_dict(), enc.encode, chunk_rows=23)
-    canonical.atomic_torch_save(build_embedded(store, PACKAGED_MINILM, 64), tmp_path / "b.pt")
-    a, b = load_embedded(tmp_path / "a.pt").data, load_embedded(tmp_path / "b.pt").data
-    for key in ("captions", "ids", "texts", "text_encoder", "kind"):
-        assert a[key] == b[key], key
-    for key in ("root", "offsets", "clip_offsets", "clip_caption_offsets", "clip_caption_index"):
-        assert torch.equal(a[key], b[key]), key
-    torch.testing.assert_close(a["caption_emb"], b["caption_emb"], atol=1e-5, rtol=0)
+    write_embedded(store, tmp_path / "b.pt", enc.info.to_dict(), enc.encode)
+    assert (tmp_path / "a.pt").read_bytes() == (tmp_path / "b.pt").read_bytes()
+    a = load_embedded(tmp_path / "a.pt").data
+    captions = sorted({t for ts in store.data["texts"] for t in ts})
+    assert a["captions"] == captions and a["kind"] == "embedded"
+    assert a["text_encoder"] == enc.info.to_dict()
+    for key in ("ids", "texts"):
+        assert a[key] == store.data[key], key
+    for key in ("root", "offsets", "clip_offsets"):
+        assert torch.equal(a[key], store.data[key]), key
+    counts = [len(ts) for ts in store.data["texts"]]
+    assert a["clip_caption_offsets"].tolist() == np.concatenate([[0], np.cumsum(counts)]).tolist()
+    assert a["clip_caption_index"].tolist() == [captions.index(t) for ts in store.data["texts"] for t in ts]
+    torch.testing.assert_close(a["caption_emb"], torch.from_numpy(enc.encode(captions)), atol=1e-5, rtol=0)

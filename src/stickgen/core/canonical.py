@@ -34,7 +34,7 @@ FORMAT_VERSION = 1
 _MM = 1000.0
 _INT16_LIMIT_M = 32.0  # |offset from the root| must stay below this to fit int16 millimetres
 
-_LIST_FIELDS = ("ids", "texts", "actions", "styles", "sources", "groups", "meta")
+CLIP_LIST_FIELDS = ("ids", "texts", "actions", "styles", "sources", "groups", "meta")
 _TENSOR_FIELDS = ("root", "offsets", "clip_offsets", "clip_frames", "clip_actors")
 
 
@@ -126,6 +126,44 @@ def resample(x: np.ndarray, src_fps: float, dst_fps: float) -> np.ndarray:
 KINDS = ("canonical", "curated", "embedded")
 
 
+def file_header(
+    kind: str,
+    fps: float,
+    clip_offsets: torch.Tensor,
+    clip_frames: torch.Tensor,
+    clip_actors: torch.Tensor,
+    clip_lists: dict[str, list],
+    extra: dict | None = None,
+    motion: dict[str, torch.Tensor] | None = None,
+) -> dict[str, Any]:
+    """The dict a canonical, curated or embedded file is saved from: format, version, kind, fps, joint
+    names, the clip index, the per-clip lists (`CLIP_LIST_FIELDS`) and `extra` (JSON-able file-level facts).
+
+    Every writer builds it here, so the key order (which `torch.save` keeps, and so the bytes) is the same
+    everywhere. `motion` holds the `root` and `offsets` columns when they are in memory (`encode_clips`);
+    streaming writers leave them to `stickgen.core.columnar.write_columnar`.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unsupported kind [{kind}]; known: {KINDS}")
+    if tuple(clip_lists) != CLIP_LIST_FIELDS:
+        raise ValueError(
+            f"file_header: clip_lists must hold {CLIP_LIST_FIELDS} in that order, got {tuple(clip_lists)}"
+        )
+    return {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "kind": kind,
+        "fps": float(fps),
+        "joint_names": list(JOINT_NAMES),
+        **(motion or {}),
+        "clip_offsets": clip_offsets,
+        "clip_frames": clip_frames,
+        "clip_actors": clip_actors,
+        **clip_lists,
+        "extra": dict(extra or {}),
+    }
+
+
 def encode_clips(
     clips: Sequence[Clip],
     fps: float,
@@ -139,7 +177,7 @@ def encode_clips(
     this layout, and embedded files add caption columns (see `stickgen.embed.dataset`).
     """
     if kind not in KINDS:
-        raise ValueError(f"unsupported kind [{kind}]; known: {KINDS}")
+        raise ValueError(f"unsupported kind [{kind}]; known: {KINDS}")  # before the (slower) clip checks
     ids = [c.id for c in clips]
     dupes = sorted({i for i in ids if ids.count(i) > 1}) if len(set(ids)) != len(ids) else []
     if dupes:
@@ -154,27 +192,24 @@ def encode_clips(
     # torch.save memoises objects by identity; interning makes equal strings one object, so the
     # bytes written depend only on the values (byte-identical artifacts across runs and workers)
     s = sys.intern
-    data: dict[str, Any] = {
-        "format": FORMAT,
-        "version": FORMAT_VERSION,
-        "kind": kind,
-        "fps": float(fps),
-        "joint_names": list(JOINT_NAMES),
-        "root": torch.from_numpy(root),
-        "offsets": torch.from_numpy(rel),
-        "clip_offsets": torch.tensor(np.concatenate([[0], np.cumsum(sizes)]), dtype=torch.int64),
-        "clip_frames": torch.tensor([c.frames for c in clips], dtype=torch.int32),
-        "clip_actors": torch.tensor([c.actors for c in clips], dtype=torch.int32),
-        "ids": [s(i) for i in ids],
-        "texts": [[s(t) for t in c.texts] for c in clips],
-        "actions": [s(c.action) for c in clips],
-        "styles": [s(c.style) for c in clips],
-        "sources": [s(c.source) for c in clips],
-        "groups": [s(c.group or c.id) for c in clips],
-        "meta": [s(json.dumps(c.meta, sort_keys=True)) for c in clips],
-        "extra": dict(extra or {}),
-    }
-    return data
+    return file_header(
+        kind,
+        fps,
+        torch.tensor(np.concatenate([[0], np.cumsum(sizes)]), dtype=torch.int64),
+        torch.tensor([c.frames for c in clips], dtype=torch.int32),
+        torch.tensor([c.actors for c in clips], dtype=torch.int32),
+        {
+            "ids": [s(i) for i in ids],
+            "texts": [[s(t) for t in c.texts] for c in clips],
+            "actions": [s(c.action) for c in clips],
+            "styles": [s(c.style) for c in clips],
+            "sources": [s(c.source) for c in clips],
+            "groups": [s(c.group or c.id) for c in clips],
+            "meta": [s(json.dumps(c.meta, sort_keys=True)) for c in clips],
+        },
+        extra,
+        motion={"root": torch.from_numpy(root), "offsets": torch.from_numpy(rel)},
+    )
 
 
 def atomic_torch_save(obj: Any, path: str | os.PathLike) -> None:
@@ -247,12 +282,6 @@ class CanonicalStore:
     def index(self, clip_id: str) -> int:
         return self._index[clip_id]
 
-    def validate_motion(self) -> None:
-        """The deep check: every value finite (reads all motion)."""
-        for name in ("root",):
-            if not torch.isfinite(self.data[name]).all():
-                raise CanonicalFormatError(f"{self.path}: `{name}` holds non-finite values")
-
 
 def _check_structure(d: Any, path: str) -> None:
     if not isinstance(d, dict) or d.get("format") != FORMAT:
@@ -263,13 +292,13 @@ def _check_structure(d: Any, path: str) -> None:
             f"{path}: canonical format version {d.get('version')!r}, this stickgen reads version "
             f"{FORMAT_VERSION}; re-run the converter (`dvc repro`) to rebuild it"
         )
-    missing = [k for k in (*_LIST_FIELDS, *_TENSOR_FIELDS, "fps", "joint_names", "kind") if k not in d]
+    missing = [k for k in (*CLIP_LIST_FIELDS, *_TENSOR_FIELDS, "fps", "joint_names", "kind") if k not in d]
     if missing:
         raise CanonicalFormatError(f"{path}: missing keys {missing}")
     if list(d["joint_names"]) != list(JOINT_NAMES):
         raise CanonicalFormatError(f"{path}: joint_names differ from the canonical 22 SMPL joints")
     n = len(d["ids"])
-    for k in _LIST_FIELDS:
+    for k in CLIP_LIST_FIELDS:
         if len(d[k]) != n:
             raise CanonicalFormatError(f"{path}: `{k}` has {len(d[k])} entries for {n} clips")
     offs, frames, actors = d["clip_offsets"], d["clip_frames"], d["clip_actors"]

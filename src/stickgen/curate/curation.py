@@ -29,7 +29,7 @@ import torch
 from stickgen.core import canonical, quality
 from stickgen.core.columnar import Column, ColumnSink, release_pages, row_chunks, write_columnar
 from stickgen.core.config import CurateConfig, QualityConfig
-from stickgen.core.skeleton import JOINT_NAMES, NUM_JOINTS
+from stickgen.core.skeleton import NUM_JOINTS
 from stickgen.curate import dedup
 from stickgen.curate.augment import mirror_caption, mirror_id, mirror_rows
 from stickgen.curate.balance import select_capped
@@ -284,24 +284,15 @@ def write_set(
     sizes = frames * actors
     out_offs = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     src_offs = [s.data["clip_offsets"].numpy() for s in stores]
-    header: dict[str, Any] = {
-        "format": canonical.FORMAT,
-        "version": canonical.FORMAT_VERSION,
-        "kind": "curated",
-        "fps": float(fps),
-        "joint_names": list(JOINT_NAMES),
-        "clip_offsets": torch.from_numpy(out_offs),
-        "clip_frames": torch.from_numpy(frames.astype(np.int32)),
-        "clip_actors": torch.from_numpy(actors.astype(np.int32)),
-        "ids": [],
-        "texts": [],
-        "actions": [],
-        "styles": [],
-        "sources": [],
-        "groups": [],
-        "meta": [],
-        "extra": dict(extra or {}),
-    }
+    header = canonical.file_header(
+        "curated",
+        fps,
+        torch.from_numpy(out_offs),
+        torch.from_numpy(frames.astype(np.int32)),
+        torch.from_numpy(actors.astype(np.int32)),
+        {k: [] for k in canonical.CLIP_LIST_FIELDS},
+        extra,
+    )
     for s, c, m in zip(st.tolist(), ci.tolist(), mirrored.tolist(), strict=True):
         d = stores[s].data
         header["ids"].append(mirror_id(d["ids"][c]) if m else d["ids"][c])

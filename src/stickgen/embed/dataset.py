@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch.utils.data import Dataset, Sampler
+from torch.utils.data import Dataset
 
 from stickgen.core import canonical
 from stickgen.core.columnar import (
@@ -212,34 +212,6 @@ def collate(items: list[dict]) -> Batch:
     )
 
 
-def epoch_permutation(n: int, seed: int, epoch: int) -> np.ndarray:
-    """The clip order of one epoch: a pure function of (n, seed, epoch)."""
-    return np.random.default_rng([seed, epoch, 0x5EED]).permutation(n)
-
-
-class EpochSampler(Sampler[int]):
-    """Deterministic shuffling per (seed, epoch), split across `world_size` ranks like
-    `DistributedSampler` (rank r takes positions r, r + world_size, ... of the epoch's permutation;
-    the tail that does not fill every rank is dropped). Call `set_epoch` each epoch."""
-
-    def __init__(self, n: int, seed: int, shuffle: bool = True, rank: int = 0, world_size: int = 1) -> None:
-        if not 0 <= rank < world_size:
-            raise ValueError(f"rank must be in [0, world_size={world_size}), got {rank}")
-        self.n, self.seed, self.shuffle, self.rank, self.world_size = n, seed, shuffle, rank, world_size
-        self.epoch = 0
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def __len__(self) -> int:
-        return self.n // self.world_size
-
-    def __iter__(self) -> Iterator[int]:
-        order = epoch_permutation(self.n, self.seed, self.epoch) if self.shuffle else np.arange(self.n)
-        usable = len(self) * self.world_size
-        return iter(order[:usable][self.rank :: self.world_size].tolist())
-
-
 # ---------------------------------------------------------------------------------------------
 # Writing embedded sets
 
@@ -321,29 +293,6 @@ def write_embedded(
             sink.write("caption_emb", a, vecs)
 
     write_columnar(path, header, columns, fill)
-
-
-def build_embedded(store: canonical.CanonicalStore, encoder: str, batch_size: int) -> dict:
-    """In memory: a (small) curated store plus its caption embedding columns, for `atomic_torch_save`.
-
-    Each distinct caption is embedded once with `encoder` (CPU). The embed stage streams instead
-    (`write_embedded` with the embedding cache); both give the same columns.
-    """
-    from stickgen.core.text import TextEncoder
-
-    enc = TextEncoder(encoder, "cpu", batch_size)
-    d = dict(store.data)
-    captions, offsets, index = _caption_columns(d["texts"])
-    d.update(
-        kind="embedded",
-        text_encoder=enc.info.to_dict(),
-        captions=captions,
-        caption_emb=torch.from_numpy(enc.encode(captions)),
-        clip_caption_offsets=offsets,
-        clip_caption_index=index,
-    )
-    # materialise memory-mapped tensors so the saved file does not alias the input
-    return {k: (v.clone() if isinstance(v, torch.Tensor) else v) for k, v in d.items()}
 
 
 def feature_stats_of(store: canonical.CanonicalStore, chunk_rows: int = _CHUNK_ROWS) -> FeatureStats:

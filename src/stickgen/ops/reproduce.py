@@ -96,12 +96,6 @@ def tree_hashes(folder: Path) -> dict[str, str]:
     }
 
 
-def output_hashes(lock_path: Path) -> dict[str, str]:
-    """{output path: md5} for every stage output recorded in dvc.lock."""
-    lock = yaml.safe_load(lock_path.read_text())
-    return {o["path"]: o["md5"] for stage in lock["stages"].values() for o in stage.get("outs", [])}
-
-
 def upstream_stages(repo: Path, target: str) -> list[str]:
     out = subprocess.run(
         ["dvc", "repro", "--dry", "--force", target], cwd=repo, capture_output=True, text=True, check=True

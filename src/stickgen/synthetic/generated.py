@@ -180,24 +180,23 @@ def write_generated_store(
     texts = [
         [f"a person waves, variant {i % 997} ({k})" for k in range(spec.captions_per_clip)] for i in range(n)
     ]
-    header = {
-        "format": canonical.FORMAT,
-        "version": canonical.FORMAT_VERSION,
-        "kind": "embedded" if embedded_dim else "canonical",
-        "fps": float(spec.fps),
-        "joint_names": list(JOINT_NAMES),
-        "clip_offsets": torch.from_numpy(offsets),
-        "clip_frames": torch.from_numpy(tab["frames"].astype(np.int32)),
-        "clip_actors": torch.from_numpy(tab["actors"].astype(np.int32)),
-        "ids": ids,
-        "texts": texts,
-        "actions": [ACTIONS[a] for a in tab["action"]],
-        "styles": [""] * n,
-        "sources": names,
-        "groups": [x.split("#")[0] for x in ids],
-        "meta": ["{}"] * n,
-        "extra": {"generated": True, "seed": spec.seed},
-    }
+    header = canonical.file_header(
+        "embedded" if embedded_dim else "canonical",
+        spec.fps,
+        torch.from_numpy(offsets),
+        torch.from_numpy(tab["frames"].astype(np.int32)),
+        torch.from_numpy(tab["actors"].astype(np.int32)),
+        {
+            "ids": ids,
+            "texts": texts,
+            "actions": [ACTIONS[a] for a in tab["action"]],
+            "styles": [""] * n,
+            "sources": names,
+            "groups": [x.split("#")[0] for x in ids],
+            "meta": ["{}"] * n,
+        },
+        {"generated": True, "seed": spec.seed},
+    )
     rows = int(offsets[-1])
     columns = {
         "root": Column((rows, 3), torch.float32),

@@ -96,7 +96,9 @@ def main() -> None:
         for name in known_datasets():
             if name not in SAMPLE_FORMATS:
                 continue
-            write_samples(name, root / name, params)
+            write_samples(
+                name, root / name, params.samples, params.synthesize.chain_fraction, params.base.seed
+            )
             results[name] = time_conversion(name, root / name, inline, args.repeats)
             print(f"{name:11s} {results[name]['frames_per_s']:>10,} frames/s", flush=True)
         models = root / "body_models"

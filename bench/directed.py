@@ -30,7 +30,7 @@ from stickgen.generate import directed
 from stickgen.generate.export import load_motion
 from stickgen.generate.generator import InferenceGenerator
 from stickgen.generate.inpaint import FADE_FRAMES
-from stickgen.model.motion_model import generation
+from stickgen.wiring import generation
 
 
 def seam_report(joints: np.ndarray, fps: float, seams: list[int], zone: int = FADE_FRAMES) -> dict:

@@ -31,7 +31,8 @@ from stickgen.core.config import load_params
 from stickgen.core.features import FEATURES_PER_ACTOR, FeatureStats
 from stickgen.generate.sample import generate_joints
 from stickgen.model.diffusion import Sampling
-from stickgen.model.motion_model import StickFigureModel, generation, model_configs
+from stickgen.model.motion_model import StickFigureModel
+from stickgen.wiring import generation, model_configs
 
 
 def _time(fn, repeats: int) -> dict:

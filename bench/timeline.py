@@ -28,6 +28,7 @@ from stickgen.evaluate.evaluator import load_evaluator
 from stickgen.evaluate.report import load_generator
 from stickgen.evaluate.spans import span_checks, transition_report
 from stickgen.generate import directed
+from stickgen.wiring import generation
 
 TIMELINES = (
     "0-3: a person walks forward; 3-5: a person jumps; 5-9: a person waves",
@@ -52,7 +53,9 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     p = load_params(args.params)
-    gen = load_generator(args.checkpoint, p)  # as the evaluation stage samples it
+    gen = load_generator(
+        args.checkpoint, p.diffusion, p.inference, p.canonical.fps, generation(p)
+    )  # as the evaluation stage samples it
     ev = load_evaluator(args.evaluator)
 
     def recognise(motions: list[np.ndarray], fps: float) -> np.ndarray:

@@ -39,11 +39,12 @@ import torch
 
 from stickgen.core.config import load_params
 from stickgen.embed.dataset import Batch
-from stickgen.model.motion_model import StickFigureModel, model_configs
+from stickgen.model.motion_model import StickFigureModel
 from stickgen.model.spline import n_patches
 from stickgen.train.data import TrainBatch
 from stickgen.train.objective import forward_train, loss_sums
 from stickgen.train.optim import build_optimizer
+from stickgen.wiring import model_configs
 
 TEXT_DIM = 384  # the embedded default's MiniLM; the full profile's BGE-large is 1024
 

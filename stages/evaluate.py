@@ -15,7 +15,7 @@ from stickgen.evaluate.evaluator import load_evaluator
 from stickgen.evaluate.previews import write_loss_curves, write_previews
 from stickgen.evaluate.prompts import preview_prompts
 from stickgen.evaluate.report import evaluate, load_generator, set_cpu_threads, write_report
-from stickgen.model.motion_model import refinement
+from stickgen.wiring import generation, refinement
 
 
 def main() -> None:
@@ -40,7 +40,9 @@ def main() -> None:
     p = stage_params(args.params, "evaluate")
     set_cpu_threads(p.evaluate.cpu_threads)
     seed = p.base.seed + p.evaluate.seed_offset
-    gen = load_generator(args.checkpoint, p, args.prompt_table)
+    gen = load_generator(
+        args.checkpoint, p.diffusion, p.inference, p.canonical.fps, generation(p), args.prompt_table
+    )
     robustness = json.loads(args.adversarial.read_text())["safe_ratio"]
     report = evaluate(
         gen,

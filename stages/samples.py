@@ -17,7 +17,7 @@ def main() -> None:
     if args.out.exists():
         shutil.rmtree(args.out)
     for name in p.datasets:
-        n = write_samples(name, args.out / name, p)
+        n = write_samples(name, args.out / name, p.samples, p.synthesize.chain_fraction, p.base.seed)
         print(f"samples: {n} {name} takes -> {args.out / name}")
     write_provenance(args.out, list(p.datasets))
 

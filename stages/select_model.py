@@ -13,9 +13,9 @@ from pathlib import Path
 
 from stickgen.core.atomic import atomic_write_text
 from stickgen.entry import run_stage, stage_params
-from stickgen.model.motion_model import sampling_from
 from stickgen.release.select import read_candidates, select, write_production
 from stickgen.release.training_data import training_data_of
+from stickgen.wiring import sampling_from
 
 
 def main() -> None:

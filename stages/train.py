@@ -10,8 +10,8 @@ from pathlib import Path
 
 from stickgen.embed.dataset import load_embedded
 from stickgen.entry import run_stage, stage_params
-from stickgen.model.motion_model import model_configs
 from stickgen.train.loop import PHASES, RunSpec, train
+from stickgen.wiring import model_configs
 
 
 def main() -> None:

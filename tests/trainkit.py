@@ -182,8 +182,8 @@ def train_in_process(phase: str, sets: dict[str, Path], out: Path, params: Path,
     """What `stages/train.py` does, in this process (call it under the `one_thread` fixture to reproduce a
     stage subprocess, which runs with OMP_NUM_THREADS=1)."""
     from stickgen.core.config import load_params
-    from stickgen.model.motion_model import model_configs
     from stickgen.train.loop import RunSpec, train
+    from stickgen.wiring import model_configs
 
     p = load_params(params)
     model_cfg, refiner_cfg = model_configs(p, "tiny", FAKE_DIM)

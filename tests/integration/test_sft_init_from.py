@@ -20,9 +20,9 @@ from trainkit import (
 )
 
 from stickgen.core.config import load_params
-from stickgen.model.motion_model import model_configs
 from stickgen.train import checkpoint as ck
 from stickgen.train.loop import RunSpec, train
+from stickgen.wiring import model_configs
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_thread")]
 

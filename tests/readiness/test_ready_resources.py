@@ -12,7 +12,8 @@ from helpers import ROOT
 from stickgen.cli import main
 from stickgen.core.config import load_params
 from stickgen.model.lora import inject_lora_adapters
-from stickgen.model.motion_model import StickFigureModel, model_configs
+from stickgen.model.motion_model import StickFigureModel
+from stickgen.wiring import model_configs
 
 # the "Training Compute Requirements" table: variant -> (parameters, checkpoint size in MB)
 COMPUTE_TABLE = {"small": (5.6e6, 25.0), "medium": (15.8e6, 65.0), "large": (28e6, 110.0)}

@@ -335,7 +335,8 @@ def test_convert_prints_its_summary_as_json(tmp_path, capsys) -> None:
 
     raw = tiny_params_dict()
     raw["samples"].update(takes_per_dataset=2, min_s=3.0, max_s=5.0)
-    write_samples("humanml3d", tmp_path / "raw", build(Params, raw, ""))
+    p = build(Params, raw, "")
+    write_samples("humanml3d", tmp_path / "raw", p.samples, p.synthesize.chain_fraction, p.base.seed)
     out = tmp_path / "h.pt"
     assert main(["convert", "humanml3d", str(tmp_path / "raw"), str(out), "--params", PARAMS, "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)

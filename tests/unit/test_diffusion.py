@@ -20,15 +20,10 @@ from stickgen.model.diffusion import (
     ddim_refine,
     noise_like,
 )
-from stickgen.model.motion_model import (
-    StickFigureModel,
-    generation,
-    guidance_per_feature,
-    refinement,
-    sampling_from,
-)
+from stickgen.model.motion_model import StickFigureModel, guidance_per_feature
 from stickgen.model.noise import add_noise, alpha_bar
 from stickgen.model.transformer import TransformerConfig
+from stickgen.wiring import generation, refinement, sampling_from
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 SAMPLING = Sampling(steps=5, guidance_scale=2.0, start_strength=0.7)

@@ -84,3 +84,22 @@ def test_the_check_sees_an_upward_import(tmp_path):
     (tmp_path / "train").mkdir()
     (tmp_path / "train" / "y.py").write_text("from stickgen.core import x\n")
     assert layer_violations(tmp_path) == ["core/x.py:2 imports stickgen.train.loop (train is above core)"]
+
+
+def params_importers(src: Path = SRC) -> list[str]:
+    """Library modules that import the whole `Params` (only `wiring`, `entry` and `cli/` may)."""
+    out = []
+    for path in sorted(src.rglob("*.py")):
+        rel = path.relative_to(src)
+        if rel.parts[0] in ("cli", "wiring.py", "entry.py") or rel == Path("core/config.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "stickgen.core.config":
+                if any(a.name == "Params" for a in node.names):
+                    out.append(f"{rel}:{node.lineno}")
+    return out
+
+
+def test_only_the_wiring_turns_params_into_objects():
+    """The library takes the settings it uses (config sections, plain values), never the whole params."""
+    assert params_importers() == []

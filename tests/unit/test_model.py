@@ -9,7 +9,7 @@ from helpers import ROOT
 
 from stickgen.core.config import load_params
 from stickgen.embed.dataset import Batch
-from stickgen.model.motion_model import StickFigureModel, model_configs
+from stickgen.model.motion_model import StickFigureModel
 from stickgen.model.noise import alpha_bar
 from stickgen.model.transformer import (
     N_COND_TOKENS,
@@ -20,6 +20,7 @@ from stickgen.model.transformer import (
 )
 from stickgen.train.data import TrainBatch
 from stickgen.train.objective import forward_train, motion_loss
+from stickgen.wiring import model_configs
 
 
 def tiny(max_actors: int = 2, patch: int = 1) -> StickFigureTransformer:

@@ -35,12 +35,17 @@ def test_every_registered_dataset_has_a_sample_format() -> None:
     assert set(known_datasets()) == set(names.split())
 
 
+def _args(p: Params) -> tuple:
+    """write_samples' settings from params, as the samples stage passes them."""
+    return p.samples, p.synthesize.chain_fraction, p.base.seed
+
+
 @pytest.mark.parametrize("dataset", sorted(SAMPLE_FORMATS))
 def test_samples_are_deterministic_and_convert_without_rejects(
     tmp_path: Path, params: Params, dataset: str
 ) -> None:
-    assert write_samples(dataset, tmp_path / "a", params) == 3
-    write_samples(dataset, tmp_path / "b", params)
+    assert write_samples(dataset, tmp_path / "a", *_args(params)) == 3
+    write_samples(dataset, tmp_path / "b", *_args(params))
     assert _digest(tmp_path / "a") == _digest(tmp_path / "b")  # DVC hashes the samples
     clips, report = convert(dataset, tmp_path / "a")
     assert report["rejected"] == 0 and report["takes"] == 3, report["rejects"]
@@ -53,4 +58,4 @@ def test_samples_are_deterministic_and_convert_without_rejects(
 
 def test_unknown_dataset_is_a_clear_error(tmp_path: Path, params: Params) -> None:
     with pytest.raises(ValueError, match=r"unsupported dataset \[nope\] for samples"):
-        write_samples("nope", tmp_path, params)
+        write_samples("nope", tmp_path, *_args(params))

@@ -139,7 +139,7 @@ def load_generator(args: argparse.Namespace, p):
 
     kwargs: dict[str, Any] = {}
     if p is not None:
-        from stickgen.model.motion_model import generation
+        from stickgen.wiring import generation
 
         d = p.diffusion
         kwargs = {

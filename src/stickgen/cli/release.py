@@ -116,7 +116,8 @@ def checkpoint_info(path: Path, eval_results: Path) -> dict[str, Any]:
 def variant_info(params_path: Path, variant: str, text_dim: int | None) -> dict[str, Any]:
     """A fresh model of `variant` as params.yaml defines it: architecture and parameter counts."""
     from stickgen.entry import read_params
-    from stickgen.model.motion_model import StickFigureModel, model_configs
+    from stickgen.model.motion_model import StickFigureModel
+    from stickgen.wiring import model_configs
 
     if not params_path.is_file():
         raise FileNotFoundError(
@@ -185,9 +186,9 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from stickgen.model.diffusion import Sampling
     from stickgen.release.publish import PublishError, publish
     from stickgen.release.training_data import training_data_of
+    from stickgen.wiring import refinement
 
     try:
         p = command_params(args.params, required=False)
@@ -198,12 +199,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
                 "FILE... (the pipeline's data/embedded/*.pt)"
             )
         training = training_data_of(args.checkpoint, candidates, args.canonical_dir)
-        sampling = None
-        if p is not None:
-            d = p.diffusion
-            sampling = Sampling(
-                steps=d.diffusion_steps, guidance_scale=d.guidance_scale, start_strength=d.start_strength
-            )
+        sampling = refinement(p) if p is not None else None
         result = publish(
             args.checkpoint,
             args.repo_id,

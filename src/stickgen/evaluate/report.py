@@ -40,7 +40,7 @@ import numpy as np
 import torch
 
 from stickgen.core.atomic import atomic_write_text
-from stickgen.core.config import EvaluateConfig, Params, SelectConfig
+from stickgen.core.config import DiffusionConfig, EvaluateConfig, InferenceConfig, SelectConfig
 from stickgen.embed.dataset import StickFigureDataset
 from stickgen.evaluate import metrics
 from stickgen.evaluate.behaviour_suite import run_behaviour_suite
@@ -50,8 +50,7 @@ from stickgen.evaluate.evaluator_train import UNKNOWN, ClipSet, load_clip_set
 from stickgen.evaluate.prompts import PromptTable, behaviour_prompts
 from stickgen.generate import footlock
 from stickgen.generate.generator import InferenceGenerator
-from stickgen.model.diffusion import Sampling
-from stickgen.model.motion_model import generation
+from stickgen.model.diffusion import Generation, Sampling
 from stickgen.train.data import TrainingSet
 from stickgen.train.step import validation_losses
 
@@ -85,23 +84,29 @@ def set_cpu_threads(n: int) -> None:
         torch.set_num_threads(n)
 
 
-def load_generator(checkpoint: Path, p: Params, prompt_table: Path | None = None) -> InferenceGenerator:
-    """The model under test with params' sampling settings (`sampling.*`, `diffusion.*`), through
-    InferenceGenerator's loader; `prompt_table` (the evaluator stage's) serves prompt embeddings without the
-    text encoder."""
-    d = p.diffusion
+def load_generator(
+    checkpoint: Path,
+    diffusion: DiffusionConfig,
+    inference: InferenceConfig,
+    fps: float,
+    generation: Generation,
+    prompt_table: Path | None = None,
+) -> InferenceGenerator:
+    """The model under test with the pipeline's sampling settings (params `sampling.*` as `generation`,
+    `diffusion.*`, `inference.*`), through InferenceGenerator's loader, without the safety check;
+    `prompt_table` (the evaluator stage's) serves prompt embeddings without the text encoder."""
     return InferenceGenerator(
         checkpoint,
         enable_safety_check=False,
-        use_diffusion=d.use_diffusion,
-        diffusion_steps=d.diffusion_steps,
-        guidance_scale=d.guidance_scale,
-        start_strength=d.start_strength,
-        max_prompt_chars=p.inference.max_prompt_chars,
-        lock_feet=p.inference.lock_feet,
-        fps=p.canonical.fps,
+        use_diffusion=diffusion.use_diffusion,
+        diffusion_steps=diffusion.diffusion_steps,
+        guidance_scale=diffusion.guidance_scale,
+        start_strength=diffusion.start_strength,
+        max_prompt_chars=inference.max_prompt_chars,
+        lock_feet=inference.lock_feet,
+        fps=fps,
         encoder=PromptTable.load(prompt_table) if prompt_table is not None else None,
-        generation=generation(p),
+        generation=generation,
     )
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from stickgen.core.config import Params
 from stickgen.core.features import FEATURES_PER_ACTOR
 from stickgen.model.diffusion import (
     DiffusionRefiner,
@@ -31,54 +30,6 @@ from stickgen.model.transformer import ROOT_XZ, StickFigureTransformer, Transfor
 # diffusion denoiser decoding each token's frames directly (sampled by DDIM with guidance, as 2); 4: 3 with
 # the leading side as a condition and its prior p(side | text) (`stickgen.model.side_prior`).
 MODEL_FORMAT = 4
-
-
-def model_configs(params: Params, variant: str, text_dim: int) -> tuple[TransformerConfig, RefinerConfig]:
-    """The transformer and refiner configs of `variant` (params `model.variants.<variant>`, `diffusion`)."""
-    if variant not in params.model.variants:
-        raise ValueError(f"unknown variant [{variant}]; params has {sorted(params.model.variants)}")
-    v, d = params.model.variants[variant], params.diffusion
-    shared = {
-        "text_dim": text_dim,
-        "max_frames": params.model.max_frames,
-        "max_actors": params.canonical.max_actors,
-    }
-    return (
-        TransformerConfig(
-            **shared,
-            d_model=v.d_model,
-            n_layers=v.n_layers,
-            n_heads=v.n_heads,
-            ffn_hidden=v.ffn_hidden,
-            dropout=v.dropout,
-            patch_frames=params.model.patch_frames,
-        ),
-        RefinerConfig(
-            **shared,
-            d_model=d.d_model,
-            n_layers=d.n_layers,
-            n_heads=d.n_heads,
-            ffn_hidden=d.ffn_hidden,
-            dropout=v.dropout,
-            patch_frames=d.patch_frames,
-        ),
-    )
-
-
-def refinement(params: Params) -> Sampling:
-    """The refinement settings of params `diffusion.*` (used when refining, whatever `use_diffusion` says)."""
-    d = params.diffusion
-    return Sampling(steps=d.diffusion_steps, guidance_scale=d.guidance_scale, start_strength=d.start_strength)
-
-
-def generation(params: Params) -> Generation:
-    """The transformer's sampler of params `sampling.*`."""
-    return Generation(steps=params.sampling.steps, guidance_scale=params.sampling.guidance_scale)
-
-
-def sampling_from(params: Params) -> Sampling | None:
-    """The refinement that params ask for at generation time (None when `diffusion.use_diffusion` is off)."""
-    return refinement(params) if params.diffusion.use_diffusion else None
 
 
 def guidance_per_feature(scale: float, device: torch.device | None = None) -> torch.Tensor:

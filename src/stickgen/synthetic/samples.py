@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stickgen.core.atomic import atomic_write_text
-from stickgen.core.config import Params, SynthesizeConfig
+from stickgen.core.config import SamplesConfig, SynthesizeConfig
 from stickgen.sources import writers
 from stickgen.sources.ntu_classes import class_for_action
 from stickgen.sources.writers.common import MotionTake
@@ -33,7 +33,8 @@ from stickgen.sources.writers.style100 import CONTENT_OF_ACTION
 from stickgen.synthetic import SyntheticTake, make_take
 
 PROVENANCE_FILE = "PROVENANCE.json"  # beside the dataset folders the samples stage writes
-GENERATOR = "stickgen.synthetic.samples"
+# the name PROVENANCE.json records: an identifier of the samples stage's files (kept when the module moved)
+GENERATOR = "stickgen.samples"
 SCREEN_FPS = 10.0  # frame rate at which candidate takes are screened
 MAX_CANDIDATES_PER_TAKE = 60
 
@@ -133,23 +134,26 @@ def sample_takes(
     return out
 
 
-def write_samples(dataset: str, out_dir: Path, params: Params) -> int:
-    """Write `samples.takes_per_dataset` native-format takes of `dataset` into out_dir; returns the count."""
+def write_samples(
+    dataset: str, out_dir: Path, samples: SamplesConfig, chain_fraction: float, seed: int
+) -> int:
+    """Write `samples.takes_per_dataset` native-format takes of `dataset` into out_dir, chained as the
+    synthesize stage chains (`chain_fraction`), drawn from `seed` (params `base.seed`); returns the count."""
     if dataset not in SAMPLE_FORMATS:
         raise ValueError(f"unsupported dataset [{dataset}] for samples; known: {sorted(SAMPLE_FORMATS)}")
     fmt = SAMPLE_FORMATS[dataset]
-    s = params.samples
+    s = samples
     cfg = SynthesizeConfig(
         clips=s.takes_per_dataset,
         min_s=s.min_s,
         max_s=s.max_s,
         two_actor_fraction=fmt.two_actor_fraction,
-        chain_fraction=params.synthesize.chain_fraction,
+        chain_fraction=chain_fraction,
     )
     # a seed per dataset, far from the synthesize stage's indices, so samples never repeat its clips
     offset = 1_000_000 * (1 + sorted(SAMPLE_FORMATS).index(dataset))
-    takes = sample_takes(s.takes_per_dataset, cfg, fmt, params.base.seed, offset)
-    fmt.writer(Path(out_dir), [motion_take(t) for t in takes], params.base.seed)
+    takes = sample_takes(s.takes_per_dataset, cfg, fmt, seed, offset)
+    fmt.writer(Path(out_dir), [motion_take(t) for t in takes], seed)
     return len(takes)
 
 

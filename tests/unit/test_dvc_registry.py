@@ -35,4 +35,6 @@ def test_each_phase_has_one_chart_of_train_and_validation_loss() -> None:
         assert x == "step" and y == {f"{folder}/train/loss.tsv": "loss", f"{folder}/val/loss.tsv": "loss"}
         # the files are the stage's own DVCLive plots (its declared plots folder)
         stage = DVC["stages"][phase]["do"]
-        assert any("dvclive/${item}/" + f"{phase}/plots/metrics" in p for p in map(str, stage["plots"]))
+        own = {k: v for d in stage.get("vars", []) for k, v in d.items()}  # the stage's `vars` (phase)
+        declared = [str(p).replace("${phase}", own.get("phase", "${phase}")) for p in stage["plots"]]
+        assert any("dvclive/${item}/" + f"{phase}/plots/metrics" in p for p in declared)

@@ -30,6 +30,8 @@ from stickgen.generate import directed
 from stickgen.generate.export import load_motion
 from stickgen.generate.generator import InferenceGenerator
 from stickgen.generate.inpaint import FADE_FRAMES
+from stickgen.generate.settings import Checks, Runtime, SamplingSettings
+from stickgen.model.diffusion import Sampling
 from stickgen.wiring import generation
 
 
@@ -74,15 +76,16 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     p = load_params(args.params)
+    d = p.diffusion
     gen = InferenceGenerator(
         args.checkpoint,
-        enable_safety_check=False,
-        use_diffusion=p.diffusion.use_diffusion,
-        diffusion_steps=p.diffusion.diffusion_steps,
-        device="cpu",
-        lock_feet=p.inference.lock_feet,
-        generation=generation(p),
-        fps=p.canonical.fps,
+        SamplingSettings(
+            generation(p),
+            Sampling(steps=d.diffusion_steps) if d.use_diffusion else None,
+            p.inference.lock_feet,
+        ),
+        Checks(safety=False),
+        Runtime(device="cpu", fps=p.canonical.fps),
     )
     timing = []
     for seconds in args.durations:

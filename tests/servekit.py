@@ -18,15 +18,16 @@ from inferkit import FakeEncoder, cached_checkpoint
 from stickgen.cli.serve import bind, create_app
 from stickgen.generate.demo import DEFAULT_SERVE, DemoService
 from stickgen.generate.generator import InferenceGenerator
+from stickgen.generate.settings import Runtime, SamplingSettings
+from stickgen.model.diffusion import Sampling
 
 
 def tiny_service(tmp_path_factory: pytest.TempPathFactory, **serve) -> DemoService:
     """The tiny `fake` checkpoint (trainkit's caption vectors), refiner loaded with 2 steps, CPU."""
     gen = InferenceGenerator(
         cached_checkpoint(tmp_path_factory, "fake"),
-        diffusion_steps=2,
-        device="cpu",
-        encoder=FakeEncoder(),
+        SamplingSettings(refinement=Sampling(steps=2)),
+        runtime=Runtime(device="cpu", encoder=FakeEncoder()),
     )
     return DemoService(gen, replace(DEFAULT_SERVE, **serve), refiner_default=False)
 

@@ -27,6 +27,8 @@ from stickgen.core.safety import (
 from stickgen.core.skeleton import JOINT_INDEX
 from stickgen.generate.generator import InferenceGenerator
 from stickgen.generate.motion import Motion
+from stickgen.generate.settings import Checks, Runtime, SamplingSettings
+from stickgen.model.diffusion import Sampling
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 DOC = ROOT / "docs/production-readiness.md"
@@ -43,7 +45,8 @@ def test_the_generator_with_the_safety_check_judges_motion(production: str) -> N
     "`generator.check_motion_safety(motion)` returns results": the production model with the default
     critic (stickgen.core.safety) judges what it generates, and a motion whose body jumps 5 m in one frame
     is rejected for teleporting. Regeneration on rejection: tests/unit/test_generator.py."""
-    gen = InferenceGenerator(production, enable_safety_check=True, device="cpu")  # the default critic
+    # the default critic
+    gen = InferenceGenerator(production, checks=Checks(safety=True), runtime=Runtime(device="cpu"))
     motion = gen.generate(PROMPT, duration_s=2.0, seed=0)
     result = gen.check_motion_safety(motion)
     assert isinstance(result, SafetyResult) and set(result.checks) == set(CHECKS)
@@ -78,8 +81,9 @@ def test_diffusion_refinement_settings(production: str) -> None:
     d = load_params(ROOT / "params.yaml").diffusion
     assert d.diffusion_steps == 20 and d.use_diffusion is False
     assert compose_profile("full")["diffusion"]["use_diffusion"] is True
-    off = InferenceGenerator(production, enable_safety_check=False, use_diffusion=False, device="cpu")
-    on = InferenceGenerator(production, enable_safety_check=False, diffusion_steps=20, device="cpu")
+    unchecked, cpu = Checks(safety=False), Runtime(device="cpu")
+    off = InferenceGenerator(production, SamplingSettings(refinement=None), unchecked, cpu)
+    on = InferenceGenerator(production, SamplingSettings(refinement=Sampling(steps=20)), unchecked, cpu)
     a, b = off.generate(PROMPT, 2.0, seed=0), off.generate(PROMPT, 2.0, seed=1)
     c = on.generate(PROMPT, 2.0, seed=0)
     assert a.meta["use_diffusion"] is False and a.meta["diffusion"] is None

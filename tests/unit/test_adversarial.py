@@ -10,6 +10,8 @@ from stickgen.core.safety import SafetyCritic
 from stickgen.evaluate.adversarial import OUTCOMES, run_suite, summarise
 from stickgen.evaluate.prompts import PromptSpec, adversarial_prompts, preview_prompts, table_texts
 from stickgen.generate.generator import InferenceGenerator
+from stickgen.generate.settings import Checks, Runtime, SamplingSettings
+from stickgen.model.diffusion import Sampling
 
 CATEGORIES = {
     "empty",
@@ -31,10 +33,9 @@ CATEGORIES = {
 def gen(tmp_path_factory) -> InferenceGenerator:
     return InferenceGenerator(
         cached_checkpoint(tmp_path_factory, "fake"),
-        enable_safety_check=False,
-        diffusion_steps=3,
-        device="cpu",
-        encoder=FakeEncoder(),
+        SamplingSettings(refinement=Sampling(steps=3)),
+        Checks(safety=False),
+        Runtime(device="cpu", encoder=FakeEncoder()),
     )
 
 

@@ -22,6 +22,7 @@ from stickgen.generate.generator import InferenceGenerator
 from stickgen.generate.given import load_given
 from stickgen.generate.inpaint import blend_kept, sample_constrained, smooth_edges
 from stickgen.generate.retime import bone_lengths, resample
+from stickgen.generate.settings import Checks, Runtime, SamplingSettings
 from stickgen.generate.timeline import Span, parse_timeline, read_timeline_file, span_frames
 from stickgen.model.diffusion import Sampling
 
@@ -41,7 +42,10 @@ def gen(tmp_path_factory) -> InferenceGenerator:
     torch.set_num_threads(1)
     ckpt = cached_checkpoint(tmp_path_factory, "fake")
     return InferenceGenerator(
-        ckpt, enable_safety_check=False, diffusion_steps=2, device="cpu", encoder=FakeEncoder()
+        ckpt,
+        SamplingSettings(refinement=Sampling(steps=2)),
+        Checks(safety=False),
+        Runtime("cpu", FakeEncoder()),
     )
 
 

@@ -9,6 +9,8 @@ from inferkit import FakeEncoder, ScriptedCritic, cached_checkpoint
 from stickgen.generate.footlock import lock_feet
 from stickgen.generate.generator import InferenceGenerator, infer_num_actors
 from stickgen.generate.motion import Motion
+from stickgen.generate.settings import Checks, Runtime, SamplingSettings
+from stickgen.model.diffusion import Sampling
 
 PROMPT = "a person walks at speed 1.0"
 
@@ -18,10 +20,12 @@ def fake_checkpoint(tmp_path_factory):
     return cached_checkpoint(tmp_path_factory, "fake")
 
 
-def _gen(ckpt, **kw) -> InferenceGenerator:
-    kw.setdefault("enable_safety_check", False)
-    kw.setdefault("encoder", FakeEncoder())
-    return InferenceGenerator(ckpt, diffusion_steps=3, device="cpu", **kw)
+def _gen(ckpt, use_diffusion=True, lock_feet=True, encoder=None, **checks) -> InferenceGenerator:
+    """The checkpoint on the CPU, refined with 3 steps (none without diffusion), without the safety check
+    unless `safety=True`; other keywords are `Checks`'."""
+    checks.setdefault("safety", False)
+    sampling = SamplingSettings(refinement=Sampling(steps=3) if use_diffusion else None, lock_feet=lock_feet)
+    return InferenceGenerator(ckpt, sampling, Checks(**checks), Runtime("cpu", encoder or FakeEncoder()))
 
 
 def test_generate_returns_canonical_joints_fps_and_meta(fake_checkpoint) -> None:
@@ -103,14 +107,14 @@ def test_a_text_encoder_other_than_the_checkpoints_is_refused(fake_checkpoint) -
     ):
         _gen(fake_checkpoint, encoder=FakeEncoder(name="other"))
     with pytest.raises(ValueError, match="text encoder mismatch"):
-        InferenceGenerator(fake_checkpoint, enable_safety_check=False, encoder=FakeEncoder(dim=32))
+        InferenceGenerator(
+            fake_checkpoint, checks=Checks(safety=False), runtime=Runtime(encoder=FakeEncoder(dim=32))
+        )
 
 
 def test_a_rejected_motion_is_regenerated_with_the_next_seed(fake_checkpoint) -> None:
     critic = ScriptedCritic(reject=1)
-    m = _gen(fake_checkpoint, enable_safety_check=True, critic=critic, max_regenerations=2).generate(
-        PROMPT, 1.0, seed=10
-    )
+    m = _gen(fake_checkpoint, safety=True, critic=critic, max_regenerations=2).generate(PROMPT, 1.0, seed=10)
     assert (
         len(critic.calls) == 2
         and critic.calls[0]["fps"] == 20.0
@@ -123,15 +127,13 @@ def test_a_rejected_motion_is_regenerated_with_the_next_seed(fake_checkpoint) ->
 
 def test_after_max_regenerations_the_last_motion_is_returned_flagged(fake_checkpoint) -> None:
     critic = ScriptedCritic(reject=99)
-    m = _gen(fake_checkpoint, enable_safety_check=True, critic=critic, max_regenerations=2).generate(
-        PROMPT, 1.0, seed=0
-    )
+    m = _gen(fake_checkpoint, safety=True, critic=critic, max_regenerations=2).generate(PROMPT, 1.0, seed=0)
     assert len(critic.calls) == 3 and m.meta["attempts"] == 3 and m.meta["flagged"]
     assert m.meta["safety"]["checks"]["scripted"]["reason"] == "scripted rejection"
     np.testing.assert_array_equal(m.joints, _gen(fake_checkpoint).generate(PROMPT, 1.0, seed=2).joints)
     # without the refiner a new seed is still a new sample: the same regenerations
     critic = ScriptedCritic(reject=99)
-    plain = _gen(fake_checkpoint, use_diffusion=False, enable_safety_check=True, critic=critic)
+    plain = _gen(fake_checkpoint, use_diffusion=False, safety=True, critic=critic)
     m = plain.generate(PROMPT, 1.0, seed=0)
     assert len(critic.calls) == 3 and m.meta["flagged"] and m.meta["seed"] == 2
 
@@ -145,7 +147,11 @@ def test_check_motion_safety_returns_the_critics_verdict(fake_checkpoint) -> Non
 def test_the_default_critic_is_the_projects_safety_critic_at_the_models_fps(fake_checkpoint) -> None:
     from stickgen.core.safety import SafetyCritic
 
-    gen = InferenceGenerator(fake_checkpoint, diffusion_steps=2, encoder=FakeEncoder())
+    gen = InferenceGenerator(
+        fake_checkpoint,
+        SamplingSettings(refinement=Sampling(steps=2)),
+        runtime=Runtime(encoder=FakeEncoder()),
+    )
     assert isinstance(gen.critic, SafetyCritic) and gen.critic.fps == gen.fps
     m = gen.generate(PROMPT, 1.0, seed=0)
     assert m.meta["safety_checked"] and isinstance(m.meta["safety"]["is_safe"], bool)

@@ -15,7 +15,9 @@ from inferkit import FakeEncoder, cached_checkpoint, tiny_training
 
 from stickgen.cli import main
 from stickgen.generate.generator import InferenceGenerator
+from stickgen.generate.settings import Checks, Runtime, SamplingSettings
 from stickgen.generate.text_light import light_encoder
+from stickgen.model.diffusion import Sampling
 from stickgen.model.length import LengthEstimator, fit_ridge, save_length_estimator
 from stickgen.release.publish import build_folder
 
@@ -45,9 +47,10 @@ def estimator_file(tmp_path_factory) -> Path:
     return path
 
 
-def _gen(model: Path, **kw) -> InferenceGenerator:
+def _gen(model: Path, length_estimator=None) -> InferenceGenerator:
+    runtime = Runtime(device="cpu", encoder=FakeEncoder(), length_estimator=length_estimator)
     return InferenceGenerator(
-        model, enable_safety_check=False, diffusion_steps=2, device="cpu", encoder=FakeEncoder(), **kw
+        model, SamplingSettings(refinement=Sampling(steps=2)), Checks(safety=False), runtime
     )
 
 

@@ -20,6 +20,8 @@ from safetensors.torch import load_file
 from stickgen.cli import main
 from stickgen.generate.adapters import stickgen_state_dict
 from stickgen.generate.generator import InferenceGenerator
+from stickgen.generate.settings import Checks, Runtime, SamplingSettings
+from stickgen.model.diffusion import Sampling
 from stickgen.release.publish import PublishError, build_folder, publish
 from stickgen.train.checkpoint import full_state_dict, load_checkpoint, model_from_checkpoint
 
@@ -93,7 +95,11 @@ def test_a_published_folder_generates_the_same_motion_as_its_checkpoint(
     build_folder(
         fake_checkpoint, tmp_path / "pub", "o/n", eval_results, tiny_training(fake_checkpoint), fps=20.0
     )
-    kw = {"enable_safety_check": False, "encoder": FakeEncoder(), "diffusion_steps": 2}
+    kw = {
+        "sampling": SamplingSettings(refinement=Sampling(steps=2)),
+        "checks": Checks(safety=False),
+        "runtime": Runtime(encoder=FakeEncoder()),
+    }
     a = InferenceGenerator(fake_checkpoint, **kw).generate("a person walks", 1.0, seed=3)
     b = InferenceGenerator(tmp_path / "pub", **kw).generate("a person walks", 1.0, seed=3)
     np.testing.assert_array_equal(a.joints, b.joints)

@@ -13,6 +13,8 @@ from inferkit import FakeEncoder, cached_checkpoint, tiny_training
 from stickgen.core.config import SELECTION_METRICS, SelectConfig, load_params
 from stickgen.evaluate.checklist import credit, selection_score
 from stickgen.generate.generator import InferenceGenerator
+from stickgen.generate.settings import Checks, Runtime, SamplingSettings
+from stickgen.model.diffusion import Sampling
 from stickgen.release.select import read_candidates, select, write_production
 
 CFG = load_params(ROOT / "params.yaml").select
@@ -106,6 +108,9 @@ def test_the_winner_becomes_a_production_folder_the_generator_loads(tmp_path_fac
     card = (out / "README.md").read_text()
     assert "## Selection" in card and "| val_loss | 0.3 | < 0.5 | 0.3 | yes |" in card
     gen = InferenceGenerator(
-        out, enable_safety_check=False, diffusion_steps=2, device="cpu", encoder=FakeEncoder()
+        out,
+        SamplingSettings(refinement=Sampling(steps=2)),
+        Checks(safety=False),
+        Runtime("cpu", FakeEncoder()),
     )
     assert gen.generate("a person walks", duration_s=1.0, seed=0).joints.shape == (20, 1, 22, 3)

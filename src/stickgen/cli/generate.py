@@ -29,7 +29,7 @@ import secrets
 import sys
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stickgen.core.config import MAX_DDIM_STEPS
 from stickgen.entry import command_params
@@ -41,6 +41,11 @@ from stickgen.generate.batch import (
     read_prompts,
     sample_seeds,
 )
+
+if TYPE_CHECKING:  # loaded when a command runs: `stickgen --help` stays quick
+    from stickgen.core.config import Params
+    from stickgen.generate.generator import InferenceGenerator
+    from stickgen.generate.settings import Checks, SamplingSettings
 
 RENDER_SUFFIXES = (".gif", ".mp4", ".html")
 EXPORT_SUFFIXES = (".json", ".npz", ".bvh", ".glb", ".npy")
@@ -133,27 +138,48 @@ def _requests(args: argparse.Namespace, max_chars: int) -> list[Request]:
     return [check_request(replace(defaults, prompt=args.prompt), "", max_chars, flags=True)]
 
 
-def load_generator(args: argparse.Namespace, p):
+def load_generator(args: argparse.Namespace, p: Params | None) -> InferenceGenerator:
     """The generator of --checkpoint with params.yaml's settings (or the built-in defaults), loaded once."""
     from stickgen.generate.generator import InferenceGenerator
+    from stickgen.generate.settings import Runtime
 
-    kwargs: dict[str, Any] = {}
-    if p is not None:
-        from stickgen.wiring import generation
+    checks = generation_checks(args, p)
+    sampling = sampling_settings(args, p)
+    runtime = Runtime(
+        device=args.device,
+        length_estimator=getattr(args, "length_estimator", None),  # serve has no such flag
+        fps=p.canonical.fps if p is not None else None,
+    )
+    return InferenceGenerator(args.checkpoint, sampling, checks, runtime)
 
-        d = p.diffusion
-        kwargs = {
-            "generation": generation(p),
-            "guidance_scale": d.guidance_scale,
-            "start_strength": d.start_strength,
-            "max_regenerations": p.inference.max_regenerations,
-            "max_prompt_chars": p.inference.max_prompt_chars,
-            "fps": p.canonical.fps,
-        }
-        if not args.no_safety_check:  # the critic with params `safety` thresholds
-            from stickgen.core.safety import SafetyCritic
 
-            kwargs["critic"] = SafetyCritic.from_config(p.safety, p.canonical.fps)
+def generation_checks(args: argparse.Namespace, p: Params | None) -> Checks:
+    """The safety check (off with --no-safety-check; the critic with params `safety` thresholds) and the
+    limits of params `inference.*`, or the built-in defaults without params."""
+    from stickgen.generate.settings import Checks
+
+    safety = not args.no_safety_check
+    if p is None:
+        return Checks(safety=safety)
+    critic = None
+    if safety:
+        from stickgen.core.safety import SafetyCritic
+
+        critic = SafetyCritic.from_config(p.safety, p.canonical.fps)
+    return Checks(
+        safety=safety,
+        max_regenerations=p.inference.max_regenerations,
+        critic=critic,
+        max_prompt_chars=p.inference.max_prompt_chars,
+    )
+
+
+def sampling_settings(args: argparse.Namespace, p: Params | None) -> SamplingSettings:
+    """How the CLI's generator samples: --diffusion/--steps/--lock-feet over params (`sampling.*`,
+    `diffusion.*`, `inference.lock_feet`) over the built-in defaults (refined with 20 steps, feet locked)."""
+    from stickgen.generate.settings import SamplingSettings
+    from stickgen.model.diffusion import Generation, Sampling
+
     steps = args.steps if args.steps is not None else (p.diffusion.diffusion_steps if p else 20)
     if not 1 <= steps <= MAX_DDIM_STEPS:
         raise ValueError(f"params diffusion.diffusion_steps must be in 1..{MAX_DDIM_STEPS}, got {steps}")
@@ -161,16 +187,17 @@ def load_generator(args: argparse.Namespace, p):
     use_diffusion = (
         args.diffusion if args.diffusion is not None else (p.diffusion.use_diffusion if p else True)
     )
-    return InferenceGenerator(
-        args.checkpoint,
-        enable_safety_check=not args.no_safety_check,
-        use_diffusion=use_diffusion,
-        diffusion_steps=steps,
-        device=args.device,
-        lock_feet=lock,
-        length_estimator=getattr(args, "length_estimator", None),  # serve has no such flag
-        **kwargs,
+    if p is None:
+        return SamplingSettings(Generation(), Sampling(steps=steps) if use_diffusion else None, lock)
+    from stickgen.wiring import generation
+
+    d = p.diffusion
+    refinement = (
+        Sampling(steps=steps, guidance_scale=d.guidance_scale, start_strength=d.start_strength)
+        if use_diffusion
+        else None
     )
+    return SamplingSettings(generation(p), refinement, lock)
 
 
 # `meta["length"]` (InferenceGenerator.duration_for) of a motion of a given length (a duration, a timeline)
@@ -356,7 +383,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         _check_out(args.out)
         _check_smpl(args)
         p = command_params(args.params, required=False)
-        from stickgen.generate.generator import DEFAULT_MAX_PROMPT_CHARS, DEFAULT_MAX_REGENERATIONS
+        from stickgen.generate.settings import DEFAULT_MAX_PROMPT_CHARS, DEFAULT_MAX_REGENERATIONS
 
         max_chars = p.inference.max_prompt_chars if p else DEFAULT_MAX_PROMPT_CHARS
         if args.length_estimator is not None and not args.length_estimator.is_file():

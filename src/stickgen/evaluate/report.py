@@ -50,6 +50,7 @@ from stickgen.evaluate.evaluator_train import UNKNOWN, ClipSet, load_clip_set
 from stickgen.evaluate.prompts import PromptTable, behaviour_prompts
 from stickgen.generate import footlock
 from stickgen.generate.generator import InferenceGenerator
+from stickgen.generate.settings import Checks, Runtime, SamplingSettings
 from stickgen.model.diffusion import Generation, Sampling
 from stickgen.train.data import TrainingSet
 from stickgen.train.step import validation_losses
@@ -95,18 +96,13 @@ def load_generator(
     """The model under test with the pipeline's sampling settings (params `sampling.*` as `generation`,
     `diffusion.*`, `inference.*`), through InferenceGenerator's loader, without the safety check;
     `prompt_table` (the evaluator stage's) serves prompt embeddings without the text encoder."""
+    d = diffusion
+    refinement = Sampling(d.diffusion_steps, d.guidance_scale, d.start_strength) if d.use_diffusion else None
     return InferenceGenerator(
         checkpoint,
-        enable_safety_check=False,
-        use_diffusion=diffusion.use_diffusion,
-        diffusion_steps=diffusion.diffusion_steps,
-        guidance_scale=diffusion.guidance_scale,
-        start_strength=diffusion.start_strength,
-        max_prompt_chars=inference.max_prompt_chars,
-        lock_feet=inference.lock_feet,
-        fps=fps,
-        encoder=PromptTable.load(prompt_table) if prompt_table is not None else None,
-        generation=generation,
+        SamplingSettings(generation, refinement, inference.lock_feet),
+        Checks(safety=False, max_prompt_chars=inference.max_prompt_chars),
+        Runtime(encoder=PromptTable.load(prompt_table) if prompt_table is not None else None, fps=fps),
     )
 
 

@@ -4,18 +4,20 @@
     motion = gen.generate("a person waves with the right hand", duration_s=4.0, seed=7)
     render(motion, "wave.gif")
 
+    # settings other than the defaults: stickgen.generate.settings (re-exported here)
+    gen = InferenceGenerator(path, SamplingSettings(refinement=None), Checks(safety=False), Runtime("cpu"))
+
 Everything comes from the checkpoint itself (`stickgen.train.checkpoint.load_checkpoint` /
 `model_from_checkpoint`): the model and its refiner, the feature statistics, the text encoder's name and
 dimension, and the frame rate. An encoder that does not match the checkpoint's is refused.
 
 Without a duration, a motion is as long as the length estimator predicts from its text
-(`stickgen.model.length`:
-a published folder's `length.json`, or the file passed as `length_estimator`), clamped to what the model
-generates; without an estimator it is `DEFAULT_DURATION_S` (5 s). `meta["length"]` says which.
+(`stickgen.model.length`: a published folder's `length.json`, or `Runtime.length_estimator`), clamped to
+what the model generates; without an estimator it is `DEFAULT_DURATION_S` (5 s). `meta["length"]` says which.
 
-The safety check (`stickgen.core.safety.evaluate_motion_safety` unless a critic is passed) judges each
-motion; a rejected motion is generated again with the next seed (new noise: another sample), up to
-`max_regenerations` times, and when every attempt is rejected the last one is returned with
+The safety check (`stickgen.core.safety.evaluate_motion_safety` unless `Checks.critic` is given) judges
+each motion; a rejected motion is generated again with the next seed (new noise: another sample), up to
+`Checks.max_regenerations` times, and when every attempt is rejected the last one is returned with
 `meta["flagged"] = True`.
 """
 
@@ -28,7 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import torch
@@ -43,14 +45,20 @@ from stickgen.core.vocab import action_id, infer_action
 from stickgen.generate.motion import Motion
 from stickgen.generate.published import checkpoint_from_folder
 from stickgen.generate.sample import generate_joints
-from stickgen.model.diffusion import Generation, Sampling
+from stickgen.generate.settings import (
+    DEFAULT_CHECKS,
+    DEFAULT_RUNTIME,
+    DEFAULT_SAMPLING,
+    Checks,
+    Runtime,
+    SamplingSettings,
+    TextEncoder,
+)
+from stickgen.model.diffusion import Sampling
 from stickgen.model.length import DEFAULT_DURATION_S, LENGTH_FILE, LengthEstimator, load_length_estimator
 from stickgen.model.transformer import style_id
 from stickgen.train.checkpoint import checkpoint_fps, load_checkpoint, model_from_checkpoint
 
-# defaults outside the repository; params.yaml `inference.*` sets them for `stickgen generate`
-DEFAULT_MAX_REGENERATIONS = 2
-DEFAULT_MAX_PROMPT_CHARS = 500
 # actions that need a partner: a prompt naming one asks for two actors when num_actors is not given
 TWO_ACTOR_ACTIONS = ("handshake", "high_five", "hug")
 _TWO_ACTOR_WORDS = re.compile(
@@ -58,15 +66,6 @@ _TWO_ACTOR_WORDS = re.compile(
     r"with (?:a|his|her|their) (?:friend|partner))\b",
     re.IGNORECASE,
 )
-
-
-class TextEncoder(Protocol):
-    """What the generator needs from a text encoder: its identity and `encode(texts) -> (N, dim)`."""
-
-    name: str
-    dim: int
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 class SentenceEncoder:
@@ -137,53 +136,23 @@ class InferenceGenerator:
     Args:
         model_path: a stickgen checkpoint (`.pth`; a LoRA checkpoint loads its base and merges), or a
             folder published by `stickgen publish` (config.json + model.safetensors).
-        enable_safety_check: judge each motion with the critic; regenerate rejected ones.
-        use_diffusion: refine with the checkpoint's diffusion refiner (off: the transformer's sample).
-        lock_feet: hold planted feet in place (`stickgen.generate.footlock`; params `inference.lock_feet`).
-        diffusion_steps: DDIM steps of the refinement.
-        device: `auto`, `cpu`, `cuda`, `cuda:N` or `mps`.
-        guidance_scale, start_strength: refinement settings (params `diffusion.*`); None: `Sampling`'s.
-        max_regenerations: new attempts after a rejection (params `inference.max_regenerations`).
-        max_prompt_chars: longest accepted prompt (params `inference.max_prompt_chars`).
-        fps: frame rate for checkpoints that do not record theirs (a recorded one always wins).
-        encoder: a text encoder to use instead of loading the checkpoint's by name; it must match.
-        generation: the transformer's sampler (DDIM steps, guidance scale; params `sampling.*`); None:
-            `Generation()`'s defaults.
-        critic: the safety critic, called as `critic(joints)` (with `fps=` when it accepts one) and
-            returning a result with `is_safe`; default `stickgen.core.safety.SafetyCritic` with the
-            checklist's thresholds at the model's frame rate (the CLI passes params `safety`).
-        length_estimator: what predicts a motion's duration when none is given: an estimator, or its
-            file (`stickgen.model.length`); None: a published folder's `length.json` when it has one, else
-            none
-            (`DEFAULT_DURATION_S`).
+        sampling: how a motion is made: the transformer's sampler, the diffusion refinement (None: off)
+            and foot locking (`stickgen.generate.settings.SamplingSettings`).
+        checks: what is refused or made again: the safety check with its critic and regenerations, and the
+            prompt length limit (`Checks`).
+        runtime: what the model runs with: the device, a text encoder or length estimator instead of the
+            checkpoint's, and the frame rate of a checkpoint that records none (`Runtime`).
     """
 
     def __init__(
         self,
         model_path: str | Path,
-        enable_safety_check: bool = True,
-        use_diffusion: bool = True,
-        diffusion_steps: int = 20,
-        device: str = "auto",
-        *,
-        lock_feet: bool = True,
-        guidance_scale: float | None = None,
-        start_strength: float | None = None,
-        max_regenerations: int = DEFAULT_MAX_REGENERATIONS,
-        max_prompt_chars: int = DEFAULT_MAX_PROMPT_CHARS,
-        fps: float | None = None,
-        encoder: TextEncoder | None = None,
-        critic: Callable[..., Any] | None = None,
-        generation: Generation | None = None,
-        length_estimator: LengthEstimator | str | Path | None = None,
+        sampling: SamplingSettings = DEFAULT_SAMPLING,
+        checks: Checks = DEFAULT_CHECKS,
+        runtime: Runtime = DEFAULT_RUNTIME,
     ) -> None:
-        if max_regenerations < 0:
-            raise ValueError(f"max_regenerations must be >= 0, got {max_regenerations}")
-        if max_prompt_chars < 1:
-            raise ValueError(f"max_prompt_chars must be >= 1, got {max_prompt_chars}")
         self.model_path = Path(model_path)
-        self.device = torch.device(resolve_device(device))
-        self.enable_safety_check = enable_safety_check
+        self.device = torch.device(resolve_device(runtime.device))
         self.checkpoint = (
             checkpoint_from_folder(self.model_path)
             if self.model_path.is_dir()
@@ -193,38 +162,43 @@ class InferenceGenerator:
         self.model = model_from_checkpoint(self.checkpoint).to(self.device)
         self.stats = FeatureStats.from_dict(self.checkpoint["feature_stats"])
         self.encoder_info = EncoderInfo(**self.checkpoint["text_encoder"])
+        self.encoder = self._encoder(runtime.encoder)
+        self.fps = self._fps(runtime.fps)
+        self.variant, self.phase = config.get("variant", "?"), config.get("phase", "?")
+        # the settings as plain attributes: the evaluation, the demo and directed generation read them
+        self.sampling: Sampling | None = sampling.refinement
+        self.generation = sampling.generation
+        self.lock_feet = sampling.lock_feet
+        self.enable_safety_check = checks.safety
+        self.critic: Callable[..., Any] = (
+            checks.critic if checks.critic is not None else SafetyCritic(fps=self.fps)
+        )
+        self.max_regenerations = checks.max_regenerations
+        self.max_prompt_chars = checks.max_prompt_chars
+        self.length_estimator, self.length_file = self._length_estimator(runtime.length_estimator)
+
+    def _encoder(self, given: TextEncoder | None) -> TextEncoder:
+        """`given`, or the encoder the checkpoint names; `ValueError` when it does not match the model's."""
         if self.encoder_info.dim != self.model.cfg.text_dim:
             raise ValueError(
                 f"{self.model_path}: text encoder dim {self.encoder_info.dim} != model text_dim "
                 f"{self.model.cfg.text_dim}"
             )
-        self.encoder = encoder if encoder is not None else inference_encoder(self.encoder_info.name)
-        in_use = EncoderInfo(name=self.encoder.name, dim=int(self.encoder.dim))
+        encoder = given if given is not None else inference_encoder(self.encoder_info.name)
+        in_use = EncoderInfo(name=encoder.name, dim=int(encoder.dim))
         in_use.check_matches(self.encoder_info.to_dict(), f"checkpoint {self.model_path}")
+        return encoder
+
+    def _fps(self, fallback: float | None) -> float:
+        """The frame rate the checkpoint records, else `fallback`; `ValueError` without either."""
         recorded = checkpoint_fps(self.checkpoint)
-        if recorded is None and fps is None:
+        if recorded is None and fallback is None:
             raise ValueError(
                 f"{self.model_path} does not record its frame rate (a checkpoint from before training "
-                "recorded it): pass fps= (params canonical.fps; the stickgen command passes it from --params)"
+                "recorded it): pass Runtime(fps=...) (params canonical.fps; the stickgen command passes it "
+                "from --params)"
             )
-        self.fps = float(recorded if recorded is not None else fps)
-        self.critic: Callable[..., Any] = critic if critic is not None else SafetyCritic(fps=self.fps)
-        self.variant, self.phase = config.get("variant", "?"), config.get("phase", "?")
-        defaults = Sampling()
-        self.sampling = (
-            Sampling(
-                steps=diffusion_steps,
-                guidance_scale=defaults.guidance_scale if guidance_scale is None else guidance_scale,
-                start_strength=defaults.start_strength if start_strength is None else start_strength,
-            )
-            if use_diffusion
-            else None
-        )
-        self.generation = generation or Generation()
-        self.max_regenerations = max_regenerations
-        self.max_prompt_chars = max_prompt_chars
-        self.lock_feet = lock_feet
-        self.length_estimator, self.length_file = self._length_estimator(length_estimator)
+        return float(recorded if recorded is not None else fallback)
 
     def _length_estimator(
         self, given: LengthEstimator | str | Path | None

@@ -46,7 +46,10 @@ def test_the_generator_with_the_safety_check_judges_motion(production: str) -> N
     critic (stickgen.core.safety) judges what it generates, and a motion whose body jumps 5 m in one frame
     is rejected for teleporting. Regeneration on rejection: tests/unit/test_generator.py."""
     # the default critic
-    gen = InferenceGenerator(production, checks=Checks(safety=True), runtime=Runtime(device="cpu"))
+    gen = InferenceGenerator(production, enable_safety_check=True, runtime=Runtime(device="cpu"))
+    assert gen.enable_safety_check
+    off = InferenceGenerator(production, checks=Checks(safety=True), enable_safety_check=False)
+    assert not off.enable_safety_check  # the checklist's keyword, when given, decides
     motion = gen.generate(PROMPT, duration_s=2.0, seed=0)
     result = gen.check_motion_safety(motion)
     assert isinstance(result, SafetyResult) and set(result.checks) == set(CHECKS)

@@ -28,7 +28,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -150,7 +150,11 @@ class InferenceGenerator:
         sampling: SamplingSettings = DEFAULT_SAMPLING,
         checks: Checks = DEFAULT_CHECKS,
         runtime: Runtime = DEFAULT_RUNTIME,
+        *,
+        enable_safety_check: bool | None = None,
     ) -> None:
+        if enable_safety_check is not None:  # the production-readiness checklist's keyword for checks.safety
+            checks = replace(checks, safety=bool(enable_safety_check))
         self.model_path = Path(model_path)
         self.device = torch.device(resolve_device(runtime.device))
         self.checkpoint = (

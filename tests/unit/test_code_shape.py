@@ -4,6 +4,7 @@ lines outside the tests, in the library, the stage scripts, the benchmarks and t
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,3 +51,19 @@ def test_a_long_function_is_found(tmp_path) -> None:
         "def short():\n" + "    x = 1\n" * 79 + "\n\nclass A:\n    def long(self):\n" + "        x = 1\n" * 80
     )
     assert long_functions(probe, root=tmp_path) == ["probe.py:84 long (81 lines)"]
+
+
+def test_comments_cite_sections_the_architecture_page_has() -> None:
+    """Code cites docs/architecture.md by section name; every cited section exists, and nothing cites the
+    founding design document, which the repository does not have."""
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    sections = set(re.findall(r"^## (.+)$", page, re.M))
+    cited, stale = set(), []
+    for folder in (*FOLDERS, "tests"):
+        for p in (ROOT / folder).rglob("*.py"):
+            text = p.read_text(encoding="utf-8")
+            cited |= set(re.findall(r'docs/architecture\.md, "([^"]+)"', text))
+            if "design " + "\u00a7" in text:
+                stale.append(str(p.relative_to(ROOT)))
+    assert cited and cited <= sections, sorted(cited - sections)
+    assert stale == []

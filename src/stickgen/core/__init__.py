@@ -12,6 +12,9 @@ laterality   which side a motion or caption leads with
 text         sentence-transformers caption encoders
 quality      motion artifact detectors and the quality score
 safety       the safety critic: physical plausibility of generated motion
-config       typed, strict params.yaml dataclasses
+config       typed, strict params.yaml dataclasses (config_use: the sections of the model's use)
+strict       building strict dataclasses from YAML data; recording the keys code reads
 atomic       atomic file writes
+jsonable     plain JSON data from numpy values
+device       torch device names (`auto` resolved)
 """

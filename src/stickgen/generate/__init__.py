@@ -1,6 +1,7 @@
 """Generation: a trained model turned into motions, and motions into files (docs/inference.md).
 
-generator    `InferenceGenerator`: text (+ conditions, seed) -> checked motion
+generator    `InferenceGenerator`: text (+ conditions, seed) -> checked motion; settings: how it samples,
+             what it checks, what it runs with
 sample       the sampling call; batch: requests, seeds, prompt files
 directed     timelines, continuation, in-betweening and paths; inpaint, given, retime, timeline: their parts
 published    reading a published folder (config.json + safetensors) back into a checkpoint

@@ -142,6 +142,8 @@ class InferenceGenerator:
             prompt length limit (`Checks`).
         runtime: what the model runs with: the device, a text encoder or length estimator instead of the
             checkpoint's, and the frame rate of a checkpoint that records none (`Runtime`).
+        enable_safety_check: the production-readiness checklist's switch of the safety check; when given
+            it sets `checks.safety`.
     """
 
     def __init__(

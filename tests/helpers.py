@@ -1,8 +1,9 @@
-"""Test helpers: the repository root, tiny params, profiles composed from conf/, and hand-built canonical
-clips."""
+"""Test helpers: the repository root, tiny params, profiles composed from conf/, hand-built canonical
+clips, and the stickgen imports of a source file."""
 
 from __future__ import annotations
 
+import ast
 import copy
 import importlib.util
 from pathlib import Path
@@ -151,3 +152,15 @@ def candidate_report(candidate: Path, plots_dir: Path) -> dict:
     gifs = sorted(Path(plots_dir).glob("*.gif"))
     assert gifs and previews == {f.name: hashlib.md5(f.read_bytes()).hexdigest() for f in gifs}, previews
     return report
+
+
+def stickgen_imports(path: Path) -> list[tuple[int, str, tuple[str, ...]]]:
+    """Every absolute import of stickgen in a source file, lazy ones inside functions too: (line, module,
+    the names a `from module import ...` takes; () for `import module`)."""
+    out = []
+    for node in ast.walk(ast.parse(Path(path).read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.append((node.lineno, node.module, tuple(a.name for a in node.names)))
+        elif isinstance(node, ast.Import):
+            out += [(node.lineno, a.name, ()) for a in node.names]
+    return [(line, m, names) for line, m, names in out if m.split(".")[0] == "stickgen"]

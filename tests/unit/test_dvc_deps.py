@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import stickgen_imports
 
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src"
@@ -27,14 +28,12 @@ def _module_file(module: str) -> Path | None:
 
 
 def _imported_modules(path: Path) -> set[str]:
+    """The stickgen modules `path` imports, and `module.name` for each `from module import name` (the name
+    may be a submodule)."""
     out = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            out.add(node.module)
-            out |= {f"{node.module}.{a.name}" for a in node.names}  # `from pkg import module`
-        elif isinstance(node, ast.Import):
-            out |= {a.name for a in node.names}
-    return {m for m in out if m.split(".")[0] == "stickgen"}
+    for _, module, names in stickgen_imports(path):
+        out |= {module, *(f"{module}.{n}" for n in names)}
+    return out
 
 
 def code_closure(script: Path) -> set[Path]:

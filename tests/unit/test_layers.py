@@ -8,8 +8,9 @@ counts, also those inside functions: a lazy import is still a dependency.
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
+
+from helpers import stickgen_imports
 
 import stickgen
 
@@ -39,14 +40,11 @@ def _package(module: str) -> str | None:
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:
+    """(line, module) of each stickgen import; `from stickgen import x` counts as `stickgen.x`."""
     out = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            out.append((node.lineno, node.module))
-            out += [(node.lineno, f"{node.module}.{a.name}") for a in node.names if node.module == "stickgen"]
-        elif isinstance(node, ast.Import):
-            out += [(node.lineno, a.name) for a in node.names]
-    return [(line, m) for line, m in out if m == "stickgen" or m.startswith("stickgen.")]
+    for line, module, names in stickgen_imports(path):
+        out += [(line, f"stickgen.{n}") for n in names] if module == "stickgen" else [(line, module)]
+    return out
 
 
 def layer_violations(src: Path = SRC) -> list[str]:
@@ -93,10 +91,11 @@ def params_importers(src: Path = SRC) -> list[str]:
         rel = path.relative_to(src)
         if rel.parts[0] in ("cli", "wiring.py", "entry.py") or rel == Path("core/config.py"):
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module == "stickgen.core.config":
-                if any(a.name == "Params" for a in node.names):
-                    out.append(f"{rel}:{node.lineno}")
+        out += [
+            f"{rel}:{line}"
+            for line, module, names in stickgen_imports(path)
+            if module == "stickgen.core.config" and "Params" in names
+        ]
     return out
 
 

@@ -28,7 +28,7 @@ from stickgen.evaluate.evaluator import load_evaluator
 from stickgen.evaluate.report import load_generator
 from stickgen.evaluate.spans import span_checks, transition_report
 from stickgen.generate import directed
-from stickgen.wiring import generation
+from stickgen.wiring import generation, sampling_from
 
 TIMELINES = (
     "0-3: a person walks forward; 3-5: a person jumps; 5-9: a person waves",
@@ -54,7 +54,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     p = load_params(args.params)
     gen = load_generator(
-        args.checkpoint, p.diffusion, p.inference, p.canonical.fps, generation(p)
+        args.checkpoint, generation(p), sampling_from(p), p.inference, p.canonical.fps
     )  # as the evaluation stage samples it
     ev = load_evaluator(args.evaluator)
 

@@ -14,7 +14,7 @@ from stickgen.entry import run_stage, stage_params
 from stickgen.evaluate.adversarial import run_suite, summarise
 from stickgen.evaluate.prompts import adversarial_prompts
 from stickgen.evaluate.report import load_generator, set_cpu_threads
-from stickgen.wiring import generation
+from stickgen.wiring import generation, sampling_from
 
 
 def main() -> None:
@@ -27,7 +27,7 @@ def main() -> None:
     p = stage_params(args.params, "adversarial")
     set_cpu_threads(p.evaluate.cpu_threads)
     gen = load_generator(
-        args.checkpoint, p.diffusion, p.inference, p.canonical.fps, generation(p), args.prompt_table
+        args.checkpoint, generation(p), sampling_from(p), p.inference, p.canonical.fps, args.prompt_table
     )
     critic = SafetyCritic.from_config(p.safety, gen.fps)
     outcomes = run_suite(

@@ -15,7 +15,7 @@ from stickgen.evaluate.evaluator import load_evaluator
 from stickgen.evaluate.previews import write_loss_curves, write_previews
 from stickgen.evaluate.prompts import preview_prompts
 from stickgen.evaluate.report import evaluate, load_generator, set_cpu_threads, write_report
-from stickgen.wiring import generation, refinement
+from stickgen.wiring import generation, refinement, sampling_from
 
 
 def main() -> None:
@@ -41,7 +41,7 @@ def main() -> None:
     set_cpu_threads(p.evaluate.cpu_threads)
     seed = p.base.seed + p.evaluate.seed_offset
     gen = load_generator(
-        args.checkpoint, p.diffusion, p.inference, p.canonical.fps, generation(p), args.prompt_table
+        args.checkpoint, generation(p), sampling_from(p), p.inference, p.canonical.fps, args.prompt_table
     )
     robustness = json.loads(args.adversarial.read_text())["safe_ratio"]
     report = evaluate(

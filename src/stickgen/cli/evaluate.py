@@ -89,13 +89,15 @@ def cmd_safety(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from stickgen.evaluate.evaluator import load_evaluator
     from stickgen.evaluate.report import evaluate, load_generator, set_cpu_threads, write_report
-    from stickgen.wiring import generation, refinement
+    from stickgen.wiring import generation, refinement, sampling_from
 
     p = command_params(args.params, required=True)
     set_cpu_threads(p.evaluate.cpu_threads)
     table = args.prompt_table if args.prompt_table.is_file() else None
     try:
-        gen = load_generator(args.checkpoint, p.diffusion, p.inference, p.canonical.fps, generation(p), table)
+        gen = load_generator(
+            args.checkpoint, generation(p), sampling_from(p), p.inference, p.canonical.fps, table
+        )
         ev = load_evaluator(args.evaluator)
         robustness = json.loads(args.adversarial.read_text())["safe_ratio"] if args.adversarial else None
         report = evaluate(

@@ -189,15 +189,11 @@ def sampling_settings(args: argparse.Namespace, p: Params | None) -> SamplingSet
     )
     if p is None:
         return SamplingSettings(Generation(), Sampling(steps=steps) if use_diffusion else None, lock)
-    from stickgen.wiring import generation
+    from stickgen.wiring import generation, refinement
 
-    d = p.diffusion
-    refinement = (
-        Sampling(steps=steps, guidance_scale=d.guidance_scale, start_strength=d.start_strength)
-        if use_diffusion
-        else None
+    return SamplingSettings(
+        generation(p), replace(refinement(p), steps=steps) if use_diffusion else None, lock
     )
-    return SamplingSettings(generation(p), refinement, lock)
 
 
 # `meta["length"]` (InferenceGenerator.duration_for) of a motion of a given length (a duration, a timeline)

@@ -40,7 +40,7 @@ import numpy as np
 import torch
 
 from stickgen.core.atomic import atomic_write_text
-from stickgen.core.config import DiffusionConfig, EvaluateConfig, InferenceConfig, SelectConfig
+from stickgen.core.config import EvaluateConfig, InferenceConfig, SelectConfig
 from stickgen.embed.dataset import StickFigureDataset
 from stickgen.evaluate import metrics
 from stickgen.evaluate.behaviour_suite import run_behaviour_suite
@@ -87,17 +87,15 @@ def set_cpu_threads(n: int) -> None:
 
 def load_generator(
     checkpoint: Path,
-    diffusion: DiffusionConfig,
+    generation: Generation,
+    refinement: Sampling | None,
     inference: InferenceConfig,
     fps: float,
-    generation: Generation,
     prompt_table: Path | None = None,
 ) -> InferenceGenerator:
-    """The model under test with the pipeline's sampling settings (params `sampling.*` as `generation`,
-    `diffusion.*`, `inference.*`), through InferenceGenerator's loader, without the safety check;
+    """The model under test as the pipeline samples it (`stickgen.wiring.generation` and `sampling_from`
+    of params, `inference.*`), through InferenceGenerator's loader, without the safety check;
     `prompt_table` (the evaluator stage's) serves prompt embeddings without the text encoder."""
-    d = diffusion
-    refinement = Sampling(d.diffusion_steps, d.guidance_scale, d.start_strength) if d.use_diffusion else None
     return InferenceGenerator(
         checkpoint,
         SamplingSettings(generation, refinement, inference.lock_feet),

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from stickgen.core.atomic import atomic_open
+from stickgen.core.face import FaceFormatError, FaceTrack
 from stickgen.core.quantize import POSITION_DECIMALS, on_grid
 from stickgen.core.skeleton import JOINT_NAMES, NUM_JOINTS, ActorFrames
 from stickgen.core.vocab import ACTION_INDEX
@@ -44,7 +45,8 @@ class CanonicalFormatError(ValueError):
 
 @dataclass
 class Clip(ActorFrames):
-    """One canonical clip: `joints` is float32 (T, A, 22, 3) in canonical coordinates."""
+    """One canonical clip: `joints` is float32 (T, A, 22, 3) in canonical coordinates; `face` the actors'
+    faces frame by frame (`stickgen.core.face`), None for a source without faces (stored as "unknown")."""
 
     id: str
     joints: np.ndarray
@@ -54,6 +56,7 @@ class Clip(ActorFrames):
     source: str = ""
     group: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    face: FaceTrack | None = None
 
     def validate(self, max_actors: int | None = None) -> None:
         """Raise CanonicalFormatError naming the clip and the broken invariant."""
@@ -77,6 +80,11 @@ class Clip(ActorFrames):
             raise CanonicalFormatError(f"{where}: needs >= 1 non-empty caption, got {self.texts!r}")
         if self.action not in ACTION_INDEX:
             raise CanonicalFormatError(f"{where}: action [{self.action}] is not in the vocabulary")
+        if self.face is not None:
+            try:
+                self.face.validate(j.shape[0], j.shape[1], where)
+            except FaceFormatError as exc:
+                raise CanonicalFormatError(str(exc)) from None
         try:
             json.dumps(self.meta)
         except TypeError as exc:

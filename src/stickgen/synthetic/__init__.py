@@ -37,6 +37,7 @@ def take_to_clip(take: SyntheticTake) -> Clip:
         source=SOURCE,
         group=f"{SOURCE}/{key}",
         meta=meta,
+        face=take.face,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from stickgen.core.config import SynthesizeConfig
+from stickgen.core.face import FaceTrack
 from stickgen.core.jsonable import jsonable
 from stickgen.core.rig import Body, make_body
 from stickgen.core.skeleton import ActorFrames
@@ -56,6 +57,7 @@ class SyntheticTake(ActorFrames):
             stature_m (per actor), heading_deg (world facing at frame 0), generator version, the main
             action's parameters at top level (e.g. side, speed, path, turn, contact_frames), and
             `segments`: every action with its [start, end) frames and parameters.
+        face: the actors' faces frame by frame (`stickgen.core.face`); None: no face track.
     """
 
     index: int
@@ -68,6 +70,7 @@ class SyntheticTake(ActorFrames):
     action: str
     actions: list[str]
     meta: dict[str, Any]
+    face: FaceTrack | None = None
 
 
 def take_kind(seed: int, index: int, cfg: SynthesizeConfig) -> str:

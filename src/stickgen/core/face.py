@@ -1,0 +1,151 @@
+"""The face track: what every actor's face does in every frame (docs/schema.md, "Face track").
+
+Per actor and frame: an expression from `EXPRESSIONS`, the mouth's openness in [0, 1], its shape from a
+small viseme set (`VISEMES`), whether the actor is speaking, and the eyes' state (`EYES`). Expression
+"unknown" (id 0) means the source has no face for that frame (motion capture without a face): the
+other fields are then zero and every face loss and metric skips the frame.
+
+Stored as 4 bytes per row (frame x actor, the rows of `stickgen.core.canonical`), uint8 columns:
+
+    byte 0  expression id (`EXPRESSIONS`)
+    byte 1  mouth openness, round(open * 255)
+    byte 2  viseme id (`VISEMES`)
+    byte 3  flags: bit 0 speaking, bits 1-2 eye state id (`EYES`); the other bits are 0
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+EXPRESSIONS: tuple[str, ...] = (
+    "unknown",
+    "neutral",
+    "happy",
+    "sad",
+    "angry",
+    "surprised",
+    "fearful",
+    "disgusted",
+)
+VISEMES: tuple[str, ...] = (
+    "rest",  # lips together, relaxed
+    "closed",  # m, b, p: pressed
+    "open",  # a: jaw dropped
+    "wide",  # e, i: spread
+    "round",  # o: rounded, open
+    "pursed",  # u, w: rounded, nearly closed
+    "teeth",  # f, v: lower lip under the teeth
+)
+EYES: tuple[str, ...] = ("open", "closed", "squint", "wide")
+EXPRESSION_INDEX = {e: i for i, e in enumerate(EXPRESSIONS)}
+VISEME_INDEX = {v: i for i, v in enumerate(VISEMES)}
+EYE_INDEX = {e: i for i, e in enumerate(EYES)}
+UNKNOWN = 0
+BYTES_PER_ROW = 4
+_SPEAKING_BIT = 1
+_EYE_SHIFT, _EYE_MASK = 1, 0b110
+
+
+class FaceFormatError(ValueError):
+    """A face track breaks the contract; the message names the clip or file and why."""
+
+
+@dataclass
+class FaceTrack:
+    """The faces of one clip: every array is (T, A), frame-major like the clip's joints.
+
+    Attributes:
+        expression: int ids into `EXPRESSIONS` (0 "unknown": no face in that frame).
+        mouth_open: float in [0, 1] (0 closed, 1 as wide as a shout or a laugh opens it).
+        viseme: int ids into `VISEMES`.
+        speaking: bool, the actor is talking, shouting, whispering or singing.
+        eyes: int ids into `EYES`.
+    """
+
+    expression: np.ndarray
+    mouth_open: np.ndarray
+    viseme: np.ndarray
+    speaking: np.ndarray
+    eyes: np.ndarray
+
+    @classmethod
+    def unknown(cls, frames: int, actors: int) -> FaceTrack:
+        """No face anywhere (a source without faces)."""
+        z = np.zeros((frames, actors), dtype=np.uint8)
+        return cls(z, z.astype(np.float32), z.copy(), z.astype(bool), z.copy())
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return tuple(np.shape(self.expression))  # type: ignore[return-value]
+
+    @property
+    def known(self) -> np.ndarray:
+        """(T, A) bool: frames with a face (expression not "unknown")."""
+        return np.asarray(self.expression) != UNKNOWN
+
+    def validate(self, frames: int, actors: int, where: str) -> None:
+        """Raise FaceFormatError naming `where` and the broken invariant."""
+        for name in ("expression", "mouth_open", "viseme", "speaking", "eyes"):
+            v = np.asarray(getattr(self, name))
+            if v.shape != (frames, actors):
+                raise FaceFormatError(f"{where}: face {name} must be ({frames}, {actors}), got {v.shape}")
+        for name, table in (("expression", EXPRESSIONS), ("viseme", VISEMES), ("eyes", EYES)):
+            v = np.asarray(getattr(self, name))
+            if not np.issubdtype(v.dtype, np.integer) or v.size and (v.min() < 0 or v.max() >= len(table)):
+                raise FaceFormatError(f"{where}: face {name} ids must be integers in [0, {len(table)})")
+        m = np.asarray(self.mouth_open, dtype=np.float64)
+        if not np.isfinite(m).all() or m.size and (m.min() < 0.0 or m.max() > 1.0):
+            raise FaceFormatError(f"{where}: face mouth_open must be finite and in [0, 1]")
+
+    def encode(self) -> np.ndarray:
+        """uint8 (T * A, 4) rows of the module docstring's layout; unknown frames are all zero."""
+        known = self.known
+        rows = np.zeros((*self.shape, BYTES_PER_ROW), dtype=np.uint8)
+        rows[..., 0] = np.asarray(self.expression, dtype=np.uint8)
+        rows[..., 1] = np.rint(np.clip(np.asarray(self.mouth_open, np.float64), 0.0, 1.0) * 255.0)
+        rows[..., 2] = np.asarray(self.viseme, dtype=np.uint8)
+        flags = np.asarray(self.speaking, dtype=np.uint8) * _SPEAKING_BIT
+        rows[..., 3] = flags | (np.asarray(self.eyes, dtype=np.uint8) << _EYE_SHIFT)
+        rows[~known] = 0
+        return rows.reshape(-1, BYTES_PER_ROW)
+
+    @classmethod
+    def decode(cls, rows: np.ndarray, frames: int, actors: int) -> FaceTrack:
+        """The track of uint8 (T * A, 4) stored rows (the inverse of `encode`, to 1/255 in mouth_open)."""
+        r = np.asarray(rows, dtype=np.uint8).reshape(frames, actors, BYTES_PER_ROW)
+        return cls(
+            expression=r[..., 0].copy(),
+            mouth_open=(r[..., 1].astype(np.float32) / 255.0),
+            viseme=r[..., 2].copy(),
+            speaking=(r[..., 3] & _SPEAKING_BIT).astype(bool),
+            eyes=((r[..., 3] & _EYE_MASK) >> _EYE_SHIFT).astype(np.uint8),
+        )
+
+    def slice(self, start: int, end: int) -> FaceTrack:
+        """Frames [start, end)."""
+        return FaceTrack(*(np.asarray(getattr(self, f))[start:end].copy() for f in _FIELDS))
+
+    def actors(self, index: list[int] | np.ndarray) -> FaceTrack:
+        """The given actors' columns, in that order."""
+        return FaceTrack(*(np.asarray(getattr(self, f))[:, index].copy() for f in _FIELDS))
+
+
+_FIELDS = ("expression", "mouth_open", "viseme", "speaking", "eyes")
+
+
+def check_rows(rows: np.ndarray, where: str) -> None:
+    """Raise FaceFormatError when stored face rows hold ids outside the tables or stray flag bits."""
+    r = np.asarray(rows)
+    if r.ndim != 2 or r.shape[1] != BYTES_PER_ROW or r.dtype != np.uint8:
+        raise FaceFormatError(f"{where}: face rows must be uint8 (R, {BYTES_PER_ROW}), got {r.dtype} {r.shape}")
+    if not r.size:
+        return
+    if r[:, 0].max() >= len(EXPRESSIONS) or r[:, 2].max() >= len(VISEMES):
+        raise FaceFormatError(f"{where}: face rows hold an expression or viseme id outside the tables")
+    if (r[:, 3] & ~np.uint8(_SPEAKING_BIT | _EYE_MASK)).any():
+        raise FaceFormatError(f"{where}: face rows set flag bits outside speaking and eye state")
+    unknown = r[:, 0] == UNKNOWN
+    if r[unknown, 1:].any():
+        raise FaceFormatError(f"{where}: a face row with expression unknown has non-zero fields")

@@ -2,7 +2,8 @@
 
 A motion is canonical joints (float32 (T, A, 22, 3): metres, Y up, floor at y = 0, facing +Z at frame 0;
 see docs/schema.md), its frame rate, the prompt it was generated from and a JSON-able `meta` dict
-(seed, model, safety verdict, ...).
+(seed, model, safety verdict, ...). `face` holds the actors' faces frame by frame (`stickgen.core.face`'s
+`FaceTrack`, (T, A) arrays), None when the motion has no face (rendering then draws plain round heads).
 """
 
 from __future__ import annotations
@@ -13,17 +14,19 @@ from typing import Any
 
 import numpy as np
 
+from stickgen.core.face import FaceTrack
 from stickgen.core.skeleton import NUM_JOINTS, ActorFrames
 
 
 @dataclass
 class Motion(ActorFrames):
-    """Canonical joints (T, A, 22, 3) at `fps` frames per second, with the prompt and metadata."""
+    """Canonical joints (T, A, 22, 3) at `fps` frames per second, with the prompt, metadata and face track."""
 
     joints: np.ndarray
     fps: float
     prompt: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    face: FaceTrack | None = None
 
     def __post_init__(self) -> None:
         j = np.asarray(self.joints)
@@ -43,6 +46,10 @@ class Motion(ActorFrames):
             json.dumps(self.meta)
         except TypeError as exc:
             raise ValueError(f"Motion meta must be JSON-able: {exc}") from None
+        if self.face is not None:
+            if not isinstance(self.face, FaceTrack):
+                raise TypeError(f"Motion face must be a FaceTrack or None, got {type(self.face).__name__}")
+            self.face.validate(j.shape[0], j.shape[1], "Motion face")  # FaceFormatError is a ValueError
         self.joints = j.astype(np.float32, copy=False)
         self.fps = float(self.fps)
 

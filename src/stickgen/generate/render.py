@@ -28,6 +28,7 @@ from PIL import Image, ImageDraw
 
 from stickgen.core.atomic import atomic_open, atomic_path, atomic_write_text
 from stickgen.core.skeleton import JOINT_INDEX, PELVIS, V3_SEGMENTS, camera_basis, project
+from stickgen.generate import face_draw
 from stickgen.generate.motion import Motion
 
 PALETTE: tuple[str, ...] = (
@@ -111,6 +112,7 @@ class Screen:
     follow: bool
     width: int
     height: int
+    basis: np.ndarray | None = None  # camera_basis rows (right, up, view): faces turn with the heads
 
 
 def _smooth(x: np.ndarray, window: int) -> np.ndarray:
@@ -159,8 +161,8 @@ def layout(motion: Motion, width: int, height: int, camera: Camera) -> Screen:
     px = np.empty_like(pts)
     px[..., 0] = width / 2 + (pts[..., 0] - mid[0]) * scale
     px[..., 1] = height / 2 - (pts[..., 1] - mid[1]) * scale
-    forward = camera_basis(camera.azimuth_deg, camera.elevation_deg)[2]
-    depth = motion.joints[:, :, PELVIS] @ forward  # larger = further from the camera
+    basis = camera_basis(camera.azimuth_deg, camera.elevation_deg)
+    depth = motion.joints[:, :, PELVIS] @ basis[2]  # larger = further from the camera
     return Screen(
         joints=px,
         ground_y=height / 2 - (floor_y - mid[1]) * scale,
@@ -172,6 +174,7 @@ def layout(motion: Motion, width: int, height: int, camera: Camera) -> Screen:
         follow=bool(follow),
         width=width,
         height=height,
+        basis=basis,
     )
 
 
@@ -214,6 +217,7 @@ def render_frames(motion: Motion, options: RenderOptions | None = None) -> list[
                 fill=GROUND,
                 width=max(1, lw // 3),
             )
+        faces = face_draw.frame_faces(motion.joints, motion.face, t, screen.basis)
         for a in screen.depth_order[t]:
             colour = actor_color(int(a))
             if o.trail_frames:
@@ -233,6 +237,8 @@ def render_frames(motion: Motion, options: RenderOptions | None = None) -> list[
                     draw.ellipse([q[0] - lw / 2, q[1] - lw / 2, q[0] + lw / 2, q[1] + lw / 2], fill=colour)
             hx, hy = p[HEAD]
             draw.ellipse([hx - r, hy - r, hx + r, hy + r], fill=BACKGROUND, outline=colour, width=lw)
+            if faces[a]:  # the head's inside: the radius less the outline
+                face_draw.draw_face(draw, faces[a], (hx, hy), r - lw, colour, face_draw.stroke_width(lw))
         if k > 1:
             im = im.reduce(k)  # box filter: anti-aliased edges
         frames.append(im)
@@ -373,8 +379,9 @@ _PLAYER_SCRIPT = """
 """
 
 
-def _svg_frame(screen: Screen, t: int, trail_frames: int) -> str:
-    """The SVG body of frame t: ground, ticks and one <g id="actorA"> per actor (back to front)."""
+def _svg_frame(screen: Screen, t: int, trail_frames: int, faces: list | None = None) -> str:
+    """The SVG body of frame t: ground, ticks and one <g id="actorA"> per actor (back to front); `faces`:
+    `face_draw.svg_face_data`, None without a face track."""
     w, lw = screen.width, screen.line_width
     gy = float(screen.ground_y[t])
     parts = [
@@ -403,7 +410,8 @@ def _svg_frame(screen: Screen, t: int, trail_frames: int) -> str:
             f'<g id="actor{a}" stroke="{colour}" stroke-width="{lw:.2f}" stroke-linecap="round">{lines}'
             f'<circle cx="{p[HEAD][0]:.1f}" cy="{p[HEAD][1]:.1f}" r="{screen.head_radius:.1f}" '
             f'fill="{BACKGROUND}"/>'
-            "</g>"
+            + ("" if faces is None else face_draw.svg_markup(faces[t][a], colour, face_draw.stroke_width(lw)))
+            + "</g>"
         )
     return "".join(parts)
 
@@ -413,6 +421,13 @@ def html_player(motion: Motion, options: RenderOptions | None = None) -> str:
     o = options or RenderOptions()
     screen = layout(motion, o.width, o.height, o.camera)
     follow_ticks = screen.tick_offsets % screen.tick_spacing if screen.follow else np.zeros(motion.frames)
+    inside = screen.head_radius - screen.line_width / 2  # SVG centres the outline on the circle
+    heads = screen.joints[:, :, HEAD]
+    faces = (
+        None
+        if motion.face is None
+        else face_draw.svg_face_data(motion.joints, motion.face, screen.basis, heads, inside)
+    )
     data = {
         "fps": motion.fps,
         "frames": motion.frames,
@@ -429,6 +444,9 @@ def html_player(motion: Motion, options: RenderOptions | None = None) -> str:
         "groundY": np.round(screen.ground_y, 1).tolist(),
         "pts": np.round(screen.joints.reshape(-1), 1).tolist(),
     }
+    script = _PLAYER_SCRIPT
+    if faces is not None:
+        data["faces"], script = faces, face_draw.with_face_script(script)
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     title = html.escape(motion.prompt or "stickgen motion")
     return f"""<!DOCTYPE html>
@@ -448,14 +466,14 @@ def html_player(motion: Motion, options: RenderOptions | None = None) -> str:
 <body>
 <h1>{title}</h1>
 <svg id="stage" xmlns="http://www.w3.org/2000/svg" width="{o.width}" height="{o.height}"
-     viewBox="0 0 {o.width} {o.height}">{_svg_frame(screen, 0, o.trail_frames)}</svg>
+     viewBox="0 0 {o.width} {o.height}">{_svg_frame(screen, 0, o.trail_frames, faces)}</svg>
 <div class="controls">
   <button id="play" type="button">pause</button>
   <input id="frame" type="range" min="0" max="{motion.frames - 1}" value="0" aria-label="frame">
   <span id="label">frame 1 / {motion.frames}</span>
 </div>
 <script type="application/json" id="stickgen-motion">{payload}</script>
-<script>{_PLAYER_SCRIPT}</script>
+<script>{script}</script>
 </body>
 </html>
 """

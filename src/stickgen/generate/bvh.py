@@ -22,6 +22,9 @@ back to within float precision; bone-length changes, which BVH cannot express, a
 Channels: `Xposition Yposition Zposition Zrotation Xrotation Yrotation` on the root and `Zrotation Xrotation
 Yrotation` on every other joint (rotation matrix Rz @ Rx @ Ry), as most importers (Blender, MotionBuilder,
 Unity, Unreal via Blender) expect.
+
+Faces: BVH carries the skeleton only, so a motion's face track (`Motion.face`) is not written; export it as
+JSON or NPZ (`stickgen.generate.export`) to keep it.
 """
 
 from __future__ import annotations

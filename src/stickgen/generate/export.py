@@ -9,6 +9,18 @@ BVH: one file per actor (actor 0 at the given path, actor k at `<stem>.actor<k>.
 limb twist, Y up and centimetres unless `BvhOptions` says otherwise. A motion with rigid bones reads back
 exactly; bone-length changes (which BVH cannot express) are absorbed. glTF (`.glb`, every actor in one
 file): the same armature and rotations with a skinned stick-figure mesh, `stickgen.generate.gltf`.
+
+Faces (`Motion.face`, `stickgen.core.face`): JSON and NPZ carry the face track when the motion has one, and
+read it back; a motion without a face writes exactly what it wrote before. BVH, glTF and the v3 segments
+hold the skeleton only and drop the face.
+- JSON: a `face` object, every field (T, A) like `joints`' first two axes: `expression`, `viseme` and
+  `eyes` integer ids into the tables it names in `tables` (`{"expression": [...], "viseme": [...],
+  "eyes": [...]}`; expression 0 "unknown" = no face in that frame), `mouth_open` in [0, 1] (4 decimals),
+  `speaking` booleans.
+- NPZ: `face` uint8 (T, A, 4), the rows of `FaceTrack.encode` (expression id, round(mouth_open * 255), viseme
+  id, flags: bit 0 speaking, bits 1-2 eye state), with the tables as string arrays `face_expressions`,
+  `face_visemes` and `face_eyes`.
+A file whose tables differ from this stickgen's is refused rather than misread.
 """
 
 from __future__ import annotations
@@ -20,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from stickgen.core.atomic import atomic_open, atomic_write_text
+from stickgen.core.face import BYTES_PER_ROW, EXPRESSIONS, EYES, VISEMES, FaceTrack, check_rows
 from stickgen.core.skeleton import JOINT_NAMES, PARENTS, V3_SEGMENTS, project, segments
 from stickgen.generate.bvh import BvhOptions, bvh_text
 from stickgen.generate.bvh import bvh_forward as bvh_forward  # re-exported: the BVH writer's FK
@@ -44,6 +57,53 @@ def v3_segments(motion: Motion, azimuth_deg: float = 0.0, elevation_deg: float =
     return segments(project(motion.joints, azimuth_deg, elevation_deg), "v3").astype(np.float32)
 
 
+# --- the face track --------------------------------------------------------------------------------
+
+FACE_TABLES = {"expression": list(EXPRESSIONS), "viseme": list(VISEMES), "eyes": list(EYES)}
+NPZ_FACE_TABLES = {"face_expressions": EXPRESSIONS, "face_visemes": VISEMES, "face_eyes": EYES}
+
+
+def face_to_json(face: FaceTrack) -> dict:
+    """The JSON `face` object (module docstring): named (T, A) fields and the tables their ids index."""
+    return {
+        "tables": FACE_TABLES,
+        "expression": np.asarray(face.expression, dtype=np.int64).tolist(),
+        "mouth_open": np.round(np.asarray(face.mouth_open, dtype=np.float64), JSON_DECIMALS).tolist(),
+        "viseme": np.asarray(face.viseme, dtype=np.int64).tolist(),
+        "speaking": np.asarray(face.speaking, dtype=bool).tolist(),
+        "eyes": np.asarray(face.eyes, dtype=np.int64).tolist(),
+    }
+
+
+def face_from_json(doc: dict, where: str) -> FaceTrack:
+    if not isinstance(doc, dict) or doc.get("tables") != FACE_TABLES:
+        raise ValueError(f"{where}: the face's tables differ from this stickgen's {FACE_TABLES}")
+    missing = [k for k in ("expression", "mouth_open", "viseme", "speaking", "eyes") if k not in doc]
+    if missing:
+        raise ValueError(f"{where}: the face misses {missing}")
+    return FaceTrack(
+        expression=np.asarray(doc["expression"]).astype(np.uint8),
+        mouth_open=np.asarray(doc["mouth_open"], dtype=np.float32),
+        viseme=np.asarray(doc["viseme"]).astype(np.uint8),
+        speaking=np.asarray(doc["speaking"], dtype=bool),
+        eyes=np.asarray(doc["eyes"]).astype(np.uint8),
+    )
+
+
+def _face_from_npz(z, frames: int, actors: int, where: str) -> FaceTrack:
+    for key, table in NPZ_FACE_TABLES.items():
+        if key not in z.files or [str(v) for v in z[key]] != list(table):
+            raise ValueError(f"{where}: NPZ {key} missing or different from this stickgen's {list(table)}")
+    rows = z["face"]
+    if rows.shape != (frames, actors, BYTES_PER_ROW):
+        raise ValueError(
+            f"{where}: NPZ face must be uint8 ({frames}, {actors}, {BYTES_PER_ROW}), got {rows.shape}"
+        )
+    rows = rows.reshape(-1, BYTES_PER_ROW)
+    check_rows(rows, where)
+    return FaceTrack.decode(rows, frames, actors)
+
+
 # --- JSON ----------------------------------------------------------------------------------------
 
 
@@ -63,6 +123,8 @@ def to_json_dict(motion: Motion, include_segments: bool = False) -> dict:
         "joints": np.round(motion.joints.astype(np.float64), JSON_DECIMALS).tolist(),
         "meta": motion.meta,
     }
+    if motion.face is not None:
+        doc["face"] = face_to_json(motion.face)
     if include_segments:
         doc["segments_v3"] = {
             "layout": [list(s) for s in V3_SEGMENTS],
@@ -88,14 +150,20 @@ def from_json_dict(doc: dict, where: str = "<json>") -> Motion:
             f"{where}: joints {joints.shape} disagree with frames={doc.get('frames')} "
             f"actors={doc.get('actors')}"
         )
-    return Motion(joints, float(doc["fps"]), doc.get("prompt", ""), dict(doc.get("meta", {})))
+    face = face_from_json(doc["face"], where) if doc.get("face") is not None else None
+    return Motion(joints, float(doc["fps"]), doc.get("prompt", ""), dict(doc.get("meta", {})), face)
 
 
 # --- NPZ -----------------------------------------------------------------------------------------
 
 
 def save_npz(motion: Motion, path: str | os.PathLike) -> None:
-    """`joints` float32 (T, A, 22, 3) canonical, `fps` float64, `prompt` str, `meta` JSON str (no pickle)."""
+    """`joints` float32 (T, A, 22, 3) canonical, `fps` float64, `prompt` str, `meta` JSON str (no pickle);
+    with a face, `face` uint8 (T, A, 4) and its tables (module docstring)."""
+    face = {}
+    if motion.face is not None:
+        face["face"] = motion.face.encode().reshape(motion.frames, motion.actors, BYTES_PER_ROW)
+        face.update({k: np.array(v, dtype=np.str_) for k, v in NPZ_FACE_TABLES.items()})
     with atomic_open(path) as fh:
         np.savez_compressed(
             fh,
@@ -103,6 +171,7 @@ def save_npz(motion: Motion, path: str | os.PathLike) -> None:
             fps=np.float64(motion.fps),
             prompt=np.str_(motion.prompt),
             meta=np.str_(json.dumps(motion.meta)),
+            **face,
         )
 
 
@@ -113,7 +182,12 @@ def load_npz(path: str | os.PathLike) -> Motion:
             raise ValueError(f"{path}: not a stickgen motion NPZ (missing {missing})")
         prompt = str(z["prompt"]) if "prompt" in z.files else ""
         meta = json.loads(str(z["meta"])) if "meta" in z.files else {}
-        return Motion(z["joints"], float(z["fps"]), prompt, meta)
+        joints = z["joints"]
+        face = None
+        if "face" in z.files:
+            actors = joints.shape[1] if joints.ndim == 4 else 1  # (T, 22, 3): one actor
+            face = _face_from_npz(z, joints.shape[0], actors, str(path))
+        return Motion(joints, float(z["fps"]), prompt, meta, face)
 
 
 # --- BVH (stickgen.generate.bvh: T-pose rest, SMPL / Mixamo names, twist, axes and units) ---------------

@@ -273,9 +273,12 @@ def with_face_script(script: str) -> str:
 
 def svg_face_data(
     joints: np.ndarray, face, basis: np.ndarray, heads_px: np.ndarray, radius: float
-) -> list[list[list[str]]]:
+) -> list[list[list[str]]] | None:
     """[t][a] = [stroke path data, fill path data] of every frame's faces; heads_px (T, A, 2) the head
-    centres in pixels and `radius` the heads' inside."""
+    centres in pixels and `radius` the heads' inside. None when no frame has a face (the player stays as
+    it is without one)."""
+    if face is None or not face.known.any():
+        return None
     return [
         [
             list(svg_paths(s, tuple(heads_px[t, a]), radius))

@@ -422,11 +422,8 @@ def html_player(motion: Motion, options: RenderOptions | None = None) -> str:
     screen = layout(motion, o.width, o.height, o.camera)
     follow_ticks = screen.tick_offsets % screen.tick_spacing if screen.follow else np.zeros(motion.frames)
     inside = screen.head_radius - screen.line_width / 2  # SVG centres the outline on the circle
-    heads = screen.joints[:, :, HEAD]
-    faces = (
-        None
-        if motion.face is None
-        else face_draw.svg_face_data(motion.joints, motion.face, screen.basis, heads, inside)
+    faces = face_draw.svg_face_data(
+        motion.joints, motion.face, screen.basis, screen.joints[:, :, HEAD], inside
     )
     data = {
         "fps": motion.fps,

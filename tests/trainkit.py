@@ -20,7 +20,7 @@ import torch
 import yaml
 from helpers import ROOT, tiny_params_dict, walking_clip
 
-from stickgen.core import canonical
+from stickgen.core import canonical, strings
 from stickgen.core.canonical import Clip
 from stickgen.core.config import LoRAPhaseConfig, PhaseConfig
 from stickgen.embed.dataset import feature_stats_of, write_embedded
@@ -73,17 +73,17 @@ def caption_vector(text: str, dim: int = FAKE_DIM) -> np.ndarray:
 
 
 def _embedded_dict(store: canonical.CanonicalStore, dim: int) -> dict:
-    d = dict(store.data)
-    captions = sorted({t for texts in d["texts"] for t in texts})
+    d, texts = dict(store.raw), list(store.data["texts"])
+    captions = sorted({t for ts in texts for t in ts})
     row = {t: i for i, t in enumerate(captions)}
-    counts = [len(texts) for texts in d["texts"]]
+    counts = [len(ts) for ts in texts]
     d.update(
         kind="embedded",
         text_encoder={"name": "fake-hash", "dim": dim},
-        captions=captions,
+        **strings.pack("captions", captions),
         caption_emb=torch.from_numpy(np.stack([caption_vector(c, dim) for c in captions])),
         clip_caption_offsets=torch.tensor(np.concatenate([[0], np.cumsum(counts)]), dtype=torch.int64),
-        clip_caption_index=torch.tensor([row[t] for texts in d["texts"] for t in texts], dtype=torch.int64),
+        clip_caption_index=torch.tensor([row[t] for ts in texts for t in ts], dtype=torch.int64),
     )
     return d
 

@@ -88,7 +88,7 @@ def test_generate_writes_each_format_and_a_seed_repeats_the_motion(ckpt, tmp_pat
     ("args", "status", "message"),
     [
         (["--out", "x.txt"], 2, "unsupported output [.txt]"),  # a bad argument: 2, before loading
-        (["--action", "fly"], 2, "--action [fly] is unknown"),
+        (["--action", "teleport"], 2, "--action [teleport] is unknown"),
         (["--seconds", "900"], 2, "--seconds must be at most 600"),  # longer than the window: in windows
         (["--actors", "5"], 1, "num_actors must be an integer in 1..2"),
         (["--checkpoint", "nope.pth"], 1, "checkpoint not found: nope.pth"),
@@ -213,7 +213,7 @@ def test_a_prompts_file_writes_one_file_per_line_and_sample(ckpt, tmp_path, caps
         ('{"prompt": "x y", "speed": 2}\n', "prompts.txt:1: unknown keys ['speed']"),
         ('{"seconds": 2}\n', "prompts.txt:1: no `prompt`"),
         ('ok\n{"prompt": "jump", "seconds": -1}\n', "prompts.txt:2: seconds must be a finite number > 0"),
-        ('{"prompt": "jump", "action": "fly"}\n', "prompts.txt:1: action [fly] is unknown"),
+        ('{"prompt": "jump", "action": "teleport"}\n', "prompts.txt:1: action [teleport] is unknown"),
         ('{"prompt": "jump", "seed": "7"}\n', "prompts.txt:1: seed must be in 0..2**63-1"),
         ("# only a comment\n", "holds no prompt"),
         ("!!!\n", "prompts.txt:1: prompt has no letters or digits"),

@@ -182,8 +182,9 @@ def _stores() -> tuple[list[canonical.CanonicalStore], dict[str, str]]:
 
     def store(clips):
         data = canonical.encode_clips(clips, 20.0, 2)
-        if "beta/nan#0-40" in data["ids"]:  # canonical.save refuses NaN, but a damaged file may hold one
-            row = int(data["clip_offsets"][data["ids"].index("beta/nan#0-40")]) + 5
+        ids = [c.id for c in clips]
+        if "beta/nan#0-40" in ids:  # canonical.save refuses NaN, but a damaged file may hold one
+            row = int(data["clip_offsets"][ids.index("beta/nan#0-40")]) + 5
             data["root"][row, 1] = float("nan")
         return canonical.CanonicalStore(data)
 

@@ -431,7 +431,7 @@ def test_bad_params_stop_every_stage_with_one_line(
         (["--seconds", "inf"], "--seconds must be a finite number > 0, got inf"),
         (["--seconds", "nan"], "--seconds must be a finite number > 0, got nan"),
         (["--samples", "0"], "--samples must be in 1..1000, got 0"),
-        (["--action", "fly"], "--action [fly] is unknown; choose one of unknown, idle, walk"),
+        (["--action", "teleport"], "--action [teleport] is unknown; choose one of unknown, idle, walk"),
         (["--prompts", "MISSING"], "prompts file not found"),
         (["--seed", str(2**70)], "--seed must be in 0..2**63-1"),
         (["--seed", "-1"], "--seed must be in 0..2**63-1"),

@@ -18,6 +18,7 @@ from helpers import ROOT, tiny_params_dict, walking_clip
 from inferkit import FakeEncoder
 from trainkit import write_sets
 
+from stickgen.core import canonical
 from stickgen.core.canonical import atomic_torch_save
 from stickgen.core.config import LengthConfig
 from stickgen.model.length import (
@@ -74,8 +75,9 @@ def sets(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("rule")
     paths = write_sets(folder, _clips("tr", TRAIN, 3), _clips("va", VAL, 2))
     for name in ("train", "val"):
-        data = torch.load(paths[name], weights_only=True)
-        data["caption_emb"] = torch.from_numpy(_embed(list(data["captions"])).astype(np.float32))
+        store = canonical.load(paths[name], mmap=False)
+        data = store.raw
+        data["caption_emb"] = torch.from_numpy(_embed(list(store.data["captions"])).astype(np.float32))
         atomic_torch_save(data, paths[name])
     return paths
 

@@ -129,7 +129,7 @@ def test_time_ranged_captions_apply_to_overlapping_windows_only() -> None:
         ({"joints": np.zeros((10, 3, 22, 3))}, "max_actors"),
         ({"joints": walking(1.0)[:, None] * 100.0}, "wrong units"),
         ({"texts": [" "]}, "caption"),
-        ({"action": "fly"}, "vocabulary"),
+        ({"action": "teleport"}, "vocabulary"),
         ({"fps": 0.0}, "fps"),
     ],
 )

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,19 +23,25 @@ from typing import Any
 import numpy as np
 import torch
 
+from stickgen.core import strings
 from stickgen.core.atomic import atomic_open
+from stickgen.core.face import BYTES_PER_ROW as FACE_BYTES
 from stickgen.core.face import FaceFormatError, FaceTrack
+from stickgen.core.face import check_rows as check_face_rows
 from stickgen.core.quantize import POSITION_DECIMALS, on_grid
 from stickgen.core.skeleton import JOINT_NAMES, NUM_JOINTS, ActorFrames
 from stickgen.core.vocab import ACTION_INDEX
 
 FORMAT = "stickgen-canonical"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: string columns (`stickgen.core.strings`) and the face track (`face`)
+UPGRADABLE = (1,)  # older versions `stickgen.core.upgrade` converts
 _MM = 1000.0
 _INT16_LIMIT_M = 32.0  # |offset from the root| must stay below this to fit int16 millimetres
 
 CLIP_LIST_FIELDS = ("ids", "texts", "actions", "styles", "sources", "groups", "meta")
-_TENSOR_FIELDS = ("root", "offsets", "clip_offsets", "clip_frames", "clip_actors")
+NESTED_FIELDS = frozenset({"texts"})  # a list of captions per clip
+MOTION_FIELDS = ("root", "offsets", "face")  # one row per frame and actor
+_TENSOR_FIELDS = (*MOTION_FIELDS, "clip_offsets", "clip_frames", "clip_actors")
 
 
 class CanonicalFormatError(ValueError):
@@ -140,16 +145,17 @@ def file_header(
     clip_offsets: torch.Tensor,
     clip_frames: torch.Tensor,
     clip_actors: torch.Tensor,
-    clip_lists: dict[str, list],
+    clip_lists: dict[str, Sequence],
     extra: dict | None = None,
     motion: dict[str, torch.Tensor] | None = None,
 ) -> dict[str, Any]:
     """The dict a canonical, curated or embedded file is saved from: format, version, kind, fps, joint
-    names, the clip index, the per-clip lists (`CLIP_LIST_FIELDS`) and `extra` (JSON-able file-level facts).
+    names, the clip index, the per-clip string columns (`CLIP_LIST_FIELDS`, packed by
+    `stickgen.core.strings.pack`: lists, or a loaded store's views) and `extra` (JSON-able file-level facts).
 
     Every writer builds it here, so the key order (which `torch.save` keeps, and so the bytes) is the same
-    everywhere. `motion` holds the `root` and `offsets` columns when they are in memory (`encode_clips`);
-    streaming writers leave them to `stickgen.core.columnar.write_columnar`.
+    everywhere. `motion` holds the row columns (`MOTION_FIELDS`: root, offsets, face) when they are in
+    memory (`encode_clips`); streaming writers leave them to `stickgen.core.columnar.write_columnar`.
     """
     if kind not in KINDS:
         raise ValueError(f"unsupported kind [{kind}]; known: {KINDS}")
@@ -157,6 +163,9 @@ def file_header(
         raise ValueError(
             f"file_header: clip_lists must hold {CLIP_LIST_FIELDS} in that order, got {tuple(clip_lists)}"
         )
+    columns: dict[str, torch.Tensor] = {}
+    for name, values in clip_lists.items():
+        columns.update(strings.pack(name, values, nested=name in NESTED_FIELDS))
     return {
         "format": FORMAT,
         "version": FORMAT_VERSION,
@@ -167,9 +176,16 @@ def file_header(
         "clip_offsets": clip_offsets,
         "clip_frames": clip_frames,
         "clip_actors": clip_actors,
-        **clip_lists,
+        **columns,
         "extra": dict(extra or {}),
     }
+
+
+def face_rows(clip: Clip) -> np.ndarray:
+    """uint8 (T * A, 4) stored face rows of a clip (all zero, "unknown", without a face track)."""
+    if clip.face is None:
+        return np.zeros((clip.frames * clip.actors, FACE_BYTES), dtype=np.uint8)
+    return clip.face.encode()
 
 
 def encode_clips(
@@ -196,10 +212,8 @@ def encode_clips(
     allrows = np.concatenate(rows) if rows else np.zeros((0, NUM_JOINTS, 3))
     root = on_grid(allrows[:, 0, :], POSITION_DECIMALS).astype(np.float32)
     rel = np.rint((allrows[:, 1:, :] - allrows[:, :1, :]) * _MM).astype(np.int16)
+    face = np.concatenate([face_rows(c) for c in clips]) if clips else np.zeros((0, FACE_BYTES), np.uint8)
     sizes = [c.frames * c.actors for c in clips]
-    # torch.save memoises objects by identity; interning makes equal strings one object, so the
-    # bytes written depend only on the values (byte-identical artifacts across runs and workers)
-    s = sys.intern
     return file_header(
         kind,
         fps,
@@ -207,16 +221,16 @@ def encode_clips(
         torch.tensor([c.frames for c in clips], dtype=torch.int32),
         torch.tensor([c.actors for c in clips], dtype=torch.int32),
         {
-            "ids": [s(i) for i in ids],
-            "texts": [[s(t) for t in c.texts] for c in clips],
-            "actions": [s(c.action) for c in clips],
-            "styles": [s(c.style) for c in clips],
-            "sources": [s(c.source) for c in clips],
-            "groups": [s(c.group or c.id) for c in clips],
-            "meta": [s(json.dumps(c.meta, sort_keys=True)) for c in clips],
+            "ids": ids,
+            "texts": [list(c.texts) for c in clips],
+            "actions": [c.action for c in clips],
+            "styles": [c.style for c in clips],
+            "sources": [c.source for c in clips],
+            "groups": [c.group or c.id for c in clips],
+            "meta": [json.dumps(c.meta, sort_keys=True) for c in clips],
         },
         extra,
-        motion={"root": torch.from_numpy(root), "offsets": torch.from_numpy(rel)},
+        motion={k: torch.from_numpy(v) for k, v in zip(MOTION_FIELDS, (root, rel, face), strict=True)},
     )
 
 
@@ -241,16 +255,20 @@ def save(
 
 
 class CanonicalStore:
-    """A loaded canonical file. Motion tensors stay memory-mapped; clips decode on access."""
+    """A loaded canonical file. Motion tensors stay memory-mapped; clips decode on access.
+
+    `data` is the file's dict with every string column also shown under its name (`ids`, `texts`, ...,
+    and an embedded file's `captions`) as a read-only sequence (`stickgen.core.strings`); `raw` is the
+    file's dict as stored (what to save again)."""
 
     def __init__(self, data: dict[str, Any], path: str = "<memory>") -> None:
         self.path = path
-        _check_structure(data, path)
-        self.data = data
+        self.raw = data
+        self.data = {**data, **_check_structure(data, path)}
         self.fps: float = float(data["fps"])
         self.kind: str = data["kind"]
-        self.ids: list[str] = data["ids"]
-        self._index = {cid: i for i, cid in enumerate(self.ids)}
+        self.ids: strings.Strings = self.data["ids"]
+        self._index: dict[str, int] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -259,17 +277,37 @@ class CanonicalStore:
     def total_frames(self) -> int:
         return int(self.data["clip_frames"].sum())
 
+    def _rows(self, i: int) -> tuple[int, int, int, int]:
+        d = self.data
+        return (
+            int(d["clip_offsets"][i]),
+            int(d["clip_offsets"][i + 1]),
+            int(d["clip_frames"][i]),
+            int(d["clip_actors"][i]),
+        )
+
     def joints(self, i: int) -> np.ndarray:
         """Float32 (T, A, 22, 3) joints of clip i."""
         d = self.data
-        a, b = int(d["clip_offsets"][i]), int(d["clip_offsets"][i + 1])
-        t, n = int(d["clip_frames"][i]), int(d["clip_actors"][i])
+        a, b, t, n = self._rows(i)
         root = d["root"][a:b].numpy().astype(np.float64)
         rel = d["offsets"][a:b].numpy().astype(np.float64) / _MM
         out = np.empty((b - a, NUM_JOINTS, 3), dtype=np.float64)
         out[:, 0] = root
         out[:, 1:] = rel + root[:, None, :]
         return out.reshape(t, n, NUM_JOINTS, 3).astype(np.float32)
+
+    def face(self, i: int) -> FaceTrack | None:
+        """The face track of clip i; None when no frame of it has a face."""
+        a, b, t, n = self._rows(i)
+        rows = self.data["face"][a:b].numpy()
+        if not rows[:, 0].any():
+            return None
+        try:
+            check_face_rows(rows, f"{self.path}: clip [{self.ids[i]}]")
+        except FaceFormatError as exc:
+            raise CanonicalFormatError(str(exc)) from None
+        return FaceTrack.decode(rows, t, n)
 
     def clip(self, i: int) -> Clip:
         d = self.data
@@ -282,33 +320,49 @@ class CanonicalStore:
             source=d["sources"][i],
             group=d["groups"][i],
             meta=json.loads(d["meta"][i]),
+            face=self.face(i),
         )
 
     def __iter__(self) -> Iterable[Clip]:
         return (self.clip(i) for i in range(len(self)))
 
     def index(self, clip_id: str) -> int:
+        if self._index is None:  # built on first use: loading a million clips decodes no id
+            self._index = {cid: i for i, cid in enumerate(self.ids)}
         return self._index[clip_id]
 
 
-def _check_structure(d: Any, path: str) -> None:
+def _check_structure(d: Any, path: str) -> dict[str, Any]:
+    """Check a loaded file against the contract; return its string columns as sequences by name."""
     if not isinstance(d, dict) or d.get("format") != FORMAT:
         fmt = d.get("format") if isinstance(d, dict) else type(d).__name__
         raise CanonicalFormatError(f"{path}: not a canonical file (format={fmt!r}, want {FORMAT!r})")
     if d.get("version") != FORMAT_VERSION:
+        how = "re-run the converter (`dvc repro`) to rebuild it"
+        if d.get("version") in UPGRADABLE:
+            how = f"convert it with `stickgen upgrade-store {path} NEW_PATH`, or {how}"
         raise CanonicalFormatError(
             f"{path}: canonical format version {d.get('version')!r}, this stickgen reads version "
-            f"{FORMAT_VERSION}; re-run the converter (`dvc repro`) to rebuild it"
+            f"{FORMAT_VERSION}; {how}"
         )
-    missing = [k for k in (*CLIP_LIST_FIELDS, *_TENSOR_FIELDS, "fps", "joint_names", "kind") if k not in d]
+    missing = [k for k in (*_TENSOR_FIELDS, "fps", "joint_names", "kind") if k not in d]
     if missing:
         raise CanonicalFormatError(f"{path}: missing keys {missing}")
+    names = [k[: -len(strings.UTF8)] for k in d if k.endswith(strings.UTF8)]
+    try:
+        views = {name: strings.view(d, name) for name in (*CLIP_LIST_FIELDS, *names)}
+    except strings.StringColumnError as exc:
+        raise CanonicalFormatError(f"{path}: {exc}") from None
     if list(d["joint_names"]) != list(JOINT_NAMES):
         raise CanonicalFormatError(f"{path}: joint_names differ from the canonical 22 SMPL joints")
-    n = len(d["ids"])
+    n = len(views["ids"])
     for k in CLIP_LIST_FIELDS:
-        if len(d[k]) != n:
-            raise CanonicalFormatError(f"{path}: `{k}` has {len(d[k])} entries for {n} clips")
+        if len(views[k]) != n:
+            raise CanonicalFormatError(f"{path}: `{k}` has {len(views[k])} entries for {n} clips")
+    if not isinstance(views["texts"], strings.StringLists) or any(
+        isinstance(views[k], strings.StringLists) for k in CLIP_LIST_FIELDS if k not in NESTED_FIELDS
+    ):
+        raise CanonicalFormatError(f"{path}: `texts` must be a column of lists, the other string columns not")
     offs, frames, actors = d["clip_offsets"], d["clip_frames"], d["clip_actors"]
     if offs.shape != (n + 1,) or frames.shape != (n,) or actors.shape != (n,):
         raise CanonicalFormatError(f"{path}: clip index shapes do not match {n} clips")
@@ -316,13 +370,15 @@ def _check_structure(d: Any, path: str) -> None:
     if n and (int(offs[0]) != 0 or not torch.equal(offs[1:] - offs[:-1], sizes)):
         raise CanonicalFormatError(f"{path}: clip_offsets disagree with clip_frames x clip_actors")
     rows = int(offs[-1]) if n else 0
-    if d["root"].shape != (rows, 3) or d["offsets"].shape != (rows, NUM_JOINTS - 1, 3):
-        raise CanonicalFormatError(
-            f"{path}: motion shapes root={tuple(d['root'].shape)} offsets={tuple(d['offsets'].shape)}"
-            f" do not match {rows} rows"
-        )
-    if d["offsets"].dtype != torch.int16 or d["root"].dtype != torch.float32:
-        raise CanonicalFormatError(f"{path}: motion dtypes must be float32 root / int16 offsets")
+    shapes = {"root": (rows, 3), "offsets": (rows, NUM_JOINTS - 1, 3), "face": (rows, FACE_BYTES)}
+    dtypes = {"root": torch.float32, "offsets": torch.int16, "face": torch.uint8}
+    for k in MOTION_FIELDS:
+        if tuple(d[k].shape) != shapes[k] or d[k].dtype != dtypes[k]:
+            raise CanonicalFormatError(
+                f"{path}: `{k}` is {d[k].dtype} {tuple(d[k].shape)}, want {dtypes[k]} {shapes[k]} "
+                f"({rows} rows)"
+            )
+    return views
 
 
 def load(path: str | os.PathLike, mmap: bool = True) -> CanonicalStore:

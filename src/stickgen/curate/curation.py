@@ -284,32 +284,32 @@ def write_set(
     sizes = frames * actors
     out_offs = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     src_offs = [s.data["clip_offsets"].numpy() for s in stores]
+    lists: dict[str, list] = {k: [] for k in canonical.CLIP_LIST_FIELDS}
+    for s, c, m in zip(st.tolist(), ci.tolist(), mirrored.tolist(), strict=True):
+        d = stores[s].data
+        lists["ids"].append(mirror_id(d["ids"][c]) if m else d["ids"][c])
+        lists["texts"].append([mirror_caption(t) for t in d["texts"][c]] if m else list(d["texts"][c]))
+        for k in ("actions", "styles", "sources", "groups"):
+            lists[k].append(d[k][c])
+        meta = d["meta"][c]
+        if m:  # a JSON object: add the key without parsing it
+            tag = f'"mirrored_from": {json.dumps(d["ids"][c])}'
+            meta = f"{{{tag}}}" if meta.strip() == "{}" else f"{meta.rstrip()[:-1]}, {tag}}}"
+        lists["meta"].append(meta)
     header = canonical.file_header(
         "curated",
         fps,
         torch.from_numpy(out_offs),
         torch.from_numpy(frames.astype(np.int32)),
         torch.from_numpy(actors.astype(np.int32)),
-        {k: [] for k in canonical.CLIP_LIST_FIELDS},
+        lists,
         extra,
     )
-    for s, c, m in zip(st.tolist(), ci.tolist(), mirrored.tolist(), strict=True):
-        d = stores[s].data
-        header["ids"].append(mirror_id(d["ids"][c]) if m else d["ids"][c])
-        header["texts"].append([mirror_caption(t) for t in d["texts"][c]] if m else list(d["texts"][c]))
-        header["actions"].append(d["actions"][c])
-        header["styles"].append(d["styles"][c])
-        header["sources"].append(d["sources"][c])
-        header["groups"].append(d["groups"][c])
-        meta = d["meta"][c]
-        if m:  # a JSON object: add the key without parsing it
-            tag = f'"mirrored_from": {json.dumps(d["ids"][c])}'
-            meta = f"{{{tag}}}" if meta.strip() == "{}" else f"{meta.rstrip()[:-1]}, {tag}}}"
-        header["meta"].append(meta)
     total = int(out_offs[-1])
     columns = {
         "root": Column((total, 3), torch.float32),
         "offsets": Column((total, NUM_JOINTS - 1, 3), torch.int16),
+        "face": Column((total, canonical.FACE_BYTES), torch.uint8),
     }
 
     def fill(sink: ColumnSink) -> None:
@@ -317,22 +317,23 @@ def write_set(
             base = int(out_offs[k0])
             root = np.empty((int(out_offs[k1]) - base, 3), dtype=np.float32)
             offs = np.empty((root.shape[0], NUM_JOINTS - 1, 3), dtype=np.int16)
+            face = np.empty((root.shape[0], canonical.FACE_BYTES), dtype=np.uint8)
             for s in np.unique(st[k0:k1]):
                 ks = k0 + np.flatnonzero(st[k0:k1] == s)
                 src = _ranges(src_offs[s][ci[ks]], sizes[ks])
                 dst = _ranges(out_offs[ks] - base, sizes[ks])
                 lo, hi = int(src.min()), int(src.max()) + 1
-                root_t, off_t = stores[s].data["root"][lo:hi], stores[s].data["offsets"][lo:hi]
-                root[dst] = root_t.numpy()[src - lo]
-                offs[dst] = off_t.numpy()[src - lo]
-                release_pages(root_t)
-                release_pages(off_t)
+                for out, key in ((root, "root"), (offs, "offsets"), (face, "face")):
+                    part = stores[s].data[key][lo:hi]
+                    out[dst] = part.numpy()[src - lo]
+                    release_pages(part)
             mk = k0 + np.flatnonzero(mirrored[k0:k1])
             if mk.size:
                 dst = _ranges(out_offs[mk] - base, sizes[mk])
                 root[dst], offs[dst] = mirror_rows(root[dst], offs[dst])
             sink.write("root", base, root)
             sink.write("offsets", base, offs)
+            sink.write("face", base, face)  # a face has no side: mirroring keeps it
 
     write_columnar(path, header, columns, fill)
 

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from stickgen.core import canonical
+from stickgen.core import canonical, strings
 from stickgen.core.columnar import (
     Column,
     ColumnSink,
@@ -134,7 +134,7 @@ class StickFigureDataset(Dataset):
     def fingerprint(self) -> str:
         """A short hash of the clip ids and sizes: which data a checkpoint was trained on."""
         d = self.store.data
-        h = hashlib.sha256(json.dumps(self.store.ids).encode())
+        h = hashlib.sha256(json.dumps(self.store.ids.tolist()).encode())
         h.update(str(d["clip_frames"].tolist()).encode())
         h.update(json.dumps(self.text_encoder, sort_keys=True).encode())
         return h.hexdigest()[:16]
@@ -244,30 +244,18 @@ def write_embedded(
     d = store.data
     captions, cap_offsets, cap_index = _caption_columns(d["texts"])
     dim = int(text_encoder["dim"])
-    header = {
-        k: d[k]
-        for k in (
-            "format",
-            "version",
-            "fps",
-            "joint_names",
-            "clip_offsets",
-            "clip_frames",
-            "clip_actors",
-            "ids",
-            "texts",
-            "actions",
-            "styles",
-            "sources",
-            "groups",
-            "meta",
-            "extra",
-        )
-    }
+    header = canonical.file_header(
+        "embedded",
+        d["fps"],
+        d["clip_offsets"],
+        d["clip_frames"],
+        d["clip_actors"],
+        {k: d[k] for k in canonical.CLIP_LIST_FIELDS},
+        d["extra"],
+    )
     header.update(
-        kind="embedded",
         text_encoder={"name": text_encoder["name"], "dim": dim},
-        captions=captions,
+        **strings.pack("captions", captions),
         clip_caption_offsets=cap_offsets,
         clip_caption_index=cap_index,
     )
@@ -275,13 +263,14 @@ def write_embedded(
     columns = {
         "root": Column((rows, 3), torch.float32),
         "offsets": Column((rows, NUM_JOINTS - 1, 3), torch.int16),
+        "face": Column((rows, canonical.FACE_BYTES), torch.uint8),
         "caption_emb": Column((len(captions), dim), torch.float32),
     }
 
     def fill(sink: ColumnSink) -> None:
         for a in range(0, rows, chunk_rows):
             b = min(a + chunk_rows, rows)
-            for key in ("root", "offsets"):
+            for key in canonical.MOTION_FIELDS:
                 part = d[key][a:b]
                 sink.write(key, a, part.numpy())
                 release_pages(part)

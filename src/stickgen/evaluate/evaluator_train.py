@@ -83,7 +83,7 @@ def load_clip_set(path: str | Path) -> ClipSet:
         caption_texts=list(d["captions"]),
         text_encoder=dict(d["text_encoder"]),
         fps=store.fps,
-        fingerprint=_fingerprint(store.ids, d["clip_frames"].tolist(), dict(d["text_encoder"])),
+        fingerprint=_fingerprint(store.ids.tolist(), d["clip_frames"].tolist(), dict(d["text_encoder"])),
     )
 
 

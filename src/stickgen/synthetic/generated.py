@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from stickgen.core import canonical
+from stickgen.core import canonical, strings
 from stickgen.core.columnar import Column, ColumnSink, write_columnar
 from stickgen.core.skeleton import JOINT_INDEX, JOINT_NAMES, NUM_JOINTS
 from stickgen.core.vocab import ACTIONS
@@ -201,13 +201,14 @@ def write_generated_store(
     columns = {
         "root": Column((rows, 3), torch.float32),
         "offsets": Column((rows, NUM_JOINTS - 1, 3), torch.int16),
+        "face": Column((rows, canonical.FACE_BYTES), torch.uint8),  # never written: all "unknown"
     }
     if embedded_dim:
         captions = sorted({t for ts in texts for t in ts})
         row = {t: k for k, t in enumerate(captions)}
         header.update(
             text_encoder={"name": "generated-random", "dim": int(embedded_dim)},
-            captions=captions,
+            **strings.pack("captions", captions),
             clip_caption_offsets=torch.from_numpy(np.arange(n + 1, dtype=np.int64) * spec.captions_per_clip),
             clip_caption_index=torch.tensor([row[t] for ts in texts for t in ts], dtype=torch.int64),
         )

@@ -17,6 +17,7 @@ from stickgen.synthetic.body_actions import dance, idle, kick, sit_down, stand_u
 from stickgen.synthetic.gestures import clap, punch, wave
 from stickgen.synthetic.locomotion import jump, run, walk
 from stickgen.synthetic.motion import Motion
+from stickgen.synthetic.speech import cry, laugh, shout, sing, talk, whisper
 
 ActionGenerator = Callable[[np.random.Generator, ActionContext], Motion]
 
@@ -32,6 +33,12 @@ ACTION_GENERATORS: dict[str, ActionGenerator] = {
     "kick": kick,
     "punch": punch,
     "dance": dance,
+    "talk": talk,
+    "shout": shout,
+    "whisper": whisper,
+    "sing": sing,
+    "laugh": laugh,
+    "cry": cry,
 }
 # how long a take of each action typically is, as a part of the configured duration range
 # [synthesize.min_s, synthesize.max_s] (0: min_s, 1: max_s): a jump or a punch is short, a walk or a dance
@@ -50,6 +57,12 @@ ACTION_SPAN: dict[str, tuple[float, float]] = {
     "dance": (0.45, 1.0),
     "handshake": (0.15, 0.6),
     "high_five": (0.0, 0.45),
+    "talk": (0.3, 1.0),
+    "shout": (0.1, 0.6),
+    "whisper": (0.2, 0.8),
+    "sing": (0.4, 1.0),
+    "laugh": (0.1, 0.7),
+    "cry": (0.3, 1.0),
 }
 CHAIN_SPAN = (0.5, 1.0)  # two actions and a cross-fade: the longer half of the range
 LOCOMOTION: frozenset[str] = frozenset({"walk", "run"})

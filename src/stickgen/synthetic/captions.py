@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from stickgen.synthetic.speech_captions import SPEECH_PHRASES, emote, emote_pair
+
 SUBJECTS: tuple[str, ...] = (
     "a person",
     "someone",
@@ -298,6 +300,7 @@ _PHRASES = {
     "idle": _idle,
     "sit_down": _sit_down,
     "stand_up": _stand_up,
+    **SPEECH_PHRASES,
 }
 
 _PAIR = {
@@ -357,7 +360,11 @@ def _cycle(rng: np.random.Generator, options: list[str]) -> Callable[[int], str]
 
 
 def describe(
-    actions: list[str], infos: list[dict[str, Any]], rng: np.random.Generator, count: int = 3
+    actions: list[str],
+    infos: list[dict[str, Any]],
+    rng: np.random.Generator,
+    count: int = 3,
+    emotion: str | None = None,
 ) -> list[str]:
     """`count` distinct captions for one actor doing `actions` in order (one or two actions).
 
@@ -366,6 +373,7 @@ def describe(
         infos: each action's `Motion.info`.
         rng: the take's generator.
         count: how many captions to return.
+        emotion: the emotion every caption names (`speech_captions.EMOTION_WORDS`); None: none.
     """
     phrases = [_cycle(rng, verb_phrases(a, i)) for a, i in zip(actions, infos, strict=True)]
     forms = _cycle(rng, list(CHAIN_FORMS))
@@ -374,19 +382,24 @@ def describe(
         subject = str(rng.choice(SUBJECTS))
         parts = [_fill(p(k), a, i, rng) for p, a, i in zip(phrases, actions, infos, strict=True)]
         if len(parts) == 1:
-            return f"{subject} {parts[0]}"
-        return forms(k).format(s=subject, a=parts[0], b=parts[1])
+            sentence = f"{subject} {parts[0]}"
+        else:
+            sentence = forms(k).format(s=subject, a=parts[0], b=parts[1])
+        return emote(subject, " ".join(sentence.split()), emotion, k, rng)
 
     return _distinct(make, count)
 
 
-def describe_pair(action: str, info: dict[str, Any], rng: np.random.Generator, count: int = 3) -> list[str]:
-    """`count` distinct captions for a two-actor interaction."""
+def describe_pair(
+    action: str, info: dict[str, Any], rng: np.random.Generator, count: int = 3, emotion: str | None = None
+) -> list[str]:
+    """`count` distinct captions for a two-actor interaction (naming `emotion` when given)."""
     if action not in _PAIR:
         raise ValueError(f"unsupported interaction [{action}]; known: {sorted(_PAIR)}")
     templates = _cycle(rng, _PAIR[action])
 
     def make(k: int) -> str:
-        return templates(k).format(p=rng.choice(PAIR_SUBJECTS), side=info.get("side", "right"))
+        template = emote_pair(templates(k), emotion, k, rng)
+        return template.format(p=rng.choice(PAIR_SUBJECTS), side=info.get("side", "right"))
 
     return _distinct(make, count)

@@ -28,11 +28,15 @@ from stickgen.synthetic.actions import (
 )
 from stickgen.synthetic.base import ActionContext
 from stickgen.synthetic.captions import describe, describe_pair
+from stickgen.synthetic.face import draw_emotion, take_face
 from stickgen.synthetic.interactions import INTERACTIONS
 from stickgen.synthetic.motion import Motion, chain, place
+from stickgen.synthetic.speech import posture
 
-# 2: walks and runs are foot-space gaits (`gait`); 3: a take lasts as long as its action (`ACTION_SPAN`)
-GENERATOR_VERSION = "stickgen.synthetic/3"
+# 2: walks and runs are foot-space gaits (`gait`); 3: a take lasts as long as its action (`ACTION_SPAN`);
+# 4: every take has a face track (`face`), speech and emotion actions (`speech`), emotions named in captions
+GENERATOR_VERSION = "stickgen.synthetic/4"
+_FACE_STREAM = 0xFACE  # the face and the emotion draw from their own generator, [seed, index, _FACE_STREAM]
 BLEND_S = 0.3  # cross-fade between the two actions of a chain
 _GOLDEN = 0.6180339887498949
 _TRAVEL = LOCOMOTION | {"jump"}  # segments whose speed is measured into meta
@@ -55,8 +59,9 @@ class SyntheticTake(ActorFrames):
         actions: every action in order (two for a chain).
         meta: JSON-able facts: kind ("single" / "chain" / "pair"), seed, index, actions, fps,
             stature_m (per actor), heading_deg (world facing at frame 0), generator version, the main
-            action's parameters at top level (e.g. side, speed, path, turn, contact_frames), and
-            `segments`: every action with its [start, end) frames and parameters.
+            action's parameters at top level (e.g. side, speed, path, turn, contact_frames),
+            `segments`: every action with its [start, end) frames and parameters, and `emotion` when
+            the captions name one (the faces show it, and a single actor's posture).
         face: the actors' faces frame by frame (`stickgen.core.face`); None: no face track.
     """
 
@@ -129,19 +134,23 @@ def make_take(index: int, cfg: SynthesizeConfig, fps: float, seed: int) -> Synth
         kind, planned = "single", planned[:1]  # too short to hold two actions and a cross-fade
     yaw = float(rng.uniform(0.0, 2.0 * np.pi))
     start = rng.uniform(-1.0, 1.0, size=2)
+    face_rng = np.random.default_rng([seed, index, _FACE_STREAM])
+    emotion = draw_emotion(face_rng, planned)
     if kind == "pair":
         action = planned[0]
         bodies = [make_body(rng), make_body(rng)]
         inter = INTERACTIONS[action](rng, bodies, frames, fps, yaw, start)
         motions, starts = inter.motions, inter.starts
         segments = [(action, 0, frames, inter.info)]
-        texts = describe_pair(action, inter.info, rng)
+        texts = describe_pair(action, inter.info, rng, emotion=emotion)
+        tracks = [[(action, 0, frames, m.info)] for m in motions]
     else:
         bodies = [make_body(rng)]
         animate = _single if kind == "single" else _chain
         motion, segments = animate(*planned, rng, bodies[0], frames, fps, yaw)
-        motions, starts = [motion], [start]
-        texts = describe([s[0] for s in segments], [s[3] for s in segments], rng)
+        motions, starts = [posture(motion, emotion)], [start]
+        texts = describe([s[0] for s in segments], [s[3] for s in segments], rng, emotion=emotion)
+        tracks = [segments]
 
     placed = [place(m, b, fps, s) for m, b, s in zip(motions, bodies, starts, strict=True)]
     root = np.stack([p[0] for p in placed], axis=1)  # (T, A, 3)
@@ -171,6 +180,7 @@ def make_take(index: int, cfg: SynthesizeConfig, fps: float, seed: int) -> Synth
         "stature_m": [b.stature for b in bodies],
         "heading_deg": float(np.degrees(yaw)),
         "segments": seg_meta,
+        **({"emotion": emotion} if emotion else {}),
     }
     return SyntheticTake(
         index=index,
@@ -183,6 +193,7 @@ def make_take(index: int, cfg: SynthesizeConfig, fps: float, seed: int) -> Synth
         action=actions[0],
         actions=actions,
         meta=jsonable(meta, decimals=4),
+        face=take_face(face_rng, frames, fps, tracks, emotion),
     )
 
 

@@ -149,3 +149,33 @@ def test_motion_rejects_a_face_of_the_wrong_shape_or_type() -> None:
     bad.mouth_open[0, 0] = 2.0
     with pytest.raises(ValueError, match="mouth_open"):
         Motion(joints, 20.0, face=bad)
+
+
+def _clip(frames: int = 6):
+    from stickgen.core.canonical import Clip
+
+    m = _motion(frames=frames, expression="happy", mouth_open=0.9, viseme="open", eyes="squint")
+    return Clip(id="laugh01", joints=m.joints, texts=["a person laughs"], face=m.face)
+
+
+def test_motion_of_clip_keeps_the_face_caption_and_origin() -> None:
+    from stickgen.generate.motion import motion_of_clip
+
+    clip = _clip()
+    m = motion_of_clip(clip, 20.0)
+    assert m.face is clip.face and m.prompt == "a person laughs" and m.meta["clip"]["id"] == "laugh01"
+    assert m.fps == 20.0 and m.joints.shape == clip.joints.shape
+
+
+def test_render_clip_command_writes_a_gif_of_a_stored_clip(tmp_path, capsys) -> None:
+    from stickgen.cli import main
+    from stickgen.core.canonical import load, save
+
+    save([_clip()], tmp_path / "clips.pt", 20.0)
+    out = tmp_path / "clip.gif"
+    assert main(["render-clip", str(tmp_path / "clips.pt"), "laugh01", "--out", str(out), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["files"] == [str(out)] and info["frames"] == 6 and out.is_file()
+    assert info["face"] == (load(tmp_path / "clips.pt").clip(0).face is not None)  # stored faces: v2 files
+    assert main(["render-clip", str(tmp_path / "clips.pt"), "7", "--out", str(out)]) == 2
+    assert "no clip [7]" in capsys.readouterr().err

@@ -5,6 +5,8 @@ stickgen convert DATASET RAW_DIR OUT.pt     # one converter, with params.yaml's 
 stickgen convert bvh RAW_DIR OUT.pt --rig mixamo   # force a rig mapping (docs/datasets.md#bvh)
 stickgen inspect FILE.pt [--json]           # summarise a canonical / curated / embedded file (exit 1:
                                             # a clip breaks the contract, e.g. NaN joints)
+stickgen render-clip FILE.pt CLIP --out clip.gif   # one stored clip (id or index), with its face
+stickgen upgrade-store OLD.pt NEW.pt        # rewrite a canonical-format-1 store as the current version
 stickgen generate "a person waves" --checkpoint CKPT --out wave.gif   # and render, info, publish:
                                             # see stickgen.cli.generate and docs/inference.md
 stickgen evaluate --checkpoint CKPT --data SPLIT.pt --out report.json   # metrics (docs/metrics.md)
@@ -98,6 +100,22 @@ def package_version() -> str:
         return "unknown (not installed: pip install -e .)"
 
 
+def cmd_upgrade_store(args: argparse.Namespace) -> int:
+    from stickgen.core.canonical import CanonicalFormatError
+    from stickgen.core.upgrade import upgrade_store
+
+    try:
+        summary = upgrade_store(args.src, args.dst)
+    except (CanonicalFormatError, FileNotFoundError, ValueError) as exc:
+        print(f"stickgen upgrade-store: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(f"{summary['clips']} clips ({summary['kind']}) -> {summary['dst']}")
+    return 0
+
+
 class _Version(argparse.Action):
     """`--version`: the version is read only when asked for (importlib.metadata costs start-up time)."""
 
@@ -131,15 +149,22 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--json", action="store_true", help="print one JSON object")
     i.add_argument("--limit", type=int, default=20, help="clips listed in the text view")
     i.set_defaults(func=cmd_inspect)
+    u = sub.add_parser("upgrade-store", help="rewrite an older-format canonical/curated/embedded .pt file")
+    u.add_argument("src", type=Path, help="the old file (left as it is)")
+    u.add_argument("dst", type=Path, help="the new file to write")
+    u.add_argument("--json", action="store_true", help="print one JSON object")
+    u.set_defaults(func=cmd_upgrade_store)
     from stickgen.cli.evaluate import add_commands as add_eval_commands  # evaluate, safety
     from stickgen.cli.generate_args import add_commands  # generate, render
     from stickgen.cli.release import add_commands as add_release_commands  # info, publish
+    from stickgen.cli.render_clip import add_command as add_render_clip_command  # one stored clip
     from stickgen.cli.serve import add_command as add_serve_command  # the web demo
 
     add_commands(sub)
     add_release_commands(sub)
     add_eval_commands(sub)
     add_serve_command(sub)
+    add_render_clip_command(sub)
     return ap
 
 

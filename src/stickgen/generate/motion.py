@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from stickgen.core.face import FaceTrack
 from stickgen.core.skeleton import NUM_JOINTS, ActorFrames
+
+if TYPE_CHECKING:  # canonical imports torch: only for the annotation
+    from stickgen.core.canonical import Clip
 
 
 @dataclass
@@ -56,3 +59,11 @@ class Motion(ActorFrames):
     @property
     def duration_s(self) -> float:
         return self.frames / self.fps
+
+
+def motion_of_clip(clip: Clip, fps: float) -> Motion:
+    """A stored canonical clip (`stickgen.core.canonical.Clip`, at its file's `fps`) as a Motion to render or
+    export: its joints and face, its first caption as the prompt, and where it came from in `meta`."""
+    about = {"id": clip.id, "action": clip.action, "style": clip.style, "source": clip.source}
+    meta = {"clip": {**about, "meta": clip.meta}}
+    return Motion(clip.joints, fps, clip.texts[0] if clip.texts else "", meta, clip.face)

@@ -11,7 +11,7 @@ from sourcekit import assert_canonical_human, convert, max_error, resampled_refe
 
 from stickgen.core.vocab import ACTION_INDEX
 from stickgen.sources.kinect import NUM_KINECT
-from stickgen.sources.ntu_classes import CLASSES, class_for_action
+from stickgen.sources.ntu_classes import CLASSES, WRITER_CLASSES, class_for_action
 from stickgen.sources.writers import write_ntu_rgbd
 from stickgen.sources.writers.kinect import smpl_to_kinect, to_camera
 from stickgen.sources.writers.ntu_rgbd import sample_name, skeleton_text
@@ -22,6 +22,38 @@ def test_class_table_has_the_120_official_classes_with_vocabulary_actions() -> N
     assert CLASSES[1].name == "drink water" and CLASSES[58].name == "handshaking" and CLASSES[120].mutual
     assert all(c.action in ACTION_INDEX for c in CLASSES.values())
     assert {c.number for c in CLASSES.values() if c.mutual} == set(range(50, 61)) | set(range(106, 121))
+
+
+@pytest.mark.parametrize(
+    ("number", "action"),
+    [
+        (2, "eat"),  # eat meal/snack
+        (11, "read"),  # reading
+        (22, "celebrate"),  # cheer up
+        (28, "talk"),  # make a phone call/answer phone
+        (30, "type"),  # typing on a keyboard
+        (63, "shooting"),  # shoot at the basket
+        (64, "dribbling"),  # bounce ball
+        (65, "batting"),  # tennis bat swing
+        (107, "fight"),  # wield knife towards other person
+        (117, "whisper"),  # whisper in other person's ear
+        (12, "other"),  # writing: no nearer word
+        (29, "other"),  # playing with phone/tablet
+        (113, "drink"),  # cheers and drink stays a drink
+        (114, "other"),  # carry something with other person
+        (112, "high_five"),
+        (43, "fall"),
+    ],
+)
+def test_classes_map_to_the_newer_actions_where_they_name_one(number: int, action: str) -> None:
+    assert CLASSES[number].action == action
+
+
+def test_writer_classes_are_classes_of_their_own_action_and_actor_count() -> None:
+    for (action, mutual), number in WRITER_CLASSES.items():
+        cls = class_for_action(action, mutual)
+        assert cls is not None and cls.number == number and cls.action == action and cls.mutual == mutual
+    assert class_for_action("whisper", True).number == 117 and class_for_action("batting", False) is None
 
 
 def test_single_and_two_person_files_convert_with_the_main_bodies(tmp_path: Path) -> None:

@@ -125,24 +125,56 @@ def action_id(action: str) -> int:
 
 
 # Keyword rules for `infer_action`: (action, pattern), matched case-insensitively on word boundaries.
-# The table order only breaks ties between rules that match at the same character of a caption.
-# "box" alone is not a rule: in captions it is mostly the object ("picks up a box"), not boxing.
+# The table order only breaks ties between rules that match at the same character of a caption, so a
+# phrase that starts with another rule's verb comes before that rule: "runs the bases" (running_bases)
+# and "runs at full speed" (sprint) before "runs" (run), "fighting stance" before "fighting", "boxing
+# stance" before "boxing" (punch), "cries out" (shout) before "cries" (cry), "throws a pitch" before
+# "throws". "box" alone is not a rule: in captions it is mostly the object ("picks up a box"), not
+# boxing; nor is "field" (the place) or "pitch" after "the" (a football pitch). docs/vocabulary.md lists
+# every rule with examples (tests/unit/test_vocabulary.py runs them).
+_RUN = r"(?:run|runs|ran|running|sprint|sprints|sprinted|sprinting)"
+_POSS = r"(?:his|her|their|the|a|both|one's)"
 _ACTION_RULES: tuple[tuple[str, str], ...] = (
     ("sit_down", r"\b(?:sit|sits|sitting|sat)\s+down\b|\bsits\b"),
     ("stand_up", r"\b(?:stand|stands|standing|stood)\s+up\b|\b(?:get|gets|getting|got)\s+up\b"),
     ("pick_up", r"\b(?:pick|picks|picked|picking)\s+(?:\w+\s+){0,3}?up\b"),
     ("handshake", r"\b(?:shake|shakes|shaking|shook)\s+hands?\b|\bhand\s?shak\w*"),
     ("high_five", r"\bhigh[\s-]?fiv(?:e|es|ed|ing)\b"),
+    (
+        "running_bases",
+        rf"\b(?:{_RUN}|round|rounds|rounded|rounding)\s+(?:around\s+|to\s+|towards?\s+)?(?:the\s+)?"
+        r"(?:(?:first|second|third|next|home)\s+base|home\s+plate|bases|base(?!\s+of\b))\b"
+        r"|\b(?:steal|steals|stole|stealing)\s+(?:a\s+)?(?:base|second|third|home)\b"
+        r"|\b(?:slide|slides|slid|sliding)\s+(?:into|to)\s+(?:a\s+|the\s+)?(?:base|second|third|home)\b",
+    ),
+    (
+        "sprint",
+        r"\b(?:sprint|sprints|sprinted|sprinting|dash|dashes|dashed)\b"
+        r"|\b(?:run|runs|ran|running)\s+(?:at\s+(?:full|top)\s+speed|as\s+fast\s+as)",
+    ),
     ("walk", r"\b(?:walk|walks|walked|walking|stroll|strolls|strolled|strolling)\b"),
-    ("run", r"\b(?:run|runs|running|ran|jog|jogs|jogged|jogging|sprint|sprints|sprinted|sprinting)\b"),
+    ("run", r"\b(?:run|runs|running|ran|jog|jogs|jogged|jogging)\b"),
     ("jump", r"\b(?:jump|jumps|jumped|jumping|hop|hops|hopped|hopping|leap|leaps|leaped|leapt|leaping)\b"),
     ("wave", r"\b(?:wave|waves|waved|waving)\b"),
     ("clap", r"\b(?:clap|claps|clapped|clapping)\b"),
     ("kick", r"\b(?:kick|kicks|kicked|kicking)\b"),
+    (
+        "fight_stance",
+        r"\b(?:fighting|fighter's|fight|boxing|boxer's|combat|defensive|martial\s+arts?)\s+"
+        r"(?:stances?|poses?|positions?)\b|\b(?:on|en)\s+gu?arde?\b"
+        rf"|\b(?:raise|raises|raised|raising|put|puts|putting|hold|holds|holding|keep|keeps|keeping)\s+"
+        rf"(?:up\s+)?(?:{_POSS}\s+)?(?:guard|fists)(?:\s+up)?\b",
+    ),
     ("punch", r"\b(?:punch|punches|punched|punching|boxing|shadowbox\w*)\b"),
+    ("fight", r"\b(?:fight|fights|fought|fighting|fistfight\w*|brawl\w*|spar|spars|sparred|sparring)\b"),
     ("dance", r"\bdanc\w*"),
     ("hug", r"\b(?:hug|hugs|hugged|hugging)\b"),
     ("push", r"\b(?:push|pushes|pushed|pushing)\b(?![\s-]?ups?\b)"),
+    (
+        "pitching",
+        r"\b(?:throw|throws|threw|throwing)\s+a\s+pitch\b|\b(?:pitches|pitching|pitcher)\b"
+        r"|(?<![-\w])(?<!\bthe\s)pitch(?:ed)?\b(?!\s+black)",
+    ),
     ("throw", r"\b(?:throw|throws|threw|thrown|throwing|toss|tosses|tossed|tossing)\b"),
     ("bow", r"\b(?:bow|bows|bowed|bowing)\b"),
     ("turn", r"\b(?:turn|turns|turned|turning)\b"),
@@ -151,6 +183,75 @@ _ACTION_RULES: tuple[tuple[str, str], ...] = (
     ("fall", r"\b(?:fall|falls|fell|fallen|falling)\b"),
     ("point", r"\b(?:point|points|pointed|pointing)\b"),
     ("drink", r"\b(?:drink|drinks|drank|drinking)\b"),
+    (
+        "talk",
+        r"\b(?:talk|talks|talked|talking|chat|chats|chatted|chatting|speak|speaks|spoke|speaking"
+        r"|converse|converses|conversed|conversing|conversation|phone\s+call)\b",
+    ),
+    (
+        "shout",
+        r"\b(?:shout|shouts|shouted|shouting|yell|yells|yelled|yelling|scream|screams|screamed"
+        r"|screaming|holler\w*)\b|\b(?:call|calls|called|calling|cry|cries|cried|crying)\s+out\b",
+    ),
+    ("whisper", r"\bwhisper\w*"),
+    ("sing", r"\b(?:sing|sings|sang|sung|singing|serenad\w*)\b"),
+    ("laugh", r"\b(?:laugh\w*|giggl\w*|chuckl\w*)"),
+    ("cry", r"\b(?:cry|cries|cried|crying|weep|weeps|wept|weeping|sob|sobs|sobbed|sobbing)\b|\bin\s+tears\b"),
+    (
+        "batting",
+        r"\b(?:bat|bats|batted|batting|batter)\b"
+        rf"|\b(?:swing|swings|swung|swinging)\s+(?:{_POSS}\s+)?(?:baseball\s+|cricket\s+)?bat\b",
+    ),
+    ("catching", r"\b(?:catch|catches|caught|catching)\b(?!\s+(?:up\b|\w+\s+breath\b))"),
+    (
+        "fielding",
+        r"\b(?:fielded|fielding|fielder|fielders)\b|(?<!\bthe\s)\bfields\s+(?:a|the)\b"
+        r"|\bground(?:\s+|-)?balls?\b|\bgrounders?\b",
+    ),
+    ("dribbling", r"\bdribbl\w*"),
+    (
+        "shooting",
+        r"\b(?:shoot|shoots|shooting)\b|\b(?:take|takes|took|taking)\s+a\s+shot\b(?!\s+of\b)"
+        r"|\bshot\s+(?:at|on|towards?)\s+(?:the\s+)?(?:goal|net|basket|hoop)\b",
+    ),
+    (
+        "dodge",
+        r"\b(?:dodg\w*|evade|evades|evaded|evading|evasive|sidestep\w*|side-step\w*)"
+        r"|(?<!\ba\s)(?<!\bthe\s)(?<!\blike\s)\b(?:duck|ducks|ducked|ducking)\b",
+    ),
+    (
+        "crawl",
+        r"\b(?:crawl|crawls|crawled|crawling)\b|\bon\s+all\s+fours\b"
+        rf"|\bon\s+(?:{_POSS}\s+)?hands\s+and\s+knees\b",
+    ),
+    ("kneel", r"\b(?:kneel|kneels|kneeled|knelt|kneeling)\b|\bon\s+(?:one|both|a|his|her|their)\s+knees?\b"),
+    (
+        "lie_down",
+        r"\b(?:lie|lies|lay|lays|laid|lying|laying)\s+(?:\w+\s+)?down\b"
+        r"|\b(?:lie|lies|lay|lays|lying|laying)\s+(?:flat|prone|supine|face\s+(?:up|down)|on\s+(?:the|his|her|their|a)"
+        r"\s+(?:back|stomach|belly|side|floor|ground|bed|couch|sofa|mat))\b",
+    ),
+    ("eat", r"\b(?:eat|eats|ate|eaten|eating)\b|\b(?:take|takes|took|taking)\s+a\s+bite\b"),
+    ("read", r"\b(?:read|reads|reading)\b(?!\s+glasses\b)"),
+    (
+        "type",
+        r"(?<!\ba\s)(?<!\bthe\s)(?<!\bthis\s)(?<!\bthat\s)(?<!\bsame\s)\b(?:type|types|typed|typing)\b"
+        r"(?!\s+of\b)",
+    ),
+    (
+        "look_around",
+        r"\b(?:look|looks|looked|looking|glance|glances|glanced|glancing|peer|peers|peered|peering)"
+        r"\s+(?:\w+\s+)?around\b|\b(?:look|looks|looked|looking)\s+(?:left\s+and\s+right|right\s+and\s+left"
+        r"|from\s+side\s+to\s+side|back\s+and\s+forth)\b|\bscan\w*\s+(?:the\s+)?(?:room|area|surroundings|horizon)\b",
+    ),
+    ("climb", r"\b(?:climb|climbs|climbed|climbing|clamber\w*)\b"),
+    ("swim", r"\b(?:swim|swims|swam|swum|swimming|breaststroke|backstroke|front\s+crawl|doggy\s+paddle)\b"),
+    (
+        "fly",
+        r"\b(?:fly|flies|flew|flying)\b(?!\s+(?:kicks?|balls?)\b)|\b(?:flap|flaps|flapped|flapping)\b"
+        r"|\blike\s+an?\s+(?:bird|airplane|aeroplane|plane)\b",
+    ),
+    ("celebrate", r"\bcelebrat\w*|\b(?:cheer|cheers|cheered|cheering)\b|\bfist[\s-]?pump\w*"),
 )
 _ACTION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (action, re.compile(pattern, re.IGNORECASE)) for action, pattern in _ACTION_RULES

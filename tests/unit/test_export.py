@@ -127,3 +127,20 @@ def test_unsupported_formats_are_named(tmp_path) -> None:
         save_motion(articulated_motion(), tmp_path / "m.txt")
     with pytest.raises(ValueError, match="Motion joints must be"):
         Motion(np.zeros((5, 21, 3)), 20.0)
+
+
+def test_bvh_and_segments_ignore_the_face_and_a_faceless_json_has_no_face_key(tmp_path) -> None:
+    from stickgen.core.face import FaceTrack
+
+    m = articulated_motion(frames=6, actors=2)
+    face = FaceTrack.unknown(6, 2)
+    face.expression[:] = 4  # angry
+    face.mouth_open[:] = 0.7
+    with_face = Motion(m.joints, m.fps, m.prompt, m.meta, face)
+    plain = save_motion(m, tmp_path / "plain.bvh")
+    faced = save_motion(with_face, tmp_path / "face.bvh")
+    assert [p.read_bytes() for p in faced] == [p.read_bytes() for p in plain]
+    assert (v3_segments(with_face) == v3_segments(m)).all()
+    assert "face" not in json.loads(save_motion(m, tmp_path / "m.json")[0].read_text())
+    doc = json.loads(save_motion(with_face, tmp_path / "f.json")[0].read_text())
+    assert doc["face"]["mouth_open"][0] == [0.7, 0.7]

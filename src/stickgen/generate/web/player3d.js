@@ -10,7 +10,7 @@
   function Player(canvas) {
     this.canvas = canvas;
     this.ctx = canvas.getContext("2d");
-    this.motion = null;       // {joints: [T][A][22][3], fps, frames, actors}
+    this.motion = null;       // {joints: [T][A][22][3], fps, frames, actors, face (null: none)}
     this.time = 0;            // frames, fractional
     this.frame = 0;
     this.playing = true;
@@ -102,7 +102,7 @@
         items.push({depth: (p[2] + q[2]) / 2, kind: "bone", p: p, q: q, colour: colour});
       });
       var head = self.project(b, actor[fig.head]);
-      items.push({depth: head[2], kind: "head", p: head, colour: colour});
+      items.push({depth: head[2], kind: "head", p: head, colour: colour, actor: actor, a: a});
       actor.forEach(function (j) {
         var s = self.project(b, j);
         box[0] = Math.min(box[0], s[0]); box[1] = Math.min(box[1], s[1]);
@@ -126,9 +126,93 @@
         ctx.fillStyle = "#ffffff"; ctx.strokeStyle = it.colour;
         ctx.lineWidth = Math.max(1.5, fig.line_width_m * b.focal / z);
         ctx.beginPath(); ctx.arc(it.p[0], it.p[1], r, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
+        if (self.motion.face) self.drawFace(b, it.actor, it.a, it.colour, 0.45 * ctx.lineWidth);
       }
     });
     this.figureBox = box;
+  };
+
+  // --- faces: only for a sample that carries one (export's JSON `face`: tables and (T, A) fields). The shapes
+  // mirror stickgen.generate.face_draw: features on the head's sphere, the face turned TURN of the way from
+  // the camera, hidden beyond MAX_TURN; eyes, brows by expression, a mouth by viseme and mouth_open.
+  var J = {pelvis: 0, neck: 12, head: 15, across: [[16, 17], [1, 2], [13, 14]]};  // SMPL joint order
+  var FACE = {
+    turn: 0.55, maxTurn: 105 * Math.PI / 180,
+    style: {  // brow (inner, outer) lift, mouth bend, share of the opening above the mouth line
+      neutral: [0, 0, 0, 0.5], happy: [0.04, 0.04, 0.14, 0.15], sad: [0.13, -0.05, -0.12, 0.8],
+      angry: [-0.12, 0.06, -0.06, 0.5], surprised: [0.13, 0.13, 0, 0.5], fearful: [0.13, 0, -0.06, 0.6],
+      disgusted: [-0.08, 0.02, -0.08, 0.6]
+    },
+    visemes: {rest: [0.3, 0], closed: [0.26, 0], open: [0.28, 0.25], wide: [0.38, 0], round: [0.18, 0.8],
+              pursed: [0.11, 0.7], teeth: [0.3, 0.12]}  // mouth half width, least opening (of the width)
+  };
+
+  function ring(x, y, r, n) {
+    var out = [];
+    for (var k = 0; k < n; k++) out.push([x + r * Math.cos(2 * Math.PI * k / n), y + r * Math.sin(2 * Math.PI * k / n)]);
+    return out;
+  }
+
+  // shapes in face coordinates (a: the actor's left, b: up; head radii): {pts, fill, close}
+  function faceShapes(expr, open, viseme, eyes) {
+    var st = FACE.style[expr] || FACE.style.neutral, out = [];
+    [1, -1].forEach(function (side) {
+      var x = side * 0.36, y = 0.1;
+      if (eyes === "closed") out.push({pts: [[x - 0.13, y - 0.02], [x, y - 0.05], [x + 0.13, y - 0.02]]});
+      else if (eyes === "squint") out.push({pts: [[x - 0.08, y], [x + 0.08, y]]});
+      else if (eyes === "wide") out.push({pts: ring(x, y, 0.16, 12), close: true}, {pts: ring(x, y, 0.06, 8), fill: true});
+      else out.push({pts: ring(x, y, 0.095, 10), fill: true});
+      var flat = expr === "disgusted" && side < 0;  // one brow down, the other flat
+      out.push({pts: [[side * 0.14, 0.38 + (flat ? 0 : st[0])], [side * 0.52, 0.38 + (flat ? 0 : st[1])]]});
+    });
+    var v = FACE.visemes[viseme] || FACE.visemes.rest, half = v[0];
+    var opening = Math.max(Math.min(Math.max(open, 0), 1) * 0.42, v[1] * 2 * half), upper = [], lower = [];
+    if (opening < 0.04) opening = 0;
+    for (var k = 0; k <= 10; k++) {
+      var u = -1 + k / 5, line = -0.42 + st[2] * u * u, bulge = Math.sqrt(Math.max(0, 1 - u * u));
+      upper.push([half * u, line + opening * st[3] * bulge]);
+      lower.push([half * u, line - opening * (1 - st[3]) * bulge]);
+    }
+    out.push(opening ? {pts: upper.concat(lower.reverse().slice(1, -1)), fill: true} : {pts: upper});
+    return out;
+  }
+
+  // rows: the drawn face's left, up and forward (the head turned towards the eye); null: seen from behind
+  function faceFrame(actor, eye) {
+    var up = norm(sub(actor[J.neck], actor[J.pelvis])), across = [0, 0, 0];
+    J.across.forEach(function (p) { var d = sub(actor[p[0]], actor[p[1]]); across = add(across, d, 1); });
+    var fwd = norm(cross(across, up)), to = sub(eye, actor[J.head]);
+    to = add(to, up, -dot(to, up));
+    if (Math.hypot(to[0], to[1], to[2]) < 1e-6) return [cross(up, fwd), up, fwd];
+    to = norm(to);
+    var angle = Math.atan2(dot(cross(to, fwd), up), dot(to, fwd));
+    if (Math.abs(angle) > FACE.maxTurn) return null;
+    var turned = add(add([0, 0, 0], to, Math.cos(FACE.turn * angle)), cross(up, to), Math.sin(FACE.turn * angle));
+    return [cross(up, turned), up, turned];
+  }
+
+  Player.prototype.drawFace = function (b, actor, a, colour, width) {
+    var f = this.motion.face, t = this.frame, tables = f.tables;
+    var expr = tables.expression[f.expression[t][a]];
+    if (!expr || expr === "unknown") return;
+    var frame = faceFrame(actor, b.eye);
+    if (!frame) return;
+    var head = actor[J.head], fig = info.figure, inside = fig.head_radius_m - fig.line_width_m / 2;
+    var toEye = norm(sub(b.eye, head)), ctx = this.ctx, self = this;
+    var shapes = faceShapes(expr, f.mouth_open[t][a], tables.viseme[f.viseme[t][a]], tables.eyes[f.eyes[t][a]]);
+    shapes.forEach(function (sh) {
+      var pts = [];
+      sh.pts.forEach(function (ab) {
+        var c = Math.sqrt(Math.max(0, 1 - ab[0] * ab[0] - ab[1] * ab[1]));
+        var n = add(add(add([0, 0, 0], frame[0], ab[0]), frame[1], ab[1]), frame[2], c);
+        if (dot(n, toEye) > 0.02) pts.push(self.project(b, add(head, n, inside)));
+      });
+      if (pts.length < (sh.fill ? 3 : 2)) return;
+      ctx.beginPath(); ctx.moveTo(pts[0][0], pts[0][1]);
+      for (var k = 1; k < pts.length; k++) ctx.lineTo(pts[k][0], pts[k][1]);
+      if (sh.fill || sh.close) ctx.closePath();
+      if (sh.fill) { ctx.fillStyle = colour; ctx.fill(); } else { ctx.strokeStyle = colour; ctx.lineWidth = width; ctx.stroke(); }
+    });
   };
 
   Player.prototype.tick = function (now) {
@@ -153,6 +237,7 @@
   function sub(a, b) { return [a[0] - b[0], a[1] - b[1], a[2] - b[2]]; }
   function dot(a, b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
   function cross(a, b) { return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]; }
+  function add(a, b, k) { return [a[0] + k * b[0], a[1] + k * b[1], a[2] + k * b[2]]; }
   function norm(a) { var n = Math.hypot(a[0], a[1], a[2]) || 1; return [a[0] / n, a[1] / n, a[2] / n]; }
 
   // --- the page ------------------------------------------------------------------------------------------
@@ -192,7 +277,7 @@
   function showSample(i) {
     var s = result.samples[i];
     shown = s;
-    player.load({joints: s.joints, fps: s.fps, frames: s.frames, actors: s.actors});
+    player.load({joints: s.joints, fps: s.fps, frames: s.frames, actors: s.actors, face: s.face || null});
     setPlaying(true);
     $("frame").max = String(s.frames - 1);
     Array.prototype.forEach.call($("tabs").children, function (t, k) {

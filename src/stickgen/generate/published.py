@@ -22,8 +22,8 @@ import torch
 # bounds of a model's sizes that the weights do not show (docs/inference.md): max_frames sizes the rotary
 # position tables (10,000 frames: over 8 minutes at 20 fps); canonical.max_actors allows 1..8
 CONFIG_FORMAT = "stickgen-model"
-# 1: the regressor; 2: the spline-decoded denoiser; 3 and 4: model formats 3 and 4 (motion_model.py)
-CONFIG_VERSION = 4
+# 1: the regressor; 2: the spline-decoded denoiser; 3, 4 and 5: model formats 3, 4 and 5 (motion_model.py)
+CONFIG_VERSION = 5
 MAX_FRAMES = 10_000
 MAX_ACTORS = 8
 _SIZES = (
@@ -192,7 +192,7 @@ def checkpoint_from_folder(folder: Path) -> dict[str, Any]:
     cfg = read_config(folder, CONFIG_FORMAT, CONFIG_VERSION)
     weights = folder / "model.safetensors"
     config = {
-        "model_format": MODEL_FORMAT,  # a CONFIG_VERSION 4 folder holds a model of format 4
+        "model_format": MODEL_FORMAT,  # a CONFIG_VERSION 5 folder holds a model of format 5
         "model": cfg["model"],
         "refiner": cfg["refiner"],
         "variant": cfg["variant"],

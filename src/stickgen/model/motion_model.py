@@ -28,8 +28,9 @@ from stickgen.model.transformer import ROOT_XZ, StickFigureTransformer, Transfor
 # what the weights compute; recorded in every checkpoint's config. 1 (unrecorded): the deterministic regressor
 # of text -> mean motion; 2: the diffusion denoiser decoding each token through a cubic B-spline; 3: the
 # diffusion denoiser decoding each token's frames directly (sampled by DDIM with guidance, as 2); 4: 3 with
-# the leading side as a condition and its prior p(side | text) (`stickgen.model.side_prior`).
-MODEL_FORMAT = 4
+# the leading side as a condition and its prior p(side | text) (`stickgen.model.side_prior`); 5: 4 with the
+# action condition over the 54-action vocabulary of `stickgen.core.vocab` (4 knew 26).
+MODEL_FORMAT = 5
 
 
 def guidance_per_feature(scale: float, device: torch.device | None = None) -> torch.Tensor:

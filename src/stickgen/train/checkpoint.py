@@ -164,9 +164,10 @@ def build_model(config: dict[str, Any]):
     if found != MODEL_FORMAT:
         raise ValueError(
             f"the checkpoint holds a model of format {found} (1: the deterministic regressor, 2: the "
-            f"denoiser with a spline decoder, 3: the denoiser without a side condition, of earlier "
-            f"stickgen); this stickgen samples with format {MODEL_FORMAT} (a diffusion denoiser that decodes "
-            f"every frame, conditioned on the motion's leading side): retrain it (dvc repro)"
+            f"denoiser with a spline decoder, 3: the denoiser without a side condition, 4: the denoiser "
+            f"over the 26-action vocabulary, of earlier stickgen); this stickgen samples with format "
+            f"{MODEL_FORMAT} (a diffusion denoiser that decodes every frame, conditioned on the motion's "
+            f"leading side and an action of the 54-action vocabulary): retrain it (dvc repro)"
         )
     return StickFigureModel(TransformerConfig(**config["model"]), RefinerConfig(**config["refiner"]))
 

@@ -5,6 +5,7 @@ an emotion agree with the face, and expression changes ease the mouth instead of
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -185,3 +186,19 @@ def test_a_voice_starts_by_easing_the_mouth_open() -> None:
         assert expr[k] == EXPRESSION_INDEX["happy"]
         assert m[k - 1] > m[max(k - 12, 0)] or k < 12, seed
         assert m[k] < 0.8 * m[k : k + 60].max(), seed
+
+
+def test_two_people_talking_take_turns() -> None:
+    cfg = replace(SMALL, two_actor_fraction=1.0, chain_fraction=0.0)
+    talks = [t for t in generate_takes(30, cfg, FPS, seed=5) if t.action == "talk"]
+    assert len(talks) >= 3
+    for t in talks:
+        speaking = t.face.speaking
+        assert speaking[:, 0].any() and speaking[:, 1].any(), t.index
+        assert not (speaking[:, 0] & speaking[:, 1]).any(), t.index
+        apart = np.linalg.norm(t.root[0, 0, [0, 2]] - t.root[0, 1, [0, 2]])
+        assert 0.9 < apart < 1.6, (t.index, apart)
+        assert all(
+            {"talk", "talks", "conversation", "chat", "speaking", "talking"} & set(_words(c).split())
+            for c in t.texts
+        )

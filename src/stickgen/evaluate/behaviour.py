@@ -455,3 +455,7 @@ def check(action: str, joints: np.ndarray, fps: float, side: Side | None = None)
     if not np.isfinite(joints).all():
         return Check(False, "failed: the motion holds NaN or infinite values")
     return CHECKS[action](joints, fps, side)
+
+
+# The checks of the actions added for issue #19 register themselves into CHECKS.
+import stickgen.evaluate.behaviour_more  # noqa: E402, F401, I001

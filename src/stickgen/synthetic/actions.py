@@ -2,7 +2,8 @@
 
 Every name is a word of `stickgen.core.vocab.ACTIONS`. `stand_up` starts seated and `sit_down` ends seated,
 so a chain that starts with sitting down continues by standing up, and standing up is never second
-otherwise. Walking and running ease out of / into the neighbouring action of a chain.
+otherwise. Kneeling, lying down and crouching end low (`ENDS_LOW`), so a chain never starts with them.
+Walking, running and sprinting ease out of / into the neighbouring action of a chain.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from collections.abc import Callable
 import numpy as np
 
 from stickgen.core.vocab import ACTION_INDEX
+from stickgen.synthetic.activities import celebrate, fight_stance, look_around, point, sprint
 from stickgen.synthetic.base import ActionContext
 from stickgen.synthetic.body_actions import dance, idle, kick, sit_down, stand_up
+from stickgen.synthetic.floor_actions import crouch, kneel, lie_down
 from stickgen.synthetic.gestures import clap, punch, wave
 from stickgen.synthetic.locomotion import jump, run, walk
 from stickgen.synthetic.motion import Motion
@@ -39,6 +42,14 @@ ACTION_GENERATORS: dict[str, ActionGenerator] = {
     "sing": sing,
     "laugh": laugh,
     "cry": cry,
+    "sprint": sprint,
+    "kneel": kneel,
+    "lie_down": lie_down,
+    "crouch": crouch,
+    "point": point,
+    "celebrate": celebrate,
+    "fight_stance": fight_stance,
+    "look_around": look_around,
 }
 # how long a take of each action typically is, as a part of the configured duration range
 # [synthesize.min_s, synthesize.max_s] (0: min_s, 1: max_s): a jump or a punch is short, a walk or a dance
@@ -63,11 +74,20 @@ ACTION_SPAN: dict[str, tuple[float, float]] = {
     "sing": (0.4, 1.0),
     "laugh": (0.1, 0.7),
     "cry": (0.3, 1.0),
+    "sprint": (0.2, 0.7),
+    "kneel": (0.2, 0.7),
+    "lie_down": (0.45, 1.0),
+    "crouch": (0.2, 0.8),
+    "point": (0.1, 0.6),
+    "celebrate": (0.1, 0.6),
+    "fight_stance": (0.2, 0.8),
+    "look_around": (0.3, 1.0),
 }
 CHAIN_SPAN = (0.5, 1.0)  # two actions and a cross-fade: the longer half of the range
-LOCOMOTION: frozenset[str] = frozenset({"walk", "run"})
+LOCOMOTION: frozenset[str] = frozenset({"walk", "run", "sprint"})
 ENDS_SEATED: frozenset[str] = frozenset({"sit_down"})
 STARTS_SEATED: frozenset[str] = frozenset({"stand_up"})
+ENDS_LOW: frozenset[str] = frozenset({"kneel", "lie_down", "crouch"})  # on or near the floor: never first
 
 _unknown = sorted(set(ACTION_GENERATORS) - set(ACTION_INDEX))
 assert not _unknown, f"synthetic actions outside the vocabulary: {_unknown}"
@@ -83,7 +103,7 @@ def generate_action(name: str, rng: np.random.Generator, ctx: ActionContext) -> 
 def draw_chain(rng: np.random.Generator) -> tuple[str, str]:
     """Two different actions that can follow each other (a seated end is followed by standing up)."""
     names = list(ACTION_GENERATORS)
-    first = str(rng.choice(names))
+    first = str(rng.choice([n for n in names if n not in ENDS_LOW]))
     if first in ENDS_SEATED:
         return first, next(iter(STARTS_SEATED))
     options = [n for n in names if n != first and n not in STARTS_SEATED]

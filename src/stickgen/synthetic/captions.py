@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from stickgen.synthetic.activity_captions import ACTIVITY_PHRASES
 from stickgen.synthetic.speech_captions import SPEECH_PHRASES, emote, emote_pair
 
 SUBJECTS: tuple[str, ...] = (
@@ -301,6 +302,7 @@ _PHRASES = {
     "sit_down": _sit_down,
     "stand_up": _stand_up,
     **SPEECH_PHRASES,
+    **ACTIVITY_PHRASES,
 }
 
 _PAIR = {
@@ -319,6 +321,14 @@ _PAIR = {
         "one person high-fives another",
         "{p} raise their {side} hands and high five",
         "{p} celebrate with a high five",
+    ],
+    "talk": [
+        "{p} talk to each other",
+        "{p} have a conversation",
+        "{p} face each other and chat",
+        "{p} take turns speaking",
+        "one person talks and another answers",
+        "{p} stand facing each other, talking",
     ],
 }
 

@@ -1,4 +1,4 @@
-"""Two-actor clips: a handshake and a high five between two people facing each other.
+"""Two-actor clips: a handshake, a high five and a conversation between two people facing each other.
 
 Actor 0 stands at `start_xz` facing `yaw`; actor 1 stands `distance` metres in front of it (0.8-1.2 m,
 pelvis to pelvis), facing back. Both lean in a little, and their hands are driven by inverse
@@ -19,6 +19,7 @@ from stickgen.synthetic.base import SIDE_SIGN, ActionContext, stand, to_world
 from stickgen.synthetic.ik import joints, reach
 from stickgen.synthetic.motion import Motion, place, planted
 from stickgen.synthetic.posing import DEG, PoseBuilder, window
+from stickgen.synthetic.speech import gesture_while_speaking, speaking_envelope
 
 DISTANCE_RANGE_M: tuple[float, float] = (0.8, 1.2)
 WRIST_GAP_M = 0.06  # wrist-to-wrist distance when the hands touch
@@ -234,4 +235,34 @@ def high_five(
     return Interaction(motions, starts, info)
 
 
-INTERACTIONS = {"handshake": handshake, "high_five": high_five}
+def conversation(
+    rng: np.random.Generator, bodies: list[Body], frames: int, fps: float, yaw: float, start_xz: np.ndarray
+) -> Interaction:
+    """Two people face each other (1.0-1.5 m apart) and talk in turns: the speaker gestures, the other nods.
+
+    Each actor's `Motion.info` holds its speaking `windows` ([on, off] seconds) and syllable rate, which
+    its face follows (`face`); the turns alternate and each actor speaks at least once.
+    """
+    d = frames / fps
+    lead, tail = rng.uniform(0.1, 0.4), rng.uniform(0.1, 0.4)
+    span = max(d - lead - tail, 0.4)
+    count = max(2, int(span / rng.uniform(1.0, 1.8)))
+    cuts = lead + span * np.concatenate([[0.0], np.cumsum(rng.dirichlet(np.full(count, 4.0)))])
+    gap = min(0.3, 0.2 * span / count)  # a short pause between turns
+    first = int(rng.integers(2))
+    windows: list[list[list[float]]] = [[], []]
+    for i in range(count):
+        windows[(first + i) % 2].append([round(cuts[i] + gap / 2, 3), round(cuts[i + 1] - gap / 2, 3)])
+    distance = rng.uniform(1.0, 1.5)
+    start = np.asarray(start_xz, dtype=np.float64)
+    starts = [start, start + distance * np.array([np.sin(yaw), np.cos(yaw)])]
+    motions = []
+    for k, body in enumerate(bodies):
+        ctx = ActionContext(body, frames, fps, yaw + k * np.pi)
+        voice = {"windows": windows[k], "rate_hz": round(float(rng.uniform(4.0, 5.0)), 3)}
+        motions.append(gesture_while_speaking(rng, ctx, speaking_envelope(ctx, windows[k]), voice))
+    info = {"turns": count, "first_speaker": first, "distance_m": round(distance, 3)}
+    return Interaction(motions, starts, info)
+
+
+INTERACTIONS = {"handshake": handshake, "high_five": high_five, "talk": conversation}

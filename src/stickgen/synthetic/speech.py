@@ -36,10 +36,17 @@ def _voice(
     d = ctx.duration
     on = min(rng.uniform(0.1, 0.5), 0.15 * d)
     off = d - min(rng.uniform(0.0, 0.5), 0.1 * d)
-    ease = min(0.4, 0.2 * d)
-    env = window(ctx.t, on, off + ease, ease)  # gestures settle a little after the voice stops
     info = {"on_s": round(on, 3), "off_s": round(off, 3), "rate_hz": round(float(rng.uniform(*rate)), 3)}
-    return env, info
+    return speaking_envelope(ctx, [[on, off]]), info
+
+
+def speaking_envelope(ctx: ActionContext, windows: list[list[float]]) -> np.ndarray:
+    """(T,) eased 0 -> 1 -> 0 over each [on, off] window (seconds); gestures settle just after the voice."""
+    ease = min(0.4, 0.2 * ctx.duration)
+    env = np.zeros(ctx.frames)
+    for on, off in windows:
+        env = np.maximum(env, window(ctx.t, on, off + ease, ease))
+    return env
 
 
 def _goal(rest: np.ndarray, joint: str, yaw: float, local: np.ndarray) -> np.ndarray:
@@ -59,14 +66,33 @@ def _hand_to(
 
 def talk(rng: np.random.Generator, ctx: ActionContext) -> Motion:
     """Stand and talk, the hands gesturing in front of the body on the stressed syllables."""
-    hands = str(rng.choice(["both", "right", "left"], p=[0.5, 0.3, 0.2]))
     env, info = _voice(rng, ctx, (4.0, 5.0))
+    return gesture_while_speaking(rng, ctx, env, info)
+
+
+def gesture_while_speaking(
+    rng: np.random.Generator, ctx: ActionContext, env: np.ndarray, info: dict
+) -> Motion:
+    """Stand; while `env` (T,) is up, gesture with one or both hands and nod with the stresses.
+
+    Between the speaking windows (a listener in a conversation) the head nods now and then.
+
+    Args:
+        rng: random source.
+        ctx: the action context.
+        env: the speaking envelope (`speaking_envelope`).
+        info: the voice facts (`rate_hz` and the windows); returned in `Motion.info` with `hands`.
+    """
+    hands = str(rng.choice(["both", "right", "left"], p=[0.5, 0.3, 0.2]))
     pose = PoseBuilder(ctx.frames)
     stand(rng, ctx, pose)
     beat = info["rate_hz"] / rng.uniform(2.0, 3.5)  # a gesture stroke every few syllables
     t, scale = ctx.t, ctx.body.stature / 1.75
-    stroke = 0.5 - 0.5 * np.cos(2 * np.pi * beat * np.maximum(t - info["on_s"], 0.0))  # (T,)
-    pose.set("head", trunk(3.0 * DEG * stroke * env))
+    stroke = 0.5 - 0.5 * np.cos(2 * np.pi * beat * t + rng.uniform(0.0, 2 * np.pi))  # (T,)
+    nods = np.zeros(ctx.frames)
+    for at in np.cumsum(rng.uniform(0.8, 2.0, size=int(ctx.duration) + 1)):
+        nods = np.maximum(nods, window(t, at, at + 0.5, 0.2))
+    pose.set("head", trunk(3.0 * DEG * stroke * env + 6.0 * DEG * nods * (1.0 - env)))
     rest = joints(pose, ctx.body)
     for s in SIDES:
         sign = SIDE_SIGN[s]
@@ -96,7 +122,7 @@ def shout(rng: np.random.Generator, ctx: ActionContext) -> Motion:
     shrug = rng.uniform(8.0, 14.0) * DEG * env
     for s in SIDES:
         pose.limb(s, "collar", collar(shrug=shrug))
-        pose.arm(s, 8.0 * DEG, (12.0 + 8.0 * env) * DEG, (15.0 + 35.0 * env) * DEG)  # tense, fists
+        pose.arm(s, (6.0 + 6.0 * env) * DEG, 8.0 * DEG, (15.0 + 30.0 * env) * DEG)  # tense, fists
     thrust = rng.random() < 0.5
     if thrust:
         side = str(rng.choice(["right", "left"], p=[0.7, 0.3]))

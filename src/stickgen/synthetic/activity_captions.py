@@ -1,0 +1,137 @@
+"""Caption phrases of the body actions in `activities` and `floor_actions` (sprint, kneel, lie_down,
+crouch, point, celebrate, fight_stance, look_around), merged into `captions`' table.
+
+As in `captions`, each is a list of verb phrases in the third person singular, and every side a phrase
+names comes from `Motion.info`: a right-knee kneel is never called a left one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+_COUNT = {1: "once", 2: "twice", 3: "three times", 4: "four times"}
+
+
+def _sprint(info: dict[str, Any]) -> list[str]:
+    side = info.get("turn", "")
+    if info["path"] == "turn":
+        return [
+            f"sprints forward and veers {side}",
+            f"sprints, curving to the {side}",
+            f"dashes ahead while turning to the {side}",
+            f"runs at full speed and bends to the {side}",
+        ]
+    return [
+        "sprints forward",
+        "sprints as fast as possible",
+        "dashes ahead at full speed",
+        "breaks into a sprint",
+        "sprints straight ahead, pumping the arms",
+        "races forward at top speed",
+    ]
+
+
+def _kneel(info: dict[str, Any]) -> list[str]:
+    side = info["side"]
+    return [
+        f"kneels down on the {side} knee",
+        f"goes down on the {side} knee",
+        "kneels on one knee",
+        f"steps back and kneels on the {side} knee",
+        "drops to one knee",
+        f"lowers the {side} knee to the floor",
+    ]
+
+
+def _lie_down(info: dict[str, Any]) -> list[str]:
+    return [
+        "lies down on the floor {adv}",
+        "lies down on the back",
+        "gets down and lies flat on the ground",
+        "sits down on the floor and lies back",
+        "lies down {adv}",
+        "lowers onto the ground and lies on the back",
+    ]
+
+
+def _crouch(info: dict[str, Any]) -> list[str]:
+    if info["rises"]:
+        return [
+            "crouches down and stands back up",
+            "squats down, then rises again",
+            "crouches low for a moment and gets up",
+            "bends the knees deeply and stands up again",
+        ]
+    return [
+        "crouches down",
+        "squats down low",
+        "crouches and stays low",
+        "bends the knees into a deep crouch",
+        "gets down into a squat",
+    ]
+
+
+def _point(info: dict[str, Any]) -> list[str]:
+    side = info["side"]
+    if info["direction"] == "up":
+        return [
+            f"points up with the {side} hand",
+            f"points upwards with the {side} arm",
+            "points at something up high",
+            f"raises the {side} arm and points to the sky",
+        ]
+    return [
+        f"points forward with the {side} hand",
+        f"points at something with the {side} arm",
+        "points straight ahead",
+        f"extends the {side} arm and points ahead",
+        "points at something in front",
+    ]
+
+
+def _celebrate(info: dict[str, Any]) -> list[str]:
+    hops = info["hops"]
+    return [
+        "celebrates with both arms up",
+        "jumps for joy with the arms raised",
+        "cheers, throwing both arms in the air",
+        "celebrates a victory",
+        f"raises both fists and hops {_COUNT.get(hops, 'several times')}",
+        "celebrates, jumping with the hands up",
+    ]
+
+
+def _fight_stance(info: dict[str, Any]) -> list[str]:
+    side = info["side"]
+    return [
+        "takes a fighting stance",
+        "raises the fists into a guard",
+        "gets ready to fight with the fists up",
+        f"stands in a boxing stance, {side} foot forward",
+        "holds a guard and bounces on the feet",
+        "squares up, ready to fight",
+    ]
+
+
+def _look_around(info: dict[str, Any]) -> list[str]:
+    return [
+        "looks around",
+        "turns to look from side to side",
+        "glances around, turning the upper body",
+        "looks left and right",
+        "looks around, searching for something",
+        "turns the head and shoulders to look around",
+    ]
+
+
+ACTIVITY_PHRASES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
+    "sprint": _sprint,
+    "kneel": _kneel,
+    "lie_down": _lie_down,
+    "crouch": _crouch,
+    "point": _point,
+    "celebrate": _celebrate,
+    "fight_stance": _fight_stance,
+    "look_around": _look_around,
+}

@@ -1,0 +1,166 @@
+"""Actions that go down towards or onto the floor: crouch, kneel and lie_down.
+
+They are keyframed joint angles (`posing`) from the relaxed stance. The body may rest on more than
+the feet here (a knee, the pelvis, the back), so `_grounded` sets the root-motion intent itself: the
+lowest body point (feet, or a knee, the pelvis, the spine or the head less its thickness `_RADIUS`)
+rests on the floor, and the root stays where the anchor wants it: the planted feet while the body
+stands or squats over them (`weight` 1), the pelvis once it sits or lies on the floor (`weight` 0).
+Each of them ends low: a chain never continues from one (`actions.ENDS_LOW`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from stickgen.core.skeleton import FOOT_JOINTS, JOINT_INDEX
+from stickgen.synthetic.base import SIDES, ActionContext, stand
+from stickgen.synthetic.ik import joints
+from stickgen.synthetic.motion import Motion
+from stickgen.synthetic.posing import DEG, PoseBuilder, ankle, keyframes, orientation, trunk
+
+# How far (m, for a 1.75 m figure) the body surface lies below a joint that may touch the floor.
+_RADIUS = {"pelvis": 0.09, "spine1": 0.08, "spine2": 0.08, "spine3": 0.08, "head": 0.09, "neck": 0.06}
+_RADIUS |= {f"{s}_{j}": r for s in SIDES for j, r in (("knee", 0.05), ("elbow", 0.04), ("wrist", 0.03))}
+
+
+def _grounded(pose: PoseBuilder, ctx: ActionContext, weight: np.ndarray, info: dict) -> Motion:
+    """The motion of `pose`: the lowest body point on the floor, feet planted in proportion to `weight`.
+
+    Args:
+        pose: the finished pose.
+        ctx: the action context.
+        weight: (T,) 1 while the feet carry the body (they stay put), 0 once the pelvis rests on the
+            floor (it stays put; the feet may slide).
+        info: the action's facts for the captions.
+    """
+    rel = joints(pose, ctx.body)  # (T, 22, 3), root at the origin
+    scale = ctx.body.stature / 1.75
+    names = list(_RADIUS)
+    idx = [JOINT_INDEX[n] for n in names]
+    radius = np.array([_RADIUS[n] for n in names]) * scale
+    lowest_body = (rel[:, idx, 1] - radius).min(axis=1)
+    lowest_foot = rel[:, list(FOOT_JOINTS), 1].min(axis=1)
+    lift = np.maximum(lowest_foot - lowest_body, 0.0)
+    n = ctx.frames
+    contact = np.repeat(np.clip(weight, 0.0, 1.0)[:, None], 2, axis=1)
+    return Motion(pose.rot, np.full(n, ctx.yaw), contact, np.zeros((n, 2)), lift, info)
+
+
+def _timing(rng: np.random.Generator, ctx: ActionContext, lo: float, hi: float) -> tuple[float, float]:
+    """When the descent starts and how long it takes (s), leaving >= 0.5 s at the bottom when possible."""
+    d = ctx.duration
+    span = min(rng.uniform(lo, hi), 0.7 * d)
+    start = min(0.15, 0.05 * d) + rng.uniform(0.0, 0.5) * max(d - span - 0.6, 0.0)
+    return start, span
+
+
+def crouch(rng: np.random.Generator, ctx: ActionContext) -> Motion:
+    """Crouch down low on both feet (knees deep, trunk leaning forwards), and maybe rise again."""
+    d, t = ctx.duration, ctx.t
+    start, span = _timing(rng, ctx, 0.6, 1.1)
+    bottom = start + span
+    rise = bottom + rng.uniform(0.6, 1.2) < d - 0.7 and rng.random() < 0.45
+    keys = [0.0, start, bottom]
+    knee_deep = rng.uniform(112.0, 135.0)
+    shin = rng.uniform(32.0, 42.0)  # forward lean of the shins at the bottom (deg)
+    lean = rng.uniform(25.0, 40.0)
+    values = {"knee": [4.0, 4.0, knee_deep], "thigh": [2.0, 2.0, knee_deep - shin], "bend": [0.0, 0.0, lean]}
+    values["arm"] = [4.0, 4.0, rng.uniform(20.0, 60.0)]
+    if rise:
+        up = bottom + rng.uniform(0.6, 1.2)
+        keys += [up, up + span]
+        for k in values:
+            values[k] += [values[k][-1], values[k][0]]
+    ch = {k: keyframes(t, keys, v) * DEG for k, v in values.items()}
+    pose = PoseBuilder(ctx.frames)
+    stand(rng, ctx, pose, arms=False)
+    b = ch["bend"]
+    pose.set("pelvis", orientation(ctx.yaw, bend=b))
+    for side in SIDES:
+        pose.leg(side, ch["thigh"] + b, ch["knee"], abduct=rng.uniform(2.0, 4.0) * DEG, pelvis_bend=b)
+        pose.arm(side, ch["arm"] + 4.0 * DEG, 12.0 * DEG, 15.0 * DEG + 0.5 * ch["arm"])
+    pose.spine(bend=0.2 * b)
+    pose.set("neck", trunk(-0.6 * b + 4.0 * DEG))
+    return _grounded(pose, ctx, np.ones(ctx.frames), {"rises": bool(rise)})
+
+
+def kneel(rng: np.random.Generator, ctx: ActionContext) -> Motion:
+    """Kneel on one knee: that leg steps back and its knee goes down to the floor, the instep flat
+    behind it, while the other foot stays planted in front with its shin upright."""
+    side = str(rng.choice(["right", "left"], p=[0.6, 0.4]))  # the knee that goes down
+    front = "left" if side == "right" else "right"
+    body, t = ctx.body, ctx.t
+    start, span = _timing(rng, ctx, 1.0, 1.6)
+    thigh, shank = body.bone("left_knee"), body.bone("left_ankle")
+    ankle_h = -body.offsets[JOINT_INDEX["left_foot"], 1]  # ankle above the ball of a level foot
+    knee_r = _RADIUS["left_knee"] * body.stature / 1.75
+    back = rng.uniform(0.0, 8.0)  # the kneeling thigh leans back from vertical (deg)
+    # The front thigh rises so both legs hold the pelvis at one height (shin upright, foot flat).
+    hip_h = knee_r + thigh * np.cos(back * DEG)
+    front_thigh = np.degrees(np.arccos(np.clip((hip_h - ankle_h - shank) / thigh, -1.0, 1.0)))
+    keys = [0.0, start, start + 0.35 * span, start + span]
+    bend_end = rng.uniform(0.0, 6.0)
+    ch = {
+        "k_thigh": [0.0, 0.0, -18.0, -back],
+        "k_knee": [4.0, 4.0, 40.0, 92.0],
+        "f_thigh": [0.0, 0.0, 25.0, front_thigh],
+        "f_knee": [4.0, 4.0, 35.0, front_thigh],
+        "bend": [0.0, 0.0, 12.0, bend_end],
+        "point": [0.0, 0.0, 30.0, rng.uniform(80.0, 95.0)],
+        "arm": [4.0, 4.0, 18.0, rng.uniform(5.0, 25.0)],
+    }
+    c = {k: keyframes(t, keys, v) * DEG for k, v in ch.items()}
+    pose = PoseBuilder(ctx.frames)
+    stand(rng, ctx, pose, arms=False)
+    b = c["bend"]
+    pose.set("pelvis", orientation(ctx.yaw, bend=b))
+    pose.leg(side, c["k_thigh"] + b, c["k_knee"], abduct=4.0 * DEG, pelvis_bend=b)
+    # The kneeling foot stretches back along the floor (the instep down), continuing the shin.
+    pose.limb(side, "ankle", ankle(-c["point"]))
+    pose.leg(front, c["f_thigh"] + b, c["f_knee"], abduct=6.0 * DEG, pelvis_bend=b)
+    pose.spine(bend=0.3 * b)
+    pose.set("neck", trunk(-0.5 * b + 5.0 * DEG))
+    for s in SIDES:
+        pose.arm(s, c["arm"], 10.0 * DEG, 20.0 * DEG + c["arm"])
+    weight = np.ones(ctx.frames)
+    motion = _grounded(pose, ctx, weight, {"side": side})
+    motion.contact[:, SIDES.index(side)] = 1.0 - keyframes(t, keys[:3], [0.0, 0.0, 1.0])
+    return motion
+
+
+def lie_down(rng: np.random.Generator, ctx: ActionContext) -> Motion:
+    """Lie down on the back: squat, sit down on the floor behind the feet, then lie back with the legs
+    stretched out and the arms by the sides."""
+    t = ctx.t
+    start, span = _timing(rng, ctx, 2.0, 3.0)
+    squat, sit = start + 0.3 * span, start + 0.6 * span
+    keys = [0.0, start, squat, sit, start + span]
+    # thigh: forward angle of the thighs from pointing down (world); bend: forward tilt of the pelvis.
+    ch = {
+        "thigh": [0.0, 0.0, 85.0, 128.0, 90.0],
+        "knee": [4.0, 4.0, 125.0, 100.0, rng.uniform(3.0, 12.0)],
+        "bend": [0.0, 0.0, 35.0, -15.0, -rng.uniform(84.0, 90.0)],
+        "arm": [4.0, 4.0, 40.0, -25.0, rng.uniform(-5.0, 5.0)],
+        "elbow": [15.0, 15.0, 30.0, 10.0, rng.uniform(5.0, 20.0)],
+        "neck": [4.0, 4.0, -10.0, 15.0, rng.uniform(8.0, 20.0)],
+    }
+    c = {k: keyframes(t, keys, v) * DEG for k, v in ch.items()}
+    pose = PoseBuilder(ctx.frames)
+    stand(rng, ctx, pose, arms=False)
+    b = c["bend"]
+    pose.set("pelvis", orientation(ctx.yaw, bend=b))
+    flat = keyframes(t, [0.0, sit, start + span], [0.0, 0.0, 1.0])  # the feet point up once lying
+    for side in SIDES:
+        pose.leg(
+            side,
+            c["thigh"] + b,
+            c["knee"],
+            abduct=5.0 * DEG,
+            pelvis_bend=b,
+            toe=flat * (c["thigh"] - c["knee"]),
+        )
+        pose.arm(side, c["arm"], rng.uniform(10.0, 20.0) * DEG, c["elbow"])
+    pose.spine(bend=0.0)
+    pose.set("neck", trunk(c["neck"]))
+    weight = 1.0 - keyframes(t, [0.0, squat, sit], [0.0, 0.0, 1.0])
+    return _grounded(pose, ctx, weight, {"speed": "slow" if span > 2.6 else "normal"})

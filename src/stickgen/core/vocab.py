@@ -149,11 +149,16 @@ _ACTION_RULES: tuple[tuple[str, str], ...] = (
     ),
     (
         "sprint",
-        r"\b(?:sprint|sprints|sprinted|sprinting|dash|dashes|dashed)\b"
+        r"\b(?:sprint|sprints|sprinted|sprinting|dash|dashes|dashed|race|races|raced|racing)\b"
         r"|\b(?:run|runs|ran|running)\s+(?:at\s+(?:full|top)\s+speed|as\s+fast\s+as)",
     ),
     ("walk", r"\b(?:walk|walks|walked|walking|stroll|strolls|strolled|strolling)\b"),
     ("run", r"\b(?:run|runs|running|ran|jog|jogs|jogged|jogging)\b"),
+    (
+        "celebrate",
+        r"\bcelebrat\w*|\b(?:cheer|cheers|cheered|cheering)\b|\bfist[\s-]?pump\w*"
+        r"|\b(?:jump|jumps|jumped|jumping|leap|leaps|leapt|leaping)\s+for\s+joy\b",
+    ),
     ("jump", r"\b(?:jump|jumps|jumped|jumping|hop|hops|hopped|hopping|leap|leaps|leaped|leapt|leaping)\b"),
     ("wave", r"\b(?:wave|waves|waved|waving)\b"),
     ("clap", r"\b(?:clap|claps|clapped|clapping)\b"),
@@ -161,9 +166,12 @@ _ACTION_RULES: tuple[tuple[str, str], ...] = (
     (
         "fight_stance",
         r"\b(?:fighting|fighter's|fight|boxing|boxer's|combat|defensive|martial\s+arts?)\s+"
-        r"(?:stances?|poses?|positions?)\b|\b(?:on|en)\s+gu?arde?\b"
-        rf"|\b(?:raise|raises|raised|raising|put|puts|putting|hold|holds|holding|keep|keeps|keeping)\s+"
-        rf"(?:up\s+)?(?:{_POSS}\s+)?(?:guard|fists)(?:\s+up)?\b",
+        r"(?:stances?|poses?|positions?)\b|\b(?:on|en)\s+gu?arde?\b|\bready\s+to\s+fight\b"
+        r"|\bsquar(?:e|es|ed|ing)\s+up\b"
+        r"|\b(?:raise|raises|raised|raising|put|puts|putting|hold|holds|held|holding"
+        r"|keep|keeps|kept|keeping)\s+"
+        rf"(?:up\s+)?(?:{_POSS}\s+)?(?:guard|fists\s+(?:up|in(?:to)?\s+a\s+guard))\b"
+        rf"|\b(?:put|puts|putting)\s+up\s+(?:{_POSS}\s+)?(?:fists|dukes)\b",
     ),
     ("punch", r"\b(?:punch|punches|punched|punching|boxing|shadowbox\w*)\b"),
     ("fight", r"\b(?:fight|fights|fought|fighting|fistfight\w*|brawl\w*|spar|spars|sparred|sparring)\b"),
@@ -171,12 +179,27 @@ _ACTION_RULES: tuple[tuple[str, str], ...] = (
     ("hug", r"\b(?:hug|hugs|hugged|hugging)\b"),
     ("push", r"\b(?:push|pushes|pushed|pushing)\b(?![\s-]?ups?\b)"),
     (
+        "laugh",
+        r"\b(?:laugh\w*|giggl\w*|chuckl\w*)"
+        r"|\b(?:throw|throws|threw|throwing)\s+(?:the|his|her|their)\s+head\s+back\s+(?:and\s+)?laugh",
+    ),
+    (
         "pitching",
         r"\b(?:throw|throws|threw|throwing)\s+a\s+pitch\b|\b(?:pitches|pitching|pitcher)\b"
         r"|(?<![-\w])(?<!\bthe\s)pitch(?:ed)?\b(?!\s+black)",
     ),
     ("throw", r"\b(?:throw|throws|threw|thrown|throwing|toss|tosses|tossed|tossing)\b"),
     ("bow", r"\b(?:bow|bows|bowed|bowing)\b"),
+    (
+        "look_around",
+        r"\b(?:look|looks|looked|looking|glance|glances|glanced|glancing|peer|peers|peered|peering)"
+        r"\s+(?:\w+\s+)?around\b|\b(?:look|looks|looked|looking)\s+(?:left\s+and\s+right|right\s+and\s+left"
+        r"|from\s+side\s+to\s+side|back\s+and\s+forth)\b"
+        r"|\bscan\w*\s+(?:the\s+)?(?:room|area|surroundings|horizon)\b"
+        r"|\b(?:turn|turns|turned|turning)\s+(?:(?:the|his|her|their)\s+head\s+(?:and\s+shoulders\s+)?)?"
+        r"to\s+look\b"
+        r"|\b(?:turn|turns|turned|turning)\s+(?:the|his|her|their)\s+head\b",
+    ),
     ("turn", r"\b(?:turn|turns|turned|turning)\b"),
     ("crouch", r"\b(?:crouch|crouches|crouched|crouching|squat|squats|squatted|squatting)\b"),
     ("stretch", r"\b(?:stretch|stretches|stretched|stretching)\b"),
@@ -184,18 +207,22 @@ _ACTION_RULES: tuple[tuple[str, str], ...] = (
     ("point", r"\b(?:point|points|pointed|pointing)\b"),
     ("drink", r"\b(?:drink|drinks|drank|drinking)\b"),
     (
+        "whisper",
+        r"\bwhisper\w*|\b(?:speak|speaks|spoke|speaking|talk|talks|talking)\s+(?:\w+\s+)?in\s+a\s+whisper\b",
+    ),
+    (
         "talk",
         r"\b(?:talk|talks|talked|talking|chat|chats|chatted|chatting|speak|speaks|spoke|speaking"
-        r"|converse|converses|conversed|conversing|conversation|phone\s+call)\b",
+        r"|converse|converses|conversed|conversing|conversation|phone\s+call"
+        r"|explain|explains|explained|explaining)\b"
+        r"|\b(?:say|says|said|saying)\s+(?:something|hello|hi|goodbye|a\s+few\s+words)\b",
     ),
     (
         "shout",
         r"\b(?:shout|shouts|shouted|shouting|yell|yells|yelled|yelling|scream|screams|screamed"
         r"|screaming|holler\w*)\b|\b(?:call|calls|called|calling|cry|cries|cried|crying)\s+out\b",
     ),
-    ("whisper", r"\bwhisper\w*"),
     ("sing", r"\b(?:sing|sings|sang|sung|singing|serenad\w*)\b"),
-    ("laugh", r"\b(?:laugh\w*|giggl\w*|chuckl\w*)"),
     ("cry", r"\b(?:cry|cries|cried|crying|weep|weeps|wept|weeping|sob|sobs|sobbed|sobbing)\b|\bin\s+tears\b"),
     (
         "batting",
@@ -224,11 +251,19 @@ _ACTION_RULES: tuple[tuple[str, str], ...] = (
         r"\b(?:crawl|crawls|crawled|crawling)\b|\bon\s+all\s+fours\b"
         rf"|\bon\s+(?:{_POSS}\s+)?hands\s+and\s+knees\b",
     ),
-    ("kneel", r"\b(?:kneel|kneels|kneeled|knelt|kneeling)\b|\bon\s+(?:one|both|a|his|her|their)\s+knees?\b"),
+    (
+        "kneel",
+        r"\b(?:kneel|kneels|kneeled|knelt|kneeling)\b|\bon\s+(?:one|both)\s+knees?\b"
+        r"|\b(?:get|gets|got|getting|go|goes|went|going|drop|drops|dropped|dropping"
+        r"|sink|sinks|sank|sinking)\s+"
+        r"(?:down\s+)?(?:on|to|onto)\s+(?:one|both|a|his|her|their|the)\s+(?:left\s+|right\s+)?knees?\b"
+        r"|\b(?:lower|lowers|lowered|lowering)\s+(?:\w+\s+){0,2}knees?\s+to\s+the\s+(?:floor|ground)\b",
+    ),
     (
         "lie_down",
         r"\b(?:lie|lies|lay|lays|laid|lying|laying)\s+(?:\w+\s+)?down\b"
-        r"|\b(?:lie|lies|lay|lays|lying|laying)\s+(?:flat|prone|supine|face\s+(?:up|down)|on\s+(?:the|his|her|their|a)"
+        r"|\b(?:lie|lies|lay|lays|lying|laying)\s+(?:flat|prone|supine|face\s+(?:up|down)"
+        r"|on\s+(?:the|his|her|their|a)"
         r"\s+(?:back|stomach|belly|side|floor|ground|bed|couch|sofa|mat))\b",
     ),
     ("eat", r"\b(?:eat|eats|ate|eaten|eating)\b|\b(?:take|takes|took|taking)\s+a\s+bite\b"),
@@ -238,12 +273,6 @@ _ACTION_RULES: tuple[tuple[str, str], ...] = (
         r"(?<!\ba\s)(?<!\bthe\s)(?<!\bthis\s)(?<!\bthat\s)(?<!\bsame\s)\b(?:type|types|typed|typing)\b"
         r"(?!\s+of\b)",
     ),
-    (
-        "look_around",
-        r"\b(?:look|looks|looked|looking|glance|glances|glanced|glancing|peer|peers|peered|peering)"
-        r"\s+(?:\w+\s+)?around\b|\b(?:look|looks|looked|looking)\s+(?:left\s+and\s+right|right\s+and\s+left"
-        r"|from\s+side\s+to\s+side|back\s+and\s+forth)\b|\bscan\w*\s+(?:the\s+)?(?:room|area|surroundings|horizon)\b",
-    ),
     ("climb", r"\b(?:climb|climbs|climbed|climbing|clamber\w*)\b"),
     ("swim", r"\b(?:swim|swims|swam|swum|swimming|breaststroke|backstroke|front\s+crawl|doggy\s+paddle)\b"),
     (
@@ -251,7 +280,6 @@ _ACTION_RULES: tuple[tuple[str, str], ...] = (
         r"\b(?:fly|flies|flew|flying)\b(?!\s+(?:kicks?|balls?)\b)|\b(?:flap|flaps|flapped|flapping)\b"
         r"|\blike\s+an?\s+(?:bird|airplane|aeroplane|plane)\b",
     ),
-    ("celebrate", r"\bcelebrat\w*|\b(?:cheer|cheers|cheered|cheering)\b|\bfist[\s-]?pump\w*"),
 )
 _ACTION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (action, re.compile(pattern, re.IGNORECASE)) for action, pattern in _ACTION_RULES

@@ -200,7 +200,10 @@ _ACTION_RULES: tuple[tuple[str, str], ...] = (
         r"to\s+look\b"
         r"|\b(?:turn|turns|turned|turning)\s+(?:the|his|her|their)\s+head\b",
     ),
-    ("turn", r"\b(?:turn|turns|turned|turning)\b"),
+    (
+        "turn",
+        r"(?<!\btake\s)(?<!\btakes\s)(?<!\btook\s)(?<!\btaking\s)\b(?:turn|turns|turned|turning)\b",
+    ),
     ("crouch", r"\b(?:crouch|crouches|crouched|crouching|squat|squats|squatted|squatting)\b"),
     ("stretch", r"\b(?:stretch|stretches|stretched|stretching)\b"),
     ("fall", r"\b(?:fall|falls|fell|fallen|falling)\b"),

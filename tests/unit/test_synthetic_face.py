@@ -13,10 +13,13 @@ import pytest
 from stickgen.core.config import SynthesizeConfig
 from stickgen.core.face import EXPRESSION_INDEX, EYE_INDEX, FaceTrack
 from stickgen.core.rig import make_body
+from stickgen.core.skeleton import JOINT_INDEX
 from stickgen.synthetic import SyntheticTake, generate_takes
 from stickgen.synthetic.actions import generate_action
 from stickgen.synthetic.base import ActionContext
 from stickgen.synthetic.face import take_face
+from stickgen.synthetic.motion import place
+from stickgen.synthetic.speech import posture
 from stickgen.synthetic.speech_captions import EMOTION_WORDS
 
 SMALL = SynthesizeConfig(clips=80, min_s=2.5, max_s=6.0, two_actor_fraction=0.25, chain_fraction=0.3)
@@ -202,3 +205,21 @@ def test_two_people_talking_take_turns() -> None:
             {"talk", "talks", "conversation", "chat", "speaking", "talking"} & set(_words(c).split())
             for c in t.texts
         )
+
+
+def test_sad_slumps_and_angry_raises_the_shoulders() -> None:
+    def joints(emotion: str | None) -> np.ndarray:
+        rng = np.random.default_rng(4)
+        body = make_body(rng)
+        motion = posture(generate_action("idle", rng, ActionContext(body, 40, FPS)), emotion)
+        return place(motion, body, FPS, np.zeros(2))[1]  # (T, 22, 3)
+
+    plain, sad, angry = joints(None), joints("sad"), joints("angry")
+    head, shoulder = JOINT_INDEX["head"], JOINT_INDEX["left_shoulder"]
+    assert (sad[:, head, 1] < plain[:, head, 1] - 0.01).all()
+    assert (angry[:, shoulder, 1] > plain[:, shoulder, 1] + 0.005).all()
+    idle = generate_action(
+        "idle", np.random.default_rng(0), ActionContext(make_body(np.random.default_rng(0)), 5, FPS)
+    )
+    with pytest.raises(ValueError, match="bored"):
+        posture(idle, "bored")

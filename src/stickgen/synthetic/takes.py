@@ -40,6 +40,7 @@ _FACE_STREAM = 0xFACE  # the face and the emotion draw from their own generator,
 BLEND_S = 0.3  # cross-fade between the two actions of a chain
 _GOLDEN = 0.6180339887498949
 _TRAVEL = LOCOMOTION | {"jump"}  # segments whose speed is measured into meta
+_HANDS_FREE = frozenset({"talk"})  # interactions whose actors never touch
 
 
 @dataclass
@@ -140,7 +141,9 @@ def make_take(index: int, cfg: SynthesizeConfig, fps: float, seed: int) -> Synth
         action = planned[0]
         bodies = [make_body(rng), make_body(rng)]
         inter = INTERACTIONS[action](rng, bodies, frames, fps, yaw, start)
-        motions, starts = inter.motions, inter.starts
+        # a posture would pull apart hands that meet, so only hands-free interactions show the emotion in it
+        motions = [posture(m, emotion) if action in _HANDS_FREE else m for m in inter.motions]
+        starts = inter.starts
         segments = [(action, 0, frames, inter.info)]
         texts = describe_pair(action, inter.info, rng, emotion=emotion)
         tracks = [[(action, 0, frames, m.info)] for m in motions]

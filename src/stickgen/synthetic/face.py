@@ -63,6 +63,8 @@ class Voice:
         floor: part of the peak the mouth keeps between syllables (0 closes it).
         hold: part of a syllable held at its peak (sustained vowels).
         jitter: how irregular the syllable lengths are (0 regular).
+        burst: syllables per burst (a laugh's run of "ha"s), each burst followed by a breath with the
+            mouth half open; None: no bursts.
     """
 
     rate_hz: tuple[float, float]
@@ -73,6 +75,7 @@ class Voice:
     floor: float = 0.0
     hold: float = 0.0
     jitter: float = 0.25
+    burst: tuple[int, int] | None = None
 
 
 VOICES: dict[str, Voice] = {
@@ -89,7 +92,13 @@ VOICES: dict[str, Voice] = {
     ),
     "sing": Voice((1.0, 2.0), (0.4, 0.8), {"open": 0.6, "round": 0.4}, floor=0.15, hold=0.6, jitter=0.15),
     "laugh": Voice(
-        (4.5, 5.5), (0.5, 0.9), {"open": 0.8, "wide": 0.2}, ("squint",), speaking=False, floor=0.45
+        (4.5, 5.5),
+        (0.5, 0.9),
+        {"open": 0.8, "wide": 0.2},
+        ("squint",),
+        speaking=False,
+        floor=0.45,
+        burst=(3, 8),
     ),
     "cry": Voice(
         (1.2, 2.2),
@@ -154,12 +163,17 @@ def _syllables(
     """Mouth openness, viseme ids and eye ids (T,) of syllables at `rate` from `on` to `off` (seconds)."""
     n = int(max(off - on, 0.0) * rate * 2.0) + 2
     gaps = rng.uniform(1.0 - voice.jitter, 1.0 + voice.jitter, n) / rate  # (n,) syllable lengths
-    starts = on + np.concatenate([[0.0], np.cumsum(gaps)[:-1]])
     names = list(voice.visemes)
     share = np.array([voice.visemes[v] for v in names])
     drawn = rng.choice(len(names), size=n, p=share / share.sum())
     scale = np.array([_VISEME_OPEN.get(names[i], 1.0) for i in drawn])
     peak = rng.uniform(*voice.peak, n) * scale  # consonants and pauses open the mouth less
+    if voice.burst is not None:  # after every few syllables a longer, softer one: a breath
+        breaths = np.cumsum(rng.integers(voice.burst[0], voice.burst[1] + 1, size=n) + 1) - 1
+        breaths = breaths[breaths < n]
+        gaps[breaths] = rng.uniform(0.25, 0.45, breaths.size)
+        peak[breaths] *= 0.6
+    starts = on + np.concatenate([[0.0], np.cumsum(gaps)[:-1]])
     eyes = rng.choice([EYE_INDEX[e] for e in voice.eyes], size=n)
     k = np.clip(np.searchsorted(starts, t, side="right") - 1, 0, n - 1)  # (T,) syllable of each frame
     u = np.clip((t - starts[k]) / gaps[k], 0.0, 1.0)

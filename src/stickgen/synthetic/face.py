@@ -8,7 +8,7 @@ An actor's face follows its segments (an action over [start, end) frames with it
 - speech and emotion actions add a voice from their `on_s` / `off_s` / `rate_hz` facts (`speech`):
   syllables at that rate, each with a drawn peak openness and viseme (talk ~4-5/s, 0.2-0.6; shout
   3-4/s, 0.6-1.0, eyes wide; whisper 4-5/s, 0.05-0.25; sing 1-2 sustained vowels/s, 0.4-0.8; laugh
-  "ha"s at ~5/s, 0.5-0.9, eyes squinting, happy; cry irregular sobs, 0.2-0.5, eyes closed or
+  bursts of "ha"s at ~5/s, 0.5-0.9, eyes squinting, happy; cry irregular sobs, 0.2-0.5, eyes closed or
   squinting, sad). Laughing and crying are not speaking;
 - every change of expression (a voice starting, the next action of a chain) eases the mouth over
   0.2-0.5 s, and the expression id, viseme, eyes and speaking flag switch at the middle of that ease;

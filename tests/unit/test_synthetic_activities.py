@@ -1,7 +1,7 @@
-"""Contracts of the body actions added for issue #19 (stickgen.synthetic.activities, .floor_actions) and
-of their behaviour checks (stickgen.evaluate.behaviour_more): every clip passes its check with the side it
-used, the wrong motions fail, generation is deterministic, bones keep their lengths, nothing goes through
-the floor, chains never start low, and captions name the right side.
+"""Contracts of the body actions added for issue #19 (stickgen.synthetic.activities, .floor_actions,
+.hand_actions) and of their behaviour checks (stickgen.evaluate.behaviour_more): every clip passes its
+check with the side it used, the wrong motions fail, generation is deterministic, bones keep their
+lengths, nothing goes through the floor, chains never start low, and captions name the right side.
 
 (tests/unit/test_behaviour.py runs its generic contracts over these checks too: they are in `CHECKS`.)
 """
@@ -22,7 +22,7 @@ from stickgen.synthetic.captions import describe
 from stickgen.synthetic.motion import place
 
 NEW = tuple(behaviour_more.MORE_CHECKS)
-SIDED = ("kneel", "point")  # the side in Motion.info is the one the check needs
+SIDED = ("kneel", "point", "drink", "eat", "throw")  # the side in Motion.info is the one the check needs
 SEEDS = range(10)
 J = JOINT_INDEX
 
@@ -70,6 +70,9 @@ WRONG = {
     "celebrate": ("idle", "walk", "wave", "jump", "dance", "clap"),
     "fight_stance": ("idle", "walk", "wave", "kick", "dance"),
     "look_around": ("idle", "walk", "wave", "dance", "clap"),
+    "drink": ("idle", "walk", "wave", "clap", "fight_stance", "eat", "punch"),
+    "eat": ("idle", "walk", "wave", "clap", "drink", "punch"),
+    "throw": ("idle", "walk", "wave", "punch", "kick", "jump", "point"),
 }
 
 

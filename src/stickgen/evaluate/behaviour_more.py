@@ -1,7 +1,7 @@
 """Behaviour checks of the body actions added for issue #19 (sprint, kneel, lie_down, crouch, point,
-celebrate, fight_stance, look_around), in the conventions of `stickgen.evaluate.behaviour` (its module
-docstring): canonical joints (T, A, 22, 3), heights above the clip's robust floor, fore-aft along the
-body's own facing, actor 0.
+celebrate, fight_stance, look_around, drink, eat, throw), in the conventions of
+`stickgen.evaluate.behaviour` (its module docstring): canonical joints (T, A, 22, 3), heights above the
+clip's robust floor, fore-aft along the body's own facing, actor 0.
 
 Importing this module adds its checks to `behaviour.CHECKS` (`behaviour` imports it at its end), so
 every caller of `behaviour.check` sees them whichever module is imported first.
@@ -35,6 +35,16 @@ walk and the nearest wrong actions (tests/unit/test_synthetic_activities.py):
                   below / GUARD_ABOVE_M (0.25 m) above their shoulders and >= GUARD_AHEAD_M (0.12 m)
                   ahead of the pelvis, and the ankles are >= STAGGER_M (0.25 m) apart fore-aft (median).
                   A boxer punching from a stance may pass too.
+    drink         the named wrist (either, unnamed) is <= MOUTH_NEAR_M (0.22 m) from the head joint while
+                  the other wrist is >= OTHER_BELOW_M (0.2 m) below its shoulder, for >= DRINK_MIN_S
+                  (0.7 s) in a row (the animator sips for >= 1.2 s; a bite is shorter; a boxing guard
+                  holds both fists up).
+    eat           the named wrist comes to the mouth (<= MOUTH_NEAR_M) and goes away again (>= EAT_AWAY_M,
+                  0.35 m) >= EAT_BITES (2) times: a drink does it once.
+    throw         the named wrist is cocked >= THROW_BACK_M (0.15 m) behind (along the facing) and >=
+                  THROW_UP_M (0.05 m) above its shoulder, then >= THROW_AHEAD_M (0.3 m) ahead of it within
+                  THROW_WINDOW_S (0.6 s), peaking at >= THROW_SPEED_MPS (4 m/s; the animator's >= 5.9): a
+                  punch is never cocked behind the shoulder.
     look_around   the chest turns against the hips (the shoulder line's yaw relative to the hip line's)
                   by >= LOOK_TWIST_DEG (20 deg) to both sides (the animator turns it by >= 26 deg).
 """
@@ -70,6 +80,16 @@ GUARD_ABOVE_M = 0.25
 GUARD_AHEAD_M = 0.12
 STAGGER_M = 0.25
 LOOK_TWIST_DEG = 20.0
+MOUTH_NEAR_M = 0.22
+DRINK_MIN_S = 0.7
+OTHER_BELOW_M = 0.2
+EAT_AWAY_M = 0.35
+EAT_BITES = 2
+THROW_BACK_M = 0.15
+THROW_UP_M = 0.05
+THROW_AHEAD_M = 0.3
+THROW_WINDOW_S = 0.6
+THROW_SPEED_MPS = 4.0
 
 J = base.J
 _PELVIS = base._PELVIS
@@ -227,6 +247,67 @@ def look_around(joints: np.ndarray, fps: float, side: Side | None = None) -> Che
     return base._verdict(ok, f"chest turns >= {LOOK_TWIST_DEG} deg to both sides", m)
 
 
+def _mouth_gap(a: np.ndarray, s: str) -> np.ndarray:
+    """(T,) distance of `s`'s wrist from the head joint."""
+    return np.linalg.norm(a[:, J[f"{s}_wrist"]] - a[:, J["head"]], axis=-1)
+
+
+def drink(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
+    """The named hand stays at the mouth for a while (a sip, not a bite), the other hand down."""
+    a = joints[:, 0]
+
+    def one(s: Side) -> tuple[bool, dict[str, float]]:
+        o = base._other(s)
+        low = a[:, J[f"{o}_shoulder"], 1] - a[:, J[f"{o}_wrist"], 1] >= OTHER_BELOW_M  # not a guard
+        m = {f"{s}_at_mouth_s": _longest((_mouth_gap(a, s) <= MOUTH_NEAR_M) & low) / fps}
+        return m[f"{s}_at_mouth_s"] >= DRINK_MIN_S, m
+
+    required = f"{{side}} wrist <= {MOUTH_NEAR_M} m from the head, the other low, for >= {DRINK_MIN_S} s"
+    return base._any_side(side, required, one)
+
+
+def eat(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
+    """The named hand goes to the mouth and away again at least twice."""
+    a = joints[:, 0]
+
+    def one(s: Side) -> tuple[bool, dict[str, float]]:
+        trips, near = 0, False
+        for gap in _mouth_gap(a, s):
+            if gap <= MOUTH_NEAR_M:
+                near = True
+            elif gap >= EAT_AWAY_M and near:
+                trips, near = trips + 1, False
+        m = {f"{s}_bites": float(trips)}
+        return trips >= EAT_BITES, m
+
+    required = (
+        f"{{side}} wrist to the mouth (<= {MOUTH_NEAR_M} m) and away (>= {EAT_AWAY_M} m) >= {EAT_BITES} times"
+    )
+    return base._any_side(side, required, one)
+
+
+def throw(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
+    """The named wrist is cocked behind and above its shoulder, then whips well ahead of it, fast."""
+    a = joints[:, 0]
+
+    def one(s: Side) -> tuple[bool, dict[str, float]]:
+        ahead = base._body_offset(a, J[f"{s}_wrist"], J[f"{s}_shoulder"], fps)[0]
+        rise = a[:, J[f"{s}_wrist"], 1] - a[:, J[f"{s}_shoulder"], 1]
+        cocked = np.flatnonzero((ahead <= -THROW_BACK_M) & (rise >= THROW_UP_M))
+        out = ahead >= THROW_AHEAD_M
+        window = base._frames(THROW_WINDOW_S, fps)
+        whips = [k for k in cocked if out[k : k + window + 1].any()]
+        speed = np.linalg.norm(np.diff(a[:, J[f"{s}_wrist"]], axis=0), axis=-1) * fps
+        m = {f"{s}_whips": float(len(whips) > 0), f"{s}_peak_wrist_mps": float(speed.max())}
+        return bool(whips) and m[f"{s}_peak_wrist_mps"] >= THROW_SPEED_MPS, m
+
+    required = (
+        f"{{side}} wrist >= {THROW_BACK_M} m behind and above its shoulder, then >= {THROW_AHEAD_M} m ahead "
+        f"within {THROW_WINDOW_S} s, at >= {THROW_SPEED_MPS} m/s"
+    )
+    return base._any_side(side, required, one)
+
+
 MORE_CHECKS: dict[str, base.CheckFn] = {
     "sprint": sprint,
     "kneel": kneel,
@@ -236,6 +317,9 @@ MORE_CHECKS: dict[str, base.CheckFn] = {
     "celebrate": celebrate,
     "fight_stance": fight_stance,
     "look_around": look_around,
+    "drink": drink,
+    "eat": eat,
+    "throw": throw,
 }
 _unknown = sorted(set(MORE_CHECKS) - set(ACTIONS))
 assert not _unknown, f"behaviour checks outside the vocabulary: {_unknown}"

@@ -18,6 +18,7 @@ from stickgen.synthetic.base import ActionContext
 from stickgen.synthetic.body_actions import dance, idle, kick, sit_down, stand_up
 from stickgen.synthetic.floor_actions import crouch, kneel, lie_down
 from stickgen.synthetic.gestures import clap, punch, wave
+from stickgen.synthetic.hand_actions import drink, eat, throw
 from stickgen.synthetic.locomotion import jump, run, walk
 from stickgen.synthetic.motion import Motion
 from stickgen.synthetic.speech import cry, laugh, shout, sing, talk, whisper
@@ -50,6 +51,9 @@ ACTION_GENERATORS: dict[str, ActionGenerator] = {
     "celebrate": celebrate,
     "fight_stance": fight_stance,
     "look_around": look_around,
+    "drink": drink,
+    "eat": eat,
+    "throw": throw,
 }
 # how long a take of each action typically is, as a part of the configured duration range
 # [synthesize.min_s, synthesize.max_s] (0: min_s, 1: max_s): a jump or a punch is short, a walk or a dance
@@ -82,6 +86,9 @@ ACTION_SPAN: dict[str, tuple[float, float]] = {
     "celebrate": (0.1, 0.6),
     "fight_stance": (0.2, 0.8),
     "look_around": (0.3, 1.0),
+    "drink": (0.1, 0.6),
+    "eat": (0.3, 1.0),
+    "throw": (0.0, 0.45),
 }
 CHAIN_SPAN = (0.5, 1.0)  # two actions and a cross-fade: the longer half of the range
 LOCOMOTION: frozenset[str] = frozenset({"walk", "run", "sprint"})

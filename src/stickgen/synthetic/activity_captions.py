@@ -1,5 +1,6 @@
-"""Caption phrases of the body actions in `activities` and `floor_actions` (sprint, kneel, lie_down,
-crouch, point, celebrate, fight_stance, look_around), merged into `captions`' table.
+"""Caption phrases of the body actions in `activities`, `floor_actions` and `hand_actions` (sprint,
+kneel, lie_down, crouch, point, celebrate, fight_stance, look_around, drink, eat, throw), merged into
+`captions`' table.
 
 As in `captions`, each is a list of verb phrases in the third person singular, and every side a phrase
 names comes from `Motion.info`: a right-knee kneel is never called a left one.
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 _COUNT = {1: "once", 2: "twice", 3: "three times", 4: "four times"}
+_WORDS = {2: "two", 3: "three", 4: "four"}
 
 
 def _sprint(info: dict[str, Any]) -> list[str]:
@@ -125,6 +127,42 @@ def _look_around(info: dict[str, Any]) -> list[str]:
     ]
 
 
+def _drink(info: dict[str, Any]) -> list[str]:
+    side = info["side"]
+    return [
+        f"drinks from a cup with the {side} hand",
+        f"raises a glass to the lips with the {side} hand and drinks",
+        "takes a sip of water",
+        "drinks something, tipping the head back",
+        f"lifts a cup in the {side} hand and takes a drink",
+        "has a drink",
+    ]
+
+
+def _eat(info: dict[str, Any]) -> list[str]:
+    side, n = info["side"], info["bites"]
+    return [
+        f"eats with the {side} hand",
+        "eats a meal at a table",
+        f"brings food to the mouth with the {side} hand",
+        f"takes {_WORDS.get(n, 'several')} bites",
+        "eats, lifting food from the plate to the mouth",
+        f"eats with a spoon in the {side} hand",
+    ]
+
+
+def _throw(info: dict[str, Any]) -> list[str]:
+    side = info["side"]
+    return [
+        f"throws a ball overhand with the {side} arm",
+        f"throws something with the {side} hand",
+        "throws a ball",
+        f"winds up and throws with the {side} arm",
+        "throws an object as far as possible",
+        f"makes an overhand throw with the {side} hand",
+    ]
+
+
 ACTIVITY_PHRASES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "sprint": _sprint,
     "kneel": _kneel,
@@ -134,4 +172,7 @@ ACTIVITY_PHRASES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "celebrate": _celebrate,
     "fight_stance": _fight_stance,
     "look_around": _look_around,
+    "drink": _drink,
+    "eat": _eat,
+    "throw": _throw,
 }

@@ -250,7 +250,9 @@ def test_the_runner_rejects_what_it_cannot_score() -> None:
     with pytest.raises(ValueError, match="seeds must be >= 1"):
         run_behaviour_suite(sample, [walk], seeds=0, seed=0, fps=FPS)
     with pytest.raises(ValueError, match="no check for the action"):
-        run_behaviour_suite(sample, [BehaviourPrompt("a person bows", "bow", 2.0)], seeds=2, seed=0, fps=FPS)
+        run_behaviour_suite(
+            sample, [BehaviourPrompt("a person swims", "swim", 2.0)], seeds=2, seed=0, fps=FPS
+        )
     with pytest.raises(ValueError, match="returned 1 motions for 2 rows"):
         run_behaviour_suite(sample, [walk], seeds=2, seed=0, fps=FPS)
 

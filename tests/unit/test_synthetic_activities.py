@@ -73,6 +73,8 @@ WRONG = {
     "drink": ("idle", "walk", "wave", "clap", "fight_stance", "eat", "punch"),
     "eat": ("idle", "walk", "wave", "clap", "drink", "punch"),
     "throw": ("idle", "walk", "wave", "punch", "kick", "jump", "point"),
+    "bow": ("idle", "walk", "sit_down", "stand_up", "crouch", "kneel", "jump", "eat", "run"),
+    "stretch": ("idle", "walk", "wave", "clap", "celebrate", "dance", "jump"),
 }
 
 

@@ -1,5 +1,5 @@
 """Behaviour checks of the body actions added for issue #19 (sprint, kneel, lie_down, crouch, point,
-celebrate, fight_stance, look_around, drink, eat, throw), in the conventions of
+celebrate, fight_stance, look_around, drink, eat, throw, bow, stretch), in the conventions of
 `stickgen.evaluate.behaviour` (its module docstring): canonical joints (T, A, 22, 3), heights above the
 clip's robust floor, fore-aft along the body's own facing, actor 0.
 
@@ -45,6 +45,14 @@ walk and the nearest wrong actions (tests/unit/test_synthetic_activities.py):
                   THROW_UP_M (0.05 m) above its shoulder, then >= THROW_AHEAD_M (0.3 m) ahead of it within
                   THROW_WINDOW_S (0.6 s), peaking at >= THROW_SPEED_MPS (4 m/s; the animator's >= 5.9): a
                   punch is never cocked behind the shoulder.
+    bow           the trunk (pelvis to neck) tips >= BOW_TILT_DEG (20 deg) forwards from vertical while the
+                  pelvis stays >= BOW_UPRIGHT_LEGS (1.0) leg lengths up (straight legs: sitting down, a
+                  jump's crouch and crouching fail), for >= BOW_MIN_S (0.5 s) in a row, and comes back to
+                  <= BOW_UP_DEG (12 deg) afterwards.
+    stretch       both arms straight (shoulder-wrist >= STRETCH_REACH, 0.9, of the arm's length), both
+                  wrists >= STRETCH_ABOVE_HEAD_M (0.15 m) above the head and <= STRETCH_HANDS_M (0.3 m)
+                  apart, feet on the floor, for >= STRETCH_MIN_S (0.8 s) in a row: celebrating spreads
+                  the arms and hops, an overhead clap bends them.
     look_around   the chest turns against the hips (the shoulder line's yaw relative to the hip line's)
                   by >= LOOK_TWIST_DEG (20 deg) to both sides (the animator turns it by >= 26 deg).
 """
@@ -90,6 +98,14 @@ THROW_UP_M = 0.05
 THROW_AHEAD_M = 0.3
 THROW_WINDOW_S = 0.6
 THROW_SPEED_MPS = 4.0
+BOW_TILT_DEG = 20.0
+BOW_UPRIGHT_LEGS = 1.0
+BOW_MIN_S = 0.5
+BOW_UP_DEG = 12.0
+STRETCH_REACH = 0.9
+STRETCH_ABOVE_HEAD_M = 0.15
+STRETCH_HANDS_M = 0.3
+STRETCH_MIN_S = 0.8
 
 J = base.J
 _PELVIS = base._PELVIS
@@ -308,6 +324,43 @@ def throw(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
     return base._any_side(side, required, one)
 
 
+def bow(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
+    """The trunk tips well forwards while the pelvis stays high, then comes back up."""
+    a = joints[:, 0]
+    trunk = a[:, J["neck"]] - a[:, _PELVIS]
+    ahead = base._body_offset(a, J["neck"], _PELVIS, fps)[0]
+    tilt = np.degrees(np.arctan2(ahead, trunk[:, 1]))  # forwards from vertical
+    high = (a[:, _PELVIS, 1] - base._floor(a)) / max(_leg(a), 1e-9) >= BOW_UPRIGHT_LEGS
+    bowed = (tilt >= BOW_TILT_DEG) & high
+    runs = [(b, e) for b, e in base._runs(bowed) if e - b >= base._frames(BOW_MIN_S, fps)]
+    after = tilt[runs[0][1] :] if runs else np.zeros(0)
+    m = {"max_tilt_deg": float(tilt.max()), "bowed_s": _longest(bowed) / fps}
+    m["end_tilt_deg"] = float(after.min()) if after.size else float("inf")
+    ok = bool(runs) and m["end_tilt_deg"] <= BOW_UP_DEG
+    required = (
+        f"trunk >= {BOW_TILT_DEG} deg forwards, pelvis high, for >= {BOW_MIN_S} s, then <= {BOW_UP_DEG} deg"
+    )
+    return base._verdict(ok, required, m)
+
+
+def stretch(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
+    """Both arms reach straight up above the head, the hands together, for a while, feet on the floor."""
+    a = joints[:, 0]
+    head = a[:, J["head"], 1]
+    up = np.ones(len(a), dtype=bool)
+    for s in SIDES:
+        arm = base._bone(a, f"{s}_shoulder", f"{s}_elbow") + base._bone(a, f"{s}_elbow", f"{s}_wrist")
+        reach = np.linalg.norm(a[:, J[f"{s}_wrist"]] - a[:, J[f"{s}_shoulder"]], axis=-1) / max(arm, 1e-9)
+        up &= (reach >= STRETCH_REACH) & (a[:, J[f"{s}_wrist"], 1] - head >= STRETCH_ABOVE_HEAD_M)
+    gap = np.linalg.norm(a[:, J["left_wrist"]] - a[:, J["right_wrist"]], axis=-1)
+    grounded = a[:, list(base._FEET), 1].min(axis=1) - base._floor(a) < base.AIRBORNE_M
+    m = {"stretched_s": _longest(up & (gap <= STRETCH_HANDS_M) & grounded) / fps}
+    required = (
+        f"straight arms up, hands <= {STRETCH_HANDS_M} m apart above the head, for >= {STRETCH_MIN_S} s"
+    )
+    return base._verdict(m["stretched_s"] >= STRETCH_MIN_S, required, m)
+
+
 MORE_CHECKS: dict[str, base.CheckFn] = {
     "sprint": sprint,
     "kneel": kneel,
@@ -320,6 +373,8 @@ MORE_CHECKS: dict[str, base.CheckFn] = {
     "drink": drink,
     "eat": eat,
     "throw": throw,
+    "bow": bow,
+    "stretch": stretch,
 }
 _unknown = sorted(set(MORE_CHECKS) - set(ACTIONS))
 assert not _unknown, f"behaviour checks outside the vocabulary: {_unknown}"

@@ -178,3 +178,57 @@ def look_around(rng: np.random.Generator, ctx: ActionContext) -> Motion:
     pose.set("neck", trunk(3.0 * DEG, twist=0.25 * look))
     pose.set("head", trunk(0.0, twist=0.3 * look))
     return planted(pose.rot, ctx.yaw, {"turns": len(times) // 2})
+
+
+def bow(rng: np.random.Generator, ctx: ActionContext) -> Motion:
+    """Bow from the hips, arms along the body (a polite bow or a deep one), hold it, come back up."""
+    deep = rng.random() < 0.5
+    angle = (rng.uniform(55.0, 75.0) if deep else rng.uniform(30.0, 42.0)) * DEG
+    d, t = ctx.duration, ctx.t
+    down, up = min(rng.uniform(0.6, 1.0), 0.25 * d), min(rng.uniform(0.7, 1.1), 0.25 * d)
+    hold = min(rng.uniform(0.4, 1.2), max(0.8 * d - down - up, 0.2))
+    start = rng.uniform(0.05, 0.6) * max(d - down - hold - up - 0.2, 0.0) + 0.05
+    env = window(t, start, start + down + hold + up, down, up)
+    pose = PoseBuilder(ctx.frames)
+    stand(rng, ctx, pose, arms=False, bend=0.75 * angle * env)
+    pose.spine(bend=0.25 * angle * env)
+    pose.set("neck", trunk(rng.uniform(0.0, 10.0) * DEG * env + 2.0 * DEG))
+    for s in SIDES:
+        pose.arm(s, rng.uniform(0.0, 6.0) * DEG, 6.0 * DEG, rng.uniform(5.0, 15.0) * DEG)
+    return planted(pose.rot, ctx.yaw, {"depth": "deep" if deep else "polite"})
+
+
+def stretch(rng: np.random.Generator, ctx: ActionContext) -> Motion:
+    """Stretch: both arms straight up overhead with the hands together, then maybe lean to each side."""
+    lean = rng.random() < 0.5
+    d, t = ctx.duration, ctx.t
+    rise = min(rng.uniform(0.6, 0.9), 0.25 * d)
+    start = rng.uniform(0.03, 0.12) * d
+    lower = d - start - 2 * rise > 1.6 and rng.random() < 0.5
+    env = window(t, start, d - 0.05, rise) if lower else ramp(t, start, rise)
+    side_bend = np.zeros(ctx.frames)
+    if lean:  # lean to one side, then the other, over the time the arms are up
+        first = float(rng.choice([-1.0, 1.0]))
+        a, b = start + rise, (d - 0.05 - rise) if lower else d
+        keys = np.linspace(a, max(b, a + 0.1), 5)
+        side_bend = keyframes(t, keys, [0.0, first, 0.0, -first, 0.0]) * rng.uniform(12.0, 22.0) * DEG
+    pose = PoseBuilder(ctx.frames)
+    stand(rng, ctx, pose)
+    pose.spine(bend=-3.0 * DEG * env, side=side_bend)
+    pose.set("neck", trunk(-rng.uniform(5.0, 12.0) * DEG * env))
+    rest = joints(pose, ctx.body)
+    l_sh, r_sh = rest[:, JOINT_INDEX["left_shoulder"]], rest[:, JOINT_INDEX["right_shoulder"]]
+    mid = 0.5 * (l_sh + r_sh)
+    up = rest[:, JOINT_INDEX["head"]] - rest[:, JOINT_INDEX["spine3"]]
+    up /= np.linalg.norm(up, axis=-1, keepdims=True)
+    across = l_sh - r_sh
+    half = 0.5 * np.linalg.norm(across, axis=-1, keepdims=True)  # (T, 1)
+    across /= 2.0 * half
+    gap = 0.04 * ctx.body.stature / 1.75
+    height = np.sqrt(np.maximum((0.97 * ctx.body.arm) ** 2 - (half - gap) ** 2, 0.01))
+    for s in SIDES:
+        goal = mid + height * up + SIDE_SIGN[s] * gap * across
+        wrist = rest[:, JOINT_INDEX[f"{s}_wrist"]]
+        pole = to_world(ctx.yaw, [SIDE_SIGN[s], 0.0, -0.3])
+        reach(pose, ctx.body, s, wrist + env[:, None] * (goal - wrist), pole)
+    return planted(pose.rot, ctx.yaw, {"lean": bool(lean), "lowered": bool(lower)})

@@ -1,6 +1,6 @@
 """Caption phrases of the body actions in `activities`, `floor_actions` and `hand_actions` (sprint,
-kneel, lie_down, crouch, point, celebrate, fight_stance, look_around, drink, eat, throw), merged into
-`captions`' table.
+kneel, lie_down, crouch, point, celebrate, fight_stance, look_around, drink, eat, throw, bow, stretch),
+merged into `captions`' table.
 
 As in `captions`, each is a list of verb phrases in the third person singular, and every side a phrase
 names comes from `Motion.info`: a right-knee kneel is never called a left one.
@@ -163,6 +163,40 @@ def _throw(info: dict[str, Any]) -> list[str]:
     ]
 
 
+def _bow(info: dict[str, Any]) -> list[str]:
+    if info["depth"] == "deep":
+        return [
+            "bows deeply",
+            "takes a deep bow",
+            "bends far forward at the waist in a deep bow",
+            "bows low and straightens up again",
+            "bows",
+        ]
+    return [
+        "bows",
+        "bows politely",
+        "gives a short bow",
+        "bends forward at the waist in a polite bow",
+        "bows slightly and stands up straight again",
+    ]
+
+
+def _stretch(info: dict[str, Any]) -> list[str]:
+    out = [
+        "stretches the arms above the head",
+        "reaches both hands up high and stretches",
+        "stretches, arms straight up overhead",
+        "raises both arms and stretches",
+        "stretches upwards with the hands together",
+    ]
+    if info["lean"]:
+        out += [
+            "stretches, leaning from side to side with the arms up",
+            "does a side stretch with the arms raised",
+        ]
+    return out
+
+
 ACTIVITY_PHRASES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "sprint": _sprint,
     "kneel": _kneel,
@@ -175,4 +209,6 @@ ACTIVITY_PHRASES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "drink": _drink,
     "eat": _eat,
     "throw": _throw,
+    "bow": _bow,
+    "stretch": _stretch,
 }

@@ -16,7 +16,14 @@ from stickgen.core.rig import make_body
 from stickgen.core.skeleton import BONES, JOINT_INDEX
 from stickgen.evaluate import behaviour_more
 from stickgen.evaluate.behaviour import CHECKS, check
-from stickgen.synthetic.actions import ACTION_GENERATORS, ACTION_SPAN, ENDS_LOW, draw_chain, generate_action
+from stickgen.synthetic.actions import (
+    ACTION_GENERATORS,
+    ACTION_SPAN,
+    ENDS_LOW,
+    STARTS_LOW,
+    draw_chain,
+    generate_action,
+)
 from stickgen.synthetic.base import ActionContext
 from stickgen.synthetic.captions import describe
 from stickgen.synthetic.motion import place
@@ -75,6 +82,7 @@ WRONG = {
     "throw": ("idle", "walk", "wave", "punch", "kick", "jump", "point"),
     "bow": ("idle", "walk", "sit_down", "stand_up", "crouch", "kneel", "jump", "eat", "run"),
     "stretch": ("idle", "walk", "wave", "clap", "celebrate", "dance", "jump"),
+    "crawl": ("idle", "walk", "lie_down", "kneel", "crouch", "bow", "sit_down"),
 }
 
 
@@ -113,16 +121,20 @@ def test_bones_keep_their_lengths_and_nothing_goes_through_the_floor(action: str
 
 def test_floor_actions_end_low_and_the_others_end_standing() -> None:
     for action in NEW:
-        joints = _placed(action, 1)[0]
-        pelvis = joints[-1, J["pelvis"], 1] / joints[0, J["pelvis"], 1]
-        assert (pelvis < 0.7) == (action in ENDS_LOW) or action == "crouch", (action, pelvis)
+        for seed in range(3):
+            joints, _, body = _placed(action, seed)
+            end = joints[-1, J["pelvis"], 1] / body.leg
+            assert (end < 0.8) == (action in ENDS_LOW) or action == "crouch", (action, seed, end)
+            start = joints[0, J["pelvis"], 1] / body.leg
+            assert (start < 0.8) == (action in STARTS_LOW), (action, seed, start)
 
 
-def test_chains_never_start_on_the_floor() -> None:
+def test_chains_never_start_on_the_floor_nor_continue_onto_all_fours() -> None:
     rng = np.random.default_rng(0)
-    firsts = {draw_chain(rng)[0] for _ in range(3000)}
-    assert not firsts & ENDS_LOW
-    assert {"sprint", "point", "celebrate"} <= firsts
+    chains = [draw_chain(rng) for _ in range(4000)]
+    firsts, seconds = {a for a, _ in chains}, {b for _, b in chains}
+    assert not firsts & ENDS_LOW and not seconds & STARTS_LOW
+    assert {"sprint", "point", "celebrate"} <= firsts and {"kneel", "lie_down"} <= seconds
 
 
 @pytest.mark.parametrize("action", NEW)

@@ -1,5 +1,5 @@
 """Behaviour checks of the body actions added for issue #19 (sprint, kneel, lie_down, crouch, point,
-celebrate, fight_stance, look_around, drink, eat, throw, bow, stretch), in the conventions of
+celebrate, fight_stance, look_around, drink, eat, throw, bow, stretch, crawl), in the conventions of
 `stickgen.evaluate.behaviour` (its module docstring): canonical joints (T, A, 22, 3), heights above the
 clip's robust floor, fore-aft along the body's own facing, actor 0.
 
@@ -53,6 +53,10 @@ walk and the nearest wrong actions (tests/unit/test_synthetic_activities.py):
                   wrists >= STRETCH_ABOVE_HEAD_M (0.15 m) above the head and <= STRETCH_HANDS_M (0.3 m)
                   apart, feet on the floor, for >= STRETCH_MIN_S (0.8 s) in a row: celebrating spreads
                   the arms and hops, an overhead clap bends them.
+    crawl         medians over the clip: the trunk (pelvis to neck) <= CRAWL_TILT_DEG (35 deg) from
+                  horizontal, the pelvis >= CRAWL_PELVIS_MIN_M (0.3 m) up (lying fails) and <=
+                  CRAWL_PELVIS_LEGS (0.75) leg lengths (a bow on straight legs fails), both wrists <=
+                  CRAWL_HANDS_M (0.25 m) up; and the pelvis travels >= CRAWL_MIN_SPEED_MPS (0.08 m/s).
     look_around   the chest turns against the hips (the shoulder line's yaw relative to the hip line's)
                   by >= LOOK_TWIST_DEG (20 deg) to both sides (the animator turns it by >= 26 deg).
 """
@@ -106,6 +110,11 @@ STRETCH_REACH = 0.9
 STRETCH_ABOVE_HEAD_M = 0.15
 STRETCH_HANDS_M = 0.3
 STRETCH_MIN_S = 0.8
+CRAWL_TILT_DEG = 35.0
+CRAWL_PELVIS_MIN_M = 0.3
+CRAWL_PELVIS_LEGS = 0.75
+CRAWL_HANDS_M = 0.25
+CRAWL_MIN_SPEED_MPS = 0.08
 
 J = base.J
 _PELVIS = base._PELVIS
@@ -361,6 +370,33 @@ def stretch(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
     return base._verdict(m["stretched_s"] >= STRETCH_MIN_S, required, m)
 
 
+def crawl(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
+    """On all fours (trunk near horizontal, pelvis at knee-stand height, hands down) and travelling."""
+    a = joints[:, 0]
+    floor = base._floor(a)
+    trunk = a[:, J["neck"]] - a[:, _PELVIS]
+    tilt = np.degrees(np.arctan2(np.abs(trunk[:, 1]), np.linalg.norm(trunk[:, [0, 2]], axis=-1)))
+    wrists = np.maximum(a[:, J["left_wrist"], 1], a[:, J["right_wrist"], 1]) - floor
+    m = {
+        "trunk_tilt_deg": float(np.median(tilt)),
+        "pelvis_m": float(np.median(a[:, _PELVIS, 1] - floor)),
+        "pelvis_legs": float(np.median(a[:, _PELVIS, 1] - floor) / max(_leg(a), 1e-9)),
+        "wrists_m": float(np.median(wrists)),
+        "speed_mps": base._path_speed(a, fps)[1],
+    }
+    ok = (
+        m["trunk_tilt_deg"] <= CRAWL_TILT_DEG
+        and m["pelvis_m"] >= CRAWL_PELVIS_MIN_M
+        and m["pelvis_legs"] <= CRAWL_PELVIS_LEGS
+        and m["wrists_m"] <= CRAWL_HANDS_M
+        and m["speed_mps"] >= CRAWL_MIN_SPEED_MPS
+    )
+    required = (
+        f"on all fours (trunk <= {CRAWL_TILT_DEG} deg, hands down), travelling >= {CRAWL_MIN_SPEED_MPS} m/s"
+    )
+    return base._verdict(ok, required, m)
+
+
 MORE_CHECKS: dict[str, base.CheckFn] = {
     "sprint": sprint,
     "kneel": kneel,
@@ -375,6 +411,7 @@ MORE_CHECKS: dict[str, base.CheckFn] = {
     "throw": throw,
     "bow": bow,
     "stretch": stretch,
+    "crawl": crawl,
 }
 _unknown = sorted(set(MORE_CHECKS) - set(ACTIONS))
 assert not _unknown, f"behaviour checks outside the vocabulary: {_unknown}"

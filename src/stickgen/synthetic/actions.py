@@ -2,7 +2,8 @@
 
 Every name is a word of `stickgen.core.vocab.ACTIONS`. `stand_up` starts seated and `sit_down` ends seated,
 so a chain that starts with sitting down continues by standing up, and standing up is never second
-otherwise. Kneeling, lying down and crouching end low (`ENDS_LOW`), so a chain never starts with them.
+otherwise. Kneeling, lying down, crouching and crawling end low (`ENDS_LOW`), so a chain never starts with
+them; crawling also starts on all fours (`STARTS_LOW`), so it is never second either.
 Walking, running and sprinting ease out of / into the neighbouring action of a chain.
 """
 
@@ -16,7 +17,7 @@ from stickgen.core.vocab import ACTION_INDEX
 from stickgen.synthetic.activities import bow, celebrate, fight_stance, look_around, point, sprint, stretch
 from stickgen.synthetic.base import ActionContext
 from stickgen.synthetic.body_actions import dance, idle, kick, sit_down, stand_up
-from stickgen.synthetic.floor_actions import crouch, kneel, lie_down
+from stickgen.synthetic.floor_actions import crawl, crouch, kneel, lie_down
 from stickgen.synthetic.gestures import clap, punch, wave
 from stickgen.synthetic.hand_actions import drink, eat, throw
 from stickgen.synthetic.locomotion import jump, run, walk
@@ -56,6 +57,7 @@ ACTION_GENERATORS: dict[str, ActionGenerator] = {
     "throw": throw,
     "bow": bow,
     "stretch": stretch,
+    "crawl": crawl,
 }
 # how long a take of each action typically is, as a part of the configured duration range
 # [synthesize.min_s, synthesize.max_s] (0: min_s, 1: max_s): a jump or a punch is short, a walk or a dance
@@ -93,12 +95,16 @@ ACTION_SPAN: dict[str, tuple[float, float]] = {
     "throw": (0.0, 0.45),
     "bow": (0.1, 0.6),
     "stretch": (0.3, 1.0),
+    "crawl": (0.3, 1.0),
 }
 CHAIN_SPAN = (0.5, 1.0)  # two actions and a cross-fade: the longer half of the range
 LOCOMOTION: frozenset[str] = frozenset({"walk", "run", "sprint"})
 ENDS_SEATED: frozenset[str] = frozenset({"sit_down"})
 STARTS_SEATED: frozenset[str] = frozenset({"stand_up"})
-ENDS_LOW: frozenset[str] = frozenset({"kneel", "lie_down", "crouch"})  # on or near the floor: never first
+ENDS_LOW: frozenset[str] = frozenset(
+    {"kneel", "lie_down", "crouch", "crawl"}
+)  # on or near the floor: never first
+STARTS_LOW: frozenset[str] = frozenset({"crawl"})  # on all fours from the first frame: never second
 
 _unknown = sorted(set(ACTION_GENERATORS) - set(ACTION_INDEX))
 assert not _unknown, f"synthetic actions outside the vocabulary: {_unknown}"
@@ -117,5 +123,5 @@ def draw_chain(rng: np.random.Generator) -> tuple[str, str]:
     first = str(rng.choice([n for n in names if n not in ENDS_LOW]))
     if first in ENDS_SEATED:
         return first, next(iter(STARTS_SEATED))
-    options = [n for n in names if n != first and n not in STARTS_SEATED]
+    options = [n for n in names if n != first and n not in STARTS_SEATED | STARTS_LOW]
     return first, str(rng.choice(options))

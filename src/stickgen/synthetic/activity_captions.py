@@ -1,6 +1,6 @@
 """Caption phrases of the body actions in `activities`, `floor_actions` and `hand_actions` (sprint,
-kneel, lie_down, crouch, point, celebrate, fight_stance, look_around, drink, eat, throw, bow, stretch),
-merged into `captions`' table.
+kneel, lie_down, crouch, point, celebrate, fight_stance, look_around, drink, eat, throw, bow, stretch,
+crawl), merged into `captions`' table.
 
 As in `captions`, each is a list of verb phrases in the third person singular, and every side a phrase
 names comes from `Motion.info`: a right-knee kneel is never called a left one.
@@ -197,6 +197,17 @@ def _stretch(info: dict[str, Any]) -> list[str]:
     return out
 
 
+def _crawl(info: dict[str, Any]) -> list[str]:
+    return [
+        "crawls forward on hands and knees",
+        "crawls {adv} on all fours",
+        "crawls across the floor",
+        "moves forward on hands and knees",
+        "crawls ahead {adv}",
+        "crawls like a baby",
+    ]
+
+
 ACTIVITY_PHRASES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "sprint": _sprint,
     "kneel": _kneel,
@@ -211,4 +222,5 @@ ACTIVITY_PHRASES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "throw": _throw,
     "bow": _bow,
     "stretch": _stretch,
+    "crawl": _crawl,
 }

@@ -164,3 +164,53 @@ def lie_down(rng: np.random.Generator, ctx: ActionContext) -> Motion:
     pose.set("neck", trunk(c["neck"]))
     weight = 1.0 - keyframes(t, [0.0, squat, sit], [0.0, 0.0, 1.0])
     return _grounded(pose, ctx, weight, {"speed": "slow" if span > 2.6 else "normal"})
+
+
+def _triangle(phase: np.ndarray, duty: float) -> np.ndarray:
+    """+1 -> -1 linearly over the first `duty` of a cycle (stance), eased back to +1 over the rest (swing)."""
+    u = np.mod(phase / (2 * np.pi), 1.0)
+    back = 1.0 - 2.0 * u / duty
+    swing = (u - duty) / (1.0 - duty)
+    return np.where(u < duty, back, -1.0 + 2.0 * swing * swing * (3.0 - 2.0 * swing))
+
+
+def crawl(rng: np.random.Generator, ctx: ActionContext) -> Motion:
+    """Crawl forwards on hands and knees in a diagonal gait (a hand moves with the opposite knee).
+
+    The take starts and ends on all fours (`actions.STARTS_LOW`, `ENDS_LOW`). Each support swings back
+    linearly while it is down and forwards while it is up.
+    """
+    t, body = ctx.t, ctx.body
+    freq = rng.uniform(0.55, 0.8)  # cycles per second
+    amp = rng.uniform(12.0, 18.0) * DEG  # fore-aft swing of the thighs about their mean
+    duty = 0.6
+    phase = 2 * np.pi * freq * t + rng.uniform(0, 2 * np.pi)
+    pitch = rng.uniform(80.0, 88.0) * DEG  # the trunk tips forwards to nearly horizontal
+    # the planted supports move back by `step` per stance (the thighs swing about the hips, the straight
+    # arms about the shoulders): the body travels at that speed, so hands and knees hardly slide
+    step = 2.0 * np.sin(amp) * body.bone("left_knee")
+    arm_amp = np.arcsin(step / (2.0 * 0.97 * body.arm))
+    pose = PoseBuilder(ctx.frames)
+    stand(rng, ctx, pose, arms=False)
+    pose.set("pelvis", orientation(ctx.yaw, bend=pitch))
+    pose.spine(bend=rng.uniform(-4.0, 4.0) * DEG)
+    pose.set("neck", trunk(-rng.uniform(35.0, 50.0) * DEG))  # look ahead
+    pose.set("head", trunk(-10.0 * DEG))
+    for k, side in enumerate(SIDES):
+        leg_phase = phase + np.pi * k
+        arm_phase = leg_phase + np.pi  # the opposite hand moves with this knee
+        swing_leg = _triangle(leg_phase, duty)
+        lifted = np.maximum(0.0, np.sin(np.pi * (np.mod(leg_phase / (2 * np.pi), 1.0) - duty) / (1 - duty)))
+        lifted *= np.mod(leg_phase / (2 * np.pi), 1.0) > duty
+        flex = pitch + amp * swing_leg + 6.0 * DEG * lifted  # thighs near vertical under the hips
+        knee_flex = 90.0 * DEG + (pitch - 90.0 * DEG) + amp * swing_leg + 10.0 * DEG * lifted
+        pose.leg(side, flex, knee_flex, abduct=rng.uniform(5.0, 8.0) * DEG, pelvis_bend=pitch)
+        pose.limb(side, "ankle", ankle(-80.0 * DEG))  # the instep along the floor
+        u_arm = np.mod(arm_phase / (2 * np.pi), 1.0)
+        arm_up = np.maximum(0.0, np.sin(np.pi * (u_arm - duty) / (1 - duty))) * (u_arm > duty)
+        forward = 90.0 * DEG + (90.0 * DEG - pitch) + arm_amp * _triangle(arm_phase, duty)
+        pose.arm(side, forward, rng.uniform(8.0, 12.0) * DEG, 8.0 * DEG + 25.0 * DEG * arm_up)
+    speed = step * freq / duty  # a support is down for `duty` of a cycle
+    motion = _grounded(pose, ctx, np.zeros(ctx.frames), {"speed": "slow" if speed < 0.25 else "normal"})
+    motion.velocity[:] = speed * np.array([np.sin(ctx.yaw), np.cos(ctx.yaw)])
+    return motion

@@ -24,13 +24,15 @@ from stickgen.core.features import FeatureStats, features_to_joints
 from stickgen.embed.dataset import StickFigureDataset
 from stickgen.evaluate.behaviour import CHECKS
 from stickgen.model.diffusion import noise_like
+from stickgen.model.motion_model import split_state
 from stickgen.model.noise import add_noise
 from stickgen.train import checkpoint as ck
 
 
 def _joints(features: torch.Tensor, actors: int, stats: FeatureStats) -> np.ndarray:
-    """(1, T, A, 66) normalised features -> the (T, actors, 22, 3) joints of the real actors."""
-    return features_to_joints(stats.denormalise(features[0].numpy()))[:, :actors]
+    """(1, T, A, STATE_FEATURES) model state -> the (T, actors, 22, 3) joints of the real actors."""
+    motion = split_state(features)[0]
+    return features_to_joints(stats.denormalise(motion[0].numpy()))[:, :actors]
 
 
 def probe(
@@ -47,7 +49,7 @@ def probe(
         raise SystemExit(f"{data}: no clip of action {action!r}")
     check, fps = CHECKS[action], float(ds.store.data["fps"])
     items = [ds[i] for i in rows]
-    clean = [it["features"][None, : model.cfg.max_frames] for it in items]  # (1, T, A, 66) each
+    clean = [it["features"][None, : model.cfg.max_frames] for it in items]  # (1, T, A, STATE) each
     clip_passed = [
         check(_joints(x0, it["actors"], stats), fps).passed for x0, it in zip(clean, items, strict=True)
     ]

@@ -16,7 +16,7 @@ from sourcekit import assert_canonical_human
 
 from stickgen.core import canonical
 from stickgen.core.config import CurateConfig, QualityConfig
-from stickgen.core.features import FEATURES_PER_ACTOR, FeatureStats
+from stickgen.core.features import STATE_FEATURES, FeatureStats
 from stickgen.core.quality import assess_clip
 from stickgen.core.text import embed_texts
 from stickgen.curate.curation import OUTPUT_SETS, quality_weights
@@ -142,10 +142,7 @@ def test_embedded_sets_feed_stick_figure_dataset(name: str, embedded_dir: Path, 
     enc = ds.text_encoder
     assert enc == {"name": PARAMS["embed"]["model"], "dim": 384}
     batch = collate([ds[i] for i in range(min(4, len(ds)))])
-    assert (
-        batch.text.shape == (len(batch.lengths), enc["dim"])
-        and batch.features.shape[-1] == FEATURES_PER_ACTOR
-    )
+    assert batch.text.shape == (len(batch.lengths), enc["dim"]) and batch.features.shape[-1] == STATE_FEATURES
     assert torch.isfinite(batch.features).all() and (batch.lengths <= 40).all()
     captions = ds.store.data["captions"]
     assert len(set(captions)) == len(captions) == ds.caption_emb.shape[0]

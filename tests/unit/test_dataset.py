@@ -12,7 +12,7 @@ import torch
 from motions import clean_motion, clip_of
 
 from stickgen.core import canonical
-from stickgen.core.features import compute_stats, joints_to_features
+from stickgen.core.features import STATE_FEATURES, compute_stats, joints_to_features
 from stickgen.core.text import PACKAGED_MINILM
 from stickgen.embed.dataset import (
     StickFigureDataset,
@@ -60,7 +60,10 @@ def test_items_hold_features_caption_action_length_and_mask(embedded) -> None:
         item = data[i]
         t = min(store.data["clip_frames"][i].item(), 40)
         a = int(store.data["clip_actors"][i])
-        assert item["features"].shape == (t, 2, 66) and item["length"] == t and item["actors"] == a
+        assert (
+            item["features"].shape == (t, 2, STATE_FEATURES) and item["length"] == t and item["actors"] == a
+        )
+        assert item["face_mask"].shape == (t, 2) and not item["face_mask"].any()  # these clips have no face
         assert item["actor_mask"].tolist() == [True, a > 1]
         assert float(item["features"][:, a:].abs().sum()) == 0.0  # empty actor slot
         assert d["captions"][item["caption"]] in store.data["texts"][i]
@@ -120,3 +123,37 @@ def test_streamed_writers_match_the_in_memory_definitions(tmp_path: Path) -> Non
     assert a["clip_caption_offsets"].tolist() == np.concatenate([[0], np.cumsum(counts)]).tolist()
     assert a["clip_caption_index"].tolist() == [captions.index(t) for ts in store.data["texts"] for t in ts]
     torch.testing.assert_close(a["caption_emb"], torch.from_numpy(enc.encode(captions)), atol=1e-5, rtol=0)
+
+
+def test_a_clip_with_a_face_serves_its_face_features_cropped_with_the_motion(tmp_path: Path) -> None:
+    """The face goes through curation-like copying (write_embedded) and the dataset: an item's face
+    features are `face_features` of the same frames the crop served, masked where the face is known."""
+    from stickgen.core.face import FACE_FEATURES, FaceTrack, face_features
+
+    clips = [
+        clip_of(clean_motion(60, seed=k, actors=2), f"s/f{k}#0-60", texts=[f"talk {k}"]) for k in range(3)
+    ]
+    for c in clips[:2]:
+        face = FaceTrack.unknown(60, 2)
+        face.expression[:, 0] = 1 + (np.arange(60) // 7) % 7  # changes every 7 frames: a crop shows where
+        face.mouth_open[:, 0] = np.linspace(0, 1, 60)
+        face.speaking[::2, 0] = True
+        c.face = face
+    store = canonical.CanonicalStore(canonical.encode_clips(clips, 20.0, 2, kind="curated"))
+    write_embedded(store, tmp_path / "e.pt", {"name": "fake", "dim": DIM}, fake_vectors, chunk_rows=37)
+    data = StickFigureDataset(tmp_path / "e.pt", feature_stats_of(store), 2, crop_frames=24, seed=5)
+    for i in range(3):
+        item = data[i]
+        face = data.store.face(i)
+        if face is None:
+            assert i == 2 and not item["face_mask"].any()
+            assert float(item["features"][..., -FACE_FEATURES:].abs().sum()) == 0.0
+            continue
+        full = torch.from_numpy(face_features(face))  # (60, 2, 20)
+        starts = [
+            s
+            for s in range(60 - 24 + 1)
+            if torch.equal(full[s : s + 24], item["features"][..., -FACE_FEATURES:])
+        ]
+        assert starts, "the served face is a 24-frame window of the clip's face"
+        assert item["face_mask"][:, 0].all() and not item["face_mask"][:, 1].any()

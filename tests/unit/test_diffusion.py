@@ -11,6 +11,7 @@ from helpers import ROOT
 from trainkit import one_thread  # noqa: F401
 
 from stickgen.core.config import load_params
+from stickgen.core.features import STATE_FEATURES
 from stickgen.model.diffusion import (
     DiffusionRefiner,
     Generation,
@@ -57,7 +58,7 @@ def test_use_diffusion_false_returns_the_transformer_sample_unchanged() -> None:
     `Generation()`'s scale: its conditional and unconditional branches in one batch."""
     model = tiny_model()
     c, g, gen = conditions(), torch.Generator().manual_seed(3), Generation()
-    x = noise_like(torch.empty(2, 18, 2, 66), g)
+    x = noise_like(torch.empty(2, 18, 2, STATE_FEATURES), g)
     side = model.transformer.side_prior.choose(c["text_emb"], None, g)  # drawn after the noise
 
     def denoise(x_: torch.Tensor, t: torch.Tensor, drop: torch.Tensor | None) -> torch.Tensor:
@@ -86,7 +87,7 @@ def test_more_guidance_moves_the_sample_further_from_the_unconditional_one() -> 
     model = tiny_model()
     torch.nn.init.normal_(model.transformer.head.weight, std=0.05)
     c = conditions()
-    x = noise_like(torch.empty(2, 18, 2, 66), torch.Generator().manual_seed(4))
+    x = noise_like(torch.empty(2, 18, 2, STATE_FEATURES), torch.Generator().manual_seed(4))
 
     def sample(scale: float, text: torch.Tensor) -> torch.Tensor:
         def denoise(x_: torch.Tensor, t: torch.Tensor, drop: torch.Tensor | None) -> torch.Tensor:
@@ -102,13 +103,13 @@ def test_more_guidance_moves_the_sample_further_from_the_unconditional_one() -> 
     d3 = (sample(3.0, c["text_emb"]) - sample(0.0, c["text_emb"])).abs().mean()
     assert d1 > 0 and d3 > 1.5 * d1
     scale = guidance_per_feature(3.0)
-    assert scale[[0, 2]].tolist() == [1.0, 1.0] and bool((scale[[1, *range(3, 66)]] == 3.0).all())
+    assert scale[[0, 2]].tolist() == [1.0, 1.0] and bool((scale[[1, *range(3, STATE_FEATURES)]] == 3.0).all())
 
 
 def test_refined_output_differs_from_the_transformer_output_and_is_reproducible() -> None:
     model = tiny_model()
     refined = refine(model, SAMPLING)
-    assert refined.shape == (2, 18, 2, 66) and torch.isfinite(refined).all()
+    assert refined.shape == (2, 18, 2, STATE_FEATURES) and torch.isfinite(refined).all()
     assert not torch.allclose(refined, refine(model, None))
     torch.testing.assert_close(refine(model, SAMPLING), refined, rtol=0, atol=0)
 

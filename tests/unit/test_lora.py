@@ -6,6 +6,7 @@ import pytest
 import torch
 from trainkit import one_thread, phase_config  # noqa: F401
 
+from stickgen.core.features import STATE_FEATURES
 from stickgen.model.diffusion import RefinerConfig
 from stickgen.model.lora import (
     LoRALinear,
@@ -37,7 +38,7 @@ def inputs(seed: int = 1) -> dict:
         "text_emb": torch.randn(2, 16, generator=g),
         "lengths": torch.tensor([20, 14]),
         "actors": torch.tensor([1, 2]),
-        "x_t": torch.randn(2, 20, 2, 66, generator=g),
+        "x_t": torch.randn(2, 20, 2, STATE_FEATURES, generator=g),
         "t": torch.tensor([0.3, 0.8]),
         "with_refiner": True,
     }

@@ -8,6 +8,7 @@ import torch
 from helpers import ROOT
 
 from stickgen.core.config import load_params
+from stickgen.core.features import STATE_FEATURES as S
 from stickgen.embed.dataset import Batch
 from stickgen.model.motion_model import StickFigureModel
 from stickgen.model.noise import alpha_bar
@@ -34,7 +35,7 @@ def run(model: StickFigureTransformer, text: torch.Tensor, lengths: torch.Tensor
     b = text.shape[0]
     x_t = kw.pop("x_t", None)
     if x_t is None:
-        x_t = torch.randn(b, n, model.cfg.max_actors, 66, generator=torch.Generator().manual_seed(9))
+        x_t = torch.randn(b, n, model.cfg.max_actors, S, generator=torch.Generator().manual_seed(9))
     t = kw.pop("t", torch.full((b,), 0.5))
     return model(x_t, t, text, lengths, **kw)
 
@@ -50,6 +51,7 @@ def _batch(features: torch.Tensor) -> Batch:
         action=torch.tensor([2, 0]),
         actors=torch.tensor([1, 1]),
         side=torch.tensor([1, 3]),
+        face_mask=torch.zeros(b, features.shape[1], 2, dtype=torch.bool),
     )
 
 
@@ -64,7 +66,7 @@ def test_the_target_reaches_a_prediction_only_through_the_diffusion_state() -> N
     loss differs): the clean motion is never an input. At level 1, where generation starts, the state is
     pure noise to within 1% of signal."""
     net = StickFigureModel(*model_configs(load_params(ROOT / "params.yaml"), "small", 16)).eval()
-    real = torch.randn(2, 20, 2, 66)
+    real = torch.randn(2, 20, 2, S)
     other = real.clone()
     other[:, 7] += 5.0
     other[:, 13:] = torch.randn_like(other[:, 13:])
@@ -100,7 +102,7 @@ def test_generation_needs_only_text_and_the_seed_picks_the_motion() -> None:
 def test_padding_does_not_change_valid_frames(patch: int) -> None:
     model = tiny(patch=patch)
     text = torch.randn(1, 16)
-    x_t = torch.randn(1, 30, 2, 66)
+    x_t = torch.randn(1, 30, 2, S)
     with torch.no_grad():
         short = run(model, text, torch.tensor([12]), 12, x_t=x_t[:, :12])
         padded = run(model, text, torch.tensor([12]), 30, x_t=x_t)
@@ -115,12 +117,12 @@ def test_each_token_decodes_every_frame_of_its_patch(patch: int) -> None:
     through one control point per patch (model format 2) could only give a constant."""
     model = tiny(patch=patch)
     torch.nn.init.zeros_(model.head.weight)
-    pattern = torch.randn(patch, 2 * 66, generator=torch.Generator().manual_seed(3))
+    pattern = torch.randn(patch, 2 * S, generator=torch.Generator().manual_seed(3))
     with torch.no_grad():
         model.head.bias.copy_(pattern.flatten())
         out = run(model, torch.randn(2, 16), torch.tensor([patch * 5, patch * 3]), patch * 5)
-    want = pattern.repeat(5, 1).view(patch * 5, 2, 66)
-    keep = [i for i in range(66) if i not in (0, 2)]
+    want = pattern.repeat(5, 1).view(patch * 5, 2, S)
+    keep = [i for i in range(S) if i not in (0, 2)]
     torch.testing.assert_close(out[0][..., keep], want[..., keep])
     n = patch * 3  # the shorter clip: its own frames are decoded the same way
     torch.testing.assert_close(out[1, :n][..., keep], want[:n][..., keep])
@@ -131,7 +133,7 @@ def test_output_depends_on_text_and_is_finite() -> None:
     with torch.no_grad():
         a = run(model, torch.randn(1, 16), torch.tensor([10]), 10)
         b = run(model, torch.randn(1, 16), torch.tensor([10]), 10)
-    assert a.shape == (1, 10, 2, 66) and torch.isfinite(a).all()
+    assert a.shape == (1, 10, 2, S) and torch.isfinite(a).all()
     assert not torch.allclose(a, b)
 
 
@@ -184,7 +186,7 @@ def test_actors_beyond_the_first_are_generated_per_slot() -> None:
     with torch.no_grad():
         one = run(model, text, torch.tensor([10]), 10, actors=torch.tensor([1]))
         two = run(model, text, torch.tensor([10]), 10, actors=torch.tensor([2]))
-    assert one.shape == two.shape == (1, 10, 2, 66) and not torch.allclose(one, two)
+    assert one.shape == two.shape == (1, 10, 2, S) and not torch.allclose(one, two)
 
 
 def test_unpadded_batches_run_without_a_mask_and_give_the_same_motion() -> None:
@@ -194,7 +196,7 @@ def test_unpadded_batches_run_without_a_mask_and_give_the_same_motion() -> None:
     model = StickFigureModel(*model_configs(load_params(ROOT / "params.yaml"), "small", 16)).eval()
     torch.nn.init.normal_(model.refiner.head.weight, std=0.02)  # a refiner that corrects something
     g = torch.Generator().manual_seed(2)
-    text, x_t, level = torch.randn(3, 16, generator=g), torch.randn(3, 37, 2, 66, generator=g), torch.rand(3)
+    text, x_t, level = torch.randn(3, 16, generator=g), torch.randn(3, 37, 2, S, generator=g), torch.rand(3)
     with torch.no_grad():
         masked = model(x_t, level, text, torch.full((3,), 37), with_refiner=True)
         dense = model(x_t, level, text, None, with_refiner=True)
@@ -216,7 +218,7 @@ def test_the_root_travels_by_predicted_steps_at_the_same_speed_for_any_length() 
     a long clip, leaving every other feature as it was."""
     model = tiny(patch=2)
     text = torch.randn(1, 16)
-    x_t = torch.randn(1, 60, 2, 66)
+    x_t = torch.randn(1, 60, 2, S)
     step = TRAVEL_SCALE * torch.tensor([[1.0, -2.0], [0.5, 0.0]])  # (actor, x/z) per frame
     with torch.no_grad():
         still = {n: run(model, text, torch.tensor([n]), n, x_t=x_t[:, :n]) for n in (20, 60)}
@@ -227,5 +229,5 @@ def test_the_root_travels_by_predicted_steps_at_the_same_speed_for_any_length() 
         torch.testing.assert_close(xz, xz[:, :1].expand(-1, n, -1, -1))  # standing still
         frames = torch.arange(n, dtype=torch.float32)[None, :, None, None]
         torch.testing.assert_close(moving[n][:, :, :, [0, 2]], xz[:, :1] + frames * step, rtol=0, atol=1e-5)
-        others = [i for i in range(66) if i not in (0, 2)]
+        others = [i for i in range(S) if i not in (0, 2)]
         torch.testing.assert_close(moving[n][..., others], still[n][..., others], rtol=0, atol=0)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from stickgen.core.features import FEATURES_PER_ACTOR, FeatureStats
+from stickgen.core.features import FEATURES_PER_ACTOR, STATE_FEATURES, FeatureStats
 from stickgen.embed.dataset import Batch
-from stickgen.train.objective import WEIGHT_FLOOR, feature_weights, loss_sums
+from stickgen.train.objective import FACE_WEIGHT, WEIGHT_FLOOR, feature_weights, loss_sums
 
 
 def _stats() -> FeatureStats:
@@ -17,8 +17,10 @@ def _stats() -> FeatureStats:
     return FeatureStats(np.zeros(FEATURES_PER_ACTOR, np.float32), std.astype(np.float32))
 
 
-def _batch(features: torch.Tensor) -> Batch:
+def _batch(features: torch.Tensor, face_mask: torch.Tensor | None = None) -> Batch:
     b = features.shape[0]
+    if face_mask is None:
+        face_mask = torch.zeros(features.shape[:3], dtype=torch.bool)
     return Batch(
         features=features,
         actor_mask=torch.ones(b, features.shape[2], dtype=torch.bool),
@@ -27,6 +29,7 @@ def _batch(features: torch.Tensor) -> Batch:
         action=torch.zeros(b, dtype=torch.long),
         actors=torch.ones(b, dtype=torch.long),
         side=torch.zeros(b, dtype=torch.long),
+        face_mask=face_mask,
     )
 
 
@@ -44,7 +47,8 @@ def test_the_same_error_in_metres_costs_the_same_on_every_joint_above_the_floor(
     whose share of the spread is under the floor costs more, never less; the root's path keeps weight 1."""
     stats = _stats()
     w = feature_weights(stats)
-    assert w.shape == (FEATURES_PER_ACTOR,) and torch.equal(w[:3], torch.ones(3))
+    assert w.shape == (STATE_FEATURES,) and torch.equal(w[:3], torch.ones(3))
+    assert bool((w[FEATURES_PER_ACTOR:] == FACE_WEIGHT).all())
     var = stats.std[3:].astype(np.float64) ** 2
     free = [3 + i for i in np.flatnonzero(var / var.mean() > WEIGHT_FLOOR)]
     floored = [3 + i for i in np.flatnonzero(var / var.mean() < WEIGHT_FLOOR)]
@@ -66,3 +70,21 @@ def test_without_weights_the_loss_is_the_plain_masked_mse() -> None:
     plain = loss_sums(pred, _batch(target))
     assert float(plain.pos) == float(loss_sums(pred, _batch(target), torch.ones(FEATURES_PER_ACTOR)).pos)
     torch.testing.assert_close(plain.pos / plain.pos_n, (pred - target).pow(2).mean(), rtol=1e-6, atol=0)
+
+
+def test_face_features_count_only_where_the_face_is_known_and_the_refiner_sees_the_motion_only() -> None:
+    """A face error costs nothing in frames without a face (motion capture) and FACE_WEIGHT per squared
+    unit where the face is known; a prediction of the motion's 66 features only (the refiner's) is
+    compared with the motion part of the state, divided by the same counts."""
+    stats = _stats()
+    w = feature_weights(stats)
+    target = torch.zeros(1, 6, 1, STATE_FEATURES)
+    pred = target.clone()
+    pred[..., FEATURES_PER_ACTOR + 2] = 1.0  # one face feature off by 1 in every frame
+    known = torch.zeros(1, 6, 1, dtype=torch.bool)
+    assert float(loss_sums(pred, _batch(target, known), w).pos) == 0.0
+    known[:, :2] = True
+    sums = loss_sums(pred, _batch(target, known), w)
+    assert float(sums.pos) == np.float32(2 * FACE_WEIGHT) and sums.pos_n == 6 * STATE_FEATURES
+    body = loss_sums(pred[..., :FEATURES_PER_ACTOR], _batch(target, known), w)
+    assert float(body.pos) == 0.0 and body.pos_n == sums.pos_n

@@ -139,7 +139,9 @@ def check_rows(rows: np.ndarray, where: str) -> None:
     """Raise FaceFormatError when stored face rows hold ids outside the tables or stray flag bits."""
     r = np.asarray(rows)
     if r.ndim != 2 or r.shape[1] != BYTES_PER_ROW or r.dtype != np.uint8:
-        raise FaceFormatError(f"{where}: face rows must be uint8 (R, {BYTES_PER_ROW}), got {r.dtype} {r.shape}")
+        raise FaceFormatError(
+            f"{where}: face rows must be uint8 (R, {BYTES_PER_ROW}), got {r.dtype} {r.shape}"
+        )
     if not r.size:
         return
     if r[:, 0].max() >= len(EXPRESSIONS) or r[:, 2].max() >= len(VISEMES):
@@ -149,3 +151,53 @@ def check_rows(rows: np.ndarray, where: str) -> None:
     unknown = r[:, 0] == UNKNOWN
     if r[unknown, 1:].any():
         raise FaceFormatError(f"{where}: a face row with expression unknown has non-zero fields")
+
+
+# ---------------------------------------------------------------------------------------------
+# Model features: a face as 20 numbers in [-1, 1] per actor and frame (`stickgen.model` diffuses them with
+# the motion). One-hot codes are +1 for the chosen entry and -1 elsewhere, mouth_open is 2 open - 1 and
+# speaking +-1; a frame without a face is all zeros (and masked out of the loss).
+
+_KNOWN_EXPRESSIONS = len(EXPRESSIONS) - 1  # "unknown" is not generated
+FACE_SLICES = {
+    "expression": slice(0, _KNOWN_EXPRESSIONS),
+    "mouth_open": slice(_KNOWN_EXPRESSIONS, _KNOWN_EXPRESSIONS + 1),
+    "viseme": slice(_KNOWN_EXPRESSIONS + 1, _KNOWN_EXPRESSIONS + 1 + len(VISEMES)),
+    "speaking": slice(_KNOWN_EXPRESSIONS + 1 + len(VISEMES), _KNOWN_EXPRESSIONS + 2 + len(VISEMES)),
+    "eyes": slice(_KNOWN_EXPRESSIONS + 2 + len(VISEMES), _KNOWN_EXPRESSIONS + 2 + len(VISEMES) + len(EYES)),
+}
+FACE_FEATURES = FACE_SLICES["eyes"].stop  # 20
+
+
+def _one_hot(ids: np.ndarray, n: int) -> np.ndarray:
+    return np.where(np.arange(n) == np.asarray(ids)[..., None], 1.0, -1.0)
+
+
+def face_features(track: FaceTrack) -> np.ndarray:
+    """float32 (T, A, FACE_FEATURES) model features of a track; frames without a face are zeros."""
+    s = FACE_SLICES
+    out = np.zeros((*track.shape, FACE_FEATURES), dtype=np.float32)
+    known = track.known
+    out[..., s["expression"]] = _one_hot(np.asarray(track.expression, np.int64) - 1, _KNOWN_EXPRESSIONS)
+    out[..., s["mouth_open"]] = 2.0 * np.asarray(track.mouth_open, np.float32)[..., None] - 1.0
+    out[..., s["viseme"]] = _one_hot(track.viseme, len(VISEMES))
+    out[..., s["speaking"]] = np.where(np.asarray(track.speaking)[..., None], 1.0, -1.0)
+    out[..., s["eyes"]] = _one_hot(track.eyes, len(EYES))
+    out[~known] = 0.0
+    return out
+
+
+def face_from_features(x: np.ndarray) -> FaceTrack:
+    """The track of (T, A, FACE_FEATURES) generated features: the largest entry of each code, the mouth
+    clipped to [0, 1], speaking where positive. Every frame has a face."""
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim != 3 or x.shape[-1] != FACE_FEATURES:
+        raise ValueError(f"face features must be (T, A, {FACE_FEATURES}), got {x.shape}")
+    s = FACE_SLICES
+    return FaceTrack(
+        expression=(np.argmax(x[..., s["expression"]], axis=-1) + 1).astype(np.uint8),
+        mouth_open=np.clip((x[..., s["mouth_open"]][..., 0] + 1.0) / 2.0, 0.0, 1.0).astype(np.float32),
+        viseme=np.argmax(x[..., s["viseme"]], axis=-1).astype(np.uint8),
+        speaking=x[..., s["speaking"]][..., 0] > 0.0,
+        eyes=np.argmax(x[..., s["eyes"]], axis=-1).astype(np.uint8),
+    )

@@ -29,7 +29,8 @@ from stickgen.core.columnar import (
     row_chunks,
     write_columnar,
 )
-from stickgen.core.features import FEATURES_PER_ACTOR, FeatureStats, joints_to_features
+from stickgen.core.face import FaceTrack, face_features
+from stickgen.core.features import FEATURES_PER_ACTOR, STATE_FEATURES, FeatureStats, joints_to_features
 from stickgen.core.laterality import motion_side
 from stickgen.core.skeleton import NUM_JOINTS
 from stickgen.core.vocab import action_id
@@ -68,9 +69,10 @@ def load_embedded(path: str | os.PathLike, text_encoder: dict | None = None) -> 
 
 @dataclass(frozen=True)
 class Batch:
-    """A padded batch. Shapes: features (B, T, A, 66), actor_mask (B, A), lengths (B,), text (B, D),
+    """A padded batch. Shapes: features (B, T, A, 66 + FACE_FEATURES) (the normalised motion features, then
+    the face's, `stickgen.core.face.face_features`), actor_mask (B, A), lengths (B,), text (B, D),
     action (B,), actors (B,), side (B,) (the leading side of each clip as served,
-    `stickgen.core.laterality`)."""
+    `stickgen.core.laterality`), face_mask (B, T, A) (frames whose face is known)."""
 
     features: torch.Tensor
     actor_mask: torch.Tensor
@@ -79,6 +81,7 @@ class Batch:
     action: torch.Tensor
     actors: torch.Tensor
     side: torch.Tensor
+    face_mask: torch.Tensor
 
     @property
     def frame_mask(self) -> torch.Tensor:
@@ -171,18 +174,24 @@ class StickFigureDataset(Dataset):
         t, a = joints.shape[:2]
         if a > self.max_actors:
             raise ValueError(f"clip {self.store.ids[i]} has {a} actors > max_actors {self.max_actors}")
+        face = self.store.face(i) or FaceTrack.unknown(t, a)
         if self.crop_frames is not None and t > self.crop_frames:
             start = int(rng.integers(0, t - self.crop_frames + 1))
             joints = joints[start : start + self.crop_frames]
+            face = face.slice(start, start + self.crop_frames)
             # keep the canonical origin convention: actor 0's root at x = z = 0 on the first frame
             joints = joints - np.array([joints[0, 0, 0, 0], 0.0, joints[0, 0, 0, 2]], dtype=np.float32)
             t = joints.shape[0]
-        feats = np.zeros((t, self.max_actors, FEATURES_PER_ACTOR), dtype=np.float32)
-        feats[:, :a] = self.stats.normalise(joints_to_features(joints))
+        feats = np.zeros((t, self.max_actors, STATE_FEATURES), dtype=np.float32)
+        feats[:, :a, :FEATURES_PER_ACTOR] = self.stats.normalise(joints_to_features(joints))
+        feats[:, :a, FEATURES_PER_ACTOR:] = face_features(face)
+        face_mask = np.zeros((t, self.max_actors), dtype=bool)
+        face_mask[:, :a] = face.known
         caps = self.caption_indices(i)
         cap = caps[int(rng.integers(0, len(caps)))] if self.random_caption else caps[0]
         return {
             "features": torch.from_numpy(feats),
+            "face_mask": torch.from_numpy(face_mask),
             "actors": a,
             "length": t,
             "actor_mask": torch.arange(self.max_actors) < a,
@@ -198,8 +207,10 @@ def collate(items: list[dict]) -> Batch:
     lengths = torch.tensor([it["features"].shape[0] for it in items])
     t_max, (a_max, f) = int(lengths.max()), items[0]["features"].shape[1:]
     feats = torch.zeros(len(items), t_max, a_max, f)
+    face_mask = torch.zeros(len(items), t_max, a_max, dtype=torch.bool)
     for k, it in enumerate(items):
         feats[k, : it["features"].shape[0]] = it["features"]
+        face_mask[k, : it["features"].shape[0]] = it["face_mask"]
     actors = torch.tensor([it["actors"] for it in items])
     return Batch(
         features=feats,
@@ -209,6 +220,7 @@ def collate(items: list[dict]) -> Batch:
         action=torch.tensor([it["action"] for it in items]),
         actors=actors,
         side=torch.tensor([it["side"] for it in items]),
+        face_mask=face_mask,
     )
 
 

@@ -36,6 +36,7 @@ import numpy as np
 import torch
 
 from stickgen.core.device import resolve_device
+from stickgen.core.face import FaceTrack
 from stickgen.core.features import FeatureStats
 from stickgen.core.jsonable import jsonable
 from stickgen.core.laterality import caption_side
@@ -44,7 +45,7 @@ from stickgen.core.text import EncoderInfo
 from stickgen.core.vocab import action_id, infer_action
 from stickgen.generate.motion import Motion
 from stickgen.generate.published import checkpoint_from_folder
-from stickgen.generate.sample import generate_joints
+from stickgen.generate.sample import generate_motions
 from stickgen.generate.settings import (
     DEFAULT_CHECKS,
     DEFAULT_RUNTIME,
@@ -262,7 +263,12 @@ class InferenceGenerator:
     def max_actors(self) -> int:
         return int(self.model.cfg.max_actors)
 
-    def sample(
+    def sample(self, *args, **kwargs) -> list[np.ndarray]:
+        """`sample_with_faces` (same arguments) without the faces: one (T_i, A_i, 22, 3) float32 motion per
+        row of `text_emb`."""
+        return [joints for joints, _ in self.sample_with_faces(*args, **kwargs)]
+
+    def sample_with_faces(
         self,
         text_emb: torch.Tensor,
         lengths: list[int],
@@ -274,18 +280,18 @@ class InferenceGenerator:
         style: torch.Tensor | None = None,
         lock_feet: bool | None = None,
         captions: Sequence[str] | None = None,
-    ) -> list[np.ndarray]:
-        """`generate_joints` with this generator's model and statistics: one (T_i, A_i, 22, 3) float32 motion
-        per row of `text_emb` (B, D) sampled with this generator's `generation` settings and `seed`, refined
-        with `sampling` (None: the transformer's sample), planted feet held when `lock_feet` (None: this
-        generator's setting). `action` and `style` are (B,) ids (None: not given); `captions` (B) are the
-        rows' texts, for the side each names (`stickgen.core.laterality.caption_side`; None: none named). No
-        safety check and no regeneration."""
+    ) -> list[tuple[np.ndarray, FaceTrack]]:
+        """`generate_motions` with this generator's model and statistics: one ((T_i, A_i, 22, 3) float32
+        motion, its face track) per row of `text_emb` (B, D) sampled with this generator's `generation`
+        settings and `seed`, refined with `sampling` (None: the transformer's sample), planted feet held
+        when `lock_feet` (None: this generator's setting). `action` and `style` are (B,) ids (None: not
+        given); `captions` (B) are the rows' texts, for the side each names
+        (`stickgen.core.laterality.caption_side`; None: none named). No safety check and no regeneration."""
         lock = self.lock_feet if lock_feet is None else lock_feet
         side = None
         if captions is not None:
             side = torch.tensor([caption_side(c) for c in captions], device=text_emb.device)
-        return generate_joints(
+        return generate_motions(
             self.model,
             self.stats,
             text_emb,
@@ -395,7 +401,7 @@ class InferenceGenerator:
         attempts = 1 + (self.max_regenerations if self.enable_safety_check else 0)
         history: list[dict] = []
         for k in range(attempts):
-            joints = self.sample(
+            joints, face = self.sample_with_faces(
                 emb,
                 [frames],
                 [actors],
@@ -405,7 +411,7 @@ class InferenceGenerator:
                 style=style_ids,
                 captions=[text],
             )[0]
-            motion = Motion(joints, self.fps, text, {})
+            motion = Motion(joints, self.fps, text, {}, face)
             if not self.enable_safety_check:
                 verdict = None
                 break

@@ -28,10 +28,11 @@ returns the same motion (tests/unit/test_directed.py).
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
-from stickgen.core.features import FEATURES_PER_ACTOR
+from stickgen.core.features import FEATURES_PER_ACTOR, STATE_FEATURES
 from stickgen.model.diffusion import Denoiser, Generation, Sampling, ddim, noise_like, repeat_batch
-from stickgen.model.motion_model import StickFigureModel, guidance_per_feature
+from stickgen.model.motion_model import StickFigureModel, guidance_per_feature, split_state
 from stickgen.model.noise import add_noise
 from stickgen.model.transformer import ROOT_XZ
 
@@ -178,20 +179,23 @@ def sample_constrained(
 
     Returns:
         ((B, n_frames, max_actors, 66) normalised features equal to `known` where kept, (B,) the leading
-        side used).
+        side used). The face the model samples with the motion is not returned: directed timelines
+        carry no face yet.
     """
     generation = generation or Generation()
     was_training = model.training
     model.eval()
     tf, b, dev = model.transformer, text_emb.shape[0], text_emb.device
-    shape = (b, n_frames, model.cfg.max_actors, FEATURES_PER_ACTOR)
+    shape = (b, n_frames, model.cfg.max_actors, STATE_FEATURES)
     x = noise_like(torch.empty(shape, device=dev), generator)
     lead = tf.side_prior.choose(text_emb, side, generator) if lead is None else lead
     lengths = torch.full((b,), n_frames, device=dev)
     constrained = known is not None and mask is not None and bool(mask.any())
-    if constrained:
-        mask = mask.expand(shape)
+    if constrained:  # the motion's entries are kept, the face's are free (padded to the state's width)
+        mask = mask.expand(*shape[:3], FEATURES_PER_ACTOR)
         known = known.to(x.dtype)
+        state_known = F.pad(known, (0, STATE_FEATURES - FEATURES_PER_ACTOR))
+        state_mask = F.pad(mask, (0, STATE_FEATURES - FEATURES_PER_ACTOR), value=False)
 
     def denoise(x_: torch.Tensor, t: torch.Tensor, drop: torch.Tensor | None) -> torch.Tensor:
         k = x_.shape[0] // b
@@ -200,8 +204,8 @@ def sample_constrained(
 
     levels = torch.linspace(1.0, 0.0, generation.steps + 1, device=dev)
     scale = guidance_per_feature(generation.guidance_scale, dev)
-    step = keep_known(denoise, known, mask, x) if constrained else denoise
-    motion = ddim(step, x, levels, scale)
+    step = keep_known(denoise, state_known, state_mask, x) if constrained else denoise
+    motion = split_state(ddim(step, x, levels, scale))[0]
     if constrained:
         motion = smooth_edges(blend_kept(motion, known, mask, fade_frames), mask, fade_frames)
     if sampling is not None:

@@ -12,16 +12,17 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from stickgen.core.face import FaceTrack, face_from_features
 from stickgen.core.features import FeatureStats, features_to_joints
 from stickgen.core.skeleton import rigid_bones
 from stickgen.generate.footlock import lock_feet
 from stickgen.generate.smoothing import smooth_motion
 from stickgen.model.diffusion import Generation, Sampling
-from stickgen.model.motion_model import StickFigureModel
+from stickgen.model.motion_model import StickFigureModel, split_state
 
 
 @torch.no_grad()
-def generate_joints(
+def generate_motions(
     model: StickFigureModel,
     stats: FeatureStats,
     text_emb: torch.Tensor,
@@ -34,8 +35,9 @@ def generate_joints(
     generation: Generation | None = None,
     style: torch.Tensor | None = None,
     side: torch.Tensor | None = None,
-) -> list[np.ndarray]:
-    """One motion per row of `text_emb` (B, D): a list of float32 (T_i, A_i, 22, 3) canonical joints.
+) -> list[tuple[np.ndarray, FaceTrack]]:
+    """One motion per row of `text_emb` (B, D): a list of (float32 (T_i, A_i, 22, 3) canonical joints, the
+    face track sampled with them (`stickgen.core.face`)).
 
     Args:
         sampling: diffusion refinement settings; None returns the transformer's sample unrefined.
@@ -61,12 +63,18 @@ def generate_joints(
         generator=gen,
         generation=generation,
         side=side,
-    )  # (B, T, A, 66)
-    feats = stats.denormalise(pred.cpu().numpy())
+    )  # (B, T, A, STATE_FEATURES)
+    motion, face = (x.cpu().numpy() for x in split_state(pred))
+    feats = stats.denormalise(motion)
     out = []
     for k, (t, a) in enumerate(zip(lengths, actors, strict=True)):
         joints = rigid_bones(features_to_joints(smooth_motion(feats[k, :t, :a].astype(np.float32))))
         if lock_feet_fps is not None:
             joints = lock_feet(joints, lock_feet_fps)
-        out.append(joints.astype(np.float32))
+        out.append((joints.astype(np.float32), face_from_features(face[k, :t, :a])))
     return out
+
+
+def generate_joints(*args, **kwargs) -> list[np.ndarray]:
+    """`generate_motions` (same arguments) without the faces: a list of float32 (T_i, A_i, 22, 3) joints."""
+    return [joints for joints, _ in generate_motions(*args, **kwargs)]

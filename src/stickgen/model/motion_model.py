@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from stickgen.core.features import FEATURES_PER_ACTOR
+from stickgen.core.features import FEATURES_PER_ACTOR, STATE_FEATURES
 from stickgen.model.diffusion import (
     DiffusionRefiner,
     Generation,
@@ -38,9 +38,14 @@ def guidance_per_feature(scale: float, device: torch.device | None = None) -> to
     root's floor-plane position. That position is the sum of the per-frame steps (`travel`), and
     extrapolating a sum away from the unconditional branch's, whose clips mostly walk forward, sends
     in-place actions backwards (scale 2.5: 1.5x the average speed) and walks too fast."""
-    out = torch.full((FEATURES_PER_ACTOR,), float(scale), device=device)
+    out = torch.full((STATE_FEATURES,), float(scale), device=device)
     out[list(ROOT_XZ)] = 1.0
     return out
+
+
+def split_state(state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(normalised motion features (..., 66), face features (..., FACE_FEATURES)) of a state (..., STATE)."""
+    return state[..., :FEATURES_PER_ACTOR], state[..., FEATURES_PER_ACTOR:]
 
 
 class StickFigureModel(nn.Module):
@@ -70,7 +75,8 @@ class StickFigureModel(nn.Module):
         with_refiner: bool = False,
         side: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Training outputs: (transformer x0 prediction (B, T, A, 66), refiner x0 prediction or None).
+        """Training outputs: (transformer x0 prediction (B, T, A, STATE_FEATURES), refiner x0 prediction of
+        the motion (B, T, A, 66) or None).
 
         `x_t` is the real motion noised to levels `t`; `drop_cond` hides text, action, style and side (the
         unconditional branch of guidance) from both networks; `side` (B,) is the motion's leading side.
@@ -78,7 +84,8 @@ class StickFigureModel(nn.Module):
         motion = self.transformer(x_t, t, text_emb, lengths, actors, action, style, drop_cond, side)
         if not with_refiner:
             return motion, None
-        x0 = self.refiner(x_t, t, motion.detach(), text_emb, lengths, actors, drop_cond)
+        body_t, body = split_state(x_t)[0], split_state(motion.detach())[0]
+        x0 = self.refiner(body_t, t, body, text_emb, lengths, actors, drop_cond)
         return motion, x0
 
     @torch.no_grad()
@@ -95,7 +102,8 @@ class StickFigureModel(nn.Module):
         generation: Generation | None = None,
         side: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """A sampled motion from conditions only: (B, T, A, 66) normalised features.
+        """A sampled motion and face from conditions only: the state (B, T, A, STATE_FEATURES), normalised
+        motion features then face features (`split_state` parts them).
 
         Args:
             side: (B,) the side each caption names (`stickgen.core.laterality.caption_side`: 0 = none); the
@@ -111,7 +119,7 @@ class StickFigureModel(nn.Module):
         was_training = self.training
         self.eval()
         b = text_emb.shape[0]
-        shape = (b, n_frames, self.cfg.max_actors, FEATURES_PER_ACTOR)
+        shape = (b, n_frames, self.cfg.max_actors, STATE_FEATURES)
         x = noise_like(torch.empty(shape, device=text_emb.device), generator)
         side = self.transformer.side_prior.choose(text_emb, side, generator)
         levels = torch.linspace(1.0, 0.0, generation.steps + 1, device=text_emb.device)
@@ -121,8 +129,10 @@ class StickFigureModel(nn.Module):
             conds = (repeat_batch(v, k) for v in (text_emb, lengths, actors, action, style))
             return self.transformer(x_, t, *conds, drop, repeat_batch(side, k))
 
-        motion = ddim(denoise, x, levels, guidance_per_feature(generation.guidance_scale, x.device))
+        state = ddim(denoise, x, levels, guidance_per_feature(generation.guidance_scale, x.device))
         if sampling is not None:
+            motion, face = split_state(state)
             motion = ddim_refine(self.refiner, motion, text_emb, lengths, actors, sampling, generator)
+            state = torch.cat([motion, face], dim=-1)
         self.train(was_training)
-        return motion
+        return state

@@ -22,7 +22,11 @@ positions, `scaled_dot_product_attention`) and RMSNorm -> SwiGLU.
 No position sees its own target: the only motion input is the diffusion state x_t, which at level 1 is
 pure noise (exactly what generation starts from); the clean motion is only the loss's target.
 
-Output: predicted clean normalised features (B, T, max_actors, 66) (see `stickgen.core.features`).
+The state holds, per actor and frame, the 66 normalised motion features and then the face's
+(`stickgen.core.features.STATE_FEATURES`): body and face are drawn together, from the same noise and
+guidance.
+
+Output: the predicted clean state (B, T, max_actors, STATE_FEATURES) (see `stickgen.core.features`).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from stickgen.core.features import FEATURES_PER_ACTOR
+from stickgen.core.features import STATE_FEATURES
 from stickgen.core.laterality import SIDES
 from stickgen.core.vocab import ACTIONS
 from stickgen.model.noise import LEVEL_FEATURES, level_features
@@ -184,7 +188,7 @@ class StickFigureTransformer(nn.Module):
         super().__init__()
         self.cfg = cfg
         d = cfg.d_model
-        feat = cfg.max_actors * FEATURES_PER_ACTOR
+        feat = cfg.max_actors * STATE_FEATURES
         self.text_proj = nn.Sequential(nn.Linear(cfg.text_dim, d), nn.SiLU(), nn.Linear(d, d))
         self.null_text = nn.Parameter(torch.zeros(d))  # the unconditional branch of guidance
         self.action_emb = nn.Embedding(cfg.n_actions, d)  # index 0 ("unknown") = no action given
@@ -231,7 +235,8 @@ class StickFigureTransformer(nn.Module):
         """Predict the clean motion from its noised state.
 
         Args:
-            x_t: (B, T, max_actors, 66) the diffusion state (normalised features noised to level `t`).
+            x_t: (B, T, max_actors, STATE_FEATURES) the diffusion state (normalised motion features, then the
+                face's, `stickgen.core.features.STATE_FEATURES`, noised to level `t`).
             t: (B,) noise levels in [0, 1] (1: pure noise).
             text_emb: (B, text_dim) caption embeddings.
             lengths: (B,) valid frames per clip (<= T); None: every clip is T frames long (the same result
@@ -244,7 +249,7 @@ class StickFigureTransformer(nn.Module):
             side: (B,) the leading side (`stickgen.core.laterality`: 0 = not given, both, left, right).
 
         Returns:
-            (B, T, max_actors, 66) predicted clean normalised features; frames past `lengths` are padding.
+            (B, T, max_actors, STATE_FEATURES) the predicted clean state; frames past `lengths` are padding.
         """
         b, n_frames, cfg = x_t.shape[0], x_t.shape[1], self.cfg
         if n_frames > cfg.max_frames:
@@ -272,7 +277,7 @@ class StickFigureTransformer(nn.Module):
         )  # (B, N_COND_TOKENS, d)
         patch = cfg.patch_frames
         n_tok = n_patches(n_frames, patch)
-        frames = x_t.flatten(2)  # (B, T, A*66)
+        frames = x_t.flatten(2)  # (B, T, A * STATE_FEATURES)
         if lengths is not None:
             frames = frames * (torch.arange(n_frames, device=dev)[None, :, None] < lengths[:, None, None])
         frames = F.pad(frames, (0, 0, 0, n_tok * patch - n_frames)).reshape(b, n_tok, -1)
@@ -291,7 +296,7 @@ class StickFigureTransformer(nn.Module):
         for block in self.blocks:
             x = block(x, mask, rope)
         h = self.norm(x[:, N_COND_TOKENS:])
-        out = self.head(h).reshape(b, n_tok * patch, cfg.max_actors, FEATURES_PER_ACTOR)[:, :n_frames]
+        out = self.head(h).reshape(b, n_tok * patch, cfg.max_actors, STATE_FEATURES)[:, :n_frames]
         basis = spline_basis(n_frames, patch, lengths, device=dev).to(h.dtype)  # (B or 1, T, n_tok)
         steps = torch.matmul(basis, self.travel(h)).view(b, n_frames, cfg.max_actors, len(ROOT_XZ))
         return travel(out.float(), steps.float() * TRAVEL_SCALE)
@@ -301,7 +306,8 @@ def travel(features: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:
     """Features whose root floor-plane position is its frame-0 value plus the steps of the frames since.
 
     Args:
-        features: (B, T, A, 66) normalised features; only frame 0 of the root x/z columns is used.
+        features: (B, T, A, F) the state (motion features first); only frame 0 of the root x/z columns
+            is used.
         steps: (B, T, A, 2) normalised root x/z change from the previous frame (frame 0's is ignored).
 
     Summed in float32: bf16 cannot add a small step to a long way travelled.

@@ -72,8 +72,9 @@ class TrainingSet(Dataset):
 @dataclass(frozen=True)
 class TrainBatch:
     """A padded `Batch` and its draws: style (B,), keep_action (B,), drop_cond (B,), level (B,), noise
-    (B, T, A, 66) (zero in padding). `dense`: no clip is padded (every clip is T frames long), so the
-    networks run without a padding mask (known on the CPU at collation: no device sync)."""
+    (B, T, A, 66 + FACE_FEATURES), the shape of the batch's features (zero in padding). `dense`: no clip is
+    padded (every clip is T frames long), so the networks run without a padding mask (known on the CPU at
+    collation: no device sync)."""
 
     batch: Batch
     style: torch.Tensor

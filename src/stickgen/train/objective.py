@@ -10,6 +10,10 @@ metres (`feature_weights`), over valid frames and real actors, for the transform
 (weighted by `diffusion.loss_weight`) the refiner's, whose extra condition is the transformer's detached
 prediction.
 
+The face features (`stickgen.core.face.face_features`, after the motion's 66 in the state) count only in
+frames whose face is known (synthetic clips; motion capture has none), each weighted `FACE_WEIGHT`; the
+refiner predicts the motion's 66 only.
+
 Losses are kept as sums with element counts (`LossSums`) so that a global batch split across
 gradient-accumulation steps or DDP processes gives exactly the loss of the whole batch.
 """
@@ -21,7 +25,8 @@ from dataclasses import dataclass
 
 import torch
 
-from stickgen.core.features import FeatureStats
+from stickgen.core.face import FACE_FEATURES
+from stickgen.core.features import FEATURES_PER_ACTOR, FeatureStats
 from stickgen.embed.dataset import Batch
 from stickgen.model.noise import add_noise
 from stickgen.train.data import TrainBatch
@@ -30,6 +35,10 @@ VELOCITY_WEIGHT = 1.0
 # a root-relative feature's loss weight is its variance over the mean variance of all of them
 # (`feature_weights`), never under this share of it
 WEIGHT_FLOOR = 0.1
+# a face feature's weight, against ~1 for a root-relative motion feature: the 20 face features together
+# weigh about 3% of the motion's 66, and a wrong expression (two one-hot entries off by 2: 8 x 0.1) about
+# as much as one joint coordinate off by 0.9 of its spread
+FACE_WEIGHT = 0.1
 
 
 @dataclass
@@ -60,26 +69,33 @@ def feature_weights(stats: FeatureStats) -> torch.Tensor:
     30 cm, so an unweighted loss spends itself on the spine and lets the hands and feet blur. A root-relative
     feature's weight is its variance over the mean variance of all of them (floored at `WEIGHT_FLOOR`):
     the squared error of the normalised feature becomes a squared error in metres. The root's own three
-    features (its path, whose spread is the distance travelled) keep weight 1.
+    features (its path, whose spread is the distance travelled) keep weight 1; the face's features after
+    them `FACE_WEIGHT`.
     """
     var = torch.as_tensor(stats.std, dtype=torch.float32).pow(2)
     rel = var[3:] / var[3:].mean()
-    return torch.cat([torch.ones(3), rel.clamp(min=WEIGHT_FLOOR)])
+    face = torch.full((FACE_FEATURES,), FACE_WEIGHT)
+    return torch.cat([torch.ones(3), rel.clamp(min=WEIGHT_FLOOR), face])
 
 
 def loss_sums(pred: torch.Tensor, batch: Batch, weight: torch.Tensor | None = None) -> LossSums:
-    """Masked position and velocity squared errors of (B, T, A, F) predictions against the batch,
-    each feature's weighted by `weight` (F,) when given."""
-    t = pred.shape[1]
-    target = batch.features.to(pred.dtype)
+    """Masked position and velocity squared errors of (B, T, A, F) predictions against the first F
+    features of the batch (the state, or the motion's 66 for the refiner), each feature's weighted by
+    `weight` (its first F entries) when given; face features only where the face is known. The counts
+    are those of the batch's whole state (`element_counts`), so every prediction is divided alike."""
+    t, f = pred.shape[1], pred.shape[-1]
+    target = batch.features[..., :f].to(pred.dtype)
     frame_ok = torch.arange(t, device=pred.device)[None, :] < batch.lengths[:, None]  # (B, T)
     m = (frame_ok[:, :, None] & batch.actor_mask[:, None, :]).to(pred.dtype)[..., None]  # (B, T, A, 1)
-    w = 1.0 if weight is None else weight.to(pred)
+    if f > FEATURES_PER_ACTOR:
+        face = batch.face_mask.to(pred.dtype)[..., None].expand(*m.shape[:3], f - FEATURES_PER_ACTOR)
+        m = torch.cat([m.expand(*m.shape[:3], FEATURES_PER_ACTOR), m * face], dim=-1)
+    w = 1.0 if weight is None else weight[:f].to(pred)
     pos = ((pred - target).pow(2) * w * m).sum()
     mv = m[:, 1:] * m[:, :-1]
     dv = (pred[:, 1:] - pred[:, :-1]) - (target[:, 1:] - target[:, :-1])
     vel = (dv.pow(2) * w * mv).sum()
-    pos_n, vel_n = element_counts(batch.lengths, batch.actor_mask, pred.shape[-1])
+    pos_n, vel_n = element_counts(batch.lengths, batch.actor_mask, batch.features.shape[-1])
     return LossSums(pos, vel, pos_n, vel_n)
 
 

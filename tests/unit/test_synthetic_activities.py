@@ -29,7 +29,14 @@ from stickgen.synthetic.captions import describe
 from stickgen.synthetic.motion import place
 
 NEW = tuple(behaviour_more.MORE_CHECKS)
-SIDED = ("kneel", "point", "drink", "eat", "throw")  # the side in Motion.info is the one the check needs
+SIDED = (
+    "kneel",
+    "point",
+    "drink",
+    "eat",
+    "throw",
+    "dodge",
+)  # the side in Motion.info is the one the check needs
 SEEDS = range(10)
 J = JOINT_INDEX
 
@@ -83,6 +90,8 @@ WRONG = {
     "bow": ("idle", "walk", "sit_down", "stand_up", "crouch", "kneel", "jump", "eat", "run"),
     "stretch": ("idle", "walk", "wave", "clap", "celebrate", "dance", "jump"),
     "crawl": ("idle", "walk", "lie_down", "kneel", "crouch", "bow", "sit_down"),
+    "dodge": ("idle", "walk", "run", "look_around", "stretch", "dance", "wave"),
+    "fly": ("idle", "walk", "dance", "celebrate", "wave", "stretch", "clap"),
 }
 
 

@@ -1,7 +1,7 @@
 """Behaviour checks of the body actions added for issue #19 (sprint, kneel, lie_down, crouch, point,
-celebrate, fight_stance, look_around, drink, eat, throw, bow, stretch, crawl), in the conventions of
-`stickgen.evaluate.behaviour` (its module docstring): canonical joints (T, A, 22, 3), heights above the
-clip's robust floor, fore-aft along the body's own facing, actor 0.
+celebrate, fight_stance, look_around, drink, eat, throw, bow, stretch, crawl, dodge, fly), in the
+conventions of `stickgen.evaluate.behaviour` (its module docstring): canonical joints (T, A, 22, 3),
+heights above the clip's robust floor, fore-aft along the body's own facing, actor 0.
 
 Importing this module adds its checks to `behaviour.CHECKS` (`behaviour` imports it at its end), so
 every caller of `behaviour.check` sees them whichever module is imported first.
@@ -57,6 +57,15 @@ walk and the nearest wrong actions (tests/unit/test_synthetic_activities.py):
                   horizontal, the pelvis >= CRAWL_PELVIS_MIN_M (0.3 m) up (lying fails) and <=
                   CRAWL_PELVIS_LEGS (0.75) leg lengths (a bow on straight legs fails), both wrists <=
                   CRAWL_HANDS_M (0.25 m) up; and the pelvis travels >= CRAWL_MIN_SPEED_MPS (0.08 m/s).
+    dodge         the head (across the body from the ankles' midpoint, relative to the first 0.2 s) gets >=
+                  DODGE_M (0.22 m; the animator's >= 0.29 m) to the named side (either, unnamed) within
+                  DODGE_FAST_S (0.5 s) of being within DODGE_FROM_M (0.1 m) of the middle: a quick lean,
+                  not a slow side stretch; the pelvis stays within DODGE_MAX_TRAVEL_M (0.5 m) of its start
+                  (a running stride fails).
+    fly           both wrists >= FLY_OUT_ARMS (0.5) arm lengths out to the side of their shoulders in >=
+                  FLY_SHARE (60%) of the frames, each flapping >= FLY_FLAPS (2) times up and down by >=
+                  FLY_FLAP_M (0.25 m), the two in phase (height correlation >= FLY_IN_PHASE, 0.7: dancing
+                  pumps the fists in turn).
     look_around   the chest turns against the hips (the shoulder line's yaw relative to the hip line's)
                   by >= LOOK_TWIST_DEG (20 deg) to both sides (the animator turns it by >= 26 deg).
 """
@@ -115,6 +124,16 @@ CRAWL_PELVIS_MIN_M = 0.3
 CRAWL_PELVIS_LEGS = 0.75
 CRAWL_HANDS_M = 0.25
 CRAWL_MIN_SPEED_MPS = 0.08
+DODGE_M = 0.22
+DODGE_FROM_M = 0.1
+DODGE_FAST_S = 0.5
+DODGE_MAX_TRAVEL_M = 0.5
+FLY_OUT_ARMS = 0.5
+FLY_SHARE = 0.6
+FLY_FLAP_M = 0.25
+FLY_FLAPS = 2
+FLY_IN_PHASE = 0.7
+SIDE_OUT = {"left": 1.0, "right": -1.0}  # the figure's left is its `_body_offset` across direction
 
 J = base.J
 _PELVIS = base._PELVIS
@@ -397,6 +416,60 @@ def crawl(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
     return base._verdict(ok, required, m)
 
 
+def dodge(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
+    """The head moves quickly well to the named side of the feet."""
+    a = joints[:, 0]
+    across = 0.5 * sum(base._body_offset(a, J["head"], J[f"{s}_ankle"], fps)[1] for s in SIDES)  # (T,) left +
+    across = across - np.median(across[: max(1, min(base._frames(0.2, fps), len(a) // 4))])
+    quick = base._frames(DODGE_FAST_S, fps)
+
+    path = base._path_speed(a, fps)[0]
+    travel = float(np.linalg.norm(path - path[0], axis=-1).max())
+
+    def one(s: Side) -> tuple[bool, dict[str, float]]:
+        off = across if s == "left" else -across
+        hits = np.flatnonzero(off >= DODGE_M)
+        # reached from near the middle within DODGE_FAST_S
+        fast = any((off[max(0, k - quick) : k + 1] <= DODGE_FROM_M).any() for k in hits)
+        m = {f"{s}_head_offset_m": float(off.max()), f"{s}_fast": float(fast), "travel_m": travel}
+        return fast and travel <= DODGE_MAX_TRAVEL_M, m
+
+    required = f"head >= {DODGE_M} m to the {{side}} within {DODGE_FAST_S} s of being centred"
+    return base._any_side(side, required, one)
+
+
+def fly(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
+    """Both arms spread out to the sides and flap up and down together."""
+    a = joints[:, 0]
+    spread = np.ones(len(a), dtype=bool)
+    heights = []
+    for s in SIDES:
+        arm = base._bone(a, f"{s}_shoulder", f"{s}_elbow") + base._bone(a, f"{s}_elbow", f"{s}_wrist")
+        out = base._body_offset(a, J[f"{s}_wrist"], J[f"{s}_shoulder"], fps)[1] * SIDE_OUT[s]
+        spread &= out >= FLY_OUT_ARMS * arm
+        heights.append(a[:, J[f"{s}_wrist"], 1] - a[:, J[f"{s}_shoulder"], 1])
+    flaps = [_crossings(h, FLY_FLAP_M) for h in heights]
+    together = float(np.corrcoef(heights[0], heights[1])[0, 1]) if np.std(heights[0]) > 1e-6 else 0.0
+    m = {"spread_share": float(spread.mean()), "flaps": float(min(flaps)), "in_phase": together}
+    ok = m["spread_share"] >= FLY_SHARE and m["flaps"] >= FLY_FLAPS and together >= FLY_IN_PHASE
+    required = (
+        f"arms spread in >= {FLY_SHARE:.0%} of frames, >= {FLY_FLAPS} flaps of >= {FLY_FLAP_M} m together"
+    )
+    return base._verdict(ok, required, m)
+
+
+def _crossings(x: np.ndarray, amplitude: float) -> int:
+    """How many times x (T,) rises `amplitude` / 2 above its median and falls as far below it again."""
+    mid = float(np.median(x))
+    count, high = 0, False
+    for v in x:
+        if v >= mid + amplitude / 2:
+            high = True
+        elif v <= mid - amplitude / 2 and high:
+            count, high = count + 1, False
+    return count
+
+
 MORE_CHECKS: dict[str, base.CheckFn] = {
     "sprint": sprint,
     "kneel": kneel,
@@ -412,6 +485,8 @@ MORE_CHECKS: dict[str, base.CheckFn] = {
     "bow": bow,
     "stretch": stretch,
     "crawl": crawl,
+    "dodge": dodge,
+    "fly": fly,
 }
 _unknown = sorted(set(MORE_CHECKS) - set(ACTIONS))
 assert not _unknown, f"behaviour checks outside the vocabulary: {_unknown}"

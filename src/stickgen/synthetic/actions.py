@@ -14,7 +14,17 @@ from collections.abc import Callable
 import numpy as np
 
 from stickgen.core.vocab import ACTION_INDEX
-from stickgen.synthetic.activities import bow, celebrate, fight_stance, look_around, point, sprint, stretch
+from stickgen.synthetic.activities import (
+    bow,
+    celebrate,
+    dodge,
+    fight_stance,
+    fly,
+    look_around,
+    point,
+    sprint,
+    stretch,
+)
 from stickgen.synthetic.base import ActionContext
 from stickgen.synthetic.body_actions import dance, idle, kick, sit_down, stand_up
 from stickgen.synthetic.floor_actions import crawl, crouch, kneel, lie_down
@@ -58,6 +68,8 @@ ACTION_GENERATORS: dict[str, ActionGenerator] = {
     "bow": bow,
     "stretch": stretch,
     "crawl": crawl,
+    "dodge": dodge,
+    "fly": fly,
 }
 # how long a take of each action typically is, as a part of the configured duration range
 # [synthesize.min_s, synthesize.max_s] (0: min_s, 1: max_s): a jump or a punch is short, a walk or a dance
@@ -96,6 +108,8 @@ ACTION_SPAN: dict[str, tuple[float, float]] = {
     "bow": (0.1, 0.6),
     "stretch": (0.3, 1.0),
     "crawl": (0.3, 1.0),
+    "dodge": (0.0, 0.45),
+    "fly": (0.3, 0.9),
 }
 CHAIN_SPAN = (0.5, 1.0)  # two actions and a cross-fade: the longer half of the range
 LOCOMOTION: frozenset[str] = frozenset({"walk", "run", "sprint"})

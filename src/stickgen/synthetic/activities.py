@@ -1,10 +1,11 @@
-"""Standing activities: sprint, point, celebrate, fight_stance and look_around.
+"""Standing activities: sprint, point, celebrate, fight_stance, look_around, bow, stretch, dodge and fly.
 
 A sprint is the running gait of `locomotion` pushed further (a higher stride rate and speed, a stronger
 arm swing, a deeper forward lean). The others are performed on the spot from the relaxed stance
 (`base.stand`): pointing holds one straight arm towards a target, celebrating throws both arms up and
-hops, a fighting stance holds a guard on bent, staggered legs while the weight shifts, and looking
-around turns the head and the chest from side to side.
+hops, a fighting stance holds a guard on bent, staggered legs while the weight shifts, looking around
+turns the head and the chest from side to side, a bow hinges at the hips, a stretch reaches both
+straight arms overhead, a dodge leans the upper body quickly aside, and flying flaps spread arms.
 """
 
 from __future__ import annotations
@@ -232,3 +233,52 @@ def stretch(rng: np.random.Generator, ctx: ActionContext) -> Motion:
         pole = to_world(ctx.yaw, [SIDE_SIGN[s], 0.0, -0.3])
         reach(pose, ctx.body, s, wrist + env[:, None] * (goal - wrist), pole)
     return planted(pose.rot, ctx.yaw, {"lean": bool(lean), "lowered": bool(lower)})
+
+
+def dodge(rng: np.random.Generator, ctx: ActionContext) -> Motion:
+    """Dodge to the left or right: a quick sideways lean and dip over bent knees, a short hold, back up;
+    once or twice to the same side."""
+    side = str(rng.choice(SIDES))  # where the head goes
+    sign = SIDE_SIGN[side]
+    d, t = ctx.duration, ctx.t
+    fast, hold, back = rng.uniform(0.18, 0.28), rng.uniform(0.25, 0.5), rng.uniform(0.4, 0.6)
+    one = fast + hold + back
+    count = 2 if d >= 2 * one + 1.2 and rng.random() < 0.4 else 1
+    gap = rng.uniform(0.3, 0.6)
+    start = rng.uniform(0.15, 0.6) * max(d - count * one - (count - 1) * gap - 0.2, 0.0) + 0.1
+    env = np.zeros(ctx.frames)
+    for k in range(count):
+        s0 = start + k * (one + gap)
+        env = np.maximum(env, window(t, s0, s0 + one, fast, back))
+    lean = sign * rng.uniform(34.0, 44.0) * DEG * env
+    knee_flex = (4.0 + rng.uniform(20.0, 35.0) * env) * DEG
+    shift = -sign * rng.uniform(6.0, 9.0) * DEG * env  # the pelvis moves over towards the dodge
+    pose = PoseBuilder(ctx.frames)
+    stand(rng, ctx, pose)
+    for s in SIDES:
+        abduct = 5.0 * DEG + (shift if s == "left" else -shift)
+        pose.leg(s, 0.5 * knee_flex, knee_flex, abduct=abduct)
+        pose.arm(s, (5.0 + 30.0 * env) * DEG, (10.0 + 15.0 * env) * DEG, (15.0 + 60.0 * env) * DEG)
+    pose.spine(bend=8.0 * DEG * env, side=lean)
+    pose.set("neck", trunk(4.0 * DEG, side=-0.3 * lean))
+    return planted(pose.rot, ctx.yaw, {"side": side, "count": count})
+
+
+def fly(rng: np.random.Generator, ctx: ActionContext) -> Motion:
+    """Pretend to fly: both arms spread out to the sides and flap like wings, the trunk tipped forwards,
+    the knees bobbing with each beat."""
+    d, t = ctx.duration, ctx.t
+    env = ramp(t, rng.uniform(0.0, 0.1) * d, min(rng.uniform(0.3, 0.5), 0.2 * d))
+    freq = rng.uniform(1.0, 1.5)
+    beat = np.sin(2 * np.pi * freq * t + rng.uniform(0, 2 * np.pi))
+    flap = rng.uniform(30.0, 45.0) * DEG * beat * env
+    bend = rng.uniform(10.0, 22.0) * DEG * env
+    knee_flex = (5.0 + rng.uniform(4.0, 10.0) * (0.5 - 0.5 * beat) * env) * DEG
+    pose = PoseBuilder(ctx.frames)
+    stand(rng, ctx, pose, arms=False, bend=bend)
+    for s in SIDES:
+        pose.leg(s, bend + 0.5 * knee_flex, knee_flex, abduct=4.0 * DEG, pelvis_bend=bend)
+        abduct = 9.0 * DEG + env * (rng.uniform(85.0, 95.0) * DEG - 9.0 * DEG) + flap
+        pose.arm(s, rng.uniform(-5.0, 10.0) * DEG * env, abduct, (10.0 + 10.0 * beat * env) * DEG)
+    pose.set("neck", trunk(-0.8 * bend + 4.0 * DEG))
+    return planted(pose.rot, ctx.yaw, {"beats": int(round(freq * d))})

@@ -1,6 +1,6 @@
 """Caption phrases of the body actions in `activities`, `floor_actions` and `hand_actions` (sprint,
 kneel, lie_down, crouch, point, celebrate, fight_stance, look_around, drink, eat, throw, bow, stretch,
-crawl), merged into `captions`' table.
+crawl, dodge, fly), merged into `captions`' table.
 
 As in `captions`, each is a list of verb phrases in the third person singular, and every side a phrase
 names comes from `Motion.info`: a right-knee kneel is never called a left one.
@@ -208,6 +208,30 @@ def _crawl(info: dict[str, Any]) -> list[str]:
     ]
 
 
+def _dodge(info: dict[str, Any]) -> list[str]:
+    side = info["side"]
+    out = [
+        f"dodges to the {side}",
+        f"quickly leans to the {side} to dodge something",
+        f"ducks aside to the {side}",
+        "dodges out of the way",
+        f"evades a blow by leaning {side}",
+    ]
+    if info["count"] > 1:
+        out += [f"dodges to the {side} twice", "dodges twice"]
+    return out
+
+
+def _fly(info: dict[str, Any]) -> list[str]:
+    return [
+        "pretends to fly, flapping the arms like wings",
+        "spreads both arms and flaps them like a bird",
+        "flaps the arms as if flying",
+        "imitates a bird, flapping both arms",
+        "leans forward and flaps the arms like wings",
+    ]
+
+
 ACTIVITY_PHRASES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "sprint": _sprint,
     "kneel": _kneel,
@@ -223,4 +247,6 @@ ACTIVITY_PHRASES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "bow": _bow,
     "stretch": _stretch,
     "crawl": _crawl,
+    "dodge": _dodge,
+    "fly": _fly,
 }

@@ -1,7 +1,8 @@
 """Contracts of the body actions added for issue #19 (stickgen.synthetic.activities, .floor_actions,
-.hand_actions) and of their behaviour checks (stickgen.evaluate.behaviour_more): every clip passes its
-check with the side it used, the wrong motions fail, generation is deterministic, bones keep their
-lengths, nothing goes through the floor, chains never start low, and captions name the right side.
+.hand_actions) and of their behaviour checks (stickgen.evaluate.behaviour_more, .behaviour_hands):
+every clip passes its check with the side it used, the wrong motions fail, generation is deterministic,
+bones keep their lengths, nothing goes through the floor, chains never start low, and captions name
+the right side.
 
 (tests/unit/test_behaviour.py runs its generic contracts over these checks too: they are in `CHECKS`.)
 """
@@ -14,7 +15,7 @@ from motions import FPS, animated
 
 from stickgen.core.rig import make_body
 from stickgen.core.skeleton import BONES, JOINT_INDEX
-from stickgen.evaluate import behaviour_more
+from stickgen.evaluate import behaviour_hands, behaviour_more
 from stickgen.evaluate.behaviour import CHECKS, check
 from stickgen.synthetic.actions import (
     ACTION_GENERATORS,
@@ -28,7 +29,7 @@ from stickgen.synthetic.base import ActionContext
 from stickgen.synthetic.captions import describe
 from stickgen.synthetic.motion import place
 
-NEW = tuple(behaviour_more.MORE_CHECKS)
+NEW = (*behaviour_more.MORE_CHECKS, *behaviour_hands.HAND_CHECKS)
 SIDED = (
     "kneel",
     "point",
@@ -92,6 +93,8 @@ WRONG = {
     "crawl": ("idle", "walk", "lie_down", "kneel", "crouch", "bow", "sit_down"),
     "dodge": ("idle", "walk", "run", "look_around", "stretch", "dance", "wave"),
     "fly": ("idle", "walk", "dance", "celebrate", "wave", "stretch", "clap"),
+    "type": ("idle", "walk", "sit_down", "stand_up", "eat", "read", "clap", "crouch"),
+    "read": ("idle", "walk", "clap", "eat", "drink", "fight_stance", "punch", "type", "wave"),
 }
 
 
@@ -144,6 +147,7 @@ def test_chains_never_start_on_the_floor_nor_continue_onto_all_fours() -> None:
     firsts, seconds = {a for a, _ in chains}, {b for _, b in chains}
     assert not firsts & ENDS_LOW and not seconds & STARTS_LOW
     assert {"sprint", "point", "celebrate"} <= firsts and {"kneel", "lie_down"} <= seconds
+    assert STARTS_LOW <= ENDS_LOW  # a take that starts low ends low: it is never first either
 
 
 @pytest.mark.parametrize("action", NEW)

@@ -1,6 +1,6 @@
-"""Behaviour checks of the body actions added for issue #19 (sprint, kneel, lie_down, crouch, point,
-celebrate, fight_stance, look_around, drink, eat, throw, bow, stretch, crawl, dodge, fly), in the
-conventions of `stickgen.evaluate.behaviour` (its module docstring): canonical joints (T, A, 22, 3),
+"""Behaviour checks of the body actions added for issue #19 (sprint, kneel, lie_down, crouch, celebrate,
+fight_stance, look_around, bow, stretch, crawl, dodge, fly; the hand actions are in `behaviour_hands`), in
+the conventions of `stickgen.evaluate.behaviour` (its module docstring): canonical joints (T, A, 22, 3),
 heights above the clip's robust floor, fore-aft along the body's own facing, actor 0.
 
 Importing this module adds its checks to `behaviour.CHECKS` (`behaviour` imports it at its end), so
@@ -23,10 +23,6 @@ walk and the nearest wrong actions (tests/unit/test_synthetic_activities.py):
                   thigh to shin), both ankles <= CROUCH_FEET_M (0.15 m) and both knees >= KNEE_UP_M above
                   the floor, the head >= CROUCH_HEAD_M (0.35 m) above the pelvis. A seat (<= 95 deg), a
                   jump's crouch (<= 80 deg) and kneeling fail; lying down squats on the way.
-    point         the named arm (either, unnamed), and not the other, is straight (shoulder-wrist >=
-                  POINT_STRAIGHT, 0.93, of the arm's length) with the wrist >= POINT_AHEAD (0.5) arm
-                  lengths ahead of its shoulder for >= POINT_MIN_S (0.5 s) in a row: held, not punched (a
-                  punch stays out <= 0.3 s) nor waved (a waving arm is bent); a jump swings both arms up.
     celebrate     both wrists >= CHEER_ABOVE_HEAD_M (0.1 m) above the head for >= CHEER_MIN_S (0.6 s) in a
                   row, with a hop in that time (the lowest foot joint >= `behaviour.AIRBORNE_M` off the
                   floor): arms up while jumping (a two-handed wave or dancing does not leave the floor,
@@ -35,16 +31,6 @@ walk and the nearest wrong actions (tests/unit/test_synthetic_activities.py):
                   below / GUARD_ABOVE_M (0.25 m) above their shoulders and >= GUARD_AHEAD_M (0.12 m)
                   ahead of the pelvis, and the ankles are >= STAGGER_M (0.25 m) apart fore-aft (median).
                   A boxer punching from a stance may pass too.
-    drink         the named wrist (either, unnamed) is <= MOUTH_NEAR_M (0.22 m) from the head joint while
-                  the other wrist is >= OTHER_BELOW_M (0.2 m) below its shoulder, for >= DRINK_MIN_S
-                  (0.7 s) in a row (the animator sips for >= 1.2 s; a bite is shorter; a boxing guard
-                  holds both fists up).
-    eat           the named wrist comes to the mouth (<= MOUTH_NEAR_M) and goes away again (>= EAT_AWAY_M,
-                  0.35 m) >= EAT_BITES (2) times: a drink does it once.
-    throw         the named wrist is cocked >= THROW_BACK_M (0.15 m) behind (along the facing) and >=
-                  THROW_UP_M (0.05 m) above its shoulder, then >= THROW_AHEAD_M (0.3 m) ahead of it within
-                  THROW_WINDOW_S (0.6 s), peaking at >= THROW_SPEED_MPS (4 m/s; the animator's >= 5.9): a
-                  punch is never cocked behind the shoulder.
     bow           the trunk (pelvis to neck) tips >= BOW_TILT_DEG (20 deg) forwards from vertical while the
                   pelvis stays >= BOW_UPRIGHT_LEGS (1.0) leg lengths up (straight legs: sitting down, a
                   jump's crouch and crouching fail), for >= BOW_MIN_S (0.5 s) in a row, and comes back to
@@ -77,6 +63,7 @@ import numpy as np
 from stickgen.core.vocab import ACTIONS
 from stickgen.evaluate import behaviour as base
 from stickgen.evaluate.behaviour import SIDES, Check, Side
+from stickgen.evaluate.behaviour_shared import leg_length, longest_run
 
 SPRINT_MIN_SPEED_MPS = 4.8
 SPRINT_ARM_SWING_M = 0.3
@@ -90,9 +77,6 @@ CROUCH_MIN_S = 0.5
 CROUCH_KNEE_DEG = 100.0
 CROUCH_FEET_M = 0.15
 CROUCH_HEAD_M = 0.35
-POINT_STRAIGHT = 0.93
-POINT_AHEAD = 0.5
-POINT_MIN_S = 0.5
 CHEER_ABOVE_HEAD_M = 0.1
 CHEER_MIN_S = 0.6
 GUARD_SHARE = 0.6
@@ -101,16 +85,6 @@ GUARD_ABOVE_M = 0.25
 GUARD_AHEAD_M = 0.12
 STAGGER_M = 0.25
 LOOK_TWIST_DEG = 20.0
-MOUTH_NEAR_M = 0.22
-DRINK_MIN_S = 0.7
-OTHER_BELOW_M = 0.2
-EAT_AWAY_M = 0.35
-EAT_BITES = 2
-THROW_BACK_M = 0.15
-THROW_UP_M = 0.05
-THROW_AHEAD_M = 0.3
-THROW_WINDOW_S = 0.6
-THROW_SPEED_MPS = 4.0
 BOW_TILT_DEG = 20.0
 BOW_UPRIGHT_LEGS = 1.0
 BOW_MIN_S = 0.5
@@ -139,19 +113,10 @@ J = base.J
 _PELVIS = base._PELVIS
 
 
-def _longest(flag: np.ndarray) -> int:
-    """Frames in the longest run of True in a bool (T,) array."""
-    return max((e - b for b, e in base._runs(flag)), default=0)
-
-
 def _ends(x: np.ndarray, fps: float) -> tuple[float, float]:
     """Medians of (T,) over the first and the last `behaviour.ENDS_S` (each at most a third of the clip)."""
     n = min(base._frames(base.ENDS_S, fps), max(1, len(x) // 3))
     return float(np.median(x[:n])), float(np.median(x[-n:]))
-
-
-def _leg(a: np.ndarray) -> float:
-    return base._bone(a, "left_hip", "left_knee") + base._bone(a, "left_knee", "left_ankle")
 
 
 def _knee_angle(a: np.ndarray, s: str) -> np.ndarray:
@@ -201,7 +166,11 @@ def lie_down(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
     start, end = _ends(a[:, _PELVIS, 1] - floor, fps)
     trunk = a[:, J["head"]] - a[:, _PELVIS]
     tilt = np.degrees(np.arctan2(np.abs(trunk[:, 1]), np.linalg.norm(trunk[:, [0, 2]], axis=-1)))
-    m = {"start_legs": start / max(_leg(a), 1e-9), "end_pelvis_m": end, "end_tilt_deg": _ends(tilt, fps)[1]}
+    m = {
+        "start_legs": start / max(leg_length(a), 1e-9),
+        "end_pelvis_m": end,
+        "end_tilt_deg": _ends(tilt, fps)[1],
+    }
     ok = m["start_legs"] >= UPRIGHT_LEGS and end <= LIE_PELVIS_M and m["end_tilt_deg"] <= LIE_TILT_DEG
     required = (
         f"starts upright, pelvis ends <= {LIE_PELVIS_M} m up with the trunk <= {LIE_TILT_DEG} deg from flat"
@@ -218,32 +187,12 @@ def crouch(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
     knees = np.minimum(a[:, J["left_knee"], 1], a[:, J["right_knee"], 1]) - floor
     head = a[:, J["head"], 1] - a[:, _PELVIS, 1]
     low = (bent >= CROUCH_KNEE_DEG) & (feet <= CROUCH_FEET_M) & (knees >= KNEE_UP_M) & (head >= CROUCH_HEAD_M)
-    m = {"max_knee_deg": float(bent.max()), "crouched_s": _longest(low) / fps}
+    m = {"max_knee_deg": float(bent.max()), "crouched_s": longest_run(low) / fps}
     return base._verdict(
         m["crouched_s"] >= CROUCH_MIN_S,
         f"crouches (knees >= {CROUCH_KNEE_DEG} deg) on planted feet for >= {CROUCH_MIN_S} s",
         m,
     )
-
-
-def point(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
-    """The named arm alone is held straight out ahead for a while."""
-    a = joints[:, 0]
-
-    def out(s: str) -> np.ndarray:
-        arm = base._bone(a, f"{s}_shoulder", f"{s}_elbow") + base._bone(a, f"{s}_elbow", f"{s}_wrist")
-        reach = np.linalg.norm(a[:, J[f"{s}_wrist"]] - a[:, J[f"{s}_shoulder"]], axis=-1) / max(arm, 1e-9)
-        ahead = base._body_offset(a, J[f"{s}_wrist"], J[f"{s}_shoulder"], fps)[0] / max(arm, 1e-9)
-        return (reach >= POINT_STRAIGHT) & (ahead >= POINT_AHEAD)
-
-    arms = {s: out(s) for s in SIDES}
-
-    def one(s: Side) -> tuple[bool, dict[str, float]]:
-        m = {f"{s}_pointing_s": _longest(arms[s] & ~arms[base._other(s)]) / fps}
-        return m[f"{s}_pointing_s"] >= POINT_MIN_S, m
-
-    required = f"{{side}} arm alone straight, wrist >= {POINT_AHEAD} arms ahead, for >= {POINT_MIN_S} s"
-    return base._any_side(side, required, one)
 
 
 def celebrate(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
@@ -256,7 +205,7 @@ def celebrate(joints: np.ndarray, fps: float, side: Side | None = None) -> Check
     feet = a[:, list(base._FEET), 1].min(axis=1) - base._floor(a)
     runs = [(b, e) for b, e in base._runs(up) if e - b >= base._frames(CHEER_MIN_S, fps)]
     m = {
-        "arms_up_s": _longest(up) / fps,
+        "arms_up_s": longest_run(up) / fps,
         "hop_m": max((float(feet[b:e].max()) for b, e in runs), default=0.0),
     }
     ok = m["hop_m"] >= base.AIRBORNE_M
@@ -291,78 +240,17 @@ def look_around(joints: np.ndarray, fps: float, side: Side | None = None) -> Che
     return base._verdict(ok, f"chest turns >= {LOOK_TWIST_DEG} deg to both sides", m)
 
 
-def _mouth_gap(a: np.ndarray, s: str) -> np.ndarray:
-    """(T,) distance of `s`'s wrist from the head joint."""
-    return np.linalg.norm(a[:, J[f"{s}_wrist"]] - a[:, J["head"]], axis=-1)
-
-
-def drink(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
-    """The named hand stays at the mouth for a while (a sip, not a bite), the other hand down."""
-    a = joints[:, 0]
-
-    def one(s: Side) -> tuple[bool, dict[str, float]]:
-        o = base._other(s)
-        low = a[:, J[f"{o}_shoulder"], 1] - a[:, J[f"{o}_wrist"], 1] >= OTHER_BELOW_M  # not a guard
-        m = {f"{s}_at_mouth_s": _longest((_mouth_gap(a, s) <= MOUTH_NEAR_M) & low) / fps}
-        return m[f"{s}_at_mouth_s"] >= DRINK_MIN_S, m
-
-    required = f"{{side}} wrist <= {MOUTH_NEAR_M} m from the head, the other low, for >= {DRINK_MIN_S} s"
-    return base._any_side(side, required, one)
-
-
-def eat(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
-    """The named hand goes to the mouth and away again at least twice."""
-    a = joints[:, 0]
-
-    def one(s: Side) -> tuple[bool, dict[str, float]]:
-        trips, near = 0, False
-        for gap in _mouth_gap(a, s):
-            if gap <= MOUTH_NEAR_M:
-                near = True
-            elif gap >= EAT_AWAY_M and near:
-                trips, near = trips + 1, False
-        m = {f"{s}_bites": float(trips)}
-        return trips >= EAT_BITES, m
-
-    required = (
-        f"{{side}} wrist to the mouth (<= {MOUTH_NEAR_M} m) and away (>= {EAT_AWAY_M} m) >= {EAT_BITES} times"
-    )
-    return base._any_side(side, required, one)
-
-
-def throw(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
-    """The named wrist is cocked behind and above its shoulder, then whips well ahead of it, fast."""
-    a = joints[:, 0]
-
-    def one(s: Side) -> tuple[bool, dict[str, float]]:
-        ahead = base._body_offset(a, J[f"{s}_wrist"], J[f"{s}_shoulder"], fps)[0]
-        rise = a[:, J[f"{s}_wrist"], 1] - a[:, J[f"{s}_shoulder"], 1]
-        cocked = np.flatnonzero((ahead <= -THROW_BACK_M) & (rise >= THROW_UP_M))
-        out = ahead >= THROW_AHEAD_M
-        window = base._frames(THROW_WINDOW_S, fps)
-        whips = [k for k in cocked if out[k : k + window + 1].any()]
-        speed = np.linalg.norm(np.diff(a[:, J[f"{s}_wrist"]], axis=0), axis=-1) * fps
-        m = {f"{s}_whips": float(len(whips) > 0), f"{s}_peak_wrist_mps": float(speed.max())}
-        return bool(whips) and m[f"{s}_peak_wrist_mps"] >= THROW_SPEED_MPS, m
-
-    required = (
-        f"{{side}} wrist >= {THROW_BACK_M} m behind and above its shoulder, then >= {THROW_AHEAD_M} m ahead "
-        f"within {THROW_WINDOW_S} s, at >= {THROW_SPEED_MPS} m/s"
-    )
-    return base._any_side(side, required, one)
-
-
 def bow(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
     """The trunk tips well forwards while the pelvis stays high, then comes back up."""
     a = joints[:, 0]
     trunk = a[:, J["neck"]] - a[:, _PELVIS]
     ahead = base._body_offset(a, J["neck"], _PELVIS, fps)[0]
     tilt = np.degrees(np.arctan2(ahead, trunk[:, 1]))  # forwards from vertical
-    high = (a[:, _PELVIS, 1] - base._floor(a)) / max(_leg(a), 1e-9) >= BOW_UPRIGHT_LEGS
+    high = (a[:, _PELVIS, 1] - base._floor(a)) / max(leg_length(a), 1e-9) >= BOW_UPRIGHT_LEGS
     bowed = (tilt >= BOW_TILT_DEG) & high
     runs = [(b, e) for b, e in base._runs(bowed) if e - b >= base._frames(BOW_MIN_S, fps)]
     after = tilt[runs[0][1] :] if runs else np.zeros(0)
-    m = {"max_tilt_deg": float(tilt.max()), "bowed_s": _longest(bowed) / fps}
+    m = {"max_tilt_deg": float(tilt.max()), "bowed_s": longest_run(bowed) / fps}
     m["end_tilt_deg"] = float(after.min()) if after.size else float("inf")
     ok = bool(runs) and m["end_tilt_deg"] <= BOW_UP_DEG
     required = (
@@ -382,7 +270,7 @@ def stretch(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
         up &= (reach >= STRETCH_REACH) & (a[:, J[f"{s}_wrist"], 1] - head >= STRETCH_ABOVE_HEAD_M)
     gap = np.linalg.norm(a[:, J["left_wrist"]] - a[:, J["right_wrist"]], axis=-1)
     grounded = a[:, list(base._FEET), 1].min(axis=1) - base._floor(a) < base.AIRBORNE_M
-    m = {"stretched_s": _longest(up & (gap <= STRETCH_HANDS_M) & grounded) / fps}
+    m = {"stretched_s": longest_run(up & (gap <= STRETCH_HANDS_M) & grounded) / fps}
     required = (
         f"straight arms up, hands <= {STRETCH_HANDS_M} m apart above the head, for >= {STRETCH_MIN_S} s"
     )
@@ -399,7 +287,7 @@ def crawl(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
     m = {
         "trunk_tilt_deg": float(np.median(tilt)),
         "pelvis_m": float(np.median(a[:, _PELVIS, 1] - floor)),
-        "pelvis_legs": float(np.median(a[:, _PELVIS, 1] - floor) / max(_leg(a), 1e-9)),
+        "pelvis_legs": float(np.median(a[:, _PELVIS, 1] - floor) / max(leg_length(a), 1e-9)),
         "wrists_m": float(np.median(wrists)),
         "speed_mps": base._path_speed(a, fps)[1],
     }
@@ -475,13 +363,9 @@ MORE_CHECKS: dict[str, base.CheckFn] = {
     "kneel": kneel,
     "lie_down": lie_down,
     "crouch": crouch,
-    "point": point,
     "celebrate": celebrate,
     "fight_stance": fight_stance,
     "look_around": look_around,
-    "drink": drink,
-    "eat": eat,
-    "throw": throw,
     "bow": bow,
     "stretch": stretch,
     "crawl": crawl,

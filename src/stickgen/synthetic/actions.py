@@ -2,8 +2,8 @@
 
 Every name is a word of `stickgen.core.vocab.ACTIONS`. `stand_up` starts seated and `sit_down` ends seated,
 so a chain that starts with sitting down continues by standing up, and standing up is never second
-otherwise. Kneeling, lying down, crouching and crawling end low (`ENDS_LOW`), so a chain never starts with
-them; crawling also starts on all fours (`STARTS_LOW`), so it is never second either.
+otherwise. Kneeling, lying down, crouching, crawling and typing (seated) end low (`ENDS_LOW`), so a chain
+never starts with them; crawling and typing also start low (`STARTS_LOW`), so they are never second either.
 Walking, running and sprinting ease out of / into the neighbouring action of a chain.
 """
 
@@ -29,7 +29,7 @@ from stickgen.synthetic.base import ActionContext
 from stickgen.synthetic.body_actions import dance, idle, kick, sit_down, stand_up
 from stickgen.synthetic.floor_actions import crawl, crouch, kneel, lie_down
 from stickgen.synthetic.gestures import clap, punch, wave
-from stickgen.synthetic.hand_actions import drink, eat, throw
+from stickgen.synthetic.hand_actions import drink, eat, read, throw, typing
 from stickgen.synthetic.locomotion import jump, run, walk
 from stickgen.synthetic.motion import Motion
 from stickgen.synthetic.speech import cry, laugh, shout, sing, talk, whisper
@@ -70,6 +70,8 @@ ACTION_GENERATORS: dict[str, ActionGenerator] = {
     "crawl": crawl,
     "dodge": dodge,
     "fly": fly,
+    "type": typing,
+    "read": read,
 }
 # how long a take of each action typically is, as a part of the configured duration range
 # [synthesize.min_s, synthesize.max_s] (0: min_s, 1: max_s): a jump or a punch is short, a walk or a dance
@@ -110,15 +112,16 @@ ACTION_SPAN: dict[str, tuple[float, float]] = {
     "crawl": (0.3, 1.0),
     "dodge": (0.0, 0.45),
     "fly": (0.3, 0.9),
+    "type": (0.3, 1.0),
+    "read": (0.3, 1.0),
 }
 CHAIN_SPAN = (0.5, 1.0)  # two actions and a cross-fade: the longer half of the range
 LOCOMOTION: frozenset[str] = frozenset({"walk", "run", "sprint"})
 ENDS_SEATED: frozenset[str] = frozenset({"sit_down"})
 STARTS_SEATED: frozenset[str] = frozenset({"stand_up"})
-ENDS_LOW: frozenset[str] = frozenset(
-    {"kneel", "lie_down", "crouch", "crawl"}
-)  # on or near the floor: never first
-STARTS_LOW: frozenset[str] = frozenset({"crawl"})  # on all fours from the first frame: never second
+# on or near the floor, or seated, at the end: never first; from the first frame: never second
+ENDS_LOW: frozenset[str] = frozenset({"kneel", "lie_down", "crouch", "crawl", "type"})
+STARTS_LOW: frozenset[str] = frozenset({"crawl", "type"})
 
 _unknown = sorted(set(ACTION_GENERATORS) - set(ACTION_INDEX))
 assert not _unknown, f"synthetic actions outside the vocabulary: {_unknown}"

@@ -1,6 +1,6 @@
 """Caption phrases of the body actions in `activities`, `floor_actions` and `hand_actions` (sprint,
 kneel, lie_down, crouch, point, celebrate, fight_stance, look_around, drink, eat, throw, bow, stretch,
-crawl, dodge, fly), merged into `captions`' table.
+crawl, dodge, fly, type, read), merged into `captions`' table.
 
 As in `captions`, each is a list of verb phrases in the third person singular, and every side a phrase
 names comes from `Motion.info`: a right-knee kneel is never called a left one.
@@ -232,6 +232,31 @@ def _fly(info: dict[str, Any]) -> list[str]:
     ]
 
 
+def _type(info: dict[str, Any]) -> list[str]:
+    return [
+        "types on a keyboard",
+        "sits at a desk, typing on a computer",
+        "types something on a computer",
+        "sits and types with both hands",
+        "works at a keyboard, typing",
+        "is typing an email",
+    ]
+
+
+def _read(info: dict[str, Any]) -> list[str]:
+    side = info["side"]
+    out = [
+        "reads a book",
+        "holds a book in both hands and reads",
+        "stands reading a book",
+        "reads, looking down at a book",
+        "stands reading a newspaper",
+    ]
+    if info["pages"] > 0:
+        out += [f"reads a book, turning a page with the {side} hand", "reads and turns the pages"]
+    return out
+
+
 ACTIVITY_PHRASES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "sprint": _sprint,
     "kneel": _kneel,
@@ -249,4 +274,6 @@ ACTIVITY_PHRASES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "crawl": _crawl,
     "dodge": _dodge,
     "fly": _fly,
+    "type": _type,
+    "read": _read,
 }

@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from helpers import walking_clip
 
 from stickgen.cli import main as cli_main
 from stickgen.core import canonical, strings
 from stickgen.core.canonical import CanonicalFormatError, Clip
 from stickgen.core.face import EXPRESSION_INDEX, EYE_INDEX, VISEME_INDEX, FaceTrack
 from stickgen.core.upgrade import upgrade_store
-from tests.helpers import walking_clip
 
 
 def _face(frames: int, actors: int) -> FaceTrack:

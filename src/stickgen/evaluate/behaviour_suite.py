@@ -9,13 +9,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from stickgen.core.face import FaceTrack
 from stickgen.core.vocab import ACTIONS
 from stickgen.evaluate.behaviour import CHECKS, Check, check
+from stickgen.evaluate.face_checks import face_check
 
 if TYPE_CHECKING:
     from stickgen.evaluate.prompts import BehaviourPrompt
 
-Sampler = Callable[[list[str], list[int], list[int], int], list[np.ndarray]]
+Sampled = np.ndarray | tuple[np.ndarray, FaceTrack | None]  # joints, or joints and their face
+Sampler = Callable[[list[str], list[int], list[int], int], list[Sampled]]
 Recogniser = Callable[[list[np.ndarray], float], np.ndarray]
 
 
@@ -33,6 +36,16 @@ def action_names(predicted: np.ndarray, n: int) -> list[str]:
     return [str(x) for x in predicted]
 
 
+def _judge(action: str, joints: np.ndarray, face: FaceTrack | None, fps: float, side) -> Check:
+    """The body check, and for an action judged on the face its face check too (both must pass)."""
+    body = check(action, joints, fps, side)
+    on_face = face_check(action, face, fps)
+    if on_face is None:
+        return body
+    return Check(body.passed and on_face.passed, f"body {body.reason}; face {on_face.reason}",
+                 {**body.measures, **on_face.measures})  # fmt: skip
+
+
 def run_behaviour_suite(
     sample: Sampler,
     prompts: Sequence[BehaviourPrompt],
@@ -45,7 +58,9 @@ def run_behaviour_suite(
     """Generate `seeds` motions per action (its captions in turn), check each motion, report pass rates.
 
     Args:
-        sample: `(texts, lengths, actors, seed) -> motions`, one canonical (T, A, 22, 3) motion per row;
+        sample: `(texts, lengths, actors, seed) -> motions`, one canonical (T, A, 22, 3) motion per row
+            (or a (motion, FaceTrack) pair: actions with a face check, `stickgen.evaluate.face_checks`,
+            pass only when the face passes too);
             called once per action, row j with caption j mod (the action's captions) and its length and
             actors (rows of one call must get different noise), and a seed derived from `seed` and the
             action's position.
@@ -83,9 +98,10 @@ def run_behaviour_suite(
             raise ValueError(
                 f"behaviour suite: sample returned {len(out)} motions for {seeds} rows of [{action}]"
             )
-        motions += out
+        pairs = [m if isinstance(m, tuple) else (m, None) for m in out]
+        motions += [j for j, _ in pairs]
         actions += [action] * seeds
-        checks += [check(action, m, fps, p.side) for m, p in zip(out, rows, strict=True)]
+        checks += [_judge(action, j, f, fps, p.side) for (j, f), p in zip(pairs, rows, strict=True)]
     passed = np.array([c.passed for c in checks])
     recognised = None
     if recognise is not None:

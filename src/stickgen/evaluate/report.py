@@ -24,7 +24,11 @@ row. Report layout (leaf names are unique, so `dvc metrics show/diff` and model 
                lock); behaviour_pass_rate (geometric checks passed, over all motions),
                behaviour_min_action_pass_rate, behaviour_recognised_rate (the evaluator's recogniser
                names the caption's action), behaviour_samples, and behaviour_<action>_pass_rate /
-               behaviour_<action>_recognised per action
+               behaviour_<action>_recognised per action; talk, shout, whisper, sing, laugh and cry pass
+               on the face too (`stickgen.evaluate.face_checks`)
+    face       the generated faces of the test clips that have one (synthetic clips), each from its own
+               first caption: face_clips, face_expression_accuracy, face_speaking_f1,
+               face_mouth_rate_error_hz (`stickgen.evaluate.face_checks.face_metrics`)
 """
 
 from __future__ import annotations
@@ -41,12 +45,13 @@ import torch
 
 from stickgen.core.atomic import atomic_write_text
 from stickgen.core.config import EvaluateConfig, InferenceConfig, SelectConfig
-from stickgen.embed.dataset import StickFigureDataset
+from stickgen.embed.dataset import StickFigureDataset, load_embedded
 from stickgen.evaluate import metrics
 from stickgen.evaluate.behaviour_suite import run_behaviour_suite
 from stickgen.evaluate.checklist import assess, selection_score
 from stickgen.evaluate.evaluator import Evaluator
 from stickgen.evaluate.evaluator_train import UNKNOWN, ClipSet, load_clip_set
+from stickgen.evaluate.face_checks import face_metrics
 from stickgen.evaluate.prompts import PromptTable, behaviour_prompts
 from stickgen.generate import footlock
 from stickgen.generate.generator import InferenceGenerator
@@ -77,6 +82,7 @@ ABLATIONS = {"refiner": ("refined", "unrefined"), "foot_lock": ("locked", "unloc
 SELECTION_FROM_GENERATED = ("motion_mse", "temporal_consistency", "action_accuracy", "physics_consistency")
 # the behaviour suite draws its seeds from _seed(seed, BEHAVIOUR_STREAM), apart from the replications'
 BEHAVIOUR_STREAM = 0xBE
+FACE_STREAM = 0xFACE
 
 
 def set_cpu_threads(n: int) -> None:
@@ -311,10 +317,10 @@ def behaviour_suite(
     recogniser (docs/metrics.md, "Behaviour suite"). Lengths are capped at the model's frames and actor
     counts at its actors (a one-actor model fails the two-actor checks)."""
 
-    def sample(texts: list[str], lengths: list[int], actors: list[int], s: int) -> list[np.ndarray]:
+    def sample(texts: list[str], lengths: list[int], actors: list[int], s: int) -> list[tuple]:
         emb = torch.from_numpy(np.asarray(gen.encoder.encode(texts), dtype=np.float32)).to(gen.device)
         lengths = [min(n, gen.model.cfg.max_frames) for n in lengths]
-        return gen.sample(
+        return gen.sample_with_faces(
             emb, lengths, [min(a, gen.max_actors) for a in actors], gen.sampling, s, captions=texts
         )
 
@@ -322,6 +328,28 @@ def behaviour_suite(
         return ev.encode_motions(motions, rate)[1]
 
     return run_behaviour_suite(sample, behaviour_prompts(), seeds, seed, fps, recognise, log)
+
+
+def face_section(gen: InferenceGenerator, test_data: Path, max_clips: int, seed: int) -> dict:
+    """The `face` section: up to `max_clips` test clips with a face, each generated once (`seed`) from its
+    first caption with its length (capped at the model's frames) and actors, against its real face."""
+    store = load_embedded(test_data)
+    d = store.data
+    rows = [i for i in range(len(store)) if store.face(i) is not None][:max_clips]
+    if not rows:
+        return face_metrics([], store.fps)
+    first = [int(d["clip_caption_index"][int(d["clip_caption_offsets"][i])]) for i in rows]
+    lengths = [min(int(d["clip_frames"][i]), gen.model.cfg.max_frames) for i in rows]
+    actors = [min(int(d["clip_actors"][i]), gen.max_actors) for i in rows]
+    emb = d["caption_emb"][first].float().to(gen.device)
+    out = gen.sample_with_faces(
+        emb, lengths, actors, gen.sampling, seed, captions=[d["captions"][k] for k in first]
+    )
+    real = [
+        store.face(i).slice(0, n).actors(list(range(a)))
+        for i, n, a in zip(rows, lengths, actors, strict=True)
+    ]
+    return face_metrics([(f, r) for (_, f), r in zip(out, real, strict=True)], store.fps)
 
 
 def _finite(v: float) -> float | None:
@@ -338,8 +366,10 @@ def build_report(
     select: SelectConfig,
     info: dict,
     behaviour: dict,
+    face: dict,
 ) -> dict:
-    """The metrics.json layout of the module docstring; `behaviour` is `behaviour_suite`'s section."""
+    """The metrics.json layout of the module docstring; `behaviour` is `behaviour_suite`'s section, `face`
+    `face_section`'s."""
     mean_ci = {k: metrics.mean_ci95(v) for k, v in gen_rows.items()}
     real_ci = {k: metrics.mean_ci95(v) for k, v in real_rows.items()}
     selection = {
@@ -369,6 +399,7 @@ def build_report(
             for section, modes in ABLATIONS.items()
         },
         "behaviour": behaviour,
+        "face": {k: (_finite(v) if isinstance(v, float) else v) for k, v in face.items()},
     }
 
 
@@ -392,6 +423,7 @@ def evaluate(
     val_loss = validation_loss(gen, val_data, seed, cfg.batch_size)
     gen_rows, real_rows, ablation, facts = protocol(gen, ev, test, cfg, seed, refiner, log)
     behaviour = behaviour_suite(gen, ev, cfg.behaviour_seeds, _seed(seed, BEHAVIOUR_STREAM), test.fps, log)
+    face = face_section(gen, test_data, cfg.max_clips, _seed(seed, FACE_STREAM))
     info = {
         "variant": gen.variant,
         "phase": gen.phase,
@@ -399,7 +431,9 @@ def evaluate(
         "use_diffusion": gen.sampling is not None,
         "lock_feet": gen.lock_feet,
     }
-    return build_report(gen_rows, real_rows, ablation, facts, val_loss, robustness, select, info, behaviour)
+    return build_report(
+        gen_rows, real_rows, ablation, facts, val_loss, robustness, select, info, behaviour, face
+    )
 
 
 def write_report(report: dict, path: Path) -> None:

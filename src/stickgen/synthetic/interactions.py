@@ -247,7 +247,8 @@ def conversation(
     lead, tail = rng.uniform(0.1, 0.4), rng.uniform(0.1, 0.4)
     span = max(d - lead - tail, 0.4)
     count = max(2, int(span / rng.uniform(1.0, 1.8)))
-    cuts = lead + span * np.concatenate([[0.0], np.cumsum(rng.dirichlet(np.full(count, 4.0)))])
+    shares = 0.5 / count + 0.5 * rng.dirichlet(np.full(count, 4.0))  # every turn >= half its even share
+    cuts = lead + span * np.concatenate([[0.0], np.cumsum(shares)])
     gap = min(0.3, 0.2 * span / count)  # a short pause between turns
     first = int(rng.integers(2))
     windows: list[list[list[float]]] = [[], []]

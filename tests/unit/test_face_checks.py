@@ -1,0 +1,106 @@
+"""Face measures, the report's face metrics and the behaviour suite's face checks (talk, shout, whisper, sing,
+laugh, cry): every synthetic clip of an action passes, wrong faces fail."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import ROOT
+
+from stickgen.core.config import load_params
+from stickgen.core.face import EXPRESSION_INDEX, FaceTrack
+from stickgen.evaluate import face_checks as fc
+from stickgen.evaluate.behaviour import CHECKS, check
+from stickgen.evaluate.behaviour_suite import run_behaviour_suite
+from stickgen.evaluate.prompts import BehaviourPrompt
+from stickgen.synthetic import take_to_clip
+from stickgen.synthetic.takes import make_take
+
+FPS = 20.0
+
+
+@pytest.fixture(scope="module")
+def takes() -> dict[tuple[str, int], list]:
+    """Synthetic clips of the face-judged actions (single takes, and two-actor talks), by (action, actors)."""
+    cfg = load_params(ROOT / "params.yaml").synthesize
+    out: dict[tuple[str, int], list] = {}
+    for i in range(2500):
+        t = make_take(i, cfg, FPS, 7)
+        if t.action in fc.FACE_CHECKS and t.meta["kind"] != "chain":
+            out.setdefault((t.action, len(t.offsets)), []).append(take_to_clip(t))
+    return out
+
+
+def test_every_synthetic_clip_of_a_face_action_passes_its_body_and_face_checks(takes) -> None:
+    assert {a for a, _ in takes} == set(fc.FACE_CHECKS) and ("talk", 2) in takes
+    for (action, _), clips in takes.items():
+        assert len(clips) >= 5
+        for c in clips:
+            assert check(action, c.joints, FPS).passed, (c.id, check(action, c.joints, FPS).reason)
+            verdict = fc.face_check(action, c.face, FPS)
+            assert verdict is not None and verdict.passed, (c.id, verdict.reason)
+
+
+def test_the_speech_checks_tell_the_voices_apart(takes) -> None:
+    """A whispered clip fails talk and shout, a shouted one fails whisper, a talk fails sing's slow rate or
+    whisper, a laugh fails cry and the other way round, a neutral idle face fails them all."""
+    wrong = {
+        "whisper": ("talk", "shout"),
+        "shout": ("whisper", "talk"),
+        "talk": ("whisper", "shout", "laugh", "cry"),
+        "laugh": ("cry", "talk"),
+        "cry": ("laugh", "talk", "sing"),
+        "sing": ("whisper", "cry"),
+    }
+    for action, others in wrong.items():
+        for c in takes[(action, 1)][:5]:
+            for other in others:
+                assert not fc.face_check(other, c.face, FPS).passed, (action, other, c.id)
+    quiet = FaceTrack.unknown(60, 1)
+    quiet.expression[:] = EXPRESSION_INDEX["neutral"]
+    assert not any(fc.face_check(a, quiet, FPS).passed for a in fc.FACE_CHECKS)
+    assert "has none" in fc.face_check("laugh", None, FPS).reason
+    assert fc.face_check("walk", quiet, FPS) is None and CHECKS["talk"] is CHECKS["idle"]
+
+
+def test_mouth_rate_counts_cycles_not_jitter() -> None:
+    t = np.arange(100) / FPS
+    assert fc.mouth_rate_hz(0.3 + 0.25 * np.sin(2 * np.pi * 4.0 * t), FPS) == pytest.approx(4.0, abs=0.25)
+    rng = np.random.default_rng(0)
+    assert fc.mouth_rate_hz(0.3 + 0.01 * rng.standard_normal(100), FPS) == 0.0
+    assert fc.mouth_rate_hz(np.zeros(2), FPS) == 0.0
+
+
+def test_face_metrics_score_identical_faces_perfectly_and_silence_against_speech_zero(takes) -> None:
+    real = [c.face for c in takes[("talk", 1)][:4]]
+    perfect = fc.face_metrics([(r, r) for r in real], FPS)
+    assert perfect == {
+        "face_clips": 4,
+        "face_expression_accuracy": 1.0,
+        "face_speaking_f1": 1.0,
+        "face_mouth_rate_error_hz": 0.0,
+    }
+    silent = []
+    for r in real:
+        s = FaceTrack.unknown(*r.shape)
+        s.expression[:] = EXPRESSION_INDEX["disgusted"]
+        silent.append(s)
+    bad = fc.face_metrics(list(zip(silent, real, strict=True)), FPS)
+    assert bad["face_speaking_f1"] == 0.0 and bad["face_mouth_rate_error_hz"] > 2.0
+    assert bad["face_expression_accuracy"] < 1.0
+    assert fc.face_metrics([], FPS)["face_clips"] == 0
+
+
+def test_the_suite_passes_a_face_action_only_when_its_face_passes(takes) -> None:
+    clip = takes[("laugh", 1)][0]
+    prompts = [BehaviourPrompt("a woman laughs", "laugh", clip.frames / FPS, 1, None)]
+
+    def sampler(face):
+        return lambda texts, lengths, actors, seed: [(clip.joints, face)] * len(texts)
+
+    good = run_behaviour_suite(sampler(clip.face), prompts, seeds=3, seed=0, fps=FPS)
+    assert good["behaviour_laugh_pass_rate"] == 1.0
+    assert (
+        run_behaviour_suite(sampler(None), prompts, seeds=3, seed=0, fps=FPS)["behaviour_laugh_pass_rate"]
+        == 0.0
+    )

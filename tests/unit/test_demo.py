@@ -336,3 +336,20 @@ def test_the_bvh_download_reads_back_to_the_motion(service) -> None:
     glb = gltfkit.load(data)
     assert len(glb.skins) == 2 and glb.accessors[glb.animations[0].samplers[0].input].count == motion.frames
     assert np.linalg.norm(gltfkit.joint_positions(glb, 5) - motion.joints[5], axis=-1).max() < 0.01
+
+
+def test_a_prompts_samples_carry_the_face_the_model_drew_and_a_timeline_has_none(service) -> None:
+    """The page gets each sample's face (`export.face_to_json`: named (T, A) fields and their tables) for
+    the web player to draw; directed timelines carry no face yet, and their samples have no `face` key."""
+    page = service.to_json(
+        service.generate(DemoRequest.from_json({"prompt": "a person waves", "seed": 2}, LIMITS))
+    )
+    sample = page["samples"][0]
+    face = sample["face"]
+    assert set(face) >= {"tables", "expression", "mouth_open", "viseme", "speaking", "eyes"}
+    assert np.shape(face["expression"]) == (sample["frames"], sample["actors"])
+    assert min(min(row) for row in face["expression"]) >= 1  # generated: every frame has a face
+    timeline = service.to_json(
+        service.generate(DemoRequest.from_json({"timeline": TWO_SPANS, "seed": 5}, service.limits))
+    )
+    assert "face" not in timeline["samples"][0]

@@ -179,3 +179,14 @@ def test_render_clip_command_writes_a_gif_of_a_stored_clip(tmp_path, capsys) -> 
     assert info["face"] == (load(tmp_path / "clips.pt").clip(0).face is not None)  # stored faces: v2 files
     assert main(["render-clip", str(tmp_path / "clips.pt"), "7", "--out", str(out)]) == 2
     assert "no clip [7]" in capsys.readouterr().err
+
+
+def test_resampling_keeps_the_face_of_the_nearest_frame() -> None:
+    from stickgen.generate.retime import resample
+
+    m = _motion(frames=9, expression="happy", mouth_open=0.5)
+    m.face.mouth_open[:8, 0] = np.linspace(0.0, 0.7, 8)
+    out = resample(m, 40.0)
+    assert out.frames == 17 and out.face.shape == (17, 1)
+    np.testing.assert_array_equal(out.face.mouth_open[::2, 0], m.face.mouth_open[:, 0])
+    assert out.face.expression[-1, 0] == 0 and out.face.expression[0, 0] == EXPRESSION_INDEX["happy"]

@@ -127,6 +127,10 @@ class FaceTrack:
         """Frames [start, end)."""
         return FaceTrack(*(np.asarray(getattr(self, f))[start:end].copy() for f in _FIELDS))
 
+    def frames(self, index: list[int] | np.ndarray) -> FaceTrack:
+        """The given frames, in that order (a resampling to another frame rate)."""
+        return FaceTrack(*(np.asarray(getattr(self, f))[index].copy() for f in _FIELDS))
+
     def actors(self, index: list[int] | np.ndarray) -> FaceTrack:
         """The given actors' columns, in that order."""
         return FaceTrack(*(np.asarray(getattr(self, f))[:, index].copy() for f in _FIELDS))

@@ -31,7 +31,7 @@ from stickgen.core.config import ServeConfig
 from stickgen.generate import directed
 from stickgen.generate.batch import sample_seeds
 from stickgen.generate.bvh import BvhOptions, bvh_text
-from stickgen.generate.export import save_npz, to_json_dict
+from stickgen.generate.export import face_to_json, save_npz, to_json_dict
 from stickgen.generate.generator import InferenceGenerator, validate_prompt
 from stickgen.generate.gltf import glb_bytes
 from stickgen.generate.motion import Motion
@@ -351,7 +351,8 @@ class DemoService:
         return found
 
     def to_json(self, result: DemoResult) -> dict[str, Any]:
-        """What the page gets: per sample its joints (mm), seed, safety verdict and download links."""
+        """What the page gets: per sample its joints (mm), seed, safety verdict, download links and its face
+        (`export.face_to_json`) when it has one."""
         samples = []
         for i, m in enumerate(result.motions):
             meta = m.meta
@@ -377,6 +378,7 @@ class DemoService:
                     "timeline": meta.get("timeline"),  # [{start_s, end_s, text, frames}] or None
                     "joints": np.round(m.joints.astype(np.float64), JOINT_DECIMALS).tolist(),
                     "downloads": downloads,
+                    **({"face": face_to_json(m.face)} if m.face is not None else {}),
                 }
             )
         r = result.request

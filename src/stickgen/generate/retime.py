@@ -43,7 +43,8 @@ def with_bone_lengths(joints: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 def resample(motion: Motion, fps: float) -> Motion:
     """`motion` at `fps` frames per second, its timing unchanged (`meta.resampled_from_fps` records the
-    source rate). A motion already at `fps` is returned as it is."""
+    source rate); its face, if any, is taken from the nearest source frame. A motion already at `fps` is
+    returned as it is."""
     if (
         isinstance(fps, bool)
         or not isinstance(fps, (int, float))
@@ -66,4 +67,7 @@ def resample(motion: Motion, fps: float) -> Motion:
     meta = {**motion.meta, "fps": float(fps), "resampled_from_fps": motion.fps}
     if "frames" in meta:
         meta["frames"] = n
-    return Motion(joints.astype(np.float32), float(fps), motion.prompt, meta)
+    face = None
+    if motion.face is not None:  # each new frame shows the face of the nearest source frame
+        face = motion.face.frames(np.minimum(np.rint(pos).astype(int), motion.frames - 1))
+    return Motion(joints.astype(np.float32), float(fps), motion.prompt, meta, face)

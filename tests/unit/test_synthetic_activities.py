@@ -1,5 +1,5 @@
 """Contracts of the body actions added for issue #19 (stickgen.synthetic.activities, .floor_actions,
-.hand_actions) and of their behaviour checks (stickgen.evaluate.behaviour_more, .behaviour_hands):
+.hand_actions, .sports) and of their behaviour checks (stickgen.evaluate.behaviour_more, .behaviour_hands):
 every clip passes its check with the side it used, the wrong motions fail, generation is deterministic,
 bones keep their lengths, nothing goes through the floor, chains never start low, and captions name
 the right side.
@@ -30,14 +30,8 @@ from stickgen.synthetic.captions import describe
 from stickgen.synthetic.motion import place
 
 NEW = (*behaviour_more.MORE_CHECKS, *behaviour_hands.HAND_CHECKS)
-SIDED = (
-    "kneel",
-    "point",
-    "drink",
-    "eat",
-    "throw",
-    "dodge",
-)  # the side in Motion.info is the one the check needs
+# the side in Motion.info is the one the check needs
+SIDED = ("kneel", "point", "drink", "eat", "throw", "dodge", "dribbling", "batting")
 SEEDS = range(10)
 J = JOINT_INDEX
 
@@ -95,6 +89,9 @@ WRONG = {
     "fly": ("idle", "walk", "dance", "celebrate", "wave", "stretch", "clap"),
     "type": ("idle", "walk", "sit_down", "stand_up", "eat", "read", "clap", "crouch"),
     "read": ("idle", "walk", "clap", "eat", "drink", "fight_stance", "punch", "type", "wave"),
+    "dribbling": ("idle", "walk", "run", "sprint", "dance", "wave", "clap", "eat", "fly"),
+    "shooting": ("idle", "walk", "stretch", "celebrate", "wave", "jump", "clap", "read", "throw"),
+    "batting": ("idle", "walk", "clap", "punch", "throw", "dance", "stretch", "read", "fight_stance"),
 }
 
 

@@ -1,7 +1,7 @@
 """Behaviour checks of the hand and arm actions added for issue #19 (point, drink, eat, throw, type,
-read), in the conventions of `stickgen.evaluate.behaviour` (its module docstring), beside the body
-actions' `behaviour_more`. Importing this module adds its checks to `behaviour.CHECKS` (`behaviour`
-imports it at its end).
+read, dribbling, shooting, batting), in the conventions of `stickgen.evaluate.behaviour` (its module
+docstring), beside the body actions' `behaviour_more`. Importing this module adds its checks to
+`behaviour.CHECKS` (`behaviour` imports it at its end).
 
 Thresholds pass every synthetic clip of the action with a margin and fail a figure standing still, a
 walk and the nearest wrong actions (tests/unit/test_synthetic_activities.py):
@@ -29,6 +29,18 @@ walk and the nearest wrong actions (tests/unit/test_synthetic_activities.py):
                   apart, >= READ_AHEAD_M (0.2 m) in front of the neck and READ_LOW_M..READ_HIGH_M
                   (-0.34..-0.12 m) above it (a book before the chest; a guard is higher, a plate lower);
                   the hands are calm (<= HANDS_MAX_MPS): clapping is not reading.
+    dribbling     the named wrist (either, unnamed) rises DRIBBLE_M / 2 (0.06 m) above its median height and
+                  falls as far below it >= DRIBBLE_BOUNCES (3) times, always >= DRIBBLE_BELOW_M (0.1 m)
+                  below its shoulder, while the other wrist's height spreads <= DRIBBLE_OTHER_M (0.1 m)
+                  after the first quarter of the clip: one hand bounces a ball (running swings both).
+    shooting      both wrists <= SHOT_HOLD_M (0.35 m) apart at chest height (their mean within SHOT_CHEST_M,
+                  0.25 m, of spine3) and >= GUARD_AHEAD_M (0.12 m) ahead of the pelvis, then within
+                  SHOT_WINDOW_S (1.2 s) the named wrist >= SHOT_ABOVE_HEAD_M (0.1 m) above the head and not
+                  behind its shoulder: a stretch or a cheer raises the hands from the sides.
+    batting       both wrists <= BAT_GRIP_M (0.2 m) apart (the grip) with their mean >= BAT_SIDE_M (0.12 m)
+                  to the named side of the pelvis (a right-handed batter starts on the right; either,
+                  unnamed), then gripped on the other side within BAT_WINDOW_S (0.6 s), the hands peaking
+                  at >= BAT_SPEED_MPS (3 m/s; the animator's >= 4.3) in between.
 """
 
 from __future__ import annotations
@@ -64,6 +76,19 @@ TYPE_MIN_MPS = 0.01
 READ_LOW_M = -0.34
 READ_HIGH_M = -0.12
 READ_AHEAD_M = 0.2
+DRIBBLE_M = 0.12
+DRIBBLE_BOUNCES = 3
+DRIBBLE_BELOW_M = 0.1
+DRIBBLE_OTHER_M = 0.1
+SHOT_HOLD_M = 0.35
+SHOT_CHEST_M = 0.25
+GUARD_AHEAD_M = 0.12
+SHOT_ABOVE_HEAD_M = 0.1
+SHOT_WINDOW_S = 1.2
+BAT_GRIP_M = 0.2
+BAT_SIDE_M = 0.12
+BAT_WINDOW_S = 0.6
+BAT_SPEED_MPS = 3.0
 
 J = base.J
 _PELVIS = base._PELVIS
@@ -187,6 +212,84 @@ def read(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
     return base._verdict(ok, f"standing, a book held before the chest in >= {HANDS_SHARE:.0%} of frames", m)
 
 
+def _bounces(x: np.ndarray, amplitude: float) -> int:
+    """How many times x (T,) rises `amplitude` / 2 above its median and falls as far below it again."""
+    mid, count, high = float(np.median(x)), 0, False
+    for v in x:
+        if v >= mid + amplitude / 2:
+            high = True
+        elif v <= mid - amplitude / 2 and high:
+            count, high = count + 1, False
+    return count
+
+
+def dribbling(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
+    """The named hand pumps up and down again and again below the chest; the other one stays put."""
+    a = joints[:, 0]
+
+    def one(s: Side) -> tuple[bool, dict[str, float]]:
+        rise = a[:, J[f"{s}_wrist"], 1] - a[:, J[f"{s}_shoulder"], 1]
+        other = a[:, J[f"{base._other(s)}_wrist"], 1] - a[:, J[f"{base._other(s)}_shoulder"], 1]
+        m = {
+            f"{s}_bounces": float(_bounces(rise, DRIBBLE_M)),
+            f"{s}_highest_m": float(rise.max()),
+            f"{s}_other_spread_m": base._spread(other[len(other) // 4 :]),
+        }
+        ok = m[f"{s}_bounces"] >= DRIBBLE_BOUNCES and m[f"{s}_highest_m"] <= -DRIBBLE_BELOW_M
+        return ok and m[f"{s}_other_spread_m"] <= DRIBBLE_OTHER_M, m
+
+    required = (
+        f"{{side}} wrist bounces >= {DRIBBLE_BOUNCES} times by {DRIBBLE_M} m, >= {DRIBBLE_BELOW_M} m below"
+    )
+    return base._any_side(side, required + " its shoulder", one)
+
+
+def shooting(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
+    """Both hands hold the ball before the chest, then the named wrist rises above the head, in front."""
+    a = joints[:, 0]
+    gap = np.linalg.norm(a[:, J["left_wrist"]] - a[:, J["right_wrist"]], axis=-1)
+    mid_y = 0.5 * (a[:, J["left_wrist"], 1] + a[:, J["right_wrist"], 1])
+    chest = (gap <= SHOT_HOLD_M) & (np.abs(mid_y - a[:, J["spine3"], 1]) <= SHOT_CHEST_M)
+    for s in SIDES:
+        chest &= base._body_offset(a, J[f"{s}_wrist"], _PELVIS, fps)[0] >= GUARD_AHEAD_M
+    within = base._frames(SHOT_WINDOW_S, fps)
+
+    def one(s: Side) -> tuple[bool, dict[str, float]]:
+        up = (a[:, J[f"{s}_wrist"], 1] - a[:, J["head"], 1] >= SHOT_ABOVE_HEAD_M) & (
+            base._body_offset(a, J[f"{s}_wrist"], J[f"{s}_shoulder"], fps)[0] >= 0.0
+        )
+        shots = [k for k in np.flatnonzero(chest) if up[k : k + within + 1].any()]
+        m = {"held_at_chest_s": float(chest.sum() / fps), f"{s}_shots": float(len(shots) > 0)}
+        return bool(shots), m
+
+    required = (
+        f"hands together before the chest, then the {{side}} wrist above the head within {SHOT_WINDOW_S} s"
+    )
+    return base._any_side(side, required, one)
+
+
+def batting(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
+    """Both hands together sweep fast from one side of the body across to the other."""
+    a = joints[:, 0]
+    gap = np.linalg.norm(a[:, J["left_wrist"]] - a[:, J["right_wrist"]], axis=-1)
+    grip = gap <= BAT_GRIP_M
+    across = 0.5 * sum(base._body_offset(a, J[f"{s}_wrist"], _PELVIS, fps)[1] for s in SIDES)  # left +
+    mid = 0.5 * (a[:, J["left_wrist"]] + a[:, J["right_wrist"]])
+    speed = np.concatenate([[0.0], np.linalg.norm(np.diff(mid, axis=0), axis=-1) * fps])
+    within = base._frames(BAT_WINDOW_S, fps)
+
+    def one(s: Side) -> tuple[bool, dict[str, float]]:
+        sign = 1.0 if s == "left" else -1.0  # a right-handed batter's hands start on the right
+        start = np.flatnonzero(grip & (sign * across >= BAT_SIDE_M))
+        swings = [k for k in start if (grip & (-sign * across >= BAT_SIDE_M))[k : k + within + 1].any()]
+        fast = max((float(speed[k : k + within + 1].max()) for k in swings), default=0.0)
+        m = {f"{s}_swing_peak_mps": fast, "grip_share": float(grip.mean())}
+        return fast >= BAT_SPEED_MPS, m
+
+    required = f"hands together sweep across the body within {BAT_WINDOW_S} s at >= {BAT_SPEED_MPS} m/s"
+    return base._any_side(side, required + " from the {side}", one)
+
+
 HAND_CHECKS: dict[str, base.CheckFn] = {
     "point": point,
     "drink": drink,
@@ -194,6 +297,9 @@ HAND_CHECKS: dict[str, base.CheckFn] = {
     "throw": throw,
     "type": type_,
     "read": read,
+    "dribbling": dribbling,
+    "shooting": shooting,
+    "batting": batting,
 }
 _unknown = sorted(set(HAND_CHECKS) - set(ACTIONS))
 assert not _unknown, f"behaviour checks outside the vocabulary: {_unknown}"

@@ -205,12 +205,12 @@ def stretch(rng: np.random.Generator, ctx: ActionContext) -> Motion:
     d, t = ctx.duration, ctx.t
     rise = min(rng.uniform(0.6, 0.9), 0.25 * d)
     start = rng.uniform(0.03, 0.12) * d
-    lower = d - start - 2 * rise > 1.6 and rng.random() < 0.5
-    env = window(t, start, d - 0.05, rise) if lower else ramp(t, start, rise)
+    # the arms always come down again: a chain's cross-fade cannot swing straight-up arms down
+    env = window(t, start, d - 0.05, rise)
     side_bend = np.zeros(ctx.frames)
     if lean:  # lean to one side, then the other, over the time the arms are up
         first = float(rng.choice([-1.0, 1.0]))
-        a, b = start + rise, (d - 0.05 - rise) if lower else d
+        a, b = start + rise, d - 0.05 - rise
         keys = np.linspace(a, max(b, a + 0.1), 5)
         side_bend = keyframes(t, keys, [0.0, first, 0.0, -first, 0.0]) * rng.uniform(12.0, 22.0) * DEG
     pose = PoseBuilder(ctx.frames)
@@ -232,7 +232,7 @@ def stretch(rng: np.random.Generator, ctx: ActionContext) -> Motion:
         wrist = rest[:, JOINT_INDEX[f"{s}_wrist"]]
         pole = to_world(ctx.yaw, [SIDE_SIGN[s], 0.0, -0.3])
         reach(pose, ctx.body, s, wrist + env[:, None] * (goal - wrist), pole)
-    return planted(pose.rot, ctx.yaw, {"lean": bool(lean), "lowered": bool(lower)})
+    return planted(pose.rot, ctx.yaw, {"lean": bool(lean)})
 
 
 def dodge(rng: np.random.Generator, ctx: ActionContext) -> Motion:

@@ -1,6 +1,7 @@
 """Caption phrases of the body actions in `activities`, `floor_actions` and `hand_actions` (sprint,
 kneel, lie_down, crouch, point, celebrate, fight_stance, look_around, drink, eat, throw, bow, stretch,
-crawl, dodge, fly, type, read), merged into `captions`' table.
+crawl, dodge, fly, type, read) and in `sports` (dribbling, shooting, batting), merged into `captions`'
+table.
 
 As in `captions`, each is a list of verb phrases in the third person singular, and every side a phrase
 names comes from `Motion.info`: a right-knee kneel is never called a left one.
@@ -257,6 +258,39 @@ def _read(info: dict[str, Any]) -> list[str]:
     return out
 
 
+def _dribbling(info: dict[str, Any]) -> list[str]:
+    side = info["side"]
+    return [
+        f"dribbles a basketball with the {side} hand",
+        "bounces a basketball on the spot",
+        f"dribbles a ball with the {side} hand, knees bent",
+        "dribbles a basketball",
+        "keeps bouncing a ball with one hand",
+    ]
+
+
+def _shooting(info: dict[str, Any]) -> list[str]:
+    side = info["side"]
+    return [
+        "shoots a basketball",
+        f"takes a jump shot with the {side} hand",
+        "shoots the ball at the hoop",
+        f"raises the ball over the head and shoots it with the {side} hand",
+        "jumps and shoots a basketball",
+    ]
+
+
+def _batting(info: dict[str, Any]) -> list[str]:
+    side = info["side"]
+    return [
+        "swings a baseball bat",
+        "hits a ball with a bat",
+        f"swings a bat {side}-handed",
+        "swings at a pitch",
+        "takes a full swing with a baseball bat",
+    ]
+
+
 ACTIVITY_PHRASES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "sprint": _sprint,
     "kneel": _kneel,
@@ -276,4 +310,7 @@ ACTIVITY_PHRASES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "fly": _fly,
     "type": _type,
     "read": _read,
+    "dribbling": _dribbling,
+    "shooting": _shooting,
+    "batting": _batting,
 }

@@ -92,6 +92,7 @@ WRONG = {
     "dribbling": ("idle", "walk", "run", "sprint", "dance", "wave", "clap", "eat", "fly"),
     "shooting": ("idle", "walk", "stretch", "celebrate", "wave", "jump", "clap", "read", "throw"),
     "batting": ("idle", "walk", "clap", "punch", "throw", "dance", "stretch", "read", "fight_stance"),
+    "catching": ("idle", "walk", "clap", "eat", "batting", "shooting", "stretch", "point", "punch"),
 }
 
 

@@ -1,5 +1,5 @@
 """Behaviour checks of the hand and arm actions added for issue #19 (point, drink, eat, throw, type,
-read, dribbling, shooting, batting), in the conventions of `stickgen.evaluate.behaviour` (its module
+read, dribbling, shooting, batting, catching), in the conventions of `stickgen.evaluate.behaviour` (its module
 docstring), beside the body actions' `behaviour_more`. Importing this module adds its checks to
 `behaviour.CHECKS` (`behaviour` imports it at its end).
 
@@ -41,6 +41,13 @@ walk and the nearest wrong actions (tests/unit/test_synthetic_activities.py):
                   to the named side of the pelvis (a right-handed batter starts on the right; either,
                   unnamed), then gripped on the other side within BAT_WINDOW_S (0.6 s), the hands peaking
                   at >= BAT_SPEED_MPS (3 m/s; the animator's >= 4.3) in between.
+    catching      both wrists <= CATCH_HANDS_M (0.22 m) apart, their midpoint within CATCH_CENTRE_M (0.15 m)
+                  of the body's middle line and no lower than CATCH_LOW_M (0.15 m) below spine3, reach >=
+                  CATCH_REACH (0.8) arm lengths from their shoulders and >= CATCH_AHEAD (0.5; overhead
+                  catches >= 0.57, a shot's release ~0.37) arm lengths ahead, then within CATCH_WINDOW_S
+                  (1 s), still together and centred, come back to <= CATCH_IN (0.5) arm lengths (and >=
+                  0.1) ahead: a ball met and drawn in (a bat swing sweeps aside, a clap never reaches out,
+                  a plate is low).
 """
 
 from __future__ import annotations
@@ -89,6 +96,13 @@ BAT_GRIP_M = 0.2
 BAT_SIDE_M = 0.12
 BAT_WINDOW_S = 0.6
 BAT_SPEED_MPS = 3.0
+CATCH_HANDS_M = 0.22
+CATCH_REACH = 0.8
+CATCH_AHEAD = 0.5
+CATCH_LOW_M = 0.15
+CATCH_CENTRE_M = 0.15
+CATCH_IN = 0.5
+CATCH_WINDOW_S = 1.0
 
 J = base.J
 _PELVIS = base._PELVIS
@@ -290,6 +304,33 @@ def batting(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
     return base._any_side(side, required + " from the {side}", one)
 
 
+def catching(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
+    """Both hands reach far out together, then draw the ball in close to the chest."""
+    a = joints[:, 0]
+    together = np.linalg.norm(a[:, J["left_wrist"]] - a[:, J["right_wrist"]], axis=-1) <= CATCH_HANDS_M
+    across = 0.5 * sum(base._body_offset(a, J[f"{s}_wrist"], _PELVIS, fps)[1] for s in SIDES)
+    together &= np.abs(across) <= CATCH_CENTRE_M  # in front of the body's middle, not swept aside
+    ahead, reach = [], []
+    for s in SIDES:
+        arm = base._bone(a, f"{s}_shoulder", f"{s}_elbow") + base._bone(a, f"{s}_elbow", f"{s}_wrist")
+        ahead.append(base._body_offset(a, J[f"{s}_wrist"], J[f"{s}_shoulder"], fps)[0] / max(arm, 1e-9))
+        reach.append(
+            np.linalg.norm(a[:, J[f"{s}_wrist"]] - a[:, J[f"{s}_shoulder"]], axis=-1) / max(arm, 1e-9)
+        )
+    near = np.minimum(*ahead)
+    high = 0.5 * (a[:, J["left_wrist"], 1] + a[:, J["right_wrist"], 1]) >= a[:, J["spine3"], 1] - CATCH_LOW_M
+    out = together & high & (np.minimum(*reach) >= CATCH_REACH) & (near >= CATCH_AHEAD)
+    drawn = together & (np.maximum(*ahead) <= CATCH_IN) & (near >= 0.1)
+    within = base._frames(CATCH_WINDOW_S, fps)
+    catches = [k for k in np.flatnonzero(out) if drawn[k : k + within + 1].any()]
+    m = {
+        "max_reach_arms": float(np.where(together, np.minimum(*reach), 0.0).max()),
+        "caught": float(bool(catches)),
+    }
+    required = f"hands together >= {CATCH_REACH} arms out, then <= {CATCH_IN} within {CATCH_WINDOW_S} s"
+    return base._verdict(bool(catches), required, m)
+
+
 HAND_CHECKS: dict[str, base.CheckFn] = {
     "point": point,
     "drink": drink,
@@ -300,6 +341,7 @@ HAND_CHECKS: dict[str, base.CheckFn] = {
     "dribbling": dribbling,
     "shooting": shooting,
     "batting": batting,
+    "catching": catching,
 }
 _unknown = sorted(set(HAND_CHECKS) - set(ACTIONS))
 assert not _unknown, f"behaviour checks outside the vocabulary: {_unknown}"

@@ -33,7 +33,7 @@ from stickgen.synthetic.hand_actions import drink, eat, read, throw, typing
 from stickgen.synthetic.locomotion import jump, run, walk
 from stickgen.synthetic.motion import Motion
 from stickgen.synthetic.speech import cry, laugh, shout, sing, talk, whisper
-from stickgen.synthetic.sports import bat, dribble, shoot
+from stickgen.synthetic.sports import bat, catch, dribble, shoot
 
 ActionGenerator = Callable[[np.random.Generator, ActionContext], Motion]
 
@@ -76,6 +76,7 @@ ACTION_GENERATORS: dict[str, ActionGenerator] = {
     "dribbling": dribble,
     "shooting": shoot,
     "batting": bat,
+    "catching": catch,
 }
 # how long a take of each action typically is, as a part of the configured duration range
 # [synthesize.min_s, synthesize.max_s] (0: min_s, 1: max_s): a jump or a punch is short, a walk or a dance
@@ -121,6 +122,7 @@ ACTION_SPAN: dict[str, tuple[float, float]] = {
     "dribbling": (0.3, 1.0),
     "shooting": (0.0, 0.5),
     "batting": (0.0, 0.5),
+    "catching": (0.0, 0.5),
 }
 CHAIN_SPAN = (0.5, 1.0)  # two actions and a cross-fade: the longer half of the range
 LOCOMOTION: frozenset[str] = frozenset({"walk", "run", "sprint"})

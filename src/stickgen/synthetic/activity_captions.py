@@ -1,7 +1,7 @@
 """Caption phrases of the body actions in `activities`, `floor_actions` and `hand_actions` (sprint,
 kneel, lie_down, crouch, point, celebrate, fight_stance, look_around, drink, eat, throw, bow, stretch,
-crawl, dodge, fly, type, read) and in `sports` (dribbling, shooting, batting), merged into `captions`'
-table.
+crawl, dodge, fly, type, read) and in `sports` (dribbling, shooting, batting, catching), merged into
+`captions`' table.
 
 As in `captions`, each is a list of verb phrases in the third person singular, and every side a phrase
 names comes from `Motion.info`: a right-knee kneel is never called a left one.
@@ -291,6 +291,22 @@ def _batting(info: dict[str, Any]) -> list[str]:
     ]
 
 
+def _catching(info: dict[str, Any]) -> list[str]:
+    if info["height"] == "overhead":
+        return [
+            "reaches up and catches a ball overhead",
+            "catches a high ball with both hands",
+            "stretches up and catches a ball above the head",
+            "catches a ball thrown high",
+        ]
+    return [
+        "catches a ball with both hands",
+        "catches a pass at chest height",
+        "reaches out and catches a ball",
+        "catches a ball and pulls it in to the chest",
+    ]
+
+
 ACTIVITY_PHRASES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "sprint": _sprint,
     "kneel": _kneel,
@@ -313,4 +329,5 @@ ACTIVITY_PHRASES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "dribbling": _dribbling,
     "shooting": _shooting,
     "batting": _batting,
+    "catching": _catching,
 }

@@ -1,10 +1,12 @@
-"""Ball sports on the spot, posed by wrist targets and inverse kinematics: dribbling, shooting, batting.
+"""Ball sports on the spot, posed by wrist targets and inverse kinematics: dribbling, shooting, batting,
+catching.
 
 Goals are in the heading frame (x = the figure's left, y = up, z = forwards), relative to the posed
 shoulders. Dribbling bounces a basketball beside the front foot with one hand on bent knees; shooting
 brings the ball from the chest above the head and releases it with one arm extending up and forwards
 over a knee dip and a small jump; batting swings a bat held in both hands from behind the rear shoulder
-across the front of the body, the chest turning with it and the front foot stepping.
+across the front of the body, the chest turning with it and the front foot stepping; catching reaches
+both hands out together to meet a ball at the chest or overhead and draws it in.
 """
 
 from __future__ import annotations
@@ -148,3 +150,39 @@ def bat(rng: np.random.Generator, ctx: ActionContext) -> Motion:
         pole = to_world(ctx.yaw, [SIDE_SIGN[s] * 0.7, -1.0, -0.3])
         reach(pose, ctx.body, s, wrist + on[:, None] * (goal - wrist), pole)
     return planted(pose.rot, ctx.yaw, {"side": side})
+
+
+def catch(rng: np.random.Generator, ctx: ActionContext) -> Motion:
+    """Catch a ball at chest height or overhead: both hands come up, reach out together to meet it, and
+    draw it in to the chest, the knees giving a little."""
+    high = rng.random() < 0.35
+    d, t = ctx.duration, ctx.t
+    ready, out, absorb = rng.uniform(0.3, 0.5), rng.uniform(0.25, 0.4), rng.uniform(0.3, 0.45)
+    start = rng.uniform(0.05, 0.4) * max(d - (ready + out + absorb + 0.8), 0.0) + 0.05
+    keys = np.cumsum([0.0, start, ready, out, absorb])
+    arm, scale = ctx.body.arm, ctx.body.stature / 1.75
+    elev = (rng.uniform(35.0, 50.0) if high else rng.uniform(-10.0, 5.0)) * DEG
+    far = rng.uniform(0.88, 0.95) * arm
+    # the hands' midpoint from the mid-shoulders per key: hanging, ready, reaching, holding the ball
+    ys = [-0.5, -0.5, -0.1 * scale, far * np.sin(elev), -0.15 * scale]
+    zs = [0.1, 0.1, 0.3 * scale, far * np.cos(elev), 0.22 * scale]
+    y, z = keyframes(t, keys, ys), keyframes(t, keys, zs)
+    on = keyframes(t, keys[:3], [0.0, 0.0, 1.0])
+    give = keyframes(t, keys, [0.0, 0.0, 0.0, 0.0, 1.0]) * (1.0 - ramp(t, keys[-1] + 0.3, 0.5))
+    knee_flex = (5.0 + 12.0 * give + 6.0 * on) * DEG
+    pose = PoseBuilder(ctx.frames)
+    stand(rng, ctx, pose)
+    for s in SIDES:
+        pose.leg(s, 0.5 * knee_flex, knee_flex, abduct=5.0 * DEG)
+    pose.spine(bend=4.0 * DEG * on - 3.0 * DEG * give)
+    pose.set("neck", trunk(4.0 * DEG - 0.5 * elev * on))
+    sh = _shoulders(pose, ctx)
+    mid = 0.5 * (sh["left"] + sh["right"])
+    half = rng.uniform(0.06, 0.09) * scale  # the ball between the palms
+    for s in SIDES:
+        local = np.stack([SIDE_SIGN[s] * np.full_like(t, half), y, z], -1)
+        goal = mid + to_world(ctx.yaw, local)
+        wrist = sh["rest"][:, JOINT_INDEX[f"{s}_wrist"]]
+        pole = to_world(ctx.yaw, [SIDE_SIGN[s] * 0.8, -1.0, -0.2])
+        reach(pose, ctx.body, s, wrist + on[:, None] * (goal - wrist), pole)
+    return planted(pose.rot, ctx.yaw, {"height": "overhead" if high else "chest"})

@@ -46,11 +46,11 @@ def trained():
     from stickgen.synthetic import generate
 
     clips = generate(
-        SynthesizeConfig(clips=150, min_s=2.0, max_s=4.0, two_actor_fraction=0.1, chain_fraction=0.0),
+        SynthesizeConfig(clips=300, min_s=2.0, max_s=4.0, two_actor_fraction=0.1, chain_fraction=0.0),
         CanonicalConfig(fps=FPS, max_actors=2, window_s=10.0, stride_s=5.0),
         seed=3,
     )
-    train, held_out = clip_set(clips[:110]), clip_set(clips[110:])
+    train, held_out = clip_set(clips[:260]), clip_set(clips[260:])
     cfg = EvaluatorTrainConfig(
         hidden=48, emb_dim=32, epochs=25, batch_size=32, lr=0.003, weight_decay=1e-4, temperature=0.1
     )

@@ -179,7 +179,7 @@ def test_writer_split_is_deterministic_and_complete(tmp_path: Path) -> None:
         (["a person walks forward then turns around"], "walk"),  # first mention wins in a caption
         (["a person runs", "a person walks", "someone walks slowly"], "walk"),  # majority of captions
         (["a person kicks", "a person punches"], "kick"),  # a tie goes to the earlier caption
-        (["he stands still", "a person jumps"], "jump"),  # captions without a keyword do not vote
+        (["he steps onto the kerb", "a person jumps"], "jump"),  # captions without a keyword do not vote
     ],
 )
 def test_infer_action(texts: list[str], action: str) -> None:

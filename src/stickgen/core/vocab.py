@@ -283,6 +283,10 @@ _ACTION_RULES: tuple[tuple[str, str], ...] = (
         r"\b(?:fly|flies|flew|flying)\b(?!\s+(?:kicks?|balls?)\b)|\b(?:flap|flaps|flapped|flapping)\b"
         r"|\blike\s+an?\s+(?:bird|airplane|aeroplane|plane)\b",
     ),
+    (
+        "idle",
+        r"\bidle\b|\b(?:stand|stands|standing|stood)\s+(?:still|in\s+place)\b|\b(?:wait|waits|waited|waiting)\b",
+    ),
 )
 _ACTION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (action, re.compile(pattern, re.IGNORECASE)) for action, pattern in _ACTION_RULES

@@ -25,6 +25,7 @@ from stickgen.sources.base import Converter, SourceError, Take
 from stickgen.sources.files import read_text
 from stickgen.sources.kinect import NUM_KINECT, K
 from stickgen.sources.ntu_rgbd import kinect_take, parse_sample_name
+from stickgen.sources.plausibility import head_height
 from stickgen.sources.units import UnitError, infer_unit
 
 NAME = "lsmb19"
@@ -88,9 +89,15 @@ def parse_sequences(text: str, label: str) -> list[tuple[str, np.ndarray]]:
 
 
 def _head_height(joints: np.ndarray) -> float:
-    """Median head height above the lower foot, native units (Kinect is Y up)."""
-    feet = joints[:, [K["FootLeft"], K["FootRight"], K["AnkleLeft"], K["AnkleRight"]], 1].min(axis=1)
-    return float(np.median(joints[:, K["Head"], 1] - feet))
+    """The standing head height from the bone lengths (`plausibility.head_height`), native units: a take
+    that sits, kneels or lies throughout (typing, reading) is sized by its bones, not by its pose."""
+    j = np.asarray(joints, dtype=np.float64)
+
+    def pair(name: str) -> tuple[np.ndarray, np.ndarray]:
+        return j[:, K[f"{name}Left"]], j[:, K[f"{name}Right"]]
+
+    back = [j[:, K["SpineBase"]], j[:, K["SpineMid"]], j[:, K["SpineShoulder"]]]
+    return head_height(pair("Hip"), pair("Knee"), pair("Ankle"), pair("Foot"), back, j[:, K["Head"]])
 
 
 class LSMB19Converter(Converter):

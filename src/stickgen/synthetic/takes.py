@@ -122,6 +122,27 @@ def _plan(rng: np.random.Generator, kind: str) -> tuple[list[str], tuple[float, 
     return [action], ACTION_SPAN[action]
 
 
+@dataclass(frozen=True)
+class TakePlan:
+    """What take `index` will be, known before it is animated: `actors`, `action` (the main one),
+    `actions` and `meta["kind"]`, the attributes a sample format's screen reads
+    (`stickgen.synthetic.samples`)."""
+
+    actors: int
+    action: str
+    actions: list[str]
+    meta: dict[str, Any]
+
+
+def take_plan(index: int, cfg: SynthesizeConfig, seed: int) -> TakePlan:
+    """The plan of take `index` (the same draws `make_take` starts with, so they agree; a chain too short
+    for two actions becomes a single take only when animated)."""
+    rng = np.random.default_rng([seed, index])
+    kind = take_kind(seed, index, cfg)
+    planned, _ = _plan(rng, kind)
+    return TakePlan(2 if kind == "pair" else 1, planned[0], planned, {"kind": kind})
+
+
 def make_take(index: int, cfg: SynthesizeConfig, fps: float, seed: int) -> SyntheticTake:
     """Generate take `index` of the synthetic set for `seed` (see the module docstring)."""
     if seed < 0 or index < 0:

@@ -95,6 +95,8 @@ ACTION_SPAN: dict[str, tuple[float, float]] = {
     "dance": (0.45, 1.0),
     "handshake": (0.15, 0.6),
     "high_five": (0.0, 0.45),
+    "hug": (0.2, 0.7),
+    "fight": (0.3, 0.9),
     "talk": (0.3, 1.0),
     "shout": (0.1, 0.6),
     "whisper": (0.2, 0.8),

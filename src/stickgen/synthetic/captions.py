@@ -322,6 +322,22 @@ _PAIR = {
         "{p} raise their {side} hands and high five",
         "{p} celebrate with a high five",
     ],
+    "hug": [
+        "{p} hug",
+        "{p} step in and hug each other",
+        "{p} embrace in a warm hug",
+        "one person hugs another",
+        "{p} give each other a big hug",
+        "{p} wrap their arms around each other in a hug",
+    ],
+    "fight": [
+        "{p} fight",
+        "{p} spar, trading punches",
+        "{p} fight each other with their fists",
+        "one person fights another, throwing punches and dodging",
+        "{p} are sparring like boxers",
+        "{p} get into a fistfight",
+    ],
     "talk": [
         "{p} talk to each other",
         "{p} have a conversation",

@@ -27,7 +27,10 @@ from stickgen.synthetic.posing import ramp, smoothstep, window
 
 EMOTIONS: tuple[str, ...] = ("happy", "sad", "angry", "surprised", "fearful", "disgusted")
 EMOTION_RATE = 0.35  # share of takes (without a laugh or a cry) whose captions name an emotion
-CHEERFUL: frozenset[str] = frozenset({"dance", "celebrate", "high_five"})  # happy unless told otherwise
+CHEERFUL: frozenset[str] = frozenset(
+    {"dance", "celebrate", "high_five", "hug"}
+)  # happy unless told otherwise
+FIERCE: frozenset[str] = frozenset({"fight"})  # angry unless told otherwise
 EFFORT: frozenset[str] = frozenset({"jump", "kick", "punch"})  # the mouth opens a little on the effort
 ACTION_EXPRESSION: dict[str, str] = {"laugh": "happy", "cry": "sad"}  # these actions are the emotion
 # actions that only go with some emotions (a take without a fitting one names none)
@@ -35,6 +38,8 @@ _FITTING: dict[str, tuple[str, ...]] = {
     "shout": ("angry", "surprised", "fearful", "happy"),
     "sing": ("happy", "sad"),
     "high_five": ("happy", "surprised"),
+    "hug": ("happy", "sad", "surprised"),
+    "fight": ("angry", "fearful"),
 }
 _SHOUT_DEFAULT = (("angry", "surprised"), (0.7, 0.3))
 # expression -> (resting mouth openness, resting viseme, eyes)
@@ -212,7 +217,7 @@ def _segment(
     """One segment's face over the whole take (T,), `t` in seconds from the take's start."""
     action, start, end, info = segment
     local = t - start / fps
-    base = emotion or ("happy" if action in CHEERFUL else "neutral")
+    base = emotion or ("happy" if action in CHEERFUL else "angry" if action in FIERCE else "neutral")
     face = _rest(base, t.size, rng)
     if action in EFFORT:
         length = (end - start) / fps

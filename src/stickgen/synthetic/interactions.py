@@ -267,3 +267,8 @@ def conversation(
 
 
 INTERACTIONS = {"handshake": handshake, "high_five": high_five, "talk": conversation}
+
+# The hug and the fight (`pair_actions`) register themselves here.
+from stickgen.synthetic.pair_actions import fight, hug  # noqa: E402, I001
+
+INTERACTIONS.update({"hug": hug, "fight": fight})

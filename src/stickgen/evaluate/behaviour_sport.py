@@ -1,0 +1,136 @@
+"""Behaviour checks of the last actions of the original vocabulary (issue #19): hug, fight, climb, swim,
+running_bases, pitching, fielding, in the conventions of `stickgen.evaluate.behaviour` (its module
+docstring). Importing this module adds its checks to `behaviour.CHECKS` (`behaviour` imports it at its
+end).
+
+Thresholds pass every synthetic clip of the action with a margin and fail a figure standing still, a
+walk and the nearest wrong actions (tests/unit/test_synthetic_more.py):
+
+    hug           two actors; the pelvises <= HUG_GAP_M (0.5 m) apart (floor plane) while each actor's
+                  two wrists are >= HUG_BEHIND_M (0.03 m) behind the other's spine2 (along the other's
+                  facing) and between the other's pelvis and HUG_ABOVE_NECK_M (0.1 m) above its neck, for
+                  >= HUG_MIN_S (0.5 s) in a row (a handshake stands 0.8 m apart; hands on the partner's
+                  chest are in front of it).
+    fight         two actors; the pelvises FIGHT_NEAR_M..FIGHT_FAR_M (0.6..1.6 m) apart and facing each
+                  other (each facing within FIGHT_FACING_DEG, 45 deg, of the other's pelvis) in >=
+                  FIGHT_SHARE (80%) of the frames, both upright (the pelvis >= FIGHT_UPRIGHT, 0.7, leg
+                  lengths up) throughout, and each actor throws a punch: a wrist >= FIGHT_REACH (0.7) arm
+                  lengths ahead of its shoulder, at most FIGHT_ABOVE_M (0.1 m) above it, having moved at
+                  >= FIGHT_SPEED_MPS (2.5 m/s) within the FIGHT_WINDOW_S (0.3 s) before (a handshake
+                  reaches slowly; a high five is above the shoulder).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from stickgen.core.vocab import ACTIONS
+from stickgen.evaluate import behaviour as base
+from stickgen.evaluate.behaviour import SIDES, Check, Side
+from stickgen.evaluate.behaviour_shared import leg_length, longest_run
+
+HUG_GAP_M = 0.5
+HUG_BEHIND_M = 0.03
+HUG_ABOVE_NECK_M = 0.1
+HUG_MIN_S = 0.5
+FIGHT_NEAR_M = 0.6
+FIGHT_FAR_M = 1.6
+FIGHT_FACING_DEG = 45.0
+FIGHT_SHARE = 0.8
+FIGHT_UPRIGHT = 0.7
+FIGHT_REACH = 0.7
+FIGHT_ABOVE_M = 0.1
+FIGHT_SPEED_MPS = 2.5
+FIGHT_WINDOW_S = 0.3
+
+J = base.J
+_PELVIS = base._PELVIS
+
+
+def _pair(joints: np.ndarray, name: str) -> Check | None:
+    if joints.shape[1] < 2:
+        return Check(False, f"failed: {name} needs two actors, the motion has {joints.shape[1]}")
+    return None
+
+
+def _gap(joints: np.ndarray) -> np.ndarray:
+    """(T,) floor-plane distance between the two actors' pelvises."""
+    return np.linalg.norm(joints[:, 0, _PELVIS, [0, 2]] - joints[:, 1, _PELVIS, [0, 2]], axis=-1)
+
+
+def _in_frame_of(
+    a: np.ndarray, b: np.ndarray, joint: int, ref: int, fps: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(forward, left) offsets (T,) of `a`'s `joint` from `b`'s `ref`, in `b`'s body frame."""
+    c = b.copy()
+    c[:, joint] = a[:, joint]
+    return base._body_offset(c, joint, ref, fps)
+
+
+def hug(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
+    """Close together, each actor's wrists behind the other's back, for a while."""
+    missing = _pair(joints, "a hug")
+    if missing is not None:
+        return missing
+    held = _gap(joints) <= HUG_GAP_M
+    for k in range(2):
+        a, b = joints[:, k], joints[:, 1 - k]
+        for s in SIDES:
+            w = J[f"{s}_wrist"]
+            behind = _in_frame_of(a, b, w, J["spine2"], fps)[0] <= -HUG_BEHIND_M
+            high = (a[:, w, 1] >= b[:, _PELVIS, 1]) & (a[:, w, 1] <= b[:, J["neck"], 1] + HUG_ABOVE_NECK_M)
+            held &= behind & high
+    m = {"min_pelvis_gap_m": float(_gap(joints).min()), "hug_s": longest_run(held) / fps}
+    required = f"pelvises <= {HUG_GAP_M} m apart, all four wrists behind the partner, for >= {HUG_MIN_S} s"
+    return base._verdict(m["hug_s"] >= HUG_MIN_S, required, m)
+
+
+def _punches(a: np.ndarray, fps: float) -> float:
+    """The farthest reach (arm lengths) of a fast punch at or below shoulder height by either hand."""
+    best = 0.0
+    window = base._frames(FIGHT_WINDOW_S, fps)
+    for s in SIDES:
+        arm = base._bone(a, f"{s}_shoulder", f"{s}_elbow") + base._bone(a, f"{s}_elbow", f"{s}_wrist")
+        ahead = base._body_offset(a, J[f"{s}_wrist"], J[f"{s}_shoulder"], fps)[0] / max(arm, 1e-9)
+        level = a[:, J[f"{s}_wrist"], 1] - a[:, J[f"{s}_shoulder"], 1] <= FIGHT_ABOVE_M
+        speed = np.concatenate([[0.0], np.linalg.norm(np.diff(a[:, J[f"{s}_wrist"]], axis=0), axis=-1) * fps])
+        for k in np.flatnonzero((ahead >= FIGHT_REACH) & level):
+            if speed[max(0, k - window) : k + 1].max() >= FIGHT_SPEED_MPS:
+                best = max(best, float(ahead[k]))
+    return best
+
+
+def fight(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
+    """Facing each other at sparring distance, upright, and each throws at least one fast punch."""
+    missing = _pair(joints, "a fight")
+    if missing is not None:
+        return missing
+    gap = _gap(joints)
+    near = (gap >= FIGHT_NEAR_M) & (gap <= FIGHT_FAR_M)
+    m: dict[str, float] = {"median_gap_m": float(np.median(gap))}
+    for k in range(2):
+        a, b = joints[:, k], joints[:, 1 - k]
+        ahead, left = _in_frame_of(b, a, _PELVIS, _PELVIS, fps)
+        near &= np.degrees(np.abs(np.arctan2(left, ahead))) <= FIGHT_FACING_DEG
+        height = (a[:, _PELVIS, 1] - base._floor(a)) / max(leg_length(a), 1e-9)
+        m[f"actor{k}_lowest_legs"] = float(height.min())
+        m[f"actor{k}_punch_arms"] = _punches(a, fps)
+    m["facing_share"] = float(near.mean())
+    ok = (
+        m["facing_share"] >= FIGHT_SHARE
+        and min(m["actor0_lowest_legs"], m["actor1_lowest_legs"]) >= FIGHT_UPRIGHT
+        and min(m["actor0_punch_arms"], m["actor1_punch_arms"]) >= FIGHT_REACH
+    )
+    required = (
+        f"facing {FIGHT_NEAR_M}-{FIGHT_FAR_M} m apart, upright, each punches >= {FIGHT_REACH} arms out fast"
+    )
+    return base._verdict(ok, required, m)
+
+
+SPORT_CHECKS: dict[str, base.CheckFn] = {
+    "hug": hug,
+    "fight": fight,
+}
+_unknown = sorted(set(SPORT_CHECKS) - set(ACTIONS))
+assert not _unknown, f"behaviour checks outside the vocabulary: {_unknown}"
+base.CHECKS.update(SPORT_CHECKS)

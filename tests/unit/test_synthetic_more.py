@@ -19,7 +19,7 @@ from stickgen.core.vocab import infer_action
 from stickgen.evaluate import behaviour_sport
 from stickgen.evaluate.behaviour import CHECKS, check
 from stickgen.evaluate.prompts import behaviour_prompts
-from stickgen.synthetic.actions import ACTION_GENERATORS, ACTION_SPAN, generate_action
+from stickgen.synthetic.actions import ACTION_GENERATORS, ACTION_SPAN, SOLO, draw_chain, generate_action
 from stickgen.synthetic.base import ActionContext
 from stickgen.synthetic.captions import describe, describe_pair
 from stickgen.synthetic.interactions import INTERACTIONS
@@ -33,6 +33,8 @@ J = JOINT_INDEX
 WRONG = {
     "hug": ("handshake", "high_five", "talk", "fight", "idle", "walk"),
     "fight": ("handshake", "high_five", "talk", "hug", "idle", "walk"),
+    "climb": ("idle", "walk", "jump", "stand_up", "stretch", "celebrate", "wave", "fly", "shooting"),
+    "swim": ("idle", "walk", "lie_down", "crawl", "fly", "kneel", "dance", "stretch", "jump"),
 }
 
 
@@ -124,3 +126,9 @@ def test_captions_name_the_action(action: str) -> None:
             texts = describe([action], [motion.info], rng)
         assert len(set(texts)) == 3, texts
         assert all(infer_action([t]) == action for t in texts), texts
+
+
+def test_climbing_and_swimming_are_never_chained() -> None:
+    rng = np.random.default_rng(0)
+    chained = {a for _ in range(3000) for a in draw_chain(rng)}
+    assert not chained & SOLO and {"climb", "swim"} <= SOLO

@@ -18,6 +18,16 @@ walk and the nearest wrong actions (tests/unit/test_synthetic_more.py):
                   lengths ahead of its shoulder, at most FIGHT_ABOVE_M (0.1 m) above it, having moved at
                   >= FIGHT_SPEED_MPS (2.5 m/s) within the FIGHT_WINDOW_S (0.3 s) before (a handshake
                   reaches slowly; a high five is above the shoulder).
+    climb         the pelvis ends >= CLIMB_RISE_M (0.4 m) higher than it starts (medians over the first and
+                  the last `behaviour.ENDS_S`) and the wrists are >= CLIMB_ABOVE_M (0.05 m) above the head
+                  one at a time, taking turns >= SWITCHES (2) times (left, right, left): a stand-up rises
+                  with the hands low, a stretch or a cheer raises both at once.
+    swim          in >= SWIM_SHARE (70%) of the frames the pelvis-neck line is within SWIM_FLAT_DEG (30 deg)
+                  of horizontal with the pelvis >= SWIM_PELVIS_M (0.3 m) above the floor, and the wrists
+                  reach >= SWIM_AHEAD_M (0.05 m) past the head (along the pelvis-neck line) one at a time,
+                  taking turns >= SWITCHES times, and each wrist swings >= SWIM_OVER_M (0.15 m) above its
+                  shoulder at some frame (the recovery over the water): lying down is on the floor,
+                  crawling keeps the hands on the floor.
 """
 
 from __future__ import annotations
@@ -42,6 +52,14 @@ FIGHT_REACH = 0.7
 FIGHT_ABOVE_M = 0.1
 FIGHT_SPEED_MPS = 2.5
 FIGHT_WINDOW_S = 0.3
+CLIMB_RISE_M = 0.4
+CLIMB_ABOVE_M = 0.05
+SWITCHES = 2
+SWIM_FLAT_DEG = 30.0
+SWIM_SHARE = 0.7
+SWIM_PELVIS_M = 0.3
+SWIM_AHEAD_M = 0.05
+SWIM_OVER_M = 0.15
 
 J = base.J
 _PELVIS = base._PELVIS
@@ -127,9 +145,55 @@ def fight(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
     return base._verdict(ok, required, m)
 
 
+def _switches(left: np.ndarray, right: np.ndarray) -> int:
+    """How many times the side that alone holds its flag (T,) changes: left, right, left... counts 2."""
+    order = [0 if lt else 1 for lt, rt in zip(left, right, strict=True) if lt != rt]
+    return int(sum(a != b for a, b in zip(order, order[1:], strict=False)))
+
+
+def climb(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
+    """The pelvis rises a long way while the hands take turns above the head."""
+    a = joints[:, 0]
+    above = [a[:, J[f"{s}_wrist"], 1] - a[:, J["head"], 1] >= CLIMB_ABOVE_M for s in SIDES]
+    n = min(base._frames(base.ENDS_S, fps), max(1, len(a) // 3))
+    m = {
+        "pelvis_rise_m": float(np.median(a[-n:, _PELVIS, 1]) - np.median(a[:n, _PELVIS, 1])),
+        "hand_switches": float(_switches(*above)),
+    }
+    ok = m["pelvis_rise_m"] >= CLIMB_RISE_M and m["hand_switches"] >= SWITCHES
+    required = f"pelvis rises >= {CLIMB_RISE_M} m, the hands above the head in turns (>= {SWITCHES} switches)"
+    return base._verdict(ok, required, m)
+
+
+def swim(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
+    """The trunk lies near horizontal, off the floor, and the wrists take turns reaching past the head."""
+    a = joints[:, 0]
+    axis = a[:, J["neck"]] - a[:, _PELVIS]
+    tilt = np.degrees(np.arctan2(np.abs(axis[:, 1]), np.linalg.norm(axis[:, [0, 2]], axis=-1)))
+    unit = axis / np.maximum(np.linalg.norm(axis, axis=-1, keepdims=True), 1e-9)
+    ahead = [((a[:, J[f"{s}_wrist"]] - a[:, J["head"]]) * unit).sum(-1) >= SWIM_AHEAD_M for s in SIDES]
+    up = a[:, _PELVIS, 1] - base._floor(a) >= SWIM_PELVIS_M
+    m = {
+        "flat_share": float(((tilt <= SWIM_FLAT_DEG) & up).mean()),
+        "stroke_switches": float(_switches(*ahead)),
+        "recovery_m": float(
+            min((a[:, J[f"{s}_wrist"], 1] - a[:, J[f"{s}_shoulder"], 1]).max() for s in SIDES)
+        ),
+    }
+    ok = m["flat_share"] >= SWIM_SHARE and m["stroke_switches"] >= SWITCHES and m["recovery_m"] >= SWIM_OVER_M
+    required = (
+        f"trunk within {SWIM_FLAT_DEG} deg of horizontal, pelvis >= {SWIM_PELVIS_M} m up, in >= "
+        f"{SWIM_SHARE:.0%} of frames; the wrists past the head in turns (>= {SWITCHES} switches), each "
+        f">= {SWIM_OVER_M} m over its shoulder at times"
+    )
+    return base._verdict(ok, required, m)
+
+
 SPORT_CHECKS: dict[str, base.CheckFn] = {
     "hug": hug,
     "fight": fight,
+    "climb": climb,
+    "swim": swim,
 }
 _unknown = sorted(set(SPORT_CHECKS) - set(ACTIONS))
 assert not _unknown, f"behaviour checks outside the vocabulary: {_unknown}"

@@ -32,6 +32,7 @@ from stickgen.synthetic.gestures import clap, punch, wave
 from stickgen.synthetic.hand_actions import drink, eat, read, throw, typing
 from stickgen.synthetic.locomotion import jump, run, walk
 from stickgen.synthetic.motion import Motion
+from stickgen.synthetic.outdoor import climb, swim
 from stickgen.synthetic.speech import cry, laugh, shout, sing, talk, whisper
 from stickgen.synthetic.sports import bat, catch, dribble, shoot
 
@@ -77,6 +78,8 @@ ACTION_GENERATORS: dict[str, ActionGenerator] = {
     "shooting": shoot,
     "batting": bat,
     "catching": catch,
+    "climb": climb,
+    "swim": swim,
 }
 # how long a take of each action typically is, as a part of the configured duration range
 # [synthesize.min_s, synthesize.max_s] (0: min_s, 1: max_s): a jump or a punch is short, a walk or a dance
@@ -125,6 +128,8 @@ ACTION_SPAN: dict[str, tuple[float, float]] = {
     "shooting": (0.0, 0.5),
     "batting": (0.0, 0.5),
     "catching": (0.0, 0.5),
+    "climb": (0.35, 1.0),
+    "swim": (0.35, 1.0),
 }
 CHAIN_SPAN = (0.5, 1.0)  # two actions and a cross-fade: the longer half of the range
 LOCOMOTION: frozenset[str] = frozenset({"walk", "run", "sprint"})
@@ -133,6 +138,8 @@ STARTS_SEATED: frozenset[str] = frozenset({"stand_up"})
 # on or near the floor, or seated, at the end: never first; from the first frame: never second
 ENDS_LOW: frozenset[str] = frozenset({"kneel", "lie_down", "crouch", "crawl", "type"})
 STARTS_LOW: frozenset[str] = frozenset({"crawl", "type"})
+# off the floor (up a ladder) or in the water: never chained with another action
+SOLO: frozenset[str] = frozenset({"climb", "swim"})
 
 _unknown = sorted(set(ACTION_GENERATORS) - set(ACTION_INDEX))
 assert not _unknown, f"synthetic actions outside the vocabulary: {_unknown}"
@@ -148,8 +155,8 @@ def generate_action(name: str, rng: np.random.Generator, ctx: ActionContext) -> 
 def draw_chain(rng: np.random.Generator) -> tuple[str, str]:
     """Two different actions that can follow each other (a seated end is followed by standing up)."""
     names = list(ACTION_GENERATORS)
-    first = str(rng.choice([n for n in names if n not in ENDS_LOW]))
+    first = str(rng.choice([n for n in names if n not in ENDS_LOW | SOLO]))
     if first in ENDS_SEATED:
         return first, next(iter(STARTS_SEATED))
-    options = [n for n in names if n != first and n not in STARTS_SEATED | STARTS_LOW]
+    options = [n for n in names if n != first and n not in STARTS_SEATED | STARTS_LOW | SOLO]
     return first, str(rng.choice(options))

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from stickgen.synthetic.activity_captions import ACTIVITY_PHRASES
+from stickgen.synthetic.outdoor_captions import OUTDOOR_PHRASES
 from stickgen.synthetic.speech_captions import SPEECH_PHRASES, emote, emote_pair
 
 SUBJECTS: tuple[str, ...] = (
@@ -303,6 +304,7 @@ _PHRASES = {
     "stand_up": _stand_up,
     **SPEECH_PHRASES,
     **ACTIVITY_PHRASES,
+    **OUTDOOR_PHRASES,
 }
 
 _PAIR = {

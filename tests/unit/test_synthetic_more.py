@@ -27,6 +27,7 @@ from stickgen.synthetic.motion import place
 
 NEW = tuple(behaviour_sport.SPORT_CHECKS)
 PAIRS = ("hug", "fight")
+SIDED = ("pitching",)
 SEEDS = range(10)
 J = JOINT_INDEX
 
@@ -35,6 +36,9 @@ WRONG = {
     "fight": ("handshake", "high_five", "talk", "hug", "idle", "walk"),
     "climb": ("idle", "walk", "jump", "stand_up", "stretch", "celebrate", "wave", "fly", "shooting"),
     "swim": ("idle", "walk", "lie_down", "crawl", "fly", "kneel", "dance", "stretch", "jump"),
+    "running_bases": ("idle", "walk", "run", "sprint", "jump", "dance", "crawl", "dribbling"),
+    "pitching": ("idle", "walk", "throw", "punch", "kick", "batting", "shooting", "catching", "dodge"),
+    "fielding": ("idle", "walk", "crouch", "crawl", "kneel", "dodge", "catching", "bow", "lie_down", "run"),
 }
 
 
@@ -81,6 +85,22 @@ def test_wrong_motions_fail_the_check(action: str) -> None:
         for seed in range(6):
             c = check(action, animated(wrong, seed)[0], FPS)
             assert not c.passed, f"{wrong} seed {seed}: {c.reason}"
+
+
+@pytest.mark.parametrize("action", SIDED)
+def test_sided_checks_fail_on_the_other_side(action: str) -> None:
+    for seed in SEEDS:
+        joints, side = animated(action, seed)
+        other = "left" if side == "right" else "right"
+        assert not check(action, joints, FPS, other).passed, seed
+
+
+def test_running_the_bases_turning_right_fails() -> None:
+    for seed in range(6):
+        joints = animated("running_bases", seed)[0].copy()
+        assert check("running_bases", joints, FPS).passed
+        joints[..., 0] *= -1.0  # the mirror image turns right
+        assert not check("running_bases", joints, FPS).passed, seed
 
 
 @pytest.mark.parametrize("action", PAIRS)

@@ -28,6 +28,21 @@ walk and the nearest wrong actions (tests/unit/test_synthetic_more.py):
                   taking turns >= SWITCHES times, and each wrist swings >= SWIM_OVER_M (0.15 m) above its
                   shoulder at some frame (the recovery over the water): lying down is on the floor,
                   crawling keeps the hands on the floor.
+    running_bases the `behaviour.run` gait at >= BASES_SPEED_MPS (2 m/s), and the step-smoothed pelvis path
+                  turns >= BASES_TURN_DEG (60 deg) to the left (its heading over the first ENDS_S against
+                  the last) steadily: the chords of its four quarters each turn >= BASES_STEADY_DEG (10 deg)
+                  left of the one before, <= BASES_MAX_DEG (200 deg) in all (a run that turns once, for a
+                  second or two, or that circles, a straight run and a right turn fail).
+    pitching      the named wrist (either, unnamed) is >= PITCH_BEHIND_M (0.1 m) behind the head (along the
+                  facing) and above its shoulder, then within PITCH_WINDOW_S (0.5 s) >= PITCH_AHEAD_M
+                  (0.3 m) ahead of its shoulder, peaking at >= PITCH_SPEED_MPS (5 m/s), while the other
+                  ankle strides >= PITCH_STRIDE_M (0.35 m) ahead of the throwing side's ankle, after the
+                  other knee has come up to within PITCH_KNEE_M (0.25 m) of the pelvis's height (the
+                  wind-up): a plain throw has no knee lift.
+    fielding      the pelvis <= FIELD_LOW (0.8) leg lengths up (a crouch) in >= FIELD_LOW_SHARE (10%) of
+                  the frames, both wrists < FIELD_HANDS_M (0.4 m) above the floor in one frame, and the
+                  step-smoothed pelvis travels >= FIELD_SIDE_M (0.4 m) along the body's left-right axis:
+                  a crouch stays put, crawling goes forwards.
 """
 
 from __future__ import annotations
@@ -60,6 +75,20 @@ SWIM_SHARE = 0.7
 SWIM_PELVIS_M = 0.3
 SWIM_AHEAD_M = 0.05
 SWIM_OVER_M = 0.15
+BASES_SPEED_MPS = 2.0
+BASES_TURN_DEG = 60.0
+BASES_STEADY_DEG = 10.0
+BASES_MAX_DEG = 200.0
+PITCH_BEHIND_M = 0.1
+PITCH_AHEAD_M = 0.3
+PITCH_WINDOW_S = 0.5
+PITCH_SPEED_MPS = 5.0
+PITCH_STRIDE_M = 0.35
+PITCH_KNEE_M = 0.25
+FIELD_LOW = 0.8
+FIELD_LOW_SHARE = 0.1
+FIELD_HANDS_M = 0.4
+FIELD_SIDE_M = 0.4
 
 J = base.J
 _PELVIS = base._PELVIS
@@ -189,11 +218,102 @@ def swim(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
     return base._verdict(ok, required, m)
 
 
+def running_bases(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
+    """A run (swinging, planted feet) at >= 2 m/s whose path keeps turning to the left."""
+    a = joints[:, 0]
+    gait = base._gait(joints, fps, BASES_SPEED_MPS)
+    path = base._path_speed(a, fps)[0]
+    # the chord of each quarter of the path; heading 0 = +Z, positive turns left (towards +X facing +Z)
+    cuts = np.linspace(0, len(path) - 1, 5).astype(int)
+    chords = path[cuts[1:]] - path[cuts[:-1]]
+    turns = np.degrees(np.diff(np.unwrap(np.arctan2(chords[:, 0], chords[:, 1]))))
+    n = min(base._frames(base.ENDS_S, fps), max(1, len(a) // 3))
+    first, last = path[n] - path[0], path[-1] - path[-1 - n]
+    total = np.degrees(np.unwrap([np.arctan2(first[0], first[1]), np.arctan2(last[0], last[1])]))
+    m = {
+        **gait.measures,
+        "turn_left_deg": float(total[1] - total[0]),
+        "steadiest_turn_deg": float(turns.min()),
+        "chord_turns_deg": float(turns.sum()),
+    }
+    ok = (
+        gait.passed
+        and m["turn_left_deg"] >= BASES_TURN_DEG
+        and m["steadiest_turn_deg"] >= BASES_STEADY_DEG
+        and m["chord_turns_deg"] <= BASES_MAX_DEG
+    )
+    return base._verdict(ok, f"runs at >= {BASES_SPEED_MPS} m/s, turning >= {BASES_TURN_DEG} deg left", m)
+
+
+def pitching(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
+    """The throwing wrist whips from behind the head to ahead of the shoulder, fast, over a knee lift
+    and a forward stride of the other foot."""
+    a = joints[:, 0]
+    within = base._frames(PITCH_WINDOW_S, fps)
+
+    def one(s: Side) -> tuple[bool, dict[str, float]]:
+        o = base._other(s)
+        w = J[f"{s}_wrist"]
+        behind = (base._body_offset(a, w, J["head"], fps)[0] <= -PITCH_BEHIND_M) & (
+            a[:, w, 1] >= a[:, J[f"{s}_shoulder"], 1]
+        )
+        out = base._body_offset(a, w, J[f"{s}_shoulder"], fps)[0] >= PITCH_AHEAD_M
+        speed = np.concatenate([[0.0], np.linalg.norm(np.diff(a[:, w], axis=0), axis=-1) * fps])
+        stride = base._body_offset(a, J[f"{o}_ankle"], J[f"{s}_ankle"], fps)[0]
+        knee = a[:, J[f"{o}_knee"], 1] - a[:, _PELVIS, 1] >= -PITCH_KNEE_M
+        whips = [
+            k
+            for k in np.flatnonzero(behind)
+            if out[k : k + within + 1].any()
+            and speed[k : k + within + 1].max() >= PITCH_SPEED_MPS
+            and stride[k : k + within + 1].max() >= PITCH_STRIDE_M
+            and knee[: k + 1].any()
+        ]
+        m = {f"{s}_pitches": float(bool(whips)), f"{s}_peak_wrist_mps": float(speed.max())}
+        return bool(whips), m
+
+    required = (
+        f"{{side}} wrist from >= {PITCH_BEHIND_M} m behind the head to >= {PITCH_AHEAD_M} m ahead of its "
+        f"shoulder within {PITCH_WINDOW_S} s at >= {PITCH_SPEED_MPS} m/s, after a knee lift, the other foot "
+        f"striding >= {PITCH_STRIDE_M} m ahead"
+    )
+    return base._any_side(side, required, one)
+
+
+def fielding(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
+    """Crouched a good part of the clip, travelling sideways, and both hands low to the ground at once."""
+    a = joints[:, 0]
+    floor = base._floor(a)
+    low = (a[:, _PELVIS, 1] - floor) / max(leg_length(a), 1e-9) <= FIELD_LOW
+    hands = np.maximum(a[:, J["left_wrist"], 1], a[:, J["right_wrist"], 1]) - floor
+    path = base._smooth(a[:, _PELVIS, [0, 2]], base._frames(base.PATH_SMOOTH_S, fps))
+    left = np.median(a[:, J["left_hip"], [0, 2]] - a[:, J["right_hip"], [0, 2]], axis=0)  # the body's left
+    sideways = ((path - path[0]) * left).sum(-1) / max(float(np.linalg.norm(left)), 1e-9)
+    m = {
+        "crouched_share": float(low.mean()),
+        "lowest_hands_m": float(hands.min()),
+        "sideways_m": float(sideways.max() - sideways.min()),
+    }
+    ok = (
+        m["crouched_share"] >= FIELD_LOW_SHARE
+        and m["lowest_hands_m"] <= FIELD_HANDS_M
+        and m["sideways_m"] >= FIELD_SIDE_M
+    )
+    required = (
+        f"pelvis <= {FIELD_LOW} legs up in >= {FIELD_LOW_SHARE:.0%} of frames, both wrists < "
+        f"{FIELD_HANDS_M} m up at once, >= {FIELD_SIDE_M} m sideways"
+    )
+    return base._verdict(ok, required, m)
+
+
 SPORT_CHECKS: dict[str, base.CheckFn] = {
     "hug": hug,
     "fight": fight,
     "climb": climb,
     "swim": swim,
+    "running_bases": running_bases,
+    "pitching": pitching,
+    "fielding": fielding,
 }
 _unknown = sorted(set(SPORT_CHECKS) - set(ACTIONS))
 assert not _unknown, f"behaviour checks outside the vocabulary: {_unknown}"

@@ -26,6 +26,7 @@ from stickgen.synthetic.activities import (
     stretch,
 )
 from stickgen.synthetic.base import ActionContext
+from stickgen.synthetic.baseball import fielding, pitching, running_bases
 from stickgen.synthetic.body_actions import dance, idle, kick, sit_down, stand_up
 from stickgen.synthetic.floor_actions import crawl, crouch, kneel, lie_down
 from stickgen.synthetic.gestures import clap, punch, wave
@@ -80,6 +81,9 @@ ACTION_GENERATORS: dict[str, ActionGenerator] = {
     "catching": catch,
     "climb": climb,
     "swim": swim,
+    "running_bases": running_bases,
+    "pitching": pitching,
+    "fielding": fielding,
 }
 # how long a take of each action typically is, as a part of the configured duration range
 # [synthesize.min_s, synthesize.max_s] (0: min_s, 1: max_s): a jump or a punch is short, a walk or a dance
@@ -130,9 +134,12 @@ ACTION_SPAN: dict[str, tuple[float, float]] = {
     "catching": (0.0, 0.5),
     "climb": (0.35, 1.0),
     "swim": (0.35, 1.0),
+    "running_bases": (0.3, 0.8),
+    "pitching": (0.15, 0.6),
+    "fielding": (0.2, 0.7),
 }
 CHAIN_SPAN = (0.5, 1.0)  # two actions and a cross-fade: the longer half of the range
-LOCOMOTION: frozenset[str] = frozenset({"walk", "run", "sprint"})
+LOCOMOTION: frozenset[str] = frozenset({"walk", "run", "sprint", "running_bases"})
 ENDS_SEATED: frozenset[str] = frozenset({"sit_down"})
 STARTS_SEATED: frozenset[str] = frozenset({"stand_up"})
 # on or near the floor, or seated, at the end: never first; from the first frame: never second

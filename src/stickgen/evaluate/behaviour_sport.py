@@ -16,7 +16,7 @@ walk and the nearest wrong actions (tests/unit/test_synthetic_more.py):
                   FIGHT_SHARE (80%) of the frames, both upright (the pelvis >= FIGHT_UPRIGHT, 0.7, leg
                   lengths up) throughout, and each actor throws a punch: a wrist >= FIGHT_REACH (0.7) arm
                   lengths ahead of its shoulder, at most FIGHT_ABOVE_M (0.1 m) above it, having moved at
-                  >= FIGHT_SPEED_MPS (2.5 m/s) within the FIGHT_WINDOW_S (0.3 s) before (a handshake
+                  >= FIGHT_SPEED_MPS (2 m/s) within the FIGHT_WINDOW_S (0.3 s) before (a handshake
                   reaches slowly; a high five is above the shoulder).
     climb         the pelvis ends >= CLIMB_RISE_M (0.4 m) higher than it starts (medians over the first and
                   the last `behaviour.ENDS_S`) and the wrists are >= CLIMB_ABOVE_M (0.05 m) above the head
@@ -39,8 +39,8 @@ walk and the nearest wrong actions (tests/unit/test_synthetic_more.py):
                   ankle strides >= PITCH_STRIDE_M (0.35 m) ahead of the throwing side's ankle, after the
                   other knee has come up to within PITCH_KNEE_M (0.25 m) of the pelvis's height (the
                   wind-up): a plain throw has no knee lift.
-    fielding      the pelvis <= FIELD_LOW (0.8) leg lengths up (a crouch) in >= FIELD_LOW_SHARE (10%) of
-                  the frames, both wrists < FIELD_HANDS_M (0.4 m) above the floor in one frame, and the
+    fielding      the pelvis <= FIELD_LOW (0.8) leg lengths up (a crouch) for >= FIELD_LOW_S (0.3 s) in
+                  all, both wrists < FIELD_HANDS_M (0.4 m) above the floor in one frame, and the
                   step-smoothed pelvis travels >= FIELD_SIDE_M (0.4 m) along the body's left-right axis:
                   a crouch stays put, crawling goes forwards.
 """
@@ -65,7 +65,7 @@ FIGHT_SHARE = 0.8
 FIGHT_UPRIGHT = 0.7
 FIGHT_REACH = 0.7
 FIGHT_ABOVE_M = 0.1
-FIGHT_SPEED_MPS = 2.5
+FIGHT_SPEED_MPS = 2.0
 FIGHT_WINDOW_S = 0.3
 CLIMB_RISE_M = 0.4
 CLIMB_ABOVE_M = 0.05
@@ -86,7 +86,7 @@ PITCH_SPEED_MPS = 5.0
 PITCH_STRIDE_M = 0.35
 PITCH_KNEE_M = 0.25
 FIELD_LOW = 0.8
-FIELD_LOW_SHARE = 0.1
+FIELD_LOW_S = 0.3
 FIELD_HANDS_M = 0.4
 FIELD_SIDE_M = 0.4
 
@@ -290,17 +290,17 @@ def fielding(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
     left = np.median(a[:, J["left_hip"], [0, 2]] - a[:, J["right_hip"], [0, 2]], axis=0)  # the body's left
     sideways = ((path - path[0]) * left).sum(-1) / max(float(np.linalg.norm(left)), 1e-9)
     m = {
-        "crouched_share": float(low.mean()),
+        "crouched_s": float(low.sum() / fps),
         "lowest_hands_m": float(hands.min()),
         "sideways_m": float(sideways.max() - sideways.min()),
     }
     ok = (
-        m["crouched_share"] >= FIELD_LOW_SHARE
+        m["crouched_s"] >= FIELD_LOW_S
         and m["lowest_hands_m"] <= FIELD_HANDS_M
         and m["sideways_m"] >= FIELD_SIDE_M
     )
     required = (
-        f"pelvis <= {FIELD_LOW} legs up in >= {FIELD_LOW_SHARE:.0%} of frames, both wrists < "
+        f"pelvis <= {FIELD_LOW} legs up for >= {FIELD_LOW_S} s, both wrists < "
         f"{FIELD_HANDS_M} m up at once, >= {FIELD_SIDE_M} m sideways"
     )
     return base._verdict(ok, required, m)

@@ -32,7 +32,7 @@ def climb(rng: np.random.Generator, ctx: ActionContext) -> Motion:
     """Climb a ladder: alternate hand reaches above the head, the opposite knee lifting, rising steadily."""
     t = ctx.t
     freq = rng.uniform(0.6, 0.85)  # full cycles (a left and a right reach) per second
-    rate = max(rng.uniform(0.2, 0.35), 0.6 / ctx.duration)  # m/s up the ladder
+    rate = max(rng.uniform(0.2, 0.35), 0.8 / ctx.duration)  # m/s up the ladder
     phase = 2 * np.pi * freq * t + rng.uniform(0, 2 * np.pi)
     pose = PoseBuilder(ctx.frames)
     stand(rng, ctx, pose, arms=False)
@@ -70,7 +70,7 @@ def climb(rng: np.random.Generator, ctx: ActionContext) -> Motion:
 def swim(rng: np.random.Generator, ctx: ActionContext) -> Motion:
     """Front crawl: horizontal trunk at hip height, alternating overarm strokes, fluttering legs."""
     t = ctx.t
-    freq = rng.uniform(0.45, 0.7)  # arm cycles per second
+    freq = max(rng.uniform(0.45, 0.7), 1.6 / ctx.duration)  # arm cycles per second (>= 1.6 a take)
     phase = 2 * np.pi * freq * t + rng.uniform(0, 2 * np.pi)
     pitch = rng.uniform(80.0, 92.0) * DEG
     roll = rng.uniform(15.0, 30.0) * DEG * np.sin(phase)  # the body rolls with the strokes

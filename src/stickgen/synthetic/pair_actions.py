@@ -149,7 +149,7 @@ def fight(
     yaws = [yaw, yaw + np.pi]
     start = np.asarray(start_xz, dtype=np.float64)
     starts = [start, start + gap * _forward(yaw)[[0, 2]]]
-    out = rng.uniform(0.1, 0.15)  # seconds from the guard to full extension
+    out = rng.uniform(0.08, 0.12)  # seconds from the guard to full extension
     back = rng.uniform(0.18, 0.25)
     extend = {k: {s: np.zeros(frames) for s in SIDES} for k in range(2)}
     dodge, away = np.zeros((2, frames)), np.ones((2, frames))
@@ -173,6 +173,7 @@ def fight(
             shoulder = rests[k][:, J[f"{s}_shoulder"]]
             guard = shoulder + to_world(yaws[k], np.array([-sign * 0.1, 0.02, 0.24]) * body.stature / 1.75)
             aim = face - shoulder
+            aim[:, 1] = np.minimum(aim[:, 1], 0.04)  # a taller partner is punched at the jaw, not above it
             aim /= np.linalg.norm(aim, axis=-1, keepdims=True)
             strike = shoulder + aim * rng.uniform(0.95, 0.99) * body.arm
             goal = guard + extend[k][s][:, None] * (strike - guard)

@@ -105,9 +105,10 @@ def pitching(rng: np.random.Generator, ctx: ActionContext) -> Motion:
     scale = ctx.body.stature / 1.75
     mid = 0.5 * (rest[:, J["left_shoulder"]] + rest[:, J["right_shoulder"]])
     # the throwing hand relative to its shoulder per key (x to the figure's left, y up, z forwards)
-    xs = [0.0, 0.0, sign * 0.05, -sign * 0.05, -sign * 0.05, -sign * 0.08, sign * 0.3, 0.0]
-    ys = [-0.55, -0.55, -0.28, -0.25, 0.22, 0.05, -0.45, -0.55]
-    zs = [0.1, 0.1, 0.3, 0.3, -0.38, 0.5, 0.3, 0.1]
+    # (the hand breaks from the glove and swings out and back, so the elbow never folds shut)
+    xs = [0.0, 0.0, sign * 0.05, sign * 0.15, sign * 0.28, -sign * 0.08, sign * 0.3, 0.0]
+    ys = [-0.55, -0.55, -0.28, -0.3, 0.18, 0.05, -0.45, -0.55]
+    zs = [0.1, 0.1, 0.3, 0.2, -0.32, 0.5, 0.3, 0.1]
     local = np.stack([keyframes(t, keys, v) for v in (xs, ys, zs)], -1) * scale
     goal = rest[:, J[f"{side}_shoulder"]] + to_world(ctx.yaw, local)
     glove = mid + to_world(

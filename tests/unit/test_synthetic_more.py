@@ -1,5 +1,6 @@
 """Contracts of the last actions of the original vocabulary (issue #19): the hug and the fight
-(stickgen.synthetic.pair_actions) and the single-actor ones of stickgen.synthetic.outdoor, with their
+(stickgen.synthetic.pair_actions) and the single-actor ones of stickgen.synthetic.outdoor (climb, swim)
+and .baseball (running_bases, pitching, fielding), with their
 behaviour checks (stickgen.evaluate.behaviour_sport): every clip passes its check, the wrong motions
 fail, generation is deterministic, bones keep their lengths, nothing goes through the floor, and the
 captions name the action.

@@ -18,7 +18,19 @@ from readykit import PHASES, STAGES, VARIANTS, dvc_commands, run_stage, split_co
 
 from stickgen.cli import build_parser, main
 
-SUBCOMMANDS = ("convert", "inspect", "generate", "render", "info", "publish", "evaluate", "safety", "serve")
+SUBCOMMANDS = (
+    "convert",
+    "inspect",
+    "upgrade-store",
+    "generate",
+    "render",
+    "render-clip",
+    "info",
+    "publish",
+    "evaluate",
+    "safety",
+    "serve",
+)
 
 
 class Parsed(Exception):

@@ -10,8 +10,12 @@ Public API:
 Modules, one concept each: `rotations` (rotation maths), `rig` (rest skeleton + forward kinematics),
 `posing` (anatomical angles, easing), `ik` (arm and leg inverse kinematics), `motion` (root solving,
 chaining), `base` (generator context, relaxed stance), `gait` (footsteps, swings and legs of walking and
-running), `locomotion` / `gestures` / `body_actions` (single-actor actions), `actions` (registry, chain
-rules), `interactions` (two actors), `captions`, `takes`.
+running), `locomotion` / `gestures` / `body_actions` / `activities` / `floor_actions` / `hand_actions` /
+`sports` / `baseball` / `outdoor` / `speech` (single-actor actions), `actions` (registry, chain rules),
+`interactions` / `pair_actions` (two actors), `face` (every actor's face track: blinks, expressions,
+speech mouths), `captions` (with `activity_captions`, `outdoor_captions`, `speech_captions`), `takes`
+(plans and takes), `samples` (the sample datasets' takes), `generated` (stores of any size, for scale
+tests).
 """
 
 from __future__ import annotations

@@ -181,6 +181,20 @@ def file_header(
     }
 
 
+def header_of(data: dict[str, Any], kind: str) -> dict[str, Any]:
+    """`file_header` of kind `kind` for the clips of a file's dict `data` (its fps, clip index, string
+    columns and extra): a writer that copies a store's clips starts from it."""
+    return file_header(
+        kind,
+        data["fps"],
+        data["clip_offsets"],
+        data["clip_frames"],
+        data["clip_actors"],
+        {k: data[k] for k in CLIP_LIST_FIELDS},
+        data["extra"],
+    )
+
+
 def face_rows(clip: Clip) -> np.ndarray:
     """uint8 (T * A, 4) stored face rows of a clip (all zero, "unknown", without a face track)."""
     if clip.face is None:

@@ -61,15 +61,7 @@ def upgrade_store(src: str | os.PathLike, dst: str | os.PathLike, chunk_rows: in
         raise ValueError(f"upgrade-store: write the upgraded store to a new path, not over {src}")
     d = _read_v1(src)
     try:
-        header = canonical.file_header(
-            d["kind"],
-            d["fps"],
-            d["clip_offsets"],
-            d["clip_frames"],
-            d["clip_actors"],
-            {k: d[k] for k in canonical.CLIP_LIST_FIELDS},
-            d["extra"],
-        )
+        header = canonical.header_of(d, d["kind"])
         for key, value in d.items():  # an embedded file's caption table and index, as they were
             if key in _V1_KEYS or key in _STREAMED or key in header:
                 continue

@@ -256,15 +256,7 @@ def write_embedded(
     d = store.data
     captions, cap_offsets, cap_index = _caption_columns(d["texts"])
     dim = int(text_encoder["dim"])
-    header = canonical.file_header(
-        "embedded",
-        d["fps"],
-        d["clip_offsets"],
-        d["clip_frames"],
-        d["clip_actors"],
-        {k: d[k] for k in canonical.CLIP_LIST_FIELDS},
-        d["extra"],
-    )
+    header = canonical.header_of(d, "embedded")
     header.update(
         text_encoder={"name": text_encoder["name"], "dim": dim},
         **strings.pack("captions", captions),

@@ -437,6 +437,18 @@ CHECKS: dict[str, CheckFn] = {
     "handshake": handshake,
     "high_five": high_five,
 }
+
+
+def register(checks: dict[str, CheckFn]) -> None:
+    """Add the checks of more actions to `CHECKS` (the modules imported at the end of this one): each
+    action must be a vocabulary word and must not have a check yet."""
+    unknown = sorted(set(checks) - set(ACTIONS))
+    assert not unknown, f"behaviour checks outside the vocabulary: {unknown}"
+    twice = sorted(set(checks) & set(CHECKS))
+    assert not twice, f"behaviour checks registered twice: {twice}"
+    CHECKS.update(checks)
+
+
 _unknown = sorted(set(CHECKS) - set(ACTIONS))
 assert not _unknown, f"behaviour checks outside the vocabulary: {_unknown}"
 

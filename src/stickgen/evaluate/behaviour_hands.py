@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from stickgen.core.vocab import ACTIONS
 from stickgen.evaluate import behaviour as base
 from stickgen.evaluate.behaviour import SIDES, Check, Side
 from stickgen.evaluate.behaviour_shared import leg_length, longest_run
@@ -343,6 +342,4 @@ HAND_CHECKS: dict[str, base.CheckFn] = {
     "batting": batting,
     "catching": catching,
 }
-_unknown = sorted(set(HAND_CHECKS) - set(ACTIONS))
-assert not _unknown, f"behaviour checks outside the vocabulary: {_unknown}"
-base.CHECKS.update(HAND_CHECKS)
+base.register(HAND_CHECKS)

@@ -49,7 +49,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from stickgen.core.vocab import ACTIONS
 from stickgen.evaluate import behaviour as base
 from stickgen.evaluate.behaviour import SIDES, Check, Side
 from stickgen.evaluate.behaviour_shared import leg_length, longest_run
@@ -315,6 +314,4 @@ SPORT_CHECKS: dict[str, base.CheckFn] = {
     "pitching": pitching,
     "fielding": fielding,
 }
-_unknown = sorted(set(SPORT_CHECKS) - set(ACTIONS))
-assert not _unknown, f"behaviour checks outside the vocabulary: {_unknown}"
-base.CHECKS.update(SPORT_CHECKS)
+base.register(SPORT_CHECKS)

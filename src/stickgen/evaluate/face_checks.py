@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from stickgen.core.face import EXPRESSION_INDEX, FaceTrack
-from stickgen.evaluate.behaviour import CHECKS, Check, idle
+from stickgen.evaluate.behaviour import Check, idle, register
 
 CYCLE_RISE = 0.08
 CYCLE_WINDOW_S = 0.25
@@ -193,5 +193,4 @@ def face_metrics(pairs: Sequence[tuple[FaceTrack, FaceTrack]], fps: float) -> di
     }
 
 
-for _action in FACE_CHECKS:  # their bodies stand and stay: the face says what they do
-    CHECKS.setdefault(_action, idle)
+register(dict.fromkeys(FACE_CHECKS, idle))  # their bodies stand and stay: the face says what they do

@@ -47,15 +47,15 @@ NUM_KINECT = len(KINECT_JOINTS)
 K = {name: i for i, name in enumerate(KINECT_JOINTS)}
 
 
-def kinect_to_smpl(joints: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """(T, 25, 3) Kinect joints -> (T, 22, 3) SMPL joints and the derived joint names."""
+def kinect_points(joints: np.ndarray) -> BodyPoints:
+    """The body points of (T, 25, 3) Kinect joints (float64, the joints' axes and units)."""
     assert joints.shape[1:] == (NUM_KINECT, 3), joints.shape
     j = joints.astype(np.float64)
 
     def at(name: str) -> np.ndarray:
         return j[:, K[name]]
 
-    points = BodyPoints(
+    return BodyPoints(
         pelvis=at("SpineBase"),
         left_hip=at("HipLeft"),
         right_hip=at("HipRight"),
@@ -75,4 +75,8 @@ def kinect_to_smpl(joints: np.ndarray) -> tuple[np.ndarray, list[str]]:
         left_foot=at("FootLeft"),
         right_foot=at("FootRight"),
     )
-    return smpl_joints(points)
+
+
+def kinect_to_smpl(joints: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """(T, 25, 3) Kinect joints -> (T, 22, 3) SMPL joints and the derived joint names."""
+    return smpl_joints(kinect_points(joints))

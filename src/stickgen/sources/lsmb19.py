@@ -23,9 +23,9 @@ import numpy as np
 
 from stickgen.sources.base import Converter, SourceError, Take
 from stickgen.sources.files import read_text
-from stickgen.sources.kinect import NUM_KINECT, K
+from stickgen.sources.kinect import NUM_KINECT, kinect_points
 from stickgen.sources.ntu_rgbd import kinect_take, parse_sample_name
-from stickgen.sources.plausibility import head_height
+from stickgen.sources.orient import points_head_height
 from stickgen.sources.units import UnitError, infer_unit
 
 NAME = "lsmb19"
@@ -89,15 +89,9 @@ def parse_sequences(text: str, label: str) -> list[tuple[str, np.ndarray]]:
 
 
 def _head_height(joints: np.ndarray) -> float:
-    """The standing head height from the bone lengths (`plausibility.head_height`), native units: a take
+    """The standing head height from the bone lengths (`orient.points_head_height`), native units: a take
     that sits, kneels or lies throughout (typing, reading) is sized by its bones, not by its pose."""
-    j = np.asarray(joints, dtype=np.float64)
-
-    def pair(name: str) -> tuple[np.ndarray, np.ndarray]:
-        return j[:, K[f"{name}Left"]], j[:, K[f"{name}Right"]]
-
-    back = [j[:, K["SpineBase"]], j[:, K["SpineMid"]], j[:, K["SpineShoulder"]]]
-    return head_height(pair("Hip"), pair("Knee"), pair("Ankle"), pair("Foot"), back, j[:, K["Head"]])
+    return points_head_height(kinect_points(joints))
 
 
 class LSMB19Converter(Converter):

@@ -11,7 +11,7 @@ from pathlib import Path
 from stickgen.embed.dataset import load_embedded
 from stickgen.entry import run_stage, stage_params
 from stickgen.train.loop import PHASES, RunSpec, train
-from stickgen.wiring import model_configs
+from stickgen.wiring import memory_settings, model_configs
 
 
 def main() -> None:
@@ -54,6 +54,7 @@ def main() -> None:
         p.diffusion,
         args.resume_from,
         args.init_from,
+        memory_settings(p),
     )
     if int(os.environ.get("RANK", "0")) == 0:
         print(f"{args.phase}@{args.variant}: {summary}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from stickgen.core.config import Params
 from stickgen.model.diffusion import Generation, RefinerConfig, Sampling
+from stickgen.model.memory import MemorySettings
 from stickgen.model.transformer import TransformerConfig
 
 
@@ -32,6 +33,7 @@ def model_configs(params: Params, variant: str, text_dim: int) -> tuple[Transfor
             ffn_hidden=v.ffn_hidden,
             dropout=v.dropout,
             patch_frames=params.model.patch_frames,
+            memory_top_k=params.model.memory_top_k,
         ),
         RefinerConfig(
             **shared,
@@ -43,6 +45,11 @@ def model_configs(params: Params, variant: str, text_dim: int) -> tuple[Transfor
             patch_frames=d.patch_frames,
         ),
     )
+
+
+def memory_settings(params: Params) -> MemorySettings:
+    """How training fills and reads the motion memory (params `model.memory_clips`, `memory_dropout`)."""
+    return MemorySettings(max_clips=params.model.memory_clips, dropout=params.model.memory_dropout)
 
 
 def refinement(params: Params) -> Sampling:

@@ -111,7 +111,8 @@ def test_a_published_folder_carries_the_estimator_and_one_without_falls_back(
     files = build_folder(
         fake_checkpoint, with_it, "o/n", eval_results, training, fps=20.0, length_estimator=estimator_file
     )
-    assert sorted(f.name for f in files) == ["README.md", "config.json", "length.json", "model.safetensors"]
+    names = ["README.md", "config.json", "length.json", "memory.safetensors", "model.safetensors"]
+    assert sorted(f.name for f in files) == names
     assert (with_it / "length.json").read_bytes() == estimator_file.read_bytes()
     m = _gen(with_it).generate(LONG, seed=2)
     assert m.frames == 50 and m.meta["length"]["estimator"] == str(with_it / "length.json")

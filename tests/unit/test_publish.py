@@ -22,6 +22,7 @@ from stickgen.generate.adapters import stickgen_state_dict
 from stickgen.generate.generator import InferenceGenerator
 from stickgen.generate.settings import Checks, Runtime, SamplingSettings
 from stickgen.model.diffusion import Sampling
+from stickgen.model.motion_model import MEMORY_PREFIX
 from stickgen.release.publish import PublishError, build_folder, publish
 from stickgen.train.checkpoint import full_state_dict, load_checkpoint, model_from_checkpoint
 
@@ -61,11 +62,16 @@ def test_dry_run_folder_holds_weights_config_and_a_filled_card(
     out = tmp_path / "pub"
     training = tiny_training(fake_checkpoint)
     files = build_folder(fake_checkpoint, out, "GesturaAI/stick-gen-tiny", eval_results, training, fps=20.0)
-    assert sorted(f.name for f in files) == ["README.md", "config.json", "model.safetensors"]
+    names = ["README.md", "config.json", "memory.safetensors", "model.safetensors"]
+    assert sorted(f.name for f in files) == names
     ckpt = load_checkpoint(fake_checkpoint)
     weights = load_file(str(out / "model.safetensors"))
+    memory = load_file(str(out / "memory.safetensors"))
     expected = full_state_dict(ckpt)
-    assert weights.keys() == expected.keys() and all(torch.equal(weights[k], expected[k]) for k in weights)
+    # the weights in model.safetensors, the motion memory (training clips) in a file of its own
+    assert {*weights, *(MEMORY_PREFIX + k for k in memory)} == expected.keys()
+    assert all(torch.equal(weights[k], expected[k]) for k in weights)
+    assert all(torch.equal(v, expected[MEMORY_PREFIX + k]) for k, v in memory.items())
     cfg = json.loads((out / "config.json").read_text())
     assert (
         cfg["variant"] == "tiny"
@@ -73,7 +79,8 @@ def test_dry_run_folder_holds_weights_config_and_a_filled_card(
         and cfg["text_encoder"] == ckpt["text_encoder"]
     )
     assert cfg["feature_stats"] == ckpt["feature_stats"] and cfg["fps"] == 20.0
-    assert cfg["parameters"] == sum(v.numel() for v in expected.values())
+    assert cfg["parameters"] == sum(v.numel() for v in weights.values())
+    assert cfg["memory_clips"] == len(memory["frames"]) > 0
     front, body = _card(out / "README.md")
     # trainkit's clips come from source "test", with no licence recorded: terms to check
     assert front["license"] == "other" and front["license_name"] == "per-source-terms"
@@ -103,6 +110,21 @@ def test_a_published_folder_generates_the_same_motion_as_its_checkpoint(
     a = InferenceGenerator(fake_checkpoint, **kw).generate("a person walks", 1.0, seed=3)
     b = InferenceGenerator(tmp_path / "pub", **kw).generate("a person walks", 1.0, seed=3)
     np.testing.assert_array_equal(a.joints, b.joints)
+    # the motion memory is part of the model: a folder without it, or with another one, is refused
+    memory = tmp_path / "pub" / "memory.safetensors"
+    saved = memory.read_bytes()
+    memory.unlink()
+    with pytest.raises(
+        FileNotFoundError, match=r"missing memory\.safetensors \(config\.json says \d+ memory clips\)"
+    ):
+        InferenceGenerator(tmp_path / "pub", **kw)
+    memory.write_bytes(saved)
+    cfg = json.loads((tmp_path / "pub" / "config.json").read_text())
+    (tmp_path / "pub" / "config.json").write_text(
+        json.dumps({**cfg, "memory_clips": cfg["memory_clips"] + 1})
+    )
+    with pytest.raises(ValueError, match=r"memory\.safetensors: not the \d+ clips config\.json names"):
+        InferenceGenerator(tmp_path / "pub", **kw)
 
 
 def test_lora_checkpoints_publish_merged_weights_and_the_adapters_alone(
@@ -116,6 +138,7 @@ def test_lora_checkpoints_publish_merged_weights_and_the_adapters_alone(
         "adapter_config.json",
         "adapter_model.safetensors",
         "config.json",
+        "memory.safetensors",
         "model.safetensors",
     ]
     adapters = load_file(str(tmp_path / "pub" / "adapter_model.safetensors"))
@@ -303,10 +326,11 @@ def test_cli_dry_run_writes_the_folder_only(fake_checkpoint, eval_results, tmp_p
             str(fake_checkpoint.parent.parent / "data" / "train.pt"),
         ]
     )
-    assert rc == 0 and "dry run: 3 files for GesturaAI/stick-gen-tiny" in capsys.readouterr().out
+    assert rc == 0 and "dry run: 4 files for GesturaAI/stick-gen-tiny" in capsys.readouterr().out
     assert sorted(p.name for p in (tmp_path / "pub").iterdir()) == [
         "README.md",
         "config.json",
+        "memory.safetensors",
         "model.safetensors",
     ]
 
@@ -319,7 +343,7 @@ def test_cli_dry_run_json_names_the_files_licence_and_sources(
     assert main([*argv, "--eval-results", str(eval_results), "--training-data", data]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["dry_run"] and out["url"] is None and out["folder"] == str(tmp_path / "pub")
-    assert out["files"] == ["README.md", "config.json", "model.safetensors"]
+    assert out["files"] == ["README.md", "config.json", "memory.safetensors", "model.safetensors"]
     assert (out["license"], out["training_sources"]) == ("other", ["test"])  # trainkit's untagged clips
     missing = ["publish", str(fake_checkpoint), "--dry-run", "--out", str(tmp_path / "x")]
     assert (
@@ -354,7 +378,8 @@ def test_card_shows_the_real_row_and_the_evaluations_preview(fake_checkpoint, tm
     (plots / "loss_curves.png").write_bytes(b"png")
     out = tmp_path / "pub"
     files = build_folder(fake_checkpoint, out, "o/n", root, tiny_training(fake_checkpoint), fps=20.0)
-    assert sorted(f.name for f in files) == ["README.md", "config.json", "model.safetensors", "preview.gif"]
+    names = ["README.md", "config.json", "memory.safetensors", "model.safetensors", "preview.gif"]
+    assert sorted(f.name for f in files) == names
     assert (out / "preview.gif").read_bytes() == b"GIF89a-preview"
     _, body = _card(out / "README.md")
     assert f"![{prompts[1].text}](preview.gif)" in body and gif.as_posix() in body

@@ -101,7 +101,13 @@ def test_the_winner_becomes_a_production_folder_the_generator_loads(tmp_path_fac
     out = tmp_path / "production"
     (out / "stale").mkdir(parents=True)  # an earlier winner's folder is replaced
     files = write_production(ckpt, out, eval_results, tiny_training(ckpt), 20.0, None, selection)
-    assert {f.name for f in files} == {"model.safetensors", "config.json", "README.md", "selection.json"}
+    assert {f.name for f in files} == {
+        "model.safetensors",
+        "memory.safetensors",
+        "config.json",
+        "README.md",
+        "selection.json",
+    }
     shipped = json.loads((out / "selection.json").read_text())  # a hashed output: no wall-clock time
     assert shipped == {k: v for k, v in selection.items() if k != "timestamp"} and selection["timestamp"]
     assert not (out / "stale").exists()

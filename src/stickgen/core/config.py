@@ -212,11 +212,21 @@ class VariantConfig:
 class ModelConfig:
     max_frames: int
     patch_frames: int
+    memory_clips: int
+    memory_top_k: int
+    memory_dropout: float
     variants: dict[str, VariantConfig]
 
     def __post_init__(self) -> None:
         _check(self.max_frames >= 2, "max_frames", f"must be >= 2, got {self.max_frames}")
         _check(self.patch_frames >= 1, "patch_frames", f"must be >= 1, got {self.patch_frames}")
+        _check(self.memory_clips >= 0, "memory_clips", f"must be >= 0, got {self.memory_clips}")
+        _check(self.memory_top_k >= 1, "memory_top_k", f"must be >= 1, got {self.memory_top_k}")
+        _check(
+            0.0 <= self.memory_dropout < 1.0,
+            "memory_dropout",
+            f"must be in [0, 1), got {self.memory_dropout}",
+        )
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from stickgen.core.skeleton import NUM_JOINTS
 FEATURES_PER_ACTOR = 3 + (NUM_JOINTS - 1) * 3
 # what the model diffuses per actor and frame: the motion's features, then the face's (`stickgen.core.face`)
 STATE_FEATURES = FEATURES_PER_ACTOR + FACE_FEATURES
+ROOT_XZ = (0, 2)  # the root's floor-plane position features
 FEATURE_LAYOUT = "root_xyz(3) + root_relative_joints(21x3)"
 _STD_FLOOR = 1e-3
 

@@ -168,14 +168,18 @@ class StickFigureDataset(Dataset):
         a, b = int(d["clip_caption_offsets"][i]), int(d["clip_caption_offsets"][i + 1])
         return [int(x) for x in d["clip_caption_index"][a:b]]
 
-    def __getitem__(self, i: int) -> dict:
-        rng = np.random.default_rng([self.seed, self.epoch, i])
+    def state(
+        self, i: int, rng: np.random.Generator | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Clip i as the model reads it: its normalised diffusion state (T, max_actors, STATE_FEATURES),
+        face mask (T, max_actors) and joints (T, A, 22, 3); cropped to `crop_frames` at a start drawn from
+        `rng` (None: the whole clip) and moved so that actor 0 starts at the floor's origin."""
         joints = self.store.joints(i)  # (T, A, 22, 3)
         t, a = joints.shape[:2]
         if a > self.max_actors:
             raise ValueError(f"clip {self.store.ids[i]} has {a} actors > max_actors {self.max_actors}")
         face = self.store.face(i) or FaceTrack.unknown(t, a)
-        if self.crop_frames is not None and t > self.crop_frames:
+        if rng is not None and self.crop_frames is not None and t > self.crop_frames:
             start = int(rng.integers(0, t - self.crop_frames + 1))
             joints = joints[start : start + self.crop_frames]
             face = face.slice(start, start + self.crop_frames)
@@ -187,14 +191,19 @@ class StickFigureDataset(Dataset):
         feats[:, :a, FEATURES_PER_ACTOR:] = face_features(face)
         face_mask = np.zeros((t, self.max_actors), dtype=bool)
         face_mask[:, :a] = face.known
+        return feats, face_mask, joints
+
+    def __getitem__(self, i: int) -> dict:
+        rng = np.random.default_rng([self.seed, self.epoch, i])
+        feats, face_mask, joints = self.state(i, rng)
         caps = self.caption_indices(i)
         cap = caps[int(rng.integers(0, len(caps)))] if self.random_caption else caps[0]
         return {
             "features": torch.from_numpy(feats),
             "face_mask": torch.from_numpy(face_mask),
-            "actors": a,
-            "length": t,
-            "actor_mask": torch.arange(self.max_actors) < a,
+            "actors": joints.shape[1],
+            "length": feats.shape[0],
+            "actor_mask": torch.arange(self.max_actors) < joints.shape[1],
             "text": self.caption_emb[cap].float(),
             "caption": cap,
             "action": self._actions[i],

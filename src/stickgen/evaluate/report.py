@@ -154,16 +154,17 @@ def generate_motions(
 
 
 def validation_loss(gen: InferenceGenerator, val_data: Path, seed: int, batch_size: int) -> float:
-    """The training objective of the transformer's generated motion on the val split (stickgen.train)."""
+    """The training objective of the transformer's generated motion on the val split (stickgen.train), each
+    clip reading a template from the model's memory as generation does."""
     model = gen.model
     val = StickFigureDataset(
         val_data, gen.stats, model.cfg.max_actors, model.cfg.max_frames, seed, random_caption=False
     )
     gen.encoder_info.check_matches(val.text_encoder, str(val_data))
     torch.manual_seed(seed)
-    return float(
-        validation_losses(model, TrainingSet(val, seed, model.cfg.n_styles, 1.0, 0.0), batch_size)["loss"]
-    )
+    data = TrainingSet(val, seed, model.cfg.n_styles, 1.0, 0.0)
+    data.read_memory(model.transformer.memory, model.cfg.memory_top_k, dropout=0.0)
+    return float(validation_losses(model, data, batch_size)["loss"])
 
 
 @dataclass(frozen=True)

@@ -189,6 +189,7 @@ def sample_constrained(
     shape = (b, n_frames, model.cfg.max_actors, STATE_FEATURES)
     x = noise_like(torch.empty(shape, device=dev), generator)
     lead = tf.side_prior.choose(text_emb, side, generator) if lead is None else lead
+    template, template_valid = model.retrieve(text_emb, n_frames, actors, generator)
     lengths = torch.full((b,), n_frames, device=dev)
     constrained = known is not None and mask is not None and bool(mask.any())
     if constrained:  # the motion's entries are kept, the face's are free (padded to the state's width)
@@ -200,7 +201,8 @@ def sample_constrained(
     def denoise(x_: torch.Tensor, t: torch.Tensor, drop: torch.Tensor | None) -> torch.Tensor:
         k = x_.shape[0] // b
         conds = (repeat_batch(v, k) for v in (text_emb, lengths, actors, action, style))
-        return tf(x_, t, *conds, drop, repeat_batch(lead, k))
+        reads = (repeat_batch(v, k) for v in (lead, template, template_valid))
+        return tf(x_, t, *conds, drop, *reads)
 
     levels = torch.linspace(1.0, 0.0, generation.steps + 1, device=dev)
     scale = guidance_per_feature(generation.guidance_scale, dev)

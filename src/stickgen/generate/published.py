@@ -22,9 +22,12 @@ import torch
 # bounds of a model's sizes that the weights do not show (docs/inference.md): max_frames sizes the rotary
 # position tables (10,000 frames: over 8 minutes at 20 fps); canonical.max_actors allows 1..8
 CONFIG_FORMAT = "stickgen-model"
-# 1: the regressor; 2: the spline-decoded denoiser; 3, 4 and 5: model formats 3, 4 and 5 (motion_model.py)
-CONFIG_VERSION = 5
+# 1: the regressor; 2: the spline-decoded denoiser; 3 to 6: model formats 3 to 6 (motion_model.py)
+CONFIG_VERSION = 6
 MAX_FRAMES = 10_000
+MEMORY_FILE = (
+    "memory.safetensors"  # the motion memory's buffers (stickgen.model.memory), apart from the weights
+)
 MAX_ACTORS = 8
 _SIZES = (
     "text_dim",
@@ -138,6 +141,7 @@ def check_against_weights(config: dict[str, Any], shapes: dict[str, tuple[int, .
     The model is laid out on the CPU when `_fits_weights`, else on the meta device (no memory); its depth is
     first bounded by the tensor count so that laying it out stays cheap too.
     """
+    from stickgen.model.motion_model import MEMORY_PREFIX
     from stickgen.train.checkpoint import build_model
 
     for name in ("model", "refiner"):
@@ -152,12 +156,12 @@ def check_against_weights(config: dict[str, Any], shapes: dict[str, tuple[int, .
         expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     except (TypeError, ValueError, RuntimeError, ZeroDivisionError) as exc:
         raise ValueError(f"{where}: `model` / `refiner` do not describe a stickgen model ({exc})") from None
-    missing = sorted(set(expected) - set(shapes))
+    missing = sorted(k for k in set(expected) - set(shapes) if not k.startswith(MEMORY_PREFIX))  # apart
     unexpected = sorted(set(shapes) - set(expected))
     reshaped = sorted(
         f"{k} {shapes[k]} (config: {expected[k]})"
         for k in set(expected) & set(shapes)
-        if expected[k] != shapes[k]
+        if expected[k] != shapes[k] and not k.startswith(MEMORY_PREFIX)  # the memory holds any clip count
     )
     if missing or unexpected or reshaped:
         raise ValueError(
@@ -176,6 +180,37 @@ def load_weights(path: Path) -> dict[str, torch.Tensor]:
         raise ValueError(f"{path}: not a readable safetensors file ({' '.join(str(exc).split())})") from None
 
 
+def split_memory(state: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+    """(the weights, the motion memory's buffers under their names in the memory) of a full state dict."""
+    from stickgen.model.motion_model import MEMORY_PREFIX
+
+    weights = {k: v for k, v in state.items() if not k.startswith(MEMORY_PREFIX)}
+    memory = {k[len(MEMORY_PREFIX) :]: v for k, v in state.items() if k.startswith(MEMORY_PREFIX)}
+    return weights, memory
+
+
+def _memory_state(folder: Path, cfg: dict[str, Any]) -> dict[str, torch.Tensor]:
+    """The motion memory of a folder, under its state dict names: memory.safetensors when config.json
+    says the model has one (`memory_clips`), else an empty memory."""
+    from stickgen.model.memory import MotionMemory
+    from stickgen.model.motion_model import MEMORY_PREFIX
+
+    clips = cfg.get("memory_clips", 0)
+    if not isinstance(clips, int) or isinstance(clips, bool) or clips < 0:
+        raise ValueError(f"{folder / 'config.json'}: `memory_clips` must be an integer >= 0, got {clips!r}")
+    if clips == 0:
+        state = MotionMemory(int(cfg["model"]["text_dim"])).state_dict()
+    else:
+        if not (folder / MEMORY_FILE).is_file():
+            raise FileNotFoundError(
+                f"{folder}: missing {MEMORY_FILE} (config.json says {clips} memory clips)"
+            )
+        state = load_weights(folder / MEMORY_FILE)
+        if len(state.get("frames", ())) != clips:
+            raise ValueError(f"{folder / MEMORY_FILE}: not the {clips} clips config.json names")
+    return {MEMORY_PREFIX + k: v for k, v in state.items()}
+
+
 def checkpoint_from_folder(folder: Path) -> dict[str, Any]:
     """A published folder (config.json + model.safetensors) as the checkpoint dict that
     `stickgen.train.checkpoint.model_from_checkpoint` rebuilds (the weights are already merged).
@@ -192,7 +227,7 @@ def checkpoint_from_folder(folder: Path) -> dict[str, Any]:
     cfg = read_config(folder, CONFIG_FORMAT, CONFIG_VERSION)
     weights = folder / "model.safetensors"
     config = {
-        "model_format": MODEL_FORMAT,  # a CONFIG_VERSION 5 folder holds a model of format 5
+        "model_format": MODEL_FORMAT,  # a CONFIG_VERSION 6 folder holds a model of format 6
         "model": cfg["model"],
         "refiner": cfg["refiner"],
         "variant": cfg["variant"],
@@ -202,7 +237,7 @@ def checkpoint_from_folder(folder: Path) -> dict[str, Any]:
     check_against_weights(config, weight_shapes(weights), folder / "config.json")
     training = cfg.get("training", {})
     return {
-        "model_state_dict": load_weights(weights),
+        "model_state_dict": {**load_weights(weights), **_memory_state(folder, cfg)},
         "epoch": training.get("epoch", 0),
         "step": training.get("step", 0),
         "config": config,

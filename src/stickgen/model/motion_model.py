@@ -29,8 +29,10 @@ from stickgen.model.transformer import ROOT_XZ, StickFigureTransformer, Transfor
 # of text -> mean motion; 2: the diffusion denoiser decoding each token through a cubic B-spline; 3: the
 # diffusion denoiser decoding each token's frames directly (sampled by DDIM with guidance, as 2); 4: 3 with
 # the leading side as a condition and its prior p(side | text) (`stickgen.model.side_prior`); 5: 4 with the
-# action condition over the 54-action vocabulary of `stickgen.core.vocab` (4 knew 26).
-MODEL_FORMAT = 5
+# action condition over the 54-action vocabulary of `stickgen.core.vocab` (4 knew 26); 6: 5 reading a
+# template retrieved from its motion memory (`stickgen.model.memory`).
+MODEL_FORMAT = 6
+MEMORY_PREFIX = "transformer.memory."  # the state dict keys of the motion memory (sized by its clips)
 
 
 def guidance_per_feature(scale: float, device: torch.device | None = None) -> torch.Tensor:
@@ -74,14 +76,19 @@ class StickFigureModel(nn.Module):
         drop_cond: torch.Tensor | None = None,
         with_refiner: bool = False,
         side: torch.Tensor | None = None,
+        template: torch.Tensor | None = None,
+        template_valid: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Training outputs: (transformer x0 prediction (B, T, A, STATE_FEATURES), refiner x0 prediction of
         the motion (B, T, A, 66) or None).
 
         `x_t` is the real motion noised to levels `t`; `drop_cond` hides text, action, style and side (the
-        unconditional branch of guidance) from both networks; `side` (B,) is the motion's leading side.
+        unconditional branch of guidance) from both networks; `side` (B,) is the motion's leading side;
+        `template` / `template_valid` the retrieved clip the transformer reads (`stickgen.model.memory`).
         """
-        motion = self.transformer(x_t, t, text_emb, lengths, actors, action, style, drop_cond, side)
+        motion = self.transformer(
+            x_t, t, text_emb, lengths, actors, action, style, drop_cond, side, template, template_valid
+        )
         if not with_refiner:
             return motion, None
         body_t, body = split_state(x_t)[0], split_state(motion.detach())[0]
@@ -122,12 +129,14 @@ class StickFigureModel(nn.Module):
         shape = (b, n_frames, self.cfg.max_actors, STATE_FEATURES)
         x = noise_like(torch.empty(shape, device=text_emb.device), generator)
         side = self.transformer.side_prior.choose(text_emb, side, generator)
+        template, template_valid = self.retrieve(text_emb, n_frames, actors, generator)
         levels = torch.linspace(1.0, 0.0, generation.steps + 1, device=text_emb.device)
 
         def denoise(x_: torch.Tensor, t: torch.Tensor, drop: torch.Tensor | None) -> torch.Tensor:
             k = x_.shape[0] // b
             conds = (repeat_batch(v, k) for v in (text_emb, lengths, actors, action, style))
-            return self.transformer(x_, t, *conds, drop, repeat_batch(side, k))
+            reads = (repeat_batch(v, k) for v in (side, template, template_valid))
+            return self.transformer(x_, t, *conds, drop, *reads)
 
         state = ddim(denoise, x, levels, guidance_per_feature(generation.guidance_scale, x.device))
         if sampling is not None:
@@ -136,3 +145,21 @@ class StickFigureModel(nn.Module):
             state = torch.cat([motion, face], dim=-1)
         self.train(was_training)
         return state
+
+    def retrieve(
+        self,
+        text_emb: torch.Tensor,
+        n_frames: int,
+        actors: torch.Tensor | None,
+        generator: torch.Generator | None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The templates of a generation (`stickgen.model.memory`): per row, a clip among the
+        `memory_top_k` nearest the caption with the row's actor count, and where in it to start, both
+        drawn from `generator`: ((B, n_frames, A, STATE), (B, n_frames))."""
+        b = text_emb.shape[0]
+        u = torch.rand(b, 2, generator=generator, device="cpu")
+        actors = torch.ones(b, dtype=torch.long) if actors is None else actors
+        memory = self.transformer.memory
+        clips = memory.choose(text_emb, actors, self.cfg.memory_top_k, u[:, 0])
+        template, valid = memory.templates(clips, u[:, 1], n_frames, self.cfg.max_actors)
+        return template.to(text_emb.device), valid.to(text_emb.device)

@@ -39,15 +39,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from stickgen.core.features import STATE_FEATURES
+from stickgen.core.features import ROOT_XZ, STATE_FEATURES
 from stickgen.core.laterality import SIDES
 from stickgen.core.vocab import ACTIONS
+from stickgen.model.memory import MotionMemory
 from stickgen.model.noise import LEVEL_FEATURES, level_features
 from stickgen.model.side_prior import SidePrior
 from stickgen.model.spline import n_patches, spline_basis
 
 N_COND_TOKENS = 6  # text (or null text), action, style, leading side, actor count, noise level
-ROOT_XZ = (0, 2)  # the root's floor-plane position features (stickgen.core.features)
 TRAVEL_SCALE = 0.02  # normalised root step per frame of a unit travel-head output (a brisk walk ~ 1.3)
 
 
@@ -66,6 +66,7 @@ class TransformerConfig:
     n_actions: int = len(ACTIONS)
     n_styles: int = 32
     patch_frames: int = 1
+    memory_top_k: int = 4  # templates are drawn among the nearest clips of the motion memory
 
     def __post_init__(self) -> None:
         if self.patch_frames < 1:
@@ -197,6 +198,8 @@ class StickFigureTransformer(nn.Module):
         self.actors_emb = nn.Embedding(cfg.max_actors + 1, d)
         self.level_proj = nn.Sequential(nn.Linear(LEVEL_FEATURES, d), nn.SiLU(), nn.Linear(d, d))
         self.in_proj = nn.Linear(feat * cfg.patch_frames, d)  # one patch of frames of x_t
+        # one patch of the template (a retrieved clip, `stickgen.model.memory`) and its valid frames
+        self.template_proj = nn.Linear((feat + 1) * cfg.patch_frames, d)
         self.frame_query = nn.Parameter(torch.randn(d) * 0.02)
         self.progress_proj = nn.Linear(16, d)  # sinusoids of t / (T - 1): where in the clip a frame is
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
@@ -207,6 +210,7 @@ class StickFigureTransformer(nn.Module):
         self.apply(self._init)
         nn.init.zeros_(self.travel.weight)  # a fresh model stands still
         self.side_prior = SidePrior(cfg.text_dim)  # fitted before training, then frozen
+        self.memory = MotionMemory(cfg.text_dim)  # filled before training, then frozen
 
     @staticmethod
     def _init(m: nn.Module) -> None:
@@ -231,6 +235,8 @@ class StickFigureTransformer(nn.Module):
         style: torch.Tensor | None = None,
         drop_cond: torch.Tensor | None = None,
         side: torch.Tensor | None = None,
+        template: torch.Tensor | None = None,
+        template_valid: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Predict the clean motion from its noised state.
 
@@ -247,14 +253,16 @@ class StickFigureTransformer(nn.Module):
             drop_cond: (B,) bool, True where text, action, style and side are hidden (the unconditional
                 branch of classifier-free guidance); the actor count and length always stay.
             side: (B,) the leading side (`stickgen.core.laterality`: 0 = not given, both, left, right).
+            template: (B, T, max_actors, STATE_FEATURES) a retrieved clip aligned with the motion
+                (`stickgen.model.memory`), read where `template_valid` (B, T) is True; None: no template.
+                Hidden with the other conditions where `drop_cond`.
 
         Returns:
             (B, T, max_actors, STATE_FEATURES) the predicted clean state; frames past `lengths` are padding.
         """
-        b, n_frames, cfg = x_t.shape[0], x_t.shape[1], self.cfg
+        (b, n_frames), cfg, dev = x_t.shape[:2], self.cfg, x_t.device
         if n_frames > cfg.max_frames:
             raise ValueError(f"n_frames {n_frames} > model max_frames {cfg.max_frames}")
-        dev = x_t.device
         zeros = torch.zeros(b, dtype=torch.long, device=dev)
         actors = torch.ones_like(zeros) if actors is None else actors
         action = zeros if action is None else action
@@ -281,15 +289,11 @@ class StickFigureTransformer(nn.Module):
         if lengths is not None:
             frames = frames * (torch.arange(n_frames, device=dev)[None, :, None] < lengths[:, None, None])
         frames = F.pad(frames, (0, 0, 0, n_tok * patch - n_frames)).reshape(b, n_tok, -1)
-        centre = (torch.arange(n_tok, device=dev).float() + 0.5) * patch - 0.5  # each token's frame
-        last = torch.full((1, 1), n_frames - 1.0, device=dev) if lengths is None else lengths[:, None] - 1.0
-        progress = centre[None, :] / last.clamp(min=1)  # (B or 1, n_tok)
-        freqs = torch.arange(8, device=dev).float()
-        ang = progress[..., None] * math.pi * (2**freqs)  # (B or 1, n_tok, 8)
-        where = self.frame_query + self.progress_proj(torch.cat([ang.sin(), ang.cos()], -1))
+        read = self._template_patches(x_t, template, template_valid, drop_cond, n_tok)
+        where = self._where(n_frames, n_tok, lengths, dev)
         # every token also carries the sum of the conditions: the text reaches each frame directly, not only
         # through attention to its token (text conditioning is learnt in far fewer steps)
-        tokens = self.in_proj(frames) + where + cond.sum(dim=1, keepdim=True)  # (B, n_tok, d)
+        tokens = self.in_proj(frames) + self.template_proj(read) + where + cond.sum(dim=1, keepdim=True)
         x = torch.cat([cond, tokens], dim=1)  # (B, N_COND_TOKENS + n_tok, d)
         mask = padding_mask(b, N_COND_TOKENS, n_tok, patch, lengths)
         rope = self.rotary(x.shape[1])
@@ -300,6 +304,38 @@ class StickFigureTransformer(nn.Module):
         basis = spline_basis(n_frames, patch, lengths, device=dev).to(h.dtype)  # (B or 1, T, n_tok)
         steps = torch.matmul(basis, self.travel(h)).view(b, n_frames, cfg.max_actors, len(ROOT_XZ))
         return travel(out.float(), steps.float() * TRAVEL_SCALE)
+
+    def _template_patches(
+        self,
+        x_t: torch.Tensor,
+        template: torch.Tensor | None,
+        valid: torch.Tensor | None,
+        drop_cond: torch.Tensor | None,
+        n_tok: int,
+    ) -> torch.Tensor:
+        """(B, n_tok, patch x (A * STATE + 1)): each patch of the template, zero where not shown (no
+        template, past its end, or hidden with the conditions), and the frames shown."""
+        b, n_frames = x_t.shape[:2]
+        if template is None or valid is None:
+            template = torch.zeros_like(x_t)
+            valid = torch.zeros(b, n_frames, dtype=torch.bool, device=x_t.device)
+        if drop_cond is not None:
+            valid = valid & ~drop_cond[:, None]
+        shown = valid[:, :, None].to(x_t.dtype)
+        read = torch.cat([template.flatten(2).to(x_t.dtype) * shown, shown], dim=-1)  # (B, T, A * STATE + 1)
+        return F.pad(read, (0, 0, 0, n_tok * self.cfg.patch_frames - n_frames)).reshape(b, n_tok, -1)
+
+    def _where(
+        self, n_frames: int, n_tok: int, lengths: torch.Tensor | None, dev: torch.device
+    ) -> torch.Tensor:
+        """(B or 1, n_tok, d): where in the clip each token's patch lies (sinusoids of its progress)."""
+        patch = self.cfg.patch_frames
+        centre = (torch.arange(n_tok, device=dev).float() + 0.5) * patch - 0.5  # each token's frame
+        last = torch.full((1, 1), n_frames - 1.0, device=dev) if lengths is None else lengths[:, None] - 1.0
+        progress = centre[None, :] / last.clamp(min=1)  # (B or 1, n_tok)
+        freqs = torch.arange(8, device=dev).float()
+        ang = progress[..., None] * math.pi * (2**freqs)  # (B or 1, n_tok, 8)
+        return self.frame_query + self.progress_proj(torch.cat([ang.sin(), ang.cos()], -1))
 
 
 def travel(features: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:

@@ -282,6 +282,8 @@ def _model_lines(config: dict[str, Any], training: TrainingData, base: BaseModel
         f"| training | phase `{config['phase']}`, {trained['step']} optimizer steps, best validation loss "
         f"{trained['best_val_loss']:.4f} |",
         f"| training sources | {', '.join(s.name for s in training.sources)} (see Training data) |",
+        f"| motion memory | {config['memory_clips']:,} training clips in the weights, retrieved by caption: "
+        f"each generation reads one of the {model['memory_top_k']} nearest as a template |",
     ]
     if base is not None:
         lines.append(
@@ -306,7 +308,9 @@ def _closing_lines(
     return [
         "## Files",
         "",
-        "- `model.safetensors`: the weights (transformer `transformer.*` and refiner `refiner.*`)",
+        "- `model.safetensors`: the weights (transformer `transformer.*` and refiner `refiner.*`) and the "
+        "motion memory (`transformer.memory.*`: training clips as normalised float16 motion and face "
+        "features, under the training data's terms)",
         "- `config.json`: architecture, feature statistics, text encoder, frame rate and sampling defaults",
         *(
             [
@@ -320,7 +324,7 @@ def _closing_lines(
         "",
         "## Limitations",
         "",
-        "Stick figures only (no hands, faces or meshes); motions are at most "
+        "Stick figures with a simple face (no hands or meshes); motions are at most "
         f"{model['max_frames'] / config['fps']:g} s long; prompts outside the training captions' range give "
         "plausible but generic motion. A safety critic screens generated motion for physically implausible "
         "output. The transformer samples a motion from seeded noise (a diffusion model): a seed picks one of "

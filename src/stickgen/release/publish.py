@@ -32,7 +32,7 @@ import torch
 
 from stickgen.core.atomic import atomic_write_bytes, atomic_write_text
 from stickgen.generate.adapters import peft_config, peft_state_dict
-from stickgen.generate.published import CONFIG_FORMAT, CONFIG_VERSION
+from stickgen.generate.published import CONFIG_FORMAT, CONFIG_VERSION, MEMORY_FILE, split_memory
 from stickgen.model.diffusion import Generation, Sampling
 from stickgen.model.length import LENGTH_FILE, load_length_estimator
 from stickgen.release.model_card import BaseModel, Preview, load_metrics, metrics_path, model_card
@@ -75,6 +75,7 @@ def published_config(
         "parameters": sum(p.numel() for p in model.parameters()),
         "parameters_transformer": model.transformer.num_parameters(),
         "parameters_refiner": model.refiner.num_parameters(),
+        "memory_clips": len(model.transformer.memory),  # training clips it retrieves templates from
         "text_encoder": ckpt["text_encoder"],
         "feature_stats": ckpt["feature_stats"],
         "fps": fps,
@@ -169,7 +170,11 @@ def build_folder(
     # one metadata key: safetensors writes metadata in hash order, and the same model must give the same bytes
     meta = {"format": "pt"}
     files = [out_dir / "model.safetensors", out_dir / "config.json", out_dir / "README.md"]
-    _save_safetensors(full_state_dict(ckpt), files[0], meta)
+    weights, memory = split_memory(full_state_dict(ckpt))
+    _save_safetensors(weights, files[0], meta)
+    if cfg["memory_clips"]:  # the motion memory is training data, not weights: a file of its own
+        _save_safetensors(memory, out_dir / MEMORY_FILE, meta)
+        files.append(out_dir / MEMORY_FILE)
     atomic_write_text(files[1], json.dumps(cfg, indent=2) + "\n")
     found = find_preview(eval_results, config["variant"], config["phase"])
     preview = None

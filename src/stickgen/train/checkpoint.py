@@ -24,6 +24,7 @@ import torch
 
 from stickgen.core.canonical import atomic_torch_save
 from stickgen.model.lora import load_lora_state_dict
+from stickgen.model.memory import MotionMemory
 
 if TYPE_CHECKING:
     from stickgen.core.config import PhaseConfig
@@ -128,7 +129,11 @@ def resolve_resume(
 
 
 def load_weights(model: torch.nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
-    """Strict weights-only load; a mismatch lists the missing, unexpected and reshaped keys."""
+    """Strict weights-only load; a mismatch lists the missing, unexpected and reshaped keys (a motion
+    memory takes the size of the stored one)."""
+    for name, module in model.named_modules():
+        if isinstance(module, MotionMemory):
+            module.adopt_shapes(state, f"{name}." if name else "")
     own = model.state_dict()
     missing = sorted(set(own) - set(state))
     unexpected = sorted(set(state) - set(own))
@@ -165,9 +170,10 @@ def build_model(config: dict[str, Any]):
         raise ValueError(
             f"the checkpoint holds a model of format {found} (1: the deterministic regressor, 2: the "
             f"denoiser with a spline decoder, 3: the denoiser without a side condition, 4: the denoiser "
-            f"over the 26-action vocabulary, of earlier stickgen); this stickgen samples with format "
-            f"{MODEL_FORMAT} (a diffusion denoiser that decodes every frame, conditioned on the motion's "
-            f"leading side and an action of the 54-action vocabulary): retrain it (dvc repro)"
+            f"over the 26-action vocabulary, 5: the denoiser without a motion memory, of earlier stickgen); "
+            f"this stickgen samples with format {MODEL_FORMAT} (a diffusion denoiser that decodes every "
+            f"frame, conditioned on the motion's leading side, an action of the 54-action vocabulary and a "
+            f"template retrieved from its motion memory): retrain it (dvc repro)"
         )
     return StickFigureModel(TransformerConfig(**config["model"]), RefinerConfig(**config["refiner"]))
 

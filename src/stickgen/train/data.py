@@ -17,9 +17,11 @@ import torch
 from torch.utils.data import Dataset
 
 from stickgen.embed.dataset import Batch, StickFigureDataset, collate
+from stickgen.model.memory import NO_CLIP, MotionMemory, group_id, pick
 from stickgen.model.transformer import style_id
 
 _DRAWS = 0xD1FF  # stream tag of the draws made here (the dataset draws crop and caption on its own)
+_MEMORY_DRAWS = 0x3E31  # stream tag of the template draws (which memory clip, where in it, whether read)
 # noise levels are drawn as u ** LEVEL_POWER (u uniform): density 2t, so two thirds of the samples train the
 # noisier half of the schedule, where a sample's kind, phase and side are decided (docs/training.md)
 LEVEL_POWER = 0.5
@@ -45,7 +47,35 @@ class TrainingSet(Dataset):
         self.action_dropout = action_dropout
         self.cond_dropout = cond_dropout
         self.styles = [style_id(s, n_styles) for s in data.store.data["styles"]]
+        self.groups = torch.tensor([group_id(g) for g in data.store.data["groups"]])
         self.epoch = 0
+        self.memory: MotionMemory | None = None
+        self.top_k = 1
+        self.memory_dropout = 1.0
+        self._nearest: dict[tuple[int, int, int], list[int]] = {}
+
+    def read_memory(self, memory: MotionMemory, top_k: int, dropout: float) -> None:
+        """Serve each sample a template from `memory` (`stickgen.model.memory`): one of the `top_k` clips
+        nearest its caption, of its actor count and not of its own group, played on the sample's timing
+        (`MotionMemory.aligned_template`); none with probability `dropout` (the model then generates
+        without one, as it must for a prompt nothing in memory resembles)."""
+        self.memory, self.top_k, self.memory_dropout = memory, top_k, dropout
+        self._nearest: dict[tuple[int, int, int], list[int]] = {}
+
+    def _template(self, i: int, item: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        """(template (T, A, STATE), valid (T,)) of sample i: zeros and nothing valid without a memory."""
+        length, slots = item["features"].shape[:2]
+        if self.memory is None:
+            return torch.zeros_like(item["features"]), torch.zeros(length, dtype=torch.bool)
+        u_drop, u_pick = np.random.default_rng([self.seed, self.epoch, i, _MEMORY_DRAWS]).random(2)
+        clip = NO_CLIP
+        if u_drop >= self.memory_dropout:
+            key = (item["caption"], item["actors"], int(self.groups[i]))  # what the nearest clips depend on
+            if key not in self._nearest:
+                query, actors = item["text"][None], torch.tensor([item["actors"]])
+                self._nearest[key] = self.memory.nearest(query, actors, self.top_k, self.groups[i : i + 1])[0]
+            clip = pick(self._nearest[key], float(u_pick))
+        return self.memory.aligned_template(clip, item["features"])
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -59,8 +89,11 @@ class TrainingSet(Dataset):
         rng = np.random.default_rng([self.seed, self.epoch, i, _DRAWS])
         u_action, u_text, u_level = rng.random(3)
         noise = rng.standard_normal(tuple(item["features"].shape), dtype=np.float32)
+        template, template_valid = self._template(i, item)
         return {
             **item,
+            "template": template,
+            "template_valid": template_valid,
             "style": self.styles[i],
             "keep_action": bool(u_action >= self.action_dropout),
             "drop_cond": bool(u_text < self.cond_dropout),
@@ -72,7 +105,9 @@ class TrainingSet(Dataset):
 @dataclass(frozen=True)
 class TrainBatch:
     """A padded `Batch` and its draws: style (B,), keep_action (B,), drop_cond (B,), level (B,), noise
-    (B, T, A, 66 + FACE_FEATURES), the shape of the batch's features (zero in padding). `dense`: no clip is
+    (B, T, A, 66 + FACE_FEATURES), the shape of the batch's features (zero in padding), and the template
+    each sample reads (`stickgen.model.memory`; (B, T, A, 66 + FACE_FEATURES) and its valid frames (B, T);
+    None: none). `dense`: no clip is
     padded (every clip is T frames long), so the networks run without a padding mask (known on the CPU at
     collation: no device sync)."""
 
@@ -82,6 +117,8 @@ class TrainBatch:
     drop_cond: torch.Tensor
     level: torch.Tensor
     noise: torch.Tensor
+    template: torch.Tensor | None = None
+    template_valid: torch.Tensor | None = None
     dense: bool = False
 
     @property
@@ -93,15 +130,19 @@ class TrainBatch:
         return TrainBatch(
             self.batch.to(device),
             *(getattr(self, f).to(device) for f in ("style", "keep_action", "drop_cond", "level", "noise")),
+            *(None if v is None else v.to(device) for v in (self.template, self.template_valid)),
             dense=self.dense,
         )
 
 
 def collate_train(items: list[dict]) -> TrainBatch:
     batch = collate(items)
-    noise = torch.zeros_like(batch.features)
+    noise, template = torch.zeros_like(batch.features), torch.zeros_like(batch.features)
+    template_valid = torch.zeros(batch.features.shape[:2], dtype=torch.bool)
     for k, it in enumerate(items):
         noise[k, : it["noise"].shape[0]] = it["noise"]
+        template[k, : it["template"].shape[0]] = it["template"]
+        template_valid[k, : it["template_valid"].shape[0]] = it["template_valid"]
     return TrainBatch(
         batch=batch,
         style=torch.tensor([it["style"] for it in items]),
@@ -109,6 +150,8 @@ def collate_train(items: list[dict]) -> TrainBatch:
         drop_cond=torch.tensor([it["drop_cond"] for it in items]),
         level=torch.tensor([it["level"] for it in items], dtype=torch.float32),
         noise=noise,
+        template=template,
+        template_valid=template_valid,
         dense=bool((batch.lengths == batch.features.shape[1]).all()),
     )
 

@@ -31,6 +31,7 @@ from stickgen.core.features import FeatureStats
 from stickgen.embed.dataset import StickFigureDataset
 from stickgen.model.diffusion import RefinerConfig
 from stickgen.model.lora import inject_lora_adapters, lora_state_dict
+from stickgen.model.memory import MemorySettings, fill_memory_from
 from stickgen.model.motion_model import MODEL_FORMAT, StickFigureModel
 from stickgen.model.side_prior import fit_side_prior
 from stickgen.model.transformer import TransformerConfig
@@ -69,8 +70,11 @@ def train(
     diffusion: DiffusionConfig,
     resume_from: str | None = None,
     init_from: str | None = None,
+    memory: MemorySettings | None = None,
 ) -> dict:
-    """Train one phase; returns a summary dict. Rank 0 writes checkpoints, the log and DVCLive."""
+    """Train one phase; returns a summary dict. Rank 0 writes checkpoints, the log and DVCLive. `memory`:
+    how many training clips the motion memory holds and how often a sample goes without a template
+    (None: `MemorySettings()`)."""
     if spec.phase not in PHASES:
         raise ValueError(f"unsupported phase [{spec.phase}]; phases are {PHASES}")
     if spec.phase == "lora" and not isinstance(cfg, LoRAPhaseConfig):
@@ -79,7 +83,8 @@ def train(
         raise ValueError(f"the {spec.phase} phase starts from a trained model: pass init_from")
     info = dd.setup()
     try:
-        return _train(spec, cfg, model_cfg, refiner_cfg, diffusion, resume_from, init_from, info)
+        memory = memory or MemorySettings()
+        return _train(spec, cfg, model_cfg, refiner_cfg, diffusion, resume_from, init_from, memory, info)
     finally:
         dd.teardown(info)
 
@@ -227,7 +232,7 @@ def _run_config(spec, cfg, model_cfg, refiner_cfg, diffusion, train_set, val_set
     }
 
 
-def _set_up(spec, cfg, model_cfg, refiner_cfg, diffusion, init_from, info, log) -> _Run:
+def _set_up(spec, cfg, model_cfg, refiner_cfg, diffusion, init_from, memory, info, log) -> _Run:
     """Data, model (with `init_from` weights, LoRA adapters, the side prior fitted), the run's config and
     the optimizer."""
     stats = FeatureStats.from_dict(json.loads(spec.stats_path.read_text()))
@@ -236,9 +241,13 @@ def _set_up(spec, cfg, model_cfg, refiner_cfg, diffusion, init_from, info, log) 
     text_encoder = dict(train_set.data.text_encoder)
     spe = steps_per_epoch(len(train_set), cfg.batch_size, cfg.grad_accum, info.world_size)
     model, extra = _build_model(spec, cfg, model_cfg, refiner_cfg, init_from, stats, text_encoder)
-    if spec.phase != "lora":  # LoRA keeps its base's prior, as every other base weight
+    if spec.phase != "lora":  # LoRA keeps its base's prior and memory, as every other base weight
         nll = fit_side_prior(model.transformer.side_prior, *train_set.data.side_examples())
         log.info("side prior p(side | text) fitted to the training captions: NLL %.4f", nll)
+        held = fill_memory_from(model.transformer.memory, train_set.data, memory.max_clips, spec.seed)
+        log.info("motion memory filled with %d of the %d training clips", len(held), len(train_set))
+    for data in (train_set, val_set):
+        data.read_memory(model.transformer.memory, model_cfg.memory_top_k, memory.dropout)
     config = _run_config(spec, cfg, model_cfg, refiner_cfg, diffusion, train_set, val_set, info, extra)
     with_refiner = diffusion.loss_weight > 0 and any(p.requires_grad for p in model.refiner.parameters())
     if not with_refiner:  # an unused trainable parameter would stall DDP; keep it out of the optimizer
@@ -437,12 +446,14 @@ def _run_steps(run: _Run, live) -> dict[str, float]:
     return val
 
 
-def _train(spec, cfg, model_cfg, refiner_cfg, diffusion, resume_from, init_from, info: dd.DistInfo) -> dict:
+def _train(
+    spec, cfg, model_cfg, refiner_cfg, diffusion, resume_from, init_from, memory, info: dd.DistInfo
+) -> dict:
     if info.is_main:
         spec.out_dir.mkdir(parents=True, exist_ok=True)
     dd.barrier(info)
     log = runlog.open_run_log(spec.out_dir, info.is_main)  # held back until the run knows whether it resumes
-    run = _set_up(spec, cfg, model_cfg, refiner_cfg, diffusion, init_from, info, log)
+    run = _set_up(spec, cfg, model_cfg, refiner_cfg, diffusion, init_from, memory, info, log)
     _resume_and_wrap(run, resume_from)
     _log_start(run)
     live = (

@@ -125,4 +125,6 @@ def forward_train(
         drop_cond=tb.drop_cond,
         with_refiner=with_refiner,
         side=b.side,
+        template=tb.template,
+        template_valid=tb.template_valid,
     )

@@ -1,0 +1,264 @@
+"""The motion memory: training clips the denoiser retrieves by caption and reads as a template.
+
+Retrieval-augmented diffusion (as ReMoDiffuse): beside the noised motion, the denoiser reads one clip of
+its training set whose captions are near the prompt, aligned frame by frame with the motion it makes
+(`StickFigureTransformer`'s `template`). A model that must reinvent a clap's contact, a step's plant and a
+laugh's mouth cycles from the caption alone, in the few thousand optimizer steps a CPU affords, returns
+their blur (docs/training.md); one that sees a real instance of the motion asked for learns to adapt it
+(its timing, side, actor count and the caption's details come from the text, the noise and the other
+conditions) in far fewer steps.
+
+The memory holds, per clip, the normalised diffusion state of the whole clip (motion then face features,
+float16), its key (the unit mean of its caption embeddings), actor count and group (the take it was cut
+from). It is filled once per training run from the training set (`MotionMemory.fill`, deterministic),
+then frozen: buffers, not parameters, so it travels in the checkpoint with the weights and no optimizer
+or LoRA adapter touches it.
+
+Which clip a motion reads (`MotionMemory.choose`): among the `top_k` clips with the motion's actor count
+whose keys are nearest the caption, one drawn with the caller's uniform draw, so the seed picks the
+instance as it picks the noise. In training a clip never reads a clip of its own group (itself, its mirror
+and every window of its take), or the objective would leak its target; at generation the memory holds
+only the training split, so no test clip is ever read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+from torch import nn
+
+from stickgen.core.features import ROOT_XZ, STATE_FEATURES
+
+if TYPE_CHECKING:
+    from stickgen.embed.dataset import StickFigureDataset
+
+NO_CLIP = -1
+
+
+@dataclass(frozen=True)
+class MemorySettings:
+    """How training fills and reads the memory (params `model.memory_clips`, `model.memory_dropout`; the
+    number of nearest clips a template is drawn among, `memory_top_k`, is the model's config)."""
+
+    max_clips: int = 4096  # clips held (a seeded draw of a larger training set); 0: no memory
+    dropout: float = 0.1  # share of training samples served without a template
+
+
+def group_id(group: str) -> int:
+    """A stable 63-bit integer for a group name (the memory stores groups as integers)."""
+    return int.from_bytes(hashlib.sha256(group.encode()).digest()[:8], "little") >> 1
+
+
+class MotionMemory(nn.Module):
+    """Buffers: `keys` (N, text_dim) unit caption keys, `states` (rows, STATE_FEATURES) float16, the clips'
+    frames then actors in order, `offsets` (N + 1,) their first rows, `frames`, `actors` and `groups` (N,),
+    `origin` (2,) the normalised value of a zero floor-plane position (templates start at the origin, as
+    training crops do). Empty (N = 0) until filled; a model with an empty memory generates without
+    templates."""
+
+    def __init__(self, text_dim: int) -> None:
+        super().__init__()
+        self.register_buffer("keys", torch.zeros(0, text_dim))
+        self.register_buffer("states", torch.zeros(0, STATE_FEATURES, dtype=torch.float16))
+        self.register_buffer("offsets", torch.zeros(1, dtype=torch.long))
+        self.register_buffer("frames", torch.zeros(0, dtype=torch.long))
+        self.register_buffer("actors", torch.zeros(0, dtype=torch.long))
+        self.register_buffer("groups", torch.zeros(0, dtype=torch.long))
+        self.register_buffer("origin", torch.zeros(len(ROOT_XZ)))
+
+    def __len__(self) -> int:
+        return int(self.frames.shape[0])
+
+    def adopt_shapes(self, state_dict: dict, prefix: str) -> None:
+        """Resize the buffers to those `state_dict` stores under `prefix` (a checkpoint's memory holds its
+        own clip count), so that a strict load copies them."""
+        for name, buf in self._buffers.items():
+            stored = state_dict.get(prefix + name)
+            if buf is not None and stored is not None and stored.shape != buf.shape:
+                self._buffers[name] = torch.empty_like(stored, device=buf.device)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
+        self.adopt_shapes(state_dict, prefix)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    @torch.no_grad()
+    def fill(
+        self,
+        keys: torch.Tensor,
+        states: Sequence[np.ndarray],
+        groups: Sequence[str],
+        origin: np.ndarray,
+    ) -> None:
+        """Hold these clips: `keys` (N, text_dim) caption keys, `states` N normalised (T_i, A_i, STATE)
+        clips, `groups` N take names, `origin` (2,) the normalised zero of the root's floor position."""
+        if not (len(keys) == len(states) == len(groups)):
+            raise ValueError(f"memory: {len(keys)} keys, {len(states)} clips, {len(groups)} groups")
+        dev = self.keys.device
+        rows = [np.asarray(s, dtype=np.float16).reshape(-1, STATE_FEATURES) for s in states]
+        sizes = np.array([0] + [len(r) for r in rows], dtype=np.int64)
+        self.keys = nn.functional.normalize(keys.float(), dim=-1).to(dev)
+        self.states = torch.from_numpy(np.concatenate(rows) if rows else np.zeros((0, STATE_FEATURES))).to(
+            dev, torch.float16
+        )
+        self.offsets = torch.from_numpy(np.cumsum(sizes)).to(dev)
+        self.frames = torch.tensor([s.shape[0] for s in states], dtype=torch.long, device=dev)
+        self.actors = torch.tensor([s.shape[1] for s in states], dtype=torch.long, device=dev)
+        self.groups = torch.tensor([group_id(g) for g in groups], dtype=torch.long, device=dev)
+        self.origin = torch.as_tensor(np.asarray(origin, dtype=np.float32), device=dev)
+
+    @torch.no_grad()
+    def nearest(
+        self,
+        query: torch.Tensor,
+        actors: torch.Tensor,
+        top_k: int,
+        exclude_groups: torch.Tensor | None = None,
+    ) -> list[list[int]]:
+        """For each caption embedding of `query` (B, text_dim), the (at most `top_k`) clips with that row's
+        actor count (and, with `exclude_groups` (B,), of another group) whose keys are nearest, best
+        first."""
+        b = query.shape[0]
+        if len(self) == 0:
+            return [[] for _ in range(b)]
+        q = nn.functional.normalize(query.float().to(self.keys.device), dim=-1)
+        sim = q @ self.keys.T  # (B, N)
+        ok = self.actors[None, :] == actors.to(self.keys.device)[:, None]
+        if exclude_groups is not None:
+            ok &= self.groups[None, :] != exclude_groups.to(self.keys.device)[:, None]
+        top, idx = sim.masked_fill(~ok, -torch.inf).topk(min(top_k, len(self)), dim=-1)  # (B, k)
+        return [
+            [int(j) for j, v in zip(row, vals, strict=True) if v > -torch.inf]
+            for row, vals in zip(idx, top, strict=True)
+        ]
+
+    def choose(
+        self,
+        query: torch.Tensor,
+        actors: torch.Tensor,
+        top_k: int,
+        u: torch.Tensor,
+        exclude_groups: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """(B,) clip indices (`NO_CLIP` where none qualifies): for each row, the clip picked by `u` (B,) in
+        [0, 1) among its `nearest`."""
+        return torch.tensor(
+            [
+                pick(row, float(x))
+                for row, x in zip(self.nearest(query, actors, top_k, exclude_groups), u, strict=True)
+            ],
+            dtype=torch.long,
+        )
+
+    def clip(self, clip: int) -> torch.Tensor:
+        """Memory clip `clip`'s whole state (T, A, STATE_FEATURES), float32 on the CPU."""
+        t, a = int(self.frames[clip]), int(self.actors[clip])
+        rows = self.states[int(self.offsets[clip]) : int(self.offsets[clip + 1])]
+        return rows.view(t, a, STATE_FEATURES).float().cpu()
+
+    def _placed(self, frames: torch.Tensor, max_actors: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """`frames` (T, A, STATE) moved so that actor 0 starts at the floor's origin, as a (T, max_actors,
+        STATE) template, every frame valid."""
+        length, a = frames.shape[:2]
+        frames = frames.clone()
+        frames[..., list(ROOT_XZ)] -= frames[0, 0, list(ROOT_XZ)] - self.origin.cpu()
+        out = torch.zeros(length, max_actors, STATE_FEATURES)
+        out[:, : min(a, max_actors)] = frames[:, :max_actors]
+        return out, torch.ones(length, dtype=torch.bool)
+
+    @torch.no_grad()
+    def template(
+        self, clip: int, u_start: float, length: int, max_actors: int
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The template of a generation: `length` frames of memory clip `clip` from a start drawn by
+        `u_start` in [0, 1), moved so that actor 0 starts at the floor's origin, its last frame held when the
+        clip is shorter (a training template holds frames too, where the sample is slower than its clip):
+        ((length, max_actors, STATE) float32, valid (length,) bool). `NO_CLIP` gives zeros, nothing valid."""
+        if clip == NO_CLIP:
+            return torch.zeros(length, max_actors, STATE_FEATURES), torch.zeros(length, dtype=torch.bool)
+        rows = self.clip(clip)
+        start = int(u_start * max(rows.shape[0] - length + 1, 1))
+        frames = torch.arange(start, start + length).clamp(max=rows.shape[0] - 1)
+        return self._placed(rows[frames], max_actors)
+
+    @torch.no_grad()
+    def aligned_template(self, clip: int, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Memory clip `clip` played on the timing of `target` (T, max_actors, STATE), a clip of the same
+        actor count: frame t of the template is the clip's frame that `warp_path` matches with target frame
+        t (the template of a training sample, so that it shows where the target's steps, claps and mouth
+        cycles fall). `NO_CLIP` gives zeros, nothing valid."""
+        length, max_actors = target.shape[:2]
+        if clip == NO_CLIP:
+            return torch.zeros_like(target), torch.zeros(length, dtype=torch.bool)
+        rows = self.clip(clip)
+        a = rows.shape[1]
+        shape = [c for c in range(STATE_FEATURES) if c not in ROOT_XZ]
+        path = warp_path(target[:, :a, shape].flatten(1).numpy(), rows[:, :, shape].flatten(1).numpy())
+        return self._placed(rows[torch.from_numpy(path)], max_actors)
+
+    def templates(
+        self, clips: torch.Tensor, u_start: torch.Tensor, length: int, max_actors: int
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """`template` of every row: ((B, length, max_actors, STATE), (B, length))."""
+        parts = [
+            self.template(int(c), float(u), length, max_actors) for c, u in zip(clips, u_start, strict=True)
+        ]
+        return torch.stack([p[0] for p in parts]), torch.stack([p[1] for p in parts])
+
+
+def pick(clips: list[int], u: float) -> int:
+    """The clip of `clips` that a uniform draw `u` in [0, 1) picks; `NO_CLIP` from an empty list."""
+    return clips[min(int(u * len(clips)), len(clips) - 1)] if clips else NO_CLIP
+
+
+MAX_WARP = 2  # a template frame advances 0, 1 or 2 frames of its clip per frame of the target
+
+
+def warp_path(target: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """(T,) frames of `source` (L, D) matched with the frames of `target` (T, D): the monotone path
+    through source, from any start to any end (a part of it), that advances 0 to `MAX_WARP` frames per
+    target frame and minimises the summed squared distance of the matched frames (dynamic time warping
+    with open ends and bounded slope; O(T L), one vectorised row per target frame)."""
+    t, n = target.shape[0], source.shape[0]
+    target, source = np.asarray(target, np.float32), np.asarray(source, np.float32)
+    cost = (target**2).sum(1)[:, None] + (source**2).sum(1)[None, :] - 2.0 * target @ source.T  # (T, L)
+    total = cost[0]
+    came = np.zeros((t, n), dtype=np.int8)  # frames advanced into (i, j)
+    shifted = np.full((MAX_WARP + 1, n), np.inf, dtype=np.float32)  # row k: the totals k frames back
+    for i in range(1, t):
+        for k in range(MAX_WARP + 1):
+            shifted[k, k:] = total[: n - k]
+        came[i] = shifted.argmin(0)
+        total = cost[i] + shifted.min(0)
+    path = np.empty(t, dtype=np.int64)
+    path[-1] = int(total.argmin())
+    for i in range(t - 1, 0, -1):
+        path[i - 1] = path[i] - came[i, path[i]]
+    return path
+
+
+def fill_memory_from(memory: MotionMemory, data: StickFigureDataset, max_clips: int, seed: int) -> list[int]:
+    """Fill `memory` with up to `max_clips` whole clips of `data` (all when they fit, else a seeded draw,
+    kept in the set's order), keyed by the mean of each clip's caption embeddings. Returns the indices
+    held."""
+    n = len(data)
+    held = list(range(n))
+    if n > max_clips:
+        held = sorted(np.random.default_rng([seed, 0x3E30]).choice(n, max_clips, replace=False).tolist())
+    keys = [data.caption_emb[data.caption_indices(i)].float().mean(0) for i in held]
+    states = []
+    for i in held:
+        state, _, joints = data.state(i)
+        states.append(state[:, : joints.shape[1]])
+    zero = data.stats.normalise(np.zeros(data.stats.mean.shape, dtype=np.float32))
+    memory.fill(
+        torch.stack(keys) if keys else memory.keys.new_zeros(0, memory.keys.shape[1]),
+        states,
+        [data.store.data["groups"][i] for i in held],
+        zero[list(ROOT_XZ)],
+    )
+    return held

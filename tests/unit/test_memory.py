@@ -1,0 +1,197 @@
+"""The motion memory (stickgen.model.memory): which clip a motion reads, what the template holds, that a
+training sample never reads its own take, and that the memory travels with the model."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from helpers import walking_clip
+from trainkit import caption_vector, write_sets
+
+from stickgen.core.features import ROOT_XZ, STATE_FEATURES, FeatureStats
+from stickgen.embed.dataset import StickFigureDataset
+from stickgen.model.diffusion import RefinerConfig
+from stickgen.model.memory import MAX_WARP, NO_CLIP, MotionMemory, fill_memory_from, group_id, warp_path
+from stickgen.model.motion_model import StickFigureModel
+from stickgen.model.transformer import TransformerConfig
+from stickgen.train.checkpoint import load_weights
+from stickgen.train.data import TrainingSet, collate_train
+
+DIM = 16
+
+
+def _memory(keys: list[np.ndarray], clips: list[np.ndarray], groups: list[str]) -> MotionMemory:
+    memory = MotionMemory(DIM)
+    memory.fill(torch.from_numpy(np.stack(keys)), clips, groups, np.zeros(2, dtype=np.float32))
+    return memory
+
+
+def _clip(frames: int, actors: int, value: float) -> np.ndarray:
+    return np.full((frames, actors, STATE_FEATURES), value, dtype=np.float32)
+
+
+def test_choose_takes_the_nearest_caption_with_the_actor_count_and_not_the_excluded_group() -> None:
+    walk, wave = caption_vector("walk", DIM), caption_vector("wave", DIM)
+    memory = _memory(
+        [walk, wave, walk, wave],
+        [_clip(10, 1, 0), _clip(10, 1, 1), _clip(10, 2, 2), _clip(10, 1, 3)],
+        ["a", "b", "c", "d"],
+    )
+    q = torch.from_numpy(np.stack([walk, wave, walk]))
+    one = torch.tensor([1, 1, 2])
+    u = torch.zeros(3)
+    assert memory.choose(q, one, 1, u).tolist() == [0, 1, 2]  # the two-actor walk for a two-actor row
+    # top 2 of the wave: clips 1 and 3, the draw picks among them
+    assert memory.choose(q[1:2], one[1:2], 2, torch.tensor([0.99])).tolist() == [3]
+    excluded = torch.tensor([group_id("b"), group_id("b"), group_id("c")])
+    assert memory.choose(q, one, 1, u, excluded).tolist()[:2] == [0, 3]
+    assert memory.choose(q[2:], one[2:], 1, u[2:], excluded[2:]).tolist() == [NO_CLIP]  # none left
+    assert MotionMemory(DIM).choose(q, one, 4, u).tolist() == [NO_CLIP] * 3
+
+
+def test_a_template_starts_at_the_origin_and_holds_the_last_frame_of_a_short_clip() -> None:
+    clip = np.zeros((12, 1, STATE_FEATURES), dtype=np.float32)
+    clip[:, 0, ROOT_XZ[0]] = np.arange(12)  # walks along x
+    clip[:, 0, 5] = np.arange(12) * 10  # any other feature is copied as it is
+    memory = _memory([caption_vector("x", DIM)], [clip], ["g"])
+    memory.origin = torch.tensor([-1.0, 0.5])
+    out, valid = memory.template(0, 0.99, 8, 2)  # the last possible start: frame 4
+    assert out.shape == (8, 2, STATE_FEATURES) and valid.all()
+    assert out[:, 0, ROOT_XZ[0]].tolist() == [-1.0 + k for k in range(8)]
+    assert out[:, 0, ROOT_XZ[1]].tolist() == [0.5] * 8
+    assert out[:, 0, 5].tolist() == [10.0 * k for k in range(4, 12)]
+    assert not out[:, 1].any()  # a one-actor clip leaves the second slot empty
+    longer, valid = memory.template(0, 0.5, 20, 1)  # longer than the clip: its last frame is held
+    assert valid.all() and longer[:, 0, 5].tolist() == [10.0 * k for k in range(12)] + [110.0] * 8
+    none, valid = memory.template(NO_CLIP, 0.0, 5, 1)
+    assert not none.any() and not valid.any()
+
+
+@pytest.fixture
+def sets(tmp_path):
+    """A training set of two takes cut into windows and mirrored (so a take has several clips), captions
+    shared between the takes, and a validation set."""
+    train = []
+    for take, speed in (("walkA", 0.8), ("walkB", 1.6)):
+        for start in (0, 10):
+            for suffix in ("", "+mirror"):
+                clip_id = f"t/{take}#{start}-{start + 30}{suffix}"
+                train.append(
+                    walking_clip(clip_id, frames=30, speed=speed + start / 100, texts=["a person walks"])
+                )
+    val = [walking_clip("v/walkC#0-30", frames=30, texts=["a person walks"])]
+    return write_sets(tmp_path, train, val)
+
+
+def _training_set(paths, crop=None) -> TrainingSet:
+    stats = FeatureStats.from_dict(json.loads(paths["stats"].read_text()))
+    data = StickFigureDataset(paths["train"], stats, 2, crop, seed=3)
+    return TrainingSet(data, seed=3, n_styles=8, action_dropout=0.5, cond_dropout=0.0)
+
+
+def test_a_training_sample_reads_a_clip_of_another_take_never_its_own(sets) -> None:
+    train = _training_set(sets)
+    memory = MotionMemory(DIM)
+    held = fill_memory_from(memory, train.data, max_clips=100, seed=0)
+    assert held == list(range(len(train))) and len(memory) == 8
+    read = []
+    aligned = memory.aligned_template
+    memory.aligned_template = lambda clip, target: read.append(clip) or aligned(clip, target)
+    train.read_memory(memory, top_k=8, dropout=0.0)
+    groups = train.data.store.data["groups"]
+    for epoch in range(3):
+        train.set_epoch(epoch)
+        for i in range(len(train)):
+            item = train[i]
+            assert item["template_valid"].all() and item["template"].shape == item["features"].shape
+            assert groups[read[-1]] != groups[i]
+    assert len(set(read)) > 4  # clips of both takes are read (each by the other take's samples)
+
+
+def test_the_template_of_a_training_sample_follows_the_samples_timing() -> None:
+    """A clip that claps at frames 10 and 30, read for a target that claps at 5 and 35, is warped so that
+    its claps fall on the target's."""
+    t = np.arange(48)
+    source = np.zeros((48, 1, STATE_FEATURES), dtype=np.float32)
+    target = np.zeros((40, 2, STATE_FEATURES), dtype=np.float32)
+    source[:, 0, 10] = np.exp(-(((t - 10) / 2.0) ** 2)) + np.exp(-(((t - 30) / 2.0) ** 2))
+    target[:, 0, 10] = np.exp(-(((t[:40] - 5) / 2.0) ** 2)) + np.exp(-(((t[:40] - 35) / 2.0) ** 2))
+    source[:, 0, ROOT_XZ[1]] = t * 0.1  # walks forward while it claps
+    memory = _memory([caption_vector("clap", DIM)], [source], ["g"])
+    template, valid = memory.aligned_template(0, torch.from_numpy(target))
+    assert valid.all() and template.shape == (40, 2, STATE_FEATURES) and not template[:, 1].any()
+    peaks = [int(k) for k in np.flatnonzero(template[:, 0, 10].numpy() > 0.9)]
+    assert 5 in peaks and 35 in peaks
+    assert (
+        float(template[0, 0, ROOT_XZ[1]]) == 0.0 and (np.diff(template[:, 0, ROOT_XZ[1]].numpy()) >= 0).all()
+    )
+
+
+def test_warp_path_is_monotone_bounded_and_finds_the_matching_part() -> None:
+    rng = np.random.default_rng(0)
+    source = rng.standard_normal((60, 3))
+    assert warp_path(source[20:40], source).tolist() == list(range(20, 40))  # the part that matches
+    slow = np.repeat(source[:20], 2, axis=0)  # the target plays the source at half speed
+    path = warp_path(slow, source)
+    assert (np.abs(source[path] - slow).max()) < 1e-9
+    fast = source[:60:2]  # twice as fast: the path advances 2 per frame, its bound
+    assert warp_path(fast, source).tolist() == list(range(0, 60, 2))
+    steps = np.diff(warp_path(rng.standard_normal((30, 3)), source))
+    assert steps.min() >= 0 and steps.max() <= MAX_WARP
+
+
+def test_no_memory_and_dropped_templates_read_nothing(sets) -> None:
+    train = _training_set(sets)
+    batch = collate_train([train[i] for i in range(4)])
+    assert not batch.template.any() and not batch.template_valid.any()
+    memory = MotionMemory(DIM)
+    fill_memory_from(memory, train.data, max_clips=100, seed=0)
+    train.read_memory(memory, top_k=2, dropout=0.999)
+    assert not any(train[i]["template_valid"].any() for i in range(len(train)))
+
+
+def test_a_memory_larger_than_its_cap_holds_a_seeded_draw(sets) -> None:
+    train = _training_set(sets)
+    a, b, c = (MotionMemory(DIM) for _ in range(3))
+    held = fill_memory_from(a, train.data, max_clips=3, seed=1)
+    assert held == fill_memory_from(b, train.data, max_clips=3, seed=1) and len(held) == 3 == len(a)
+    assert held == sorted(held) and fill_memory_from(c, train.data, max_clips=0, seed=1) == []
+    assert len(c) == 0
+
+
+def _tiny_model() -> StickFigureModel:
+    shared = {"text_dim": DIM, "max_frames": 40, "max_actors": 2}
+    cfg = TransformerConfig(
+        **shared, d_model=32, n_layers=1, n_heads=2, ffn_hidden=64, dropout=0.0, patch_frames=4
+    )
+    refiner = RefinerConfig(**shared, d_model=16, n_layers=1, n_heads=2, ffn_hidden=32, patch_frames=4)
+    torch.manual_seed(0)
+    return StickFigureModel(cfg, refiner).eval()
+
+
+def test_the_memory_travels_in_the_weights_and_the_template_steers_generation(sets) -> None:
+    train = _training_set(sets)
+    model = _tiny_model()
+    fill_memory_from(model.transformer.memory, train.data, max_clips=100, seed=0)
+    torch.nn.init.normal_(model.transformer.template_proj.weight, std=0.5)
+    fresh = _tiny_model()
+    assert len(fresh.transformer.memory) == 0
+    load_weights(fresh, model.state_dict(), "test")
+    assert len(fresh.transformer.memory) == 8
+    for name, buf in model.transformer.memory.named_buffers():
+        assert torch.equal(buf, getattr(fresh.transformer.memory, name)), name
+    text = torch.from_numpy(np.stack([caption_vector("a person walks", DIM)] * 2))
+
+    def sample(net: StickFigureModel, seed: int) -> torch.Tensor:
+        gen = torch.Generator().manual_seed(seed)
+        return net.generate(text, torch.tensor([30, 30]), 30, actors=torch.tensor([1, 1]), generator=gen)
+
+    torch.testing.assert_close(sample(model, 5), sample(fresh, 5), rtol=0, atol=0)  # same memory, same draws
+    empty = _tiny_model()
+    empty.load_state_dict({k: v for k, v in model.state_dict().items() if ".memory." not in k}, strict=False)
+    assert len(empty.transformer.memory) == 0
+    assert not torch.allclose(sample(model, 5), sample(empty, 5))  # the template is read
+    assert torch.isfinite(sample(empty, 5)).all()  # and a model without one still generates

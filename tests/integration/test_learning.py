@@ -21,6 +21,7 @@ from stickgen.core.skeleton import JOINT_INDEX
 from stickgen.core.text import embed_texts
 from stickgen.embed.dataset import StickFigureDataset, collate
 from stickgen.model.diffusion import RefinerConfig, Sampling
+from stickgen.model.memory import MemorySettings
 from stickgen.model.motion_model import split_state
 from stickgen.model.transformer import TransformerConfig
 from stickgen.synthetic import generate
@@ -78,7 +79,9 @@ def trained(tmp_path_factory) -> dict:
             folder / "live",
             seed=1,
         )
-        summary = train(spec, cfg, model_cfg, refiner_cfg, diffusion)
+        # no motion memory: this module checks that the denoiser learns from the text alone (the memory's
+        # templates have their own tests, tests/unit/test_memory.py)
+        summary = train(spec, cfg, model_cfg, refiner_cfg, diffusion, memory=MemorySettings(max_clips=0))
     finally:
         torch.set_num_threads(n)
     ckpt = ck.load_checkpoint(folder / "model" / ck.BEST)

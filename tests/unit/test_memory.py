@@ -66,6 +66,10 @@ def test_a_template_starts_at_the_origin_and_holds_the_last_frame_of_a_short_cli
     assert not out[:, 1].any()  # a one-actor clip leaves the second slot empty
     longer, valid = memory.template(0, 0.5, 20, 1)  # longer than the clip: its last frame is held
     assert valid.all() and longer[:, 0, 5].tolist() == [10.0 * k for k in range(12)] + [110.0] * 8
+    fast, _ = memory.template(0, 0.0, 6, 1, u_speed=0.999)  # 1.25 frames of the clip per frame
+    slow, _ = memory.template(0, 0.0, 6, 1, u_speed=0.0)  # 0.8
+    assert fast[:, 0, 5].tolist() == [0.0, 10.0, 20.0, 40.0, 50.0, 60.0]
+    assert slow[:, 0, 5].tolist() == [0.0, 10.0, 20.0, 20.0, 30.0, 40.0]
     none, valid = memory.template(NO_CLIP, 0.0, 5, 1)
     assert not none.any() and not valid.any()
 

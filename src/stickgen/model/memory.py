@@ -38,6 +38,9 @@ if TYPE_CHECKING:
     from stickgen.embed.dataset import StickFigureDataset
 
 NO_CLIP = -1
+# the speeds a generation plays its template at (a seeded draw: two seeds that read the same clip still
+# differ); training templates play their clips at whatever speed matches the sample, within 0-2
+PLAY_SPEEDS = (0.8, 1.25)
 
 
 @dataclass(frozen=True)
@@ -172,17 +175,22 @@ class MotionMemory(nn.Module):
 
     @torch.no_grad()
     def template(
-        self, clip: int, u_start: float, length: int, max_actors: int
+        self, clip: int, u_start: float, length: int, max_actors: int, u_speed: float = 0.5
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The template of a generation: `length` frames of memory clip `clip` from a start drawn by
-        `u_start` in [0, 1), moved so that actor 0 starts at the floor's origin, its last frame held when the
-        clip is shorter (a training template holds frames too, where the sample is slower than its clip):
-        ((length, max_actors, STATE) float32, valid (length,) bool). `NO_CLIP` gives zeros, nothing valid."""
+        """The template of a generation: `length` frames of memory clip `clip`, played at a speed drawn by
+        `u_speed` in [0, 1) (`PLAY_SPEEDS`, log-uniform; 0.5 plays it as recorded) from a start drawn by
+        `u_start`, moved so that actor 0 starts at the floor's origin, its last frame held when the clip
+        runs out (a training template plays its clip at 0-2 frames per frame and holds frames too, where
+        the sample is slower than its clip): ((length, max_actors, STATE) float32, valid (length,) bool).
+        `NO_CLIP` gives zeros, nothing valid."""
         if clip == NO_CLIP:
             return torch.zeros(length, max_actors, STATE_FEATURES), torch.zeros(length, dtype=torch.bool)
         rows = self.clip(clip)
-        start = int(u_start * max(rows.shape[0] - length + 1, 1))
-        frames = torch.arange(start, start + length).clamp(max=rows.shape[0] - 1)
+        low, high = PLAY_SPEEDS
+        speed = low * (high / low) ** u_speed
+        span = int(np.ceil((length - 1) * speed)) + 1  # clip frames the template covers
+        start = int(u_start * max(rows.shape[0] - span + 1, 1))
+        frames = (start + torch.floor(torch.arange(length) * speed + 0.5)).long().clamp(max=rows.shape[0] - 1)
         return self._placed(rows[frames], max_actors)
 
     @torch.no_grad()
@@ -201,11 +209,13 @@ class MotionMemory(nn.Module):
         return self._placed(rows[torch.from_numpy(path)], max_actors)
 
     def templates(
-        self, clips: torch.Tensor, u_start: torch.Tensor, length: int, max_actors: int
+        self, clips: torch.Tensor, u: torch.Tensor, length: int, max_actors: int
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """`template` of every row: ((B, length, max_actors, STATE), (B, length))."""
+        """`template` of every row, `u` (B, 2) its start and speed draws: ((B, length, max_actors, STATE),
+        (B, length))."""
         parts = [
-            self.template(int(c), float(u), length, max_actors) for c, u in zip(clips, u_start, strict=True)
+            self.template(int(c), float(a), length, max_actors, float(b))
+            for c, (a, b) in zip(clips, u, strict=True)
         ]
         return torch.stack([p[0] for p in parts]), torch.stack([p[1] for p in parts])
 

@@ -154,12 +154,12 @@ class StickFigureModel(nn.Module):
         generator: torch.Generator | None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """The templates of a generation (`stickgen.model.memory`): per row, a clip among the
-        `memory_top_k` nearest the caption with the row's actor count, and where in it to start, both
-        drawn from `generator`: ((B, n_frames, A, STATE), (B, n_frames))."""
+        `memory_top_k` nearest the caption with the row's actor count, where in it to start and how fast to
+        play it, all drawn from `generator`: ((B, n_frames, A, STATE), (B, n_frames))."""
         b = text_emb.shape[0]
-        u = torch.rand(b, 2, generator=generator, device="cpu")
+        u = torch.rand(b, 3, generator=generator, device="cpu")
         actors = torch.ones(b, dtype=torch.long) if actors is None else actors
         memory = self.transformer.memory
         clips = memory.choose(text_emb, actors, self.cfg.memory_top_k, u[:, 0])
-        template, valid = memory.templates(clips, u[:, 1], n_frames, self.cfg.max_actors)
+        template, valid = memory.templates(clips, u[:, 1:], n_frames, self.cfg.max_actors)
         return template.to(text_emb.device), valid.to(text_emb.device)

@@ -6,9 +6,10 @@ DDIM step of params `sampling.*` with guidance) with and without the diffusion r
 
 Each variant is built from params.yaml (`model.variants.<name>`, `sampling.*`, `diffusion.*`) with
 `max_frames` raised to the benchmark length when needed; weights are random (latency does not depend on
-their values). The timed call is `stickgen.generate.sample.generate_joints` with the feet locked as params
-`inference.lock_feet` says, the code path of `InferenceGenerator.generate` after the prompt is embedded;
-the text encoder's latency for one prompt is reported separately.
+their values), and the motion memory holds 1,500 random clips (`fill_random_memory`). The timed call is
+`stickgen.generate.sample.generate_joints` with the feet locked as params `inference.lock_feet` says, the
+code path of `InferenceGenerator.generate` after the prompt is embedded (the template's retrieval
+included); the text encoder's latency for one prompt is reported separately.
 Reported: median and min over `--repeats` timed runs after one warm-up run.
 """
 
@@ -28,7 +29,7 @@ import numpy as np
 import torch
 
 from stickgen.core.config import load_params
-from stickgen.core.features import FEATURES_PER_ACTOR, FeatureStats
+from stickgen.core.features import FEATURES_PER_ACTOR, STATE_FEATURES, FeatureStats
 from stickgen.generate.sample import generate_joints
 from stickgen.model.diffusion import Sampling
 from stickgen.model.motion_model import StickFigureModel
@@ -45,6 +46,19 @@ def _time(fn, repeats: int) -> dict:
     return {"median_s": round(statistics.median(runs), 4), "min_s": round(min(runs), 4), "runs": len(runs)}
 
 
+MEMORY_CLIPS = 1_500  # about the embedded default's training set (1,494 clips)
+
+
+def fill_random_memory(model: StickFigureModel, max_clips: int, frames: int) -> None:
+    """A motion memory of `MEMORY_CLIPS` random clips (at most params `model.memory_clips`) a little longer
+    than the benchmark's motion, so that choosing and building the template is timed with the rest."""
+    n = min(MEMORY_CLIPS, max_clips)
+    rng = np.random.default_rng(0)
+    states = [rng.standard_normal((frames + 10, 1, STATE_FEATURES)).astype(np.float32) for _ in range(n)]
+    keys = torch.from_numpy(rng.standard_normal((n, model.cfg.text_dim)).astype(np.float32))
+    model.transformer.memory.fill(keys, states, [f"g{i}" for i in range(n)], np.zeros(2, np.float32))
+
+
 def bench_variant(
     params, variant: str, frames: int, text_dim: int, steps: int, repeats: int, device: str
 ) -> dict:
@@ -54,6 +68,7 @@ def bench_variant(
     refiner_cfg = dataclasses.replace(refiner_cfg, max_frames=max_frames)
     torch.manual_seed(0)
     model = StickFigureModel(model_cfg, refiner_cfg).to(device).eval()
+    fill_random_memory(model, params.model.memory_clips, frames)
     stats = FeatureStats(np.zeros(FEATURES_PER_ACTOR, np.float32), np.ones(FEATURES_PER_ACTOR, np.float32))
     emb = torch.randn(1, text_dim, device=device)
     d = params.diffusion

@@ -18,6 +18,7 @@ from stickgen.cli import main
 from stickgen.core.config import SelectConfig, load_params
 from stickgen.evaluate.checklist import DIRECTIONS, selection_score
 from stickgen.evaluate.prompts import adversarial_prompts, preview_prompts
+from stickgen.generate.published import split_memory
 from stickgen.train import checkpoint as ck
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # `stickgen evaluate` sets torch's threads
@@ -143,13 +144,16 @@ def test_select_ranks_every_candidate_and_explains_the_choice(evaluated: Path, s
 def test_the_selected_model_is_in_the_production_folder(workdir: Path, selected: Path) -> None:
     """§4.1 "Best checkpoint identified and accessible" (`checkpoints/production/best_model.pth` with
     model_state_dict, optimizer_state_dict, epoch, config): models/production/ holds the winner as merged
-    fp32 weights (model.safetensors: 4 bytes per parameter, no optimizer), config.json and a model card;
-    the winner's training checkpoint beside its phase holds the optimizer state, epoch and config."""
+    fp32 weights (model.safetensors: 4 bytes per parameter, no optimizer), its motion memory apart
+    (memory.safetensors: training clips, not parameters), config.json and a model card; the winner's
+    training checkpoint beside its phase holds the optimizer state, epoch and config."""
     sel = json.loads((selected / "selection.json").read_text())
-    assert {"model.safetensors", "config.json", "README.md", "selection.json"} <= files(selected)
+    assert {"model.safetensors", "memory.safetensors", "config.json", "README.md", "selection.json"} <= files(
+        selected
+    )
     training = ck.load_checkpoint(workdir / sel["checkpoint"])
     assert {"model_state_dict", "optimizer_state_dict", "epoch", "config"} <= set(training)
-    weights = ck.full_state_dict(training)
+    weights, _ = split_memory(ck.full_state_dict(training))
     n_params = sum(v.numel() for v in weights.values())
     size = (selected / "model.safetensors").stat().st_size
     assert 4 * n_params <= size <= 4 * n_params + 64 * 1024, (size, n_params)

@@ -14,7 +14,15 @@ from trainkit import caption_vector, write_sets
 from stickgen.core.features import ROOT_XZ, STATE_FEATURES, FeatureStats
 from stickgen.embed.dataset import StickFigureDataset
 from stickgen.model.diffusion import RefinerConfig
-from stickgen.model.memory import MAX_WARP, NO_CLIP, MotionMemory, fill_memory_from, group_id, warp_path
+from stickgen.model.memory import (
+    MAX_WARP,
+    NO_CLIP,
+    MotionMemory,
+    check_memory_state,
+    fill_memory_from,
+    group_id,
+    warp_path,
+)
 from stickgen.model.motion_model import StickFigureModel
 from stickgen.model.transformer import TransformerConfig
 from stickgen.train.checkpoint import load_weights
@@ -199,3 +207,24 @@ def test_the_memory_travels_in_the_weights_and_the_template_steers_generation(se
     assert len(empty.transformer.memory) == 0
     assert not torch.allclose(sample(model, 5), sample(empty, 5))  # the template is read
     assert torch.isfinite(sample(empty, 5)).all()  # and a model without one still generates
+
+
+def test_a_damaged_memory_is_refused_with_what_does_not_fit() -> None:
+    memory = _memory(
+        [caption_vector("a", DIM), caption_vector("b", DIM)], [_clip(5, 1, 0), _clip(3, 2, 1)], ["a", "b"]
+    )
+    good = memory.state_dict()
+    check_memory_state(good, DIM, 2)
+    bad_offsets = {**good, "offsets": good["offsets"] + 1}
+    damaged = {
+        "lacks \\['groups'\\]": {k: v for k, v in good.items() if k != "groups"},
+        "keys \\(2, 16\\) for 2 clips of width 8": None,
+        "offsets do not match": bad_offsets,
+        "actors outside 1..1": None,
+        "NaN or infinite": {**good, "states": good["states"].clone().fill_(float("nan"))},
+        "states \\(11, 3\\)": {**good, "states": good["states"][:, :3]},
+    }
+    for reason, state in damaged.items():
+        dim, actors = (8 if "width 8" in reason else DIM), (1 if "1..1" in reason else 2)
+        with pytest.raises(ValueError, match=reason):
+            check_memory_state(state if state is not None else good, dim, actors)

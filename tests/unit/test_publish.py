@@ -15,7 +15,7 @@ import pytest
 import torch
 import yaml
 from inferkit import FakeEncoder, cached_checkpoint, tiny_training
-from safetensors.torch import load_file
+from safetensors.torch import load_file, save_file
 
 from stickgen.cli import main
 from stickgen.generate.adapters import stickgen_state_dict
@@ -124,6 +124,11 @@ def test_a_published_folder_generates_the_same_motion_as_its_checkpoint(
         json.dumps({**cfg, "memory_clips": cfg["memory_clips"] + 1})
     )
     with pytest.raises(ValueError, match=r"memory\.safetensors: not the \d+ clips config\.json names"):
+        InferenceGenerator(tmp_path / "pub", **kw)
+    (tmp_path / "pub" / "config.json").write_text(json.dumps(cfg))
+    damaged = load_file(str(memory))
+    save_file({**damaged, "offsets": damaged["offsets"] * 2}, str(memory))
+    with pytest.raises(ValueError, match=r"memory\.safetensors: the motion memory's offsets do not match"):
         InferenceGenerator(tmp_path / "pub", **kw)
 
 

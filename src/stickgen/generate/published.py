@@ -192,7 +192,7 @@ def split_memory(state: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor
 def _memory_state(folder: Path, cfg: dict[str, Any]) -> dict[str, torch.Tensor]:
     """The motion memory of a folder, under its state dict names: memory.safetensors when config.json
     says the model has one (`memory_clips`), else an empty memory."""
-    from stickgen.model.memory import MotionMemory
+    from stickgen.model.memory import MotionMemory, check_memory_state
     from stickgen.model.motion_model import MEMORY_PREFIX
 
     clips = cfg.get("memory_clips", 0)
@@ -208,6 +208,10 @@ def _memory_state(folder: Path, cfg: dict[str, Any]) -> dict[str, torch.Tensor]:
         state = load_weights(folder / MEMORY_FILE)
         if len(state.get("frames", ())) != clips:
             raise ValueError(f"{folder / MEMORY_FILE}: not the {clips} clips config.json names")
+        try:
+            check_memory_state(state, int(cfg["model"]["text_dim"]), int(cfg["model"]["max_actors"]))
+        except ValueError as exc:
+            raise ValueError(f"{folder / MEMORY_FILE}: {exc}") from None
     return {MEMORY_PREFIX + k: v for k, v in state.items()}
 
 

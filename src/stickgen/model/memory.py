@@ -220,6 +220,35 @@ class MotionMemory(nn.Module):
         return torch.stack([p[0] for p in parts]), torch.stack([p[1] for p in parts])
 
 
+def check_memory_state(state: dict[str, torch.Tensor], text_dim: int, max_actors: int) -> None:
+    """`ValueError` naming the first inconsistency of a memory's buffers (`MotionMemory.state_dict()`
+    names), read from a file: every buffer present, the clips' rows adding up, actor counts in
+    1..max_actors, keys of the text encoder's width, finite values."""
+    names = ("keys", "states", "offsets", "frames", "actors", "groups", "origin")
+    missing = [n for n in names if n not in state]
+    if missing:
+        raise ValueError(f"the motion memory lacks {missing}")
+    n, keys, states, offsets = len(state["frames"]), state["keys"], state["states"], state["offsets"]
+    problems = [
+        (keys.shape != (n, text_dim), f"keys {tuple(keys.shape)} for {n} clips of width {text_dim}"),
+        (states.ndim != 2 or states.shape[1] != STATE_FEATURES, f"states {tuple(states.shape)}"),
+        (offsets.shape != (n + 1,), f"offsets {tuple(offsets.shape)} for {n} clips"),
+        (any(len(state[k]) != n for k in ("actors", "groups")), "actors or groups of another clip count"),
+        (state["origin"].shape != (len(ROOT_XZ),), f"origin {tuple(state['origin'].shape)}"),
+    ]
+    for bad, what in problems:
+        if bad:
+            raise ValueError(f"the motion memory does not fit together: {what}")
+    frames, actors = state["frames"].long(), state["actors"].long()
+    if n and (frames.min() < 1 or actors.min() < 1 or actors.max() > max_actors):
+        raise ValueError(f"the motion memory holds clips of < 1 frame or actors outside 1..{max_actors}")
+    rows = torch.cat([torch.zeros(1, dtype=torch.long), torch.cumsum(frames * actors, 0)])
+    if not torch.equal(offsets.long(), rows) or int(rows[-1]) != states.shape[0]:
+        raise ValueError("the motion memory's offsets do not match its clips' frames and actors")
+    if not all(bool(torch.isfinite(state[k].float()).all()) for k in ("keys", "states", "origin")):
+        raise ValueError("the motion memory holds NaN or infinite values")
+
+
 def pick(clips: list[int], u: float) -> int:
     """The clip of `clips` that a uniform draw `u` in [0, 1) picks; `NO_CLIP` from an empty list."""
     return clips[min(int(u * len(clips)), len(clips) - 1)] if clips else NO_CLIP

@@ -25,9 +25,8 @@ CONFIG_FORMAT = "stickgen-model"
 # 1: the regressor; 2: the spline-decoded denoiser; 3 to 6: model formats 3 to 6 (motion_model.py)
 CONFIG_VERSION = 6
 MAX_FRAMES = 10_000
-MEMORY_FILE = (
-    "memory.safetensors"  # the motion memory's buffers (stickgen.model.memory), apart from the weights
-)
+# the motion memory's buffers (stickgen.model.memory), a file apart from the weights
+MEMORY_FILE = "memory.safetensors"
 MAX_ACTORS = 8
 _SIZES = (
     "text_dim",
@@ -206,12 +205,12 @@ def _memory_state(folder: Path, cfg: dict[str, Any]) -> dict[str, torch.Tensor]:
                 f"{folder}: missing {MEMORY_FILE} (config.json says {clips} memory clips)"
             )
         state = load_weights(folder / MEMORY_FILE)
-        if len(state.get("frames", ())) != clips:
-            raise ValueError(f"{folder / MEMORY_FILE}: not the {clips} clips config.json names")
         try:
             check_memory_state(state, int(cfg["model"]["text_dim"]), int(cfg["model"]["max_actors"]))
         except ValueError as exc:
             raise ValueError(f"{folder / MEMORY_FILE}: {exc}") from None
+        if len(state["frames"]) != clips:
+            raise ValueError(f"{folder / MEMORY_FILE}: not the {clips} clips config.json names")
     return {MEMORY_PREFIX + k: v for k, v in state.items()}
 
 

@@ -52,6 +52,11 @@ class MemorySettings:
     dropout: float = 0.1  # share of training samples served without a template
 
 
+def no_template(length: int, max_actors: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """What a motion reads when it reads no clip: zeros, no frame valid."""
+    return torch.zeros(length, max_actors, STATE_FEATURES), torch.zeros(length, dtype=torch.bool)
+
+
 def group_id(group: str) -> int:
     """A stable 63-bit integer for a group name (the memory stores groups as integers)."""
     return int.from_bytes(hashlib.sha256(group.encode()).digest()[:8], "little") >> 1
@@ -79,15 +84,12 @@ class MotionMemory(nn.Module):
 
     def adopt_shapes(self, state_dict: dict, prefix: str) -> None:
         """Resize the buffers to those `state_dict` stores under `prefix` (a checkpoint's memory holds its
-        own clip count), so that a strict load copies them."""
+        own clip count), so that a strict load copies them (`stickgen.train.checkpoint.load_weights`, the
+        one way weights are loaded, calls it first)."""
         for name, buf in self._buffers.items():
             stored = state_dict.get(prefix + name)
             if buf is not None and stored is not None and stored.shape != buf.shape:
                 self._buffers[name] = torch.empty_like(stored, device=buf.device)
-
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
-        self.adopt_shapes(state_dict, prefix)
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     @torch.no_grad()
     def fill(
@@ -184,7 +186,7 @@ class MotionMemory(nn.Module):
         the sample is slower than its clip): ((length, max_actors, STATE) float32, valid (length,) bool).
         `NO_CLIP` gives zeros, nothing valid."""
         if clip == NO_CLIP:
-            return torch.zeros(length, max_actors, STATE_FEATURES), torch.zeros(length, dtype=torch.bool)
+            return no_template(length, max_actors)
         rows = self.clip(clip)
         low, high = PLAY_SPEEDS
         speed = low * (high / low) ** u_speed
@@ -199,14 +201,13 @@ class MotionMemory(nn.Module):
         actor count: frame t of the template is the clip's frame that `warp_path` matches with target frame
         t (the template of a training sample, so that it shows where the target's steps, claps and mouth
         cycles fall). `NO_CLIP` gives zeros, nothing valid."""
-        length, max_actors = target.shape[:2]
         if clip == NO_CLIP:
-            return torch.zeros_like(target), torch.zeros(length, dtype=torch.bool)
+            return no_template(*target.shape[:2])
         rows = self.clip(clip)
         a = rows.shape[1]
         shape = [c for c in range(STATE_FEATURES) if c not in ROOT_XZ]
         path = warp_path(target[:, :a, shape].flatten(1).numpy(), rows[:, :, shape].flatten(1).numpy())
-        return self._placed(rows[torch.from_numpy(path)], max_actors)
+        return self._placed(rows[torch.from_numpy(path)], target.shape[1])
 
     def templates(
         self, clips: torch.Tensor, u: torch.Tensor, length: int, max_actors: int

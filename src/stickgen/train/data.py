@@ -17,7 +17,7 @@ import torch
 from torch.utils.data import Dataset
 
 from stickgen.embed.dataset import Batch, StickFigureDataset, collate
-from stickgen.model.memory import NO_CLIP, MotionMemory, group_id, pick
+from stickgen.model.memory import NO_CLIP, MotionMemory, group_id, no_template, pick
 from stickgen.model.transformer import style_id
 
 _DRAWS = 0xD1FF  # stream tag of the draws made here (the dataset draws crop and caption on its own)
@@ -60,13 +60,12 @@ class TrainingSet(Dataset):
         (`MotionMemory.aligned_template`); none with probability `dropout` (the model then generates
         without one, as it must for a prompt nothing in memory resembles)."""
         self.memory, self.top_k, self.memory_dropout = memory, top_k, dropout
-        self._nearest: dict[tuple[int, int, int], list[int]] = {}
+        self._nearest = {}
 
     def _template(self, i: int, item: dict) -> tuple[torch.Tensor, torch.Tensor]:
         """(template (T, A, STATE), valid (T,)) of sample i: zeros and nothing valid without a memory."""
-        length, slots = item["features"].shape[:2]
         if self.memory is None:
-            return torch.zeros_like(item["features"]), torch.zeros(length, dtype=torch.bool)
+            return no_template(*item["features"].shape[:2])
         u_drop, u_pick = np.random.default_rng([self.seed, self.epoch, i, _MEMORY_DRAWS]).random(2)
         clip = NO_CLIP
         if u_drop >= self.memory_dropout:

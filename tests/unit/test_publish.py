@@ -81,6 +81,9 @@ def test_dry_run_folder_holds_weights_config_and_a_filled_card(
     assert cfg["feature_stats"] == ckpt["feature_stats"] and cfg["fps"] == 20.0
     assert cfg["parameters"] == sum(v.numel() for v in weights.values())
     assert cfg["memory_clips"] == len(memory["frames"]) > 0
+    card = (out / "README.md").read_text()
+    assert f"| motion memory | {cfg['memory_clips']:,} training clips (`memory.safetensors`)" in card
+    assert "- `memory.safetensors`: the motion memory" in card
     front, body = _card(out / "README.md")
     # trainkit's clips come from source "test", with no licence recorded: terms to check
     assert front["license"] == "other" and front["license_name"] == "per-source-terms"

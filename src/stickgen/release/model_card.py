@@ -282,9 +282,12 @@ def _model_lines(config: dict[str, Any], training: TrainingData, base: BaseModel
         f"| training | phase `{config['phase']}`, {trained['step']} optimizer steps, best validation loss "
         f"{trained['best_val_loss']:.4f} |",
         f"| training sources | {', '.join(s.name for s in training.sources)} (see Training data) |",
-        f"| motion memory | {config['memory_clips']:,} training clips in the weights, retrieved by caption: "
-        f"each generation reads one of the {model['memory_top_k']} nearest as a template |",
     ]
+    if config["memory_clips"]:
+        lines.append(
+            f"| motion memory | {config['memory_clips']:,} training clips (`memory.safetensors`), retrieved "
+            f"by caption: each generation reads one of the {model['memory_top_k']} nearest as a template |"
+        )
     if base is not None:
         lines.append(
             f"| base model | [`{base.repo_id}`](https://huggingface.co/{base.repo_id}): the {base.phase} "
@@ -308,9 +311,16 @@ def _closing_lines(
     return [
         "## Files",
         "",
-        "- `model.safetensors`: the weights (transformer `transformer.*` and refiner `refiner.*`) and the "
-        "motion memory (`transformer.memory.*`: training clips as normalised float16 motion and face "
-        "features, under the training data's terms)",
+        "- `model.safetensors`: the weights (transformer `transformer.*` and refiner `refiner.*`)",
+        *(
+            [
+                "- `memory.safetensors`: the motion memory the transformer retrieves its templates from "
+                "(training clips as normalised float16 motion and face features, under the training data's "
+                "terms)"
+            ]
+            if config["memory_clips"]
+            else []
+        ),
         "- `config.json`: architecture, feature statistics, text encoder, frame rate and sampling defaults",
         *(
             [

@@ -73,13 +73,21 @@ def bench_variant(
     emb = torch.randn(1, text_dim, device=device)
     d = params.diffusion
     sampling = Sampling(steps=steps, guidance_scale=d.guidance_scale, start_strength=d.start_strength)
-    lock_fps = params.canonical.fps if params.inference.lock_feet else None
     gen = generation(params)
 
     def run(s):
         def go():
             generate_joints(
-                model, stats, emb, [frames], [1], s, seed=0, lock_feet_fps=lock_fps, generation=gen
+                model,
+                stats,
+                emb,
+                [frames],
+                [1],
+                s,
+                seed=0,
+                fps=params.canonical.fps,
+                lock_feet=params.inference.lock_feet,
+                generation=gen,
             )
             if device.startswith("cuda"):
                 torch.cuda.synchronize()

@@ -8,7 +8,15 @@ import pytest
 from helpers import ROOT
 
 from stickgen.core.config import load_params
-from stickgen.core.face import EXPRESSION_INDEX, FaceTrack
+from stickgen.core.face import (
+    EXPRESSION_INDEX,
+    FACE_SLICES,
+    FaceTrack,
+    face_features,
+    face_from_features,
+    speech_cycles,
+    voice_envelope,
+)
 from stickgen.evaluate import face_checks as fc
 from stickgen.evaluate.behaviour import CHECKS, check
 from stickgen.evaluate.behaviour_suite import run_behaviour_suite
@@ -104,3 +112,63 @@ def test_the_suite_passes_a_face_action_only_when_its_face_passes(takes) -> None
         run_behaviour_suite(sampler(None), prompts, seeds=3, seed=0, fps=FPS)["behaviour_laugh_pass_rate"]
         == 0.0
     )
+
+
+def _as_a_model_sees_it(face: FaceTrack) -> np.ndarray:
+    """The face features of `face` with the mouth's openness replaced by its running mean over 7 frames: a
+    model that cannot time every syllable generates about that, and the voice's rate and peak."""
+    f = face_features(face, FPS)
+    m = f[..., FACE_SLICES["mouth_open"]][..., 0]
+    k = np.ones(7) / 7.0
+    f[..., FACE_SLICES["mouth_open"]] = np.stack(
+        [np.convolve(np.pad(m[:, a], 3, mode="edge"), k, mode="valid") for a in range(m.shape[1])], axis=1
+    )[..., None]
+    return f
+
+
+def test_the_voice_puts_back_the_mouth_cycles_a_mean_loses(takes) -> None:
+    """Decoded from features whose openness is smoothed flat, every synthetic clip of a face action still
+    passes its face check and keeps its mouth-cycle rate (within 0.6 Hz); a mouth held still at its mean
+    cycles near the clip's rate with the voice and not at all without it."""
+    for (action, _), clips in takes.items():
+        for c in clips[:6]:
+            f = _as_a_model_sees_it(c.face)
+            got = face_from_features(f, FPS, np.random.default_rng(0))
+            verdict = fc.face_check(action, got, FPS)
+            assert verdict.passed, (action, c.id, verdict.reason)
+            real = fc.mouth_rate_hz(c.face.mouth_open[:, 0], FPS)
+            assert abs(fc.mouth_rate_hz(got.mouth_open[:, 0], FPS) - real) < 0.6, (action, c.id)
+            if real > 1.0 and action != "whisper":  # a still mouth (at its mean) cycles only by the voice
+                still = f.copy()
+                still[..., FACE_SLICES["mouth_open"]] = f[..., FACE_SLICES["mouth_open"]].mean(axis=0)
+                voiced = face_from_features(still, FPS, np.random.default_rng(0)).mouth_open[:, 0]
+                assert abs(fc.mouth_rate_hz(voiced, FPS) - real) < 0.6 * real, (action, c.id)
+                still[..., FACE_SLICES["voice_rate"]] = -1.0
+                voiceless = face_from_features(still, FPS, np.random.default_rng(0)).mouth_open[:, 0]
+                assert fc.mouth_rate_hz(voiceless, FPS) == 0.0
+
+
+def test_voice_envelope_measures_rate_and_peak_of_a_cycling_mouth() -> None:
+    t = np.arange(120) / FPS
+    mouth = 0.3 + 0.25 * np.sin(2 * np.pi * 4.0 * t)
+    rate, peak = voice_envelope(mouth, np.ones(120, bool), FPS)
+    assert rate[20:100] == pytest.approx(4.0, abs=0.6)
+    assert peak[20:100] == pytest.approx(0.55, abs=0.01)
+    rate, peak = voice_envelope(np.full(120, 0.2), np.ones(120, bool), FPS)
+    assert not rate.any() and peak == pytest.approx(0.2)
+    rate, _ = voice_envelope(mouth, np.zeros(120, bool), FPS)  # no face: no voice
+    assert not rate.any()
+
+
+def test_speech_cycles_keep_the_mean_stay_under_the_peak_and_follow_the_seed() -> None:
+    n = 200
+    mean, peak = np.full(n, 0.3), np.full(n, 0.8)
+    rate = np.where(np.arange(n) < 100, 4.0, 0.0)
+    a = speech_cycles(mean, rate, peak, FPS, np.random.default_rng(1))
+    assert a[:100].mean() == pytest.approx(0.3, abs=0.04) and a.max() <= 0.6 + 1e-6 and a.min() >= 0.0
+    assert fc.mouth_rate_hz(a[:100], FPS) == pytest.approx(4.0, abs=0.8)
+    assert a[110:] == pytest.approx(0.3)  # no voice: the mean
+    narrow = speech_cycles(mean, rate, np.full(n, 0.4), FPS, np.random.default_rng(1))
+    assert narrow.max() <= 0.4 + 1e-6 and narrow[:100].mean() == pytest.approx(0.3, abs=0.03)
+    np.testing.assert_array_equal(a, speech_cycles(mean, rate, peak, FPS, np.random.default_rng(1)))
+    assert not np.allclose(a, speech_cycles(mean, rate, peak, FPS, np.random.default_rng(2)))

@@ -158,49 +158,143 @@ def check_rows(rows: np.ndarray, where: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Model features: a face as 20 numbers in [-1, 1] per actor and frame (`stickgen.model` diffuses them with
-# the motion). One-hot codes are +1 for the chosen entry and -1 elsewhere, mouth_open is 2 open - 1 and
-# speaking +-1; a frame without a face is all zeros (and masked out of the loss).
+# Mouth cycles: a syllable, a sung vowel, a "ha" or a sob opens and closes the mouth once.
+
+CYCLE_RISE = 0.08  # a cycle's peak rises this far above the lowest openness ...
+CYCLE_WINDOW_S = 0.25  # ... within this long before it
+VOICE_WINDOW_S = 0.5  # half-width of the window a frame's cycle rate and peak are measured over
+VOICE_MIN_HZ = 0.5  # below this cycle rate the mouth is not cycling (no voice)
+VOICE_MAX_HZ = 8.0  # the rate feature's full scale
+
+
+def mouth_cycles(mouth: np.ndarray, fps: float) -> np.ndarray:
+    """int64 frame indices of the peaks of one actor's openness (T,): maxima of the openness smoothed over
+    3 frames that rise >= CYCLE_RISE above its lowest value within CYCLE_WINDOW_S before them."""
+    x = np.asarray(mouth, dtype=np.float64)
+    if x.size < 3:
+        return np.zeros(0, dtype=np.int64)
+    x = np.convolve(np.pad(x, 1, mode="edge"), np.ones(3) / 3.0, mode="valid")
+    w = max(1, int(round(CYCLE_WINDOW_S * fps)))
+    peaks = [
+        t
+        for t in range(1, x.size - 1)
+        if x[t] > x[t - 1] and x[t] >= x[t + 1] and x[t] - x[max(0, t - w) : t].min() >= CYCLE_RISE
+    ]
+    return np.asarray(peaks, dtype=np.int64)
+
+
+def voice_envelope(mouth: np.ndarray, known: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray]:
+    """The voice under one actor's openness (T,): (cycle rate in Hz, peak openness), both (T,) float32.
+
+    The rate at a frame is the number of cycles (`mouth_cycles`) near it, each spread over a triangle of
+    half-width VOICE_WINDOW_S that integrates to one cycle; the peak is the widest opening within
+    VOICE_WINDOW_S. Both vary slowly where the openness itself swings 4-5 times a second, so a model can
+    generate them from text and `speech_cycles` can put the cycles back."""
+    x = np.where(np.asarray(known, bool), np.asarray(mouth, np.float64), 0.0)
+    n, w = x.size, max(1, int(round(VOICE_WINDOW_S * fps)))
+    t = np.arange(n)
+    rate = np.zeros(n)
+    for p in mouth_cycles(x, fps):
+        rate += np.clip(1.0 - np.abs(t - p) / w, 0.0, None) * (fps / w)  # integrates to 1 cycle
+    padded = np.pad(x, w, mode="edge")
+    peak = np.lib.stride_tricks.sliding_window_view(padded, 2 * w + 1).max(axis=1)
+    return rate.astype(np.float32), peak.astype(np.float32)
+
+
+def speech_cycles(
+    mean: np.ndarray, rate_hz: np.ndarray, peak: np.ndarray, fps: float, rng: np.random.Generator
+) -> np.ndarray:
+    """One actor's openness (T,) with its mouth cycles put back: where the rate is above VOICE_MIN_HZ the
+    mouth opens and closes at that rate (each cycle 15% longer or shorter, drawn from `rng`, which also
+    draws the first cycle's phase), around the openness `mean` and up to `peak`; the mean of every cycle
+    stays `mean`. Elsewhere the openness is `mean`. All arrays (T,)."""
+    mean = np.clip(np.asarray(mean, np.float64), 0.0, 1.0)
+    top = np.maximum(np.asarray(peak, np.float64), mean)
+    swing = np.minimum(2.0 * mean, 2.0 * (top - mean))  # the cycle's depth: it stays within [0, top]
+    base = mean - swing / 2.0
+    voiced = np.clip((np.asarray(rate_hz, np.float64) - VOICE_MIN_HZ) / VOICE_MIN_HZ, 0.0, 1.0)
+    phase = np.empty(mean.size)
+    ph, stretch = rng.uniform(0.0, 2.0 * np.pi), rng.uniform(0.85, 1.15)
+    for t in range(mean.size):  # T steps: a cycle's length is drawn when it starts
+        phase[t] = ph
+        step = 2.0 * np.pi * max(float(rate_hz[t]), 0.0) / fps / stretch * (voiced[t] > 0)
+        if np.floor((ph + step) / (2.0 * np.pi)) > np.floor(ph / (2.0 * np.pi)):
+            stretch = rng.uniform(0.85, 1.15)
+        ph += step
+    cycling = base + swing * 0.5 * (1.0 - np.cos(phase))
+    return np.clip(voiced * cycling + (1.0 - voiced) * mean, 0.0, 1.0).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------------------------
+# Model features: a face as 22 numbers in [-1, 1] per actor and frame (`stickgen.model` diffuses them with
+# the motion). One-hot codes are +1 for the chosen entry and -1 elsewhere, mouth_open is 2 open - 1,
+# speaking +-1, the voice's cycle rate 2 min(rate / VOICE_MAX_HZ, 1) - 1 and its peak 2 peak - 1
+# (`voice_envelope`); a frame without a face is all zeros (and masked out of the loss).
 
 _KNOWN_EXPRESSIONS = len(EXPRESSIONS) - 1  # "unknown" is not generated
-FACE_SLICES = {
-    "expression": slice(0, _KNOWN_EXPRESSIONS),
-    "mouth_open": slice(_KNOWN_EXPRESSIONS, _KNOWN_EXPRESSIONS + 1),
-    "viseme": slice(_KNOWN_EXPRESSIONS + 1, _KNOWN_EXPRESSIONS + 1 + len(VISEMES)),
-    "speaking": slice(_KNOWN_EXPRESSIONS + 1 + len(VISEMES), _KNOWN_EXPRESSIONS + 2 + len(VISEMES)),
-    "eyes": slice(_KNOWN_EXPRESSIONS + 2 + len(VISEMES), _KNOWN_EXPRESSIONS + 2 + len(VISEMES) + len(EYES)),
-}
-FACE_FEATURES = FACE_SLICES["eyes"].stop  # 20
+
+
+def _slices(**sizes: int) -> dict[str, slice]:
+    out, at = {}, 0
+    for name, n in sizes.items():
+        out[name], at = slice(at, at + n), at + n
+    return out
+
+
+FACE_SLICES = _slices(
+    expression=_KNOWN_EXPRESSIONS,
+    mouth_open=1,
+    viseme=len(VISEMES),
+    speaking=1,
+    eyes=len(EYES),
+    voice_rate=1,
+    voice_peak=1,
+)
+FACE_FEATURES = FACE_SLICES["voice_peak"].stop  # 22
 
 
 def _one_hot(ids: np.ndarray, n: int) -> np.ndarray:
     return np.where(np.arange(n) == np.asarray(ids)[..., None], 1.0, -1.0)
 
 
-def face_features(track: FaceTrack) -> np.ndarray:
-    """float32 (T, A, FACE_FEATURES) model features of a track; frames without a face are zeros."""
+def face_features(track: FaceTrack, fps: float) -> np.ndarray:
+    """float32 (T, A, FACE_FEATURES) model features of a track at `fps`; frames without a face are zeros."""
     s = FACE_SLICES
     out = np.zeros((*track.shape, FACE_FEATURES), dtype=np.float32)
     known = track.known
+    mouth = np.asarray(track.mouth_open, np.float32)
     out[..., s["expression"]] = _one_hot(np.asarray(track.expression, np.int64) - 1, _KNOWN_EXPRESSIONS)
-    out[..., s["mouth_open"]] = 2.0 * np.asarray(track.mouth_open, np.float32)[..., None] - 1.0
+    out[..., s["mouth_open"]] = 2.0 * mouth[..., None] - 1.0
     out[..., s["viseme"]] = _one_hot(track.viseme, len(VISEMES))
     out[..., s["speaking"]] = np.where(np.asarray(track.speaking)[..., None], 1.0, -1.0)
     out[..., s["eyes"]] = _one_hot(track.eyes, len(EYES))
+    for a in range(track.shape[1]):
+        rate, peak = voice_envelope(mouth[:, a], known[:, a], fps)
+        out[:, a, s["voice_rate"]] = 2.0 * np.minimum(rate / VOICE_MAX_HZ, 1.0)[:, None] - 1.0
+        out[:, a, s["voice_peak"]] = 2.0 * peak[:, None] - 1.0
     out[~known] = 0.0
     return out
 
 
-def face_from_features(x: np.ndarray) -> FaceTrack:
-    """The track of (T, A, FACE_FEATURES) generated features: the largest entry of each code, the mouth
-    clipped to [0, 1], speaking where positive. Every frame has a face."""
+def face_from_features(x: np.ndarray, fps: float, rng: np.random.Generator) -> FaceTrack:
+    """The track of (T, A, FACE_FEATURES) generated features at `fps`: the largest entry of each code,
+    speaking where positive, and the mouth's openness around the generated one with the voice's cycles
+    put back (`speech_cycles`, phases and cycle lengths drawn from `rng`). Every frame has a face."""
     x = np.asarray(x, dtype=np.float32)
     if x.ndim != 3 or x.shape[-1] != FACE_FEATURES:
         raise ValueError(f"face features must be (T, A, {FACE_FEATURES}), got {x.shape}")
     s = FACE_SLICES
+
+    def unit(name: str) -> np.ndarray:
+        return np.clip((x[..., s[name]][..., 0] + 1.0) / 2.0, 0.0, 1.0)
+
+    mean, rate, peak = unit("mouth_open"), unit("voice_rate") * VOICE_MAX_HZ, unit("voice_peak")
+    mouth = np.stack(
+        [speech_cycles(mean[:, a], rate[:, a], peak[:, a], fps, rng) for a in range(x.shape[1])], axis=1
+    ).reshape(mean.shape)
     return FaceTrack(
         expression=(np.argmax(x[..., s["expression"]], axis=-1) + 1).astype(np.uint8),
-        mouth_open=np.clip((x[..., s["mouth_open"]][..., 0] + 1.0) / 2.0, 0.0, 1.0).astype(np.float32),
+        mouth_open=mouth.astype(np.float32),
         viseme=np.argmax(x[..., s["viseme"]], axis=-1).astype(np.uint8),
         speaking=x[..., s["speaking"]][..., 0] > 0.0,
         eyes=np.argmax(x[..., s["eyes"]], axis=-1).astype(np.uint8),

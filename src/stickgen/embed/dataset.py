@@ -188,7 +188,7 @@ class StickFigureDataset(Dataset):
             t = joints.shape[0]
         feats = np.zeros((t, self.max_actors, STATE_FEATURES), dtype=np.float32)
         feats[:, :a, :FEATURES_PER_ACTOR] = self.stats.normalise(joints_to_features(joints))
-        feats[:, :a, FEATURES_PER_ACTOR:] = face_features(face)
+        feats[:, :a, FEATURES_PER_ACTOR:] = face_features(face, self.store.fps)
         face_mask = np.zeros((t, self.max_actors), dtype=bool)
         face_mask[:, :a] = face.known
         return feats, face_mask, joints

@@ -5,9 +5,9 @@ Measures (`stickgen.core.face.FaceTrack`, frames without a face ignored):
 
     speaking_share    the share of frames in which any actor speaks
     mouth_when_speaking  mean mouth openness over speaking frames
-    mouth_rate_hz     mouth-opening cycles per second: peaks of the mouth openness (smoothed over
-                      3 frames) that rise >= CYCLE_RISE above the lowest openness within CYCLE_WINDOW_S
-                      before them; a syllable, a sung vowel or a "ha" is one cycle
+    mouth_rate_hz     mouth-opening cycles per second (`stickgen.core.face.mouth_cycles`: peaks of the
+                      openness smoothed over 3 frames that rise >= CYCLE_RISE above the lowest openness
+                      within CYCLE_WINDOW_S before them); a syllable, a sung vowel or a "ha" is one cycle
     expression_share  the share of frames showing an expression
 
 Report metrics over test clips that have faces (synthetic ones), each generated from its own caption:
@@ -35,11 +35,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from stickgen.core.face import EXPRESSION_INDEX, FaceTrack
+from stickgen.core.face import EXPRESSION_INDEX, FaceTrack, mouth_cycles
 from stickgen.evaluate.behaviour import Check, idle, register
 
-CYCLE_RISE = 0.08
-CYCLE_WINDOW_S = 0.25
 SPEAKING_SHARE = 0.5
 TURN_SHARE = 0.05
 TALK_MOUTH = (0.07, 0.4)
@@ -68,16 +66,8 @@ def mouth_when_speaking(face: FaceTrack) -> float:
 
 def mouth_rate_hz(mouth: np.ndarray, fps: float) -> float:
     """Mouth-opening cycles per second of one actor's openness (T,) (module docstring)."""
-    x = np.asarray(mouth, dtype=np.float64)
-    if x.size < 3:
-        return 0.0
-    x = np.convolve(np.pad(x, 1, mode="edge"), np.ones(3) / 3.0, mode="valid")
-    w = max(1, int(round(CYCLE_WINDOW_S * fps)))
-    peaks = 0
-    for t in range(1, x.size - 1):
-        if x[t] > x[t - 1] and x[t] >= x[t + 1] and x[t] - x[max(0, t - w) : t].min() >= CYCLE_RISE:
-            peaks += 1
-    return peaks / (x.size / fps)
+    x = np.asarray(mouth)
+    return mouth_cycles(x, fps).size / (x.size / fps) if x.size else 0.0
 
 
 def expression_share(face: FaceTrack, expression: str) -> float:

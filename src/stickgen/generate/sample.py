@@ -15,7 +15,7 @@ import torch
 from stickgen.core.face import FaceTrack, face_from_features
 from stickgen.core.features import FeatureStats, features_to_joints
 from stickgen.core.skeleton import rigid_bones
-from stickgen.generate.footlock import lock_feet
+from stickgen.generate.footlock import lock_feet as hold_planted_feet
 from stickgen.generate.smoothing import smooth_motion
 from stickgen.model.diffusion import Generation, Sampling
 from stickgen.model.motion_model import StickFigureModel, split_state
@@ -30,8 +30,10 @@ def generate_motions(
     actors: list[int],
     sampling: Sampling | None = None,
     seed: int = 0,
+    *,
+    fps: float,
     action: torch.Tensor | None = None,
-    lock_feet_fps: float | None = None,
+    lock_feet: bool = False,
     generation: Generation | None = None,
     style: torch.Tensor | None = None,
     side: torch.Tensor | None = None,
@@ -46,8 +48,9 @@ def generate_motions(
         style: (B,) optional style ids (`stickgen.model.transformer.style_id`; 0 = none); None: no style.
         side: (B,) the side each caption names (`stickgen.core.laterality.caption_side`; 0 = none); None: none
             named (the model draws the leading side from its prior).
-        lock_feet_fps: the motion's frame rate, to hold planted feet in place; None leaves the feet as
-            generated.
+        fps: the motion's frame rate (the model's, params `canonical.fps`): the face's mouth cycles and the
+            foot lock are timed by it.
+        lock_feet: hold planted feet in place; False leaves the feet as generated.
     """
     dev = text_emb.device
     lens = torch.tensor(lengths, device=dev)
@@ -69,9 +72,10 @@ def generate_motions(
     out = []
     for k, (t, a) in enumerate(zip(lengths, actors, strict=True)):
         joints = rigid_bones(features_to_joints(smooth_motion(feats[k, :t, :a].astype(np.float32))))
-        if lock_feet_fps is not None:
-            joints = lock_feet(joints, lock_feet_fps)
-        out.append((joints.astype(np.float32), face_from_features(face[k, :t, :a])))
+        if lock_feet:
+            joints = hold_planted_feet(joints, fps)
+        mouth_rng = np.random.default_rng([seed, k])  # the mouth cycles' phases: from the seed too
+        out.append((joints.astype(np.float32), face_from_features(face[k, :t, :a], fps, mouth_rng)))
     return out
 
 

@@ -30,8 +30,9 @@ from stickgen.model.transformer import ROOT_XZ, StickFigureTransformer, Transfor
 # diffusion denoiser decoding each token's frames directly (sampled by DDIM with guidance, as 2); 4: 3 with
 # the leading side as a condition and its prior p(side | text) (`stickgen.model.side_prior`); 5: 4 with the
 # action condition over the 54-action vocabulary of `stickgen.core.vocab` (4 knew 26); 6: 5 reading a
-# template retrieved from its motion memory (`stickgen.model.memory`).
-MODEL_FORMAT = 6
+# template retrieved from its motion memory (`stickgen.model.memory`); 7: 6 generating the voice under the
+# face's mouth (its cycle rate and peak openness, `stickgen.core.face.voice_envelope`) with the face.
+MODEL_FORMAT = 7
 MEMORY_PREFIX = "transformer.memory."  # the state dict keys of the motion memory (sized by its clips)
 
 

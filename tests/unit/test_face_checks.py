@@ -153,7 +153,7 @@ def test_voice_envelope_measures_rate_and_peak_of_a_cycling_mouth() -> None:
     mouth = 0.3 + 0.25 * np.sin(2 * np.pi * 4.0 * t)
     rate, peak = voice_envelope(mouth, np.ones(120, bool), FPS)
     assert rate[20:100] == pytest.approx(4.0, abs=0.6)
-    assert peak[20:100] == pytest.approx(0.55, abs=0.01)
+    assert peak[20:100] == pytest.approx(0.55, abs=0.02)  # the sampled crests: 0.538
     rate, peak = voice_envelope(np.full(120, 0.2), np.ones(120, bool), FPS)
     assert not rate.any() and peak == pytest.approx(0.2)
     rate, _ = voice_envelope(mouth, np.zeros(120, bool), FPS)  # no face: no voice

@@ -14,6 +14,12 @@ shuffle) and is left alone.
 On 200 test captions of the embedded default's small/sft model: foot skating 0.18 -> 0.12 and physics
 consistency 0.74 -> 0.85, knees all plausible; on the real test clips the same pass moves a joint by
 1.8 mm on average (real feet are already planted).
+
+`PLANT_SPEED_MS` was 1.0 m/s until model format 7. On 150 test captions of the format-6 small/sft model
+(unlocked skating 0.110): locked skating 0.048 at 1.0 m/s, 0.032 at 1.5, 0.025 at 2.0; a longer
+`MAX_SHIFT_M` (0.35: 0.040) or shorter blends (0.048) did little. On the real test clips 1.5 m/s moves a
+joint by 3.5 mm on average (2.2 mm at 1.0, 3.3 at 2.0; worst 0.22 m). A toe that low and that slow is
+rolling or sliding on the floor, not swinging (a swing passes the floor at 3-5 m/s), so 1.5 is used.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import numpy as np
 from stickgen.core.quality import CONTACT_HEIGHT_M, Tracks
 from stickgen.core.skeleton import JOINT_INDEX, NUM_JOINTS
 
-PLANT_SPEED_MS = 1.0  # a low toe slower than this (floor plane) is planted; faster: swept on purpose
+PLANT_SPEED_MS = 1.5  # a low toe slower than this (floor plane) is planted; faster: swept on purpose
 BLEND_FRAMES = 3  # frames over which a contact's correction fades in before it and out after it
 MIN_CONTACT_FRAMES = 2
 MAX_SHIFT_M = 0.25  # a contact needing a longer correction (half a stride) is a real slide: left alone

@@ -6,9 +6,17 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from stickgen.core.face import FACE_SLICES
 from stickgen.core.features import FEATURES_PER_ACTOR, STATE_FEATURES, FeatureStats
 from stickgen.embed.dataset import Batch
-from stickgen.train.objective import FACE_WEIGHT, WEIGHT_FLOOR, feature_weights, loss_sums
+from stickgen.train.objective import (
+    FACE_WEIGHT,
+    VOICE_FEATURES,
+    VOICE_WEIGHT,
+    WEIGHT_FLOOR,
+    feature_weights,
+    loss_sums,
+)
 
 
 def _stats() -> FeatureStats:
@@ -48,7 +56,12 @@ def test_the_same_error_in_metres_costs_the_same_on_every_joint_above_the_floor(
     stats = _stats()
     w = feature_weights(stats)
     assert w.shape == (STATE_FEATURES,) and torch.equal(w[:3], torch.ones(3))
-    assert bool((w[FEATURES_PER_ACTOR:] == FACE_WEIGHT).all())
+    face = w[FEATURES_PER_ACTOR:]
+    voice = torch.zeros(len(face), dtype=torch.bool)
+    for name in VOICE_FEATURES:
+        voice[FACE_SLICES[name]] = True
+    assert int(voice.sum()) == 4 and bool((face[voice] == VOICE_WEIGHT).all())
+    assert bool((face[~voice] == FACE_WEIGHT).all())  # the codes: expression, viseme, eyes
     var = stats.std[3:].astype(np.float64) ** 2
     free = [3 + i for i in np.flatnonzero(var / var.mean() > WEIGHT_FLOOR)]
     floored = [3 + i for i in np.flatnonzero(var / var.mean() < WEIGHT_FLOOR)]

@@ -2,9 +2,10 @@
 
 The model's features decode to joint positions, filtered lightly over time so that patch seams do not
 shiver (`stickgen.generate.smoothing`), and every generated clip then has its bones held at one
-length each (`stickgen.core.skeleton.rigid_bones`): a stick figure whose limbs stretch is never shown. Given
-the frame rate, planted feet are then held in place (`stickgen.generate.footlock.lock_feet`, params
-`inference.lock_feet`).
+length each (`stickgen.core.skeleton.rigid_bones`): a stick figure whose limbs stretch is never shown; planted
+feet are then held in place when asked (`stickgen.generate.footlock.lock_feet`, params `inference.lock_feet`).
+The face's features decode to a face track whose mouth cycles at the generated voice's rate
+(`stickgen.core.face.face_from_features`), timed by the frame rate and phased by the seed.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ metres (`feature_weights`), over valid frames and real actors, for the transform
 prediction.
 
 The face features (`stickgen.core.face.face_features`, after the motion's 66 in the state) count only in
-frames whose face is known (synthetic clips; motion capture has none), each weighted `FACE_WEIGHT`; the
-refiner predicts the motion's 66 only.
+frames whose face is known (synthetic clips; motion capture has none), each weighted `FACE_WEIGHT`, the
+voice's `VOICE_WEIGHT`; the refiner predicts the motion's 66 only.
 
 Losses are kept as sums with element counts (`LossSums`) so that a global batch split across
 gradient-accumulation steps or DDP processes gives exactly the loss of the whole batch.
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import torch
 
-from stickgen.core.face import FACE_FEATURES
+from stickgen.core.face import FACE_FEATURES, FACE_SLICES
 from stickgen.core.features import FEATURES_PER_ACTOR, FeatureStats
 from stickgen.embed.dataset import Batch
 from stickgen.model.noise import add_noise
@@ -35,11 +35,16 @@ VELOCITY_WEIGHT = 1.0
 # a root-relative feature's loss weight is its variance over the mean variance of all of them
 # (`feature_weights`), never under this share of it
 WEIGHT_FLOOR = 0.1
-# a face feature's weight, against ~1 for a root-relative motion feature: the 20 face features together
-# weigh about 9% of the motion's 66, and a wrong expression (two one-hot entries off by 2: 8 x 0.3) about as
-# much as one joint coordinate off by 1.5 of its spread. At 0.1 (3%) the embedded default's model learnt
-# who is happy or sad but not who speaks: talk and shout stayed silent (speaking-frame F1 0.05-0.09)
+# a face feature's weight, against ~1 for a root-relative motion feature: a wrong expression (two one-hot
+# entries off by 2: 8 x 0.3) weighs about as much as one joint coordinate off by 1.5 of its spread. At 0.1
+# the embedded default's model learnt who is happy or sad but not who speaks: talk and shout stayed silent
+# (speaking-frame F1 0.05-0.09)
 FACE_WEIGHT = 0.3
+# the voice's four scalars (mouth openness, speaking, the mouth's cycle rate and peak) weigh as a motion
+# feature: at FACE_WEIGHT the model of format 7 left "a man shouts angrily" silent (the suite's shout 0.1,
+# whisper 0.3); at 1.0, shout 0.6, whisper 0.8, talk 0.8 (docs/training.md, "The voice")
+VOICE_WEIGHT = 1.0
+VOICE_FEATURES = ("mouth_open", "speaking", "voice_rate", "voice_peak")
 
 
 @dataclass
@@ -71,11 +76,13 @@ def feature_weights(stats: FeatureStats) -> torch.Tensor:
     feature's weight is its variance over the mean variance of all of them (floored at `WEIGHT_FLOOR`):
     the squared error of the normalised feature becomes a squared error in metres. The root's own three
     features (its path, whose spread is the distance travelled) keep weight 1; the face's features after
-    them `FACE_WEIGHT`.
+    them `FACE_WEIGHT`, its voice (`VOICE_FEATURES`) `VOICE_WEIGHT`.
     """
     var = torch.as_tensor(stats.std, dtype=torch.float32).pow(2)
     rel = var[3:] / var[3:].mean()
     face = torch.full((FACE_FEATURES,), FACE_WEIGHT)
+    for name in VOICE_FEATURES:
+        face[FACE_SLICES[name]] = VOICE_WEIGHT
     return torch.cat([torch.ones(3), rel.clamp(min=WEIGHT_FLOOR), face])
 
 

@@ -205,9 +205,10 @@ def speech_cycles(
     mean: np.ndarray, rate_hz: np.ndarray, peak: np.ndarray, fps: float, rng: np.random.Generator
 ) -> np.ndarray:
     """One actor's openness (T,) with its mouth cycles put back: where the rate is above VOICE_MIN_HZ the
-    mouth opens and closes at that rate (each cycle 15% longer or shorter, drawn from `rng`, which also
-    draws the first cycle's phase), around the openness `mean` and up to `peak`; the mean of every cycle
-    stays `mean`. Elsewhere the openness is `mean`. All arrays (T,)."""
+    mouth opens and closes at that rate (each cycle up to 15% longer or shorter, drawn from `rng`, which
+    also draws the first cycle's phase), around the openness `mean` and up to `peak`; the mean of every
+    cycle stays `mean`. The cycles fade in as the rate rises from VOICE_MIN_HZ to twice it; at lower rates
+    the openness is `mean`. All arrays (T,)."""
     mean = np.clip(np.asarray(mean, np.float64), 0.0, 1.0)
     top = np.maximum(np.asarray(peak, np.float64), mean)
     swing = np.minimum(2.0 * mean, 2.0 * (top - mean))  # the cycle's depth: it stays within [0, top]

@@ -4,8 +4,10 @@
         --data data/embedded/pretrain.pt --action punch --levels 0,0.2,0.4,0.7
 
 For up to `--clips` training clips of the action, noise each clip to every level t, let the transformer
-predict the clean motion (conditional, no guidance; the clip's own caption, length, actors and side;
-features normalised with the checkpoint's statistics), and run the action's behaviour check
+predict the clean motion (conditional, no guidance; the clip's own caption, length, actors and side, and
+the template training hands it: one of the memory's nearest clips of another take, warped onto the clip's
+timing, `stickgen.train.data.TrainingSet.read_memory`; features normalised with the checkpoint's
+statistics), and run the action's behaviour check
 (`stickgen.evaluate.behaviour.CHECKS`) on the clip and on the prediction. At t = 0 the input is the clip
 itself: a prediction that fails there has learnt to remove the action.
 Prints one line per level; `--json` prints the table as JSON.
@@ -27,6 +29,7 @@ from stickgen.model.diffusion import noise_like
 from stickgen.model.motion_model import split_state
 from stickgen.model.noise import add_noise
 from stickgen.train import checkpoint as ck
+from stickgen.train.data import TrainingSet
 
 
 def _joints(features: torch.Tensor, actors: int, stats: FeatureStats) -> np.ndarray:
@@ -48,7 +51,9 @@ def probe(
     if not rows:
         raise SystemExit(f"{data}: no clip of action {action!r}")
     check, fps = CHECKS[action], float(ds.store.data["fps"])
-    items = [ds[i] for i in rows]
+    reads = TrainingSet(ds, seed, model.cfg.n_styles, action_dropout=0.0, cond_dropout=0.0)
+    reads.read_memory(model.transformer.memory, model.cfg.memory_top_k, dropout=0.0)
+    items = [reads[i] for i in rows]
     clean = [it["features"][None, : model.cfg.max_frames] for it in items]  # (1, T, A, STATE) each
     clip_passed = [
         check(_joints(x0, it["actors"], stats), fps).passed for x0, it in zip(clean, items, strict=True)
@@ -68,6 +73,8 @@ def probe(
                     torch.tensor([x0.shape[1]]),
                     torch.tensor([a]),
                     side=torch.tensor([item["side"]]),
+                    template=item["template"][None, : x0.shape[1]],
+                    template_valid=item["template_valid"][None, : x0.shape[1]],
                 )
             checks.append(check(_joints(pred, a, stats), fps))
         table.append(

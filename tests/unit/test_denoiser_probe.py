@@ -43,13 +43,19 @@ def test_the_clip_column_is_the_check_on_the_clips_and_an_identity_denoiser_keep
 
     # a denoiser returning its input, handed the clip itself (no noise), measures as the clip; the
     # schedule's level 0 keeps a trace of noise, enough to flip a still toe's plant count
-    monkeypatch.setattr(StickFigureTransformer, "forward", lambda self, x_t, *a, **k: x_t)
+    handed = []
+    monkeypatch.setattr(StickFigureTransformer, "forward", lambda self, x_t, *a, **k: handed.append(k) or x_t)
     monkeypatch.setattr(tool, "add_noise", lambda x0, noise, t: x0)
     same = probe(ckpt, data, "walk", [0.0], clips=5, seed=0)[0]
     assert same["prediction_pass_rate"] == same["clip_pass_rate"]
     first = CHECKS["walk"](ds.store.joints(rows[0]), 20.0).measures
     assert same["prediction_measures_first_clip"] == pytest.approx(first, rel=1e-2, abs=1e-3)
     assert first["speed_mps"] > 0.1  # a moving clip: the comparison is not of two zeros
+    # each prediction reads the template training would hand it: a clip of another take, on its frames
+    assert len(handed) == len(rows)
+    for k in handed:
+        assert k["template"].shape[:2] == k["template_valid"].shape == (1, k["template"].shape[1])
+        assert bool(k["template_valid"].any())
 
 
 def test_an_action_without_a_check_or_without_clips_is_one_line(tiny) -> None:

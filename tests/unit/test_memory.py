@@ -21,6 +21,7 @@ from stickgen.model.memory import (
     check_memory_state,
     fill_memory_from,
     group_id,
+    smooth_path,
     warp_path,
 )
 from stickgen.model.motion_model import StickFigureModel
@@ -76,8 +77,9 @@ def test_a_template_starts_at_the_origin_and_holds_the_last_frame_of_a_short_cli
     assert valid.all() and longer[:, 0, 5].tolist() == [10.0 * k for k in range(12)] + [110.0] * 8
     fast, _ = memory.template(0, 0.0, 6, 1, u_speed=0.999)  # 1.25 frames of the clip per frame
     slow, _ = memory.template(0, 0.0, 6, 1, u_speed=0.0)  # 0.8
-    assert fast[:, 0, 5].tolist() == [0.0, 10.0, 20.0, 40.0, 50.0, 60.0]
-    assert slow[:, 0, 5].tolist() == [0.0, 10.0, 20.0, 20.0, 30.0, 40.0]
+    # read between frames, not by holding or skipping one: the template moves at its speed every frame
+    assert fast[:, 0, 5].tolist() == pytest.approx([12.5 * k for k in range(6)], rel=2e-3)
+    assert slow[:, 0, 5].tolist() == pytest.approx([8.0 * k for k in range(6)])
     none, valid = memory.template(NO_CLIP, 0.0, 5, 1)
     assert not none.any() and not valid.any()
 
@@ -228,3 +230,15 @@ def test_a_damaged_memory_is_refused_with_what_does_not_fit() -> None:
         dim, actors = (8 if "width 8" in reason else DIM), (1 if "1..1" in reason else 2)
         with pytest.raises(ValueError, match=reason):
             check_memory_state(state if state is not None else good, dim, actors)
+
+
+def test_a_warp_path_is_smoothed_into_steady_fractional_frames() -> None:
+    """A DTW path that holds a frame and then jumps two reads the template smoothly: the smoothed path
+    stays monotone, keeps a steady path as it is, and its steps are closer to even than the raw path's."""
+    steady = np.arange(20)
+    np.testing.assert_allclose(smooth_path(steady)[2:-2], steady[2:-2])
+    jerky = np.array([0, 0, 2, 3, 3, 5, 6, 6, 8, 9, 9, 11, 12, 12, 14])
+    smooth = smooth_path(jerky)
+    assert (np.diff(smooth) >= 0).all() and smooth.shape == jerky.shape
+    assert np.diff(smooth).std() < 0.5 * np.diff(jerky).std()
+    assert smooth_path(np.array([4])).tolist() == [4.0]

@@ -231,3 +231,39 @@ def test_the_root_travels_by_predicted_steps_at_the_same_speed_for_any_length() 
         torch.testing.assert_close(moving[n][:, :, :, [0, 2]], xz[:, :1] + frames * step, rtol=0, atol=1e-5)
         others = [i for i in range(S) if i not in (0, 2)]
         torch.testing.assert_close(moving[n][..., others], still[n][..., others], rtol=0, atol=0)
+
+
+def test_the_template_reaches_the_prediction_directly_and_only_where_shown() -> None:
+    """The prediction is the head's correction plus the template (its root's steps for the floor position):
+    with the head and travel silenced a model returns the template where it is shown, walks its root's
+    path, and returns nothing of it where it is hidden (the unconditional branch) or past its end."""
+    model = tiny()
+    torch.nn.init.zeros_(model.head.weight)
+    torch.nn.init.zeros_(model.head.bias)
+    n, text = 12, torch.randn(2, 16)
+    template = torch.randn(2, n, 2, S, generator=torch.Generator().manual_seed(3))
+    template[:, :, :, 2] = torch.arange(n, dtype=torch.float32)[None, :, None] * 0.3  # walks along z
+    valid = torch.ones(2, n, dtype=torch.bool)
+    valid[1, 8:] = False  # the second template ends after 8 frames
+    with torch.no_grad():
+        out = run(model, text, None, n, template=template, template_valid=valid)
+        hidden = run(
+            model,
+            text,
+            None,
+            n,
+            template=template,
+            template_valid=valid,
+            drop_cond=torch.tensor([True, True]),
+        )
+    others = [i for i in range(S) if i not in (0, 2)]
+    torch.testing.assert_close(out[0][..., others], template[0][..., others])
+    torch.testing.assert_close(out[1, :8][..., others], template[1, :8][..., others])
+    assert not out[1, 8:][..., others].any()
+    torch.testing.assert_close(
+        out[0, :, :, 2], torch.arange(n, dtype=torch.float32)[:, None].expand(n, 2) * 0.3
+    )
+    assert not hidden[..., others].any() and not hidden[..., [0, 2]].any()
+    with torch.no_grad():
+        model.template_skip.zero_()
+        assert not run(model, text, None, n, template=template, template_valid=valid).any()

@@ -192,8 +192,9 @@ class MotionMemory(nn.Module):
         speed = low * (high / low) ** u_speed
         span = int(np.ceil((length - 1) * speed)) + 1  # clip frames the template covers
         start = int(u_start * max(rows.shape[0] - span + 1, 1))
-        frames = (start + torch.floor(torch.arange(length) * speed + 0.5)).long().clamp(max=rows.shape[0] - 1)
-        return self._placed(rows[frames], max_actors)
+        return self._placed(
+            played(rows, start + torch.arange(length, dtype=torch.float64) * speed), max_actors
+        )
 
     @torch.no_grad()
     def aligned_template(self, clip: int, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -207,7 +208,7 @@ class MotionMemory(nn.Module):
         a = rows.shape[1]
         shape = [c for c in range(STATE_FEATURES) if c not in ROOT_XZ]
         path = warp_path(target[:, :a, shape].flatten(1).numpy(), rows[:, :, shape].flatten(1).numpy())
-        return self._placed(rows[torch.from_numpy(path)], target.shape[1])
+        return self._placed(played(rows, torch.from_numpy(smooth_path(path))), target.shape[1])
 
     def templates(
         self, clips: torch.Tensor, u: torch.Tensor, length: int, max_actors: int
@@ -248,6 +249,29 @@ def check_memory_state(state: dict[str, torch.Tensor], text_dim: int, max_actors
         raise ValueError("the motion memory's offsets do not match its clips' frames and actors")
     if not all(bool(torch.isfinite(state[k].float()).all()) for k in ("keys", "states", "origin")):
         raise ValueError("the motion memory holds NaN or infinite values")
+
+
+def played(rows: torch.Tensor, at: torch.Tensor) -> torch.Tensor:
+    """`rows` (L, ...) read at the fractional frames `at` (T,) (linear between neighbours, held past the
+    last), so a clip played at 0.8x or along a warped path moves smoothly instead of holding and skipping
+    frames."""
+    at = at.clamp(0, rows.shape[0] - 1)
+    lo = at.floor().long()
+    hi = (lo + 1).clamp(max=rows.shape[0] - 1)
+    w = (at - lo).to(rows.dtype).view(-1, *([1] * (rows.dim() - 1)))
+    return rows[lo] * (1 - w) + rows[hi] * w
+
+
+_PATH_KERNEL = np.array([1.0, 2.0, 3.0, 2.0, 1.0]) / 9.0
+
+
+def smooth_path(path: np.ndarray) -> np.ndarray:
+    """A warp path's frames (T,) smoothed into a monotone fractional path: a DTW path holds a frame and then
+    jumps two; a template read on it would stutter where the motion it stands for is smooth."""
+    if len(path) < 2:
+        return path.astype(np.float64)
+    r = len(_PATH_KERNEL) // 2
+    return np.convolve(np.pad(path.astype(np.float64), r, mode="edge"), _PATH_KERNEL, mode="valid")
 
 
 def pick(clips: list[int], u: float) -> int:

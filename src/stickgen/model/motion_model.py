@@ -31,8 +31,9 @@ from stickgen.model.transformer import ROOT_XZ, StickFigureTransformer, Transfor
 # the leading side as a condition and its prior p(side | text) (`stickgen.model.side_prior`); 5: 4 with the
 # action condition over the 54-action vocabulary of `stickgen.core.vocab` (4 knew 26); 6: 5 reading a
 # template retrieved from its motion memory (`stickgen.model.memory`); 7: 6 generating the voice under the
-# face's mouth (its cycle rate and peak openness, `stickgen.core.face.voice_envelope`) with the face.
-MODEL_FORMAT = 7
+# face's mouth (its cycle rate and peak openness, `stickgen.core.face.voice_envelope`) with the face; 8: 7
+# whose prediction adds the template itself (`transformer.template_skip`) to the network's correction.
+MODEL_FORMAT = 8
 MEMORY_PREFIX = "transformer.memory."  # the state dict keys of the motion memory (sized by its clips)
 
 

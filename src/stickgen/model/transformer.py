@@ -200,6 +200,9 @@ class StickFigureTransformer(nn.Module):
         self.in_proj = nn.Linear(feat * cfg.patch_frames, d)  # one patch of frames of x_t
         # one patch of the template (a retrieved clip, `stickgen.model.memory`) and its valid frames
         self.template_proj = nn.Linear((feat + 1) * cfg.patch_frames, d)
+        # the template also reaches the output directly: the prediction is the template (its root's steps
+        # for the floor position) times this per-feature gain plus the head's correction
+        self.template_skip = nn.Parameter(torch.ones(feat))
         self.frame_query = nn.Parameter(torch.randn(d) * 0.02)
         self.progress_proj = nn.Linear(16, d)  # sinusoids of t / (T - 1): where in the clip a frame is
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
@@ -289,7 +292,9 @@ class StickFigureTransformer(nn.Module):
         if lengths is not None:
             frames = frames * (torch.arange(n_frames, device=dev)[None, :, None] < lengths[:, None, None])
         frames = F.pad(frames, (0, 0, 0, n_tok * patch - n_frames)).reshape(b, n_tok, -1)
-        read = self._template_patches(x_t, template, template_valid, drop_cond, n_tok)
+        shown, shown_frames = self._shown_template(x_t, template, template_valid, drop_cond)
+        read = torch.cat([shown.flatten(2), shown_frames[..., None]], dim=-1)  # (B, T, A * STATE + 1)
+        read = F.pad(read, (0, 0, 0, n_tok * patch - n_frames)).reshape(b, n_tok, -1)
         where = self._where(n_frames, n_tok, lengths, dev)
         # every token also carries the sum of the conditions: the text reaches each frame directly, not only
         # through attention to its token (text conditioning is learnt in far fewer steps)
@@ -303,27 +308,26 @@ class StickFigureTransformer(nn.Module):
         out = self.head(h).reshape(b, n_tok * patch, cfg.max_actors, STATE_FEATURES)[:, :n_frames]
         basis = spline_basis(n_frames, patch, lengths, device=dev).to(h.dtype)  # (B or 1, T, n_tok)
         steps = torch.matmul(basis, self.travel(h)).view(b, n_frames, cfg.max_actors, len(ROOT_XZ))
-        return travel(out.float(), steps.float() * TRAVEL_SCALE)
+        skip, skip_steps = template_skip(shown.float(), shown_frames.float(), self.template_skip)
+        return travel(out.float() + skip, steps.float() * TRAVEL_SCALE + skip_steps)
 
-    def _template_patches(
+    def _shown_template(
         self,
         x_t: torch.Tensor,
         template: torch.Tensor | None,
         valid: torch.Tensor | None,
         drop_cond: torch.Tensor | None,
-        n_tok: int,
-    ) -> torch.Tensor:
-        """(B, n_tok, patch x (A * STATE + 1)): each patch of the template, zero where not shown (no
-        template, past its end, or hidden with the conditions), and the frames shown."""
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The template where it is shown ((B, T, A, STATE), zero elsewhere: no template, past its end, or
+        hidden with the conditions) and which frames are shown ((B, T), 0 or 1), in x_t's dtype."""
         b, n_frames = x_t.shape[:2]
         if template is None or valid is None:
-            template = torch.zeros_like(x_t)
-            valid = torch.zeros(b, n_frames, dtype=torch.bool, device=x_t.device)
+            shown = torch.zeros(b, n_frames, dtype=x_t.dtype, device=x_t.device)
+            return torch.zeros_like(x_t), shown
         if drop_cond is not None:
             valid = valid & ~drop_cond[:, None]
-        shown = valid[:, :, None].to(x_t.dtype)
-        read = torch.cat([template.flatten(2).to(x_t.dtype) * shown, shown], dim=-1)  # (B, T, A * STATE + 1)
-        return F.pad(read, (0, 0, 0, n_tok * self.cfg.patch_frames - n_frames)).reshape(b, n_tok, -1)
+        shown = valid.to(x_t.dtype)
+        return template.to(x_t.dtype) * shown[:, :, None, None], shown
 
     def _where(
         self, n_frames: int, n_tok: int, lengths: torch.Tensor | None, dev: torch.device
@@ -336,6 +340,23 @@ class StickFigureTransformer(nn.Module):
         freqs = torch.arange(8, device=dev).float()
         ang = progress[..., None] * math.pi * (2**freqs)  # (B or 1, n_tok, 8)
         return self.frame_query + self.progress_proj(torch.cat([ang.sin(), ang.cos()], -1))
+
+
+def template_skip(
+    template: torch.Tensor, shown: torch.Tensor, gain: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """What the template adds to the prediction: (B, T, A, F) its features times `gain` (A * F,), the root's
+    floor position excepted (zero there), and (B, T, A, 2) its root's floor-plane steps times their gain,
+    counted where the template shows the frame and the one before (`shown` (B, T)). `template` is zero
+    where not shown, so a prediction without a template is the head's alone."""
+    b, n_frames, a, f = template.shape
+    scaled = template * gain.view(a, f).to(template.dtype)
+    root = list(ROOT_XZ)
+    both = (shown[:, 1:] * shown[:, :-1])[:, :, None, None]
+    steps = (scaled[:, 1:, :, root] - scaled[:, :-1, :, root]) * both
+    keep = torch.ones(f, dtype=template.dtype, device=template.device)
+    keep[root] = 0.0
+    return scaled * keep, F.pad(steps, (0, 0, 0, 0, 1, 0))
 
 
 def travel(features: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:

@@ -171,11 +171,12 @@ def build_model(config: dict[str, Any]):
             f"the checkpoint holds a model of format {found} (1: the deterministic regressor, 2: the "
             f"denoiser with a spline decoder, 3: the denoiser without a side condition, 4: the denoiser "
             f"over the 26-action vocabulary, 5: the denoiser without a motion memory, 6: the denoiser "
-            f"whose face has no voice, of earlier stickgen); "
+            f"whose face has no voice, 7: the denoiser whose template reaches its prediction only through "
+            f"attention, of earlier stickgen); "
             f"this stickgen samples with format {MODEL_FORMAT} (a diffusion denoiser that decodes every "
             f"frame, conditioned on the motion's leading side, an action of the 54-action vocabulary and a "
-            f"template retrieved from its motion memory, with a face whose mouth cycles at a generated "
-            f"rate): retrain it (dvc repro)"
+            f"template retrieved from its motion memory and added to its prediction, with a face whose mouth "
+            f"cycles at a generated rate): retrain it (dvc repro)"
         )
     return StickFigureModel(TransformerConfig(**config["model"]), RefinerConfig(**config["refiner"]))
 

@@ -9,11 +9,12 @@ import json
 from pathlib import Path
 
 from stickgen.core.atomic import atomic_write_text
+from stickgen.core.device import set_cpu_threads
 from stickgen.core.safety import SafetyCritic
 from stickgen.entry import run_stage, stage_params
 from stickgen.evaluate.adversarial import run_suite, summarise
 from stickgen.evaluate.prompts import adversarial_prompts
-from stickgen.evaluate.report import load_generator, set_cpu_threads
+from stickgen.evaluate.report import load_generator
 from stickgen.wiring import generation, sampling_from
 
 

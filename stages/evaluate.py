@@ -10,11 +10,12 @@ import hashlib
 import json
 from pathlib import Path
 
+from stickgen.core.device import set_cpu_threads
 from stickgen.entry import run_stage, stage_params
 from stickgen.evaluate.evaluator import load_evaluator
 from stickgen.evaluate.previews import write_loss_curves, write_previews
 from stickgen.evaluate.prompts import preview_prompts
-from stickgen.evaluate.report import evaluate, load_generator, set_cpu_threads, write_report
+from stickgen.evaluate.report import evaluate, load_generator, write_report
 from stickgen.wiring import generation, refinement, sampling_from
 
 

@@ -10,8 +10,7 @@ text encoder.
 import argparse
 from pathlib import Path
 
-import torch
-
+from stickgen.core.device import set_cpu_threads
 from stickgen.entry import run_stage, stage_params, write_metrics
 from stickgen.evaluate.evaluator import save_evaluator
 from stickgen.evaluate.evaluator_train import build_evaluator
@@ -30,8 +29,7 @@ def main() -> None:
     ap.add_argument("--params", type=Path, default=Path("params.yaml"))
     args = ap.parse_args()
     p = stage_params(args.params, "evaluator")
-    if p.evaluate.cpu_threads:
-        torch.set_num_threads(p.evaluate.cpu_threads)
+    set_cpu_threads(p.evaluate.cpu_threads)
     ev, report = build_evaluator(
         args.train_data,
         args.val_data,

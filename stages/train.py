@@ -8,6 +8,7 @@ import argparse
 import os
 from pathlib import Path
 
+from stickgen.core.device import set_cpu_threads
 from stickgen.embed.dataset import load_embedded
 from stickgen.entry import run_stage, stage_params
 from stickgen.train.loop import PHASES, RunSpec, train
@@ -28,6 +29,7 @@ def main() -> None:
     ap.add_argument("--params", type=Path, default=Path("params.yaml"))
     args = ap.parse_args()
     p = stage_params(args.params, "train")
+    set_cpu_threads(p.train.cpu_threads)
     if p.train.launcher.startswith("torchrun") and "WORLD_SIZE" not in os.environ:
         raise SystemExit(
             f"train.launcher is {p.train.launcher!r} but this process was not started by torchrun"

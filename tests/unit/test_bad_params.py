@@ -81,6 +81,7 @@ CASES = [
     ("evaluate.replications", 0, "evaluate.replications: must be >= 1, got 0"),
     ("evaluate.smoothness_quantile", 1.5, "evaluate.smoothness_quantile: must be in [0.5, 1], got 1.5"),
     ("evaluate.cpu_threads", -1, "evaluate.cpu_threads: must be >= 0, got -1"),
+    ("train.cpu_threads", -1, "train.cpu_threads: must be >= 0, got -1"),
     ("inference.max_regenerations", -1, "inference.max_regenerations: must be >= 0, got -1"),
     ("inference.max_prompt_chars", 0, "inference.max_prompt_chars: must be >= 1, got 0"),
     ("serve.port", 70000, "serve.port: must be in 0..65535 (0: any free port), got 70000"),

@@ -10,7 +10,7 @@ import pytest
 import torch
 from helpers import EQUAL_QUALITY as QUALITY
 from helpers import curate_config as cfg
-from motions import clean_motion, clip_of
+from motions import FPS, animated, clean_motion, clip_of
 
 from stickgen.core import canonical
 from stickgen.core.skeleton import mirror
@@ -19,6 +19,7 @@ from stickgen.curate.augment import mirror_caption, mirror_rows
 from stickgen.curate.balance import cap_counts, select_capped
 from stickgen.curate.curation import REJECT_REASONS, CurationError, curate, quality_weights
 from stickgen.curate.report import build_report, write_plots
+from stickgen.curate.scan import excuse_held_up, scan_store
 
 # ---------------------------------------------------------------------------------------------- caps
 
@@ -266,3 +267,55 @@ def test_report_and_plots_cover_every_reason_and_source(tmp_path) -> None:
         "sources/sft.csv",
     } <= names
     assert (tmp_path / "plots/quality/beta.csv").read_text().startswith("quality,clips\n0.0-0.1,")
+
+
+def test_a_climb_is_held_up_by_its_ladder_not_scored_as_floating() -> None:
+    """A climber is off the floor for the whole climb: the clip keeps its full quality score as a climb,
+    while the same motion under another action is scored as floating (and curation would reject it)."""
+    joints = animated("climb", 0, seconds=4.0)[0]
+    clips = [clip_of(joints, f"s/{a}#0-80", "s", a) for a in ("climb", "idle")]
+    table = scan_store(
+        canonical.CanonicalStore(canonical.encode_clips(clips, FPS, 2)), quality_weights(QUALITY)
+    )
+    assert table["raw"]["floating"].tolist()[0] == 0.0 and table["raw"]["floating"][1] > 2.0
+    assert table["score"][0] > 0.9 and table["score"][1] == 0.0
+
+
+def test_a_base_runner_keeps_its_left_turn_no_mirror_image(tmp_path) -> None:
+    """Mirroring a base runner would teach "runs the bases" as a right turn: running_bases clips enter
+    pretrain and SFT without a mirror image, the other actions with one."""
+    clips = [
+        clip_of(
+            clean_motion(40, seed=k), f"a/t{k:02d}#0-40", "a", ("wave", "running_bases")[k % 2], [f"x {k}"]
+        )
+        for k in range(20)
+    ]
+    curate(
+        [canonical.CanonicalStore(canonical.encode_clips(clips, 20.0, 2))],
+        tmp_path,
+        cfg(max_source_fraction=1.0),
+        QUALITY,
+        seed=5,
+        fps=20.0,
+        max_actors=2,
+    )
+    for name in ("pretrain.pt", "sft.pt"):
+        kept = canonical.load(tmp_path / name)
+        ids = dict(zip(kept.ids, kept.data["actions"], strict=True))
+        runners = [i for i, a in ids.items() if a == "running_bases"]
+        waves = [i for i, a in ids.items() if a == "wave" and not i.endswith("+mirror")]
+        assert runners and not any(i.endswith("+mirror") for i in runners)
+        assert waves and all(f"{i}+mirror" in ids for i in waves)
+
+
+def test_held_up_actions_excuse_only_their_detectors_and_lengths_must_agree() -> None:
+    raw = {
+        "floating": np.array([3.0, 3.0]),
+        "foot_skating": np.array([0.4, 0.4]),
+        "jitter": np.array([500.0, 500.0]),
+    }
+    out = excuse_held_up(raw, ["climb", "walk"])
+    assert out["floating"].tolist() == [0.0, 3.0] and out["foot_skating"].tolist() == [0.0, 0.4]
+    assert out["jitter"].tolist() == [500.0, 500.0] and raw["floating"].tolist() == [3.0, 3.0]
+    with pytest.raises(ValueError, match="1 actions"):
+        excuse_held_up(raw, ["climb"])

@@ -8,6 +8,7 @@ import torch
 from helpers import ROOT
 
 from stickgen.core.config import load_params
+from stickgen.core.features import FEATURES_PER_ACTOR
 from stickgen.core.features import STATE_FEATURES as S
 from stickgen.embed.dataset import Batch
 from stickgen.model.motion_model import StickFigureModel
@@ -234,9 +235,10 @@ def test_the_root_travels_by_predicted_steps_at_the_same_speed_for_any_length() 
 
 
 def test_the_template_reaches_the_prediction_directly_and_only_where_shown() -> None:
-    """The prediction is the head's correction plus the template (its root's steps for the floor position):
-    with the head and travel silenced a model returns the template where it is shown, walks its root's
-    path, and returns nothing of it where it is hidden (the unconditional branch) or past its end."""
+    """The prediction is the head's correction plus the template's motion (its root's steps for the floor
+    position): with the head and travel silenced a model returns the template's motion where it is shown,
+    walks its root's path, and returns nothing of it where it is hidden (the unconditional branch) or past
+    its end, and nothing of its face anywhere."""
     model = tiny()
     torch.nn.init.zeros_(model.head.weight)
     torch.nn.init.zeros_(model.head.bias)
@@ -256,7 +258,8 @@ def test_the_template_reaches_the_prediction_directly_and_only_where_shown() -> 
             template_valid=valid,
             drop_cond=torch.tensor([True, True]),
         )
-    others = [i for i in range(S) if i not in (0, 2)]
+    others = [i for i in range(FEATURES_PER_ACTOR) if i not in (0, 2)]
+    assert not out[..., FEATURES_PER_ACTOR:].any()  # the face is the head's alone
     torch.testing.assert_close(out[0][..., others], template[0][..., others])
     torch.testing.assert_close(out[1, :8][..., others], template[1, :8][..., others])
     assert not out[1, 8:][..., others].any()

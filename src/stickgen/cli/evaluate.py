@@ -87,8 +87,9 @@ def cmd_safety(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from stickgen.core.device import set_cpu_threads
     from stickgen.evaluate.evaluator import load_evaluator
-    from stickgen.evaluate.report import evaluate, load_generator, set_cpu_threads, write_report
+    from stickgen.evaluate.report import evaluate, load_generator, write_report
     from stickgen.wiring import generation, refinement, sampling_from
 
     p = command_params(args.params, required=True)

@@ -292,6 +292,9 @@ LAUNCHERS = ("python", "torchrun")
 class TrainConfig:
     # the command that starts stages/train.py: `python`, or `torchrun --nproc-per-node=N` for DDP
     launcher: str
+    # torch's CPU threads per training process (0: one per core); one thread trains the embedded default
+    # faster than two on a 2-core machine (docs/training.md, "The embedded default")
+    cpu_threads: int
     pretrain: PhaseConfig
     sft: PhaseConfig
     lora: LoRAPhaseConfig
@@ -302,6 +305,7 @@ class TrainConfig:
             "launcher",
             f"must start with one of {LAUNCHERS}, got {self.launcher!r}",
         )
+        _check(self.cpu_threads >= 0, "cpu_threads", f"must be >= 0, got {self.cpu_threads}")
 
 
 @dataclass(frozen=True)

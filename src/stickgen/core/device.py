@@ -5,6 +5,15 @@ from __future__ import annotations
 DEVICES = "auto, cpu, cuda, cuda:N or mps"
 
 
+def set_cpu_threads(n: int) -> None:
+    """params `train.cpu_threads` / `evaluate.cpu_threads`: torch's CPU threads for this process (0 keeps
+    torch's default, one per core)."""
+    if n > 0:
+        import torch
+
+        torch.set_num_threads(n)
+
+
 def resolve_device(device: str) -> str:
     """`auto` -> `cuda` when available, else `cpu`; `cpu`, `cuda`, `cuda:N` and `mps` as they are; anything
     else a `ValueError` naming the choices."""

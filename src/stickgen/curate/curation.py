@@ -31,7 +31,7 @@ from stickgen.core.columnar import Column, ColumnSink, release_pages, row_chunks
 from stickgen.core.config import CurateConfig, QualityConfig
 from stickgen.core.skeleton import NUM_JOINTS
 from stickgen.curate import dedup
-from stickgen.curate.augment import mirror_caption, mirror_id, mirror_rows
+from stickgen.curate.augment import UNMIRRORED_ACTIONS, mirror_caption, mirror_id, mirror_rows
 from stickgen.curate.balance import select_capped
 from stickgen.curate.scan import DEFAULT_CHUNK_ROWS, ClipTable, CurationError, scan
 from stickgen.curate.splits import assign_splits
@@ -105,10 +105,13 @@ class Plan:
     caps: dict[str, dict[str, dict[str, int]]]  # "source" / "action" -> label -> available, kept
 
 
-def _with_mirrors(rows: np.ndarray, mirror: bool) -> SetPlan:
-    if not mirror:
-        return SetPlan(rows, np.zeros(len(rows), dtype=bool))
-    return SetPlan(np.repeat(rows, 2), np.tile([False, True], len(rows)))
+def _with_mirrors(rows: np.ndarray, mirror: bool, actions: list[str]) -> SetPlan:
+    """Each row, followed by its mirror image when `mirror` and its action has one (`UNMIRRORED_ACTIONS`)."""
+    twice = np.array([mirror and actions[i] not in UNMIRRORED_ACTIONS for i in rows], dtype=bool)
+    copies = np.where(twice, 2, 1)
+    mirrored = np.zeros(int(copies.sum()), dtype=bool)
+    mirrored[np.cumsum(copies)[twice] - 1] = True
+    return SetPlan(np.repeat(rows, copies), mirrored)
 
 
 def hard_filter_reasons(
@@ -250,10 +253,10 @@ def plan(
 
     return Plan(
         sets={
-            "pretrain": _with_mirrors(pretrain, cfg.mirror),
-            "sft": _with_mirrors(sft, cfg.mirror),
-            "val": _with_mirrors(np.flatnonzero(alive & (split_arr == "val")), False),
-            "test": _with_mirrors(np.flatnonzero(alive & (split_arr == "test")), False),
+            "pretrain": _with_mirrors(pretrain, cfg.mirror, table.actions),
+            "sft": _with_mirrors(sft, cfg.mirror, table.actions),
+            "val": _with_mirrors(np.flatnonzero(alive & (split_arr == "val")), False, table.actions),
+            "test": _with_mirrors(np.flatnonzero(alive & (split_arr == "test")), False, table.actions),
         },
         rejects=[
             {"id": table.ids[i], "source": table.sources[i], "reason": r} for i, r in enumerate(reasons) if r

@@ -15,6 +15,29 @@ from stickgen.core.columnar import decode_rows, release_pages, row_chunks
 from stickgen.curate import dedup
 
 DEFAULT_CHUNK_ROWS = 50_000  # rows per step: small enough to stay in cache-friendly arrays
+# Actions whose body something other than the floor holds up (a ladder's rungs, water): a climber is off the
+# floor for the whole climb, a swimmer floats at hip height, and their feet move while near the floor, which
+# `floating` and `foot_skating` score as defects (curation rejected every climb of the embedded default).
+# Those detectors are not counted for the clips of these actions.
+HELD_UP_ACTIONS: dict[str, tuple[str, ...]] = {
+    "climb": ("floating", "foot_skating"),
+    "swim": ("floating", "foot_skating"),
+}
+
+
+def excuse_held_up(raw: dict[str, np.ndarray], actions: Sequence[str]) -> dict[str, np.ndarray]:
+    """`raw` (detector -> per-clip values, N each) with the detectors `HELD_UP_ACTIONS` names set to 0 for
+    the clips of `actions` (N action names) held up by something other than the floor."""
+    if any(len(v) != len(actions) for v in raw.values()):
+        raise ValueError(
+            f"{len(actions)} actions for detector values of {[len(v) for v in raw.values()]} clips"
+        )
+    out = {k: np.array(v, dtype=np.float64) for k, v in raw.items()}
+    for action, names in HELD_UP_ACTIONS.items():
+        rows = np.array([a == action for a in actions], dtype=bool)
+        for name in names:
+            out[name][rows] = 0.0
+    return out
 
 
 class CurationError(RuntimeError):
@@ -93,6 +116,7 @@ def scan_store(
         desc[c0:c1] = dedup.descriptors(tracks, actors)
         release_pages(root_t)
         release_pages(off_t)
+    raw = excuse_held_up(raw, list(d["actions"]))
     return {
         "frames": frames_all,
         "actors": actors_all,

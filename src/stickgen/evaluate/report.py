@@ -85,12 +85,6 @@ BEHAVIOUR_STREAM = 0xBE
 FACE_STREAM = 0xFACE
 
 
-def set_cpu_threads(n: int) -> None:
-    """params `evaluate.cpu_threads`: torch's CPU threads for this process (0 keeps torch's default)."""
-    if n > 0:
-        torch.set_num_threads(n)
-
-
 def load_generator(
     checkpoint: Path,
     generation: Generation,

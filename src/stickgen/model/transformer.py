@@ -39,7 +39,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from stickgen.core.features import ROOT_XZ, STATE_FEATURES
+from stickgen.core.features import FEATURES_PER_ACTOR, ROOT_XZ, STATE_FEATURES
 from stickgen.core.laterality import SIDES
 from stickgen.core.vocab import ACTIONS
 from stickgen.model.memory import MotionMemory
@@ -200,9 +200,9 @@ class StickFigureTransformer(nn.Module):
         self.in_proj = nn.Linear(feat * cfg.patch_frames, d)  # one patch of frames of x_t
         # one patch of the template (a retrieved clip, `stickgen.model.memory`) and its valid frames
         self.template_proj = nn.Linear((feat + 1) * cfg.patch_frames, d)
-        # the template also reaches the output directly: the prediction is the template (its root's steps
-        # for the floor position) times this per-feature gain plus the head's correction
-        self.template_skip = nn.Parameter(torch.ones(feat))
+        # the template's motion also reaches the output directly: the prediction is the template (its root's
+        # steps for the floor position) times this gain per motion feature plus the head's correction
+        self.template_skip = nn.Parameter(torch.ones(cfg.max_actors * FEATURES_PER_ACTOR))
         self.frame_query = nn.Parameter(torch.randn(d) * 0.02)
         self.progress_proj = nn.Linear(16, d)  # sinusoids of t / (T - 1): where in the clip a frame is
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
@@ -345,18 +345,20 @@ class StickFigureTransformer(nn.Module):
 def template_skip(
     template: torch.Tensor, shown: torch.Tensor, gain: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """What the template adds to the prediction: (B, T, A, F) its features times `gain` (A * F,), the root's
-    floor position excepted (zero there), and (B, T, A, 2) its root's floor-plane steps times their gain,
-    counted where the template shows the frame and the one before (`shown` (B, T)). `template` is zero
-    where not shown, so a prediction without a template is the head's alone."""
+    """What the template adds to the prediction: (B, T, A, F) its motion features times `gain`
+    (A * FEATURES_PER_ACTOR,), zero on the root's floor position and on the face, and (B, T, A, 2) its
+    root's floor-plane steps times their gain, counted where the template shows the frame and the one
+    before (`shown` (B, T)). `template` is zero where not shown, so a prediction without one is the head's
+    alone. The face takes nothing: its codes and voice are the head's (a template's expression or mouth,
+    passed on in part, blurred the caption's own)."""
     b, n_frames, a, f = template.shape
-    scaled = template * gain.view(a, f).to(template.dtype)
+    body = template[..., :FEATURES_PER_ACTOR] * gain.view(a, FEATURES_PER_ACTOR).to(template.dtype)
     root = list(ROOT_XZ)
     both = (shown[:, 1:] * shown[:, :-1])[:, :, None, None]
-    steps = (scaled[:, 1:, :, root] - scaled[:, :-1, :, root]) * both
-    keep = torch.ones(f, dtype=template.dtype, device=template.device)
+    steps = (body[:, 1:, :, root] - body[:, :-1, :, root]) * both
+    keep = torch.ones(FEATURES_PER_ACTOR, dtype=template.dtype, device=template.device)
     keep[root] = 0.0
-    return scaled * keep, F.pad(steps, (0, 0, 0, 0, 1, 0))
+    return F.pad(body * keep, (0, f - FEATURES_PER_ACTOR)), F.pad(steps, (0, 0, 0, 0, 1, 0))
 
 
 def travel(features: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:

@@ -343,7 +343,14 @@ def _closing_lines(
         "report's `behaviour` section measures how often, per action) or glide their feet (the foot-skating "
         "ratio measures it). Faces were learnt from synthetic clips only (motion capture has none), and the "
         "mouth's syllables are decoded from a generated rate and peak (`speech_cycles`), not lip-synced to "
-        "any speech.",
+        "any speech."
+        + (
+            " Each motion adds a retrieved training clip to its prediction (the motion memory's template), "
+            "so it stays close to that clip's poses and timing: a caption the memory holds nothing like gets "
+            "the nearest clip's motion adapted, not a new one."
+            if config["memory_clips"]
+            else ""
+        ),
         "",
         "## License",
         "",

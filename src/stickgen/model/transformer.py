@@ -19,6 +19,12 @@ B-spline of `stickgen.model.spline`, and the position is where it starts plus th
 (`travel`): a walk travels at its speed for any duration. Blocks are pre-norm RMSNorm -> attention (rotary
 positions, `scaled_dot_product_attention`) and RMSNorm -> SwiGLU.
 
+A retrieved training clip (the template, `stickgen.model.memory`) enters twice: each token adds an
+embedding of its patch, and the prediction adds the template's motion times a learnt gain per feature
+(`template_skip`; its root's steps, not its place), so the network learns the correction to a real
+instance of the motion and keeps the instance's brief detail (a punch's reach, a clap's contact), which
+it returned blurred when it had to redraw it from the tokens (docs/training.md, model format 8).
+
 No position sees its own target: the only motion input is the diffusion state x_t, which at level 1 is
 pure noise (exactly what generation starts from); the clean motion is only the loss's target.
 
@@ -351,7 +357,7 @@ def template_skip(
     before (`shown` (B, T)). `template` is zero where not shown, so a prediction without one is the head's
     alone. The face takes nothing: its codes and voice are the head's (a template's expression or mouth,
     passed on in part, blurred the caption's own)."""
-    b, n_frames, a, f = template.shape
+    *_, a, f = template.shape
     body = template[..., :FEATURES_PER_ACTOR] * gain.view(a, FEATURES_PER_ACTOR).to(template.dtype)
     root = list(ROOT_XZ)
     both = (shown[:, 1:] * shown[:, :-1])[:, :, None, None]

@@ -102,9 +102,12 @@ def test_gradient_accumulation_matches_the_whole_batch(sets, tmp_path) -> None:
     a = torch.load(tmp_path / "a/model" / ck.FINAL, weights_only=True)["model_state_dict"]
     b = torch.load(tmp_path / "b/model" / ck.FINAL, weights_only=True)["model_state_dict"]
     # equal up to float summation order (Adam magnifies it where gradients are ~0, as in the refiner's
-    # first steps behind its zero-initialised head): 1e-4 is 1% of one step's update at lr 1e-2
+    # first steps behind its zero-initialised head): 1e-4 is 1% of one step's update at lr 1e-2. The
+    # template's gains sum their gradient over every frame and sample of the batch, and the second actor
+    # slot's see a template in few samples: 1e-3 (10% of one step) there
     for k in a:
-        torch.testing.assert_close(a[k], b[k], rtol=0, atol=1e-4, msg=k)
+        tol = 1e-3 if k == "transformer.template_skip" else 1e-4
+        torch.testing.assert_close(a[k], b[k], rtol=0, atol=tol, msg=k)
 
 
 def test_lora_trains_adapters_only_and_saves_them_alone(sets, tmp_path) -> None:

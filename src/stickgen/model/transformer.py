@@ -272,26 +272,7 @@ class StickFigureTransformer(nn.Module):
         (b, n_frames), cfg, dev = x_t.shape[:2], self.cfg, x_t.device
         if n_frames > cfg.max_frames:
             raise ValueError(f"n_frames {n_frames} > model max_frames {cfg.max_frames}")
-        zeros = torch.zeros(b, dtype=torch.long, device=dev)
-        actors = torch.ones_like(zeros) if actors is None else actors
-        action = zeros if action is None else action
-        style = zeros if style is None else style
-        side = zeros if side is None else side
-        text = self.text_proj(text_emb)
-        if drop_cond is not None:
-            text = torch.where(drop_cond[:, None], self.null_text.to(text.dtype).expand_as(text), text)
-            action, style, side = action * ~drop_cond, style * ~drop_cond, side * ~drop_cond
-        cond = torch.stack(
-            [
-                text,
-                self.action_emb(action),
-                self.style_emb(style),
-                self.side_emb(side),
-                self.actors_emb(actors),
-                self.level_proj(level_features(t)),
-            ],
-            dim=1,
-        )  # (B, N_COND_TOKENS, d)
+        cond = self._conditions(t, text_emb, actors, action, style, side, drop_cond)  # (B, N_COND_TOKENS, d)
         patch = cfg.patch_frames
         n_tok = n_patches(n_frames, patch)
         frames = x_t.flatten(2)  # (B, T, A * STATE_FEATURES)
@@ -316,6 +297,39 @@ class StickFigureTransformer(nn.Module):
         steps = torch.matmul(basis, self.travel(h)).view(b, n_frames, cfg.max_actors, len(ROOT_XZ))
         skip, skip_steps = template_skip(shown.float(), shown_frames.float(), self.template_skip)
         return travel(out.float() + skip, steps.float() * TRAVEL_SCALE + skip_steps)
+
+    def _conditions(
+        self,
+        t: torch.Tensor,
+        text_emb: torch.Tensor,
+        actors: torch.Tensor | None,
+        action: torch.Tensor | None,
+        style: torch.Tensor | None,
+        side: torch.Tensor | None,
+        drop_cond: torch.Tensor | None,
+    ) -> torch.Tensor:
+        """(B, N_COND_TOKENS, d): the condition tokens (text or the null text, action, style, side, actor
+        count, noise level); text, action, style and side hidden where `drop_cond`."""
+        zeros = torch.zeros(text_emb.shape[0], dtype=torch.long, device=text_emb.device)
+        actors = torch.ones_like(zeros) if actors is None else actors
+        action = zeros if action is None else action
+        style = zeros if style is None else style
+        side = zeros if side is None else side
+        text = self.text_proj(text_emb)
+        if drop_cond is not None:
+            text = torch.where(drop_cond[:, None], self.null_text.to(text.dtype).expand_as(text), text)
+            action, style, side = action * ~drop_cond, style * ~drop_cond, side * ~drop_cond
+        return torch.stack(
+            [
+                text,
+                self.action_emb(action),
+                self.style_emb(style),
+                self.side_emb(side),
+                self.actors_emb(actors),
+                self.level_proj(level_features(t)),
+            ],
+            dim=1,
+        )
 
     def _shown_template(
         self,

@@ -11,7 +11,8 @@ import torch
 from helpers import walking_clip
 from trainkit import caption_vector, write_sets
 
-from stickgen.core.features import ROOT_XZ, STATE_FEATURES, FeatureStats
+from stickgen.core.face import FaceTrack
+from stickgen.core.features import FEATURES_PER_ACTOR, ROOT_XZ, STATE_FEATURES, FeatureStats
 from stickgen.embed.dataset import StickFigureDataset
 from stickgen.model.diffusion import RefinerConfig
 from stickgen.model.memory import (
@@ -242,3 +243,56 @@ def test_a_warp_path_is_smoothed_into_steady_fractional_frames() -> None:
     assert (np.diff(smooth) >= 0).all() and smooth.shape == jerky.shape
     assert np.diff(smooth).std() < 0.5 * np.diff(jerky).std()
     assert smooth_path(np.array([4])).tolist() == [4.0]
+
+
+def test_a_clip_without_a_face_reads_the_face_of_the_nearest_clip_that_has_one() -> None:
+    """Motion capture has no face: a caption whose nearest clip is motion capture reads that clip's body
+    and the face of the nearest clip with a face (of its actor count), in generation and in training alike;
+    a clip with its own face keeps it."""
+    talk, shout = caption_vector("talk", DIM), caption_vector("shout", DIM)
+    mocap = _clip(10, 1, 0.0)
+    mocap[..., :FEATURES_PER_ACTOR] = 2.0
+    faced = _clip(10, 1, 0.0)
+    faced[..., FEATURES_PER_ACTOR:] = 0.5
+    pair = _clip(10, 2, 0.25)  # another actor count: never lends to a one-actor clip
+    memory = _memory([talk, 0.6 * talk + shout, talk], [mocap, faced, pair], ["m", "f", "p"])
+    assert memory.faced().tolist() == [False, True, True]
+    q, one = torch.from_numpy(np.stack([talk])), torch.tensor([1])
+    assert memory.choose(q, one, 1, torch.zeros(1)).tolist() == [0]
+    lenders = memory.choose(q, one, 1, torch.zeros(1), faced=True)
+    assert lenders.tolist() == [1]
+    template, valid = memory.templates(torch.tensor([0]), lenders, torch.full((1, 2), 0.5), 8, 2)
+    assert valid.all()
+    body, face = template[0, :, 0, :FEATURES_PER_ACTOR], template[0, :, 0, FEATURES_PER_ACTOR:]
+    assert (body[:, [c for c in range(FEATURES_PER_ACTOR) if c not in ROOT_XZ]] == 2.0).all()
+    assert (face == 0.5).all() and not template[0, :, 1].any()
+    own, _ = memory.templates(torch.tensor([1]), torch.tensor([1]), torch.full((1, 2), 0.5), 8, 2)
+    assert torch.equal(own, memory.template(1, 0.5, 8, 2, 0.5)[0][None])
+    unlent, _ = memory.templates(torch.tensor([0]), torch.tensor([NO_CLIP]), torch.full((1, 2), 0.5), 8, 2)
+    assert not unlent[..., FEATURES_PER_ACTOR:].any()
+    reloaded = MotionMemory(DIM)
+    reloaded.adopt_shapes(memory.state_dict(), "")
+    reloaded.load_state_dict(memory.state_dict())
+    assert reloaded.faced().tolist() == [False, True, True]
+
+
+def test_a_training_sample_whose_nearest_clip_has_no_face_reads_a_lent_face(tmp_path) -> None:
+    """Training serves the same templates as generation: a speaking sample whose nearest clip is motion
+    capture reads that clip's body and the face of the nearest clip, of another take, that has one."""
+    speaking = FaceTrack.unknown(30, 1)
+    speaking.expression[:], speaking.mouth_open[:], speaking.speaking[:] = 1, 0.3, True
+    mocap = walking_clip("m/talkM#0-30", frames=30, texts=["a person talks"])
+    own = walking_clip("s/talkS#0-30", frames=30, texts=["a person talks"])
+    lender = walking_clip("s/talkL#0-30", frames=30, speed=0.5, texts=["someone talks loudly"])
+    own.face, lender.face = speaking, speaking
+    train = _training_set(write_sets(tmp_path, [mocap, own, lender], [mocap]))
+    memory = MotionMemory(DIM)
+    fill_memory_from(memory, train.data, max_clips=10, seed=0)
+    assert memory.faced().tolist() == [False, True, True]
+    train.read_memory(memory, top_k=1, dropout=0.0)
+    item = train[1]  # the speaking sample: its nearest other take is the motion capture
+    body = memory.aligned_template(0, item["features"])[0]
+    face = memory.aligned_template(2, item["features"])[0]
+    torch.testing.assert_close(item["template"][..., :FEATURES_PER_ACTOR], body[..., :FEATURES_PER_ACTOR])
+    torch.testing.assert_close(item["template"][..., FEATURES_PER_ACTOR:], face[..., FEATURES_PER_ACTOR:])
+    assert item["template"][..., FEATURES_PER_ACTOR:].any()

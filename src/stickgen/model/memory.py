@@ -19,6 +19,13 @@ whose keys are nearest the caption, one drawn with the caller's uniform draw, so
 instance as it picks the noise. In training a clip never reads a clip of its own group (itself, its mirror
 and every window of its take), or the objective would leak its target; at generation the memory holds
 only the training split, so no test clip is ever read.
+
+Faces (`MotionMemory.lend_face`): motion capture has no face (its face features are zeros), so a caption
+whose nearest clips are motion capture ("two people talk to each other" retrieves InterHuman pairs) would
+read a template with no face, and the face would be the head's guess from the caption alone. Such a
+template takes its face features from a second clip, drawn the same way among the nearest clips that have a
+face (`faced`), of the same actor count; training serves its templates the same way, so the network learns
+to read a body and a face from two clips.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from stickgen.core.features import ROOT_XZ, STATE_FEATURES
+from stickgen.core.features import FEATURES_PER_ACTOR, ROOT_XZ, STATE_FEATURES
 
 if TYPE_CHECKING:
     from stickgen.embed.dataset import StickFigureDataset
@@ -57,6 +64,11 @@ def no_template(length: int, max_actors: int) -> tuple[torch.Tensor, torch.Tenso
     return torch.zeros(length, max_actors, STATE_FEATURES), torch.zeros(length, dtype=torch.bool)
 
 
+def has_face(template: torch.Tensor) -> bool:
+    """Whether a template (..., STATE_FEATURES) shows a face in some frame."""
+    return bool(template[..., FEATURES_PER_ACTOR:].any())
+
+
 def group_id(group: str) -> int:
     """A stable 63-bit integer for a group name (the memory stores groups as integers)."""
     return int.from_bytes(hashlib.sha256(group.encode()).digest()[:8], "little") >> 1
@@ -78,6 +90,7 @@ class MotionMemory(nn.Module):
         self.register_buffer("actors", torch.zeros(0, dtype=torch.long))
         self.register_buffer("groups", torch.zeros(0, dtype=torch.long))
         self.register_buffer("origin", torch.zeros(len(ROOT_XZ)))
+        self._faced: torch.Tensor | None = None  # `faced()`
 
     def __len__(self) -> int:
         return int(self.frames.shape[0])
@@ -115,6 +128,7 @@ class MotionMemory(nn.Module):
         self.actors = torch.tensor([s.shape[1] for s in states], dtype=torch.long, device=dev)
         self.groups = torch.tensor([group_id(g) for g in groups], dtype=torch.long, device=dev)
         self.origin = torch.as_tensor(np.asarray(origin, dtype=np.float32), device=dev)
+        self._faced = None
 
     @torch.no_grad()
     def nearest(
@@ -123,10 +137,11 @@ class MotionMemory(nn.Module):
         actors: torch.Tensor,
         top_k: int,
         exclude_groups: torch.Tensor | None = None,
+        faced: bool = False,
     ) -> list[list[int]]:
         """For each caption embedding of `query` (B, text_dim), the (at most `top_k`) clips with that row's
-        actor count (and, with `exclude_groups` (B,), of another group) whose keys are nearest, best
-        first."""
+        actor count (and, with `exclude_groups` (B,), of another group; with `faced`, whose face is known)
+        whose keys are nearest, best first."""
         b = query.shape[0]
         if len(self) == 0:
             return [[] for _ in range(b)]
@@ -135,6 +150,8 @@ class MotionMemory(nn.Module):
         ok = self.actors[None, :] == actors.to(self.keys.device)[:, None]
         if exclude_groups is not None:
             ok &= self.groups[None, :] != exclude_groups.to(self.keys.device)[:, None]
+        if faced:
+            ok &= self.faced()[None, :]
         top, idx = sim.masked_fill(~ok, -torch.inf).topk(min(top_k, len(self)), dim=-1)  # (B, k)
         return [
             [int(j) for j, v in zip(row, vals, strict=True) if v > -torch.inf]
@@ -148,16 +165,40 @@ class MotionMemory(nn.Module):
         top_k: int,
         u: torch.Tensor,
         exclude_groups: torch.Tensor | None = None,
+        faced: bool = False,
     ) -> torch.Tensor:
         """(B,) clip indices (`NO_CLIP` where none qualifies): for each row, the clip picked by `u` (B,) in
         [0, 1) among its `nearest`."""
         return torch.tensor(
             [
                 pick(row, float(x))
-                for row, x in zip(self.nearest(query, actors, top_k, exclude_groups), u, strict=True)
+                for row, x in zip(self.nearest(query, actors, top_k, exclude_groups, faced), u, strict=True)
             ],
             dtype=torch.long,
         )
+
+    def faced(self) -> torch.Tensor:
+        """(N,) bool: the clips with a face in some frame (the synthetic ones: motion capture has none, and
+        its face features are zeros). Computed once per filling or loading of the buffers."""
+        if self._faced is None:
+            rows = (self.states[:, FEATURES_PER_ACTOR:] != 0).any(dim=1).long()
+            seen = torch.cat([rows.new_zeros(1), rows.cumsum(0)])
+            self._faced = seen[self.offsets[1:]] > seen[self.offsets[:-1]]
+        return self._faced.to(self.keys.device)
+
+    def _load_from_state_dict(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        self._faced = None
+        super()._load_from_state_dict(*args, **kwargs)
+
+    def lend_face(self, template: torch.Tensor, clip: int, lender: torch.Tensor) -> torch.Tensor:
+        """`template` (T, A, STATE) of memory clip `clip`, its face features taken from `lender` (a template
+        of the same shape, of a clip with a face) when `clip` has none: a caption asking for a face reads a
+        real one even where its nearest clip is motion capture."""
+        if clip == NO_CLIP or has_face(template):
+            return template
+        out = template.clone()
+        out[..., FEATURES_PER_ACTOR:] = lender[..., FEATURES_PER_ACTOR:]
+        return out
 
     def clip(self, clip: int) -> torch.Tensor:
         """Memory clip `clip`'s whole state (T, A, STATE_FEATURES), float32 on the CPU."""
@@ -211,15 +252,16 @@ class MotionMemory(nn.Module):
         return self._placed(played(rows, torch.from_numpy(smooth_path(path))), target.shape[1])
 
     def templates(
-        self, clips: torch.Tensor, u: torch.Tensor, length: int, max_actors: int
+        self, clips: torch.Tensor, lenders: torch.Tensor, u: torch.Tensor, length: int, max_actors: int
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """`template` of every row, `u` (B, 2) its start and speed draws: ((B, length, max_actors, STATE),
-        (B, length))."""
-        parts = [
-            self.template(int(c), float(a), length, max_actors, float(b))
-            for c, (a, b) in zip(clips, u, strict=True)
-        ]
-        return torch.stack([p[0] for p in parts]), torch.stack([p[1] for p in parts])
+        """`template` of every row, `u` (B, 2) its start and speed draws, its face lent by clip `lenders`
+        (B,) where its own clip has none (`lend_face`): ((B, length, max_actors, STATE), (B, length))."""
+        out, valid = [], []
+        for c, f, (a, b) in zip(clips.tolist(), lenders.tolist(), u.tolist(), strict=True):
+            template, shown = self.template(c, a, length, max_actors, b)
+            out.append(self.lend_face(template, c, self.template(f, a, length, max_actors, b)[0]))
+            valid.append(shown)
+        return torch.stack(out), torch.stack(valid)
 
 
 def check_memory_state(state: dict[str, torch.Tensor], text_dim: int, max_actors: int) -> None:

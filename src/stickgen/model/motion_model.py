@@ -163,5 +163,6 @@ class StickFigureModel(nn.Module):
         actors = torch.ones(b, dtype=torch.long) if actors is None else actors
         memory = self.transformer.memory
         clips = memory.choose(text_emb, actors, self.cfg.memory_top_k, u[:, 0])
-        template, valid = memory.templates(clips, u[:, 1:], n_frames, self.cfg.max_actors)
+        lenders = memory.choose(text_emb, actors, self.cfg.memory_top_k, u[:, 0], faced=True)
+        template, valid = memory.templates(clips, lenders, u[:, 1:], n_frames, self.cfg.max_actors)
         return template.to(text_emb.device), valid.to(text_emb.device)

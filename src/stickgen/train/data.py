@@ -17,7 +17,7 @@ import torch
 from torch.utils.data import Dataset
 
 from stickgen.embed.dataset import Batch, StickFigureDataset, collate
-from stickgen.model.memory import NO_CLIP, MotionMemory, group_id, no_template, pick
+from stickgen.model.memory import NO_CLIP, MotionMemory, group_id, has_face, no_template, pick
 from stickgen.model.transformer import style_id
 
 _DRAWS = 0xD1FF  # stream tag of the draws made here (the dataset draws crop and caption on its own)
@@ -52,7 +52,7 @@ class TrainingSet(Dataset):
         self.memory: MotionMemory | None = None
         self.top_k = 1
         self.memory_dropout = 1.0
-        self._nearest: dict[tuple[int, int, int], list[int]] = {}
+        self._nearest: dict[tuple[str, int, int, bool], list[int]] = {}
 
     def read_memory(self, memory: MotionMemory, top_k: int, dropout: float) -> None:
         """Serve each sample a template from `memory` (`stickgen.model.memory`): one of the `top_k` clips
@@ -67,14 +67,23 @@ class TrainingSet(Dataset):
         if self.memory is None:
             return no_template(*item["features"].shape[:2])
         u_drop, u_pick = np.random.default_rng([self.seed, self.epoch, i, _MEMORY_DRAWS]).random(2)
-        clip = NO_CLIP
-        if u_drop >= self.memory_dropout:
-            key = (item["caption"], item["actors"], int(self.groups[i]))  # what the nearest clips depend on
-            if key not in self._nearest:
-                query, actors = item["text"][None], torch.tensor([item["actors"]])
-                self._nearest[key] = self.memory.nearest(query, actors, self.top_k, self.groups[i : i + 1])[0]
-            clip = pick(self._nearest[key], float(u_pick))
-        return self.memory.aligned_template(clip, item["features"])
+        if u_drop < self.memory_dropout:
+            return no_template(*item["features"].shape[:2])
+        clip, lender = (pick(self._nearest_clips(i, item, faced), float(u_pick)) for faced in (False, True))
+        template, valid = self.memory.aligned_template(clip, item["features"])
+        if lender != NO_CLIP and not has_face(template):
+            lent = self.memory.aligned_template(lender, item["features"])[0]
+            template = self.memory.lend_face(template, clip, lent)
+        return template, valid
+
+    def _nearest_clips(self, i: int, item: dict, faced: bool) -> list[int]:
+        """The memory clips sample i's template is drawn among (`MotionMemory.nearest`), cached by what
+        they depend on."""
+        key = (item["caption"], item["actors"], int(self.groups[i]), faced)
+        if key not in self._nearest:
+            query, actors, group = item["text"][None], torch.tensor([item["actors"]]), self.groups[i : i + 1]
+            self._nearest[key] = self.memory.nearest(query, actors, self.top_k, group, faced)[0]
+        return self._nearest[key]
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch

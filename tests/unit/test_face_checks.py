@@ -84,6 +84,7 @@ def test_face_metrics_score_identical_faces_perfectly_and_silence_against_speech
     perfect = fc.face_metrics([(r, r) for r in real], FPS)
     assert perfect == {
         "face_clips": 4,
+        "face_speaking_clips": 4,
         "face_expression_accuracy": 1.0,
         "face_speaking_f1": 1.0,
         "face_mouth_rate_error_hz": 0.0,

@@ -66,10 +66,13 @@ class EvaluateConfig:
     cpu_threads: int
     # motions per caption of the behaviour suite (stickgen.evaluate.behaviour)
     behaviour_seeds: int
+    # test clips with a face the `face` section compares (stickgen.evaluate.face_checks.face_metrics)
+    face_clips: int
 
     def __post_init__(self) -> None:
         _check(self.cpu_threads >= 0, "cpu_threads", f"must be >= 0, got {self.cpu_threads}")
-        for name in ("max_clips", "replications", "batch_size", "diversity_pairs", "mm_prompts"):
+        positive = ("max_clips", "replications", "batch_size", "diversity_pairs", "mm_prompts", "face_clips")
+        for name in positive:
             _check(getattr(self, name) >= 1, name, f"must be >= 1, got {getattr(self, name)}")
         _check(self.behaviour_seeds >= 1, "behaviour_seeds", f"must be >= 1, got {self.behaviour_seeds}")
         _check(

@@ -13,7 +13,8 @@ Measures (`stickgen.core.face.FaceTrack`, frames without a face ignored):
 Report metrics over test clips that have faces (synthetic ones), each generated from its own caption:
 `face_expression_accuracy` (the generated clip's dominant expression is the real clip's),
 `face_speaking_f1` (frame-level F1 of speaking, generated against real), `face_mouth_rate_error_hz`
-(mean |generated - real| mouth_rate_hz over the real clips that speak).
+(mean |generated - real| mouth_rate_hz over the real clips that speak), `face_clips` and
+`face_speaking_clips` (how many clips, and how many of them speak: the last two metrics rest on those).
 
 Behaviour face checks (`FACE_CHECKS`; thresholds pass every synthetic clip of the action with a margin,
 tests/unit/test_face_checks.py). The body check of these actions (registered in
@@ -162,8 +163,8 @@ def face_check(action: str, face: FaceTrack | None, fps: float) -> Check | None:
 def face_metrics(pairs: Sequence[tuple[FaceTrack, FaceTrack]], fps: float) -> dict[str, float | int | None]:
     """The report's face metrics of (generated, real) face tracks of the same clips (module docstring)."""
     if not pairs:
-        return {"face_clips": 0, "face_expression_accuracy": None, "face_speaking_f1": None,
-                "face_mouth_rate_error_hz": None}  # fmt: skip
+        return {"face_clips": 0, "face_speaking_clips": 0, "face_expression_accuracy": None,
+                "face_speaking_f1": None, "face_mouth_rate_error_hz": None}  # fmt: skip
     same = [dominant_expression(g) == dominant_expression(r) for g, r in pairs]
     tp = fp = fn = 0
     errors = []
@@ -177,6 +178,7 @@ def face_metrics(pairs: Sequence[tuple[FaceTrack, FaceTrack]], fps: float) -> di
     f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None
     return {
         "face_clips": len(pairs),
+        "face_speaking_clips": len(errors),
         "face_expression_accuracy": float(np.mean(same)),
         "face_speaking_f1": None if f1 is None else float(f1),
         "face_mouth_rate_error_hz": float(np.mean(errors)) if errors else None,

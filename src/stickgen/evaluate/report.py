@@ -27,8 +27,9 @@ row. Report layout (leaf names are unique, so `dvc metrics show/diff` and model 
                behaviour_<action>_recognised per action; talk, shout, whisper, sing, laugh and cry pass
                on the face too (`stickgen.evaluate.face_checks`)
     face       the generated faces of the test clips that have one (synthetic clips), each from its own
-               first caption: face_clips, face_expression_accuracy, face_speaking_f1,
-               face_mouth_rate_error_hz (`stickgen.evaluate.face_checks.face_metrics`)
+               first caption (up to `evaluate.face_clips`): face_clips, face_speaking_clips,
+               face_expression_accuracy, face_speaking_f1, face_mouth_rate_error_hz
+               (`stickgen.evaluate.face_checks.face_metrics`)
 """
 
 from __future__ import annotations
@@ -418,7 +419,7 @@ def evaluate(
     val_loss = validation_loss(gen, val_data, seed, cfg.batch_size)
     gen_rows, real_rows, ablation, facts = protocol(gen, ev, test, cfg, seed, refiner, log)
     behaviour = behaviour_suite(gen, ev, cfg.behaviour_seeds, _seed(seed, BEHAVIOUR_STREAM), test.fps, log)
-    face = face_section(gen, test_data, cfg.max_clips, _seed(seed, FACE_STREAM))
+    face = face_section(gen, test_data, cfg.face_clips, _seed(seed, FACE_STREAM))
     info = {
         "variant": gen.variant,
         "phase": gen.phase,

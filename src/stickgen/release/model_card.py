@@ -341,9 +341,10 @@ def _closing_lines(
         "many motions (a one-sided motion leads with the side the caption names, else the seed's side), "
         "and samples of a short training run can miss what the caption asks (the evaluation "
         "report's `behaviour` section measures how often, per action) or glide their feet (the foot-skating "
-        "ratio measures it). Faces were learnt from synthetic clips only (motion capture has none), and the "
-        "mouth's syllables are decoded from a generated rate and peak (`speech_cycles`), not lip-synced to "
-        "any speech."
+        "ratio measures it). Faces were learnt from synthetic clips only (motion capture has none), the "
+        "expression can miss the caption's emotion word (the report's `face` section measures how often), "
+        "and the mouth's syllables are decoded from a generated rate and peak (`speech_cycles`), not "
+        "lip-synced to any speech."
         + (
             " Each motion adds a retrieved training clip to its prediction (the motion memory's template), "
             "so it stays close to that clip's poses and timing: a caption the memory holds nothing like gets "

@@ -31,7 +31,7 @@ to read a body and a face from two clips.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -62,11 +62,6 @@ class MemorySettings:
 def no_template(length: int, max_actors: int) -> tuple[torch.Tensor, torch.Tensor]:
     """What a motion reads when it reads no clip: zeros, no frame valid."""
     return torch.zeros(length, max_actors, STATE_FEATURES), torch.zeros(length, dtype=torch.bool)
-
-
-def has_face(template: torch.Tensor) -> bool:
-    """Whether a template (..., STATE_FEATURES) shows a face in some frame."""
-    return bool(template[..., FEATURES_PER_ACTOR:].any())
 
 
 def group_id(group: str) -> int:
@@ -190,15 +185,20 @@ class MotionMemory(nn.Module):
         self._faced = None
         super()._load_from_state_dict(*args, **kwargs)
 
-    def lend_face(self, template: torch.Tensor, clip: int, lender: torch.Tensor) -> torch.Tensor:
-        """`template` (T, A, STATE) of memory clip `clip`, its face features taken from `lender` (a template
-        of the same shape, of a clip with a face) when `clip` has none: a caption asking for a face reads a
-        real one even where its nearest clip is motion capture."""
-        if clip == NO_CLIP or has_face(template):
-            return template
-        out = template.clone()
-        out[..., FEATURES_PER_ACTOR:] = lender[..., FEATURES_PER_ACTOR:]
-        return out
+    @staticmethod
+    def lend_face(
+        clip: int, lender: int, play: Callable[[int], tuple[torch.Tensor, torch.Tensor]]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The template `play(clip)` ((T, A, STATE), valid (T,)), its face features taken from
+        `play(lender)` (a clip with a face, played the same way) when `clip`'s template shows none: a caption
+        asking for a face reads a real one even where its nearest clip is motion capture. The lender is
+        played only when its face is needed."""
+        template, valid = play(clip)
+        if clip == NO_CLIP or lender == NO_CLIP or bool(template[..., FEATURES_PER_ACTOR:].any()):
+            return template, valid
+        template = template.clone()
+        template[..., FEATURES_PER_ACTOR:] = play(lender)[0][..., FEATURES_PER_ACTOR:]
+        return template, valid
 
     def clip(self, clip: int) -> torch.Tensor:
         """Memory clip `clip`'s whole state (T, A, STATE_FEATURES), float32 on the CPU."""
@@ -256,12 +256,11 @@ class MotionMemory(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """`template` of every row, `u` (B, 2) its start and speed draws, its face lent by clip `lenders`
         (B,) where its own clip has none (`lend_face`): ((B, length, max_actors, STATE), (B, length))."""
-        out, valid = [], []
-        for c, f, (a, b) in zip(clips.tolist(), lenders.tolist(), u.tolist(), strict=True):
-            template, shown = self.template(c, a, length, max_actors, b)
-            out.append(self.lend_face(template, c, self.template(f, a, length, max_actors, b)[0]))
-            valid.append(shown)
-        return torch.stack(out), torch.stack(valid)
+        parts = [
+            self.lend_face(c, f, lambda k, a=a, b=b: self.template(k, a, length, max_actors, b))
+            for c, f, (a, b) in zip(clips.tolist(), lenders.tolist(), u.tolist(), strict=True)
+        ]
+        return torch.stack([p[0] for p in parts]), torch.stack([p[1] for p in parts])
 
 
 def check_memory_state(state: dict[str, torch.Tensor], text_dim: int, max_actors: int) -> None:

@@ -17,7 +17,7 @@ import torch
 from torch.utils.data import Dataset
 
 from stickgen.embed.dataset import Batch, StickFigureDataset, collate
-from stickgen.model.memory import NO_CLIP, MotionMemory, group_id, has_face, no_template, pick
+from stickgen.model.memory import MotionMemory, group_id, no_template, pick
 from stickgen.model.transformer import style_id
 
 _DRAWS = 0xD1FF  # stream tag of the draws made here (the dataset draws crop and caption on its own)
@@ -70,11 +70,8 @@ class TrainingSet(Dataset):
         if u_drop < self.memory_dropout:
             return no_template(*item["features"].shape[:2])
         clip, lender = (pick(self._nearest_clips(i, item, faced), float(u_pick)) for faced in (False, True))
-        template, valid = self.memory.aligned_template(clip, item["features"])
-        if lender != NO_CLIP and not has_face(template):
-            lent = self.memory.aligned_template(lender, item["features"])[0]
-            template = self.memory.lend_face(template, clip, lent)
-        return template, valid
+        target = item["features"]
+        return self.memory.lend_face(clip, lender, lambda k: self.memory.aligned_template(k, target))
 
     def _nearest_clips(self, i: int, item: dict, faced: bool) -> list[int]:
         """The memory clips sample i's template is drawn among (`MotionMemory.nearest`), cached by what

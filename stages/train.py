@@ -57,6 +57,7 @@ def main() -> None:
         args.resume_from,
         args.init_from,
         memory_settings(p),
+        p.train.data_workers,
     )
     if int(os.environ.get("RANK", "0")) == 0:
         print(f"{args.phase}@{args.variant}: {summary}")

@@ -143,6 +143,20 @@ def test_gradient_accumulation_matches_the_whole_batch(sets, tmp_path) -> None:
         torch.testing.assert_close(a[k], b[k], rtol=0, atol=1e-3, msg=k)
 
 
+def test_batches_built_by_worker_processes_train_the_same_weights(sets, tmp_path) -> None:
+    """params `train.data_workers`: two processes building the batches ahead (here with gradient
+    accumulation, so a step takes two of them, and a resume point mid-epoch) end with the weights, bit for
+    bit, of batches built between the steps."""
+    cfg = phase_config(epochs=2, batch_size=2, grad_accum=2, resume_every_steps=3)
+    run(sets, tmp_path / "a", cfg=cfg)
+    run(sets, tmp_path / "b", cfg=cfg, data_workers=2)
+    a = torch.load(tmp_path / "a/model" / ck.FINAL, weights_only=True)["model_state_dict"]
+    b = torch.load(tmp_path / "b/model" / ck.FINAL, weights_only=True)["model_state_dict"]
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+
+
 def test_lora_trains_adapters_only_and_saves_them_alone(sets, tmp_path) -> None:
     run(sets, tmp_path / "pre", cfg=phase_config(epochs=1))
     base = tmp_path / "pre/model" / ck.BEST

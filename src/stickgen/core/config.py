@@ -295,6 +295,9 @@ class TrainConfig:
     # torch's CPU threads per training process (0: one per core); one thread trains the embedded default
     # faster than two on a 2-core machine (docs/training.md, "The embedded default")
     cpu_threads: int
+    # processes per training process that build the next batches while the model steps (0: built in the
+    # training process between steps; stickgen.train.loop)
+    data_workers: int
     pretrain: PhaseConfig
     sft: PhaseConfig
     lora: LoRAPhaseConfig
@@ -306,6 +309,7 @@ class TrainConfig:
             f"must start with one of {LAUNCHERS}, got {self.launcher!r}",
         )
         _check(self.cpu_threads >= 0, "cpu_threads", f"must be >= 0, got {self.cpu_threads}")
+        _check(self.data_workers >= 0, "data_workers", f"must be >= 0, got {self.data_workers}")
 
 
 @dataclass(frozen=True)

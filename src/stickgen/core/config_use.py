@@ -62,7 +62,7 @@ class EvaluateConfig:
     mm_prompts: int
     mm_repeats: int
     smoothness_quantile: float
-    # torch CPU threads of the evaluation stages (0: torch's default); small batches run best on one
+    # torch CPU threads of the evaluation stages (0: torch's default, one per core)
     cpu_threads: int
     # motions per caption of the behaviour suite (stickgen.evaluate.behaviour)
     behaviour_seeds: int

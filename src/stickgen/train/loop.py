@@ -19,11 +19,13 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
+from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from stickgen.core.config import DiffusionConfig, LoRAPhaseConfig, PhaseConfig, to_dict
@@ -38,7 +40,14 @@ from stickgen.model.transformer import TransformerConfig
 from stickgen.train import checkpoint as ck
 from stickgen.train import distributed as dd
 from stickgen.train import runlog
-from stickgen.train.data import TrainingSet, collate_train, epoch_plan, padding_fraction, steps_per_epoch
+from stickgen.train.data import (
+    TrainBatch,
+    TrainingSet,
+    collate_train,
+    epoch_plan,
+    padding_fraction,
+    steps_per_epoch,
+)
 from stickgen.train.live import open_live
 from stickgen.train.objective import feature_weights
 from stickgen.train.optim import build_optimizer, lr_at
@@ -71,10 +80,12 @@ def train(
     resume_from: str | None = None,
     init_from: str | None = None,
     memory: MemorySettings | None = None,
+    data_workers: int = 0,
 ) -> dict:
     """Train one phase; returns a summary dict. Rank 0 writes checkpoints, the log and DVCLive. `memory`:
     how many training clips the motion memory holds and how often a sample goes without a template
-    (None: `MemorySettings()`)."""
+    (None: `MemorySettings()`). `data_workers` (params `train.data_workers`): processes that build the
+    next steps' batches while this one steps (0: built here between steps); the batches are the same."""
     if spec.phase not in PHASES:
         raise ValueError(f"unsupported phase [{spec.phase}]; phases are {PHASES}")
     if spec.phase == "lora" and not isinstance(cfg, LoRAPhaseConfig):
@@ -84,7 +95,9 @@ def train(
     info = dd.setup()
     try:
         memory = memory or MemorySettings()
-        return _train(spec, cfg, model_cfg, refiner_cfg, diffusion, resume_from, init_from, memory, info)
+        return _train(
+            spec, cfg, model_cfg, refiner_cfg, diffusion, resume_from, init_from, memory, info, data_workers
+        )
     finally:
         dd.teardown(info)
 
@@ -322,14 +335,24 @@ def _log_start(run: _Run) -> None:
     runlog.start(run.log, spec.out_dir / LOG_NAME, spec.live_dir / CLOCK_LOG_NAME, resume_step)
 
 
-def _one_step(run: _Run, group: list) -> tuple[float, dict[str, float]]:
-    """One optimizer step on the micro-batches `group`: (the step's training loss, its metrics)."""
+def _step_batches(train_set: TrainingSet, groups: list, workers: int) -> Iterator[list[TrainBatch]]:
+    """The micro-batches of each step of `groups` (the steps' sample indices, `epoch_plan`), built in order
+    by `workers` processes ahead of the step that reads them (0: here, when asked). A sample is a function of
+    (seed, epoch, index) alone (`stickgen.train.data`), so where it is built changes nothing."""
+    micro = [idx for group in groups for idx in group]
+    loader = DataLoader(train_set, batch_sampler=micro, collate_fn=collate_train, num_workers=workers)
+    batches = iter(loader)
+    for group in groups:
+        yield [next(batches) for _ in group]
+
+
+def _one_step(run: _Run, batches: list[TrainBatch]) -> tuple[float, dict[str, float]]:
+    """One optimizer step on the micro-batches `batches`: (the step's training loss, its metrics)."""
     t0 = time.perf_counter()
     lr = lr_at(run.progress.step, run.total, run.cfg)
     for g in run.opt.param_groups:
         g["lr"] = lr
     torch.manual_seed(step_seed(run.spec.seed, run.progress.step, run.info.rank))
-    batches = [collate_train([run.train_set[k] for k in idx]) for idx in group]
     padding = padding_fraction(batches)
     batches = [b.to(run.info.device) for b in batches]
     r = optimizer_step(
@@ -406,7 +429,7 @@ def _checkpoint(run: _Run, epoch: int, epoch_end: bool, val: dict) -> None:
         run.save(ck.LATEST)
 
 
-def _run_steps(run: _Run, live) -> dict[str, float]:
+def _run_steps(run: _Run, live, data_workers: int) -> dict[str, float]:
     """Every remaining step, epoch by epoch, from where the run stands; returns the last validation losses."""
     spec, cfg, info, spe = run.spec, run.cfg, run.info, run.steps_per_epoch
     run.model.train()
@@ -432,8 +455,8 @@ def _run_steps(run: _Run, live) -> dict[str, float]:
             epoch,
             lengths=lengths,
         )
-        for group in plan[run.progress.step % spe :]:
-            train_loss, metrics = _one_step(run, group)
+        for batches in _step_batches(run.train_set, plan[run.progress.step % spe :], data_workers):
+            train_loss, metrics = _one_step(run, batches)
             epoch_end = run.progress.step % spe == 0
             if epoch_end:
                 val = validation_losses(run.model, run.val_set, cfg.batch_size, info, cfg.bf16)
@@ -447,7 +470,7 @@ def _run_steps(run: _Run, live) -> dict[str, float]:
 
 
 def _train(
-    spec, cfg, model_cfg, refiner_cfg, diffusion, resume_from, init_from, memory, info: dd.DistInfo
+    spec, cfg, model_cfg, refiner_cfg, diffusion, resume_from, init_from, memory, info: dd.DistInfo, workers
 ) -> dict:
     if info.is_main:
         spec.out_dir.mkdir(parents=True, exist_ok=True)
@@ -461,7 +484,7 @@ def _train(
         if info.is_main
         else None
     )
-    val = _run_steps(run, live)
+    val = _run_steps(run, live, workers)
     run.save(ck.FINAL)
     if info.is_main:
         live.summary["best_val_loss"] = run.progress.best

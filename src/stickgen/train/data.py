@@ -57,8 +57,10 @@ class TrainingSet(Dataset):
     def read_memory(self, memory: MotionMemory, top_k: int, dropout: float) -> None:
         """Serve each sample a template from `memory` (`stickgen.model.memory`): one of the `top_k` clips
         nearest its caption, of its actor count and not of its own group, played on the sample's timing
-        (`MotionMemory.aligned_template`); none with probability `dropout` (the model then generates
-        without one, as it must for a prompt nothing in memory resembles)."""
+        (`MotionMemory.aligned_template`); a template whose clip shows no face takes its face from another
+        take among the nearest clips that have one (`MotionMemory.lend_face`, as at generation); none with
+        probability `dropout` (the model then generates without one, as it must for a prompt nothing in
+        memory resembles)."""
         self.memory, self.top_k, self.memory_dropout = memory, top_k, dropout
         self._nearest = {}
 

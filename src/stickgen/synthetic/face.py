@@ -7,9 +7,10 @@ An actor's face follows its segments (an action over [start, end) frames with it
   a jump, a kick or a punch;
 - speech and emotion actions add a voice from their `on_s` / `off_s` / `rate_hz` facts (`speech`):
   syllables at that rate, each with a drawn peak openness and viseme (talk ~4-5/s, 0.2-0.6; shout
-  3-4/s, 0.6-1.0, eyes wide; whisper 4-5/s, 0.05-0.25; sing 1-2 sustained vowels/s, 0.4-0.8; laugh
-  bursts of "ha"s at ~5/s, 0.5-0.9, eyes squinting, happy; cry irregular sobs, 0.2-0.5, eyes closed or
-  squinting, sad). Laughing and crying are not speaking;
+  3-4/s, 0.6-1.0, the eyes those of its emotion: narrowed when angry, wide when surprised or afraid;
+  whisper 4-5/s, 0.05-0.25; sing 1-2 sustained vowels/s, 0.4-0.8; laugh bursts of "ha"s at ~5/s,
+  0.5-0.9, eyes squinting, happy; cry irregular sobs, 0.2-0.5, eyes closed or squinting, sad).
+  Laughing and crying are not speaking;
 - every change of expression (a voice starting, the next action of a chain) eases the mouth over
   0.2-0.5 s, and the expression id, viseme, eyes and speaking flag switch at the middle of that ease;
 - the eyes blink (closed 0.1-0.15 s) every 2-6 s.
@@ -63,7 +64,7 @@ class Voice:
         rate_hz: syllables per second, used when the action's info has no `rate_hz`.
         peak: range of a syllable's peak openness.
         visemes: viseme -> share of syllables ("rest": a pause between phrases).
-        eyes: eye states drawn per syllable.
+        eyes: eye states drawn per syllable; empty: the expression's own (`_REST`).
         speaking: whether the voice is speech (talk, shout, whisper, sing).
         floor: part of the peak the mouth keeps between syllables (0 closes it).
         hold: part of a syllable held at its peak (sustained vowels).
@@ -89,7 +90,9 @@ VOICES: dict[str, Voice] = {
         (0.2, 0.6),
         {"open": 0.3, "wide": 0.22, "round": 0.14, "pursed": 0.1, "teeth": 0.08, "closed": 0.1, "rest": 0.06},
     ),
-    "shout": Voice((3.0, 4.0), (0.6, 1.0), {"open": 0.6, "wide": 0.25, "round": 0.15}, ("wide",), hold=0.3),
+    # a shout's eyes are its emotion's: wide eyes on every shout made an angry shout look surprised (the
+    # embedded default's model gave "a man shouts angrily" a surprised face: docs/training.md)
+    "shout": Voice((3.0, 4.0), (0.6, 1.0), {"open": 0.6, "wide": 0.25, "round": 0.15}, (), hold=0.3),
     "whisper": Voice(
         (4.0, 5.0),
         (0.05, 0.25),
@@ -163,9 +166,10 @@ def _rest(expression: str, frames: int, rng: np.random.Generator) -> _Channels:
 
 
 def _syllables(
-    rng: np.random.Generator, voice: Voice, rate: float, t: np.ndarray, on: float, off: float
+    rng: np.random.Generator, voice: Voice, rate: float, t: np.ndarray, on: float, off: float, expression: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mouth openness, viseme ids and eye ids (T,) of syllables at `rate` from `on` to `off` (seconds)."""
+    """Mouth openness, viseme ids and eye ids (T,) of syllables at `rate` from `on` to `off` (seconds),
+    spoken with `expression`."""
     n = int(max(off - on, 0.0) * rate * 2.0) + 2
     gaps = rng.uniform(1.0 - voice.jitter, 1.0 + voice.jitter, n) / rate  # (n,) syllable lengths
     names = list(voice.visemes)
@@ -179,7 +183,7 @@ def _syllables(
         gaps[breaths] = rng.uniform(0.25, 0.45, breaths.size)
         peak[breaths] *= 0.6
     starts = on + np.concatenate([[0.0], np.cumsum(gaps)[:-1]])
-    eyes = rng.choice([EYE_INDEX[e] for e in voice.eyes], size=n)
+    eyes = rng.choice([EYE_INDEX[e] for e in voice.eyes or (_REST[expression][2],)], size=n)
     k = np.clip(np.searchsorted(starts, t, side="right") - 1, 0, n - 1)  # (T,) syllable of each frame
     u = np.clip((t - starts[k]) / gaps[k], 0.0, 1.0)
     rise = 0.5 * (1.0 - voice.hold)
@@ -196,7 +200,8 @@ def _voiced(
     voice = VOICES[action]
     rate = float(info.get("rate_hz") or rng.uniform(*voice.rate_hz))
     windows = info.get("windows") or [[info.get("on_s", 0.2), info.get("off_s", float(t[-1]) + 1.0)]]
-    mouth, viseme, eyes = _syllables(rng, voice, rate, t, float(windows[0][0]), float(windows[-1][1]))
+    on, off = float(windows[0][0]), float(windows[-1][1])
+    mouth, viseme, eyes = _syllables(rng, voice, rate, t, on, off, expression)
     ease = rng.uniform(0.2, 0.5)
     weight = np.zeros_like(t)
     for on, off in windows:  # centred on the voice's start and end: the switch is at the first syllable

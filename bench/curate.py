@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import shutil
 import subprocess
@@ -28,8 +27,7 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
-import torch
+from machine import machine
 
 from stickgen.core.columnar import resident_memory
 from stickgen.synthetic.generated import GeneratedSpec, write_generated_store
@@ -150,11 +148,7 @@ def main() -> None:
     result = {
         "benchmark": "curation (scan + quality + dedup + split + caps + mirror + write), two sizes",
         "machine": {
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "torch": torch.__version__,
-            "numpy": np.__version__,
+            **machine(),
             "loadavg_start": [round(x, 2) for x in load0],
             "loadavg_end": [round(x, 2) for x in os.getloadavg()],
         },

@@ -13,13 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import time
 from pathlib import Path
 
-import numpy as np
-import torch
+from machine import machine
 
 from stickgen.core.config import load_params
 from stickgen.synthetic import generate
@@ -41,14 +39,7 @@ def main() -> None:
     best = min(seconds)
     result = {
         "benchmark": "synthetic animator: the params' synthetic set generated in memory",
-        "machine": {
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "torch": torch.__version__,
-            "numpy": np.__version__,
-            "loadavg": list(os.getloadavg()),
-        },
+        "machine": {**machine(), "loadavg": list(os.getloadavg())},
         "clips": len(clips),
         "actor_frames": actor_frames,
         "seconds_best": round(best, 3),

@@ -200,8 +200,8 @@ def _voiced(
     voice = VOICES[action]
     rate = float(info.get("rate_hz") or rng.uniform(*voice.rate_hz))
     windows = info.get("windows") or [[info.get("on_s", 0.2), info.get("off_s", float(t[-1]) + 1.0)]]
-    on, off = float(windows[0][0]), float(windows[-1][1])
-    mouth, viseme, eyes = _syllables(rng, voice, rate, t, on, off, expression)
+    first, last = float(windows[0][0]), float(windows[-1][1])  # the voice's first onset and last end
+    mouth, viseme, eyes = _syllables(rng, voice, rate, t, first, last, expression)
     ease = rng.uniform(0.2, 0.5)
     weight = np.zeros_like(t)
     for on, off in windows:  # centred on the voice's start and end: the switch is at the first syllable

@@ -13,6 +13,7 @@ from trainkit import caption_vector, write_sets
 
 from stickgen.core.face import FaceTrack
 from stickgen.core.features import FEATURES_PER_ACTOR, ROOT_XZ, STATE_FEATURES, FeatureStats
+from stickgen.core.laterality import BOTH, LEFT, NONE, RIGHT, motion_side
 from stickgen.embed.dataset import StickFigureDataset
 from stickgen.model.diffusion import RefinerConfig
 from stickgen.model.memory import (
@@ -33,9 +34,11 @@ from stickgen.train.data import TrainingSet, collate_train
 DIM = 16
 
 
-def _memory(keys: list[np.ndarray], clips: list[np.ndarray], groups: list[str]) -> MotionMemory:
+def _memory(
+    keys: list[np.ndarray], clips: list[np.ndarray], groups: list[str], sides: list[int] | None = None
+) -> MotionMemory:
     memory = MotionMemory(DIM)
-    memory.fill(torch.from_numpy(np.stack(keys)), clips, groups, np.zeros(2, dtype=np.float32))
+    memory.fill(torch.from_numpy(np.stack(keys)), clips, groups, np.zeros(2, dtype=np.float32), sides)
     return memory
 
 
@@ -60,6 +63,61 @@ def test_choose_takes_the_nearest_caption_with_the_actor_count_and_not_the_exclu
     assert memory.choose(q, one, 1, u, excluded).tolist()[:2] == [0, 3]
     assert memory.choose(q[2:], one[2:], 1, u[2:], excluded[2:]).tolist() == [NO_CLIP]  # none left
     assert MotionMemory(DIM).choose(q, one, 4, u).tolist() == [NO_CLIP] * 3
+
+
+def test_a_one_sided_motion_reads_a_clip_of_its_side() -> None:
+    """A left kick reads the left kick even where a right kick's caption is nearer (the side condition and
+    the template agree); a motion leading with both sides, or none named, reads the nearest; a side no
+    clip near the caption has falls back to the nearest clip of any side."""
+    kick = caption_vector("a person kicks", DIM)
+    memory = _memory(
+        [kick, 0.9 * kick + 0.1 * caption_vector("left", DIM), caption_vector("wave", DIM)],
+        [_clip(10, 1, 0), _clip(10, 1, 1), _clip(10, 1, 2)],
+        ["right kick", "left kick", "both"],
+        [RIGHT, LEFT, BOTH],
+    )
+    q, one = torch.from_numpy(np.stack([kick] * 4)), torch.ones(4, dtype=torch.long)
+    u = torch.zeros(4)
+    assert memory.choose(q, one, 1, u).tolist() == [0] * 4  # no side given: the nearest
+    sides = torch.tensor([LEFT, RIGHT, BOTH, NONE])
+    assert memory.choose(q, one, 1, u, side=sides).tolist() == [1, 0, 0, 0]
+    assert memory.nearest(q[:1], one[:1], 2, side=sides[:1]) == [[1]]  # only clips of its side
+    only_right = _memory([kick], [_clip(10, 1, 0)], ["right kick"], [RIGHT])
+    assert only_right.choose(q[:1], one[:1], 1, u[:1], side=sides[:1]).tolist() == [0]  # none of its side
+
+
+def test_the_memory_records_each_clips_measured_side_and_generation_reads_by_side(sets) -> None:
+    train = _training_set(sets)
+    model = _tiny_model()
+    memory = model.transformer.memory
+    held = fill_memory_from(memory, train.data, max_clips=100, seed=0)
+    assert memory.sides.tolist() == [motion_side(train.data.state(i)[2]) for i in held]
+    asked = []
+    nearest = memory.nearest
+    memory.nearest = lambda *a, **k: asked.append(a[5] if len(a) > 5 else k.get("side")) or nearest(*a, **k)
+    text = torch.from_numpy(np.stack([caption_vector("a person kicks with the left leg", DIM)]))
+    gen = torch.Generator().manual_seed(3)
+    model.generate(
+        text, torch.tensor([20]), 20, actors=torch.tensor([1]), generator=gen, side=torch.tensor([LEFT])
+    )
+    assert asked[0].tolist() == [LEFT] and asked[1] is None  # the body's clip by side, the face's lender not
+
+
+def test_a_training_sample_reads_a_clip_of_its_own_side(sets) -> None:
+    """A training sample's body template is drawn by the sample's measured side, as a generation's by the
+    side it leads with; the face's lender by any side."""
+    train = _training_set(sets)
+    memory = MotionMemory(DIM)
+    fill_memory_from(memory, train.data, max_clips=100, seed=0)
+    asked = []
+    nearest = memory.nearest
+    memory.nearest = lambda *a: asked.append((a[4], None if a[5] is None else a[5].tolist())) or nearest(*a)
+    train.read_memory(memory, top_k=2, dropout=0.0)
+    for i in range(len(train)):
+        asked.clear()
+        train.read_memory(memory, top_k=2, dropout=0.0)  # an empty cache: every draw asks the memory
+        item = train[i]
+        assert asked == [(False, [item["side"]]), (True, None)]
 
 
 def test_a_template_starts_at_the_origin_and_holds_the_last_frame_of_a_short_clip() -> None:
@@ -221,6 +279,9 @@ def test_a_damaged_memory_is_refused_with_what_does_not_fit() -> None:
     bad_offsets = {**good, "offsets": good["offsets"] + 1}
     damaged = {
         "lacks \\['groups'\\]": {k: v for k, v in good.items() if k != "groups"},
+        "lacks \\['sides'\\]": {k: v for k, v in good.items() if k != "sides"},
+        "sides other than BOTH": {**good, "sides": torch.tensor([BOTH, 7])},
+        "sides of another clip count": {**good, "sides": torch.tensor([BOTH])},
         "keys \\(2, 16\\) for 2 clips of width 8": None,
         "offsets do not match": bad_offsets,
         "actors outside 1..1": None,

@@ -189,7 +189,7 @@ def sample_constrained(
     shape = (b, n_frames, model.cfg.max_actors, STATE_FEATURES)
     x = noise_like(torch.empty(shape, device=dev), generator)
     lead = tf.side_prior.choose(text_emb, side, generator) if lead is None else lead
-    template, template_valid = model.retrieve(text_emb, n_frames, actors, generator)
+    template, template_valid = model.retrieve(text_emb, n_frames, actors, generator, lead)
     lengths = torch.full((b,), n_frames, device=dev)
     constrained = known is not None and mask is not None and bool(mask.any())
     if constrained:  # the motion's entries are kept, the face's are free (padded to the state's width)

@@ -20,6 +20,14 @@ instance as it picks the noise. In training a clip never reads a clip of its own
 and every window of its take), or the objective would leak its target; at generation the memory holds
 only the training split, so no test clip is ever read.
 
+Sides: a one-sided motion (a left kick, a right-hand wave) reads a clip that leads with the same side
+(`MotionMemory.nearest`'s `side`): among the `SIDE_POOL` x top_k clips nearest the caption, those whose
+leading side (`stickgen.core.laterality.motion_side` of the clip, measured when the memory is filled) is the
+motion's, else the nearest of any side. The side condition and the template then agree; a template of the
+other side left the denoiser to mirror it, and it drew half of each (on the embedded default's small/sft,
+generation alone: the behaviour suite's kicks 0.1 -> 0.5, waves 0.6 -> 1.0, punches 0.5 -> 1.0;
+docs/training.md, "Sided templates"). Training serves its templates the same way, by the sample's side.
+
 Faces (`MotionMemory.lend_face`): motion capture has no face (its face features are zeros), so a caption
 whose nearest clips are motion capture ("two people talk to each other" retrieves InterHuman pairs) would
 read a template with no face, and the face would be the head's guess from the caption alone. Such a
@@ -40,6 +48,7 @@ import torch
 from torch import nn
 
 from stickgen.core.features import FEATURES_PER_ACTOR, ROOT_XZ, STATE_FEATURES
+from stickgen.core.laterality import BOTH, LEFT, RIGHT, motion_side
 
 if TYPE_CHECKING:
     from stickgen.embed.dataset import StickFigureDataset
@@ -48,6 +57,8 @@ NO_CLIP = -1
 # the speeds a generation plays its template at (a seeded draw: two seeds that read the same clip still
 # differ); training templates play their clips at whatever speed matches the sample, within 0-2
 PLAY_SPEEDS = (0.8, 1.25)
+# a one-sided motion's template is drawn among the clips of its side within this many times top_k nearest
+SIDE_POOL = 8
 
 
 @dataclass(frozen=True)
@@ -71,7 +82,8 @@ def group_id(group: str) -> int:
 
 class MotionMemory(nn.Module):
     """Buffers: `keys` (N, text_dim) unit caption keys, `states` (rows, STATE_FEATURES) float16, the clips'
-    frames then actors in order, `offsets` (N + 1,) their first rows, `frames`, `actors` and `groups` (N,),
+    frames then actors in order, `offsets` (N + 1,) their first rows, `frames`, `actors`, `groups` and
+    `sides` (N,; the leading side of the clip's actor 0: `stickgen.core.laterality` BOTH, LEFT or RIGHT),
     `origin` (2,) the normalised value of a zero floor-plane position (templates start at the origin, as
     training crops do). Empty (N = 0) until filled; a model with an empty memory generates without
     templates."""
@@ -84,6 +96,7 @@ class MotionMemory(nn.Module):
         self.register_buffer("frames", torch.zeros(0, dtype=torch.long))
         self.register_buffer("actors", torch.zeros(0, dtype=torch.long))
         self.register_buffer("groups", torch.zeros(0, dtype=torch.long))
+        self.register_buffer("sides", torch.zeros(0, dtype=torch.long))
         self.register_buffer("origin", torch.zeros(len(ROOT_XZ)))
         self._faced: torch.Tensor | None = None  # `faced()`
 
@@ -106,11 +119,18 @@ class MotionMemory(nn.Module):
         states: Sequence[np.ndarray],
         groups: Sequence[str],
         origin: np.ndarray,
+        sides: Sequence[int] | None = None,
     ) -> None:
         """Hold these clips: `keys` (N, text_dim) caption keys, `states` N normalised (T_i, A_i, STATE)
-        clips, `groups` N take names, `origin` (2,) the normalised zero of the root's floor position."""
-        if not (len(keys) == len(states) == len(groups)):
-            raise ValueError(f"memory: {len(keys)} keys, {len(states)} clips, {len(groups)} groups")
+        clips, `groups` N take names, `origin` (2,) the normalised zero of the root's floor position,
+        `sides` N leading sides (None: BOTH for every clip, no side preferred)."""
+        sides = [BOTH] * len(states) if sides is None else list(sides)
+        if not (len(keys) == len(states) == len(groups) == len(sides)):
+            raise ValueError(
+                f"memory: {len(keys)} keys, {len(states)} clips, {len(groups)} groups, {len(sides)} sides"
+            )
+        if any(x not in (BOTH, LEFT, RIGHT) for x in sides):
+            raise ValueError(f"memory: sides must be BOTH, LEFT or RIGHT ({BOTH}, {LEFT}, {RIGHT})")
         dev = self.keys.device
         rows = [np.asarray(s, dtype=np.float16).reshape(-1, STATE_FEATURES) for s in states]
         sizes = np.array([0] + [len(r) for r in rows], dtype=np.int64)
@@ -122,6 +142,7 @@ class MotionMemory(nn.Module):
         self.frames = torch.tensor([s.shape[0] for s in states], dtype=torch.long, device=dev)
         self.actors = torch.tensor([s.shape[1] for s in states], dtype=torch.long, device=dev)
         self.groups = torch.tensor([group_id(g) for g in groups], dtype=torch.long, device=dev)
+        self.sides = torch.tensor(sides, dtype=torch.long, device=dev)
         self.origin = torch.as_tensor(np.asarray(origin, dtype=np.float32), device=dev)
         self._faced = None
 
@@ -133,13 +154,15 @@ class MotionMemory(nn.Module):
         top_k: int,
         exclude_groups: torch.Tensor | None = None,
         faced: bool = False,
+        side: torch.Tensor | None = None,
     ) -> list[list[int]]:
         """For each caption embedding of `query` (B, text_dim), the (at most `top_k`) clips with that row's
         actor count (and, with `exclude_groups` (B,), of another group; with `faced`, whose face is known)
-        whose keys are nearest, best first."""
-        b = query.shape[0]
+        whose keys are nearest, best first. With `side` (B,), a LEFT or RIGHT row takes the clips of its
+        side among the `SIDE_POOL` x top_k nearest, and the nearest of any side only when none is."""
         if len(self) == 0:
-            return [[] for _ in range(b)]
+            return [[] for _ in range(query.shape[0])]
+        pool = top_k if side is None else top_k * SIDE_POOL
         q = nn.functional.normalize(query.float().to(self.keys.device), dim=-1)
         sim = q @ self.keys.T  # (B, N)
         ok = self.actors[None, :] == actors.to(self.keys.device)[:, None]
@@ -147,10 +170,17 @@ class MotionMemory(nn.Module):
             ok &= self.groups[None, :] != exclude_groups.to(self.keys.device)[:, None]
         if faced:
             ok &= self.faced()[None, :]
-        top, idx = sim.masked_fill(~ok, -torch.inf).topk(min(top_k, len(self)), dim=-1)  # (B, k)
-        return [
+        top, idx = sim.masked_fill(~ok, -torch.inf).topk(min(pool, len(self)), dim=-1)  # (B, pool)
+        rows = [
             [int(j) for j, v in zip(row, vals, strict=True) if v > -torch.inf]
             for row, vals in zip(idx, top, strict=True)
+        ]
+        if side is None:
+            return rows
+        sides = self.sides.tolist()
+        return [
+            ([c for c in row if sides[c] == s] or row)[:top_k] if s in (LEFT, RIGHT) else row[:top_k]
+            for row, s in zip(rows, side.tolist(), strict=True)
         ]
 
     def choose(
@@ -161,14 +191,13 @@ class MotionMemory(nn.Module):
         u: torch.Tensor,
         exclude_groups: torch.Tensor | None = None,
         faced: bool = False,
+        side: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """(B,) clip indices (`NO_CLIP` where none qualifies): for each row, the clip picked by `u` (B,) in
         [0, 1) among its `nearest`."""
+        rows = self.nearest(query, actors, top_k, exclude_groups, faced, side)
         return torch.tensor(
-            [
-                pick(row, float(x))
-                for row, x in zip(self.nearest(query, actors, top_k, exclude_groups, faced), u, strict=True)
-            ],
+            [pick(row, float(x)) for row, x in zip(rows, u, strict=True)],
             dtype=torch.long,
         )
 
@@ -267,7 +296,7 @@ def check_memory_state(state: dict[str, torch.Tensor], text_dim: int, max_actors
     """`ValueError` naming the first inconsistency of a memory's buffers (`MotionMemory.state_dict()`
     names), read from a file: every buffer present, the clips' rows adding up, actor counts in
     1..max_actors, keys of the text encoder's width, finite values."""
-    names = ("keys", "states", "offsets", "frames", "actors", "groups", "origin")
+    names = ("keys", "states", "offsets", "frames", "actors", "groups", "sides", "origin")
     missing = [n for n in names if n not in state]
     if missing:
         raise ValueError(f"the motion memory lacks {missing}")
@@ -276,7 +305,10 @@ def check_memory_state(state: dict[str, torch.Tensor], text_dim: int, max_actors
         (keys.shape != (n, text_dim), f"keys {tuple(keys.shape)} for {n} clips of width {text_dim}"),
         (states.ndim != 2 or states.shape[1] != STATE_FEATURES, f"states {tuple(states.shape)}"),
         (offsets.shape != (n + 1,), f"offsets {tuple(offsets.shape)} for {n} clips"),
-        (any(len(state[k]) != n for k in ("actors", "groups")), "actors or groups of another clip count"),
+        (
+            any(len(state[k]) != n for k in ("actors", "groups", "sides")),
+            "actors, groups or sides of another clip count",
+        ),
         (state["origin"].shape != (len(ROOT_XZ),), f"origin {tuple(state['origin'].shape)}"),
     ]
     for bad, what in problems:
@@ -285,6 +317,10 @@ def check_memory_state(state: dict[str, torch.Tensor], text_dim: int, max_actors
     frames, actors = state["frames"].long(), state["actors"].long()
     if n and (frames.min() < 1 or actors.min() < 1 or actors.max() > max_actors):
         raise ValueError(f"the motion memory holds clips of < 1 frame or actors outside 1..{max_actors}")
+    if n and not bool(torch.isin(state["sides"].long(), torch.tensor([BOTH, LEFT, RIGHT])).all()):
+        raise ValueError(
+            f"the motion memory holds sides other than BOTH, LEFT, RIGHT ({BOTH}, {LEFT}, {RIGHT})"
+        )
     rows = torch.cat([torch.zeros(1, dtype=torch.long), torch.cumsum(frames * actors, 0)])
     if not torch.equal(offsets.long(), rows) or int(rows[-1]) != states.shape[0]:
         raise ValueError("the motion memory's offsets do not match its clips' frames and actors")
@@ -355,15 +391,17 @@ def fill_memory_from(memory: MotionMemory, data: StickFigureDataset, max_clips: 
     if n > max_clips:
         held = sorted(np.random.default_rng([seed, 0x3E30]).choice(n, max_clips, replace=False).tolist())
     keys = [data.caption_emb[data.caption_indices(i)].float().mean(0) for i in held]
-    states = []
+    states, sides = [], []
     for i in held:
         state, _, joints = data.state(i)
         states.append(state[:, : joints.shape[1]])
+        sides.append(motion_side(joints))
     zero = data.stats.normalise(np.zeros(data.stats.mean.shape, dtype=np.float32))
     memory.fill(
         torch.stack(keys) if keys else memory.keys.new_zeros(0, memory.keys.shape[1]),
         states,
         [data.store.data["groups"][i] for i in held],
         zero[list(ROOT_XZ)],
+        sides,
     )
     return held

@@ -32,8 +32,9 @@ from stickgen.model.transformer import ROOT_XZ, StickFigureTransformer, Transfor
 # action condition over the 54-action vocabulary of `stickgen.core.vocab` (4 knew 26); 6: 5 reading a
 # template retrieved from its motion memory (`stickgen.model.memory`); 7: 6 generating the voice under the
 # face's mouth (its cycle rate and peak openness, `stickgen.core.face.voice_envelope`) with the face; 8: 7
-# whose prediction adds the template itself (`transformer.template_skip`) to the network's correction.
-MODEL_FORMAT = 8
+# whose prediction adds the template itself (`transformer.template_skip`) to the network's correction; 9: 8
+# whose memory knows each clip's leading side and serves a one-sided motion a template of its side.
+MODEL_FORMAT = 9
 MEMORY_PREFIX = "transformer.memory."  # the state dict keys of the motion memory (sized by its clips)
 
 
@@ -131,7 +132,7 @@ class StickFigureModel(nn.Module):
         shape = (b, n_frames, self.cfg.max_actors, STATE_FEATURES)
         x = noise_like(torch.empty(shape, device=text_emb.device), generator)
         side = self.transformer.side_prior.choose(text_emb, side, generator)
-        template, template_valid = self.retrieve(text_emb, n_frames, actors, generator)
+        template, template_valid = self.retrieve(text_emb, n_frames, actors, generator, side)
         levels = torch.linspace(1.0, 0.0, generation.steps + 1, device=text_emb.device)
 
         def denoise(x_: torch.Tensor, t: torch.Tensor, drop: torch.Tensor | None) -> torch.Tensor:
@@ -154,15 +155,17 @@ class StickFigureModel(nn.Module):
         n_frames: int,
         actors: torch.Tensor | None,
         generator: torch.Generator | None,
+        side: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """The templates of a generation (`stickgen.model.memory`): per row, a clip among the
-        `memory_top_k` nearest the caption with the row's actor count, where in it to start and how fast to
-        play it, all drawn from `generator`: ((B, n_frames, A, STATE), (B, n_frames))."""
+        `memory_top_k` nearest the caption with the row's actor count (and leading `side` (B,), the side
+        the motion leads with, where one-sided), where in it to start and how fast to play it, all drawn
+        from `generator`: ((B, n_frames, A, STATE), (B, n_frames))."""
         b = text_emb.shape[0]
         u = torch.rand(b, 3, generator=generator, device="cpu")
         actors = torch.ones(b, dtype=torch.long) if actors is None else actors
         memory = self.transformer.memory
-        clips = memory.choose(text_emb, actors, self.cfg.memory_top_k, u[:, 0])
+        clips = memory.choose(text_emb, actors, self.cfg.memory_top_k, u[:, 0], side=side)
         lenders = memory.choose(text_emb, actors, self.cfg.memory_top_k, u[:, 0], faced=True)
         template, valid = memory.templates(clips, lenders, u[:, 1:], n_frames, self.cfg.max_actors)
         return template.to(text_emb.device), valid.to(text_emb.device)

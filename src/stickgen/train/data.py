@@ -52,11 +52,12 @@ class TrainingSet(Dataset):
         self.memory: MotionMemory | None = None
         self.top_k = 1
         self.memory_dropout = 1.0
-        self._nearest: dict[tuple[str, int, int, bool], list[int]] = {}
+        self._nearest: dict[tuple[str, int, int, bool, int | None], list[int]] = {}
 
     def read_memory(self, memory: MotionMemory, top_k: int, dropout: float) -> None:
         """Serve each sample a template from `memory` (`stickgen.model.memory`): one of the `top_k` clips
-        nearest its caption, of its actor count and not of its own group, played on the sample's timing
+        nearest its caption, of its actor count (and a one-sided sample's leading side, as at generation)
+        and not of its own group, played on the sample's timing
         (`MotionMemory.aligned_template`); a template whose clip shows no face takes its face from another
         take among the nearest clips that have one (`MotionMemory.lend_face`, as at generation); none with
         probability `dropout` (the model then generates without one, as it must for a prompt nothing in
@@ -78,10 +79,12 @@ class TrainingSet(Dataset):
     def _nearest_clips(self, i: int, item: dict, faced: bool) -> list[int]:
         """The memory clips sample i's template is drawn among (`MotionMemory.nearest`), cached by what
         they depend on."""
-        key = (item["caption"], item["actors"], int(self.groups[i]), faced)
+        side = None if faced else item["side"]  # the body's clip leads with the sample's side; a face any
+        key = (item["caption"], item["actors"], int(self.groups[i]), faced, side)
         if key not in self._nearest:
             query, actors, group = item["text"][None], torch.tensor([item["actors"]]), self.groups[i : i + 1]
-            self._nearest[key] = self.memory.nearest(query, actors, self.top_k, group, faced)[0]
+            sides = None if side is None else torch.tensor([side])
+            self._nearest[key] = self.memory.nearest(query, actors, self.top_k, group, faced, sides)[0]
         return self._nearest[key]
 
     def set_epoch(self, epoch: int) -> None:

@@ -10,7 +10,7 @@ import pytest
 import torch
 from motions import animated
 
-from stickgen.core.laterality import BOTH, LEFT, NONE, RIGHT, caption_side, motion_side
+from stickgen.core.laterality import BOTH, LEFT, NONE, RIGHT, caption_side, leading_side, motion_side
 from stickgen.core.skeleton import mirror
 from stickgen.curate.augment import mirror_caption
 from stickgen.model.side_prior import SidePrior, fit_side_prior
@@ -40,6 +40,20 @@ def test_a_caption_names_a_side_only_when_it_names_exactly_one() -> None:
     assert caption_side(mirror_caption("a man waves his right hand")) == LEFT
     for text in ("a person waves", "raises the left hand, then the right", "walks to the leftmost door", ""):
         assert caption_side(text) == NONE, text
+
+
+def test_the_side_condition_is_the_named_side_before_the_measured_one() -> None:
+    """The animator's right-handed pitch raises the left knee and measures as leading left; the caption
+    that names the arm decides the condition, as it does at generation; a caption naming none leaves the
+    measure."""
+    joints, side = animated("pitching", 0)
+    measured = motion_side(joints)
+    named = {"left": LEFT, "right": RIGHT}[side]
+    assert measured != named  # the case the rule is for
+    assert leading_side([f"a pitcher throws with the {side} arm"], joints) == named
+    assert leading_side(["a person pitches a baseball"], joints) == measured
+    assert leading_side(["a person pitches", f"pitches {side}-handed"], joints) == named  # a clip's captions
+    assert leading_side([], joints) == measured
 
 
 def test_the_fitted_prior_learns_which_captions_are_one_sided() -> None:

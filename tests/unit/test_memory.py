@@ -103,6 +103,23 @@ def test_the_memory_records_each_clips_measured_side_and_generation_reads_by_sid
     assert asked[0].tolist() == [LEFT] and asked[1] is None  # the body's clip by side, the face's lender not
 
 
+def test_a_caption_that_names_a_side_gives_the_side_condition(tmp_path) -> None:
+    """The side a training sample is conditioned on, the side prior's examples and a memory clip's side are
+    the side its caption names, else the side its motion leads with (as at generation: the named side,
+    else a draw from the prior)."""
+    texts = [["a person walks, waving the left hand"], ["a person walks"], ["walks", "walks on the right"]]
+    clips = [walking_clip(f"t/w{k}#0-30", frames=30, texts=t) for k, t in enumerate(texts)]
+    paths = write_sets(tmp_path, clips, clips[:1])
+    train = _training_set(paths)
+    measured = motion_side(train.data.state(1)[2])
+    assert measured == BOTH  # a walk
+    assert [train[i]["side"] for i in range(2)] == [LEFT, measured]
+    assert train.data.side_examples()[1].tolist() == [LEFT, measured, measured, RIGHT]
+    memory = MotionMemory(DIM)
+    fill_memory_from(memory, train.data, max_clips=10, seed=0)
+    assert memory.sides.tolist() == [LEFT, measured, RIGHT]
+
+
 def test_a_training_sample_reads_a_clip_of_its_own_side(sets) -> None:
     """A training sample's body template is drawn by the sample's measured side, as a generation's by the
     side it leads with; the face's lender by any side."""

@@ -5,9 +5,15 @@ names no side ("a person kicks") leaves the side to chance. A denoiser trained o
 augmentation makes every clip's mirror image) then predicts, at the noisy levels where the side is
 decided, the average of a left and a right kick: both legs half raised, which the next steps never undo
 (issue #14: generated waves lifted both wrists to the same height, kicks left the ankles on the floor).
-So the side is a condition of its own (`StickFigureTransformer.side_emb`), measured from the motion
-itself for training (`motion_side`), and at generation named by the caption (`caption_side`) or drawn from
-the model's learnt prior p(side | text) (`StickFigureTransformer.side_prior`) with the caller's seed.
+So the side is a condition of its own (`StickFigureTransformer.side_emb`). At generation it is the side
+the caption names (`caption_side`) or one drawn from the model's learnt prior p(side | text)
+(`StickFigureTransformer.side_prior`) with the caller's seed; in training it means the same
+(`leading_side`): the side the sample's caption names, and only for a caption that names none the side the
+motion measures as leading (`motion_side`). The two disagree where a caption names the arm and the
+measure sees the leg: a right-handed pitch raises the left knee (measured: left), a right-handed dribble,
+shot, swing of the bat, a book held in the right hand or a dodge to the right all measure left or both.
+Conditioned on the measure alone, "pitches with the right arm" asked for a left-handed pitch (the
+behaviour suite's pitching passed none of its six sided captions).
 
 `motion_side` compares, per side, how far the limb ends leave their rest: the wrist's distance from its
 own hip (about 0.25 m hanging, 0.7 m reaching forwards, 0.9 m raised) and the ankle's height above the
@@ -19,6 +25,7 @@ other's by `MIN_DIFFERENCE_M` leads; otherwise the motion is symmetric.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -54,6 +61,17 @@ def motion_side(joints: np.ndarray) -> int:
     if right - left >= MIN_DIFFERENCE_M:
         return RIGHT
     return BOTH
+
+
+def leading_side(captions: Sequence[str], joints: np.ndarray) -> int:
+    """The side condition of a clip told by `captions` (one caption for a training sample, all of a clip's
+    for a memory clip): the side the first caption that names exactly one names, else `motion_side` of
+    `joints` (T, A, 22, 3)."""
+    for caption in captions:
+        named = caption_side(caption)
+        if named != NONE:
+            return named
+    return motion_side(joints)
 
 
 def caption_side(caption: str) -> int:

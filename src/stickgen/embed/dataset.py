@@ -31,7 +31,7 @@ from stickgen.core.columnar import (
 )
 from stickgen.core.face import FaceTrack, face_features
 from stickgen.core.features import FEATURES_PER_ACTOR, STATE_FEATURES, FeatureStats, joints_to_features
-from stickgen.core.laterality import motion_side
+from stickgen.core.laterality import caption_side, leading_side, motion_side
 from stickgen.core.skeleton import NUM_JOINTS
 from stickgen.core.vocab import action_id
 
@@ -71,8 +71,8 @@ def load_embedded(path: str | os.PathLike, text_encoder: dict | None = None) -> 
 class Batch:
     """A padded batch. Shapes: features (B, T, A, 66 + FACE_FEATURES) (the normalised motion features, then
     the face's, `stickgen.core.face.face_features`), actor_mask (B, A), lengths (B,), text (B, D),
-    action (B,), actors (B,), side (B,) (the leading side of each clip as served,
-    `stickgen.core.laterality`), face_mask (B, T, A) (frames whose face is known)."""
+    action (B,), actors (B,), side (B,) (each sample's side condition,
+    `stickgen.core.laterality.leading_side`), face_mask (B, T, A) (frames whose face is known)."""
 
     features: torch.Tensor
     actor_mask: torch.Tensor
@@ -96,7 +96,8 @@ class Batch:
 
 class StickFigureDataset(Dataset):
     """Serves normalised features, a caption embedding (random among the clip's captions), the action,
-    actor count, length, actor mask and leading side (of the crop served) of each clip. Randomness
+    actor count, length, actor mask and side condition (the side the caption names, else the one the crop
+    served leads with: `stickgen.core.laterality.leading_side`) of each clip. Randomness
     (caption choice, crop) is a pure function of (seed, epoch, index): call `set_epoch` each epoch, as
     with a DistributedSampler.
 
@@ -154,13 +155,16 @@ class StickFigureDataset(Dataset):
         return frames if self.crop_frames is None else np.minimum(frames, self.crop_frames)
 
     def side_examples(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """Every (caption embedding (N, D), leading side of its whole clip (N,)) pair of the set: what the
+        """Every (caption embedding (N, D), side condition (N,)) pair of the set: the side the caption names,
+        else the one its whole clip's motion leads with (`stickgen.core.laterality.leading_side`); what the
         side prior p(side | text) is fitted to (`stickgen.model.side_prior`)."""
         rows, sides = [], []
+        texts = self.store.data["captions"]
         for i in range(len(self)):
             caps = self.caption_indices(i)
             rows += caps
-            sides += [motion_side(self.store.joints(i))] * len(caps)
+            moved = motion_side(self.store.joints(i))
+            sides += [caption_side(texts[c]) or moved for c in caps]  # NONE (0): the caption names none
         return self.caption_emb[rows].float(), torch.tensor(sides)
 
     def caption_indices(self, i: int) -> list[int]:
@@ -207,7 +211,7 @@ class StickFigureDataset(Dataset):
             "text": self.caption_emb[cap].float(),
             "caption": cap,
             "action": self._actions[i],
-            "side": motion_side(joints),
+            "side": leading_side([self.store.data["captions"][cap]], joints),
         }
 
 

@@ -22,11 +22,12 @@ only the training split, so no test clip is ever read.
 
 Sides: a one-sided motion (a left kick, a right-hand wave) reads a clip that leads with the same side
 (`MotionMemory.nearest`'s `side`): among the `SIDE_POOL` x top_k clips nearest the caption, those whose
-leading side (`stickgen.core.laterality.motion_side` of the clip, measured when the memory is filled) is the
-motion's, else the nearest of any side. The side condition and the template then agree; a template of the
-other side left the denoiser to mirror it, and it drew half of each (on the embedded default's small/sft,
-generation alone: the behaviour suite's kicks 0.1 -> 0.5, waves 0.6 -> 1.0, punches 0.5 -> 1.0;
-docs/training.md, "Sided templates"). Training serves its templates the same way, by the sample's side.
+leading side (`stickgen.core.laterality.leading_side`: the side its captions name, else the one its motion
+measures; found when the memory is filled) is the motion's, else the nearest of any side. The side
+condition and the template then agree; a template of the other side left the denoiser to mirror it, and it
+drew half of each (on the embedded default's small/sft, generation alone: the behaviour suite's kicks
+0.1 -> 0.5, waves 0.6 -> 1.0, punches 0.5 -> 1.0; docs/training.md, "Sided templates"). Training serves
+its templates the same way, by the sample's side condition.
 
 Faces (`MotionMemory.lend_face`): motion capture has no face (its face features are zeros), so a caption
 whose nearest clips are motion capture ("two people talk to each other" retrieves InterHuman pairs) would
@@ -48,7 +49,7 @@ import torch
 from torch import nn
 
 from stickgen.core.features import FEATURES_PER_ACTOR, ROOT_XZ, STATE_FEATURES
-from stickgen.core.laterality import BOTH, LEFT, RIGHT, motion_side
+from stickgen.core.laterality import BOTH, LEFT, RIGHT, leading_side
 
 if TYPE_CHECKING:
     from stickgen.embed.dataset import StickFigureDataset
@@ -392,10 +393,11 @@ def fill_memory_from(memory: MotionMemory, data: StickFigureDataset, max_clips: 
         held = sorted(np.random.default_rng([seed, 0x3E30]).choice(n, max_clips, replace=False).tolist())
     keys = [data.caption_emb[data.caption_indices(i)].float().mean(0) for i in held]
     states, sides = [], []
+    texts = data.store.data["captions"]
     for i in held:
         state, _, joints = data.state(i)
         states.append(state[:, : joints.shape[1]])
-        sides.append(motion_side(joints))
+        sides.append(leading_side([texts[c] for c in data.caption_indices(i)], joints))
     zero = data.stats.normalise(np.zeros(data.stats.mean.shape, dtype=np.float32))
     memory.fill(
         torch.stack(keys) if keys else memory.keys.new_zeros(0, memory.keys.shape[1]),

@@ -58,7 +58,7 @@ def test_planted_feet_stop_sliding_and_the_legs_keep_their_lengths() -> None:
         np.testing.assert_allclose(bone(out, ankle, toe), bone(clip, ankle, toe), atol=1e-9)
         np.testing.assert_allclose(
             out[..., [ankle, toe], 1], clip[..., [ankle, toe], 1], atol=1e-9
-        )  # heights: the toes were on the floor
+        )  # heights
         # the knee still bends forwards: in front of the hip -> ankle line
         line = out[:, 0, ankle] - out[:, 0, hip]
         along = ((out[:, 0, knee] - out[:, 0, hip]) * line).sum(-1) / (line * line).sum(-1)
@@ -90,22 +90,21 @@ def test_the_correction_fades_out_around_a_contact() -> None:
     assert shift[10 - blend] < shift[10 - 1] and shift[20] > shift[19 + blend]  # it fades
 
 
-def test_a_toe_dipping_to_the_floor_rests_there_through_its_contact() -> None:
+def test_a_toe_dipping_to_the_floor_is_held_through_its_contact() -> None:
     """A generated fast gait touches down in a V (0.06, 0.01, 0.05 m: one frame under the quality check's
-    contact height): the lock holds all three frames, at the lowest height, and only ever lowers a toe."""
+    contact height): the lock holds the toe's floor position through all three frames, heights as they
+    were."""
     clip = gliding(0.6, frames=20)
     lift = np.zeros(20)
     lift[4:9] = lift[12:17] = 0.3  # swings between flat contacts at the floor
     lift[9:12] = [0.06, 0.01, 0.05]
-    toe = JOINT_INDEX["left_foot"]
-    floor_toe = clip[0, 0, toe, 1]
     for _, knee, ankle, foot in LEGS:
         clip[:, 0, [knee, ankle, foot], 1] += lift[:, None]
     out = lock_feet(clip, FPS)
-    np.testing.assert_allclose(out[9:12, 0, toe, 1], floor_toe + 0.01, atol=1e-9)  # rests at its lowest
-    np.testing.assert_allclose(np.ptp(out[9:12, 0, toe, [0, 2]], axis=0), 0.0, atol=1e-9)  # and is held
-    feet = [j for _, _, ankle, foot in LEGS for j in (ankle, foot)]
-    assert (out[..., feet, 1] <= clip[..., feet, 1] + 1e-9).all()  # no ankle or toe is raised
+    toe = JOINT_INDEX["left_foot"]
+    np.testing.assert_allclose(np.ptp(out[9:12, 0, toe, [0, 2]], axis=0), 0.0, atol=1e-9)  # held
+    assert np.ptp(clip[9:12, 0, toe, 2]) > 0.05  # where it slid 6 cm
+    np.testing.assert_allclose(out[..., toe, 1], clip[..., toe, 1], atol=1e-9)
     np.testing.assert_array_equal(out[..., ABOVE, :], clip[..., ABOVE, :])
 
 

@@ -46,7 +46,12 @@ def test_two_processes_match_one_with_the_same_global_batch(tmp_path) -> None:
     }
     a, b = weights(tmp_path / "single/model" / ck.FINAL), weights(tmp_path / "ddp/model" / ck.FINAL)
     for k in a:  # equal up to float summation order (see test_gradient_accumulation_matches_the_whole_batch)
-        torch.testing.assert_close(b[k], a[k], rtol=0, atol=1e-4, msg=k)
+        # but the template skip's gains for the two actors' root x (entries 0 and 66) hardly move from 1:
+        # their gradients are near 0, and AdamW divides a gradient by its own running size, so a summation-
+        # order difference there moves them by up to lr a step (measured: 1.6e-4, where every other weight
+        # agrees to 3e-6; 7.8e-5 before the memory served templates by side)
+        atol = 1e-3 if k == "transformer.template_skip" else 1e-4
+        torch.testing.assert_close(b[k], a[k], rtol=0, atol=atol, msg=k)
     va = torch.load(tmp_path / "single/model" / ck.FINAL, weights_only=True)["best_val_loss"]
     vb = torch.load(tmp_path / "ddp/model" / ck.FINAL, weights_only=True)["best_val_loss"]
     assert vb == pytest.approx(va, rel=1e-4)

@@ -31,7 +31,7 @@ from stickgen.core.columnar import (
 )
 from stickgen.core.face import FaceTrack, face_features
 from stickgen.core.features import FEATURES_PER_ACTOR, STATE_FEATURES, FeatureStats, joints_to_features
-from stickgen.core.laterality import caption_side, leading_side, motion_side
+from stickgen.core.laterality import leading_side
 from stickgen.core.skeleton import NUM_JOINTS
 from stickgen.core.vocab import action_id
 
@@ -163,8 +163,8 @@ class StickFigureDataset(Dataset):
         for i in range(len(self)):
             caps = self.caption_indices(i)
             rows += caps
-            moved = motion_side(self.store.joints(i))
-            sides += [caption_side(texts[c]) or moved for c in caps]  # NONE (0): the caption names none
+            joints = self.store.joints(i)
+            sides += [leading_side([texts[c]], joints) for c in caps]
         return self.caption_emb[rows].float(), torch.tensor(sides)
 
     def caption_indices(self, i: int) -> list[int]:

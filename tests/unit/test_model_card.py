@@ -17,7 +17,7 @@ from inferkit import cached_checkpoint, tiny_training, train_tiny
 
 from stickgen.core import canonical
 from stickgen.core.text import PACKAGED_MINILM
-from stickgen.release.model_card import ENCODER_HUB_IDS, _encoder_link, encoder_hub_id
+from stickgen.release.model_card import ENCODER_HUB_IDS, _encoder_link, encoder_hub_id, weak_actions
 from stickgen.release.publish import base_model, build_folder
 from stickgen.release.training_data import (
     DATASET_TERMS,
@@ -224,3 +224,26 @@ def test_the_samples_provenance_names_only_its_own_folders(tmp_path) -> None:
     assert not is_sample_folder(tmp_path / "x" / "amass")  # no record beside it
     (tmp_path / PROVENANCE_FILE).write_text("{broken")
     assert not is_sample_folder(tmp_path / "amass")
+
+
+def test_the_limitations_name_the_actions_the_model_fails_most(ckpt, eval_results, tmp_path) -> None:
+    """The card's limitations name every action the report's behaviour suite passes under 60% of the time,
+    the weakest first, and none when every action passes that often."""
+    behaviour = {
+        "behaviour_pass_rate": 0.83,
+        "behaviour_min_action_pass_rate": 0.0,
+        "behaviour_walk_pass_rate": 1.0,
+        "behaviour_high_five_pass_rate": 0.5,
+        "behaviour_whisper_pass_rate": 0.0,
+        "behaviour_kick_pass_rate": 0.6,
+        "behaviour_whisper_recognised": 0.0,
+    }
+    assert weak_actions(behaviour) == [("whisper", 0.0), ("high_five", 0.5)]
+    assert weak_actions({"behaviour_walk_pass_rate": 0.9, "behaviour_pass_rate": 0.1}) == []
+    metrics = eval_results / "tiny" / "pretrain" / "metrics.json"
+    metrics.write_text(json.dumps({"val_loss": 0.25, "behaviour": behaviour}))
+    data = read_training_data([_set(tmp_path / "pretrain.pt", {"synthetic": 3})], None)
+    build_folder(ckpt, tmp_path / "pub", "o/stick-gen-tiny", eval_results, data, fps=20.0)
+    limits = _card(tmp_path / "pub")[1].split("## Limitations", 1)[1].split("##", 1)[0]
+    assert "weakest actions in the behaviour suite" in limits and "whisper 0%, high five 50%." in limits
+    assert "kick" not in limits and "walk" not in limits

@@ -46,6 +46,9 @@ METRIC_NAMES: dict[str, str] = {
 }
 PLACEHOLDERS = ("TBD", "TODO", "N/A")
 REAL_PREFIX = "real_"  # the metrics of the test split's own motions (metrics.json `real`)
+# an action whose behaviour checks pass less often than this is named in the limitations (issue #14's
+# per-action bar)
+WEAK_ACTION_PASS_RATE = 0.6
 _HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")
 
 
@@ -303,10 +306,28 @@ def _model_lines(config: dict[str, Any], training: TrainingData, base: BaseModel
     return lines
 
 
+def weak_actions(metrics: dict[str, float]) -> list[tuple[str, float]]:
+    """(action, pass rate) of the behaviour suite's actions passing under `WEAK_ACTION_PASS_RATE`, the
+    weakest first (ties by name), from flat metrics (`behaviour_<action>_pass_rate`)."""
+    rates = {
+        k.removeprefix("behaviour_").removesuffix("_pass_rate"): float(v)
+        for k, v in metrics.items()
+        if k.startswith("behaviour_")
+        and k.endswith("_pass_rate")
+        and k not in ("behaviour_pass_rate", "behaviour_min_action_pass_rate")
+    }
+    return sorted(((a, v) for a, v in rates.items() if v < WEAK_ACTION_PASS_RATE), key=lambda x: (x[1], x[0]))
+
+
 def _closing_lines(
-    config: dict[str, Any], preview: Preview | None, licence: str, licence_why: str
+    config: dict[str, Any],
+    preview: Preview | None,
+    licence: str,
+    licence_why: str,
+    metrics: dict[str, float],
 ) -> list[str]:
     """The "Files", "Limitations" and "License" sections."""
+    weak = weak_actions(metrics)
     model = config["model"]
     return [
         "## Files",
@@ -351,6 +372,12 @@ def _closing_lines(
             "the nearest clip's motion adapted, not a new one."
             if config["memory_clips"]
             else ""
+        )
+        + (
+            " This model's weakest actions in the behaviour suite (share of its motions passing the action's "
+            "checks): " + ", ".join(f"{a.replace('_', ' ')} {v:.0%}" for a, v in weak) + "."
+            if weak
+            else ""
         ),
         "",
         "## License",
@@ -391,7 +418,7 @@ def model_card(
         "",
         *_training_lines(training),
         *_evaluation_lines(metrics),
-        *_closing_lines(config, preview, licence, licence_why),
+        *_closing_lines(config, preview, licence, licence_why, metrics),
     ]
     text = "\n".join(lines)
     bad = [p for p in PLACEHOLDERS if p in text]

@@ -42,14 +42,18 @@ def clip_set(clips) -> ClipSet:
 
 
 @pytest.fixture(scope="module")
-def trained():
+def clips():
     from stickgen.synthetic import generate
 
-    clips = generate(
+    return generate(
         SynthesizeConfig(clips=300, min_s=2.0, max_s=4.0, two_actor_fraction=0.1, chain_fraction=0.0),
         CanonicalConfig(fps=FPS, max_actors=2, window_s=10.0, stride_s=5.0),
         seed=3,
     )
+
+
+@pytest.fixture(scope="module")
+def trained(clips):
     train, held_out = clip_set(clips[:260]), clip_set(clips[260:])
     cfg = EvaluatorTrainConfig(
         hidden=48, emb_dim=32, epochs=25, batch_size=32, lr=0.003, weight_decay=1e-4, temperature=0.1
@@ -82,6 +86,24 @@ def test_real_versus_real_fid_is_near_zero(trained) -> None:
         j + np.random.default_rng(1).normal(0, 0.05, j.shape).astype(np.float32) for j in held_out.joints
     ]
     assert metrics.fid(a, ev.encode_motions(noisy, FPS)[0]) > 10 * max(metrics.fid(a, b), 1e-3)
+
+
+def test_the_real_validation_fid_compares_two_real_samples(trained, clips) -> None:
+    """The report's `real_val_fid` (docs/metrics.md): 0 for a set against itself, larger for another real
+    sample than for the same one, larger again between motions of different actions; None below two
+    clips."""
+    from stickgen.evaluate.report import real_val_fid
+
+    ev = trained[0]
+    held_out = clips[260:]
+    one, other = clip_set(held_out[:20]), clip_set(held_out[20:])
+    assert real_val_fid(ev, one, one, max_frames=200) == pytest.approx(0.0, abs=1e-6)
+    apart = real_val_fid(ev, other, one, max_frames=200)
+    assert apart > 1e-3
+    walks = clip_set([c for c in clips if c.action == "walk"])
+    rest = clip_set([c for c in clips if c.action != "walk"])
+    assert real_val_fid(ev, walks, rest, max_frames=200) > apart
+    assert real_val_fid(ev, clip_set(held_out[:1]), one, max_frames=200) is None
 
 
 def test_the_saved_file_rebuilds_the_same_evaluator(trained, tmp_path) -> None:

@@ -6,7 +6,9 @@ Each replication draws its test subset, captions and generation seed; metrics ar
 replications with a 95% interval. The real test motions run through the same metrics as the reference
 row. Report layout (leaf names are unique, so `dvc metrics show/diff` and model cards read them as they are):
 
-    protocol   test clips per replication, replications, R-precision batch, smoothness threshold
+    protocol   test clips per replication, replications, R-precision batch, smoothness threshold, and
+               real_val_fid: the FID of the real validation motions against the real test motions (two
+               independent real samples of the data: what a generated FID compares with)
     selection  the checklist's six metrics (generated) + selection_score
     checklist  whether each selection metric meets its threshold
     generated  HumanML3D protocol + physical plausibility of the generated motion
@@ -300,6 +302,16 @@ def protocol(
     return gen_rows, real_rows, ablation, facts
 
 
+def real_val_fid(ev: Evaluator, val: ClipSet, test: ClipSet, max_frames: int) -> float | None:
+    """FID of the real validation motions against the real test motions (each cut to `max_frames`): how far
+    apart two independent real samples of the data are, the floor a generated FID is read against (None
+    when either set has fewer than two clips)."""
+    if min(len(val.joints), len(test.joints)) < 2:
+        return None
+    emb = [ev.encode_motions([j[:max_frames] for j in s.joints], s.fps)[0] for s in (test, val)]
+    return _finite(metrics.fid(*emb))
+
+
 def behaviour_suite(
     gen: InferenceGenerator,
     ev: Evaluator,
@@ -418,6 +430,7 @@ def evaluate(
     gen.encoder_info.check_matches(test.text_encoder, str(test_data))
     val_loss = validation_loss(gen, val_data, seed, cfg.batch_size)
     gen_rows, real_rows, ablation, facts = protocol(gen, ev, test, cfg, seed, refiner, log)
+    facts["real_val_fid"] = real_val_fid(ev, load_clip_set(val_data), test, gen.model.cfg.max_frames)
     behaviour = behaviour_suite(gen, ev, cfg.behaviour_seeds, _seed(seed, BEHAVIOUR_STREAM), test.fps, log)
     face = face_section(gen, test_data, cfg.face_clips, _seed(seed, FACE_STREAM))
     info = {

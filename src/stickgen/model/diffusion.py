@@ -83,7 +83,7 @@ class Generation:
     classifier-free guidance scale (1: conditional prediction alone)."""
 
     steps: int = 6
-    guidance_scale: float = 1.5
+    guidance_scale: float = 1.25
 
     def __post_init__(self) -> None:
         if not 1 <= self.steps <= MAX_DDIM_STEPS:

@@ -38,6 +38,8 @@ from pathlib import Path
 import torch
 
 from stickgen.core.config import load_params
+from stickgen.core.features import STATE_FEATURES
+from stickgen.core.laterality import BOTH, RIGHT
 from stickgen.embed.dataset import Batch
 from stickgen.model.motion_model import StickFigureModel
 from stickgen.model.spline import n_patches
@@ -52,8 +54,10 @@ TEXT_DIM = 384  # the embedded default's MiniLM; the full profile's BGE-large is
 def random_batch(
     batch_size: int, frames: int, max_actors: int, device: torch.device, masked: bool = False
 ) -> TrainBatch:
+    """A batch as `collate_train` builds one: every sample `frames` long, one actor of `max_actors`, a
+    side, a face on every frame and a template on every frame (the motion memory's, as in training)."""
     g = torch.Generator().manual_seed(0)
-    feats = torch.randn(batch_size, frames, max_actors, 66, generator=g)
+    feats = torch.randn(batch_size, frames, max_actors, STATE_FEATURES, generator=g)
     batch = Batch(
         features=feats,
         actor_mask=torch.arange(max_actors)[None, :].expand(batch_size, -1) < 1,
@@ -61,6 +65,8 @@ def random_batch(
         text=torch.randn(batch_size, TEXT_DIM, generator=g),
         action=torch.randint(0, 20, (batch_size,), generator=g),
         actors=torch.ones(batch_size, dtype=torch.long),
+        side=torch.randint(BOTH, RIGHT + 1, (batch_size,), generator=g),
+        face_mask=torch.ones(batch_size, frames, max_actors, dtype=torch.bool),
     )
     return TrainBatch(
         batch,
@@ -69,6 +75,8 @@ def random_batch(
         drop_cond=torch.zeros(batch_size, dtype=torch.bool),
         level=torch.rand(batch_size, generator=g),
         noise=torch.randn(feats.shape, generator=g),
+        template=torch.randn(feats.shape, generator=g),
+        template_valid=torch.ones(batch_size, frames, dtype=torch.bool),
         dense=not masked,
     ).to(device)
 

@@ -89,3 +89,18 @@ def test_the_performance_benchmarks_exist_with_results() -> None:
     results = {p.stem for p in (ROOT / "bench/results").glob("*.json")}
     assert {"convert", "curate", "embed"} <= results and any(r.startswith("train_") for r in results)
     assert any(r.startswith("inference_") for r in results)
+
+
+def test_the_training_benchmark_runs_the_pipelines_own_step(tmp_path) -> None:
+    """`python bench/train.py` times the training step of the current model: its batch must be the one
+    `collate_train` builds (motion and face features, side, face mask, template), or the benchmark breaks
+    the day the batch changes. One step of `small` on two short clips writes its JSON."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "train.json"
+    argv = ["--variants", "small", "--batch-size", "2", "--frames", "16", "--steps", "1", "--threads", "1"]
+    subprocess.run([sys.executable, "bench/train.py", *argv, "--out", str(out)], cwd=ROOT, check=True)
+    row = json.loads(out.read_text())
+    small = row["variants"]["small"]
+    assert small["step_s"] > 0 and small["parameters_transformer"] > 5e6

@@ -41,13 +41,14 @@ MEMORY_PREFIX = "transformer.memory."  # the state dict keys of the motion memor
 
 
 def guidance_per_feature(scale: float, device: torch.device | None = None) -> torch.Tensor:
-    """The guidance scale of every feature (66,): `scale`, except 1 (the conditional prediction) for the
-    root's position, where the figure stands; the pose around it is guided. The floor-plane position is
-    the sum of the per-frame steps (`travel`), and extrapolating a sum away from the unconditional
-    branch's, whose clips mostly walk forward, sends in-place actions backwards (scale 2.5: 1.5x the
-    average speed) and walks too fast. Extrapolating the root's height lifted the whole figure with a
-    high kick's leg (the support foot 0.15-0.19 m off the floor at the kick's peak, where the animator's
-    stays at 0.04 m: the behaviour suite's kicks passed 4 in 10; docs/training.md, "Root guidance")."""
+    """The guidance scale of every feature (STATE_FEATURES,): `scale`, except 1 (the conditional
+    prediction) for the root's position, where the figure stands; the pose around it is guided. The
+    floor-plane position is the sum of the per-frame steps (`travel`), and extrapolating a sum away from
+    the unconditional branch's, whose clips mostly walk forward, sends in-place actions backwards (scale
+    2.5: 1.5x the average speed) and walks too fast. Extrapolating the root's height lifted the whole figure
+    with a high kick's leg (the support foot 0.15-0.19 m off the floor at the kick's peak, where the
+    animator's stays at 0.04 m: the behaviour suite's kicks passed 4 in 10; docs/training.md, "The whole
+    test split, and the root unguided")."""
     out = torch.full((STATE_FEATURES,), float(scale), device=device)
     out[list(ROOT_XYZ)] = 1.0
     return out

@@ -24,11 +24,8 @@ from stickgen.core.skeleton import MIRROR
 
 MIRROR_SUFFIX = "+mirror"
 # actions whose mirror image is another motion, not the same one on the other side: a base runner always
-# turns left (counter-clockwise round the diamond); mirrored, "runs the bases" would teach a right turn. A
-# handshake is given with the right hand: mirrored, "two people shake hands" taught left-handed handshakes,
-# and the model drew one for 7 of the behaviour suite's 10 handshakes (docs/training.md, "The whole test
-# split, and the root unguided")
-UNMIRRORED_ACTIONS: frozenset[str] = frozenset({"running_bases", "handshake"})
+# turns left (counter-clockwise round the diamond); mirrored, "runs the bases" would teach a right turn
+UNMIRRORED_ACTIONS: frozenset[str] = frozenset({"running_bases"})
 
 # offsets hold joints 1..21; mirrored joint j takes the offset of joint MIRROR[j]
 _OFFSET_PERM = np.array([MIRROR[j] - 1 for j in range(1, len(MIRROR))])

@@ -52,6 +52,25 @@ def test_patch_seams_stop_adding_jerk_and_the_dtype_and_shape_stay() -> None:
     assert after < 0.5 * before
 
 
+def test_with_patches_only_the_seam_frames_are_filtered() -> None:
+    """`patch_frames`: the two frames at each seam take the filter's value, the frames inside a patch stay
+    as decoded, so a step per patch is smoothed as before while a foot down for two frames inside a patch
+    keeps its contact (the full filter turns it into a V)."""
+    rng = np.random.default_rng(3)
+    x = np.repeat(rng.normal(0, 0.01, (10, 2, 3)), 4, axis=0)  # (40, 2, 3): a step at every seam
+    full, seams = smooth_motion(x), smooth_motion(x, patch_frames=4)
+    t = np.arange(40)
+    at_seam = (t % 4 == 3) | ((t % 4 == 0) & (t > 0))
+    np.testing.assert_array_equal(seams[~at_seam], x[~at_seam])
+    np.testing.assert_allclose(seams[at_seam], full[at_seam])
+    toe = np.full(16, 0.2)
+    toe[5:7] = 0.0  # down for two frames, inside the second patch (frames 4-7)
+    assert smooth_motion(toe, patch_frames=4)[5:7].tolist() == [0.0, 0.0]
+    assert smooth_motion(toe)[5:7].min() > 0.04
+    with pytest.raises(ValueError, match="patch_frames"):
+        smooth_motion(x, patch_frames=0)
+
+
 def test_weights_outside_the_stable_range_are_refused_and_zero_is_identity() -> None:
     x = np.random.default_rng(1).normal(size=(10, 3))
     assert np.array_equal(smooth_motion(x, 0.0), x)

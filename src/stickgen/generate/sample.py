@@ -1,9 +1,10 @@
 """Generate canonical joints from a model and conditions (shared by evaluation and inference).
 
-The model's features decode to joint positions, filtered lightly over time so that patch seams do not
-shiver (`stickgen.generate.smoothing`), and every generated clip then has its bones held at one
-length each (`stickgen.core.skeleton.rigid_bones`): a stick figure whose limbs stretch is never shown; planted
-feet are then held in place when asked (`stickgen.generate.footlock.lock_feet`, params `inference.lock_feet`).
+The model's features decode to joint positions, filtered lightly over time at the seams between the
+decoder's patches so that they do not shiver (`stickgen.generate.smoothing`), and every generated clip
+then has its bones held at one length each (`stickgen.core.skeleton.rigid_bones`): a stick figure whose
+limbs stretch is never shown; planted feet are then held in place when asked
+(`stickgen.generate.footlock.lock_feet`, params `inference.lock_feet`).
 The face's features decode to a face track whose mouth cycles at the generated voice's rate
 (`stickgen.core.face.face_from_features`), timed by the frame rate and phased by the seed.
 """
@@ -72,7 +73,8 @@ def generate_motions(
     feats = stats.denormalise(motion)
     out = []
     for k, (t, a) in enumerate(zip(lengths, actors, strict=True)):
-        joints = rigid_bones(features_to_joints(smooth_motion(feats[k, :t, :a].astype(np.float32))))
+        seamless = smooth_motion(feats[k, :t, :a].astype(np.float32), patch_frames=model.cfg.patch_frames)
+        joints = rigid_bones(features_to_joints(seamless))
         if lock_feet:
             joints = hold_planted_feet(joints, fps)
         mouth_rng = np.random.default_rng([seed, k])  # the mouth cycles' phases: from the seed too

@@ -281,13 +281,12 @@ def test_a_climb_is_held_up_by_its_ladder_not_scored_as_floating() -> None:
     assert table["score"][0] > 0.9 and table["score"][1] == 0.0
 
 
-def test_a_base_runner_keeps_its_left_turn_no_mirror_image(tmp_path) -> None:
-    """Mirroring a base runner would teach "runs the bases" as a right turn: running_bases clips enter
-    pretrain and SFT without a mirror image, the other actions with one."""
+@pytest.mark.parametrize("action", ["running_bases", "handshake"])
+def test_a_base_runner_and_a_handshake_keep_their_side_no_mirror_image(tmp_path, action) -> None:
+    """Mirroring a base runner would teach "runs the bases" as a right turn, a handshake as left hand in
+    left: those clips enter pretrain and SFT without a mirror image, the other actions with one."""
     clips = [
-        clip_of(
-            clean_motion(40, seed=k), f"a/t{k:02d}#0-40", "a", ("wave", "running_bases")[k % 2], [f"x {k}"]
-        )
+        clip_of(clean_motion(40, seed=k), f"a/t{k:02d}#0-40", "a", ("wave", action)[k % 2], [f"x {k}"])
         for k in range(20)
     ]
     curate(
@@ -302,7 +301,7 @@ def test_a_base_runner_keeps_its_left_turn_no_mirror_image(tmp_path) -> None:
     for name in ("pretrain.pt", "sft.pt"):
         kept = canonical.load(tmp_path / name)
         ids = dict(zip(kept.ids, kept.data["actions"], strict=True))
-        runners = [i for i, a in ids.items() if a == "running_bases"]
+        runners = [i for i, a in ids.items() if a == action]
         waves = [i for i, a in ids.items() if a == "wave" and not i.endswith("+mirror")]
         assert runners and not any(i.endswith("+mirror") for i in runners)
         assert waves and all(f"{i}+mirror" in ids for i in waves)

@@ -14,6 +14,7 @@ from stickgen.core.face import (
     FaceTrack,
     face_features,
     face_from_features,
+    mouth_level,
     speech_cycles,
     voice_envelope,
 )
@@ -115,25 +116,14 @@ def test_the_suite_passes_a_face_action_only_when_its_face_passes(takes) -> None
     )
 
 
-def _as_a_model_sees_it(face: FaceTrack) -> np.ndarray:
-    """The face features of `face` with the mouth's openness replaced by its running mean over 7 frames: a
-    model that cannot time every syllable generates about that, and the voice's rate and peak."""
-    f = face_features(face, FPS)
-    m = f[..., FACE_SLICES["mouth_open"]][..., 0]
-    k = np.ones(7) / 7.0
-    f[..., FACE_SLICES["mouth_open"]] = np.stack(
-        [np.convolve(np.pad(m[:, a], 3, mode="edge"), k, mode="valid") for a in range(m.shape[1])], axis=1
-    )[..., None]
-    return f
-
-
 def test_the_voice_puts_back_the_mouth_cycles_a_mean_loses(takes) -> None:
-    """Decoded from features whose openness is smoothed flat, every synthetic clip of a face action still
-    passes its face check and keeps its mouth-cycle rate (within 0.6 Hz); a mouth held still at its mean
-    cycles near the clip's rate with the voice and not at all without it."""
+    """The model's features hold the mouth's level, not its syllables (`mouth_level`); decoded, every
+    synthetic clip of a face action still passes its face check and keeps its mouth-cycle rate (within
+    0.6 Hz); a mouth held still at its mean cycles near the clip's rate with the voice and not at all
+    without it."""
     for (action, _), clips in takes.items():
         for c in clips[:6]:
-            f = _as_a_model_sees_it(c.face)
+            f = face_features(c.face, FPS)
             got = face_from_features(f, FPS, np.random.default_rng(0))
             verdict = fc.face_check(action, got, FPS)
             assert verdict.passed, (action, c.id, verdict.reason)
@@ -159,6 +149,24 @@ def test_voice_envelope_measures_rate_and_peak_of_a_cycling_mouth() -> None:
     assert not rate.any() and peak == pytest.approx(0.2)
     rate, _ = voice_envelope(mouth, np.zeros(120, bool), FPS)  # no face: no voice
     assert not rate.any()
+
+
+def test_mouth_level_is_the_openness_without_its_syllables() -> None:
+    """The level of a mouth cycling 4 times a second around 0.3 is 0.3 in every frame (the syllables'
+    phase, which no caption gives, is gone); a step from a whisper to a song is followed within the
+    voice's window; frames without a face neither count nor pull the level down."""
+    t = np.arange(120) / FPS
+    cycling = 0.3 + 0.25 * np.sin(2 * np.pi * 4.0 * t)
+    level = mouth_level(cycling, np.ones(120, bool), FPS)
+    assert level[10:110] == pytest.approx(0.3, abs=0.01)
+    assert np.ptp(cycling[10:110]) > 0.45
+    step = np.where(np.arange(120) < 60, 0.05, 0.47)
+    level = mouth_level(step, np.ones(120, bool), FPS)
+    assert level[:50] == pytest.approx(0.05) and level[70:] == pytest.approx(0.47)
+    assert (np.diff(level) >= -1e-6).all()
+    known = np.arange(120) >= 30
+    level = mouth_level(np.where(known, 0.2, 0.0), known, FPS)
+    assert level[30:] == pytest.approx(0.2) and not level[:20].any()
 
 
 def test_speech_cycles_keep_the_mean_stay_under_the_peak_and_follow_the_seed() -> None:

@@ -16,6 +16,7 @@ from stickgen.model.noise import alpha_bar
 from stickgen.model.transformer import (
     N_COND_TOKENS,
     TRAVEL_SCALE,
+    VOICE_SKIP,
     StickFigureTransformer,
     TransformerConfig,
     style_id,
@@ -238,7 +239,7 @@ def test_the_template_reaches_the_prediction_directly_and_only_where_shown() -> 
     """The prediction is the head's correction plus the template's motion (its root's steps for the floor
     position): with the head and travel silenced a model returns the template's motion where it is shown,
     walks its root's path, and returns nothing of it where it is hidden (the unconditional branch) or past
-    its end, and nothing of its face anywhere."""
+    its end, and of its face only the voice's envelope (mouth level, cycle rate, peak), none of its codes."""
     model = tiny()
     torch.nn.init.zeros_(model.head.weight)
     torch.nn.init.zeros_(model.head.bias)
@@ -259,7 +260,11 @@ def test_the_template_reaches_the_prediction_directly_and_only_where_shown() -> 
             drop_cond=torch.tensor([True, True]),
         )
     others = [i for i in range(FEATURES_PER_ACTOR) if i not in (0, 2)]
-    assert not out[..., FEATURES_PER_ACTOR:].any()  # the face is the head's alone
+    face, voice = out[..., FEATURES_PER_ACTOR:], list(VOICE_SKIP)
+    codes = [i for i in range(face.shape[-1]) if i not in voice]
+    assert not face[..., codes].any()  # expression, viseme, eyes and speaking are the head's alone
+    torch.testing.assert_close(face[0][..., voice], template[0][..., FEATURES_PER_ACTOR:][..., voice])
+    assert not face[1, 8:].any()
     torch.testing.assert_close(out[0][..., others], template[0][..., others])
     torch.testing.assert_close(out[1, :8][..., others], template[1, :8][..., others])
     assert not out[1, 8:][..., others].any()
@@ -269,4 +274,5 @@ def test_the_template_reaches_the_prediction_directly_and_only_where_shown() -> 
     assert not hidden[..., others].any() and not hidden[..., [0, 2]].any()
     with torch.no_grad():
         model.template_skip.zero_()
+        model.voice_skip.zero_()
         assert not run(model, text, None, n, template=template, template_valid=valid).any()

@@ -201,6 +201,20 @@ def voice_envelope(mouth: np.ndarray, known: np.ndarray, fps: float) -> tuple[np
     return rate.astype(np.float32), peak.astype(np.float32)
 
 
+def mouth_level(mouth: np.ndarray, known: np.ndarray, fps: float) -> np.ndarray:
+    """The openness one actor's mouth (T,) keeps on average near each frame, float32 (T,): its mean over
+    the known frames within VOICE_WINDOW_S, weighted by a triangle of that half-width (the window of the
+    voice's rate). A syllable's opening and closing, whose phase no caption gives, averages out; a whisper
+    stays a whisper (0.05) and a song a song (0.47). This, not the openness frame by frame, is what the
+    model generates and `speech_cycles` puts the cycles back around."""
+    k = np.asarray(known, np.float64)
+    x = np.asarray(mouth, np.float64) * k
+    w = max(1, int(round(VOICE_WINDOW_S * fps)))
+    tri = np.clip(1.0 - np.abs(np.arange(-w, w + 1)) / w, 0.0, None)
+    num, den = np.convolve(x, tri, mode="same"), np.convolve(k, tri, mode="same")
+    return np.where(den > 0, num / np.maximum(den, 1e-12), 0.0).astype(np.float32)
+
+
 def speech_cycles(
     mean: np.ndarray, rate_hz: np.ndarray, peak: np.ndarray, fps: float, rng: np.random.Generator
 ) -> np.ndarray:
@@ -228,9 +242,10 @@ def speech_cycles(
 
 # ---------------------------------------------------------------------------------------------
 # Model features: a face as 22 numbers in [-1, 1] per actor and frame (`stickgen.model` diffuses them with
-# the motion). One-hot codes are +1 for the chosen entry and -1 elsewhere, mouth_open is 2 open - 1,
-# speaking +-1, the voice's cycle rate 2 min(rate / VOICE_MAX_HZ, 1) - 1 and its peak 2 peak - 1
-# (`voice_envelope`); a frame without a face is all zeros (and masked out of the loss).
+# the motion). One-hot codes are +1 for the chosen entry and -1 elsewhere, mouth_open is 2 level - 1 (the
+# openness averaged over the voice's window, `mouth_level`: the syllables are the decoder's), speaking
+# +-1, the voice's cycle rate 2 min(rate / VOICE_MAX_HZ, 1) - 1 and its peak 2 peak - 1 (`voice_envelope`);
+# a frame without a face is all zeros (and masked out of the loss).
 
 _KNOWN_EXPRESSIONS = len(EXPRESSIONS) - 1  # "unknown" is not generated
 
@@ -265,12 +280,12 @@ def face_features(track: FaceTrack, fps: float) -> np.ndarray:
     known = track.known
     mouth = np.asarray(track.mouth_open, np.float32)
     out[..., s["expression"]] = _one_hot(np.asarray(track.expression, np.int64) - 1, _KNOWN_EXPRESSIONS)
-    out[..., s["mouth_open"]] = 2.0 * mouth[..., None] - 1.0
     out[..., s["viseme"]] = _one_hot(track.viseme, len(VISEMES))
     out[..., s["speaking"]] = np.where(np.asarray(track.speaking)[..., None], 1.0, -1.0)
     out[..., s["eyes"]] = _one_hot(track.eyes, len(EYES))
     for a in range(track.shape[1]):
         rate, peak = voice_envelope(mouth[:, a], known[:, a], fps)
+        out[:, a, s["mouth_open"]] = 2.0 * mouth_level(mouth[:, a], known[:, a], fps)[:, None] - 1.0
         out[:, a, s["voice_rate"]] = 2.0 * np.minimum(rate / VOICE_MAX_HZ, 1.0)[:, None] - 1.0
         out[:, a, s["voice_peak"]] = 2.0 * peak[:, None] - 1.0
     out[~known] = 0.0

@@ -35,8 +35,10 @@ ROOT_XYZ = (0, 1, 2)  # the root's position features (x, height, z: FEATURE_LAYO
 # template retrieved from its motion memory (`stickgen.model.memory`); 7: 6 generating the voice under the
 # face's mouth (its cycle rate and peak openness, `stickgen.core.face.voice_envelope`) with the face; 8: 7
 # whose prediction adds the template itself (`transformer.template_skip`) to the network's correction; 9: 8
-# whose memory knows each clip's leading side and serves a one-sided motion a template of its side.
-MODEL_FORMAT = 9
+# whose memory knows each clip's leading side and serves a one-sided motion a template of its side; 10: 9
+# whose face feature holds the mouth's level (`stickgen.core.face.mouth_level`) and whose prediction adds the
+# template's voice too (`transformer.VOICE_SKIP`, its own gain `voice_skip`).
+MODEL_FORMAT = 10
 MEMORY_PREFIX = "transformer.memory."  # the state dict keys of the motion memory (sized by its clips)
 
 

@@ -23,7 +23,9 @@ A retrieved training clip (the template, `stickgen.model.memory`) enters twice: 
 embedding of its patch, and the prediction adds the template's motion times a learnt gain per feature
 (`template_skip`; its root's steps, not its place), so the network learns the correction to a real
 instance of the motion and keeps the instance's brief detail (a punch's reach, a clap's contact), which
-it returned blurred when it had to redraw it from the tokens (docs/training.md, model format 8).
+it returned blurred when it had to redraw it from the tokens (docs/training.md, model format 8). The
+template's voice (`VOICE_SKIP`: its mouth's level, cycle rate and peak, all slow) is added the same way,
+with a gain of its own (model format 10): the head alone gave a whisper, a talk and a song one voice.
 
 No position sees its own target: the only motion input is the diffusion state x_t, which at level 1 is
 pure noise (exactly what generation starts from); the clean motion is only the loss's target.
@@ -45,6 +47,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from stickgen.core.face import FACE_SLICES
 from stickgen.core.features import FEATURES_PER_ACTOR, ROOT_XZ, STATE_FEATURES
 from stickgen.core.laterality import SIDES
 from stickgen.core.vocab import ACTIONS
@@ -52,6 +55,11 @@ from stickgen.model.memory import MotionMemory
 from stickgen.model.noise import LEVEL_FEATURES, level_features
 from stickgen.model.side_prior import SidePrior
 from stickgen.model.spline import n_patches, spline_basis
+
+# the face features the template passes to the prediction (`template_skip`): the voice's envelope, which
+# changes over a second or more and so lines up with any motion the template is aligned to; the expression,
+# viseme and eye codes and the speaking flag stay the head's
+VOICE_SKIP = tuple(FACE_SLICES[n].start for n in ("mouth_open", "voice_rate", "voice_peak"))
 
 N_COND_TOKENS = 6  # text (or null text), action, style, leading side, actor count, noise level
 TRAVEL_SCALE = 0.02  # normalised root step per frame of a unit travel-head output (a brisk walk ~ 1.3)
@@ -209,6 +217,7 @@ class StickFigureTransformer(nn.Module):
         # the template's motion also reaches the output directly: the prediction is the template (its root's
         # steps for the floor position) times this gain per motion feature plus the head's correction
         self.template_skip = nn.Parameter(torch.ones(cfg.max_actors * FEATURES_PER_ACTOR))
+        self.voice_skip = nn.Parameter(torch.ones(cfg.max_actors * len(VOICE_SKIP)))  # its voice's gain
         self.frame_query = nn.Parameter(torch.randn(d) * 0.02)
         self.progress_proj = nn.Linear(16, d)  # sinusoids of t / (T - 1): where in the clip a frame is
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
@@ -295,7 +304,9 @@ class StickFigureTransformer(nn.Module):
         out = self.head(h).reshape(b, n_tok * patch, cfg.max_actors, STATE_FEATURES)[:, :n_frames]
         basis = spline_basis(n_frames, patch, lengths, device=dev).to(h.dtype)  # (B or 1, T, n_tok)
         steps = torch.matmul(basis, self.travel(h)).view(b, n_frames, cfg.max_actors, len(ROOT_XZ))
-        skip, skip_steps = template_skip(shown.float(), shown_frames.float(), self.template_skip)
+        skip, skip_steps = template_skip(
+            shown.float(), shown_frames.float(), self.template_skip, self.voice_skip
+        )
         return travel(out.float() + skip, steps.float() * TRAVEL_SCALE + skip_steps)
 
     def _conditions(
@@ -363,22 +374,27 @@ class StickFigureTransformer(nn.Module):
 
 
 def template_skip(
-    template: torch.Tensor, shown: torch.Tensor, gain: torch.Tensor
+    template: torch.Tensor, shown: torch.Tensor, gain: torch.Tensor, voice_gain: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """What the template adds to the prediction: (B, T, A, F) its motion features times `gain`
-    (A * FEATURES_PER_ACTOR,), zero on the root's floor position and on the face, and (B, T, A, 2) its
-    root's floor-plane steps times their gain, counted where the template shows the frame and the one
-    before (`shown` (B, T)). `template` is zero where not shown, so a prediction without one is the head's
-    alone. The face takes nothing: its codes and voice are the head's (a template's expression or mouth,
-    passed on in part, blurred the caption's own)."""
+    (A * FEATURES_PER_ACTOR,), zero on the root's floor position, its voice (`VOICE_SKIP`) times
+    `voice_gain` (A * len(VOICE_SKIP),), zero on the rest of the face, and (B, T, A, 2) its root's
+    floor-plane steps times their gain, counted where the template shows the frame and the one before
+    (`shown` (B, T)). `template` is zero where not shown (and its face where it has none), so a prediction
+    without one is the head's alone. The face's codes are the head's: a template's expression codes,
+    passed on, blurred the caption's own (docs/training.md, row F2)."""
     *_, a, f = template.shape
-    body = template[..., :FEATURES_PER_ACTOR] * gain.view(a, FEATURES_PER_ACTOR).to(template.dtype)
+    dt = template.dtype
+    body = template[..., :FEATURES_PER_ACTOR] * gain.view(a, FEATURES_PER_ACTOR).to(dt)
     root = list(ROOT_XZ)
     both = (shown[:, 1:] * shown[:, :-1])[:, :, None, None]
     steps = (body[:, 1:, :, root] - body[:, :-1, :, root]) * both
-    keep = torch.ones(FEATURES_PER_ACTOR, dtype=template.dtype, device=template.device)
+    keep = torch.ones(FEATURES_PER_ACTOR, dtype=dt, device=template.device)
     keep[root] = 0.0
-    return F.pad(body * keep, (0, f - FEATURES_PER_ACTOR)), F.pad(steps, (0, 0, 0, 0, 1, 0))
+    voice = [FEATURES_PER_ACTOR + i for i in VOICE_SKIP]
+    face = torch.zeros_like(template[..., FEATURES_PER_ACTOR:])
+    face[..., list(VOICE_SKIP)] = template[..., voice] * voice_gain.view(a, len(VOICE_SKIP)).to(dt)
+    return torch.cat([body * keep, face], dim=-1), F.pad(steps, (0, 0, 0, 0, 1, 0))
 
 
 def travel(features: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:

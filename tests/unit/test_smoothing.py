@@ -1,12 +1,13 @@
-"""The temporal filter of generated motion (`stickgen.generate.smoothing`)."""
+"""The temporal filters of generated samples (`stickgen.generate.smoothing`): motion and expression."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from stickgen.core.face import EXPRESSION_INDEX, FACE_FEATURES, FACE_SLICES, face_from_features
 from stickgen.core.quality import Tracks, jitter
-from stickgen.generate.smoothing import SMOOTH_WEIGHT, smooth_motion
+from stickgen.generate.smoothing import SMOOTH_WEIGHT, smooth_motion, steady_expression
 
 FPS = 20.0
 
@@ -79,3 +80,41 @@ def test_weights_outside_the_stable_range_are_refused_and_zero_is_identity() -> 
         with pytest.raises(ValueError, match="smoothing weight"):
             smooth_motion(x, bad)
     assert SMOOTH_WEIGHT == 0.25
+
+
+def _codes(expressions: list[int], frames_each: int) -> np.ndarray:
+    """(T, 1, FACE_FEATURES) face features whose expression code is +1 on the given (0-based, known)
+    expression in turn, `frames_each` frames each, -1 elsewhere; the other features random."""
+    rng = np.random.default_rng(0)
+    t = len(expressions) * frames_each
+    face = rng.uniform(-1, 1, size=(t, 1, FACE_FEATURES)).astype(np.float32)
+    code = -np.ones((t, len(range(*FACE_SLICES["expression"].indices(FACE_FEATURES)))), np.float32)
+    for i, e in enumerate(expressions):
+        code[i * frames_each : (i + 1) * frames_each, e] = 1.0
+    face[:, 0, FACE_SLICES["expression"]] = code
+    return face
+
+
+def test_a_flickering_expression_is_steadied_and_a_lasting_change_kept() -> None:
+    """Happy and angry in turns of 4 frames, happy twice as often, decode happy in every frame; sad for
+    2 s then happy for 2 s keeps its change within a few frames of where it was; every other face
+    feature is as generated."""
+    happy, angry, sad = (EXPRESSION_INDEX[e] - 1 for e in ("happy", "angry", "sad"))
+    flicker = _codes([happy, happy, angry] * 8, 4)
+    steady = steady_expression(flicker, FPS)
+    decoded = face_from_features(steady, FPS, np.random.default_rng(0)).expression[:, 0]
+    assert (decoded == happy + 1).all()
+    assert (
+        face_from_features(flicker, FPS, np.random.default_rng(0)).expression[:, 0] == angry + 1
+    ).sum() == 32
+    change = _codes([sad, happy], 40)
+    decoded = face_from_features(steady_expression(change, FPS), FPS, np.random.default_rng(0)).expression[
+        :, 0
+    ]
+    assert (decoded[:38] == sad + 1).all() and (decoded[42:] == happy + 1).all()
+    others = [
+        i for i in range(FACE_FEATURES) if i not in range(*FACE_SLICES["expression"].indices(FACE_FEATURES))
+    ]
+    np.testing.assert_array_equal(steady_expression(change, FPS)[..., others], change[..., others])
+    with pytest.raises(ValueError, match="face features must be"):
+        steady_expression(change[:, 0], FPS)

@@ -5,8 +5,10 @@ decoder's patches so that they do not shiver (`stickgen.generate.smoothing`), an
 then has its bones held at one length each (`stickgen.core.skeleton.rigid_bones`): a stick figure whose
 limbs stretch is never shown; planted feet are then held in place when asked
 (`stickgen.generate.footlock.lock_feet`, params `inference.lock_feet`).
-The face's features decode to a face track whose mouth cycles at the generated voice's rate
-(`stickgen.core.face.face_from_features`), timed by the frame rate and phased by the seed.
+The face's features, their expression code held steady over about a second
+(`stickgen.generate.smoothing.steady_expression`), decode to a face track whose mouth cycles at the
+generated voice's rate (`stickgen.core.face.face_from_features`), timed by the frame rate and phased by
+the seed.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from stickgen.core.face import FaceTrack, face_from_features
 from stickgen.core.features import FeatureStats, features_to_joints
 from stickgen.core.skeleton import rigid_bones
 from stickgen.generate.footlock import lock_feet as hold_planted_feet
-from stickgen.generate.smoothing import smooth_motion
+from stickgen.generate.smoothing import smooth_motion, steady_expression
 from stickgen.model.diffusion import Generation, Sampling
 from stickgen.model.motion_model import StickFigureModel, split_state
 
@@ -78,7 +80,8 @@ def generate_motions(
         if lock_feet:
             joints = hold_planted_feet(joints, fps)
         mouth_rng = np.random.default_rng([seed, k])  # the mouth cycles' phases: from the seed too
-        out.append((joints.astype(np.float32), face_from_features(face[k, :t, :a], fps, mouth_rng)))
+        steady = steady_expression(face[k, :t, :a], fps)
+        out.append((joints.astype(np.float32), face_from_features(steady, fps, mouth_rng)))
     return out
 
 

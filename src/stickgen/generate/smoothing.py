@@ -1,4 +1,5 @@
-"""Seam-free generated motion: one pass of a light temporal low-pass over the decoded motion.
+"""Temporal filters of a generated sample before it is decoded: seam-free motion (one pass of a light
+low-pass), and a steady expression.
 
 The denoiser decodes each token's `model.patch_frames` frames from that token alone
 (`stickgen.model.transformer`), so neighbouring patches can disagree by a few millimetres where they
@@ -25,13 +26,24 @@ The callers filter the features before decoding them to joints, then make the bo
 (`stickgen.core.skeleton.rigid_bones`) and lock planted feet (`stickgen.generate.sample.generate_joints`,
 seams only; `stickgen.generate.directed`, every frame: its overlapping windows put their seams at their
 own offsets, and it puts back every value a constraint keeps).
+
+The face's expression is a state held for seconds (the animator holds one per action and blends between
+actions over half a second or more), but the face is decoded frame by frame as the largest entry of its
+generated code (`stickgen.core.face.face_from_features`), so where two expressions are nearly tied the face
+switches between them patch by patch (format 10's small/lora, "a woman laughs", seeds 1-8: happy against
+angry in blocks of 4 frames in 5 seeds, the two codes' means within 0.1 of each other in two).
+`steady_expression` averages the expression code over a triangle of half-width EXPRESSION_WINDOW_S first:
+a flicker goes to the expression that holds more of the window, and a change that lasts keeps its place.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from stickgen.core.face import FACE_FEATURES, FACE_SLICES
+
 SMOOTH_WEIGHT = 0.25  # each neighbouring frame's weight; 0 leaves the motion as decoded
+EXPRESSION_WINDOW_S = 0.75  # half-width of the window a generated expression code is averaged over
 
 
 def smooth_motion(
@@ -60,3 +72,21 @@ def smooth_motion(
         seam = (phase == patch_frames - 1) | ((phase == 0) & (np.arange(joints.shape[0]) > 0))
         out = np.where(seam.reshape(-1, *([1] * (joints.ndim - 1))), out, joints)
     return out.astype(joints.dtype, copy=False)
+
+
+def steady_expression(face: np.ndarray, fps: float) -> np.ndarray:
+    """(T, A, FACE_FEATURES) generated face features with the expression code (`FACE_SLICES["expression"]`)
+    averaged over frames with a triangle of half-width EXPRESSION_WINDOW_S (near the ends, over the frames
+    there are); every other feature as generated (visemes and eyes change by the syllable)."""
+    face = np.asarray(face, dtype=np.float32)
+    if face.ndim != 3 or face.shape[-1] != FACE_FEATURES:
+        raise ValueError(f"face features must be (T, A, {FACE_FEATURES}), got {face.shape}")
+    w = max(1, int(round(EXPRESSION_WINDOW_S * fps)))
+    tri = 1.0 - np.abs(np.arange(-w, w + 1)) / (w + 1.0)
+    sl = FACE_SLICES["expression"]
+    code = np.pad(face[..., sl], ((w, w), (0, 0), (0, 0)))
+    windows = np.lib.stride_tricks.sliding_window_view(code, 2 * w + 1, axis=0)  # (T, A, E, 2w + 1)
+    there = np.lib.stride_tricks.sliding_window_view(np.pad(np.ones(len(face)), w), 2 * w + 1)  # (T, 2w + 1)
+    out = face.copy()
+    out[..., sl] = (windows @ tri) / (there @ tri)[:, None, None]
+    return out

@@ -127,6 +127,16 @@ def test_a_browser_types_a_prompt_and_watches_two_figures_move(server) -> None:
             assert bottom - top > 0.15 * h, f"actor {a} is a speck: {bottom - top} px tall"
         box = page.evaluate("window.stickgenDemo.player.figureBox")
         assert 0 <= box[0] < box[2] <= w and 0 <= box[1] < box[3] <= h, box
+        # the starting camera looks across the two actors (the screen's right nearly along the line between
+        # their pelvises), not along it, where the nearer one hides the other
+        across, gap = page.evaluate(
+            """() => { const p = window.stickgenDemo.player, b = p.basis(), j = p.motion.joints;
+              let gx = 0, gz = 0;
+              j.forEach(f => { gx += f[1][0][0] - f[0][0][0]; gz += f[1][0][2] - f[0][0][2]; });
+              const n = Math.hypot(gx, gz);
+              return [Math.abs(b.r[0] * gx + b.r[2] * gz) / Math.max(n, 1e-9), n / j.length]; }"""
+        )
+        assert gap < 0.2 or across > 0.9, (across, gap)  # closer than 0.2 m they overlap from every side
         page.screenshot(path=str(artifact_dir() / "web-demo.png"))
 
         # pause holds the frame; the slider scrubs; a drag orbits the camera

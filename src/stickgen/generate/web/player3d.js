@@ -45,8 +45,23 @@
     var radius = 0.5 * Math.hypot(hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]) + 0.3;
     this.cam.target = [(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, (lo[2] + hi[2]) / 2];
     this.cam.dist = Math.max(2.5, 1.15 * radius / Math.sin(this.fovY / 2));
-    this.cam.az = 0.35;
+    this.cam.az = this.startAzimuth();
     this.cam.el = 0.3;
+  };
+
+  // the camera's starting orbit: 20 degrees off the front for one actor; for several, 20 degrees off the
+  // view across the line between the first two actors' pelvises (averaged over the clip), from the side
+  // nearer the front: two people facing each other stand along the front view's line of sight and the
+  // nearer one hid the other (the GIF renderer's `auto_azimuth` does the same)
+  Player.prototype.startAzimuth = function () {
+    var joints = this.motion.joints, gx = 0, gz = 0;
+    if (!joints.length || joints[0].length < 2) return 0.35;
+    joints.forEach(function (fr) { gx += fr[1][0][0] - fr[0][0][0]; gz += fr[1][0][2] - fr[0][0][2]; });
+    gx /= joints.length; gz /= joints.length;
+    if (Math.hypot(gx, gz) < 0.2) return 0.35;  // overlapping from every side: keep the front
+    var px = -gz, pz = gx;  // across the gap
+    if (pz < 0) { px = -px; pz = -pz; }
+    return Math.atan2(px, pz) + 0.35;
   };
 
   Player.prototype.basis = function () {

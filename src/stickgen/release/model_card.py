@@ -364,7 +364,7 @@ def _closing_lines(
         "report's `behaviour` section measures how often, per action) or glide their feet (the foot-skating "
         "ratio measures it). Faces were learnt from synthetic clips only (motion capture has none), the "
         "expression can miss the caption's emotion word (the report's `face` section measures how often), "
-        "and the mouth's syllables are decoded from a generated rate and peak (`speech_cycles`), not "
+        "and the mouth's syllables are decoded from a generated level, rate and peak (`speech_cycles`), not "
         "lip-synced to any speech."
         + (
             " Each motion adds a retrieved training clip to its prediction (the motion memory's template), "

@@ -10,6 +10,7 @@ from stickgen.core.quality import Tracks, jitter
 from stickgen.generate.smoothing import SMOOTH_WEIGHT, smooth_motion, steady_expression
 
 FPS = 20.0
+EXPRESSION = FACE_SLICES["expression"]
 
 
 def _wave(freq_hz: float, frames: int = 200) -> np.ndarray:
@@ -88,10 +89,10 @@ def _codes(expressions: list[int], frames_each: int) -> np.ndarray:
     rng = np.random.default_rng(0)
     t = len(expressions) * frames_each
     face = rng.uniform(-1, 1, size=(t, 1, FACE_FEATURES)).astype(np.float32)
-    code = -np.ones((t, len(range(*FACE_SLICES["expression"].indices(FACE_FEATURES)))), np.float32)
+    code = -np.ones((t, EXPRESSION.stop - EXPRESSION.start), np.float32)
     for i, e in enumerate(expressions):
         code[i * frames_each : (i + 1) * frames_each, e] = 1.0
-    face[:, 0, FACE_SLICES["expression"]] = code
+    face[:, 0, EXPRESSION] = code
     return face
 
 
@@ -112,9 +113,7 @@ def test_a_flickering_expression_is_steadied_and_a_lasting_change_kept() -> None
         :, 0
     ]
     assert (decoded[:38] == sad + 1).all() and (decoded[42:] == happy + 1).all()
-    others = [
-        i for i in range(FACE_FEATURES) if i not in range(*FACE_SLICES["expression"].indices(FACE_FEATURES))
-    ]
+    others = [i for i in range(FACE_FEATURES) if not EXPRESSION.start <= i < EXPRESSION.stop]
     np.testing.assert_array_equal(steady_expression(change, FPS)[..., others], change[..., others])
     with pytest.raises(ValueError, match="face features must be"):
         steady_expression(change[:, 0], FPS)

@@ -383,7 +383,7 @@ def template_skip(
     (`shown` (B, T)). `template` is zero where not shown (and its face where it has none), so a prediction
     without one is the head's alone. The face's codes are the head's: a template's expression codes,
     passed on, blurred the caption's own (docs/training.md, row F2)."""
-    *_, a, f = template.shape
+    a = template.shape[-2]
     dt = template.dtype
     body = template[..., :FEATURES_PER_ACTOR] * gain.view(a, FEATURES_PER_ACTOR).to(dt)
     root = list(ROOT_XZ)

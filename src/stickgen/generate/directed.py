@@ -42,6 +42,7 @@ from stickgen.core.laterality import caption_side
 from stickgen.core.skeleton import rigid_bones
 from stickgen.core.vocab import action_id
 from stickgen.generate.footlock import lock_feet
+from stickgen.generate.handmeet import meet_hands
 from stickgen.generate.inpaint import FADE_FRAMES, blend_kept, sample_constrained
 from stickgen.generate.motion import Motion
 from stickgen.generate.retime import bone_lengths, resample, with_bone_lengths
@@ -459,8 +460,8 @@ def _origin(known: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def _decode(
     feats: np.ndarray, fps: float, lock: bool, given: _Given | None, fade_frames: int = FADE_FRAMES
 ) -> np.ndarray:
-    """(T, A, 66) features -> (T, A, 22, 3) float32 joints: seams smoothed, rigid bones, planted feet, given
-    frames kept."""
+    """(T, A, 66) features -> (T, A, 22, 3) float32 joints: seams smoothed, rigid bones, planted feet, meeting
+    hands (`handmeet`), given frames kept."""
     feats = feats.astype(np.float32)
     smoothed = smooth_motion(feats)  # features are linear in the joints: the generator's filter
     if given is not None:
@@ -474,6 +475,7 @@ def _decode(
         joints = with_bone_lengths(joints, lengths)
     if lock:
         joints = lock_feet(joints, fps)
+    joints = meet_hands(joints)
     if whole is not None and whole.any():
         # the bone lengths and the foot lock moved the given frames too: the generated frames meet them
         # again as the sampler's do (`blend_kept`, plain residuals: this motion's steps are its own)

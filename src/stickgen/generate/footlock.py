@@ -51,7 +51,7 @@ _UP = np.array([0.0, 1.0, 0.0])
 _PLANE = [0, 2]  # the floor plane's axes (Y is up)
 
 
-def _runs(flag: np.ndarray) -> list[tuple[int, int]]:
+def runs(flag: np.ndarray) -> list[tuple[int, int]]:
     """(start, end) of each run of True in a bool (T,) array, end exclusive."""
     edges = np.diff(np.concatenate([[0], flag.astype(np.int8), [0]]))
     return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
@@ -64,7 +64,7 @@ def contacts(toe: np.ndarray, floor: float, fps: float) -> np.ndarray:
         return np.zeros(len(toe), dtype=bool)
     speed = np.linalg.norm(np.gradient(toe[:, _PLANE], axis=0), axis=-1) * fps
     out = np.zeros(len(toe), dtype=bool)
-    for s, e in _runs(low & (speed < PLANT_SPEED_MS)):
+    for s, e in runs(low & (speed < PLANT_SPEED_MS)):
         out[s:e] = e - s >= MIN_CONTACT_FRAMES
     return out
 
@@ -76,21 +76,28 @@ def contact_offsets(toe: np.ndarray, planted: np.ndarray) -> np.ndarray:
     t = len(toe)
     held = np.zeros((t, 2))
     planted = planted.copy()
-    for s, e in _runs(planted):
+    for s, e in runs(planted):
         shift = toe[s:e][:, _PLANE].mean(axis=0) - toe[s:e][:, _PLANE]
         if np.linalg.norm(shift, axis=-1).max() > MAX_SHIFT_M:
             planted[s:e] = False
         else:
             held[s:e] = shift
-    if not planted.any():
-        return held
+    return faded(held, planted, BLEND_FRAMES)
+
+
+def faded(held: np.ndarray, contact: np.ndarray, blend_frames: int) -> np.ndarray:
+    """Corrections (T, K) held inside the `contact` (T,) bool frames, each other frame taking its nearest
+    contact frame's correction times a weight falling linearly to 0 over `blend_frames` frames (0 beyond)."""
+    t = len(held)
+    if not contact.any():
+        return np.zeros_like(held)
     frames = np.arange(t)
-    prev = np.maximum.accumulate(np.where(planted, frames, -1))  # last contact frame at or before t
-    nxt = np.minimum.accumulate(np.where(planted, frames, t)[::-1])[::-1]  # first one at or after t
+    prev = np.maximum.accumulate(np.where(contact, frames, -1))  # last contact frame at or before t
+    nxt = np.minimum.accumulate(np.where(contact, frames, t)[::-1])[::-1]  # first one at or after t
     d_prev = np.where(prev >= 0, frames - prev, t + 1)
     d_next = np.where(nxt < t, nxt - frames, t + 1)
     nearest = np.where(d_prev <= d_next, prev, nxt).clip(0, t - 1)
-    weight = np.clip(1.0 - np.minimum(d_prev, d_next) / (BLEND_FRAMES + 1), 0.0, 1.0)
+    weight = np.clip(1.0 - np.minimum(d_prev, d_next) / (blend_frames + 1), 0.0, 1.0)
     return held[nearest] * weight[:, None]
 
 

@@ -4,7 +4,8 @@ The model's features decode to joint positions, filtered lightly over time at th
 decoder's patches so that they do not shiver (`stickgen.generate.smoothing`), and every generated clip
 then has its bones held at one length each (`stickgen.core.skeleton.rigid_bones`): a stick figure whose
 limbs stretch is never shown; planted feet are then held in place when asked
-(`stickgen.generate.footlock.lock_feet`, params `inference.lock_feet`).
+(`stickgen.generate.footlock.lock_feet`, params `inference.lock_feet`), and two actors' hands that nearly
+meet are brought to touching (`stickgen.generate.handmeet.meet_hands`).
 The face's features, their expression code held steady over about a second
 (`stickgen.generate.smoothing.steady_expression`), decode to a face track whose mouth cycles at the
 generated voice's rate (`stickgen.core.face.face_from_features`), timed by the frame rate and phased by
@@ -20,6 +21,7 @@ from stickgen.core.face import FaceTrack, face_from_features
 from stickgen.core.features import FeatureStats, features_to_joints
 from stickgen.core.skeleton import rigid_bones
 from stickgen.generate.footlock import lock_feet as hold_planted_feet
+from stickgen.generate.handmeet import meet_hands
 from stickgen.generate.smoothing import smooth_motion, steady_expression
 from stickgen.model.diffusion import Generation, Sampling
 from stickgen.model.motion_model import StickFigureModel, split_state
@@ -79,6 +81,7 @@ def generate_motions(
         joints = rigid_bones(features_to_joints(seamless))
         if lock_feet:
             joints = hold_planted_feet(joints, fps)
+        joints = meet_hands(joints)
         mouth_rng = np.random.default_rng([seed, k])  # the mouth cycles' phases: from the seed too
         steady = steady_expression(face[k, :t, :a], fps)
         out.append((joints.astype(np.float32), face_from_features(steady, fps, mouth_rng)))

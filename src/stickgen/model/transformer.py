@@ -24,8 +24,9 @@ embedding of its patch, and the prediction adds the template's motion times a le
 (`template_skip`; its root's steps, not its place), so the network learns the correction to a real
 instance of the motion and keeps the instance's brief detail (a punch's reach, a clap's contact), which
 it returned blurred when it had to redraw it from the tokens (docs/training.md, model format 8). The
-template's voice (`VOICE_SKIP`: its mouth's level, cycle rate and peak, all slow) is added the same way,
-with a gain of its own (model format 10): the head alone gave a whisper, a talk and a song one voice.
+template's voice (`VOICE_SKIP`: its mouth's level, cycle rate and peak, all slow) is added as it is, at a
+gain of 1 (model format 11; format 10 learnt that gain and kept under half of it, so a whisper still spoke
+at a talk's level): the head alone gave a whisper, a talk and a song one voice.
 
 No position sees its own target: the only motion input is the diffusion state x_t, which at level 1 is
 pure noise (exactly what generation starts from); the clean motion is only the loss's target.
@@ -217,7 +218,6 @@ class StickFigureTransformer(nn.Module):
         # the template's motion also reaches the output directly: the prediction is the template (its root's
         # steps for the floor position) times this gain per motion feature plus the head's correction
         self.template_skip = nn.Parameter(torch.ones(cfg.max_actors * FEATURES_PER_ACTOR))
-        self.voice_skip = nn.Parameter(torch.ones(cfg.max_actors * len(VOICE_SKIP)))  # its voice's gain
         self.frame_query = nn.Parameter(torch.randn(d) * 0.02)
         self.progress_proj = nn.Linear(16, d)  # sinusoids of t / (T - 1): where in the clip a frame is
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
@@ -304,9 +304,7 @@ class StickFigureTransformer(nn.Module):
         out = self.head(h).reshape(b, n_tok * patch, cfg.max_actors, STATE_FEATURES)[:, :n_frames]
         basis = spline_basis(n_frames, patch, lengths, device=dev).to(h.dtype)  # (B or 1, T, n_tok)
         steps = torch.matmul(basis, self.travel(h)).view(b, n_frames, cfg.max_actors, len(ROOT_XZ))
-        skip, skip_steps = template_skip(
-            shown.float(), shown_frames.float(), self.template_skip, self.voice_skip
-        )
+        skip, skip_steps = template_skip(shown.float(), shown_frames.float(), self.template_skip)
         return travel(out.float() + skip, steps.float() * TRAVEL_SCALE + skip_steps)
 
     def _conditions(
@@ -374,15 +372,15 @@ class StickFigureTransformer(nn.Module):
 
 
 def template_skip(
-    template: torch.Tensor, shown: torch.Tensor, gain: torch.Tensor, voice_gain: torch.Tensor
+    template: torch.Tensor, shown: torch.Tensor, gain: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """What the template adds to the prediction: (B, T, A, F) its motion features times `gain`
-    (A * FEATURES_PER_ACTOR,), zero on the root's floor position, its voice (`VOICE_SKIP`) times
-    `voice_gain` (A * len(VOICE_SKIP),), zero on the rest of the face, and (B, T, A, 2) its root's
-    floor-plane steps times their gain, counted where the template shows the frame and the one before
-    (`shown` (B, T)). `template` is zero where not shown (and its face where it has none), so a prediction
-    without one is the head's alone. The face's codes are the head's: a template's expression codes,
-    passed on, blurred the caption's own (docs/training.md, row F2)."""
+    (A * FEATURES_PER_ACTOR,), zero on the root's floor position, its voice (`VOICE_SKIP`) as it is (a
+    learnt gain kept under half of it: docs/training.md, model format 11), zero on the rest of the face,
+    and (B, T, A, 2) its root's floor-plane steps times their gain, counted where the template shows the
+    frame and the one before (`shown` (B, T)). `template` is zero where not shown (and its face where it
+    has none), so a prediction without one is the head's alone. The face's codes are the head's: a
+    template's expression codes, passed on, blurred the caption's own (docs/training.md, row F2)."""
     a = template.shape[-2]
     dt = template.dtype
     body = template[..., :FEATURES_PER_ACTOR] * gain.view(a, FEATURES_PER_ACTOR).to(dt)
@@ -393,7 +391,7 @@ def template_skip(
     keep[root] = 0.0
     voice = [FEATURES_PER_ACTOR + i for i in VOICE_SKIP]
     face = torch.zeros_like(template[..., FEATURES_PER_ACTOR:])
-    face[..., list(VOICE_SKIP)] = template[..., voice] * voice_gain.view(a, len(VOICE_SKIP)).to(dt)
+    face[..., list(VOICE_SKIP)] = template[..., voice]
     return torch.cat([body * keep, face], dim=-1), F.pad(steps, (0, 0, 0, 0, 1, 0))
 
 

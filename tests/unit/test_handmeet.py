@@ -101,6 +101,14 @@ def test_a_wrist_near_two_others_meets_the_closer() -> None:
     np.testing.assert_array_equal(met[:, 1, left], clip[:, 1, left])
 
 
+def test_a_missing_joint_is_not_spread_to_the_rest_of_its_arm() -> None:
+    clip = reaching(np.full(8, 0.2))
+    clip[3, 0, WRIST] = np.nan
+    met = meet_hands(clip)
+    assert np.isnan(met).sum() == 3 and np.isnan(met[3, 0, WRIST]).all()
+    np.testing.assert_allclose(gap(met)[[0, 1, 2, 4, 5, 6, 7]], TOUCH_M, atol=1e-6)
+
+
 def test_joints_of_the_wrong_shape_are_refused() -> None:
     with pytest.raises(ValueError, match="meet_hands needs"):
         meet_hands(np.zeros((5, 22, 3)))

@@ -81,7 +81,8 @@ def meet_hands(joints: np.ndarray) -> np.ndarray:
     for x in range(j.shape[1]):
         for i, (shoulder, elbow, wrist) in enumerate(_ARMS):
             off = faded(moves[:, x, i], taken[:, x, i], BLEND_FRAMES)
-            moved = np.flatnonzero(np.abs(off).sum(-1) > 0)
+            whole = np.isfinite(j[:, x, [shoulder, elbow, wrist]]).all(axis=(1, 2))  # a broken arm stays
+            moved = np.flatnonzero((np.abs(off).sum(-1) > 0) & whole)
             if not len(moved):
                 continue
             out[moved, x, elbow], out[moved, x, wrist] = two_bone_ik(

@@ -19,6 +19,7 @@ from stickgen.model.diffusion import RefinerConfig
 from stickgen.model.memory import (
     MAX_WARP,
     NO_CLIP,
+    PLAY_SPEEDS,
     MotionMemory,
     check_memory_state,
     fill_memory_from,
@@ -151,11 +152,13 @@ def test_a_template_starts_at_the_origin_and_holds_the_last_frame_of_a_short_cli
     assert not out[:, 1].any()  # a one-actor clip leaves the second slot empty
     longer, valid = memory.template(0, 0.5, 20, 1)  # longer than the clip: its last frame is held
     assert valid.all() and longer[:, 0, 5].tolist() == [10.0 * k for k in range(12)] + [110.0] * 8
-    fast, _ = memory.template(0, 0.0, 6, 1, u_speed=0.999)  # 1.25 frames of the clip per frame
-    slow, _ = memory.template(0, 0.0, 6, 1, u_speed=0.0)  # 0.8
+    low, high = PLAY_SPEEDS
+    fast, _ = memory.template(0, 0.0, 6, 1, u_speed=0.999)  # `high` frames of the clip per frame
+    slow, _ = memory.template(0, 0.0, 6, 1, u_speed=0.0)  # `low`
     # read between frames, not by holding or skipping one: the template moves at its speed every frame
-    assert fast[:, 0, 5].tolist() == pytest.approx([12.5 * k for k in range(6)], rel=2e-3)
-    assert slow[:, 0, 5].tolist() == pytest.approx([8.0 * k for k in range(6)])
+    assert fast[:, 0, 5].tolist() == pytest.approx([10 * high * k for k in range(6)], rel=2e-4)
+    assert slow[:, 0, 5].tolist() == pytest.approx([10 * low * k for k in range(6)])
+    assert low < 1.0 < high
     none, valid = memory.template(NO_CLIP, 0.0, 5, 1)
     assert not none.any() and not valid.any()
 

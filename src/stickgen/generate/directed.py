@@ -41,7 +41,7 @@ from stickgen.core.features import features_to_joints, joints_to_features
 from stickgen.core.laterality import caption_side
 from stickgen.core.skeleton import rigid_bones
 from stickgen.core.vocab import action_id
-from stickgen.generate.footlock import lock_feet
+from stickgen.generate.footlock import keep_planted_legs, lock_feet
 from stickgen.generate.handmeet import meet_hands
 from stickgen.generate.inpaint import FADE_FRAMES, blend_kept, sample_constrained
 from stickgen.generate.motion import Motion
@@ -460,13 +460,13 @@ def _origin(known: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def _decode(
     feats: np.ndarray, fps: float, lock: bool, given: _Given | None, fade_frames: int = FADE_FRAMES
 ) -> np.ndarray:
-    """(T, A, 66) features -> (T, A, 22, 3) float32 joints: seams smoothed, rigid bones, planted feet, meeting
-    hands (`handmeet`), given frames kept."""
+    """(T, A, 66) features -> (T, A, 22, 3) float32 joints: seams smoothed (planted legs as decoded), rigid
+    bones, planted feet, meeting hands (`handmeet`), given frames kept."""
     feats = feats.astype(np.float32)
     smoothed = smooth_motion(feats)  # features are linear in the joints: the generator's filter
     if given is not None:
         smoothed = np.where(given.mask, feats, smoothed)  # a kept value (a path's point) stays exact
-    joints = features_to_joints(smoothed)
+    joints = keep_planted_legs(features_to_joints(smoothed), features_to_joints(feats), fps)
     whole = None if given is None else given.mask.all(axis=(1, 2))  # (T,) frames given whole
     if whole is None or not whole.any():
         joints = rigid_bones(joints)

@@ -69,19 +69,53 @@ def contacts(toe: np.ndarray, floor: float, fps: float) -> np.ndarray:
     return out
 
 
+def planted_legs(joints: np.ndarray, fps: float) -> np.ndarray:
+    """(T, A, 22) bool of (T, A, 22, 3) joints: the knee, ankle and toe of every leg in the frames its toe is
+    planted (`contacts`, over the actor's robust floor) in a contact the lock holds (`held_contacts`: a
+    foot sliding along the floor is not planted)."""
+    j = np.asarray(joints, dtype=np.float64)
+    if j.ndim != 4 or j.shape[2:] != (NUM_JOINTS, 3):
+        raise ValueError(f"planted_legs needs (T, A, {NUM_JOINTS}, 3) joints, got {j.shape}")
+    out = np.zeros(j.shape[:3], dtype=bool)
+    floors = Tracks.from_clip(j, fps).floor
+    for a in range(j.shape[1]):
+        for _, knee, ankle, toe in _LEGS:
+            held = held_contacts(j[:, a, toe], contacts(j[:, a, toe], floors[a], fps))
+            out[:, a, [knee, ankle, toe]] = held[:, None]
+    return out
+
+
+def keep_planted_legs(filtered: np.ndarray, raw: np.ndarray, fps: float) -> np.ndarray:
+    """`filtered` (T, A, 22, 3), a temporal filter's output of the joints `raw`, with the planted legs
+    (`planted_legs` of `raw`) put back as they were: a low-pass over a patch seam averages a fast foot's
+    one or two frames on the floor with the frames in the air around them (a touchdown in a V, 6 cm up),
+    and a foot that was down should stay down."""
+    return np.where(planted_legs(raw, fps)[..., None], raw, filtered).astype(np.asarray(filtered).dtype)
+
+
+def _to_mean(toe: np.ndarray) -> np.ndarray:
+    """(K, 2) floor-plane corrections that bring a contact's toe positions (K, 3) to their mean."""
+    return toe[:, _PLANE].mean(axis=0) - toe[:, _PLANE]
+
+
+def held_contacts(toe: np.ndarray, planted: np.ndarray) -> np.ndarray:
+    """`planted` (T,) without the contacts the lock leaves alone: those whose correction would exceed
+    `MAX_SHIFT_M` (a slide, a shuffle)."""
+    out = planted.copy()
+    for s, e in runs(planted):
+        if np.linalg.norm(_to_mean(toe[s:e]), axis=-1).max() > MAX_SHIFT_M:
+            out[s:e] = False
+    return out
+
+
 def contact_offsets(toe: np.ndarray, planted: np.ndarray) -> np.ndarray:
     """(T, 2) floor-plane corrections of a toe track: inside a contact, to the contact's mean position;
     within `BLEND_FRAMES` of one, the nearest contact frame's correction fading linearly to 0. A contact
-    whose correction would exceed `MAX_SHIFT_M` gets none."""
-    t = len(toe)
-    held = np.zeros((t, 2))
-    planted = planted.copy()
+    whose correction would exceed `MAX_SHIFT_M` gets none (`held_contacts`)."""
+    planted = held_contacts(toe, planted)
+    held = np.zeros((len(toe), 2))
     for s, e in runs(planted):
-        shift = toe[s:e][:, _PLANE].mean(axis=0) - toe[s:e][:, _PLANE]
-        if np.linalg.norm(shift, axis=-1).max() > MAX_SHIFT_M:
-            planted[s:e] = False
-        else:
-            held[s:e] = shift
+        held[s:e] = _to_mean(toe[s:e])
     return faded(held, planted, BLEND_FRAMES)
 
 

@@ -1,7 +1,9 @@
 """Generate canonical joints from a model and conditions (shared by evaluation and inference).
 
 The model's features decode to joint positions, filtered lightly over time at the seams between the
-decoder's patches so that they do not shiver (`stickgen.generate.smoothing`), and every generated clip
+decoder's patches so that they do not shiver (`stickgen.generate.smoothing`; the legs of planted feet stay
+as decoded, `stickgen.generate.footlock.keep_planted_legs`, so a fast step's contact is not lifted into a V),
+and every generated clip
 then has its bones held at one length each (`stickgen.core.skeleton.rigid_bones`): a stick figure whose
 limbs stretch is never shown; planted feet are then held in place when asked
 (`stickgen.generate.footlock.lock_feet`, params `inference.lock_feet`), and two actors' hands that nearly
@@ -20,6 +22,7 @@ import torch
 from stickgen.core.face import FaceTrack, face_from_features
 from stickgen.core.features import FeatureStats, features_to_joints
 from stickgen.core.skeleton import rigid_bones
+from stickgen.generate.footlock import keep_planted_legs
 from stickgen.generate.footlock import lock_feet as hold_planted_feet
 from stickgen.generate.handmeet import meet_hands
 from stickgen.generate.smoothing import smooth_motion, steady_expression
@@ -77,8 +80,9 @@ def generate_motions(
     feats = stats.denormalise(motion)
     out = []
     for k, (t, a) in enumerate(zip(lengths, actors, strict=True)):
-        seamless = smooth_motion(feats[k, :t, :a].astype(np.float32), patch_frames=model.cfg.patch_frames)
-        joints = rigid_bones(features_to_joints(seamless))
+        clip = feats[k, :t, :a].astype(np.float32)
+        seamless = smooth_motion(clip, patch_frames=model.cfg.patch_frames)
+        joints = rigid_bones(keep_planted_legs(features_to_joints(seamless), features_to_joints(clip), fps))
         if lock_feet:
             joints = hold_planted_feet(joints, fps)
         joints = meet_hands(joints)

@@ -22,6 +22,13 @@ stage's report over the whole test split): jerk 9.1 -> 16.6 m/s^3 (the real row'
 the behaviour suite's sprint 0.2 -> 0.4, behaviour 0.852 -> 0.856, FID 0.034 either way, foot skating
 0.019 (docs/training.md, "The whole test split, and the root unguided").
 
+A contact of two frames that straddles a seam was still lifted into a V (a stride of 12 frames at 5 m/s is
+three patches, so one foot lands on a seam every stride): since 2026-12-05 (evening) the callers put the
+legs of planted feet back as decoded after the filter (`stickgen.generate.footlock.keep_planted_legs`):
+the suite's sprints plant on both feet (the shipped small/lora over two other suite seeds: 0.1 -> 0.5),
+jerk 17.4 -> 21.9 m/s^3 (docs/training.md, "Planted feet through the seam filter, templates at their own
+pace").
+
 The callers filter the features before decoding them to joints, then make the bones rigid
 (`stickgen.core.skeleton.rigid_bones`) and lock planted feet (`stickgen.generate.sample.generate_joints`,
 seams only; `stickgen.generate.directed`, every frame: its overlapping windows put their seams at their

@@ -56,8 +56,12 @@ if TYPE_CHECKING:
 
 NO_CLIP = -1
 # the speeds a generation plays its template at (a seeded draw: two seeds that read the same clip still
-# differ); training templates play their clips at whatever speed matches the sample, within 0-2
-PLAY_SPEEDS = (0.8, 1.25)
+# differ); training templates play their clips at whatever speed matches the sample, within 0-2. Narrow: a
+# speed is part of what a caption says (the animator's sprints run 5.0-5.3 m/s, its runs <= 4.65), and
+# 0.8-1.25x made a sprint a run or a blur of one-frame steps; the seeds differ as much at 0.95-1.05x
+# (docs/training.md, "Planted feet through the seam filter, templates at their own pace"). Log-symmetric
+# about 1, so that the middle draw plays the clip as recorded.
+PLAY_SPEEDS = (1 / 1.05, 1.05)
 # a one-sided motion's template is drawn among the clips of its side within this many times top_k nearest
 SIDE_POOL = 8
 

@@ -23,7 +23,7 @@ the behaviour suite's sprint 0.2 -> 0.4, behaviour 0.852 -> 0.856, FID 0.034 eit
 0.019 (docs/training.md, "The whole test split, and the root unguided").
 
 A contact of two frames that straddles a seam was still lifted into a V (a stride of 12 frames at 5 m/s is
-three patches, so one foot lands on a seam every stride): since 2026-12-05 (evening) the callers put the
+three patches, so one foot lands on a seam every stride): since 2026-12-05 (night) the callers put the
 legs of planted feet back as decoded after the filter (`stickgen.generate.footlock.keep_planted_legs`):
 the suite's sprints plant on both feet (the shipped small/lora over two other suite seeds: 0.1 -> 0.5),
 jerk 17.4 -> 21.9 m/s^3 (docs/training.md, "Planted feet through the seam filter, templates at their own

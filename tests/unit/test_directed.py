@@ -20,7 +20,7 @@ from stickgen.generate.directed import Directing, Window, plan_windows
 from stickgen.generate.export import load_motion, save_motion
 from stickgen.generate.generator import InferenceGenerator
 from stickgen.generate.given import load_given
-from stickgen.generate.inpaint import blend_kept, sample_constrained, smooth_edges
+from stickgen.generate.inpaint import blend_kept, leading_kept, sample_constrained, smooth_edges
 from stickgen.generate.retime import bone_lengths, resample
 from stickgen.generate.settings import Checks, Runtime, SamplingSettings
 from stickgen.generate.timeline import Span, parse_timeline, read_timeline_file, span_frames
@@ -482,3 +482,18 @@ def test_cli_directed_errors_are_one_line(fake_cli, tmp_path, capsys, args, mess
     err = capsys.readouterr().err
     assert status in (1, 2) and message in err and err.count("\n") == 1, err
     assert not (tmp_path / "x.json").exists()
+
+
+def test_a_continuation_window_counts_its_kept_frames_for_the_template() -> None:
+    """The template of a window that continues kept frames waits them out (`leading_kept` -> `lead_in`):
+    otherwise a jump's take-off could fall in the kept walk and never be generated."""
+    shape = (2, 10, 2)
+    mask = torch.zeros(*shape, 66, dtype=torch.bool)
+    mask[:, :4, 0] = True  # the first actor's first 4 frames, in both rows
+    assert leading_kept(mask, shape) == 4
+    mask[1, 3, 0, 5] = False  # a frame kept only in part ends the run for its row, and so for the batch
+    assert leading_kept(mask, shape) == 3
+    path = torch.zeros(*shape, 66, dtype=torch.bool)
+    path[..., [0, 2]] = True  # a floor path keeps the root's x/z only: no frame is kept whole
+    assert leading_kept(path, shape) == 0
+    assert leading_kept(torch.ones(1, 1, 1, 1, dtype=torch.bool), shape) == 10  # broadcast: all kept

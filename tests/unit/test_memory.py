@@ -159,6 +159,9 @@ def test_a_template_starts_at_the_origin_and_holds_the_last_frame_of_a_short_cli
     assert fast[:, 0, 5].tolist() == pytest.approx([10 * high * k for k in range(6)], rel=2e-4)
     assert slow[:, 0, 5].tolist() == pytest.approx([10 * low * k for k in range(6)])
     assert low < 1.0 < high
+    # a continuation's kept frames: the clip waits at its start, then plays from the first generated frame
+    waiting, _ = memory.template(0, 0.0, 8, 1, lead_in=3)
+    assert waiting[:, 0, 5].tolist() == [0.0] * 4 + [10.0 * k for k in range(1, 5)]
     none, valid = memory.template(NO_CLIP, 0.0, 5, 1)
     assert not none.any() and not valid.any()
 

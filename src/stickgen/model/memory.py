@@ -252,24 +252,25 @@ class MotionMemory(nn.Module):
 
     @torch.no_grad()
     def template(
-        self, clip: int, u_start: float, length: int, max_actors: int, u_speed: float = 0.5
+        self, clip: int, u_start: float, length: int, max_actors: int, u_speed: float = 0.5, lead_in: int = 0
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """The template of a generation: `length` frames of memory clip `clip`, played at a speed drawn by
         `u_speed` in [0, 1) (`PLAY_SPEEDS`, log-uniform; 0.5 plays it as recorded) from a start drawn by
         `u_start`, moved so that actor 0 starts at the floor's origin, its last frame held when the clip
         runs out (a training template plays its clip at 0-2 frames per frame and holds frames too, where
         the sample is slower than its clip): ((length, max_actors, STATE) float32, valid (length,) bool).
-        `NO_CLIP` gives zeros, nothing valid."""
+        `lead_in` frames (a continuation's kept frames) hold the start before it plays, so that what the
+        clip does falls in the frames that are generated. `NO_CLIP` gives zeros, nothing valid."""
         if clip == NO_CLIP:
             return no_template(length, max_actors)
         rows = self.clip(clip)
         low, high = PLAY_SPEEDS
         speed = low * (high / low) ** u_speed
-        span = int(np.ceil((length - 1) * speed)) + 1  # clip frames the template covers
+        lead_in = min(max(lead_in, 0), length - 1)
+        span = int(np.ceil((length - 1 - lead_in) * speed)) + 1  # clip frames the template covers
         start = int(u_start * max(rows.shape[0] - span + 1, 1))
-        return self._placed(
-            played(rows, start + torch.arange(length, dtype=torch.float64) * speed), max_actors
-        )
+        playing = (torch.arange(length, dtype=torch.float64) - lead_in).clamp(min=0)
+        return self._placed(played(rows, start + playing * speed), max_actors)
 
     @torch.no_grad()
     def aligned_template(self, clip: int, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -286,12 +287,18 @@ class MotionMemory(nn.Module):
         return self._placed(played(rows, torch.from_numpy(smooth_path(path))), target.shape[1])
 
     def templates(
-        self, clips: torch.Tensor, lenders: torch.Tensor, u: torch.Tensor, length: int, max_actors: int
+        self,
+        clips: torch.Tensor,
+        lenders: torch.Tensor,
+        u: torch.Tensor,
+        length: int,
+        max_actors: int,
+        lead_in: int = 0,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """`template` of every row, `u` (B, 2) its start and speed draws, its face lent by clip `lenders`
         (B,) where its own clip has none (`lend_face`): ((B, length, max_actors, STATE), (B, length))."""
         parts = [
-            self.lend_face(c, f, lambda k, a=a, b=b: self.template(k, a, length, max_actors, b))
+            self.lend_face(c, f, lambda k, a=a, b=b: self.template(k, a, length, max_actors, b, lead_in))
             for c, f, (a, b) in zip(clips.tolist(), lenders.tolist(), u.tolist(), strict=True)
         ]
         return torch.stack([p[0] for p in parts]), torch.stack([p[1] for p in parts])

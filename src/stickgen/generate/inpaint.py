@@ -147,7 +147,6 @@ def smooth_edges(
     return torch.where(mask, motion, (1 - w) * motion + w * low)
 
 
-@torch.no_grad()
 def leading_kept(mask: torch.Tensor, shape: tuple[int, ...]) -> int:
     """How many frames from the start `mask` (broadcastable to (B, T, A, 66)) keeps whole for the first
     actor in every row: a continuation's kept frames, which its template waits out (`retrieve`'s
@@ -156,6 +155,7 @@ def leading_kept(mask: torch.Tensor, shape: tuple[int, ...]) -> int:
     return int(whole.long().cumprod(0).sum())
 
 
+@torch.no_grad()
 def sample_constrained(
     model: StickFigureModel,
     text_emb: torch.Tensor,

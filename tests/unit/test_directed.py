@@ -487,13 +487,13 @@ def test_cli_directed_errors_are_one_line(fake_cli, tmp_path, capsys, args, mess
 def test_a_continuation_window_counts_its_kept_frames_for_the_template() -> None:
     """The template of a window that continues kept frames waits them out (`leading_kept` -> `lead_in`):
     otherwise a jump's take-off could fall in the kept walk and never be generated."""
-    shape = (2, 10, 2)
-    mask = torch.zeros(*shape, 66, dtype=torch.bool)
+    shape = (2, 10, 2, 66)
+    mask = torch.zeros(shape, dtype=torch.bool)
     mask[:, :4, 0] = True  # the first actor's first 4 frames, in both rows
-    assert leading_kept(mask, shape) == 4
+    assert leading_kept(mask) == 4
     mask[1, 3, 0, 5] = False  # a frame kept only in part ends the run for its row, and so for the batch
-    assert leading_kept(mask, shape) == 3
-    path = torch.zeros(*shape, 66, dtype=torch.bool)
+    assert leading_kept(mask) == 3
+    path = torch.zeros(shape, dtype=torch.bool)
     path[..., [0, 2]] = True  # a floor path keeps the root's x/z only: no frame is kept whole
-    assert leading_kept(path, shape) == 0
-    assert leading_kept(torch.ones(1, 1, 1, 1, dtype=torch.bool), shape) == 10  # broadcast: all kept
+    assert leading_kept(path) == 0
+    assert leading_kept(torch.ones(1, 1, 1, 1, dtype=torch.bool).expand(shape)) == 10  # every frame kept

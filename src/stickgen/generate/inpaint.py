@@ -147,11 +147,10 @@ def smooth_edges(
     return torch.where(mask, motion, (1 - w) * motion + w * low)
 
 
-def leading_kept(mask: torch.Tensor, shape: tuple[int, ...]) -> int:
-    """How many frames from the start `mask` (broadcastable to (B, T, A, 66)) keeps whole for the first
-    actor in every row: a continuation's kept frames, which its template waits out (`retrieve`'s
-    `lead_in`)."""
-    whole = mask.expand(*shape, FEATURES_PER_ACTOR)[:, :, 0].all(dim=-1).all(dim=0)  # (T,)
+def leading_kept(mask: torch.Tensor) -> int:
+    """How many frames from the start `mask` (B, T, A, 66) keeps whole for the first actor in every row: a
+    continuation's kept frames, which its template waits out (`retrieve`'s `lead_in`)."""
+    whole = mask[:, :, 0].all(dim=-1).all(dim=0)  # (T,)
     return int(whole.long().cumprod(0).sum())
 
 
@@ -198,14 +197,14 @@ def sample_constrained(
     x = noise_like(torch.empty(shape, device=dev), generator)
     lead = tf.side_prior.choose(text_emb, side, generator) if lead is None else lead
     constrained = known is not None and mask is not None and bool(mask.any())
-    kept = leading_kept(mask, shape[:3]) if constrained else 0
-    template, template_valid = model.retrieve(text_emb, n_frames, actors, generator, lead, lead_in=kept)
-    lengths = torch.full((b,), n_frames, device=dev)
     if constrained:  # the motion's entries are kept, the face's are free (padded to the state's width)
         mask = mask.expand(*shape[:3], FEATURES_PER_ACTOR)
         known = known.to(x.dtype)
         state_known = F.pad(known, (0, STATE_FEATURES - FEATURES_PER_ACTOR))
         state_mask = F.pad(mask, (0, STATE_FEATURES - FEATURES_PER_ACTOR), value=False)
+    kept = leading_kept(mask) if constrained else 0
+    template, template_valid = model.retrieve(text_emb, n_frames, actors, generator, lead, lead_in=kept)
+    lengths = torch.full((b,), n_frames, device=dev)
 
     def denoise(x_: torch.Tensor, t: torch.Tensor, drop: torch.Tensor | None) -> torch.Tensor:
         k = x_.shape[0] // b

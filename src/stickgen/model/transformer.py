@@ -375,9 +375,9 @@ def template_skip(
     template: torch.Tensor, shown: torch.Tensor, gain: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """What the template adds to the prediction: (B, T, A, F) its motion features times `gain`
-    (A * FEATURES_PER_ACTOR,), zero on the root's floor position, its voice (`VOICE_SKIP`) as it is (a
-    learnt gain kept under half of it: docs/training.md, model format 11), zero on the rest of the face,
-    and (B, T, A, 2) its root's floor-plane steps times their gain, counted where the template shows the
+    (A * FEATURES_PER_ACTOR,), zero on the root's floor position, its voice (`VOICE_SKIP`) as it is (format
+    10 learnt a gain on it and kept under half: docs/training.md, model format 11), zero on the rest of the
+    face, and (B, T, A, 2) its root's floor-plane steps times their gain, counted where the template shows the
     frame and the one before (`shown` (B, T)). `template` is zero where not shown (and its face where it
     has none), so a prediction without one is the head's alone. The face's codes are the head's: a
     template's expression codes, passed on, blurred the caption's own (docs/training.md, row F2)."""

@@ -236,10 +236,11 @@ def test_the_root_travels_by_predicted_steps_at_the_same_speed_for_any_length() 
 
 
 def test_the_template_reaches_the_prediction_directly_and_only_where_shown() -> None:
-    """The prediction is the head's correction plus the template's motion (its root's steps for the floor
-    position): with the head and travel silenced a model returns the template's motion where it is shown,
-    walks its root's path, and returns nothing of it where it is hidden (the unconditional branch) or past
-    its end, and of its face only the voice's envelope (mouth level, cycle rate, peak), none of its codes."""
+    """The prediction is the head's correction plus the template's motion (its root's start and steps for
+    the floor position): with the head and travel silenced a model returns the template's motion where it
+    is shown, stands each actor where the template's starts and walks its root's path, and returns nothing
+    of it where it is hidden (the unconditional branch) or past its end, and of its face only the voice's
+    envelope (mouth level, cycle rate, peak), none of its codes."""
     model = tiny()
     torch.nn.init.zeros_(model.head.weight)
     torch.nn.init.zeros_(model.head.bias)
@@ -271,9 +272,12 @@ def test_the_template_reaches_the_prediction_directly_and_only_where_shown() -> 
     torch.testing.assert_close(
         out[0, :, :, 2], torch.arange(n, dtype=torch.float32)[:, None].expand(n, 2) * 0.3
     )
+    torch.testing.assert_close(out[:, 0][..., [0, 2]], template[:, 0][..., [0, 2]])  # a pair's spacing
     assert not hidden[..., others].any() and not hidden[..., [0, 2]].any()
-    with torch.no_grad():  # the motion's gain is learnt, the voice's is 1
+    with torch.no_grad():  # the motion's gain is learnt, the voice's and the place's are 1
         model.template_skip.zero_()
         silenced = run(model, text, None, n, template=template, template_valid=valid)
-    assert not silenced[..., :FEATURES_PER_ACTOR].any()
+    assert not silenced[..., others].any()
+    # where each actor stands passes as it is (its steps at the learnt gain, here none): standing still
+    torch.testing.assert_close(silenced[..., [0, 2]], template[:, :1, :, [0, 2]].expand(-1, n, -1, -1))
     torch.testing.assert_close(silenced[..., FEATURES_PER_ACTOR:], out[..., FEATURES_PER_ACTOR:])

@@ -38,8 +38,9 @@ ROOT_XYZ = (0, 1, 2)  # the root's position features (x, height, z: FEATURE_LAYO
 # whose memory knows each clip's leading side and serves a one-sided motion a template of its side; 10: 9
 # whose face feature holds the mouth's level (`stickgen.core.face.mouth_level`) and whose prediction adds the
 # template's voice too (`transformer.VOICE_SKIP`, a learnt gain `voice_skip`); 11: 10 whose template's voice
-# is added at a gain of 1 (no `voice_skip`).
-MODEL_FORMAT = 11
+# is added at a gain of 1 (no `voice_skip`); 12: 11 whose prediction starts each actor where the template's
+# stands (the template's floor position passes to `travel` as it is).
+MODEL_FORMAT = 12
 MEMORY_PREFIX = "transformer.memory."  # the state dict keys of the motion memory (sized by its clips)
 
 

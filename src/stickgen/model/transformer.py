@@ -21,12 +21,14 @@ positions, `scaled_dot_product_attention`) and RMSNorm -> SwiGLU.
 
 A retrieved training clip (the template, `stickgen.model.memory`) enters twice: each token adds an
 embedding of its patch, and the prediction adds the template's motion times a learnt gain per feature
-(`template_skip`; its root's steps, not its place), so the network learns the correction to a real
-instance of the motion and keeps the instance's brief detail (a punch's reach, a clap's contact), which
-it returned blurred when it had to redraw it from the tokens (docs/training.md, model format 8). The
-template's voice (`VOICE_SKIP`: its mouth's level, cycle rate and peak, all slow) is added as it is, at a
-gain of 1 (model format 11; format 10 learnt that gain and kept under half of it, so a whisper still spoke
-at a talk's level): the head alone gave a whisper, a talk and a song one voice.
+(`template_skip`; its root's steps times that gain, its place as it is), so the network learns the
+correction to a real instance of the motion and keeps the instance's brief detail (a punch's reach, a
+clap's contact), which it returned blurred when it had to redraw it from the tokens (docs/training.md,
+model format 8). The template's voice (`VOICE_SKIP`: its mouth's level, cycle rate and peak, all slow) is
+added as it is, at a gain of 1 (model format 11; format 10 learnt that gain and kept under half of it, so
+a whisper still spoke at a talk's level): the head alone gave a whisper, a talk and a song one voice.
+Where each actor stands at the start passes as it is too (model format 12): the head alone stood a hugging
+pair at a handshake's distance.
 
 No position sees its own target: the only motion input is the diffusion state x_t, which at level 1 is
 pure noise (exactly what generation starts from); the clean motion is only the loss's target.
@@ -375,10 +377,13 @@ def template_skip(
     template: torch.Tensor, shown: torch.Tensor, gain: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """What the template adds to the prediction: (B, T, A, F) its motion features times `gain`
-    (A * FEATURES_PER_ACTOR,), zero on the root's floor position, its voice (`VOICE_SKIP`) as it is (format
-    10 learnt a gain on it and kept under half: docs/training.md, model format 11), zero on the rest of the
-    face, and (B, T, A, 2) its root's floor-plane steps times their gain, counted where the template shows the
-    frame and the one before (`shown` (B, T)). `template` is zero where not shown (and its face where it
+    (A * FEATURES_PER_ACTOR,) except on the root's floor position, which passes as it is (where each actor
+    stands: `travel` starts the motion there, so that a pair stands as far apart as the template's pair;
+    format 11 left the place to the head, which put a hugging pair at a handshake's distance:
+    docs/training.md, model format 12), its voice (`VOICE_SKIP`) as it is (format 10 learnt a gain on it
+    and kept under half: docs/training.md, model format 11), zero on the rest of the face, and (B, T, A, 2)
+    its root's floor-plane steps times their gain, counted where the template shows the frame and the one
+    before (`shown` (B, T)). `template` is zero where not shown (and its face where it
     has none), so a prediction without one is the head's alone. The face's codes are the head's: a
     template's expression codes, passed on, blurred the caption's own (docs/training.md, row F2)."""
     a = template.shape[-2]
@@ -387,12 +392,13 @@ def template_skip(
     root = list(ROOT_XZ)
     both = (shown[:, 1:] * shown[:, :-1])[:, :, None, None]
     steps = (body[:, 1:, :, root] - body[:, :-1, :, root]) * both
-    keep = torch.ones(FEATURES_PER_ACTOR, dtype=dt, device=template.device)
-    keep[root] = 0.0
+    place = torch.zeros(FEATURES_PER_ACTOR, dtype=torch.bool, device=template.device)
+    place[root] = True  # where each actor stands passes as it is (`travel` reads frame 0's)
+    body = torch.where(place, template[..., :FEATURES_PER_ACTOR], body)
     voice = [FEATURES_PER_ACTOR + i for i in VOICE_SKIP]
     face = torch.zeros_like(template[..., FEATURES_PER_ACTOR:])
     face[..., list(VOICE_SKIP)] = template[..., voice]
-    return torch.cat([body * keep, face], dim=-1), F.pad(steps, (0, 0, 0, 0, 1, 0))
+    return torch.cat([body, face], dim=-1), F.pad(steps, (0, 0, 0, 0, 1, 0))
 
 
 def travel(features: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:

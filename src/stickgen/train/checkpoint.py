@@ -174,10 +174,12 @@ def build_model(config: dict[str, Any]):
             f"whose face has no voice, 7: the denoiser whose template reaches its prediction only through "
             f"attention, 8: the denoiser whose memory does not know its clips' sides, 9: the denoiser whose "
             f"template's voice does not reach its prediction, 10: the denoiser with a learnt gain on its "
-            f"template's voice, of earlier stickgen); "
+            f"template's voice, 11: the denoiser that places each actor without its template, of earlier "
+            f"stickgen); "
             f"this stickgen samples with format {MODEL_FORMAT} (a diffusion denoiser that decodes every "
             f"frame, conditioned on the motion's leading side, an action of the 54-action vocabulary and a "
             f"template of the motion's side retrieved from its motion memory and added to its prediction, "
+            f"each actor starting where the template's stands, "
             f"with a face whose mouth cycles at a generated rate around the level its template lends): "
             f"retrain it (dvc repro)"
         )

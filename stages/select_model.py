@@ -15,7 +15,7 @@ from stickgen.core.atomic import atomic_write_text
 from stickgen.entry import run_stage, stage_params
 from stickgen.release.select import read_candidates, select, write_production
 from stickgen.release.training_data import training_data_of
-from stickgen.wiring import sampling_from
+from stickgen.wiring import generation, sampling_from
 
 
 def main() -> None:
@@ -58,6 +58,7 @@ def main() -> None:
             sampling_from(p),
             selection,
             length_estimator=args.length_estimator,
+            generation=generation(p),
         )
     except (ValueError, FileNotFoundError) as exc:
         raise SystemExit(f"select: {exc}") from None

@@ -77,7 +77,8 @@ def test_use_diffusion_false_returns_the_transformer_sample_unchanged() -> None:
         == refinement(p)
         == Sampling(p.diffusion.diffusion_steps, p.diffusion.guidance_scale, p.diffusion.start_strength)
     )
-    assert generation(p) == Generation(p.sampling.steps, p.sampling.guidance_scale)
+    # the dataclass's defaults mirror params.yaml's
+    assert generation(p) == Generation(p.sampling.steps, p.sampling.guidance_scale) == Generation()
 
 
 def test_more_guidance_moves_the_sample_further_from_the_unconditional_one() -> None:

@@ -14,7 +14,7 @@ from stickgen.core.config import SELECTION_METRICS, SelectConfig, load_params
 from stickgen.evaluate.checklist import credit, selection_score
 from stickgen.generate.generator import InferenceGenerator
 from stickgen.generate.settings import Checks, Runtime, SamplingSettings
-from stickgen.model.diffusion import Sampling
+from stickgen.model.diffusion import Generation, Sampling
 from stickgen.release.select import read_candidates, select, write_production
 
 CFG = load_params(ROOT / "params.yaml").select
@@ -100,7 +100,10 @@ def test_the_winner_becomes_a_production_folder_the_generator_loads(tmp_path_fac
     selection = select({"tiny/pretrain": {"checkpoint": str(ckpt), "selection": GOOD}}, CFG)
     out = tmp_path / "production"
     (out / "stale").mkdir(parents=True)  # an earlier winner's folder is replaced
-    files = write_production(ckpt, out, eval_results, tiny_training(ckpt), 20.0, None, selection)
+    sampler = Generation(steps=4, guidance_scale=2.0)
+    files = write_production(
+        ckpt, out, eval_results, tiny_training(ckpt), 20.0, None, selection, generation=sampler
+    )
     assert {f.name for f in files} == {
         "model.safetensors",
         "memory.safetensors",
@@ -111,6 +114,8 @@ def test_the_winner_becomes_a_production_folder_the_generator_loads(tmp_path_fac
     shipped = json.loads((out / "selection.json").read_text())  # a hashed output: no wall-clock time
     assert shipped == {k: v for k, v in selection.items() if k != "timestamp"} and selection["timestamp"]
     assert not (out / "stale").exists()
+    # config.json records the sampler the pipeline generates with (params `sampling.*`)
+    assert json.loads((out / "config.json").read_text())["generation"] == {"steps": 4, "guidance_scale": 2.0}
     card = (out / "README.md").read_text()
     assert "## Selection" in card and "| val_loss | 0.3 | < 0.5 | 0.3 | yes |" in card
     gen = InferenceGenerator(

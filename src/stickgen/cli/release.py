@@ -188,7 +188,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_publish(args: argparse.Namespace) -> int:
     from stickgen.release.publish import PublishError, publish
     from stickgen.release.training_data import training_data_of
-    from stickgen.wiring import refinement
+    from stickgen.wiring import generation, refinement
 
     try:
         p = command_params(args.params, required=False)
@@ -213,6 +213,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
             sampling=sampling,
             base_repo_id=args.base_model,
             length_estimator=args.length_estimator,
+            generation=generation(p) if p is not None else None,
         )
     except (ValueError, FileNotFoundError, RuntimeError, PublishError) as exc:
         return fail("publish", exc)

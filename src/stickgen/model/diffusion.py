@@ -82,7 +82,7 @@ class Generation:
     """How the transformer samples a motion (params `sampling.*`): DDIM steps from pure noise and the
     classifier-free guidance scale (1: conditional prediction alone)."""
 
-    steps: int = 6
+    steps: int = 3
     guidance_scale: float = 1.25
 
     def __post_init__(self) -> None:

@@ -141,6 +141,7 @@ def build_folder(
     sampling: Sampling | None = None,
     base_repo_id: str = DEFAULT_BASE_REPO_ID,
     length_estimator: Path | None = None,
+    generation: Generation | None = None,
 ) -> list[Path]:
     """Write the files to publish into `out_dir` (created; must be empty or absent); returns them.
 
@@ -148,6 +149,8 @@ def build_folder(
         training: what the checkpoint and its base were trained on (`training_data.training_data_of`).
         fps: the frame rate when the checkpoint does not record one (params `canonical.fps`).
         sampling: the sampling defaults written to config.json (params `diffusion.*`).
+        generation: the transformer's sampler written to config.json (params `sampling.*`; None:
+            `Generation()`'s defaults, which mirror params.yaml's).
         base_repo_id: the Hub id of the base of an SFT / LoRA checkpoint (`{variant}`, `{phase}`: the
             base's).
         length_estimator: a length estimator file (`stickgen.model.length`) for the checkpoint's text encoder,
@@ -163,7 +166,7 @@ def build_folder(
         raise PublishError(f"{checkpoint} does not record its frame rate: pass fps (params canonical.fps)")
     metrics = load_metrics(eval_results, config["variant"], config["phase"])
     base = base_model(checkpoint, base_repo_id)
-    cfg = published_config(ckpt, fps, sampling or Sampling())
+    cfg = published_config(ckpt, fps, sampling or Sampling(), generation)
     if length_estimator is not None:
         check_length_estimator(length_estimator, ckpt["text_encoder"])
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -231,6 +234,7 @@ def publish(
     sampling: Sampling | None = None,
     base_repo_id: str = DEFAULT_BASE_REPO_ID,
     length_estimator: Path | None = None,
+    generation: Generation | None = None,
 ) -> PublishResult:
     """Build the folder and upload it (create the repo if needed, one commit); `dry_run` only writes it.
 
@@ -242,7 +246,16 @@ def publish(
     if dry_run:
         folder = Path(out_dir) if out_dir else Path(f"publish-{repo_id.replace('/', '--')}")
         files = build_folder(
-            checkpoint, folder, repo_id, eval_results, training, fps, sampling, base_repo_id, length_estimator
+            checkpoint,
+            folder,
+            repo_id,
+            eval_results,
+            training,
+            fps,
+            sampling,
+            base_repo_id,
+            length_estimator,
+            generation,
         )
         return PublishResult(repo_id, folder, sorted(f.name for f in files), None)
 
@@ -255,7 +268,16 @@ def publish(
     try:
         folder = Path(out_dir) if out_dir else tmp / "upload"
         files = build_folder(
-            checkpoint, folder, repo_id, eval_results, training, fps, sampling, base_repo_id, length_estimator
+            checkpoint,
+            folder,
+            repo_id,
+            eval_results,
+            training,
+            fps,
+            sampling,
+            base_repo_id,
+            length_estimator,
+            generation,
         )
         api = HfApi(endpoint=endpoint, token=token)
         api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")

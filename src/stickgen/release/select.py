@@ -96,12 +96,14 @@ def write_production(
     sampling,
     selection: dict,
     length_estimator: Path | None = None,
+    generation=None,
 ) -> list[Path]:
     """The winner as a self-contained model folder (`stickgen.release.publish.build_folder`: merged
     safetensors weights, config.json, model card) plus the selection rationale in the card and
     `selection.json` (without its timestamp). InferenceGenerator loads the folder as it is. `training`: what
     the winner was trained on (`stickgen.release.training_data.training_data_of`), for its card.
-    `length_estimator`: the `length` stage's file, shipped as `length.json` (None: none)."""
+    `length_estimator`: the `length` stage's file, shipped as `length.json` (None: none). `generation`:
+    the transformer's sampler its config.json records (params `sampling.*`)."""
     from stickgen.release.publish import DEFAULT_REPO_ID, build_folder, resolve_repo_id
 
     if out_dir.exists():
@@ -116,6 +118,7 @@ def write_production(
         fps=fps,
         sampling=sampling,
         length_estimator=length_estimator,
+        generation=generation,
     )
     card = out_dir / "README.md"
     best = selection["ranking"][0]

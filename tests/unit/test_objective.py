@@ -55,8 +55,10 @@ def test_the_same_error_in_metres_costs_the_same_on_every_joint_above_the_floor(
     whose share of the spread is under the floor costs more, never less; the root's path keeps weight 1."""
     stats = _stats()
     w = feature_weights(stats)
-    assert w.shape == (STATE_FEATURES,) and torch.equal(w[:3], torch.ones(3))
-    face = w[FEATURES_PER_ACTOR:]
+    assert w.shape == (2, STATE_FEATURES) and torch.equal(w[0, :3], torch.ones(3))
+    # the rows (positions, differences) differ on the root's floor-plane steps alone (the next test)
+    assert torch.equal(w[0, [1, *range(3, STATE_FEATURES)]], w[1, [1, *range(3, STATE_FEATURES)]])
+    face = w[0, FEATURES_PER_ACTOR:]
     voice = torch.zeros(len(face), dtype=torch.bool)
     for name in VOICE_FEATURES:
         voice[FACE_SLICES[name]] = True
@@ -70,10 +72,39 @@ def test_the_same_error_in_metres_costs_the_same_on_every_joint_above_the_floor(
     np.testing.assert_allclose(costs, costs[0], rtol=1e-4)
     assert min(_cost(stats, w, f, 0.02) for f in floored) > costs[0]
     for f in floored:
-        assert float(w[f]) == np.float32(WEIGHT_FLOOR)
+        assert float(w[0, f]) == np.float32(WEIGHT_FLOOR)
     ones = torch.ones(FEATURES_PER_ACTOR)
     plain = [_cost(stats, ones, f, 0.02) for f in range(3, FEATURES_PER_ACTOR)]
     assert max(plain) / min(plain) > 1000  # what the weights undo: spreads of 3 mm to 30 cm
+
+
+def _drift_cost(stats: FeatureStats, weight: torch.Tensor, feature: int, metres_per_frame: float) -> float:
+    """The weighted loss of a prediction that moves one feature by `metres_per_frame` a frame where the
+    target stands still (its first frame exact), the rest exact."""
+    target = torch.zeros(1, 6, 1, FEATURES_PER_ACTOR)
+    pred = target.clone()
+    pred[..., feature] = torch.arange(6.0)[None, :, None] * metres_per_frame / float(stats.std[feature])
+    sums = loss_sums(pred, _batch(target), weight)
+    return float(sums.vel / sums.vel_n)
+
+
+def test_the_roots_floor_steps_count_in_metres_like_a_joints() -> None:
+    """A figure that should stand still but drifts 0.1 m/s (5 mm a frame) costs, in the frame-to-frame term,
+    what a wrist drifting as fast costs: the root's x/z steps are weighted by their spread like a joint's
+    (at weight 1, on the root's spread of 1.5-2 m, they cost under a 50th of that); the root's positions
+    keep weight 1, and its height (no path) keeps weight 1 in both."""
+    stats = _stats()
+    w = feature_weights(stats)
+    var = stats.std.astype(np.float64) ** 2
+    for root in (0, 2):
+        assert float(w[0, root]) == 1.0
+        assert float(w[1, root]) == np.float32(var[root] / var[3:].mean())
+    assert float(w[0, 1]) == float(w[1, 1]) == 1.0
+    wrist = 3 + int(np.argmax(var[3:]))  # a joint whose weight is not floored
+    joint = _drift_cost(stats, w, wrist, 0.005)
+    for root in (0, 2):
+        np.testing.assert_allclose(_drift_cost(stats, w, root, 0.005), joint, rtol=1e-4)
+        assert _drift_cost(stats, w[0], root, 0.005) < joint / 50  # the old, position-only weights
 
 
 def test_without_weights_the_loss_is_the_plain_masked_mse() -> None:

@@ -6,9 +6,9 @@ style, actor count and length.
 The only motion input is the diffusion state; at level 1 it is pure noise, which is where generation
 starts, so nothing lets a prediction see its own target. Loss = MSE on normalised features +
 `VELOCITY_WEIGHT` x MSE of frame-to-frame differences, each feature weighted so that its error counts in
-metres (`feature_weights`), over valid frames and real actors, for the transformer's prediction and
-(weighted by `diffusion.loss_weight`) the refiner's, whose extra condition is the transformer's detached
-prediction.
+metres (`feature_weights`; the root's floor-plane steps too), over valid frames and real
+actors, for the transformer's prediction and (weighted by `diffusion.loss_weight`) the refiner's, whose
+extra condition is the transformer's detached prediction.
 
 The face features (`stickgen.core.face.face_features`, after the motion's 66 in the state) count only in
 frames whose face is known (synthetic clips; motion capture has none), each weighted `FACE_WEIGHT`, the
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import torch
 
 from stickgen.core.face import FACE_FEATURES, FACE_SLICES
-from stickgen.core.features import FEATURES_PER_ACTOR, FeatureStats
+from stickgen.core.features import FEATURES_PER_ACTOR, ROOT_XZ, FeatureStats
 from stickgen.embed.dataset import Batch
 from stickgen.model.noise import add_noise
 from stickgen.train.data import TrainBatch
@@ -69,28 +69,37 @@ def element_counts(lengths: torch.Tensor, actor_mask: torch.Tensor, features: in
 
 
 def feature_weights(stats: FeatureStats) -> torch.Tensor:
-    """(F,) loss weights that measure a root-relative joint's error in metres, not in its own spread.
+    """(2, F) loss weights, of the positions (row 0) and of the frame-to-frame differences (row 1), that
+    measure a root-relative joint's error in metres, not in its own spread.
 
     Normalised features put a spine coordinate that varies by 5 mm on the scale of a wrist that sweeps
     30 cm, so an unweighted loss spends itself on the spine and lets the hands and feet blur. A root-relative
     feature's weight is its variance over the mean variance of all of them (floored at `WEIGHT_FLOOR`):
     the squared error of the normalised feature becomes a squared error in metres. The root's own three
-    features (its path, whose spread is the distance travelled) keep weight 1; the face's features after
-    them `FACE_WEIGHT`, its voice (`VOICE_FEATURES`) `VOICE_WEIGHT`.
+    features (its path, whose spread is the distance travelled) keep weight 1 on their positions, where a
+    path's small error grows with the distance walked; the floor-plane steps between frames (row 1) count in
+    metres like a joint's, so that a figure standing in place that drifts 0.1 m/s, or a walk 10% fast,
+    costs what a hand off by as much does (at weight 1 the root's steps on a 2.9 m spread cost a 450th of
+    that, and in-place motions drifted backwards: docs/training.md, "Steps in metres"). The face's features
+    after them `FACE_WEIGHT`, its voice (`VOICE_FEATURES`) `VOICE_WEIGHT`.
     """
     var = torch.as_tensor(stats.std, dtype=torch.float32).pow(2)
     rel = var[3:] / var[3:].mean()
     face = torch.full((FACE_FEATURES,), FACE_WEIGHT)
     for name in VOICE_FEATURES:
         face[FACE_SLICES[name]] = VOICE_WEIGHT
-    return torch.cat([torch.ones(3), rel.clamp(min=WEIGHT_FLOOR), face])
+    pos = torch.cat([torch.ones(3), rel.clamp(min=WEIGHT_FLOOR), face])
+    steps = pos.clone()
+    steps[list(ROOT_XZ)] = var[list(ROOT_XZ)] / var[3:].mean()
+    return torch.stack([pos, steps])
 
 
 def loss_sums(pred: torch.Tensor, batch: Batch, weight: torch.Tensor | None = None) -> LossSums:
-    """Masked position and velocity squared errors of (B, T, A, F) predictions against the first F
-    features of the batch (the state, or the motion's 66 for the refiner), each feature's weighted by
-    `weight` (its first F entries) when given; face features only where the face is known. The counts
-    are those of the batch's whole state (`element_counts`), so every prediction is divided alike."""
+    """Masked position and velocity squared errors of (B, T, A, F) predictions against the first F features
+    of the batch (the state, or the motion's 66 for the refiner), each feature's weighted by `weight`
+    (its first F entries; (2, F): positions, then differences, as `feature_weights`) when given; face
+    features only where the face is known. The counts are those of the batch's whole state
+    (`element_counts`), so every prediction is divided alike."""
     t, f = pred.shape[1], pred.shape[-1]
     target = batch.features[..., :f].to(pred.dtype)
     frame_ok = torch.arange(t, device=pred.device)[None, :] < batch.lengths[:, None]  # (B, T)
@@ -98,11 +107,12 @@ def loss_sums(pred: torch.Tensor, batch: Batch, weight: torch.Tensor | None = No
     if f > FEATURES_PER_ACTOR:
         face = batch.face_mask.to(pred.dtype)[..., None].expand(*m.shape[:3], f - FEATURES_PER_ACTOR)
         m = torch.cat([m.expand(*m.shape[:3], FEATURES_PER_ACTOR), m * face], dim=-1)
-    w = 1.0 if weight is None else weight[:f].to(pred)
-    pos = ((pred - target).pow(2) * w * m).sum()
+    w = torch.ones(2, f) if weight is None else weight[..., :f].expand(2, f)
+    w = w.to(pred)
+    pos = ((pred - target).pow(2) * w[0] * m).sum()
     mv = m[:, 1:] * m[:, :-1]
     dv = (pred[:, 1:] - pred[:, :-1]) - (target[:, 1:] - target[:, :-1])
-    vel = (dv.pow(2) * w * mv).sum()
+    vel = (dv.pow(2) * w[1] * mv).sum()
     pos_n, vel_n = element_counts(batch.lengths, batch.actor_mask, batch.features.shape[-1])
     return LossSums(pos, vel, pos_n, vel_n)
 

@@ -243,9 +243,9 @@ def publish(
     """
     ckpt_config = load_checkpoint(checkpoint)["config"]
     repo_id = resolve_repo_id(repo_id, ckpt_config["variant"])
-    if dry_run:
-        folder = Path(out_dir) if out_dir else Path(f"publish-{repo_id.replace('/', '--')}")
-        files = build_folder(
+
+    def build(folder: Path) -> list[Path]:
+        return build_folder(
             checkpoint,
             folder,
             repo_id,
@@ -257,6 +257,10 @@ def publish(
             length_estimator,
             generation,
         )
+
+    if dry_run:
+        folder = Path(out_dir) if out_dir else Path(f"publish-{repo_id.replace('/', '--')}")
+        files = build(folder)
         return PublishResult(repo_id, folder, sorted(f.name for f in files), None)
 
     from huggingface_hub import HfApi, get_token
@@ -267,18 +271,7 @@ def publish(
     tmp = Path(tempfile.mkdtemp(prefix="stickgen-publish-"))
     try:
         folder = Path(out_dir) if out_dir else tmp / "upload"
-        files = build_folder(
-            checkpoint,
-            folder,
-            repo_id,
-            eval_results,
-            training,
-            fps,
-            sampling,
-            base_repo_id,
-            length_estimator,
-            generation,
-        )
+        files = build(folder)
         api = HfApi(endpoint=endpoint, token=token)
         api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
         info = api.upload_folder(

@@ -84,13 +84,14 @@ def feature_weights(stats: FeatureStats) -> torch.Tensor:
     after them `FACE_WEIGHT`, its voice (`VOICE_FEATURES`) `VOICE_WEIGHT`.
     """
     var = torch.as_tensor(stats.std, dtype=torch.float32).pow(2)
-    rel = var[3:] / var[3:].mean()
+    joints = var[3:].mean()
+    rel = var[3:] / joints
     face = torch.full((FACE_FEATURES,), FACE_WEIGHT)
     for name in VOICE_FEATURES:
         face[FACE_SLICES[name]] = VOICE_WEIGHT
     pos = torch.cat([torch.ones(3), rel.clamp(min=WEIGHT_FLOOR), face])
     steps = pos.clone()
-    steps[list(ROOT_XZ)] = var[list(ROOT_XZ)] / var[3:].mean()
+    steps[list(ROOT_XZ)] = var[list(ROOT_XZ)] / joints
     return torch.stack([pos, steps])
 
 

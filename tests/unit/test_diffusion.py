@@ -11,7 +11,8 @@ from helpers import ROOT
 from trainkit import one_thread  # noqa: F401
 
 from stickgen.core.config import load_params
-from stickgen.core.features import STATE_FEATURES
+from stickgen.core.face import FACE_SLICES
+from stickgen.core.features import FEATURES_PER_ACTOR, STATE_FEATURES
 from stickgen.model.diffusion import (
     DiffusionRefiner,
     Generation,
@@ -21,7 +22,7 @@ from stickgen.model.diffusion import (
     ddim_refine,
     noise_like,
 )
-from stickgen.model.motion_model import StickFigureModel, guidance_per_feature
+from stickgen.model.motion_model import VOICE_COLUMNS, StickFigureModel, guidance_per_feature
 from stickgen.model.noise import add_noise, alpha_bar
 from stickgen.model.transformer import TransformerConfig
 from stickgen.wiring import generation, refinement, sampling_from
@@ -84,8 +85,9 @@ def test_use_diffusion_false_returns_the_transformer_sample_unchanged() -> None:
 def test_more_guidance_moves_the_sample_further_from_the_unconditional_one() -> None:
     """Classifier-free guidance (`ddim`): scale 0 is the unconditional sample (text ignored), scale 1 the
     conditional one, and a larger scale extrapolates away from the unconditional branch. The model guides
-    every feature but the root's position (floor-plane path and height), which follows the conditional
-    branch (scale 1): the pose is guided, where the figure stands is not."""
+    every feature but the root's position (floor-plane path and height) and the voice (the mouth's level,
+    cycle rate and peak), which follow the conditional branch (scale 1): the pose, the expression and
+    whether an actor speaks are guided; where the figure stands and how loud it speaks are not."""
     model = tiny_model()
     torch.nn.init.normal_(model.transformer.head.weight, std=0.05)
     c = conditions()
@@ -105,7 +107,14 @@ def test_more_guidance_moves_the_sample_further_from_the_unconditional_one() -> 
     d3 = (sample(3.0, c["text_emb"]) - sample(0.0, c["text_emb"])).abs().mean()
     assert d1 > 0 and d3 > 1.5 * d1
     scale = guidance_per_feature(3.0)
-    assert scale[:3].tolist() == [1.0, 1.0, 1.0] and bool((scale[3:] == 3.0).all())
+    voice = list(VOICE_COLUMNS)
+    assert scale[:3].tolist() == [1.0, 1.0, 1.0] and scale[voice].tolist() == [1.0, 1.0, 1.0]
+    guided = torch.ones(STATE_FEATURES, dtype=torch.bool)
+    guided[[0, 1, 2, *voice]] = False
+    assert bool((scale[guided] == 3.0).all())
+    # the voice's columns are the mouth's level, cycle rate and peak of the face that follows the motion
+    names = ("mouth_open", "voice_rate", "voice_peak")
+    assert voice == [FEATURES_PER_ACTOR + FACE_SLICES[n].start for n in names]
 
 
 def test_refined_output_differs_from_the_transformer_output_and_is_reproducible() -> None:

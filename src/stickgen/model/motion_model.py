@@ -23,9 +23,11 @@ from stickgen.model.diffusion import (
     noise_like,
     repeat_batch,
 )
-from stickgen.model.transformer import StickFigureTransformer, TransformerConfig
+from stickgen.model.transformer import VOICE_SKIP, StickFigureTransformer, TransformerConfig
 
 ROOT_XYZ = (0, 1, 2)  # the root's position features (x, height, z: FEATURE_LAYOUT's root_xyz)
+# the voice's features in an actor's state: the mouth's level, cycle rate and peak (`transformer.VOICE_SKIP`)
+VOICE_COLUMNS = tuple(FEATURES_PER_ACTOR + i for i in VOICE_SKIP)
 
 # what the weights compute; recorded in every checkpoint's config. 1 (unrecorded): the deterministic regressor
 # of text -> mean motion; 2: the diffusion denoiser decoding each token through a cubic B-spline; 3: the
@@ -46,15 +48,22 @@ MEMORY_PREFIX = "transformer.memory."  # the state dict keys of the motion memor
 
 def guidance_per_feature(scale: float, device: torch.device | None = None) -> torch.Tensor:
     """The guidance scale of every feature (STATE_FEATURES,): `scale`, except 1 (the conditional
-    prediction) for the root's position, where the figure stands; the pose around it is guided. The
+    prediction) for the root's position, where the figure stands, and for the voice (`VOICE_COLUMNS`:
+    the mouth's level, its cycle rate and peak); the pose, the expression and whether an actor speaks are
+    guided. The
     floor-plane position is the sum of the per-frame steps (`travel`), and extrapolating a sum away from
     the unconditional branch's, whose clips mostly walk forward, sends in-place actions backwards (scale
     2.5: 1.5x the average speed) and walks too fast. Extrapolating the root's height lifted the whole figure
     with a high kick's leg (the support foot 0.15-0.19 m off the floor at the kick's peak, where the
     animator's stays at 0.04 m: the behaviour suite's kicks passed 4 in 10; docs/training.md, "The whole
-    test split, and the root unguided")."""
+    test split, and the root unguided"). The unconditional branch's voice reads the state, not a caption,
+    and sits above the conditional one's (a talk's mouth level 0.21-0.30 where the conditional prediction
+    holds 0.06-0.10 at the second and third DDIM steps): extrapolating away from it closed a talking
+    mouth to a whisper's (0.015-0.05; the behaviour suite's talk passed 0.475 over four seeds, 0.775
+    unguided; docs/training.md, "The voice unguided")."""
     out = torch.full((STATE_FEATURES,), float(scale), device=device)
     out[list(ROOT_XYZ)] = 1.0
+    out[list(VOICE_COLUMNS)] = 1.0
     return out
 
 

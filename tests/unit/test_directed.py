@@ -262,6 +262,35 @@ def test_a_timeline_is_one_motion_with_each_span_in_its_frames(gen) -> None:
     np.testing.assert_array_equal(m.joints, again.joints)
 
 
+def test_a_sequence_prompt_is_the_timeline_of_its_parts(gen) -> None:
+    """`generate_sequence`: "X, then Y" is made as a timeline of X and Y, each lasting its predicted length
+    (the tiny checkpoint has no length estimator: the default, capped at its window) or its share of the
+    length asked for; a prompt of one motion, or one whose later part asks for fewer actors than the
+    motion has, is left to the one pass (None)."""
+    prompt = "a person walks at speed 0.5, then someone moves forward (1)"
+    m = directed.generate_sequence(gen, prompt, 4.0, seed=2, directing=SHORT)
+    assert m is not None and m.meta["kind"] == "timeline" and m.frames == 80
+    assert m.meta["sequence"] == {
+        "prompt": prompt,
+        "parts": ["a person walks at speed 0.5", "someone moves forward (1)"],
+    }
+    assert [(s["text"], s["frames"]) for s in m.meta["timeline"]] == [
+        ("a person walks at speed 0.5", [0, 40]),
+        ("someone moves forward (1)", [40, 80]),
+    ]
+    assert m.meta["length"]["source"] == "given"
+    timeline = "0-2: a person walks at speed 0.5; 2-4: someone moves forward (1)"
+    again = directed.generate_timeline(gen, timeline, seed=2, directing=SHORT)
+    np.testing.assert_array_equal(m.joints, again.joints)
+    own = directed.generate_sequence(gen, prompt, seed=2, directing=SHORT)  # each part the default length
+    default_s = gen.duration_for(gen.encode("x").cpu().numpy(), None)[0]
+    assert own.meta["length"]["source"] == "default" and own.duration_s == pytest.approx(
+        2 * default_s, abs=0.05
+    )
+    assert directed.generate_sequence(gen, WALK, 4.0, seed=2) is None
+    assert directed.generate_sequence(gen, "two people shake hands, then one waves", 4.0, seed=2) is None
+
+
 def test_continuation_keeps_the_given_motion_and_goes_on(gen, tmp_path) -> None:
     prefix = gen.generate(WALK, 1.5, seed=1)
     path = tmp_path / "walk.npz"
@@ -419,6 +448,17 @@ def test_cli_timeline_long_seconds_continuation_and_fps_write_their_motions(
     )
     b = load_motion(tmp_path / "b.json")
     assert b.frames == 120 and np.abs(b.joints[:100] - to_canonical_frame(long.joints)).max() <= MM
+    capsys.readouterr()
+
+
+def test_cli_a_sequence_prompt_is_made_as_a_timeline_unless_told_not_to(fake_cli, tmp_path, capsys) -> None:
+    prompt = "a person walks at speed 0.5, then someone moves forward (1)"
+    assert fake_cli(tmp_path / "seq.json", prompt, "--seconds", "3") == 0
+    seq = load_motion(tmp_path / "seq.json")
+    assert seq.frames == 60 and [s["frames"] for s in seq.meta["timeline"]] == [[0, 30], [30, 60]]
+    assert fake_cli(tmp_path / "one.json", prompt, "--seconds", "3", "--no-split") == 0
+    one = load_motion(tmp_path / "one.json")
+    assert one.frames == 60 and "timeline" not in one.meta and one.prompt == prompt
     capsys.readouterr()
 
 

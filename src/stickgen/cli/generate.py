@@ -220,11 +220,12 @@ class _Directed:
     given: Any = None  # --inbetween: the motion whose --keep ranges are kept
     keep: list[tuple[float, float]] | None = None
     path: list[tuple[float, float]] | None = None  # --path: floor points (x, z)
+    split: bool = True  # a sequence prompt ("X, then Y") made as the timeline of its parts (not --no-split)
 
     @property
     def free(self) -> bool:
         """Nothing directs the motion (a plain prompt, perhaps longer than the model's window)."""
-        return all(getattr(self, f.name) is None for f in fields(self))
+        return all(getattr(self, f.name) is None for f in fields(self) if f.name != "split")
 
 
 def _given_motion(flag: str, path: Path, actors: int | None):
@@ -289,7 +290,7 @@ def _directed_requests(args: argparse.Namespace, max_chars: int) -> tuple[list[R
             raise UsageError(str(exc)) from None
         return _requests(args, max_chars), _Directed(path=points)
     if not timeline_given:
-        return None, _Directed()
+        return None, _Directed(split=not args.no_split)
     req, spans = _timeline_request(args, max_chars)
     return [req], _Directed(spans=spans)
 
@@ -343,6 +344,12 @@ def _make(gen, req: Request, seed: int, d: _Directed):
         motion = _make(gen, replace(req, seconds=seconds), seed, d)
         motion.meta["length"] = length
         return motion
+    if d.free and d.split and req.action is None:
+        from stickgen.generate import directed
+
+        motion = directed.generate_sequence(gen, req.prompt, req.seconds, req.actors, seed, req.style)
+        if motion is not None:
+            return motion
     if d.free and round((req.seconds or 0) * gen.fps) <= gen.model.cfg.max_frames:
         return gen.generate(
             req.prompt,

@@ -121,6 +121,12 @@ def _what_options(g: argparse.ArgumentParser) -> None:
 def _directed_options(g: argparse.ArgumentParser) -> None:
     d = g.add_argument_group("directed motion (docs/inference.md, 'Directed motion')")
     d.add_argument(
+        "--no-split",
+        action="store_true",
+        help='make a sequence prompt ("a person waves, then sits down") in one pass, not as a timeline of '
+        "its parts",
+    )
+    d.add_argument(
         "--timeline",
         default=None,
         metavar="SPANS",

@@ -259,10 +259,15 @@ class DemoResult:
 
 
 def _make(gen: InferenceGenerator, request: DemoRequest, seed: int) -> Motion:
-    """One sample: the generator's motion of the prompt, or one continuous motion through the timeline
-    (`directed.generate_timeline`, the path of `stickgen generate --timeline`)."""
+    """One sample: the generator's motion of the prompt, one continuous motion through the timeline
+    (`directed.generate_timeline`, the path of `stickgen generate --timeline`), or, for a prompt that names
+    motions one after another, through the timeline of its parts (`directed.generate_sequence`, as
+    `stickgen generate` makes it)."""
     if request.timeline is not None:
         return directed.generate_timeline(gen, list(request.timeline), request.actors, seed)
+    sequence = directed.generate_sequence(gen, request.prompt, request.duration_s, request.actors, seed)
+    if sequence is not None:
+        return sequence
     return gen.generate(request.prompt, request.duration_s, num_actors=request.actors, seed=seed)
 
 

@@ -2,6 +2,7 @@
 
     from stickgen.generate import directed
     m = directed.generate_timeline(gen, "0-3: a person walks forward; 3-5: jumps over a puddle; 5-9: waves")
+    m = directed.generate_sequence(gen, "a person waves, then sits down")  # None: not a sequence
     m = directed.generate_long(gen, "a person walks then dances", duration_s=60.0, seed=7)
     m = directed.continue_motion(gen, load_motion("walk.npz"), "the person sits down", duration_s=4.0)
     m = directed.inbetween(gen, "a person jumps", known_joints, keep=frame_mask, seed=1)
@@ -46,6 +47,7 @@ from stickgen.generate.handmeet import meet_hands
 from stickgen.generate.inpaint import FADE_FRAMES, blend_kept, sample_constrained
 from stickgen.generate.motion import Motion
 from stickgen.generate.retime import bone_lengths, resample, with_bone_lengths
+from stickgen.generate.sequence import sequence_spans, split_sequence
 from stickgen.generate.smoothing import smooth_motion
 from stickgen.generate.timeline import (
     MAX_SECONDS,
@@ -161,6 +163,46 @@ def generate_timeline(
     parts = [_Part(a, b, s.text) for (a, b), s in zip(frames, spans, strict=True)]
     meta = {"timeline": [{**asdict(s), "frames": list(f)} for s, f in zip(spans, frames, strict=True)]}
     return _direct(gen, parts, format_timeline(spans), num_actors, seed, style, directing, "timeline", meta)
+
+
+def generate_sequence(
+    gen: InferenceGenerator,
+    prompt: str,
+    duration_s: float | None = None,
+    num_actors: int | None = None,
+    seed: int | None = None,
+    style: str | None = None,
+    directing: Directing | None = None,
+) -> Motion | None:
+    """The motion of a prompt that names motions one after another ("a person waves, then sits down"), made
+    as the timeline of its parts (`stickgen.generate.sequence`), each part lasting what the length
+    estimator predicts for it (scaled to `duration_s` when given); None when the prompt names one motion
+    or a part would be shorter than `sequence.MIN_PART_S` (make it with `gen.generate`), and when a part
+    alone asks for fewer actors than the motion has ("two people shake hands, then one waves goodbye": the
+    model has no clip of two actors in which one waves, and its window for two would make them do
+    something together), where the one pass does what the whole prompt's nearest clips do."""
+    from stickgen.generate.generator import infer_num_actors
+
+    parts = split_sequence(prompt)
+    actors = _actors(gen, parts, num_actors) if len(parts) >= 2 else 1
+    if len(parts) < 2 or any(infer_num_actors(p, gen.max_actors) < actors for p in parts):
+        return None
+    lengths = {p: gen.duration_for(gen.encode(p).cpu().numpy(), None) for p in dict.fromkeys(parts)}
+    spans = sequence_spans(parts, duration_s, lambda p: lengths[p][0])
+    if spans is None:
+        return None
+    motion = generate_timeline(gen, spans, actors, seed, style, directing)
+    motion.meta["sequence"] = {"prompt": prompt, "parts": parts}
+    if duration_s is not None:
+        motion.meta["length"] = {"source": "given", "predicted_s": None, "estimator": None}
+    else:  # predicted when the estimator gave any part's length, else the default's
+        predicted = [m for _, m in lengths.values() if m["source"] == "predicted"]
+        motion.meta["length"] = {
+            "source": "predicted" if predicted else "default",
+            "predicted_s": round(spans[-1].end_s, 4) if predicted else None,
+            "estimator": predicted[0]["estimator"] if predicted else None,
+        }
+    return motion
 
 
 def generate_long(

@@ -1,0 +1,69 @@
+"""Sequence prompts ("a person waves, then sits down"): split into their parts, each part a span of a
+timeline (`stickgen.generate.sequence`); the motion through them is `directed.generate_sequence`'s
+(tests/unit/test_directed.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from stickgen.generate.sequence import MIN_PART_S, sequence_spans, split_sequence
+from stickgen.generate.timeline import Span, check_timeline
+
+
+@pytest.mark.parametrize(
+    ("prompt", "parts"),
+    [
+        ("a person waves, then sits down", ["a person waves", "sits down"]),
+        ("a person walks then jumps", ["a person walks", "jumps"]),
+        ("two people shake hands, then one waves goodbye", ["two people shake hands", "one waves goodbye"]),
+        ("Walk. Then run. Then jump.", ["Walk", "run", "jump"]),
+        ("a person walks forward; afterwards, jumps", ["a person walks forward", "jumps"]),
+        ("someone kneels and after that stands up", ["someone kneels", "stands up"]),
+        ("a person sits down and finally stands up", ["a person sits down", "stands up"]),
+        ("someone waits and then, after that, waves", ["someone waits", "waves"]),
+        ("a person walks,then jumps", ["a person walks", "jumps"]),
+        (
+            "A stick figure first covers the face and weeps, then eats a meal at a table.",
+            ["A stick figure first covers the face and weeps", "eats a meal at a table"],
+        ),
+    ],
+)
+def test_a_prompt_that_names_motions_in_turn_is_split_into_them(prompt, parts) -> None:
+    assert split_sequence(prompt) == parts
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "a person walks next to a wall",  # "next" is not a connector
+        "the first person waves",
+        "a person finally sits",  # "finally" without a comma or "and" before it
+        "a person thenceforth walks",
+        "Then a person jumps",  # nothing before the connector
+        "a person walks, then",  # nothing after it
+        "then then then",
+        "x, then 3",  # a part without a letter
+        "  a person waves  ",
+    ],
+)
+def test_a_prompt_with_one_motion_is_left_whole(prompt) -> None:
+    assert split_sequence(prompt) == [prompt.strip()]
+
+
+def test_each_part_lasts_its_predicted_length_scaled_to_the_length_asked_for() -> None:
+    own = {"a person waves": 2.0, "sits down": 3.0}
+    spans = sequence_spans(list(own), None, own.__getitem__)
+    assert spans == [Span(0.0, 2.0, "a person waves"), Span(2.0, 5.0, "sits down")]
+    spans = sequence_spans(list(own), 10.0, own.__getitem__)
+    assert spans == [Span(0.0, 4.0, "a person waves"), Span(4.0, 10.0, "sits down")]
+    check_timeline(spans)  # back to back from 0: a valid timeline
+    assert sequence_spans(["a", "b", "c"], 1.0, lambda _: 1.0) is None  # 1/3 s a part: under MIN_PART_S
+    spans = sequence_spans(["a", "b", "c"], 7.0, lambda _: 1.0)  # thirds of 7 s: the last edge is 7 exactly
+    assert spans[-1].end_s == 7.0 and all(s.duration_s >= MIN_PART_S for s in spans)
+
+
+def test_a_part_too_short_or_a_bad_length_makes_no_spans() -> None:
+    assert sequence_spans(["only one"], 4.0, lambda _: 2.0) is None
+    assert sequence_spans(["a", "b"], 2 * MIN_PART_S - 0.01, lambda _: 1.0) is None
+    with pytest.raises(ValueError, match="positive"):
+        sequence_spans(["a", "b"], None, lambda _: 0.0)

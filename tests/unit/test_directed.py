@@ -21,6 +21,7 @@ from stickgen.generate.export import load_motion, save_motion
 from stickgen.generate.generator import InferenceGenerator
 from stickgen.generate.given import load_given
 from stickgen.generate.inpaint import blend_kept, leading_kept, sample_constrained, smooth_edges
+from stickgen.generate.motion import Motion
 from stickgen.generate.retime import bone_lengths, resample
 from stickgen.generate.settings import Checks, Runtime, SamplingSettings
 from stickgen.generate.timeline import Span, parse_timeline, read_timeline_file, span_frames
@@ -288,7 +289,32 @@ def test_a_sequence_prompt_is_the_timeline_of_its_parts(gen) -> None:
         2 * default_s, abs=0.05
     )
     assert directed.generate_sequence(gen, WALK, 4.0, seed=2) is None
-    assert directed.generate_sequence(gen, "two people shake hands, then one waves", 4.0, seed=2) is None
+    # a first part for fewer actors than a later one: no place to start the others from
+    assert directed.generate_sequence(gen, "a person waves, then two people hug", 4.0, seed=2) is None
+
+
+def test_a_part_for_one_of_two_actors_is_made_actor_by_actor(gen) -> None:
+    """ "Two people ..., then one ...": the first span for both as a timeline, the second continued actor by
+    actor from their own frames (the first actor with the span's text, the other with `WAITING`), not
+    walking into each other; the same seed gives the same motion."""
+    prompt = "two people walk at speed 0.5, then one moves forward (1)"
+    m = directed.generate_sequence(gen, prompt, 4.0, seed=3, directing=SHORT)
+    assert m is not None and m.meta["kind"] == "sequence" and m.joints.shape == (80, 2, 22, 3)
+    assert [(s["text"], s["frames"], s["actors"]) for s in m.meta["timeline"]] == [
+        ("two people walk at speed 0.5", [0, 40], "all"),
+        ("one moves forward (1)", [40, 80], "first"),
+    ]
+    first = directed.generate_timeline(gen, "0-2: two people walk at speed 0.5", 2, seed=3, directing=SHORT)
+    assert np.abs(m.joints[:40] - first.joints).max() <= MM  # each actor continued its own frames
+    alone = directed.continue_motion(
+        gen, Motion(first.joints[:, 1:], first.fps), directed.WAITING, 2.0, 3 + 1, directing=SHORT
+    )
+    made = m.meta["timeline"][1]
+    assert made["closest_m"] >= directed.APART_M or made["draw"] == gen.max_regenerations
+    if made["draw"] == 0:  # the first draw kept the pair apart: the waiting actor is that continuation's
+        np.testing.assert_array_equal(m.joints[:, 1:], alone.joints)
+    again = directed.generate_sequence(gen, prompt, 4.0, seed=3, directing=SHORT)
+    np.testing.assert_array_equal(m.joints, again.joints)
 
 
 def test_continuation_keeps_the_given_motion_and_goes_on(gen, tmp_path) -> None:

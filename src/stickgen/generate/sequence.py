@@ -11,10 +11,10 @@ Why: the model reads one caption and one template per clip, and a chained captio
 caption lies nearest. On the embedded default's small/pretrain (model format 12), "a person waves, then
 sits down" in one pass (seed 1, 6 s) moved 0.51 m and neither waved nor sat (the behaviour suite's wave
 and sit-down checks fail); as the timeline of its two parts the wave check passes on the first and the
-pelvis then drops 0.49 m (the sit-down check passes). A prompt one of whose parts alone asks for fewer
-actors than the motion has is not split (`directed.generate_sequence`): the synthetic set has no chain
-and no one-sided motion of two actors, and a two-actor window of "one waves goodbye" walked the pair of
-"two people shake hands, then one waves goodbye" into each other.
+pelvis then drops 0.49 m (the sit-down check passes). The synthetic set has no chain and no one-sided
+motion of two actors: "two people shake hands, then one waves goodbye" in one pass shook hands and stood,
+and a two-actor window of "one waves goodbye" walked the pair into each other; its second part is made
+actor by actor (`directed.generate_sequence`).
 
 What is a connector: "then" after a space or a comma, semicolon or full stop; "afterwards", "after that",
 "after which" and "finally" only after a comma, semicolon, full stop or "and" ("a person finally sits"

@@ -156,6 +156,14 @@ def test_a_sequence_prompt_is_one_motion_through_its_parts(service) -> None:
     assert [s["frames"] for s in motion.meta["timeline"]] == [[0, 30], [30, 60]]
     want = directed.generate_sequence(service._plain, prompt, 3.0, None, motion.meta["seed"])
     np.testing.assert_array_equal(motion.joints, want.joints)
+    # more parts than a timeline request may have spans: one pass, not a window per part
+    limits = service.limits
+    try:
+        service.limits = replace(limits, max_spans=1)
+        (one,) = service.generate(DemoRequest(prompt, 3.0, seed=5)).motions
+    finally:
+        service.limits = limits
+    assert "timeline" not in one.meta and one.frames == 60
 
 
 def test_a_timeline_is_one_motion_through_the_spans(service) -> None:

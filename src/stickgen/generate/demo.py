@@ -258,14 +258,16 @@ class DemoResult:
     motions: list[Motion]
 
 
-def _make(gen: InferenceGenerator, request: DemoRequest, seed: int) -> Motion:
+def _make(gen: InferenceGenerator, request: DemoRequest, seed: int, max_spans: int) -> Motion:
     """One sample: the generator's motion of the prompt, one continuous motion through the timeline
     (`directed.generate_timeline`, the path of `stickgen generate --timeline`), or, for a prompt that names
     motions one after another, through the timeline of its parts (`directed.generate_sequence`, as
-    `stickgen generate` makes it)."""
+    `stickgen generate` makes it, when it has at most `max_spans` parts, as a timeline request may)."""
     if request.timeline is not None:
         return directed.generate_timeline(gen, list(request.timeline), request.actors, seed)
-    sequence = directed.generate_sequence(gen, request.prompt, request.duration_s, request.actors, seed)
+    sequence = directed.generate_sequence(
+        gen, request.prompt, request.duration_s, request.actors, seed, max_parts=max_spans
+    )
     if sequence is not None:
         return sequence
     return gen.generate(request.prompt, request.duration_s, num_actors=request.actors, seed=seed)
@@ -332,7 +334,7 @@ class DemoService:
         seeds = sample_seeds(base, request.samples, attempts)
         with self.gate:
             try:
-                motions = [_make(gen, request, s) for s in seeds]
+                motions = [_make(gen, request, s, self.limits.max_spans) for s in seeds]
             except ValueError as exc:  # the generator's own checks (e.g. a prompt its encoder refuses)
                 raise RequestError(str(exc)) from None
         result = DemoResult(secrets.token_hex(8), request, motions)

@@ -173,6 +173,7 @@ def generate_sequence(
     seed: int | None = None,
     style: str | None = None,
     directing: Directing | None = None,
+    max_parts: int | None = None,
 ) -> Motion | None:
     """The motion of a prompt that names motions one after another ("a person waves, then sits down"), made
     as the timeline of its parts (`stickgen.generate.sequence`), each part lasting what the length
@@ -182,11 +183,12 @@ def generate_sequence(
     has no two-actor clip in which one of them waves: a two-actor window of "one waves goodbye" walked the
     pair into each other). None, to be made in one pass (`gen.generate`), when the prompt names one motion,
     a part would be shorter than `sequence.MIN_PART_S`, or its first part is for fewer actors than the
-    motion has (there is no place to start them from)."""
+    motion has (there is no place to start them from), or it has more than `max_parts` parts (a server's
+    bound on the windows one request costs; None: no bound but the timeline's 600 s)."""
     from stickgen.generate.generator import infer_num_actors
 
     parts = split_sequence(prompt)
-    if len(parts) < 2:
+    if len(parts) < 2 or (max_parts is not None and len(parts) > max_parts):
         return None
     actors = _actors(gen, parts, num_actors)
     alone = [infer_num_actors(p, gen.max_actors) < actors for p in parts]

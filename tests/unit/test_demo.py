@@ -146,15 +146,15 @@ def test_a_bad_timeline_is_refused_naming_the_span(timeline, extra, message: str
 
 
 def test_a_sequence_prompt_is_one_motion_through_its_parts(service) -> None:
-    """A prompt naming motions in turn goes through `directed.generate_sequence`, as `stickgen generate`
+    """A prompt naming motions in turn goes through `sequence.generate_sequence`, as `stickgen generate`
     makes it: one motion of the asked length, each part in its share of the frames."""
-    from stickgen.generate import directed
+    from stickgen.generate.sequence import generate_sequence
 
     prompt = "a person walks at speed 1.0, then someone moves forward (1)"
     (motion,) = service.generate(DemoRequest(prompt, 3.0, seed=5)).motions
     assert motion.frames == 60 and motion.meta["kind"] == "timeline"
     assert [s["frames"] for s in motion.meta["timeline"]] == [[0, 30], [30, 60]]
-    want = directed.generate_sequence(service._plain, prompt, 3.0, None, motion.meta["seed"])
+    want = generate_sequence(service._plain, prompt, 3.0, None, motion.meta["seed"])
     np.testing.assert_array_equal(motion.joints, want.joints)
     # more parts than a timeline request may have spans: one pass, not a window per part
     limits = service.limits

@@ -15,7 +15,7 @@ from inferkit import FakeEncoder, articulated_motion, cached_checkpoint
 
 from stickgen.cli import main
 from stickgen.core.skeleton import body_height, is_upright, to_canonical_frame
-from stickgen.generate import directed
+from stickgen.generate import directed, sequence
 from stickgen.generate.directed import Directing, Window, plan_windows
 from stickgen.generate.export import load_motion, save_motion
 from stickgen.generate.generator import InferenceGenerator
@@ -269,7 +269,7 @@ def test_a_sequence_prompt_is_the_timeline_of_its_parts(gen) -> None:
     length asked for; a prompt of one motion, or one whose later part asks for fewer actors than the
     motion has, is left to the one pass (None)."""
     prompt = "a person walks at speed 0.5, then someone moves forward (1)"
-    m = directed.generate_sequence(gen, prompt, 4.0, seed=2, directing=SHORT)
+    m = sequence.generate_sequence(gen, prompt, 4.0, seed=2, directing=SHORT)
     assert m is not None and m.meta["kind"] == "timeline" and m.frames == 80
     assert m.meta["sequence"] == {
         "prompt": prompt,
@@ -283,14 +283,14 @@ def test_a_sequence_prompt_is_the_timeline_of_its_parts(gen) -> None:
     timeline = "0-2: a person walks at speed 0.5; 2-4: someone moves forward (1)"
     again = directed.generate_timeline(gen, timeline, seed=2, directing=SHORT)
     np.testing.assert_array_equal(m.joints, again.joints)
-    own = directed.generate_sequence(gen, prompt, seed=2, directing=SHORT)  # each part the default length
+    own = sequence.generate_sequence(gen, prompt, seed=2, directing=SHORT)  # each part the default length
     default_s = gen.duration_for(gen.encode("x").cpu().numpy(), None)[0]
     assert own.meta["length"]["source"] == "default" and own.duration_s == pytest.approx(
         2 * default_s, abs=0.05
     )
-    assert directed.generate_sequence(gen, WALK, 4.0, seed=2) is None
+    assert sequence.generate_sequence(gen, WALK, 4.0, seed=2) is None
     # a first part for fewer actors than a later one: no place to start the others from
-    assert directed.generate_sequence(gen, "a person waves, then two people hug", 4.0, seed=2) is None
+    assert sequence.generate_sequence(gen, "a person waves, then two people hug", 4.0, seed=2) is None
 
 
 def test_a_part_for_one_of_two_actors_is_made_actor_by_actor(gen) -> None:
@@ -298,7 +298,7 @@ def test_a_part_for_one_of_two_actors_is_made_actor_by_actor(gen) -> None:
     actor from their own frames (the first actor with the span's text, the other with `WAITING`), not
     walking into each other; the same seed gives the same motion."""
     prompt = "two people walk at speed 0.5, then one moves forward (1)"
-    m = directed.generate_sequence(gen, prompt, 4.0, seed=3, directing=SHORT)
+    m = sequence.generate_sequence(gen, prompt, 4.0, seed=3, directing=SHORT)
     assert m is not None and m.meta["kind"] == "sequence" and m.joints.shape == (80, 2, 22, 3)
     assert [(s["text"], s["frames"], s["actors"]) for s in m.meta["timeline"]] == [
         ("two people walk at speed 0.5", [0, 40], "all"),
@@ -307,13 +307,13 @@ def test_a_part_for_one_of_two_actors_is_made_actor_by_actor(gen) -> None:
     first = directed.generate_timeline(gen, "0-2: two people walk at speed 0.5", 2, seed=3, directing=SHORT)
     assert np.abs(m.joints[:40] - first.joints).max() <= MM  # each actor continued its own frames
     alone = directed.continue_motion(
-        gen, Motion(first.joints[:, 1:], first.fps), directed.WAITING, 2.0, 3 + 1, directing=SHORT
+        gen, Motion(first.joints[:, 1:], first.fps), sequence.WAITING, 2.0, 3 + 1, directing=SHORT
     )
     made = m.meta["timeline"][1]
-    assert made["closest_m"] >= directed.APART_M or made["draw"] == gen.max_regenerations
+    assert made["closest_m"] >= sequence.APART_M or made["draw"] == gen.max_regenerations
     if made["draw"] == 0:  # the first draw kept the pair apart: the waiting actor is that continuation's
         np.testing.assert_array_equal(m.joints[:, 1:], alone.joints)
-    again = directed.generate_sequence(gen, prompt, 4.0, seed=3, directing=SHORT)
+    again = sequence.generate_sequence(gen, prompt, 4.0, seed=3, directing=SHORT)
     np.testing.assert_array_equal(m.joints, again.joints)
 
 

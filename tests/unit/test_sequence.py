@@ -1,5 +1,5 @@
 """Sequence prompts ("a person waves, then sits down"): split into their parts, each part a span of a
-timeline (`stickgen.generate.sequence`); the motion through them is `directed.generate_sequence`'s
+timeline (`stickgen.generate.sequence`); the motion through them is `generate_sequence`'s
 (tests/unit/test_directed.py)."""
 
 from __future__ import annotations

@@ -345,9 +345,9 @@ def _make(gen, req: Request, seed: int, d: _Directed):
         motion.meta["length"] = length
         return motion
     if d.free and d.split and req.action is None:
-        from stickgen.generate import directed
+        from stickgen.generate.sequence import generate_sequence
 
-        motion = directed.generate_sequence(gen, req.prompt, req.seconds, req.actors, seed, req.style)
+        motion = generate_sequence(gen, req.prompt, req.seconds, req.actors, seed, req.style)
         if motion is not None:
             return motion
     if d.free and round((req.seconds or 0) * gen.fps) <= gen.model.cfg.max_frames:

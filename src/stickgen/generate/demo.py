@@ -45,6 +45,7 @@ from stickgen.generate.render import (
     mp4_available,
     render,
 )
+from stickgen.generate.sequence import generate_sequence
 from stickgen.generate.smpl import save_amass
 from stickgen.generate.timeline import Span, format_timeline, parse_timeline, timeline_from_json
 
@@ -261,15 +262,15 @@ class DemoResult:
 def _make(gen: InferenceGenerator, request: DemoRequest, seed: int, max_spans: int) -> Motion:
     """One sample: the generator's motion of the prompt, one continuous motion through the timeline
     (`directed.generate_timeline`, the path of `stickgen generate --timeline`), or, for a prompt that names
-    motions one after another, through the timeline of its parts (`directed.generate_sequence`, as
+    motions one after another, through the timeline of its parts (`sequence.generate_sequence`, as
     `stickgen generate` makes it, when it has at most `max_spans` parts, as a timeline request may)."""
     if request.timeline is not None:
         return directed.generate_timeline(gen, list(request.timeline), request.actors, seed)
-    sequence = directed.generate_sequence(
+    motion = generate_sequence(
         gen, request.prompt, request.duration_s, request.actors, seed, max_parts=max_spans
     )
-    if sequence is not None:
-        return sequence
+    if motion is not None:
+        return motion
     return gen.generate(request.prompt, request.duration_s, num_actors=request.actors, seed=seed)
 
 

@@ -2,7 +2,6 @@
 
     from stickgen.generate import directed
     m = directed.generate_timeline(gen, "0-3: a person walks forward; 3-5: jumps over a puddle; 5-9: waves")
-    m = directed.generate_sequence(gen, "a person waves, then sits down")  # None: not a sequence
     m = directed.generate_long(gen, "a person walks then dances", duration_s=60.0, seed=7)
     m = directed.continue_motion(gen, load_motion("walk.npz"), "the person sits down", duration_s=4.0)
     m = directed.inbetween(gen, "a person jumps", known_joints, keep=frame_mask, seed=1)
@@ -47,7 +46,6 @@ from stickgen.generate.handmeet import meet_hands
 from stickgen.generate.inpaint import FADE_FRAMES, blend_kept, sample_constrained
 from stickgen.generate.motion import Motion
 from stickgen.generate.retime import bone_lengths, resample, with_bone_lengths
-from stickgen.generate.sequence import sequence_spans, split_sequence
 from stickgen.generate.smoothing import smooth_motion
 from stickgen.generate.timeline import (
     MAX_SECONDS,
@@ -163,152 +161,6 @@ def generate_timeline(
     parts = [_Part(a, b, s.text) for (a, b), s in zip(frames, spans, strict=True)]
     meta = {"timeline": [{**asdict(s), "frames": list(f)} for s, f in zip(spans, frames, strict=True)]}
     return _direct(gen, parts, format_timeline(spans), num_actors, seed, style, directing, "timeline", meta)
-
-
-def generate_sequence(
-    gen: InferenceGenerator,
-    prompt: str,
-    duration_s: float | None = None,
-    num_actors: int | None = None,
-    seed: int | None = None,
-    style: str | None = None,
-    directing: Directing | None = None,
-    max_parts: int | None = None,
-) -> Motion | None:
-    """The motion of a prompt that names motions one after another ("a person waves, then sits down"), made
-    as the timeline of its parts (`stickgen.generate.sequence`), each part lasting what the length
-    estimator predicts for it (scaled to `duration_s` when given). A part that alone asks for fewer actors
-    than the motion has ("two people shake hands, then one waves goodbye") is made actor by actor: the
-    first actor continues its own frames with the part's text, each other one with `WAITING` (the model
-    has no two-actor clip in which one of them waves: a two-actor window of "one waves goodbye" walked the
-    pair into each other). None, to be made in one pass (`gen.generate`), when the prompt names one motion,
-    a part would be shorter than `sequence.MIN_PART_S`, or its first part is for fewer actors than the
-    motion has (there is no place to start them from), or it has more than `max_parts` parts (a server's
-    bound on the windows one request costs; None: no bound but the timeline's 600 s)."""
-    from stickgen.generate.generator import infer_num_actors
-
-    parts = split_sequence(prompt)
-    if len(parts) < 2 or (max_parts is not None and len(parts) > max_parts):
-        return None
-    actors = _actors(gen, parts, num_actors)
-    alone = [infer_num_actors(p, gen.max_actors) < actors for p in parts]
-    if alone[0]:
-        return None
-    lengths = {p: gen.duration_for(gen.encode(p).cpu().numpy(), None) for p in dict.fromkeys(parts)}
-    spans = sequence_spans(parts, duration_s, lambda p: lengths[p][0])
-    if spans is None:
-        return None
-    if any(alone):
-        motion = _in_turns(gen, spans, alone, actors, seed, style, directing or Directing())
-    else:
-        motion = generate_timeline(gen, spans, actors, seed, style, directing)
-    motion.meta["sequence"] = {"prompt": prompt, "parts": parts}
-    if duration_s is not None:
-        motion.meta["length"] = {"source": "given", "predicted_s": None, "estimator": None}
-    else:  # predicted when the estimator gave any part's length, else the default's
-        predicted = [m for _, m in lengths.values() if m["source"] == "predicted"]
-        motion.meta["length"] = {
-            "source": "predicted" if predicted else "default",
-            "predicted_s": round(spans[-1].end_s, 4) if predicted else None,
-            "estimator": predicted[0]["estimator"] if predicted else None,
-        }
-    return motion
-
-
-# what the other actors do while one of them does a part meant for one ("..., then one waves goodbye")
-WAITING = "a person stands still"
-
-
-def _in_turns(
-    gen: InferenceGenerator,
-    spans: list[Span],
-    alone: list[bool],
-    actors: int,
-    seed: int | None,
-    style: str | None,
-    directing: Directing,
-) -> Motion:
-    """`generate_sequence`'s motion when some spans are for one actor of several: the spans before the first
-    such one as one timeline, then each span continued from the motion so far (`continue_motion`): a span
-    for every actor as one continuation, a span for one actor as one continuation per actor (the first
-    with the span's text, the others with `WAITING`, side by side: `_apart`)."""
-    from stickgen.generate.generator import safety_summary
-
-    seed = secrets.randbelow(2**31) if seed is None else int(seed)
-    t0 = time.perf_counter()
-    first = alone.index(True)
-    motion = generate_timeline(gen, spans[:first], actors, seed, style, directing)
-    made = [{**r, "actors": "all"} for r in motion.meta["timeline"]]
-    for i in range(first, len(spans)):
-        span, before = spans[i], motion.frames
-        if not alone[i]:
-            motion = continue_motion(
-                gen, motion, span.text, span.duration_s, seed + i, None, style, directing
-            )
-        else:
-            motion, draw, gap = _apart(gen, motion, span, seed + i, style, directing)
-        record = {"start_s": span.start_s, "end_s": span.end_s, "text": span.text}
-        record |= {"frames": [before, motion.frames], "actors": "first" if alone[i] else "all"}
-        if alone[i]:
-            record |= {"draw": draw, "closest_m": round(gap, 4)}
-        made.append(record)
-    # each part was checked as it was made; the actors side by side are checked once more, not regenerated
-    verdict = safety_summary(gen.check_motion_safety(motion)) if gen.enable_safety_check else None
-    motion.prompt = format_timeline(spans)
-    motion.meta = {
-        "prompt": motion.prompt,
-        "kind": "sequence",
-        "seed": seed,
-        "duration_s": motion.frames / gen.fps,
-        "frames": motion.frames,
-        "actors": actors,
-        "action": None,
-        "style": style,
-        "timeline": made,
-        "waiting": WAITING,
-        "directing": asdict(directing),
-        **gen.outcome_meta(verdict, [] if verdict is None else [{"seed": seed, **verdict}], t0),
-    }
-    return motion
-
-
-# actors made apart must not walk into each other: their pelvises stay this far apart on the floor (a
-# handshake's pair stands 0.45-0.7 m apart, a hugging one 0.25-0.35 m: neither is made apart)
-APART_M = 0.35
-
-
-def _apart(
-    gen: InferenceGenerator, motion: Motion, span: Span, seed: int, style: str | None, directing: Directing
-) -> tuple[Motion, int, float]:
-    """`motion` continued by `span` actor by actor (`_in_turns`): the first actor with the span's text, the
-    others with `WAITING`, each from its own frames. Actors made apart do not see each other, so a pair
-    whose pelvises come within APART_M of each other on the floor in the new frames is made again with the
-    next seed (as many times as the safety check regenerates), the farthest apart kept: (the motion, the
-    draw kept (0: `seed`'s), its closest pelvis distance in metres)."""
-    best, best_draw, best_gap = motion, 0, -1.0
-    for k in range(1 + gen.max_regenerations):
-        each = [
-            continue_motion(
-                gen,
-                Motion(motion.joints[:, a : a + 1], motion.fps),
-                span.text if a == 0 else WAITING,
-                span.duration_s,
-                seed + k,
-                None,
-                style,
-                directing,
-            )
-            for a in range(motion.actors)
-        ]
-        joints = np.concatenate([m.joints for m in each], axis=1)
-        pelvis = joints[motion.frames :, :, 0][..., [0, 2]]  # (T, A, 2) the new frames' roots on the floor
-        gaps = np.linalg.norm(pelvis[:, :, None] - pelvis[:, None, :], axis=-1)
-        gap = float(gaps[:, ~np.eye(motion.actors, dtype=bool)].min())
-        if gap > best_gap:
-            best, best_draw, best_gap = Motion(joints, gen.fps, "", each[0].meta), k, gap
-        if gap >= APART_M:
-            break
-    return best, best_draw, best_gap
 
 
 def generate_long(
@@ -485,7 +337,7 @@ def _direct(
     for p in parts:
         if p.action is not None:
             action_id(p.action)  # an unknown action is a ValueError naming it
-    actors = _actors(gen, texts, num_actors)
+    actors = actor_count(gen, texts, num_actors)
     if given is not None and given.joints.shape[1] != actors:
         raise ValueError(f"the given motion has {given.joints.shape[1]} actors; {actors} were asked for")
     if style is not None and not isinstance(style, str):
@@ -530,7 +382,9 @@ def _direct(
     return motion
 
 
-def _actors(gen: InferenceGenerator, texts: list[str], num_actors: int | None) -> int:
+def actor_count(gen: InferenceGenerator, texts: list[str], num_actors: int | None) -> int:
+    """The actors of a directed motion of `texts`: `num_actors` when given (checked: 1..the model's), else
+    the most any text asks for (`generator.infer_num_actors`)."""
     from stickgen.generate.generator import infer_num_actors
 
     if num_actors is None:

@@ -289,6 +289,8 @@ def test_a_sequence_prompt_is_the_timeline_of_its_parts(gen) -> None:
         2 * default_s, abs=0.05
     )
     assert sequence.generate_sequence(gen, WALK, 4.0, seed=2) is None
+    many = ", then ".join(["someone moves forward (1)"] * 200)  # 200 x the default length: over 600 s
+    assert sequence.generate_sequence(gen, many, seed=2) is None
     # a first part for fewer actors than a later one: no place to start the others from
     assert sequence.generate_sequence(gen, "a person waves, then two people hug", 4.0, seed=2) is None
 

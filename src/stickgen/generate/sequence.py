@@ -40,20 +40,18 @@ import numpy as np
 
 from stickgen.generate.directed import Directing, actor_count, continue_motion, generate_timeline
 from stickgen.generate.motion import Motion
-from stickgen.generate.timeline import Span, format_timeline
+from stickgen.generate.timeline import MAX_SECONDS, Span, format_timeline
 
 if TYPE_CHECKING:
     from stickgen.generate.generator import InferenceGenerator
 
+_WORDS = r"(?:then|afterwards|after\s+that|after\s+which|finally)"
+# "then" after a space or a comma, semicolon or full stop; the others only after punctuation or "and"
 _CONNECTOR = re.compile(
-    r"(?:\s*[,;.]\s*(?:and\s+)?|\s+and\s+)(?:then|afterwards|after\s+that|after\s+which|finally)\b\s*,?\s*"
-    r"|(?:\s*[,;.]\s*|\s+)then\b\s*,?\s*",
-    re.IGNORECASE,
+    rf"(?:\s*[,;.]\s*(?:and\s+)?|\s+and\s+){_WORDS}\b\s*,?\s*|(?:\s*[,;.]\s*|\s+)then\b\s*,?\s*", re.I
 )
 # a connector left at a part's start ("waits and then, after that, waves": "after that, waves")
-_LEADING = re.compile(
-    r"^(?:(?:and\s+)?(?:then|afterwards|after\s+that|after\s+which|finally)\b[\s,]*)+", re.I
-)
+_LEADING = re.compile(rf"^(?:(?:and\s+)?{_WORDS}\b[\s,]*)+", re.I)
 _LETTER = re.compile(r"[^\W\d_]")
 # the shortest span a part gets: shorter parts (a short --seconds split many ways) make the prompt one motion
 MIN_PART_S = 0.5
@@ -101,13 +99,14 @@ def generate_sequence(
     max_parts: int | None = None,
 ) -> Motion | None:
     """The motion of a prompt that names motions one after another ("a person waves, then sits down"), made
-    as the timeline of its parts (`stickgen.generate.sequence`), each part lasting what the length
+    as the timeline of its parts (`split_sequence`, `sequence_spans`), each part lasting what the length
     estimator predicts for it (scaled to `duration_s` when given). A part that alone asks for fewer actors
     than the motion has ("two people shake hands, then one waves goodbye") is made actor by actor: the
     first actor continues its own frames with the part's text, each other one with `WAITING` (the model
     has no two-actor clip in which one of them waves: a two-actor window of "one waves goodbye" walked the
     pair into each other). None, to be made in one pass (`gen.generate`), when the prompt names one motion,
-    a part would be shorter than `sequence.MIN_PART_S`, or its first part is for fewer actors than the
+    a part would be shorter than MIN_PART_S, the parts would last longer than a timeline may (600 s), its
+    first part is for fewer actors than the
     motion has (there is no place to start them from), or it has more than `max_parts` parts (a server's
     bound on the windows one request costs; None: no bound but the timeline's 600 s)."""
     from stickgen.generate.generator import infer_num_actors
@@ -121,7 +120,7 @@ def generate_sequence(
         return None
     lengths = {p: gen.duration_for(gen.encode(p).cpu().numpy(), None) for p in dict.fromkeys(parts)}
     spans = sequence_spans(parts, duration_s, lambda p: lengths[p][0])
-    if spans is None:
+    if spans is None or spans[-1].end_s > MAX_SECONDS:
         return None
     if any(alone):
         motion = _in_turns(gen, spans, alone, actors, seed, style, directing or Directing())

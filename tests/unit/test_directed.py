@@ -274,6 +274,7 @@ def test_a_sequence_prompt_is_the_timeline_of_its_parts(gen) -> None:
     assert m.meta["sequence"] == {
         "prompt": prompt,
         "parts": ["a person walks at speed 0.5", "someone moves forward (1)"],
+        "modes": ["all", "all"],  # one actor: every part in one window
     }
     assert [(s["text"], s["frames"]) for s in m.meta["timeline"]] == [
         ("a person walks at speed 0.5", [0, 40]),
@@ -302,14 +303,15 @@ def test_a_part_for_one_of_two_actors_is_made_actor_by_actor(gen) -> None:
     prompt = "two people walk at speed 0.5, then one moves forward (1)"
     m = sequence.generate_sequence(gen, prompt, 4.0, seed=3, directing=SHORT)
     assert m is not None and m.meta["kind"] == "sequence" and m.joints.shape == (80, 2, 22, 3)
+    assert m.meta["sequence"]["modes"] == ["all", "first"]
     assert [(s["text"], s["frames"], s["actors"]) for s in m.meta["timeline"]] == [
         ("two people walk at speed 0.5", [0, 40], "all"),
         ("one moves forward (1)", [40, 80], "first"),
     ]
     first = directed.generate_timeline(gen, "0-2: two people walk at speed 0.5", 2, seed=3, directing=SHORT)
     assert np.abs(m.joints[:40] - first.joints).max() <= MM  # each actor continued its own frames
-    alone = directed.continue_motion(
-        gen, Motion(first.joints[:, 1:], first.fps), sequence.WAITING, 2.0, 3 + 1, directing=SHORT
+    alone = directed.continue_motion(  # span 1's noise, the second actor's offset
+        gen, Motion(first.joints[:, 1:], first.fps), sequence.WAITING, 2.0, 3 + 1 + 101, directing=SHORT
     )
     made = m.meta["timeline"][1]
     assert made["closest_m"] >= sequence.APART_M or made["draw"] == gen.max_regenerations

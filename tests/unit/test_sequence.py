@@ -4,9 +4,12 @@ timeline (`stickgen.generate.sequence`); the motion through them is `generate_se
 
 from __future__ import annotations
 
-import pytest
+from types import SimpleNamespace
 
-from stickgen.generate.sequence import MIN_PART_S, sequence_spans, split_sequence
+import pytest
+import torch
+
+from stickgen.generate.sequence import ALL, EACH, FIRST, MIN_PART_S, part_mode, sequence_spans, split_sequence
 from stickgen.generate.timeline import Span, check_timeline
 
 
@@ -67,3 +70,42 @@ def test_a_part_too_short_or_a_bad_length_makes_no_spans() -> None:
     assert sequence_spans(["a", "b"], 2 * MIN_PART_S - 0.01, lambda _: 1.0) is None
     with pytest.raises(ValueError, match="positive"):
         sequence_spans(["a", "b"], None, lambda _: 0.0)
+
+
+class _Memory:
+    """A motion memory's keys and actor counts, as `part_mode` reads them."""
+
+    def __init__(self, keys: list[list[float]], actors: list[int]) -> None:
+        self.keys, self.actors = torch.tensor(keys), torch.tensor(actors)
+
+    def __len__(self) -> int:
+        return len(self.actors)
+
+
+def _gen(memory: _Memory, embed: dict[str, list[float]]) -> SimpleNamespace:
+    """What `part_mode` uses of an `InferenceGenerator`: its memory and caption embeddings."""
+    model = SimpleNamespace(transformer=SimpleNamespace(memory=memory))
+    return SimpleNamespace(model=model, max_actors=2, encode=lambda t: torch.tensor([embed[t]]))
+
+
+def test_a_later_part_is_made_together_alone_or_by_each_as_the_text_and_the_memory_say() -> None:
+    """FIRST when the part singles one actor out; else ALL when the memory holds a clip of that many actors
+    (nearly) as near to it as the nearest one-actor clip, else EACH; one actor: ALL."""
+    memory = _Memory([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], [1, 2])  # a solo motion, a two-actor one
+    embed = {
+        "shake hands": [0.1, 1.0, 0.0],  # near the two-actor clip
+        "sit down": [1.0, 0.1, 0.0],  # near the solo one
+        "they talk": [0.7, 0.68, 0.2],  # as near to both, within JOINT_MARGIN
+        "one waves goodbye": [0.0, 1.0, 0.0],  # singled out, whatever the memory says
+    }
+    gen = _gen(memory, embed)
+    assert part_mode(gen, "shake hands", 2) == ALL
+    assert part_mode(gen, "sit down", 2) == EACH
+    assert part_mode(gen, "they talk", 2) == ALL
+    for text in ("one waves goodbye", "One of them waves", "the other one jumps", "someone sits down",
+                 "and she laughs", "a man walks away"):  # fmt: skip
+        assert part_mode(gen, text, 2) == FIRST, text
+    assert part_mode(gen, "sit down", 1) == ALL
+    # without a memory, the words decide: an interaction or several people together, else each actor
+    empty = _gen(_Memory([], []), {})
+    assert part_mode(empty, "they hug", 2) == ALL and part_mode(empty, "sit down", 2) == EACH

@@ -17,8 +17,9 @@ sits down" in one pass (seed 1, 6 s) moved 0.51 m and neither waved nor sat (the
 and sit-down checks fail); as the timeline of its two parts the wave check passes on the first and the
 pelvis then drops 0.49 m (the sit-down check passes). The synthetic set has no chain and no one-sided
 motion of two actors: "two people shake hands, then one waves goodbye" in one pass shook hands and stood,
-and a two-actor window of "one waves goodbye" walked the pair into each other; its second part is made
-actor by actor (`generate_sequence`, `_in_turns`).
+and a two-actor window of "one waves goodbye" walked the pair into each other; with several actors each
+later part is made by all of them in one window, by the one it singles out, or by each from its own frames
+(`part_mode`, `_in_turns`).
 
 What is a connector: "then" after a space or a comma, semicolon or full stop; "afterwards", "after that",
 "after which" and "finally" only after a comma, semicolon, full stop or "and" ("a person finally sits"
@@ -37,6 +38,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 import numpy as np
+import torch
 
 from stickgen.generate.directed import Directing, actor_count, continue_motion, generate_timeline
 from stickgen.generate.motion import Motion
@@ -100,33 +102,31 @@ def generate_sequence(
 ) -> Motion | None:
     """The motion of a prompt that names motions one after another ("a person waves, then sits down"), made
     as the timeline of its parts (`split_sequence`, `sequence_spans`), each part lasting what the length
-    estimator predicts for it (scaled to `duration_s` when given). A part that alone asks for fewer actors
-    than the motion has ("two people shake hands, then one waves goodbye") is made actor by actor: the
-    first actor continues its own frames with the part's text, each other one with `WAITING` (the model
-    has no two-actor clip in which one of them waves: a two-actor window of "one waves goodbye" walked the
-    pair into each other). None, to be made in one pass (`gen.generate`), when the prompt names one motion,
-    a part would be shorter than MIN_PART_S, the parts would last longer than a timeline may (600 s), its
-    first part is for fewer actors than the
-    motion has (there is no place to start them from), or it has more than `max_parts` parts (a server's
-    bound on the windows one request costs; None: no bound but the timeline's 600 s)."""
+    estimator predicts for it (scaled to `duration_s` when given). With several actors, a later part is made
+    the way `part_mode` says: by all of them in one window, by the first alone (the others `WAITING`), or by
+    each from its own frames (`_in_turns`). None, to be made in one pass (`gen.generate`), when the prompt
+    names one motion, a part would be shorter than MIN_PART_S, the parts would last longer than a timeline
+    may (600 s), the first part asks for fewer actors than the motion has (there is no place to start the
+    others from), or there are more than `max_parts` parts (a server's bound on the windows one request
+    costs; None: no bound but the 600 s)."""
     from stickgen.generate.generator import infer_num_actors
 
     parts = split_sequence(prompt)
     if len(parts) < 2 or (max_parts is not None and len(parts) > max_parts):
         return None
     actors = actor_count(gen, parts, num_actors)
-    alone = [infer_num_actors(p, gen.max_actors) < actors for p in parts]
-    if alone[0]:
+    if infer_num_actors(parts[0], gen.max_actors) < actors:
         return None
     lengths = {p: gen.duration_for(gen.encode(p).cpu().numpy(), None) for p in dict.fromkeys(parts)}
     spans = sequence_spans(parts, duration_s, lambda p: lengths[p][0])
     if spans is None or spans[-1].end_s > MAX_SECONDS:
         return None
-    if any(alone):
-        motion = _in_turns(gen, spans, alone, actors, seed, style, directing or Directing())
-    else:
+    modes = [ALL] + [part_mode(gen, p, actors) for p in parts[1:]]
+    if all(m == ALL for m in modes):
         motion = generate_timeline(gen, spans, actors, seed, style, directing)
-    motion.meta["sequence"] = {"prompt": prompt, "parts": parts}
+    else:
+        motion = _in_turns(gen, spans, modes, actors, seed, style, directing or Directing())
+    motion.meta["sequence"] = {"prompt": prompt, "parts": parts, "modes": modes}
     if duration_s is not None:
         motion.meta["length"] = {"source": "given", "predicted_s": None, "estimator": None}
     else:  # predicted when the estimator gave any part's length, else the default's
@@ -139,43 +139,79 @@ def generate_sequence(
     return motion
 
 
+# how a later part of a sequence of several actors is made
+ALL, FIRST, EACH = "all", "first", "each"
+# a part that singles one actor out: its first words
+_ONE_OF = re.compile(
+    r"^(?:and\s+)?(?:one(?:\s+of\s+them)?|the\s+other(?:\s+one)?|the\s+(?:first|second)(?:\s+one)?|"
+    r"(?:he|she|someone|somebody)\b|(?:a|the)\s+(?:person|man|woman|figure|character|boy|girl|child|kid))\b",
+    re.I,
+)
+# a part is made by all the actors in one window when the memory's nearest clip of that many actors is at
+# least this near to its caption, less the nearest one-actor clip's cosine similarity (small/pretrain's:
+# "talk" +0.01, "they walk away together" +0.02, "shake hands" +0.25 against "bow to each other" -0.11,
+# "the other one jumps" -0.14, "one waves goodbye" -0.30, "sit down" -0.45)
+JOINT_MARGIN = 0.05
 # what the other actors do while one of them does a part meant for one ("..., then one waves goodbye")
 WAITING = "a person stands still"
+
+
+def part_mode(gen: InferenceGenerator, part: str, actors: int) -> str:
+    """How a later part of a sequence of `actors` actors is made: FIRST when its first words single one
+    out ("one waves goodbye", "the other one jumps", "someone ..."), else ALL when the model knows it for
+    that many actors (its motion memory holds a clip of `actors` actors nearly as near to the part's caption
+    as the nearest one-actor clip, JOINT_MARGIN: a two-actor window of a solo action reads an interaction,
+    and "one waves goodbye" for two walked the pair into each other), else EACH (every actor does it from
+    its own frames: "then sit down"). One actor: ALL."""
+    if actors == 1:
+        return ALL
+    if _ONE_OF.match(part.strip()):
+        return FIRST
+    memory = gen.model.transformer.memory
+    if len(memory) == 0:
+        from stickgen.generate.generator import infer_num_actors
+
+        return ALL if infer_num_actors(part, gen.max_actors) >= actors else EACH
+    query = torch.nn.functional.normalize(gen.encode(part).float(), dim=-1)[0].to(memory.keys.device)
+    sim = torch.nn.functional.normalize(memory.keys.float(), dim=-1) @ query
+    best = {
+        n: float(sim[memory.actors == n].max()) if bool((memory.actors == n).any()) else -1.0
+        for n in (1, actors)
+    }
+    return ALL if best[actors] >= best[1] - JOINT_MARGIN else EACH
 
 
 def _in_turns(
     gen: InferenceGenerator,
     spans: list[Span],
-    alone: list[bool],
+    modes: list[str],
     actors: int,
     seed: int | None,
     style: str | None,
     directing: Directing,
 ) -> Motion:
-    """`generate_sequence`'s motion when some spans are for one actor of several: the spans before the first
-    such one as one timeline, then each span continued from the motion so far (`continue_motion`): a span
-    for every actor as one continuation, a span for one actor as one continuation per actor (the first
-    with the span's text, the others with `WAITING`, side by side: `_apart`)."""
+    """`generate_sequence`'s motion when some later part is made actor by actor: the spans before the first
+    such one as one timeline, then each span continued from the motion so far (`continue_motion`), in one
+    window (ALL) or actor by actor (`_apart`)."""
     from stickgen.generate.generator import safety_summary
 
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
     t0 = time.perf_counter()
-    first = alone.index(True)
+    first = next(i for i, m in enumerate(modes) if m != ALL)
     motion = generate_timeline(gen, spans[:first], actors, seed, style, directing)
-    made = [{**r, "actors": "all"} for r in motion.meta["timeline"]]
+    made = [{**r, "actors": ALL} for r in motion.meta["timeline"]]
     for i in range(first, len(spans)):
         span, before = spans[i], motion.frames
-        if not alone[i]:
+        record = {"start_s": span.start_s, "end_s": span.end_s, "text": span.text, "actors": modes[i]}
+        if modes[i] == ALL:
             motion = continue_motion(
                 gen, motion, span.text, span.duration_s, seed + i, None, style, directing
             )
         else:
-            motion, draw, gap = _apart(gen, motion, span, seed + i, style, directing)
-        record = {"start_s": span.start_s, "end_s": span.end_s, "text": span.text}
-        record |= {"frames": [before, motion.frames], "actors": "first" if alone[i] else "all"}
-        if alone[i]:
-            record |= {"draw": draw, "closest_m": round(gap, 4)}
-        made.append(record)
+            texts = [span.text] + [span.text if modes[i] == EACH else WAITING] * (actors - 1)
+            motion, draw, gap = _apart(gen, motion, span.duration_s, texts, seed + i, style, directing)
+            record |= {"texts": texts, "draw": draw, "closest_m": round(gap, 4)}
+        made.append({**record, "frames": [before, motion.frames]})
     # each part was checked as it was made; the actors side by side are checked once more, not regenerated
     verdict = safety_summary(gen.check_motion_safety(motion)) if gen.enable_safety_check else None
     motion.prompt = format_timeline(spans)
@@ -189,7 +225,6 @@ def _in_turns(
         "action": None,
         "style": style,
         "timeline": made,
-        "waiting": WAITING,
         "directing": asdict(directing),
         **gen.outcome_meta(verdict, [] if verdict is None else [{"seed": seed, **verdict}], t0),
     }
@@ -202,32 +237,38 @@ APART_M = 0.35
 
 
 def _apart(
-    gen: InferenceGenerator, motion: Motion, span: Span, seed: int, style: str | None, directing: Directing
+    gen: InferenceGenerator,
+    motion: Motion,
+    duration_s: float,
+    texts: list[str],
+    seed: int,
+    style: str | None,
+    directing: Directing,
 ) -> tuple[Motion, int, float]:
-    """`motion` continued by `span` actor by actor (`_in_turns`): the first actor with the span's text, the
-    others with `WAITING`, each from its own frames. Actors made apart do not see each other, so a pair
-    whose pelvises come within APART_M of each other on the floor in the new frames is made again with the
-    next seed (as many times as the safety check regenerates), the farthest apart kept: (the motion, the
-    draw kept (0: `seed`'s), its closest pelvis distance in metres)."""
+    """`motion` continued for `duration_s` actor by actor, actor a from its own frames with `texts[a]` (noise
+    `seed` + 101 a, so that actors doing the same do not move in step). Actors made apart do not see each
+    other, so a draw in which two pelvises come within APART_M on the floor in the new frames is made again
+    with the next seed (as many times as the safety check regenerates), the farthest apart kept: (the
+    motion, the draw kept (0: `seed`'s), its closest pelvis distance in metres)."""
     best, best_draw, best_gap = motion, 0, -1.0
     for k in range(1 + gen.max_regenerations):
         each = [
             continue_motion(
                 gen,
                 Motion(motion.joints[:, a : a + 1], motion.fps),
-                span.text if a == 0 else WAITING,
-                span.duration_s,
-                seed + k,
+                text,
+                duration_s,
+                seed + k + 101 * a,
                 None,
                 style,
                 directing,
             )
-            for a in range(motion.actors)
+            for a, text in enumerate(texts)
         ]
         joints = np.concatenate([m.joints for m in each], axis=1)
         pelvis = joints[motion.frames :, :, 0][..., [0, 2]]  # (T, A, 2) the new frames' roots on the floor
         gaps = np.linalg.norm(pelvis[:, :, None] - pelvis[:, None, :], axis=-1)
-        gap = float(gaps[:, ~np.eye(motion.actors, dtype=bool)].min())
+        gap = float(gaps[:, ~np.eye(len(texts), dtype=bool)].min())
         if gap > best_gap:
             best, best_draw, best_gap = Motion(joints, gen.fps, "", each[0].meta), k, gap
         if gap >= APART_M:

@@ -310,9 +310,17 @@ def test_a_part_for_one_of_two_actors_is_made_actor_by_actor(gen) -> None:
     ]
     first = directed.generate_timeline(gen, "0-2: two people walk at speed 0.5", 2, seed=3, directing=SHORT)
     assert np.abs(m.joints[:40] - first.joints).max() <= MM  # each actor continued its own frames
-    alone = directed.continue_motion(  # span 1's noise, the second actor's offset
-        gen, Motion(first.joints[:, 1:], first.fps), sequence.WAITING, 2.0, 3 + 1 + 101, directing=SHORT
+    alone = directed.continue_motion(  # span 1's noise, the second actor's offset, held where it stands
+        gen,
+        Motion(first.joints[:, 1:], first.fps),
+        sequence.WAITING,
+        2.0,
+        3 + 1 + 101,
+        directing=SHORT,
+        in_place=True,
     )
+    root = m.joints[40:, 1, 0][:, [0, 2]]  # the waiting actor's pelvis on the floor: where span 0 left it
+    assert np.abs(root - first.joints[-1, 1, 0, [0, 2]]).max() <= MM
     made = m.meta["timeline"][1]
     assert made["closest_m"] >= sequence.APART_M or made["draw"] == gen.max_regenerations
     if made["draw"] == 0:  # the first draw kept the pair apart: the waiting actor is that continuation's

@@ -246,7 +246,8 @@ def _apart(
     directing: Directing,
 ) -> tuple[Motion, int, float]:
     """`motion` continued for `duration_s` actor by actor, actor a from its own frames with `texts[a]` (noise
-    `seed` + 101 a, so that actors doing the same do not move in step). Actors made apart do not see each
+    `seed` + 101 a, so that actors doing the same do not move in step; a `WAITING` one held where it
+    stands, `continue_motion`'s `in_place`). Actors made apart do not see each
     other, so a draw in which two pelvises come within APART_M on the floor in the new frames is made again
     with the next seed (as many times as the safety check regenerates), the farthest apart kept: (the
     motion, the draw kept (0: `seed`'s), its closest pelvis distance in metres)."""
@@ -262,6 +263,7 @@ def _apart(
                 None,
                 style,
                 directing,
+                in_place=text == WAITING,
             )
             for a, text in enumerate(texts)
         ]

@@ -370,20 +370,18 @@ def _direct(
         history.append({"seed": seed + k, **verdict})
         if verdict["is_safe"]:
             break
-    motion.meta = {
-        "prompt": prompt,
-        "kind": kind,
-        "seed": seed + len(history) - 1 if history else seed,
-        "duration_s": motion.frames / gen.fps,
-        "frames": motion.frames,
-        "actors": actors,
-        "action": parts[0].action if len(parts) == 1 else None,
-        "style": style,
+    motion.meta = gen.directed_meta(
+        motion,
+        kind,
+        seed + len(history) - 1 if history else seed,
+        actors,
+        style,
+        directing,
+        (verdict, history, t0),
+        action=parts[0].action if len(parts) == 1 else None,
         **extra,
-        "windows": [asdict(w) for w in windows],
-        "directing": asdict(directing),
-        **gen.outcome_meta(verdict, history, t0),
-    }
+        windows=[asdict(w) for w in windows],
+    )
     return motion
 
 

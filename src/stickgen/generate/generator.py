@@ -433,6 +433,36 @@ class InferenceGenerator:
         }
         return motion
 
+    def directed_meta(
+        self,
+        motion: Motion,
+        kind: str,
+        seed: int,
+        actors: int,
+        style: str | None,
+        directing: Any,
+        outcome: tuple[dict | None, list[dict], float],
+        action: str | None = None,
+        **extra: Any,
+    ) -> dict:
+        """The `meta` of a directed motion (`stickgen.generate.directed`, `.sequence`): what was asked
+        (`motion.prompt`, `kind`, the seed kept, actors, action, style), `extra` (the kind's own record),
+        the `directing` settings (a dataclass) and how it was made (`outcome`: the safety verdict, the
+        attempts' history and `time.perf_counter()` at the start, as `outcome_meta` takes them)."""
+        return {
+            "prompt": motion.prompt,
+            "kind": kind,
+            "seed": seed,
+            "duration_s": motion.frames / self.fps,
+            "frames": motion.frames,
+            "actors": actors,
+            "action": action,
+            "style": style,
+            **extra,
+            "directing": asdict(directing),
+            **self.outcome_meta(*outcome),
+        }
+
     def outcome_meta(self, verdict: dict | None, history: list[dict], t0: float) -> dict:
         """The part of a generated motion's `meta` that says how it was made: the model and its settings,
         the safety verdicts of the attempts, and the latency since `t0` (`time.perf_counter()`)."""

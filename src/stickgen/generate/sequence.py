@@ -34,13 +34,17 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
-from stickgen.generate.directed import Directing, actor_count, continue_motion, generate_timeline
+from stickgen.generate.directed import (
+    Directing,
+    actor_count,
+    continue_motion,
+    generate_timeline,
+)
 from stickgen.generate.motion import Motion
 from stickgen.generate.timeline import MAX_SECONDS, Span, format_timeline
 
@@ -117,11 +121,12 @@ def generate_sequence(
     actors = actor_count(gen, parts, num_actors)
     if infer_num_actors(parts[0], gen.max_actors) < actors:
         return None
-    lengths = {p: gen.duration_for(gen.encode(p).cpu().numpy(), None) for p in dict.fromkeys(parts)}
+    emb = {p: gen.encode(p) for p in dict.fromkeys(parts)}  # (1, D) each: lengths and modes read them
+    lengths = {p: gen.duration_for(e.cpu().numpy(), None) for p, e in emb.items()}
     spans = sequence_spans(parts, duration_s, lambda p: lengths[p][0])
     if spans is None or spans[-1].end_s > MAX_SECONDS:
         return None
-    modes = [ALL] + [part_mode(gen, p, actors) for p in parts[1:]]
+    modes = [ALL] + [part_mode(gen, p, emb[p], actors) for p in parts[1:]]
     if all(m == ALL for m in modes):
         motion = generate_timeline(gen, spans, actors, seed, style, directing)
     else:
@@ -156,8 +161,9 @@ JOINT_MARGIN = 0.05
 WAITING = "a person stands still"
 
 
-def part_mode(gen: InferenceGenerator, part: str, actors: int) -> str:
-    """How a later part of a sequence of `actors` actors is made: FIRST when its first words single one
+def part_mode(gen: InferenceGenerator, part: str, emb: torch.Tensor, actors: int) -> str:
+    """How a later part (text `part`, caption embedding `emb` (1, D)) of a sequence of `actors` actors is
+    made: FIRST when its first words single one
     out ("one waves goodbye", "the other one jumps", "someone ..."), else ALL when the model knows it for
     that many actors (its motion memory holds a clip of `actors` actors nearly as near to the part's caption
     as the nearest one-actor clip, JOINT_MARGIN: a two-actor window of a solo action reads an interaction,
@@ -172,7 +178,7 @@ def part_mode(gen: InferenceGenerator, part: str, actors: int) -> str:
         from stickgen.generate.generator import infer_num_actors
 
         return ALL if infer_num_actors(part, gen.max_actors) >= actors else EACH
-    query = torch.nn.functional.normalize(gen.encode(part).float(), dim=-1)[0].to(memory.keys.device)
+    query = torch.nn.functional.normalize(emb.float(), dim=-1)[0].to(memory.keys.device)
     sim = torch.nn.functional.normalize(memory.keys.float(), dim=-1) @ query
     best = {
         n: float(sim[memory.actors == n].max()) if bool((memory.actors == n).any()) else -1.0
@@ -215,19 +221,11 @@ def _in_turns(
     # each part was checked as it was made; the actors side by side are checked once more, not regenerated
     verdict = safety_summary(gen.check_motion_safety(motion)) if gen.enable_safety_check else None
     motion.prompt = format_timeline(spans)
-    motion.meta = {
-        "prompt": motion.prompt,
-        "kind": "sequence",
-        "seed": seed,
-        "duration_s": motion.frames / gen.fps,
-        "frames": motion.frames,
-        "actors": actors,
-        "action": None,
-        "style": style,
-        "timeline": made,
-        "directing": asdict(directing),
-        **gen.outcome_meta(verdict, [] if verdict is None else [{"seed": seed, **verdict}], t0),
-    }
+    history = [] if verdict is None else [{"seed": seed, **verdict}]
+    outcome = (verdict, history, t0)
+    motion.meta = gen.directed_meta(
+        motion, "sequence", seed, actors, style, directing, outcome, timeline=made
+    )
     return motion
 
 

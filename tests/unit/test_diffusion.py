@@ -86,8 +86,8 @@ def test_more_guidance_moves_the_sample_further_from_the_unconditional_one() -> 
     """Classifier-free guidance (`ddim`): scale 0 is the unconditional sample (text ignored), scale 1 the
     conditional one, and a larger scale extrapolates away from the unconditional branch. The model guides
     every feature but the root's position (floor-plane path and height) and the voice (the mouth's level,
-    cycle rate and peak), which follow the conditional branch (scale 1): the pose, the expression and
-    whether an actor speaks are guided; where the figure stands and how loud it speaks are not."""
+    speaking flag, cycle rate and peak), which follow the conditional branch (scale 1): the pose and the
+    expression are guided; where the figure stands, whether and how loud it speaks are not."""
     model = tiny_model()
     torch.nn.init.normal_(model.transformer.head.weight, std=0.05)
     c = conditions()
@@ -108,12 +108,13 @@ def test_more_guidance_moves_the_sample_further_from_the_unconditional_one() -> 
     assert d1 > 0 and d3 > 1.5 * d1
     scale = guidance_per_feature(3.0)
     voice = list(VOICE_COLUMNS)
-    assert scale[:3].tolist() == [1.0, 1.0, 1.0] and scale[voice].tolist() == [1.0, 1.0, 1.0]
+    assert scale[:3].tolist() == [1.0, 1.0, 1.0] and scale[voice].tolist() == [1.0] * 4
     guided = torch.ones(STATE_FEATURES, dtype=torch.bool)
     guided[[0, 1, 2, *voice]] = False
     assert bool((scale[guided] == 3.0).all())
-    # the voice's columns are the mouth's level, cycle rate and peak of the face that follows the motion
-    names = ("mouth_open", "voice_rate", "voice_peak")
+    # the voice's columns are the mouth's level, speaking flag, cycle rate and peak of the face that follows
+    # the motion
+    names = ("mouth_open", "speaking", "voice_rate", "voice_peak")
     assert voice == [FEATURES_PER_ACTOR + FACE_SLICES[n].start for n in names]
 
 

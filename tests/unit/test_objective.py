@@ -10,6 +10,7 @@ from stickgen.core.face import FACE_SLICES
 from stickgen.core.features import FEATURES_PER_ACTOR, STATE_FEATURES, FeatureStats
 from stickgen.embed.dataset import Batch
 from stickgen.train.objective import (
+    EXPRESSION_WEIGHT,
     FACE_WEIGHT,
     VOICE_FEATURES,
     VOICE_WEIGHT,
@@ -62,8 +63,11 @@ def test_the_same_error_in_metres_costs_the_same_on_every_joint_above_the_floor(
     voice = torch.zeros(len(face), dtype=torch.bool)
     for name in VOICE_FEATURES:
         voice[FACE_SLICES[name]] = True
+    expression = torch.zeros(len(face), dtype=torch.bool)
+    expression[FACE_SLICES["expression"]] = True
     assert int(voice.sum()) == 4 and bool((face[voice] == VOICE_WEIGHT).all())
-    assert bool((face[~voice] == FACE_WEIGHT).all())  # the codes: expression, viseme, eyes
+    assert bool((face[expression] == EXPRESSION_WEIGHT).all())
+    assert bool((face[~voice & ~expression] == FACE_WEIGHT).all())  # the viseme and eye codes
     var = stats.std[3:].astype(np.float64) ** 2
     free = [3 + i for i in np.flatnonzero(var / var.mean() > WEIGHT_FLOOR)]
     floored = [3 + i for i in np.flatnonzero(var / var.mean() < WEIGHT_FLOOR)]
@@ -124,7 +128,7 @@ def test_face_features_count_only_where_the_face_is_known_and_the_refiner_sees_t
     w = feature_weights(stats)
     target = torch.zeros(1, 6, 1, STATE_FEATURES)
     pred = target.clone()
-    pred[..., FEATURES_PER_ACTOR + 2] = 1.0  # one face feature off by 1 in every frame
+    pred[..., FEATURES_PER_ACTOR + FACE_SLICES["viseme"].start] = 1.0  # one face feature off by 1 everywhere
     known = torch.zeros(1, 6, 1, dtype=torch.bool)
     assert float(loss_sums(pred, _batch(target, known), w).pos) == 0.0
     known[:, :2] = True

@@ -26,7 +26,8 @@ from stickgen.model.diffusion import (
 from stickgen.model.transformer import VOICE_SKIP, StickFigureTransformer, TransformerConfig
 
 ROOT_XYZ = (0, 1, 2)  # the root's position features (x, height, z: FEATURE_LAYOUT's root_xyz)
-# the voice's features in an actor's state: the mouth's level, cycle rate and peak (`transformer.VOICE_SKIP`)
+# the voice's features in an actor's state: the mouth's level, speaking flag, cycle rate and peak
+# (`transformer.VOICE_SKIP`)
 VOICE_COLUMNS = tuple(FEATURES_PER_ACTOR + i for i in VOICE_SKIP)
 
 # what the weights compute; recorded in every checkpoint's config. 1 (unrecorded): the deterministic regressor
@@ -41,8 +42,10 @@ VOICE_COLUMNS = tuple(FEATURES_PER_ACTOR + i for i in VOICE_SKIP)
 # whose face feature holds the mouth's level (`stickgen.core.face.mouth_level`) and whose prediction adds the
 # template's voice too (`transformer.VOICE_SKIP`, a learnt gain `voice_skip`); 11: 10 whose template's voice
 # is added at a gain of 1 (no `voice_skip`); 12: 11 whose prediction starts each actor where the template's
-# stands (the template's floor position passes to `travel` as it is).
-MODEL_FORMAT = 12
+# stands (the template's floor position passes to `travel` as it is); 13: 12 whose template's speaking flag is
+# added as its voice is (`transformer.VOICE_SKIP`) and whose expression codes weigh as a motion feature in
+# the loss (`stickgen.train.objective.EXPRESSION_WEIGHT`).
+MODEL_FORMAT = 13
 MEMORY_PREFIX = "transformer.memory."  # the state dict keys of the motion memory (sized by its clips)
 
 

@@ -24,9 +24,11 @@ embedding of its patch, and the prediction adds the template's motion times a le
 (`template_skip`; its root's steps times that gain, its place as it is), so the network learns the
 correction to a real instance of the motion and keeps the instance's brief detail (a punch's reach, a
 clap's contact), which it returned blurred when it had to redraw it from the tokens (docs/training.md,
-model format 8). The template's voice (`VOICE_SKIP`: its mouth's level, cycle rate and peak, all slow) is
-added as it is, at a gain of 1 (model format 11; format 10 learnt that gain and kept under half of it, so
-a whisper still spoke at a talk's level): the head alone gave a whisper, a talk and a song one voice.
+model format 8). The template's voice (`VOICE_SKIP`: its mouth's level, speaking flag, cycle rate and peak,
+all slow) is added as it is, at a gain of 1 (model format 11; format 10 learnt that gain and kept under half
+of it, so a whisper still spoke at a talk's level): the head alone gave a whisper, a talk and a song one
+voice, and learnt who speaks only late (format 12 after 4 epochs: no face spoke; format 13 with the flag
+passed: speaking-frame F1 0.57).
 Where each actor stands at the start passes as it is too (model format 12): the head alone stood a hugging
 pair at a handshake's distance.
 
@@ -60,9 +62,9 @@ from stickgen.model.side_prior import SidePrior
 from stickgen.model.spline import n_patches, spline_basis
 
 # the face features the template passes to the prediction (`template_skip`): the voice's envelope, which
-# changes over a second or more and so lines up with any motion the template is aligned to; the expression,
-# viseme and eye codes and the speaking flag stay the head's
-VOICE_SKIP = tuple(FACE_SLICES[n].start for n in ("mouth_open", "voice_rate", "voice_peak"))
+# changes over a second or more and so lines up with any motion the template is aligned to, and whether it
+# speaks (turns of a second or more; model format 13); the expression, viseme and eye codes stay the head's
+VOICE_SKIP = tuple(FACE_SLICES[n].start for n in ("mouth_open", "speaking", "voice_rate", "voice_peak"))
 
 N_COND_TOKENS = 6  # text (or null text), action, style, leading side, actor count, noise level
 TRAVEL_SCALE = 0.02  # normalised root step per frame of a unit travel-head output (a brisk walk ~ 1.3)

@@ -12,7 +12,7 @@ extra condition is the transformer's detached prediction.
 
 The face features (`stickgen.core.face.face_features`, after the motion's 66 in the state) count only in
 frames whose face is known (synthetic clips; motion capture has none), each weighted `FACE_WEIGHT`, the
-voice's `VOICE_WEIGHT`; the refiner predicts the motion's 66 only.
+voice's `VOICE_WEIGHT`, the expression's `EXPRESSION_WEIGHT`; the refiner predicts the motion's 66 only.
 
 Losses are kept as sums with element counts (`LossSums`) so that a global batch split across
 gradient-accumulation steps or DDP processes gives exactly the loss of the whole batch.
@@ -35,8 +35,9 @@ VELOCITY_WEIGHT = 1.0
 # a root-relative feature's loss weight is its variance over the mean variance of all of them
 # (`feature_weights`), never under this share of it
 WEIGHT_FLOOR = 0.1
-# a face feature's weight, against ~1 for a root-relative motion feature: a wrong expression (two one-hot
-# entries off by 2: 8 x 0.3) weighs about as much as one joint coordinate off by 1.5 of its spread. At 0.1
+# a face feature's weight (the viseme and eye codes), against ~1 for a root-relative motion feature: a wrong
+# viseme (two one-hot entries off by 2: 8 x 0.3) weighs about as much as one joint coordinate off by 1.5 of
+# its spread. At 0.1
 # the embedded default's model learnt who is happy or sad but not who speaks: talk and shout stayed silent
 # (speaking-frame F1 0.05-0.09)
 FACE_WEIGHT = 0.3
@@ -44,6 +45,10 @@ FACE_WEIGHT = 0.3
 # feature: at FACE_WEIGHT the model of format 7 left "a man shouts angrily" silent (the suite's shout 0.1,
 # whisper 0.3); at 1.0, shout 0.6, whisper 0.8, talk 0.8 (docs/training.md, "The voice")
 VOICE_WEIGHT = 1.0
+# the expression code weighs as a motion feature too (model format 13): at FACE_WEIGHT a 6-epoch pretraining
+# left every cry neutral (expression accuracy 0.69); at 1.0 cries are sad (0.79; docs/training.md, "Faces
+# learnt sooner")
+EXPRESSION_WEIGHT = 1.0
 VOICE_FEATURES = ("mouth_open", "speaking", "voice_rate", "voice_peak")
 
 
@@ -81,7 +86,8 @@ def feature_weights(stats: FeatureStats) -> torch.Tensor:
     metres like a joint's, so that a figure standing in place that drifts 0.1 m/s, or a walk 10% fast,
     costs what a hand off by as much does (at weight 1 the root's steps on a 2.9 m spread cost a 450th of
     that, and in-place motions drifted backwards: docs/training.md, "Steps in metres"). The face's features
-    after them `FACE_WEIGHT`, its voice (`VOICE_FEATURES`) `VOICE_WEIGHT`.
+    after them `FACE_WEIGHT`, its voice (`VOICE_FEATURES`) `VOICE_WEIGHT`, its expression code
+    `EXPRESSION_WEIGHT`.
     """
     var = torch.as_tensor(stats.std, dtype=torch.float32).pow(2)
     joints = var[3:].mean()
@@ -89,6 +95,7 @@ def feature_weights(stats: FeatureStats) -> torch.Tensor:
     face = torch.full((FACE_FEATURES,), FACE_WEIGHT)
     for name in VOICE_FEATURES:
         face[FACE_SLICES[name]] = VOICE_WEIGHT
+    face[FACE_SLICES["expression"]] = EXPRESSION_WEIGHT
     pos = torch.cat([torch.ones(3), rel.clamp(min=WEIGHT_FLOOR), face])
     steps = pos.clone()
     steps[list(ROOT_XZ)] = var[list(ROOT_XZ)] / joints

@@ -14,7 +14,8 @@ from helpers import ROOT
 from inferkit import FakeEncoder, articulated_motion, cached_checkpoint
 
 from stickgen.cli import main
-from stickgen.core.skeleton import body_height, is_upright, to_canonical_frame
+from stickgen.core.features import features_to_joints, joints_to_features
+from stickgen.core.skeleton import body_height, facing_yaw, is_upright, rotation_y, to_canonical_frame
 from stickgen.generate import directed, sequence
 from stickgen.generate.directed import Directing, Window, plan_windows
 from stickgen.generate.export import load_motion, save_motion
@@ -22,6 +23,7 @@ from stickgen.generate.generator import InferenceGenerator
 from stickgen.generate.given import load_given
 from stickgen.generate.inpaint import blend_kept, leading_kept, sample_constrained, smooth_edges
 from stickgen.generate.motion import Motion
+from stickgen.generate.placement import placement
 from stickgen.generate.retime import bone_lengths, resample
 from stickgen.generate.settings import Checks, Runtime, SamplingSettings
 from stickgen.generate.timeline import Span, parse_timeline, read_timeline_file, span_frames
@@ -338,6 +340,42 @@ def test_continuation_keeps_the_given_motion_and_goes_on(gen, tmp_path) -> None:
     assert np.abs(m.joints[:30] - prefix.joints).max() <= MM
     steps = _steps(m.joints)
     assert steps[29] <= np.percentile(np.delete(steps, 29), 99)
+
+
+def test_a_window_is_placed_at_the_origin_facing_plus_z_at_its_seam() -> None:
+    """`placement`: actor 0's root at x = z = 0 on the first kept frame and facing +Z on the last kept
+    leading frame, whatever way the motion was moved and turned; `back` undoes `into`; a window keeping no
+    whole pose (a floor path) is only moved."""
+    body = articulated_motion(12).joints
+    yaw, shift = 2.2, np.array([1.5, 0.0, -0.7], dtype=np.float32)
+    feats = joints_to_features((body @ rotation_y(yaw).T + shift).astype(np.float32))
+    mask = np.zeros(feats.shape, dtype=bool)
+    mask[:5] = True
+    place = placement(feats, mask, 5)
+    assert abs((place.yaw - yaw - facing_yaw(body[4, 0]) + np.pi) % (2 * np.pi) - np.pi) < 1e-4
+    window = features_to_joints(place.into(feats))
+    assert abs(facing_yaw(window[4, 0])) < 1e-4 and np.abs(window[0, 0, 0, [0, 2]]).max() < 1e-5
+    np.testing.assert_allclose(place.back(place.into(feats)), feats, atol=1e-5)
+    path = np.zeros(feats.shape, dtype=bool)
+    path[..., [0, 2]] = True
+    assert placement(feats, path, 0).yaw == 0.0
+
+
+def test_a_continuation_turns_with_its_prefix(gen) -> None:
+    """A window is faced the way its template's clip starts (+Z) at its seam and turned back after
+    (`stickgen.generate.placement`): the continuation of a prefix turned about the vertical axis is the
+    continuation of the prefix turned as much, within 1 mm, and goes on facing where the prefix ends
+    facing. (Before, the template's facing took over at the seam: a sequence's waiting actor, facing its
+    partner, turned its back on them in a tenth of a second.)"""
+    prefix = gen.generate(WALK, 1.5, seed=1)
+    rot = rotation_y(0.6 * np.pi).astype(np.float32)
+    turned = Motion(prefix.joints @ rot.T, prefix.fps, prefix.prompt)
+    m = directed.continue_motion(gen, prefix, "a person stands still", 3.0, seed=3, directing=SHORT)
+    mt = directed.continue_motion(gen, turned, "a person stands still", 3.0, seed=3, directing=SHORT)
+    assert np.abs(mt.joints - m.joints @ rot.T).max() <= MM
+    yaw = np.array([facing_yaw(f) for f in mt.joints[:, 0]])
+    turn = np.abs((yaw[30:] - yaw[29] + np.pi) % (2 * np.pi) - np.pi)
+    assert np.degrees(turn.max()) < 45, np.degrees(turn.max())
 
 
 def test_continuation_from_the_exporters_bvh_of_a_generated_motion_keeps_its_frames(gen, tmp_path) -> None:

@@ -16,6 +16,7 @@ from stickgen.model.noise import alpha_bar
 from stickgen.model.transformer import (
     N_COND_TOKENS,
     TRAVEL_SCALE,
+    VOICE_COLUMNS,
     VOICE_SKIP,
     StickFigureTransformer,
     TransformerConfig,
@@ -239,8 +240,8 @@ def test_the_template_reaches_the_prediction_directly_and_only_where_shown() -> 
     """The prediction is the head's correction plus the template's motion (its root's start and steps for
     the floor position): with the head and travel silenced a model returns the template's motion where it
     is shown, stands each actor where the template's starts and walks its root's path, and returns nothing
-    of it where it is hidden (the unconditional branch) or past its end, and of its face only the voice's
-    envelope (mouth level, cycle rate, peak), none of its codes."""
+    of it where it is hidden (the unconditional branch) or past its end, and of its face only the voice
+    (mouth level, speaking flag, cycle rate, peak), none of its codes."""
     model = tiny()
     torch.nn.init.zeros_(model.head.weight)
     torch.nn.init.zeros_(model.head.bias)
@@ -263,7 +264,7 @@ def test_the_template_reaches_the_prediction_directly_and_only_where_shown() -> 
     others = [i for i in range(FEATURES_PER_ACTOR) if i not in (0, 2)]
     face, voice = out[..., FEATURES_PER_ACTOR:], list(VOICE_SKIP)
     codes = [i for i in range(face.shape[-1]) if i not in voice]
-    assert not face[..., codes].any()  # expression, viseme, eyes and speaking are the head's alone
+    assert not face[..., codes].any()  # expression, viseme and eyes are the head's alone
     torch.testing.assert_close(face[0][..., voice], template[0][..., FEATURES_PER_ACTOR:][..., voice])
     assert not face[1, 8:].any()
     torch.testing.assert_close(out[0][..., others], template[0][..., others])
@@ -281,3 +282,29 @@ def test_the_template_reaches_the_prediction_directly_and_only_where_shown() -> 
     # where each actor stands passes as it is (its steps at the learnt gain, here none): standing still
     torch.testing.assert_close(silenced[..., [0, 2]], template[:, :1, :, [0, 2]].expand(-1, n, -1, -1))
     torch.testing.assert_close(silenced[..., FEATURES_PER_ACTOR:], out[..., FEATURES_PER_ACTOR:])
+
+
+def test_where_a_template_is_shown_the_voice_is_the_templates_alone() -> None:
+    """Model format 14: a head that says otherwise changes the voice (mouth level, speaking flag, cycle
+    rate, peak) only in the frames where no template is shown (past its end, or hidden with the
+    conditions), and changes the rest of the face and the motion everywhere."""
+    model = tiny()
+    torch.nn.init.normal_(model.head.weight, std=0.5, generator=torch.Generator().manual_seed(5))
+    n, text = 12, torch.randn(2, 16)
+    template = torch.randn(2, n, 2, S, generator=torch.Generator().manual_seed(3))
+    valid = torch.ones(2, n, dtype=torch.bool)
+    valid[1, 8:] = False
+    voice = list(VOICE_COLUMNS)
+    with torch.no_grad():
+        out = run(model, text, None, n, template=template, template_valid=valid)
+        hidden = run(
+            model, text, None, n, template=template, template_valid=valid, drop_cond=torch.ones(2).bool()
+        )
+    torch.testing.assert_close(out[0][..., voice], template[0][..., voice])
+    torch.testing.assert_close(out[1, :8][..., voice], template[1, :8][..., voice])
+    assert out[1, 8:][..., voice].abs().min() > 0  # past the template's end: the head's voice
+    assert hidden[..., voice].abs().min() > 0 and not torch.allclose(hidden[..., voice], template[..., voice])
+    codes = [
+        FEATURES_PER_ACTOR + i for i in range(S - FEATURES_PER_ACTOR) if FEATURES_PER_ACTOR + i not in voice
+    ]
+    assert not torch.allclose(out[0][..., codes], template[0][..., codes])

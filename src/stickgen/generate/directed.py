@@ -18,8 +18,9 @@ frames, generated in order by the constrained sampler (`stickgen.generate.inpain
   way, and is conditioned on its own text: the transition is made by the new span's window;
 - given frames (a prefix, key poses, a floor path's root x/z) are kept in every window they fall in.
 
-A window is given to the model as training crops were (docs/training.md): translated so that actor 0's
-root is at x = z = 0 on its first frame (translation only), and translated back after. The windows'
+A window is given to the model as training crops and templates were (`stickgen.generate.placement`):
+translated so that actor 0's root is at x = z = 0 on its first frame and turned so that actor 0 faces +Z
+at its seam, and moved back after. The windows'
 features are decoded once, as one motion: bones held at one length each (the given frames' lengths when
 whole frames are given), planted feet locked, and the given frames put back exactly.
 """
@@ -45,6 +46,7 @@ from stickgen.generate.footlock import keep_planted_legs, lock_feet
 from stickgen.generate.handmeet import meet_hands
 from stickgen.generate.inpaint import FADE_FRAMES, blend_kept, sample_constrained
 from stickgen.generate.motion import Motion
+from stickgen.generate.placement import placement
 from stickgen.generate.retime import bone_lengths, resample, with_bone_lengths
 from stickgen.generate.smoothing import smooth_motion
 from stickgen.generate.timeline import (
@@ -429,15 +431,13 @@ def _window_features(
         part = parts[w.span]
         known, mask = feats[w.start : w.end].copy(), user[w.start : w.end].copy()
         mask[: w.kept, :actors] = True
-        offset = _origin(known, mask)
-        shifted = known.copy()
-        shifted[..., list(ROOT_XZ)] -= offset
+        place = placement(known, mask, w.kept)
         action = None if part.action is None else torch.tensor([action_id(part.action)], device=dev)
         out, leads[w.span] = sample_constrained(
             model,
             emb[w.span : w.span + 1],
             w.end - w.start,
-            torch.from_numpy(stats.normalise(shifted)[None]).to(dev),
+            torch.from_numpy(stats.normalise(place.into(known))[None]).to(dev),
             torch.from_numpy(mask[None]).to(dev),
             actors=actor_ids,
             action=action,
@@ -449,17 +449,9 @@ def _window_features(
             generator=generator,
             fade_frames=directing.fade_frames,
         )
-        made = stats.denormalise(out[0].float().cpu().numpy())
-        made[..., list(ROOT_XZ)] += offset
+        made = place.back(stats.denormalise(out[0].float().cpu().numpy()))
         feats[w.start : w.end] = np.where(mask, known, made)
     return feats[:, :actors]
-
-
-def _origin(known: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Actor 0's root x/z on the first frame that keeps them (0, 0 when none does): the translation that
-    puts the window where training crops were."""
-    rows = np.flatnonzero(mask[:, 0, list(ROOT_XZ)].all(axis=-1))
-    return known[rows[0], 0, list(ROOT_XZ)].copy() if rows.size else np.zeros(2, dtype=known.dtype)
 
 
 def _decode(

@@ -23,12 +23,9 @@ from stickgen.model.diffusion import (
     noise_like,
     repeat_batch,
 )
-from stickgen.model.transformer import VOICE_SKIP, StickFigureTransformer, TransformerConfig
+from stickgen.model.transformer import VOICE_COLUMNS, StickFigureTransformer, TransformerConfig
 
 ROOT_XYZ = (0, 1, 2)  # the root's position features (x, height, z: FEATURE_LAYOUT's root_xyz)
-# the voice's features in an actor's state: the mouth's level, speaking flag, cycle rate and peak
-# (`transformer.VOICE_SKIP`)
-VOICE_COLUMNS = tuple(FEATURES_PER_ACTOR + i for i in VOICE_SKIP)
 
 # what the weights compute; recorded in every checkpoint's config. 1 (unrecorded): the deterministic regressor
 # of text -> mean motion; 2: the diffusion denoiser decoding each token through a cubic B-spline; 3: the
@@ -44,8 +41,9 @@ VOICE_COLUMNS = tuple(FEATURES_PER_ACTOR + i for i in VOICE_SKIP)
 # is added at a gain of 1 (no `voice_skip`); 12: 11 whose prediction starts each actor where the template's
 # stands (the template's floor position passes to `travel` as it is); 13: 12 whose template's speaking flag is
 # added as its voice is (`transformer.VOICE_SKIP`) and whose expression codes weigh as a motion feature in
-# the loss (`stickgen.train.objective.EXPRESSION_WEIGHT`).
-MODEL_FORMAT = 13
+# the loss (`stickgen.train.objective.EXPRESSION_WEIGHT`); 14: 13 whose voice, where a template is shown, is
+# the template's alone (`transformer.voice_unshown`).
+MODEL_FORMAT = 14
 MEMORY_PREFIX = "transformer.memory."  # the state dict keys of the motion memory (sized by its clips)
 
 

@@ -28,7 +28,8 @@ model format 8). The template's voice (`VOICE_SKIP`: its mouth's level, speaking
 all slow) is added as it is, at a gain of 1 (model format 11; format 10 learnt that gain and kept under half
 of it, so a whisper still spoke at a talk's level): the head alone gave a whisper, a talk and a song one
 voice, and learnt who speaks only late (format 12 after 4 epochs: no face spoke; format 13 with the flag
-passed: speaking-frame F1 0.57).
+passed: speaking-frame F1 0.57). Where a template is shown the voice is the template's alone (model format
+14, `voice_unshown`): the head's correction of it erred both ways.
 Where each actor stands at the start passes as it is too (model format 12): the head alone stood a hugging
 pair at a handshake's distance.
 
@@ -65,6 +66,8 @@ from stickgen.model.spline import n_patches, spline_basis
 # changes over a second or more and so lines up with any motion the template is aligned to, and whether it
 # speaks (turns of a second or more; model format 13); the expression, viseme and eye codes stay the head's
 VOICE_SKIP = tuple(FACE_SLICES[n].start for n in ("mouth_open", "speaking", "voice_rate", "voice_peak"))
+# the voice's features in an actor's state (after its motion features)
+VOICE_COLUMNS = tuple(FEATURES_PER_ACTOR + i for i in VOICE_SKIP)
 
 N_COND_TOKENS = 6  # text (or null text), action, style, leading side, actor count, noise level
 TRAVEL_SCALE = 0.02  # normalised root step per frame of a unit travel-head output (a brisk walk ~ 1.3)
@@ -309,7 +312,9 @@ class StickFigureTransformer(nn.Module):
         basis = spline_basis(n_frames, patch, lengths, device=dev).to(h.dtype)  # (B or 1, T, n_tok)
         steps = torch.matmul(basis, self.travel(h)).view(b, n_frames, cfg.max_actors, len(ROOT_XZ))
         skip, skip_steps = template_skip(shown.float(), shown_frames.float(), self.template_skip)
-        return travel(out.float() + skip, steps.float() * TRAVEL_SCALE + skip_steps)
+        return travel(
+            voice_unshown(out.float(), shown_frames) + skip, steps.float() * TRAVEL_SCALE + skip_steps
+        )
 
     def _conditions(
         self,
@@ -373,6 +378,18 @@ class StickFigureTransformer(nn.Module):
         freqs = torch.arange(8, device=dev).float()
         ang = progress[..., None] * math.pi * (2**freqs)  # (B or 1, n_tok, 8)
         return self.frame_query + self.progress_proj(torch.cat([ang.sin(), ang.cos()], -1))
+
+
+def voice_unshown(head: torch.Tensor, shown: torch.Tensor) -> torch.Tensor:
+    """The head's (B, T, A, F) prediction with its voice (`VOICE_COLUMNS`) zeroed in the frames where a
+    template is shown (`shown` (B, T)): there the voice is the template's alone (`template_skip`; model
+    format 14). The head's correction of the template's voice missed both ways (a whisper's mouth opened to
+    a talk's level over a whisper's template, a talk's closed under its template's), where the template
+    itself, retrieved by caption, passed every whisper of the behaviour suite (docs/training.md, "The
+    template's voice"). The head's voice speaks where there is no template."""
+    voice = torch.zeros(head.shape[-1], dtype=torch.bool, device=head.device)
+    voice[list(VOICE_COLUMNS)] = True
+    return torch.where(voice & (shown[:, :, None, None] > 0), torch.zeros((), dtype=head.dtype), head)
 
 
 def template_skip(

@@ -179,7 +179,7 @@ def part_mode(gen: InferenceGenerator, part: str, emb: torch.Tensor, actors: int
 
         return ALL if infer_num_actors(part, gen.max_actors) >= actors else EACH
     query = torch.nn.functional.normalize(emb.float(), dim=-1)[0].to(memory.keys.device)
-    sim = torch.nn.functional.normalize(memory.keys.float(), dim=-1) @ query
+    sim = memory.keys.float() @ query  # cosine similarities: the memory's keys are unit vectors
     best = {
         n: float(sim[memory.actors == n].max()) if bool((memory.actors == n).any()) else -1.0
         for n in (1, actors)

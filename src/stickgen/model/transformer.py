@@ -62,10 +62,13 @@ from stickgen.model.noise import LEVEL_FEATURES, level_features
 from stickgen.model.side_prior import SidePrior
 from stickgen.model.spline import n_patches, spline_basis
 
+# the voice's four scalars of the face (`stickgen.core.face.FACE_SLICES`): the mouth's level, whether it
+# speaks, the mouth's cycle rate and peak (weighted as motion in the loss: `train.objective.VOICE_WEIGHT`)
+VOICE_FEATURES = ("mouth_open", "speaking", "voice_rate", "voice_peak")
 # the face features the template passes to the prediction (`template_skip`): the voice's envelope, which
 # changes over a second or more and so lines up with any motion the template is aligned to, and whether it
 # speaks (turns of a second or more; model format 13); the expression, viseme and eye codes stay the head's
-VOICE_SKIP = tuple(FACE_SLICES[n].start for n in ("mouth_open", "speaking", "voice_rate", "voice_peak"))
+VOICE_SKIP = tuple(FACE_SLICES[n].start for n in VOICE_FEATURES)
 # the voice's features in an actor's state (after its motion features)
 VOICE_COLUMNS = tuple(FEATURES_PER_ACTOR + i for i in VOICE_SKIP)
 

@@ -29,6 +29,7 @@ from stickgen.core.face import FACE_FEATURES, FACE_SLICES
 from stickgen.core.features import FEATURES_PER_ACTOR, ROOT_XZ, FeatureStats
 from stickgen.embed.dataset import Batch
 from stickgen.model.noise import add_noise
+from stickgen.model.transformer import VOICE_FEATURES
 from stickgen.train.data import TrainBatch
 
 VELOCITY_WEIGHT = 1.0
@@ -49,7 +50,6 @@ VOICE_WEIGHT = 1.0
 # left every cry neutral (expression accuracy 0.69); at 1.0 cries are sad (0.79; docs/training.md, "Faces
 # learnt sooner")
 EXPRESSION_WEIGHT = 1.0
-VOICE_FEATURES = ("mouth_open", "speaking", "voice_rate", "voice_peak")
 
 
 @dataclass

@@ -3,6 +3,8 @@
     python bench/train.py              # every variant of params.yaml on this machine, JSON to bench/results/
     python bench/train.py --variants small --batch-size 8 --steps 5 --out /tmp/train.json
     python bench/train.py --bf16 --compile                  # on a GPU: also tokens/s and MFU
+    python bench/train.py --variants small --threads 1 --bf16 \
+        --out bench/results/train_cpu_bf16.json             # a CPU with native bf16 (AMX / AVX512-BF16)
     python bench/train.py --bf16 --compile --variants medium --batch-size 1024 --dropout 0 --sdpa flash \
         --profile /tmp/prof.txt                             # one knob at a time, with a kernel table
 
@@ -46,6 +48,7 @@ from stickgen.model.spline import n_patches
 from stickgen.train.data import TrainBatch
 from stickgen.train.objective import forward_train, loss_sums
 from stickgen.train.optim import build_optimizer
+from stickgen.train.step import autocast, native_bf16
 from stickgen.wiring import model_configs
 
 TEXT_DIM = 384  # the embedded default's MiniLM; the full profile's BGE-large is 1024
@@ -137,7 +140,7 @@ def bench_one(variant: str, args: argparse.Namespace) -> dict:
     with_refiner = not args.no_refiner
 
     def forward_loss() -> torch.Tensor:
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=args.bf16 and on_gpu):
+        with autocast(args.bf16, device):
             motion, x0 = forward_train(net, tb, with_refiner=with_refiner)
             loss = loss_sums(motion.float(), tb.batch).mean()
             if with_refiner:
@@ -212,7 +215,7 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=120, help="frames per sample (the default crop_frames)")
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
-    ap.add_argument("--bf16", action="store_true", help="bf16 autocast (GPU only)")
+    ap.add_argument("--bf16", action="store_true", help="bf16 autocast (a GPU; a CPU with AMX / AVX512-BF16)")
     ap.add_argument("--compile", action="store_true", help="torch.compile (GPU only)")
     ap.add_argument(
         "--compile-mode", default="default", help="torch.compile mode (reduce-overhead: CUDA graphs)"
@@ -261,7 +264,7 @@ def main() -> None:
         "torch": torch.__version__,
         "batch_size": args.batch_size,
         "frames": args.frames,
-        "bf16": args.bf16 and device == "cuda",
+        "bf16": args.bf16 and native_bf16(torch.device(device)),
         "compile": args.compile and device == "cuda",
         "compile_mode": args.compile_mode if args.compile and device == "cuda" else None,
         "dropout": args.dropout,

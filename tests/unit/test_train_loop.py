@@ -19,11 +19,12 @@ from stickgen.model.motion_model import StickFigureModel
 from stickgen.model.transformer import TransformerConfig
 from stickgen.train import checkpoint as ck
 from stickgen.train import distributed as dd
+from stickgen.train import step as step_module
 from stickgen.train.data import TrainingSet, collate_train
 from stickgen.train.loop import RunSpec, train
 from stickgen.train.objective import feature_weights
 from stickgen.train.runlog import CLOCK_LOG_NAME, LOG_NAME, continued
-from stickgen.train.step import optimizer_step
+from stickgen.train.step import autocast, native_bf16, optimizer_step
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 MODEL = TransformerConfig(FAKE_DIM, 64, 2, 32, 1, 2, 64, 0.0)
@@ -155,6 +156,33 @@ def test_batches_built_by_worker_processes_train_the_same_weights(sets, tmp_path
     assert a.keys() == b.keys()
     for k in a:
         assert torch.equal(a[k], b[k]), k
+
+
+def test_bf16_autocasts_only_where_the_device_computes_bf16_natively(monkeypatch) -> None:
+    """params `train.<phase>.bf16`: the matmuls run in bfloat16 on a device with native bf16 (a GPU; a CPU
+    with AMX or AVX512-BF16) and stay float32 elsewhere, where bf16 would be emulated and slower."""
+    layer, x, cpu = torch.nn.Linear(8, 8), torch.randn(2, 8), torch.device("cpu")
+    assert native_bf16(torch.device("cuda")) and not native_bf16(torch.device("mps"))
+    for native in (True, False):
+        monkeypatch.setattr(step_module, "native_bf16", lambda device, native=native: native)
+        with autocast(True, cpu):
+            assert layer(x).dtype == (torch.bfloat16 if native else torch.float32)
+        with autocast(False, cpu):
+            assert layer(x).dtype == torch.float32
+
+
+def test_a_bf16_run_trains_and_resumes_to_the_same_weights(sets, tmp_path) -> None:
+    """bf16 autocast keeps the loop's exact resume: a run resumed from its first epoch's checkpoint ends with
+    the weights, bit for bit, of the uninterrupted one. The log says when this CPU has no native bf16."""
+    cfg = phase_config(epochs=2, bf16=True, save_every_epochs=1)
+    run(sets, tmp_path / "a", cfg=cfg)
+    fallback = "has no native bf16" in (tmp_path / "a/model/training_verbose.log").read_text()
+    assert fallback != native_bf16(torch.device("cpu"))
+    run(sets, tmp_path / "c", cfg=cfg, resume_from=str(tmp_path / "a/model/checkpoint_epoch_1.pth"))
+    a = torch.load(tmp_path / "a/model" / ck.FINAL, weights_only=True)["model_state_dict"]
+    c = torch.load(tmp_path / "c/model" / ck.FINAL, weights_only=True)["model_state_dict"]
+    for k in a:
+        assert torch.equal(a[k], c[k]), k
 
 
 def test_lora_trains_adapters_only_and_saves_them_alone(sets, tmp_path) -> None:

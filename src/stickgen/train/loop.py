@@ -5,8 +5,9 @@
     lora      adapters on the frozen base (`init_from`); only adapter parameters reach the optimizer,
               checkpoints hold the adapters only
 
-AdamW with warmup + cosine, gradient accumulation, clipping, bf16 autocast and `torch.compile` on GPU
-(ignored on CPU), DDP under `torchrun` (rank 0 alone logs and writes), DVCLive per step and per epoch,
+AdamW with warmup + cosine, gradient accumulation, clipping, bf16 autocast where the device computes bf16
+natively (a GPU; a CPU with AMX / AVX512-BF16), `torch.compile` on GPU (ignored on CPU), DDP under
+`torchrun` (rank 0 alone logs and writes), DVCLive per step and per epoch,
 `training_verbose.log` (what the inputs decide; wall-clock times beside DVCLive: `stickgen.train.runlog`),
 atomic checkpoints, and an exact resume: the resume point
 (`checkpoint_latest.pth`, every `resume_every_steps` steps and at each epoch end) holds model, optimizer
@@ -52,7 +53,7 @@ from stickgen.train.live import open_live
 from stickgen.train.objective import feature_weights
 from stickgen.train.optim import build_optimizer, lr_at
 from stickgen.train.runlog import CLOCK_LOG_NAME, LOG_NAME
-from stickgen.train.step import optimizer_step, step_seed, validation_losses
+from stickgen.train.step import native_bf16, optimizer_step, step_seed, validation_losses
 
 PHASES = ("pretrain", "sft", "lora")
 
@@ -304,8 +305,10 @@ def _resume_and_wrap(run: _Run, resume_from: str | None) -> None:
         net = torch.nn.parallel.DistributedDataParallel(
             net, device_ids=[info.device.index] if on_gpu else None
         )
-    if (cfg.bf16 or cfg.compile) and not on_gpu:
-        log.info("bf16 / compile are GPU switches: ignored on %s", info.device)
+    if cfg.compile and not on_gpu:
+        log.info("compile is a GPU switch: ignored on %s", info.device)
+    if cfg.bf16 and not native_bf16(info.device):
+        log.info("bf16 asked, but %s has no native bf16 (emulated, slower): float32", info.device)
     run.net = net
     run.trainable = [p for p in run.model.parameters() if p.requires_grad]
 

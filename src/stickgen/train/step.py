@@ -25,9 +25,21 @@ def step_seed(seed: int, step: int, rank: int) -> int:
     return int(np.random.SeedSequence([seed, step, rank, 0x57E9]).generate_state(1)[0])
 
 
+def native_bf16(device: torch.device) -> bool:
+    """Whether `device` multiplies bfloat16 natively, so that bf16 autocast is faster than float32: a CUDA
+    GPU, or a CPU with AMX tiles or AVX512-BF16 (oneDNN's bf16 kernels: Intel Sapphire Rapids and later, AMD
+    Zen 4 and later). Elsewhere bf16 is emulated, slower than float32."""
+    if device.type == "cuda":
+        return True
+    probes = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
+    return device.type == "cpu" and any(getattr(torch.cpu, name, lambda: False)() for name in probes)
+
+
 def autocast(enabled: bool, device: torch.device):
-    if enabled and device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
+    """bf16 autocast (params `train.<phase>.bf16`) where `device` computes bf16 natively
+    (`stickgen.core.device.native_bf16`), else float32."""
+    if enabled and native_bf16(device):
+        return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
 

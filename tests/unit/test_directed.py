@@ -302,15 +302,15 @@ def test_a_part_for_one_of_two_actors_is_made_actor_by_actor(gen) -> None:
     """ "Two people ..., then one ...": the first span for both as a timeline, the second continued actor by
     actor from their own frames (the first actor with the span's text, the other with `WAITING`), not
     walking into each other; the same seed gives the same motion."""
-    prompt = "two people walk at speed 0.5, then one moves forward (1)"
+    prompt = "two people talk at speed 0.5, then one moves forward (1)"
     m = sequence.generate_sequence(gen, prompt, 4.0, seed=3, directing=SHORT)
     assert m is not None and m.meta["kind"] == "sequence" and m.joints.shape == (80, 2, 22, 3)
     assert m.meta["sequence"]["modes"] == ["all", "first"]
     assert [(s["text"], s["frames"], s["actors"]) for s in m.meta["timeline"]] == [
-        ("two people walk at speed 0.5", [0, 40], "all"),
+        ("two people talk at speed 0.5", [0, 40], "all"),
         ("one moves forward (1)", [40, 80], "first"),
     ]
-    first = directed.generate_timeline(gen, "0-2: two people walk at speed 0.5", 2, seed=3, directing=SHORT)
+    first = directed.generate_timeline(gen, "0-2: two people talk at speed 0.5", 2, seed=3, directing=SHORT)
     assert np.abs(m.joints[:40] - first.joints).max() <= MM  # each actor continued its own frames
     alone = directed.continue_motion(  # span 1's noise, the second actor's offset, held where it stands
         gen,

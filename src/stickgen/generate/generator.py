@@ -55,6 +55,7 @@ from stickgen.generate.settings import (
     SamplingSettings,
     TextEncoder,
 )
+from stickgen.generate.together import sample_together, together_placement
 from stickgen.model.diffusion import Sampling
 from stickgen.model.length import DEFAULT_DURATION_S, LENGTH_FILE, LengthEstimator, load_length_estimator
 from stickgen.model.transformer import style_id
@@ -401,17 +402,25 @@ class InferenceGenerator:
         frames = self.frames_for(seconds)
         attempts = 1 + (self.max_regenerations if self.enable_safety_check else 0)
         history: list[dict] = []
+        placement = together_placement(text, actors)
+        together = None
         for k in range(attempts):
-            joints, face = self.sample_with_faces(
-                emb,
-                [frames],
-                [actors],
-                self.sampling,
-                seed + k,
-                action=action_ids,
-                style=style_ids,
-                captions=[text],
-            )[0]
+            if placement is None:
+                joints, face = self.sample_with_faces(
+                    emb,
+                    [frames],
+                    [actors],
+                    self.sampling,
+                    seed + k,
+                    action=action_ids,
+                    style=style_ids,
+                    captions=[text],
+                )[0]
+            else:  # several people doing what one person does: each made alone, then placed
+                joints, face, together = sample_together(
+                    self, emb, frames, actors, placement, seed + k,
+                    action=action_ids, style=style_ids, caption=text,
+                )  # fmt: skip
             motion = Motion(joints, self.fps, text, {}, face)
             if not self.enable_safety_check:
                 verdict = None
@@ -429,6 +438,7 @@ class InferenceGenerator:
             "actors": actors,
             "action": action,
             "style": style,
+            **({} if together is None else {"together": together}),
             **self.outcome_meta(verdict, history, t0),
         }
         return motion

@@ -47,6 +47,7 @@ from stickgen.generate.directed import (
 )
 from stickgen.generate.motion import Motion
 from stickgen.generate.timeline import MAX_SECONDS, Span, format_timeline
+from stickgen.generate.together import together_placement
 
 if TYPE_CHECKING:
     from stickgen.generate.generator import InferenceGenerator
@@ -126,7 +127,10 @@ def generate_sequence(
     spans = sequence_spans(parts, duration_s, lambda p: lengths[p][0])
     if spans is None or spans[-1].end_s > MAX_SECONDS:
         return None
-    modes = [ALL] + [part_mode(gen, p, emb[p], actors) for p in parts[1:]]
+    # the first part of several people doing what one does ("two people walk side by side, then ...") is
+    # made actor by actor and placed (`stickgen.generate.together`)
+    modes = [EACH if together_placement(parts[0], actors) else ALL]
+    modes += [part_mode(gen, p, emb[p], actors) for p in parts[1:]]
     if all(m == ALL for m in modes):
         motion = generate_timeline(gen, spans, actors, seed, style, directing)
     else:
@@ -204,8 +208,14 @@ def _in_turns(
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
     t0 = time.perf_counter()
     first = next(i for i, m in enumerate(modes) if m != ALL)
-    motion = generate_timeline(gen, spans[:first], actors, seed, style, directing)
-    made = [{**r, "actors": ALL} for r in motion.meta["timeline"]]
+    if first > 0:
+        motion = generate_timeline(gen, spans[:first], actors, seed, style, directing)
+        made = [{**r, "actors": ALL} for r in motion.meta["timeline"]]
+    else:  # a first part of several people doing what one does: made actor by actor, then placed
+        span, first = spans[0], 1
+        motion = gen.generate(span.text, span.duration_s, actors, seed, style=style)
+        record = {"start_s": span.start_s, "end_s": span.end_s, "text": span.text, "actors": EACH}
+        made = [{**record, "together": motion.meta["together"], "frames": [0, motion.frames]}]
     for i in range(first, len(spans)):
         span, before = spans[i], motion.frames
         record = {"start_s": span.start_s, "end_s": span.end_s, "text": span.text, "actors": modes[i]}

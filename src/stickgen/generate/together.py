@@ -1,0 +1,145 @@
+"""Several people doing what one person does ("two people walk side by side"): each made alone, then placed.
+
+    placement = together_placement("two friends wave at each other", actors=2)   # FACING
+    joints, face, meta = sample_together(gen, emb, frames, 2, placement, seed, caption=text)
+
+The training sets hold two-actor clips of interactions only (the animator's handshakes, high fives, hugs,
+fights and conversations; the sample datasets' pairs), so one two-actor window of a solo action reads an
+interaction: on the embedded default's small/lora (model format 14, seed 1, 4 s) "two people walk side by
+side", "two people jump together", "two friends wave at each other" and "two people dance together" each
+stood facing the other, talking with their hands. A prompt for several actors whose action
+(`stickgen.core.vocab.infer_action`) is one a person does alone (not in `IN_ONE_WINDOW`) is made instead as
+one one-actor motion per actor, of the same caption and in one batch (each row draws its own noise, so
+the actors do not move in step), then placed:
+
+- SIDE: the actors side by side, SIDE_M apart across the way the first one goes (where it travels: the
+  chord from its first to its last frame; else where it faces at the start), each turned to go that way;
+- FACING (two actors, a caption such as "at each other", "towards each other", "face to face"): the second
+  turned to face the first (or to come towards it), far enough ahead that neither walks into the other
+  (FACING_M, or what both travel plus MEET_M).
+
+A draw in which two pelvises come within `sequence.APART_M` on the floor is made again with the next seed
+(as many times as the safety check regenerates), the farthest apart kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import fields
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from stickgen.core.face import FaceTrack
+from stickgen.core.skeleton import rotation_y
+from stickgen.core.vocab import infer_action
+
+if TYPE_CHECKING:
+    from stickgen.generate.generator import InferenceGenerator
+
+# actions a window of several actors makes (interactions, fighting, a conversation), or that name no motion
+IN_ONE_WINDOW = frozenset(
+    {"unknown", "other", "idle", "handshake", "high_five", "hug", "push", "fight", "fight_stance", "punch",
+     "kick", "dodge", "talk", "shout", "whisper", "sing", "laugh", "cry"}
+)  # fmt: skip
+SIDE, FACING = "side", "facing"
+_FACING_WORDS = re.compile(
+    r"\b(?:(?:at|to|towards?|facing)\s+(?:each\s+other|one\s+another)|face\s+to\s+face|opposite)\b", re.I
+)
+SIDE_M = 1.2  # pelvis to pelvis across the way they go (room for a dancer's spread arms)
+FACING_M = 1.8  # pelvis to pelvis of a pair facing each other in place (a wave or bow across a room)
+MEET_M = 0.8  # where two actors coming towards each other stop at the nearest (a step short of contact)
+TRAVEL_M = 0.5  # a motion travels when its pelvis ends this far from where it started on the floor
+
+
+def together_placement(prompt: str, actors: int) -> str | None:
+    """SIDE or FACING when `actors` >= 2 and the prompt's action is one a person does alone (made actor by
+    actor, `sample_together`); None when one window of all the actors makes it."""
+    if actors < 2 or infer_action([prompt]) in IN_ONE_WINDOW:
+        return None
+    return FACING if actors == 2 and _FACING_WORDS.search(prompt) else SIDE
+
+
+def sample_together(
+    gen: InferenceGenerator,
+    emb: torch.Tensor,
+    frames: int,
+    actors: int,
+    placement: str,
+    seed: int,
+    *,
+    action: torch.Tensor | None = None,
+    style: torch.Tensor | None = None,
+    caption: str | None = None,
+) -> tuple[np.ndarray, FaceTrack, dict]:
+    """`actors` one-actor motions of the caption embedding `emb` (1, D), `frames` long, placed together
+    (`placement`): ((T, actors, 22, 3) joints, their faces, what was done: the placement, the draw kept
+    (0: `seed`'s), the pelvises' closest distance on the floor and how far apart they started, in metres).
+    `action` and `style` are (1,) ids (None: not given)."""
+    from stickgen.generate.sequence import APART_M
+
+    rows = emb.expand(actors, -1)
+    repeat = {k: None if v is None else v.expand(actors) for k, v in (("action", action), ("style", style))}
+    best: tuple[np.ndarray, FaceTrack, dict] | None = None
+    for draw in range(1 + gen.max_regenerations):
+        made = gen.sample_with_faces(
+            rows, [frames] * actors, [1] * actors, gen.sampling, seed + draw, **repeat,
+            captions=None if caption is None else [caption] * actors,
+        )  # fmt: skip
+        joints, start = place([j for j, _ in made], placement)
+        faces = [f for _, f in made]
+        face = FaceTrack(*(np.concatenate([getattr(f, k.name) for f in faces], 1) for k in fields(FaceTrack)))
+        gap = closest(joints)
+        meta = {"placement": placement, "draw": draw, "closest_m": round(gap, 4), "apart_m": round(start, 4)}
+        if best is None or gap > best[2]["closest_m"]:
+            best = (joints, face, meta)
+        if gap >= APART_M:
+            break
+    assert best is not None
+    return best
+
+
+def place(motions: list[np.ndarray], placement: str) -> tuple[np.ndarray, float]:
+    """One-actor motions (T, 1, 22, 3), each starting at the floor's origin, placed together: (T, A, 22, 3)
+    and the pelvises' distance on the floor at the start (module docstring)."""
+    first = motions[0][:, 0]
+    way = _way(first)
+    facing = placement == FACING and len(motions) == 2
+    placed = [first]
+    for a, m in enumerate(motions[1:], 1):
+        own = _way(m[:, 0])
+        turn = way - own + (np.pi if facing else 0.0)
+        j = (m[:, 0] - m[0, 0, 0] * np.array([1.0, 0.0, 1.0])) @ rotation_y(turn).T.astype(m.dtype)
+        if facing:
+            ahead = max(FACING_M, _travel(first) + _travel(m[:, 0]) + MEET_M)
+            shift = ahead * np.array([np.sin(way), 0.0, np.cos(way)])
+        else:
+            shift = a * SIDE_M * np.array([np.cos(way), 0.0, -np.sin(way)])  # across the way
+        placed.append(j + first[0, 0] * np.array([1.0, 0.0, 1.0]) + shift)
+    joints = np.stack(placed, axis=1).astype(np.float32)
+    if not facing:  # centred across the way
+        joints -= (len(motions) - 1) / 2 * SIDE_M * np.array([np.cos(way), 0.0, -np.sin(way)], np.float32)
+    start = joints[0, :, 0][:, [0, 2]]
+    return joints, float(np.linalg.norm(start[1] - start[0]))
+
+
+def closest(joints: np.ndarray) -> float:
+    """The smallest floor-plane distance between two actors' pelvises over the frames of (T, A, 22, 3)."""
+    pelvis = joints[:, :, 0][..., [0, 2]]
+    gaps = np.linalg.norm(pelvis[:, :, None] - pelvis[:, None, :], axis=-1)
+    return float(gaps[:, ~np.eye(joints.shape[1], dtype=bool)].min())
+
+
+def _travel(joints: np.ndarray) -> float:
+    """How far one actor's (T, 22, 3) pelvis ends from where it started, on the floor."""
+    return float(np.linalg.norm((joints[-1, 0] - joints[0, 0])[[0, 2]]))
+
+
+def _way(joints: np.ndarray) -> float:
+    """The yaw (about +Y; 0 = +Z) one actor (T, 22, 3) goes: its chord when it travels >= TRAVEL_M, else
+    where it faces on its first frame (`facing_yaw`)."""
+    from stickgen.core.skeleton import facing_yaw
+
+    d = (joints[-1, 0] - joints[0, 0])[[0, 2]]
+    return float(np.arctan2(d[0], d[1])) if np.hypot(*d) >= TRAVEL_M else facing_yaw(joints[0])

@@ -1,0 +1,119 @@
+"""Several people doing what one person does: which prompts, how the actors are placed, and the generator's
+path for them (`stickgen.generate.together`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import standing_body
+from inferkit import FakeEncoder, cached_checkpoint
+
+from stickgen.core.skeleton import JOINT_INDEX, facing_yaw, rotation_y
+from stickgen.generate.generator import InferenceGenerator
+from stickgen.generate.sequence import generate_sequence
+from stickgen.generate.settings import Checks, Runtime, SamplingSettings
+from stickgen.generate.together import (
+    FACING,
+    FACING_M,
+    MEET_M,
+    SIDE,
+    SIDE_M,
+    closest,
+    place,
+    together_placement,
+)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "actors", "placement"),
+    [
+        ("two people walk side by side", 2, SIDE),
+        ("two people jump together", 2, SIDE),
+        ("a couple dances", 2, SIDE),
+        ("two friends wave at each other", 2, FACING),
+        ("two people walk towards each other", 2, FACING),
+        ("two people bow to one another", 2, FACING),
+        ("a person walks", 2, SIDE),  # two asked for, one's action: side by side
+        ("two people shake hands", 2, None),  # interactions, fights and conversations: one window
+        ("two people hug", 2, None),
+        ("two boxers spar", 2, None),
+        ("two people talk to each other", 2, None),
+        ("two people stand around", 2, None),  # no action named
+        ("two people walk side by side", 1, None),
+    ],
+)
+def test_a_solo_action_of_several_people_is_made_actor_by_actor(prompt, actors, placement) -> None:
+    assert together_placement(prompt, actors) == placement
+
+
+def _walker(yaw_deg: float, metres: float, frames: int = 40) -> np.ndarray:
+    """A (T, 1, 22, 3) standing figure that glides `metres` straight along yaw `yaw_deg` (0: +Z; positive
+    towards +X), facing that way, from the floor's origin, its wrists swinging."""
+    body = standing_body() - standing_body()[0] * np.array([1.0, 0.0, 1.0])
+    joints = np.repeat(body[None], frames, axis=0)
+    joints[..., 2] += np.linspace(0.0, metres, frames)[:, None]
+    joints[:, JOINT_INDEX["left_wrist"], 2] += 0.15 * np.sin(np.linspace(0, 6, frames))
+    return (joints @ rotation_y(np.radians(yaw_deg)).T)[:, None].astype(np.float32)
+
+
+def _chord(joints: np.ndarray) -> np.ndarray:
+    d = (joints[-1, 0] - joints[0, 0])[[0, 2]]
+    return d / np.linalg.norm(d)
+
+
+def test_side_by_side_actors_go_the_first_ones_way_across_from_each_other() -> None:
+    a, b = _walker(0.0, 3.0), _walker(90.0, 2.0)
+    joints, start = place([a, b], SIDE)
+    assert joints.shape == (a.shape[0], 2, 22, 3) and start == pytest.approx(SIDE_M, abs=1e-4)
+    np.testing.assert_allclose(_chord(joints[:, 1]), _chord(joints[:, 0]), atol=1e-4)  # the same way
+    across = (joints[0, 1, 0] - joints[0, 0, 0])[[0, 2]]
+    assert abs(float(across @ _chord(joints[:, 0]))) < 1e-4  # side by side, not one behind the other
+    np.testing.assert_allclose(joints[:, 1, :, 1], b[:, 0, :, 1], atol=1e-5)  # heights as made
+
+
+def test_facing_actors_come_towards_each_other_and_stop_short() -> None:
+    a, b = _walker(0.0, 3.0), _walker(-40.0, 2.0)
+    joints, start = place([a, b], FACING)
+    travel = [float(np.linalg.norm((m[-1, 0, 0] - m[0, 0, 0])[[0, 2]])) for m in (a, b)]
+    assert start == pytest.approx(max(FACING_M, sum(travel) + MEET_M), abs=1e-3)
+    np.testing.assert_allclose(_chord(joints[:, 1]), -_chord(joints[:, 0]), atol=1e-4)  # towards it
+    assert closest(joints) == pytest.approx(MEET_M, abs=0.05)
+
+
+def test_facing_actors_in_place_stand_apart_facing_each_other() -> None:
+    a = _walker(0.0, 0.0, frames=30)  # in place
+    joints, start = place([a, a.copy()], FACING)
+    assert start == pytest.approx(FACING_M, abs=1e-4)
+    yaw = [facing_yaw(joints[0, k]) for k in range(2)]
+    assert abs(np.angle(np.exp(1j * (yaw[1] - yaw[0] - np.pi)))) < 1e-3
+    towards = (joints[0, 0, 0] - joints[0, 1, 0])[[0, 2]]
+    assert np.degrees(abs(np.angle(np.exp(1j * (np.arctan2(*towards) - yaw[1]))))) < 1.0
+
+
+@pytest.fixture(scope="module")
+def gen(tmp_path_factory) -> InferenceGenerator:
+    ckpt = cached_checkpoint(tmp_path_factory, "fake")
+    return InferenceGenerator(
+        ckpt, SamplingSettings(refinement=None), Checks(safety=False), Runtime("cpu", FakeEncoder())
+    )
+
+
+def test_the_generator_makes_each_actor_alone_and_records_it(gen) -> None:
+    m = gen.generate("two people walk side by side", duration_s=1.5, seed=4)
+    assert m.joints.shape == (30, 2, 22, 3) and m.face is not None and m.face.shape == (30, 2)
+    together = m.meta["together"]
+    assert together["placement"] == SIDE and together["apart_m"] == pytest.approx(SIDE_M, abs=1e-3)
+    assert together["closest_m"] == pytest.approx(closest(m.joints), abs=1e-3)
+    local = m.joints - m.joints[:, :, :1]  # each actor's pose about its pelvis: drawn apart, not copied
+    assert not np.allclose(local[:, 0], local[:, 1], atol=1e-3)
+    again = gen.generate("two people walk side by side", duration_s=1.5, seed=4)
+    np.testing.assert_array_equal(again.joints, m.joints)  # the seed is honoured
+    assert "together" not in gen.generate("two people shake hands", duration_s=1.5, seed=4).meta
+
+
+def test_a_sequence_whose_first_part_is_a_solo_action_of_two_starts_actor_by_actor(gen) -> None:
+    m = generate_sequence(gen, "two people jump together, then sit down", duration_s=3.0, seed=2)
+    assert m is not None and m.joints.shape[1] == 2
+    first = m.meta["timeline"][0]
+    assert first["actors"] == "each" and first["together"]["placement"] == SIDE
+    assert m.meta["sequence"]["modes"][0] == "each"

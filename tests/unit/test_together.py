@@ -9,6 +9,8 @@ from helpers import standing_body
 from inferkit import FakeEncoder, cached_checkpoint
 
 from stickgen.core.skeleton import JOINT_INDEX, facing_yaw, rotation_y
+from stickgen.generate import directed
+from stickgen.generate.directed import Directing
 from stickgen.generate.generator import InferenceGenerator
 from stickgen.generate.sequence import generate_sequence
 from stickgen.generate.settings import Checks, Runtime, SamplingSettings
@@ -117,3 +119,16 @@ def test_a_sequence_whose_first_part_is_a_solo_action_of_two_starts_actor_by_act
     first = m.meta["timeline"][0]
     assert first["actors"] == "each" and first["together"]["placement"] == SIDE
     assert m.meta["sequence"]["modes"][0] == "each"
+
+
+def test_a_long_motion_of_two_doing_what_one_does_is_made_actor_by_actor(gen) -> None:
+    """Beyond the model's window (the tiny model's 3.2 s): each actor's own windows, then placed."""
+    short = Directing(overlap_s=0.6, transition_s=0.4)
+    m = directed.generate_long(gen, "two people walk side by side", 6.0, seed=3, directing=short)
+    assert m.joints.shape == (120, 2, 22, 3) and m.meta["kind"] == "long" and m.meta["actors"] == 2
+    assert m.meta["together"]["placement"] == SIDE and m.meta["windows"]
+    seed = 3 + m.meta["together"]["draw"]
+    alone = directed.generate_long(gen, "two people walk side by side", 6.0, 1, seed, directing=short)
+    first = m.joints[:, 0] - m.joints[:1, 0, :1] * np.array([1, 0, 1])
+    turned = alone.joints[:, 0] - alone.joints[:1, 0, :1] * np.array([1, 0, 1])
+    np.testing.assert_allclose(first, turned, atol=1e-4)  # the first actor is its own long motion, moved

@@ -58,6 +58,7 @@ from stickgen.generate.timeline import (
     read_timeline_file,
     span_frames,
 )
+from stickgen.generate.together import long_together, together_placement
 from stickgen.model.transformer import ROOT_XZ, style_id
 
 if TYPE_CHECKING:
@@ -175,8 +176,12 @@ def generate_long(
     style: str | None = None,
     directing: Directing | None = None,
 ) -> Motion:
-    """One prompt for `duration_s` seconds, beyond the model's `max_frames` in overlapping windows."""
+    """One prompt for `duration_s` seconds, beyond the model's `max_frames` in overlapping windows (several
+    people doing what one does: each alone, then placed, `together.long_together`)."""
     directing = directing or Directing()
+    actors = actor_count(gen, [gen.check_prompt(prompt)], num_actors)
+    if (placement := together_placement(prompt, actors)) is not None:
+        return long_together(gen, prompt, duration_s, actors, placement, seed, action, style, directing)
     frames = _frames(gen, duration_s, directing)
     parts = [_Part(0, frames, prompt, action)]
     return _direct(gen, parts, prompt, num_actors, seed, style, directing, "long", {})

@@ -19,14 +19,18 @@ the actors do not move in step), then placed:
   (FACING_M, or what both travel plus MEET_M).
 
 A draw in which two pelvises come within `sequence.APART_M` on the floor is made again with the next seed
-(as many times as the safety check regenerates), the farthest apart kept.
+(as many times as the safety check regenerates), the farthest apart kept. A motion longer than the model's
+window (`directed.generate_long`) is made the same way, each actor's in its own windows (`long_together`).
 """
 
 from __future__ import annotations
 
 import re
+import secrets
+import time
+from collections.abc import Callable
 from dataclasses import fields
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -34,8 +38,10 @@ import torch
 from stickgen.core.face import FaceTrack
 from stickgen.core.skeleton import rotation_y
 from stickgen.core.vocab import infer_action
+from stickgen.generate.motion import Motion
 
 if TYPE_CHECKING:
+    from stickgen.generate.directed import Directing
     from stickgen.generate.generator import InferenceGenerator
 
 # actions a window of several actors makes (interactions, fighting, a conversation), or that name no motion
@@ -73,27 +79,78 @@ def sample_together(
     style: torch.Tensor | None = None,
     caption: str | None = None,
 ) -> tuple[np.ndarray, FaceTrack, dict]:
-    """`actors` one-actor motions of the caption embedding `emb` (1, D), `frames` long, placed together
-    (`placement`): ((T, actors, 22, 3) joints, their faces, what was done: the placement, the draw kept
-    (0: `seed`'s), the pelvises' closest distance on the floor and how far apart they started, in metres).
+    """`actors` one-actor motions of the caption embedding `emb` (1, D), `frames` long, in one batch,
+    placed together (`placement`): ((T, actors, 22, 3) joints, their faces, the record of `_drawn_apart`).
     `action` and `style` are (1,) ids (None: not given)."""
-    from stickgen.generate.sequence import APART_M
-
-    rows = emb.expand(actors, -1)
     repeat = {k: None if v is None else v.expand(actors) for k, v in (("action", action), ("style", style))}
-    best: tuple[np.ndarray, FaceTrack, dict] | None = None
-    for draw in range(1 + gen.max_regenerations):
+
+    def draw(k: int) -> tuple[list[np.ndarray], list[FaceTrack]]:
         made = gen.sample_with_faces(
-            rows, [frames] * actors, [1] * actors, gen.sampling, seed + draw, **repeat,
+            emb.expand(actors, -1), [frames] * actors, [1] * actors, gen.sampling, seed + k, **repeat,
             captions=None if caption is None else [caption] * actors,
         )  # fmt: skip
-        joints, start = place([j for j, _ in made], placement)
-        faces = [f for _, f in made]
-        face = FaceTrack(*(np.concatenate([getattr(f, k.name) for f in faces], 1) for k in fields(FaceTrack)))
+        return [j for j, _ in made], [f for _, f in made]
+
+    joints, record, faces = _drawn_apart(draw, placement, 1 + gen.max_regenerations)
+    face = FaceTrack(*(np.concatenate([getattr(f, k.name) for f in faces], 1) for k in fields(FaceTrack)))
+    return joints, face, record
+
+
+def long_together(
+    gen: InferenceGenerator,
+    prompt: str,
+    duration_s: float,
+    actors: int,
+    placement: str,
+    seed: int | None,
+    action: str | None,
+    style: str | None,
+    directing: Directing,
+) -> Motion:
+    """`directed.generate_long`'s motion of several people doing what one does: each actor's made alone in
+    its own windows (noise `seed` + 101 a), placed (`_drawn_apart`), and the placed motion checked once
+    more."""
+    from stickgen.generate.directed import generate_long
+    from stickgen.generate.generator import safety_summary
+
+    seed = secrets.randbelow(2**31) if seed is None else int(seed)
+    t0 = time.perf_counter()
+
+    def draw(k: int) -> tuple[list[np.ndarray], list[Motion]]:
+        each = [
+            generate_long(gen, prompt, duration_s, 1, seed + k + 101 * a, action, style, directing)
+            for a in range(actors)
+        ]
+        return [m.joints for m in each], each
+
+    joints, record, each = _drawn_apart(draw, placement, 1 + gen.max_regenerations)
+    motion = Motion(joints, gen.fps, each[0].prompt)
+    verdict = safety_summary(gen.check_motion_safety(motion)) if gen.enable_safety_check else None
+    history = [] if verdict is None else [{"seed": seed, **verdict}]
+    motion.meta = gen.directed_meta(
+        motion, "long", seed, actors, style, directing, (verdict, history, t0), action=action,
+        together=record, windows=each[0].meta["windows"],
+    )  # fmt: skip
+    return motion
+
+
+def _drawn_apart(
+    draw: Callable[[int], tuple[list[np.ndarray], Any]], placement: str, draws: int
+) -> tuple[np.ndarray, dict, Any]:
+    """The first of up to `draws` draws (`draw(k)`: the actors' one-actor joints (T, 1, 22, 3) and what
+    else it made) whose placed pelvises stay `sequence.APART_M` apart on the floor, else the farthest:
+    (the placed joints, the record: the placement, the draw kept, the pelvises' closest distance and how
+    far apart they started in metres, what else that draw made)."""
+    from stickgen.generate.sequence import APART_M
+
+    best: tuple[np.ndarray, dict, Any] | None = None
+    for k in range(draws):
+        motions, extra = draw(k)
+        joints, start = place(motions, placement)
         gap = closest(joints)
-        meta = {"placement": placement, "draw": draw, "closest_m": round(gap, 4), "apart_m": round(start, 4)}
-        if best is None or gap > best[2]["closest_m"]:
-            best = (joints, face, meta)
+        record = {"placement": placement, "draw": k, "closest_m": round(gap, 4), "apart_m": round(start, 4)}
+        if best is None or gap > best[1]["closest_m"]:
+            best = (joints, record, extra)
         if gap >= APART_M:
             break
     assert best is not None

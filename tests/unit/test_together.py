@@ -132,3 +132,14 @@ def test_a_long_motion_of_two_doing_what_one_does_is_made_actor_by_actor(gen) ->
     first = m.joints[:, 0] - m.joints[:1, 0, :1] * np.array([1, 0, 1])
     turned = alone.joints[:, 0] - alone.joints[:1, 0, :1] * np.array([1, 0, 1])
     np.testing.assert_allclose(first, turned, atol=1e-4)  # the first actor is its own long motion, moved
+
+
+def test_a_timeline_of_two_doing_what_one_does_is_made_actor_by_actor_unless_a_span_is_joint(gen) -> None:
+    short = Directing(overlap_s=0.6, transition_s=0.4)
+    spans = "0-2: two people walk side by side; 2-4: two people jump"
+    m = directed.generate_timeline(gen, spans, seed=5, directing=short)
+    assert m.joints.shape == (80, 2, 22, 3) and m.meta["kind"] == "timeline"
+    assert m.meta["together"]["placement"] == SIDE and len(m.meta["timeline"]) == 2
+    mixed = directed.generate_timeline(gen, "0-2: two people walk side by side; 2-4: two people hug", seed=5,
+                                       directing=short)  # fmt: skip
+    assert "together" not in mixed.meta and mixed.joints.shape == (80, 2, 22, 3)  # one window for both

@@ -20,9 +20,10 @@ frames, generated in order by the constrained sampler (`stickgen.generate.inpain
 
 A window is given to the model as training crops and templates were (`stickgen.generate.placement`):
 translated so that actor 0's root is at x = z = 0 on its first frame and turned so that actor 0 faces +Z
-at its seam, and moved back after. The windows'
-features are decoded once, as one motion: bones held at one length each (the given frames' lengths when
-whole frames are given), planted feet locked, and the given frames put back exactly.
+at its seam, and moved back after. The windows' features are decoded once, as one motion: bones held at
+one length each (the given frames' lengths when whole frames are given), planted feet locked, and the
+given frames put back exactly. Several people doing what one does (a long motion, or a timeline whose every
+span is such a text) are made one by one and placed (`stickgen.generate.together`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,7 +60,7 @@ from stickgen.generate.timeline import (
     read_timeline_file,
     span_frames,
 )
-from stickgen.generate.together import long_together, together_placement
+from stickgen.generate.together import directed_together, together_placement
 from stickgen.model.transformer import ROOT_XZ, style_id
 
 if TYPE_CHECKING:
@@ -86,12 +88,9 @@ class Directing:
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
                 raise ValueError(f"Directing.{key} must be a finite number > 0, got {v!r}")
-        if (
-            isinstance(self.fade_frames, bool)
-            or not isinstance(self.fade_frames, int)
-            or self.fade_frames < 0
-        ):
-            raise ValueError(f"Directing.fade_frames must be an integer >= 0, got {self.fade_frames!r}")
+        fade = self.fade_frames
+        if isinstance(fade, bool) or not isinstance(fade, int) or fade < 0:
+            raise ValueError(f"Directing.fade_frames must be an integer >= 0, got {fade!r}")
 
 
 @dataclass(frozen=True)
@@ -160,6 +159,10 @@ def generate_timeline(
     JSON file's path, or spans (`Span` or `{start, end, text}` dicts)."""
     directing = directing or Directing()
     spans = _spans(timeline, directing.max_seconds)
+    actors = actor_count(gen, [gen.check_prompt(s.text) for s in spans], num_actors)
+    if None not in (placements := [together_placement(s.text, actors) for s in spans]):
+        one = partial(generate_timeline, gen, spans, 1, style=style, directing=directing)
+        return directed_together(gen, one, actors, placements[0], seed, style, directing, "timeline")
     frames = span_frames(spans, gen.fps)
     parts = [_Part(a, b, s.text) for (a, b), s in zip(frames, spans, strict=True)]
     meta = {"timeline": [{**asdict(s), "frames": list(f)} for s, f in zip(spans, frames, strict=True)]}
@@ -176,12 +179,14 @@ def generate_long(
     style: str | None = None,
     directing: Directing | None = None,
 ) -> Motion:
-    """One prompt for `duration_s` seconds, beyond the model's `max_frames` in overlapping windows (several
-    people doing what one does: each alone, then placed, `together.long_together`)."""
+    """One prompt for `duration_s` seconds, beyond the model's `max_frames` in overlapping windows."""
     directing = directing or Directing()
     actors = actor_count(gen, [gen.check_prompt(prompt)], num_actors)
     if (placement := together_placement(prompt, actors)) is not None:
-        return long_together(gen, prompt, duration_s, actors, placement, seed, action, style, directing)
+        one = partial(
+            generate_long, gen, prompt, duration_s, 1, action=action, style=style, directing=directing
+        )
+        return directed_together(gen, one, actors, placement, seed, style, directing, "long", action)
     frames = _frames(gen, duration_s, directing)
     parts = [_Part(0, frames, prompt, action)]
     return _direct(gen, parts, prompt, num_actors, seed, style, directing, "long", {})

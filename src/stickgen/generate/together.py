@@ -20,7 +20,8 @@ the actors do not move in step), then placed:
 
 A draw in which two pelvises come within `sequence.APART_M` on the floor is made again with the next seed
 (as many times as the safety check regenerates), the farthest apart kept. A motion longer than the model's
-window (`directed.generate_long`) is made the same way, each actor's in its own windows (`long_together`).
+window (`directed.generate_long`) and a timeline whose every span is such a text (`generate_timeline`) are
+made the same way, each actor's in its own windows (`directed_together`).
 """
 
 from __future__ import annotations
@@ -96,40 +97,38 @@ def sample_together(
     return joints, face, record
 
 
-def long_together(
+def directed_together(
     gen: InferenceGenerator,
-    prompt: str,
-    duration_s: float,
+    make_one: Callable[[int], Motion],
     actors: int,
     placement: str,
     seed: int | None,
-    action: str | None,
     style: str | None,
     directing: Directing,
+    kind: str,
+    action: str | None = None,
 ) -> Motion:
-    """`directed.generate_long`'s motion of several people doing what one does: each actor's made alone in
-    its own windows (noise `seed` + 101 a), placed (`_drawn_apart`), and the placed motion checked once
-    more."""
-    from stickgen.generate.directed import generate_long
+    """A directed motion (`directed.generate_long`, `generate_timeline`) of several people doing what one
+    does: each actor's made alone by `make_one(seed)` (a one-actor directed motion of its own windows;
+    noise `seed` + 101 a), placed (`_drawn_apart`), and the placed motion checked once more; its `meta`
+    keeps the first actor's spans and windows."""
     from stickgen.generate.generator import safety_summary
 
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
     t0 = time.perf_counter()
 
     def draw(k: int) -> tuple[list[np.ndarray], list[Motion]]:
-        each = [
-            generate_long(gen, prompt, duration_s, 1, seed + k + 101 * a, action, style, directing)
-            for a in range(actors)
-        ]
+        each = [make_one(seed + k + 101 * a) for a in range(actors)]
         return [m.joints for m in each], each
 
     joints, record, each = _drawn_apart(draw, placement, 1 + gen.max_regenerations)
     motion = Motion(joints, gen.fps, each[0].prompt)
     verdict = safety_summary(gen.check_motion_safety(motion)) if gen.enable_safety_check else None
     history = [] if verdict is None else [{"seed": seed, **verdict}]
+    kept = {k: each[0].meta[k] for k in ("timeline", "windows") if k in each[0].meta}
     motion.meta = gen.directed_meta(
-        motion, "long", seed, actors, style, directing, (verdict, history, t0), action=action,
-        together=record, windows=each[0].meta["windows"],
+        motion, kind, seed, actors, style, directing, (verdict, history, t0), action=action,
+        together=record, **kept,
     )  # fmt: skip
     return motion
 

@@ -48,6 +48,11 @@ def test_a_solo_action_of_several_people_is_made_actor_by_actor(prompt, actors, 
     assert together_placement(prompt, actors) == placement
 
 
+def test_an_action_given_decides_over_the_prompts() -> None:
+    assert together_placement("two people walk side by side", 2, action="hug") is None
+    assert together_placement("two people stand around", 2, action="wave") == SIDE
+
+
 def _walker(yaw_deg: float, metres: float, frames: int = 40) -> np.ndarray:
     """A (T, 1, 22, 3) standing figure that glides `metres` straight along yaw `yaw_deg` (0: +Z; positive
     towards +X), facing that way, from the floor's origin, its wrists swinging."""

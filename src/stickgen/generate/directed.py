@@ -182,7 +182,7 @@ def generate_long(
     """One prompt for `duration_s` seconds, beyond the model's `max_frames` in overlapping windows."""
     directing = directing or Directing()
     actors = actor_count(gen, [gen.check_prompt(prompt)], num_actors)
-    if (placement := together_placement(prompt, actors)) is not None:
+    if (placement := together_placement(prompt, actors, action)) is not None:
         one = partial(
             generate_long, gen, prompt, duration_s, 1, action=action, style=style, directing=directing
         )

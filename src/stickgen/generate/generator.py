@@ -402,7 +402,7 @@ class InferenceGenerator:
         frames = self.frames_for(seconds)
         attempts = 1 + (self.max_regenerations if self.enable_safety_check else 0)
         history: list[dict] = []
-        placement = together_placement(text, actors)
+        placement = together_placement(text, actors, action)
         together = None
         for k in range(attempts):
             if placement is None:

@@ -60,10 +60,11 @@ MEET_M = 0.8  # where two actors coming towards each other stop at the nearest (
 TRAVEL_M = 0.5  # a motion travels when its pelvis ends this far from where it started on the floor
 
 
-def together_placement(prompt: str, actors: int) -> str | None:
-    """SIDE or FACING when `actors` >= 2 and the prompt's action is one a person does alone (made actor by
-    actor, `sample_together`); None when one window of all the actors makes it."""
-    if actors < 2 or infer_action([prompt]) in IN_ONE_WINDOW:
+def together_placement(prompt: str, actors: int, action: str | None = None) -> str | None:
+    """SIDE or FACING when `actors` >= 2 and the action (`action` when given, else the prompt's) is one a
+    person does alone (made actor by actor, `sample_together`); None when one window of all the actors
+    makes it."""
+    if actors < 2 or (action or infer_action([prompt])) in IN_ONE_WINDOW:
         return None
     return FACING if actors == 2 and _FACING_WORDS.search(prompt) else SIDE
 

@@ -37,7 +37,7 @@ import numpy as np
 import torch
 
 from stickgen.core.face import FaceTrack
-from stickgen.core.skeleton import rotation_y
+from stickgen.core.skeleton import facing_yaw, rotation_y
 from stickgen.core.vocab import infer_action
 from stickgen.generate.motion import Motion
 
@@ -58,6 +58,7 @@ SIDE_M = 1.2  # pelvis to pelvis across the way they go (room for a dancer's spr
 FACING_M = 1.8  # pelvis to pelvis of a pair facing each other in place (a wave or bow across a room)
 MEET_M = 0.8  # where two actors coming towards each other stop at the nearest (a step short of contact)
 TRAVEL_M = 0.5  # a motion travels when its pelvis ends this far from where it started on the floor
+_FLOOR = np.array([1.0, 0.0, 1.0])  # a point's x and z: its place on the floor
 
 
 def together_placement(prompt: str, actors: int, action: str | None = None) -> str | None:
@@ -158,27 +159,27 @@ def _drawn_apart(
 
 
 def place(motions: list[np.ndarray], placement: str) -> tuple[np.ndarray, float]:
-    """One-actor motions (T, 1, 22, 3), each starting at the floor's origin, placed together: (T, A, 22, 3)
-    and the pelvises' distance on the floor at the start (module docstring)."""
+    """One-actor motions (T, 1, 22, 3) placed together (module docstring): the first where it is, the others
+    moved to start beside it (or ahead of it, facing) and turned: (T, A, 22, 3) and the pelvises' distance
+    on the floor at the start."""
     first = motions[0][:, 0]
     way = _way(first)
+    ahead, across = np.array([np.sin(way), 0.0, np.cos(way)]), np.array([np.cos(way), 0.0, -np.sin(way)])
     facing = placement == FACING and len(motions) == 2
     placed = [first]
     for a, m in enumerate(motions[1:], 1):
-        own = _way(m[:, 0])
-        turn = way - own + (np.pi if facing else 0.0)
-        j = (m[:, 0] - m[0, 0, 0] * np.array([1.0, 0.0, 1.0])) @ rotation_y(turn).T.astype(m.dtype)
+        turn = way - _way(m[:, 0]) + (np.pi if facing else 0.0)
+        turned = (m[:, 0] - m[0, 0, 0] * _FLOOR) @ rotation_y(turn).T
         if facing:
-            ahead = max(FACING_M, _travel(first) + _travel(m[:, 0]) + MEET_M)
-            shift = ahead * np.array([np.sin(way), 0.0, np.cos(way)])
+            shift = max(FACING_M, _travel(first) + _travel(m[:, 0]) + MEET_M) * ahead
         else:
-            shift = a * SIDE_M * np.array([np.cos(way), 0.0, -np.sin(way)])  # across the way
-        placed.append(j + first[0, 0] * np.array([1.0, 0.0, 1.0]) + shift)
-    joints = np.stack(placed, axis=1).astype(np.float32)
-    if not facing:  # centred across the way
-        joints -= (len(motions) - 1) / 2 * SIDE_M * np.array([np.cos(way), 0.0, -np.sin(way)], np.float32)
+            shift = a * SIDE_M * across
+        placed.append(turned + first[0, 0] * _FLOOR + shift)
+    joints = np.stack(placed, axis=1)
+    if not facing:
+        joints = joints - (len(motions) - 1) / 2 * SIDE_M * across  # centred across the way
     start = joints[0, :, 0][:, [0, 2]]
-    return joints, float(np.linalg.norm(start[1] - start[0]))
+    return joints.astype(np.float32), float(np.linalg.norm(start[1] - start[0]))
 
 
 def closest(joints: np.ndarray) -> float:
@@ -196,7 +197,5 @@ def _travel(joints: np.ndarray) -> float:
 def _way(joints: np.ndarray) -> float:
     """The yaw (about +Y; 0 = +Z) one actor (T, 22, 3) goes: its chord when it travels >= TRAVEL_M, else
     where it faces on its first frame (`facing_yaw`)."""
-    from stickgen.core.skeleton import facing_yaw
-
     d = (joints[-1, 0] - joints[0, 0])[[0, 2]]
     return float(np.arctan2(d[0], d[1])) if np.hypot(*d) >= TRAVEL_M else facing_yaw(joints[0])

@@ -9,6 +9,7 @@ from helpers import standing_body
 from inferkit import FakeEncoder, cached_checkpoint
 
 from stickgen.core.skeleton import JOINT_INDEX, facing_yaw, rotation_y
+from stickgen.core.vocab import ACTIONS
 from stickgen.generate import directed
 from stickgen.generate.directed import Directing
 from stickgen.generate.generator import InferenceGenerator
@@ -17,6 +18,7 @@ from stickgen.generate.settings import Checks, Runtime, SamplingSettings
 from stickgen.generate.together import (
     FACING,
     FACING_M,
+    IN_ONE_WINDOW,
     MEET_M,
     SIDE,
     SIDE_M,
@@ -46,6 +48,10 @@ from stickgen.generate.together import (
 )
 def test_a_solo_action_of_several_people_is_made_actor_by_actor(prompt, actors, placement) -> None:
     assert together_placement(prompt, actors) == placement
+
+
+def test_the_actions_made_in_one_window_are_vocabulary_actions() -> None:
+    assert IN_ONE_WINDOW <= set(ACTIONS) and {"handshake", "hug", "talk", "fight"} <= IN_ONE_WINDOW
 
 
 def test_an_action_given_decides_over_the_prompts() -> None:

@@ -130,6 +130,10 @@ def test_a_sequence_whose_first_part_is_a_solo_action_of_two_starts_actor_by_act
     first = m.meta["timeline"][0]
     assert first["actors"] == "each" and first["together"]["placement"] == SIDE
     assert m.meta["sequence"]["modes"][0] == "each"
+    # a first part longer than the model's window (the tiny model's 3.2 s) is made in windows, actor by actor
+    long = generate_sequence(gen, "two people jump together, then sit down", duration_s=12.0, seed=2)
+    assert long is not None and long.joints.shape == (240, 2, 22, 3)
+    assert long.meta["timeline"][0]["frames"][1] > 64 and long.meta["timeline"][0]["together"]
 
 
 def test_a_long_motion_of_two_doing_what_one_does_is_made_actor_by_actor(gen) -> None:

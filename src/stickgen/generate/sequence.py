@@ -207,15 +207,12 @@ def _in_turns(
 
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
     t0 = time.perf_counter()
-    first = next(i for i, m in enumerate(modes) if m != ALL)
-    if first > 0:
-        motion = generate_timeline(gen, spans[:first], actors, seed, style, directing)
-        made = [{**r, "actors": ALL} for r in motion.meta["timeline"]]
-    else:  # a first part of several people doing what one does: made actor by actor, then placed
-        span, first = spans[0], 1
-        motion = gen.generate(span.text, span.duration_s, actors, seed, style=style)
-        record = {"start_s": span.start_s, "end_s": span.end_s, "text": span.text, "actors": EACH}
-        made = [{**record, "together": motion.meta["together"], "frames": [0, motion.frames]}]
+    # the spans before the first made actor by actor, as one timeline; a first part of several people doing
+    # what one does is that timeline alone, made actor by actor and placed (`generate_timeline`)
+    first = next(i for i, m in enumerate(modes) if m != ALL) or 1
+    motion = generate_timeline(gen, spans[:first], actors, seed, style, directing)
+    together = {"together": motion.meta["together"]} if "together" in motion.meta else {}
+    made = [{**r, "actors": modes[0] if first == 1 else ALL, **together} for r in motion.meta["timeline"]]
     for i in range(first, len(spans)):
         span, before = spans[i], motion.frames
         record = {"start_s": span.start_s, "end_s": span.end_s, "text": span.text, "actors": modes[i]}

@@ -399,18 +399,8 @@ def _direct(
 
 def actor_count(gen: InferenceGenerator, texts: list[str], num_actors: int | None) -> int:
     """The actors of a directed motion of `texts`: `num_actors` when given (checked: 1..the model's), else
-    the most any text asks for (`generator.infer_num_actors`)."""
-    from stickgen.generate.generator import infer_num_actors
-
-    if num_actors is None:
-        return max(infer_num_actors(t, gen.max_actors) for t in texts)
-    if (
-        isinstance(num_actors, bool)
-        or not isinstance(num_actors, int)
-        or not 1 <= num_actors <= gen.max_actors
-    ):
-        raise ValueError(f"num_actors must be an integer in 1..{gen.max_actors}, got {num_actors!r}")
-    return num_actors
+    the most any text asks for (`InferenceGenerator.actors_for`)."""
+    return max(gen.actors_for(t, num_actors) for t in texts)
 
 
 def _window_features(

@@ -149,12 +149,20 @@ def test_a_long_motion_of_two_doing_what_one_does_is_made_actor_by_actor(gen) ->
     np.testing.assert_allclose(first, turned, atol=1e-4)  # the first actor is its own long motion, moved
 
 
-def test_a_timeline_of_two_doing_what_one_does_is_made_actor_by_actor_unless_a_span_is_joint(gen) -> None:
+def test_a_timeline_of_two_doing_what_one_does_is_made_actor_by_actor(gen) -> None:
+    """Every span a solo action: each actor's own timeline, placed. A joint span first, then a solo action
+    in place: the joint span in one window, the next by each actor from its own frames (as a sequence's
+    parts are: `sequence.span_modes`)."""
     short = Directing(overlap_s=0.6, transition_s=0.4)
     spans = "0-2: two people walk side by side; 2-4: two people jump"
     m = directed.generate_timeline(gen, spans, seed=5, directing=short)
     assert m.joints.shape == (80, 2, 22, 3) and m.meta["kind"] == "timeline"
     assert m.meta["together"]["placement"] == SIDE and len(m.meta["timeline"]) == 2
-    mixed = directed.generate_timeline(gen, "0-2: two people walk side by side; 2-4: two people hug", seed=5,
-                                       directing=short)  # fmt: skip
-    assert "together" not in mixed.meta and mixed.joints.shape == (80, 2, 22, 3)  # one window for both
+    mixed = directed.generate_timeline(
+        gen, "0-2: two people talk; 2-4: two people jump", seed=5, directing=short
+    )
+    assert mixed.joints.shape == (80, 2, 22, 3) and mixed.meta["kind"] == "timeline"
+    assert [s["actors"] for s in mixed.meta["timeline"]] == ["all", "each"]
+    assert [s["frames"] for s in mixed.meta["timeline"]] == [[0, 40], [40, 80]]
+    talk = directed.generate_timeline(gen, "0-2: two people talk", seed=5, directing=short)
+    np.testing.assert_allclose(mixed.joints[:40], talk.joints, atol=1e-3)  # the joint span, as made alone

@@ -163,6 +163,10 @@ def generate_timeline(
     if None not in (placements := [together_placement(s.text, actors) for s in spans]):
         one = partial(generate_timeline, gen, spans, 1, style=style, directing=directing)
         return directed_together(gen, one, actors, placements[0], seed, style, directing, "timeline")
+    from stickgen.generate.sequence import timeline_in_turns  # sequence builds on this module
+
+    if (turns := timeline_in_turns(gen, spans, actors, seed, style, directing)) is not None:
+        return turns
     frames = span_frames(spans, gen.fps)
     parts = [_Part(a, b, s.text) for (a, b), s in zip(frames, spans, strict=True)]
     meta = {"timeline": [{**asdict(s), "frames": list(f)} for s, f in zip(spans, frames, strict=True)]}

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from stickgen.core.vocab import infer_action
 from stickgen.generate.directed import (
     Directing,
     actor_count,
@@ -47,7 +48,7 @@ from stickgen.generate.directed import (
 )
 from stickgen.generate.motion import Motion
 from stickgen.generate.timeline import MAX_SECONDS, Span, format_timeline
-from stickgen.generate.together import together_placement
+from stickgen.generate.together import TRAVELLING, together_placement
 
 if TYPE_CHECKING:
     from stickgen.generate.generator import InferenceGenerator
@@ -127,10 +128,7 @@ def generate_sequence(
     spans = sequence_spans(parts, duration_s, lambda p: lengths[p][0])
     if spans is None or spans[-1].end_s > MAX_SECONDS:
         return None
-    # the first part of several people doing what one does ("two people walk side by side, then ...") is
-    # made actor by actor and placed (`stickgen.generate.together`)
-    modes = [EACH if together_placement(parts[0], actors) else ALL]
-    modes += [part_mode(gen, p, emb[p], actors) for p in parts[1:]]
+    modes = span_modes(gen, parts, actors, emb)
     if all(m == ALL for m in modes):
         motion = generate_timeline(gen, spans, actors, seed, style, directing)
     else:
@@ -165,10 +163,43 @@ JOINT_MARGIN = 0.05
 WAITING = "a person stands still"
 
 
+def span_modes(gen: InferenceGenerator, texts: list[str], actors: int, emb: dict | None = None) -> list[str]:
+    """How each part (`texts`, in order) of a motion of `actors` actors is made: the first by all of them in
+    one window (ALL), or actor by actor when it is several people doing what one does (EACH:
+    `stickgen.generate.together`, "two people walk side by side, then ..."); each later one as `part_mode`
+    says. `emb`: the texts' caption embeddings (1, D) when already encoded."""
+    emb = emb if emb is not None else {t: gen.encode(t) for t in dict.fromkeys(texts[1:])}
+    first = EACH if together_placement(texts[0], actors) else ALL
+    return [first] + [part_mode(gen, t, emb[t], actors) for t in texts[1:]]
+
+
+def timeline_in_turns(
+    gen: InferenceGenerator,
+    spans: list[Span],
+    actors: int,
+    seed: int | None,
+    style: str | None,
+    directing: Directing,
+) -> Motion | None:
+    """`directed.generate_timeline`'s motion of several actors when some span is made actor by actor
+    (`span_modes`, as a sequence prompt's parts are: "0-3: two people shake hands; 3-5: two people wave
+    goodbye"): `_in_turns`, recording each span's mode; None when every span is made by all in one
+    window."""
+    if actors < 2:
+        return None
+    modes = span_modes(gen, [s.text for s in spans], actors)
+    if all(m == ALL for m in modes):
+        return None
+    return _in_turns(gen, spans, modes, actors, seed, style, directing, kind="timeline")
+
+
 def part_mode(gen: InferenceGenerator, part: str, emb: torch.Tensor, actors: int) -> str:
     """How a later part (text `part`, caption embedding `emb` (1, D)) of a sequence of `actors` actors is
     made: FIRST when its first words single one
-    out ("one waves goodbye", "the other one jumps", "someone ..."), else ALL when the model knows it for
+    out ("one waves goodbye", "the other one jumps", "someone ..."), EACH when it is several people doing
+    in place what one does ("two people jump", "wave goodbye": `together.together_placement`, the action not
+    `together.TRAVELLING`; the memory's margin reads a text that starts "two people ..." as a pair's), else
+    ALL when the model knows it for
     that many actors (its motion memory holds a clip of `actors` actors nearly as near to the part's caption
     as the nearest one-actor clip, JOINT_MARGIN: a two-actor window of a solo action reads an interaction,
     and "one waves goodbye" for two walked the pair into each other), else EACH (every actor does it from
@@ -177,6 +208,8 @@ def part_mode(gen: InferenceGenerator, part: str, emb: torch.Tensor, actors: int
         return ALL
     if _ONE_OF.match(part.strip()):
         return FIRST
+    if together_placement(part, actors) is not None and infer_action([part]) not in TRAVELLING:
+        return EACH
     memory = gen.model.transformer.memory
     if len(memory) == 0:
         from stickgen.generate.generator import infer_num_actors
@@ -199,10 +232,11 @@ def _in_turns(
     seed: int | None,
     style: str | None,
     directing: Directing,
+    kind: str = "sequence",
 ) -> Motion:
-    """`generate_sequence`'s motion when some later part is made actor by actor: the spans before the first
-    such one as one timeline, then each span continued from the motion so far (`continue_motion`), in one
-    window (ALL) or actor by actor (`_apart`)."""
+    """A sequence's (or a timeline's, `kind`) motion when some part is made actor by actor: the spans before
+    the first such one as one timeline, then each span continued from the motion so far
+    (`continue_motion`), in one window (ALL) or actor by actor (`_apart`)."""
     from stickgen.generate.generator import safety_summary
 
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
@@ -230,9 +264,7 @@ def _in_turns(
     motion.prompt = format_timeline(spans)
     history = [] if verdict is None else [{"seed": seed, **verdict}]
     outcome = (verdict, history, t0)
-    motion.meta = gen.directed_meta(
-        motion, "sequence", seed, actors, style, directing, outcome, timeline=made
-    )
+    motion.meta = gen.directed_meta(motion, kind, seed, actors, style, directing, outcome, timeline=made)
     return motion
 
 

@@ -50,6 +50,9 @@ IN_ONE_WINDOW = frozenset(
     {"unknown", "other", "idle", "handshake", "high_five", "hug", "push", "fight", "fight_stance", "punch",
      "kick", "dodge", "talk", "shout", "whisper", "sing", "laugh", "cry"}
 )  # fmt: skip
+# solo actions that travel: after a pair faced each other (a handshake), each doing one from its own frames
+# walks into the other, so a later part of one is left to the memory's choice (`sequence.part_mode`)
+TRAVELLING = frozenset({"walk", "run", "sprint", "crawl", "running_bases"})
 SIDE, FACING = "side", "facing"
 _FACING_WORDS = re.compile(
     r"\b(?:(?:at|to|towards?|facing)\s+(?:each\s+other|one\s+another)|face\s+to\s+face|opposite)\b", re.I

@@ -160,17 +160,25 @@ def generate_timeline(
     directing = directing or Directing()
     spans = _spans(timeline, directing.max_seconds)
     actors = actor_count(gen, [gen.check_prompt(s.text) for s in spans], num_actors)
-    if None not in (placements := [together_placement(s.text, actors) for s in spans]):
-        one = partial(generate_timeline, gen, spans, 1, style=style, directing=directing)
-        return directed_together(gen, one, actors, placements[0], seed, style, directing, "timeline")
     from stickgen.generate.sequence import timeline_in_turns  # sequence builds on this module
 
-    if (turns := timeline_in_turns(gen, spans, actors, seed, style, directing)) is not None:
-        return turns
+    turns = timeline_in_turns(gen, spans, actors, seed, style, directing)
+    return turns if turns is not None else window_timeline(gen, spans, actors, seed, style, directing)
+
+
+def window_timeline(
+    gen: InferenceGenerator,
+    spans: list[Span],
+    actors: int,
+    seed: int | None,
+    style: str | None,
+    directing: Directing,
+) -> Motion:
+    """Checked `spans` made in windows of all `actors` at once (none alone: `sequence.span_modes`)."""
     frames = span_frames(spans, gen.fps)
     parts = [_Part(a, b, s.text) for (a, b), s in zip(frames, spans, strict=True)]
     meta = {"timeline": [{**asdict(s), "frames": list(f)} for s, f in zip(spans, frames, strict=True)]}
-    return _direct(gen, parts, format_timeline(spans), num_actors, seed, style, directing, "timeline", meta)
+    return _direct(gen, parts, format_timeline(spans), actors, seed, style, directing, "timeline", meta)
 
 
 def generate_long(

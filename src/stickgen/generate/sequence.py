@@ -34,6 +34,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -45,10 +46,11 @@ from stickgen.generate.directed import (
     actor_count,
     continue_motion,
     generate_timeline,
+    window_timeline,
 )
 from stickgen.generate.motion import Motion
 from stickgen.generate.timeline import MAX_SECONDS, Span, format_timeline
-from stickgen.generate.together import TRAVELLING, together_placement
+from stickgen.generate.together import TRAVELLING, directed_together, together_placement
 
 if TYPE_CHECKING:
     from stickgen.generate.generator import InferenceGenerator
@@ -130,7 +132,7 @@ def generate_sequence(
         return None
     modes = span_modes(gen, parts, actors, emb)
     if all(m == ALL for m in modes):
-        motion = generate_timeline(gen, spans, actors, seed, style, directing)
+        motion = window_timeline(gen, spans, actors, seed, style, directing or Directing())
     else:
         motion = _in_turns(gen, spans, modes, actors, seed, style, directing or Directing())
     motion.meta["sequence"] = {"prompt": prompt, "parts": parts, "modes": modes}
@@ -181,12 +183,16 @@ def timeline_in_turns(
     style: str | None,
     directing: Directing,
 ) -> Motion | None:
-    """`directed.generate_timeline`'s motion of several actors when some span is made actor by actor
-    (`span_modes`, as a sequence prompt's parts are: "0-3: two people shake hands; 3-5: two people wave
-    goodbye"): `_in_turns`, recording each span's mode; None when every span is made by all in one
-    window."""
+    """`directed.generate_timeline`'s motion of several actors when some span is made actor by actor: every
+    span several people doing what one does, each actor's own timeline, placed
+    (`together.directed_together`); else as a sequence prompt's parts are (`span_modes`, `_in_turns`: "0-3:
+    two people shake hands; 3-5: two people wave goodbye"), recording each span's mode. None when every
+    span is made by all in one window (`directed.window_timeline`)."""
     if actors < 2:
         return None
+    if None not in (placements := [together_placement(s.text, actors) for s in spans]):
+        one = partial(generate_timeline, gen, spans, 1, style=style, directing=directing)
+        return directed_together(gen, one, actors, placements[0], seed, style, directing, "timeline")
     modes = span_modes(gen, [s.text for s in spans], actors)
     if all(m == ALL for m in modes):
         return None
@@ -241,10 +247,11 @@ def _in_turns(
 
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
     t0 = time.perf_counter()
-    # the spans before the first made actor by actor, as one timeline; a first part of several people doing
-    # what one does is that timeline alone, made actor by actor and placed (`generate_timeline`)
+    # the spans before the first made actor by actor, in windows of all the actors; a first part of several
+    # people doing what one does is that timeline alone, made actor by actor and placed (`generate_timeline`)
     first = next(i for i, m in enumerate(modes) if m != ALL) or 1
-    motion = generate_timeline(gen, spans[:first], actors, seed, style, directing)
+    timeline = generate_timeline if modes[0] == EACH else window_timeline
+    motion = timeline(gen, spans[:first], actors, seed, style, directing)
     together = {"together": motion.meta["together"]} if "together" in motion.meta else {}
     made = [{**r, "actors": modes[0] if first == 1 else ALL, **together} for r in motion.meta["timeline"]]
     for i in range(first, len(spans)):

@@ -38,9 +38,8 @@ VELOCITY_WEIGHT = 1.0
 WEIGHT_FLOOR = 0.1
 # a face feature's weight (the viseme and eye codes), against ~1 for a root-relative motion feature: a wrong
 # viseme (two one-hot entries off by 2: 8 x 0.3) weighs about as much as one joint coordinate off by 1.5 of
-# its spread. At 0.1
-# the embedded default's model learnt who is happy or sad but not who speaks: talk and shout stayed silent
-# (speaking-frame F1 0.05-0.09)
+# its spread. At 0.1 the embedded default's model learnt who is happy or sad but not who speaks: talk and
+# shout stayed silent (speaking-frame F1 0.05-0.09)
 FACE_WEIGHT = 0.3
 # the voice's four scalars (mouth openness, speaking, the mouth's cycle rate and peak) weigh as a motion
 # feature: at FACE_WEIGHT the model of format 7 left "a man shouts angrily" silent (the suite's shout 0.1,

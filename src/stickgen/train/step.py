@@ -37,7 +37,7 @@ def native_bf16(device: torch.device) -> bool:
 
 def autocast(enabled: bool, device: torch.device):
     """bf16 autocast (params `train.<phase>.bf16`) where `device` computes bf16 natively
-    (`stickgen.core.device.native_bf16`), else float32."""
+    (`native_bf16`), else float32."""
     if enabled and native_bf16(device):
         return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()

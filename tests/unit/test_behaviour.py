@@ -258,7 +258,7 @@ def test_the_runner_rejects_what_it_cannot_score() -> None:
         run_behaviour_suite(sample, [walk], seeds=0, seed=0, fps=FPS)
     with pytest.raises(ValueError, match="no check for the action"):
         run_behaviour_suite(
-            sample, [BehaviourPrompt("a person falls over", "fall", 2.0)], seeds=2, seed=0, fps=FPS
+            sample, [BehaviourPrompt("a person pushes a cart", "push", 2.0)], seeds=2, seed=0, fps=FPS
         )
     with pytest.raises(ValueError, match="returned 1 motions for 2 rows"):
         run_behaviour_suite(sample, [walk], seeds=2, seed=0, fps=FPS)

@@ -1,5 +1,6 @@
 """Contracts of the body actions added for issue #19 (stickgen.synthetic.activities, .floor_actions,
-.hand_actions, .sports) and of their behaviour checks (stickgen.evaluate.behaviour_more, .behaviour_hands):
+.hand_actions, .sports) and the everyday ones (.everyday: turn, pick_up; floor_actions.fall) and of their
+behaviour checks (stickgen.evaluate.behaviour_more, .behaviour_hands, .behaviour_everyday):
 every clip passes its check with the side it used, the wrong motions fail, generation is deterministic,
 bones keep their lengths, nothing goes through the floor, chains never start low, and captions name
 the right side.
@@ -15,7 +16,7 @@ from motions import FPS, animated
 
 from stickgen.core.rig import make_body
 from stickgen.core.skeleton import BONES, JOINT_INDEX
-from stickgen.evaluate import behaviour_hands, behaviour_more
+from stickgen.evaluate import behaviour_everyday, behaviour_hands, behaviour_more
 from stickgen.evaluate.behaviour import CHECKS, check
 from stickgen.synthetic.actions import (
     ACTION_GENERATORS,
@@ -29,9 +30,9 @@ from stickgen.synthetic.base import ActionContext
 from stickgen.synthetic.captions import describe
 from stickgen.synthetic.motion import place
 
-NEW = (*behaviour_more.MORE_CHECKS, *behaviour_hands.HAND_CHECKS)
+NEW = (*behaviour_more.MORE_CHECKS, *behaviour_hands.HAND_CHECKS, *behaviour_everyday.EVERYDAY_CHECKS)
 # the side in Motion.info is the one the check needs
-SIDED = ("kneel", "point", "drink", "eat", "throw", "dodge", "dribbling", "batting")
+SIDED = ("kneel", "point", "drink", "eat", "throw", "dodge", "dribbling", "batting", "turn")
 SEEDS = range(10)
 J = JOINT_INDEX
 
@@ -93,6 +94,9 @@ WRONG = {
     "shooting": ("idle", "walk", "stretch", "celebrate", "wave", "jump", "clap", "read", "throw"),
     "batting": ("idle", "walk", "clap", "punch", "throw", "dance", "stretch", "read", "fight_stance"),
     "catching": ("idle", "walk", "clap", "eat", "batting", "shooting", "stretch", "point", "punch"),
+    "turn": ("idle", "walk", "run", "look_around", "dance", "wave", "dodge", "bow", "sit_down"),
+    "pick_up": ("idle", "walk", "sit_down", "stand_up", "kneel", "lie_down", "bow", "jump", "crawl", "fall"),
+    "fall": ("idle", "walk", "sit_down", "kneel", "lie_down", "crouch", "crawl", "jump", "bow", "dodge"),
 }
 
 

@@ -137,7 +137,11 @@ _POSS = r"(?:his|her|their|the|a|both|one's)"
 _ACTION_RULES: tuple[tuple[str, str], ...] = (
     ("sit_down", r"\b(?:sit|sits|sitting|sat)\s+down\b|\bsits\b"),
     ("stand_up", r"\b(?:stand|stands|standing|stood)\s+up\b|\b(?:get|gets|getting|got)\s+up\b"),
-    ("pick_up", r"\b(?:pick|picks|picked|picking)\s+(?:\w+\s+){0,3}?up\b"),
+    (
+        "pick_up",
+        r"\b(?:pick|picks|picked|picking)\s+(?:\w+\s+){0,3}?up\b"
+        r"|\b(?:lift|lifts|lifted|lifting)\s+(?:\w+\s+){0,3}?(?:up\s+)?(?:off|from)\s+(?:the\s+)?(?:floor|ground)\b",
+    ),
     ("handshake", r"\b(?:shake|shakes|shaking|shook)\s+hands?\b|\bhand\s?shak\w*"),
     ("high_five", r"\bhigh[\s-]?fiv(?:e|es|ed|ing)\b"),
     (
@@ -206,7 +210,7 @@ _ACTION_RULES: tuple[tuple[str, str], ...] = (
     ),
     ("crouch", r"\b(?:crouch|crouches|crouched|crouching|squat|squats|squatted|squatting)\b"),
     ("stretch", r"\b(?:stretch|stretches|stretched|stretching)\b"),
-    ("fall", r"\b(?:fall|falls|fell|fallen|falling)\b"),
+    ("fall", r"\b(?:fall|falls|fell|fallen|falling|collapse|collapses|collapsed|collapsing)\b"),
     ("point", r"\b(?:point|points|pointed|pointing)\b"),
     ("drink", r"\b(?:drink|drinks|drank|drinking)\b"),
     (

@@ -474,3 +474,4 @@ import stickgen.evaluate.behaviour_more  # noqa: E402, F401, I001
 import stickgen.evaluate.face_checks  # noqa: E402, F401, I001  (talk, shout, ...: judged on the face)
 import stickgen.evaluate.behaviour_hands  # noqa: E402, F401, I001
 import stickgen.evaluate.behaviour_sport  # noqa: E402, F401, I001
+import stickgen.evaluate.behaviour_everyday  # noqa: E402, F401, I001

@@ -2,7 +2,7 @@
 
 Every name is a word of `stickgen.core.vocab.ACTIONS`. `stand_up` starts seated and `sit_down` ends seated,
 so a chain that starts with sitting down continues by standing up, and standing up is never second
-otherwise. Kneeling, lying down, crouching, crawling and typing (seated) end low (`ENDS_LOW`), so a chain
+otherwise. Kneeling, lying down, crouching, crawling, falling and typing (seated) end low (`ENDS_LOW`), so a chain
 never starts with them; crawling and typing also start low (`STARTS_LOW`), so they are never second either.
 Walking, running and sprinting ease out of / into the neighbouring action of a chain.
 """
@@ -28,7 +28,8 @@ from stickgen.synthetic.activities import (
 from stickgen.synthetic.base import ActionContext
 from stickgen.synthetic.baseball import fielding, pitching, running_bases
 from stickgen.synthetic.body_actions import dance, idle, kick, sit_down, stand_up
-from stickgen.synthetic.floor_actions import crawl, crouch, kneel, lie_down
+from stickgen.synthetic.everyday import pick_up, turn
+from stickgen.synthetic.floor_actions import crawl, crouch, fall, kneel, lie_down
 from stickgen.synthetic.gestures import clap, punch, wave
 from stickgen.synthetic.hand_actions import drink, eat, read, throw, typing
 from stickgen.synthetic.locomotion import jump, run, walk
@@ -84,6 +85,9 @@ ACTION_GENERATORS: dict[str, ActionGenerator] = {
     "running_bases": running_bases,
     "pitching": pitching,
     "fielding": fielding,
+    "turn": turn,
+    "pick_up": pick_up,
+    "fall": fall,
 }
 # how long a take of each action typically is, as a part of the configured duration range
 # [synthesize.min_s, synthesize.max_s] (0: min_s, 1: max_s): a jump or a punch is short, a walk or a dance
@@ -137,13 +141,16 @@ ACTION_SPAN: dict[str, tuple[float, float]] = {
     "running_bases": (0.3, 0.8),
     "pitching": (0.15, 0.6),
     "fielding": (0.2, 0.7),
+    "turn": (0.0, 0.45),
+    "pick_up": (0.15, 0.6),
+    "fall": (0.1, 0.55),
 }
 CHAIN_SPAN = (0.5, 1.0)  # two actions and a cross-fade: the longer half of the range
 LOCOMOTION: frozenset[str] = frozenset({"walk", "run", "sprint", "running_bases"})
 ENDS_SEATED: frozenset[str] = frozenset({"sit_down"})
 STARTS_SEATED: frozenset[str] = frozenset({"stand_up"})
 # on or near the floor, or seated, at the end: never first; from the first frame: never second
-ENDS_LOW: frozenset[str] = frozenset({"kneel", "lie_down", "crouch", "crawl", "type"})
+ENDS_LOW: frozenset[str] = frozenset({"kneel", "lie_down", "crouch", "crawl", "type", "fall"})
 STARTS_LOW: frozenset[str] = frozenset({"crawl", "type"})
 # off the floor (up a ladder) or in the water: never chained with another action
 SOLO: frozenset[str] = frozenset({"climb", "swim"})

@@ -1,6 +1,7 @@
 """Caption phrases of the body actions in `activities`, `floor_actions` and `hand_actions` (sprint,
 kneel, lie_down, crouch, point, celebrate, fight_stance, look_around, drink, eat, throw, bow, stretch,
-crawl, dodge, fly, type, read) and in `sports` (dribbling, shooting, batting, catching), merged into
+crawl, dodge, fly, type, read, fall), in `everyday` (turn, pick_up) and in `sports` (dribbling, shooting,
+batting, catching), merged into
 `captions`' table.
 
 As in `captions`, each is a list of verb phrases in the third person singular, and every side a phrase
@@ -307,6 +308,64 @@ def _catching(info: dict[str, Any]) -> list[str]:
     ]
 
 
+def _turn(info: dict[str, Any]) -> list[str]:
+    side = info["side"]
+    if info["turn"] == "around":
+        return [
+            "turns around",
+            "turns around to face the other way",
+            f"turns around to the {side}",
+            f"turns round over the {side} shoulder",
+            "turns around on the spot",
+            "turns to face the opposite direction",
+        ]
+    return [
+        f"turns to the {side}",
+        f"turns {side}",
+        f"makes a quarter turn to the {side}",
+        f"turns ninety degrees to the {side}",
+        f"turns on the spot to face {side}",
+    ]
+
+
+def _pick_up(info: dict[str, Any]) -> list[str]:
+    how = "bends down" if info["style"] == "squat" else "bends over"
+    if info["hands"] == "both":
+        return [
+            "picks up a box from the floor",
+            f"{how} and picks up a box",
+            "picks something up with both hands",
+            "lifts a box off the floor with both hands",
+            f"{how} and picks something up",
+        ]
+    side = info["side"]
+    return [
+        f"picks up something with the {side} hand",
+        "picks something up off the floor",
+        f"{how} and picks up a small object with the {side} hand",
+        "reaches down and picks up something from the ground",
+        f"{how} to pick up a pen",
+    ]
+
+
+def _fall(info: dict[str, Any]) -> list[str]:
+    if info["direction"] == "forwards":
+        return [
+            "falls down",
+            "trips and falls forward",
+            "stumbles and falls to the ground",
+            "loses balance and falls face down",
+            "falls forward onto the floor",
+        ]
+    return [
+        "falls backwards",
+        "slips and falls on the back",
+        "loses balance and falls backwards",
+        "falls down backwards onto the floor",
+        "falls over",
+    ]
+
+
 ACTIVITY_PHRASES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "sprint": _sprint,
     "kneel": _kneel,
@@ -330,4 +389,7 @@ ACTIVITY_PHRASES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "shooting": _shooting,
     "batting": _batting,
     "catching": _catching,
+    "turn": _turn,
+    "pick_up": _pick_up,
+    "fall": _fall,
 }

@@ -1,7 +1,7 @@
-"""Actions that go down towards or onto the floor: crouch, kneel and lie_down.
+"""Actions that go down towards or onto the floor: crouch, kneel, lie_down, crawl and fall.
 
 They are keyframed joint angles (`posing`) from the relaxed stance. The body may rest on more than
-the feet here (a knee, the pelvis, the back), so `_grounded` sets the root-motion intent itself: the
+the feet here (a knee, the pelvis, the back), so `grounded` sets the root-motion intent itself: the
 lowest body point (feet, or a knee, the pelvis, the spine or the head less its thickness `_RADIUS`)
 rests on the floor, and the root stays where the anchor wants it: the planted feet while the body
 stands or squats over them (`weight` 1), the pelvis once it sits or lies on the floor (`weight` 0).
@@ -23,7 +23,7 @@ _RADIUS = {"pelvis": 0.09, "spine1": 0.08, "spine2": 0.08, "spine3": 0.08, "head
 _RADIUS |= {f"{s}_{j}": r for s in SIDES for j, r in (("knee", 0.05), ("elbow", 0.04), ("wrist", 0.03))}
 
 
-def _grounded(pose: PoseBuilder, ctx: ActionContext, weight: np.ndarray, info: dict) -> Motion:
+def grounded(pose: PoseBuilder, ctx: ActionContext, weight: np.ndarray, info: dict) -> Motion:
     """The motion of `pose`: the lowest body point on the floor, feet planted in proportion to `weight`.
 
     Args:
@@ -81,7 +81,7 @@ def crouch(rng: np.random.Generator, ctx: ActionContext) -> Motion:
         pose.arm(side, ch["arm"] + 4.0 * DEG, 12.0 * DEG, 15.0 * DEG + 0.5 * ch["arm"])
     pose.spine(bend=0.2 * b)
     pose.set("neck", trunk(-0.6 * b + 4.0 * DEG))
-    return _grounded(pose, ctx, np.ones(ctx.frames), {"rises": bool(rise)})
+    return grounded(pose, ctx, np.ones(ctx.frames), {"rises": bool(rise)})
 
 
 def kneel(rng: np.random.Generator, ctx: ActionContext) -> Motion:
@@ -123,7 +123,7 @@ def kneel(rng: np.random.Generator, ctx: ActionContext) -> Motion:
     for s in SIDES:
         pose.arm(s, c["arm"], 10.0 * DEG, 20.0 * DEG + c["arm"])
     weight = np.ones(ctx.frames)
-    motion = _grounded(pose, ctx, weight, {"side": side})
+    motion = grounded(pose, ctx, weight, {"side": side})
     motion.contact[:, SIDES.index(side)] = 1.0 - keyframes(t, keys[:3], [0.0, 0.0, 1.0])
     return motion
 
@@ -163,7 +163,59 @@ def lie_down(rng: np.random.Generator, ctx: ActionContext) -> Motion:
     pose.spine(bend=0.0)
     pose.set("neck", trunk(c["neck"]))
     weight = 1.0 - keyframes(t, [0.0, squat, sit], [0.0, 0.0, 1.0])
-    return _grounded(pose, ctx, weight, {"speed": "slow" if span > 2.6 else "normal"})
+    return grounded(pose, ctx, weight, {"speed": "slow" if span > 2.6 else "normal"})
+
+
+def fall(rng: np.random.Generator, ctx: ActionContext) -> Motion:
+    """Lose balance and fall, in about a second, and stay down: forwards (the knees buckle onto the floor,
+    the hands catch the body, then it lies face down) or backwards (the knees buckle, the seat hits the
+    floor, the back follows, the arms flung out). Faster than lying down (`lie_down` takes 2-3 s)."""
+    t = ctx.t
+    start, span = _timing(rng, ctx, 1.0, 1.3)
+    forward = bool(rng.random() < 0.5)
+    if forward:  # knees down at 0.45 of the span, hands down at 0.7, face down at the end
+        at = [0.0, 0.0, 0.22, 0.45, 0.7, 1.0]
+        ch = {
+            "thigh": [0.0, 0.0, 35.0, 5.0, -20.0, -90.0],
+            "knee": [4.0, 4.0, 70.0, 95.0, 60.0, rng.uniform(3.0, 12.0)],
+            "bend": [0.0, 0.0, 20.0, 15.0, 50.0, rng.uniform(86.0, 90.0)],
+            "arm": [4.0, 4.0, 50.0, 75.0, 80.0, rng.uniform(85.0, 100.0)],
+            "abduct": [10.0, 10.0, 20.0, 20.0, 25.0, rng.uniform(25.0, 40.0)],
+            "elbow": [15.0, 15.0, 20.0, 15.0, 30.0, rng.uniform(90.0, 110.0)],
+            "neck": [4.0, 4.0, -10.0, -15.0, -30.0, -rng.uniform(30.0, 45.0)],
+        }
+        down = 0.45  # the knees take the weight off the feet
+    else:  # the seat on the floor at 0.55 of the span, lying on the back at the end
+        at = [0.0, 0.0, 0.25, 0.55, 1.0]
+        ch = {
+            "thigh": [0.0, 0.0, 40.0, 95.0, 88.0],
+            "knee": [4.0, 4.0, 70.0, 60.0, rng.uniform(5.0, 25.0)],
+            "bend": [0.0, 0.0, 25.0, -20.0, -rng.uniform(84.0, 90.0)],
+            "arm": [4.0, 4.0, 30.0, -35.0, rng.uniform(-5.0, 20.0)],
+            "abduct": [10.0, 10.0, 40.0, 30.0, rng.uniform(35.0, 60.0)],
+            "elbow": [15.0, 15.0, 20.0, 10.0, rng.uniform(10.0, 25.0)],
+            "neck": [4.0, 4.0, -5.0, 20.0, rng.uniform(8.0, 15.0)],
+        }
+        down = 0.55
+    keys = [start + a * span for a in at]
+    keys[0] = 0.0
+    c = {k: keyframes(t, keys, v) * DEG for k, v in ch.items()}
+    pose = PoseBuilder(ctx.frames)
+    stand(rng, ctx, pose, arms=False)
+    b = c["bend"]
+    pose.set("pelvis", orientation(ctx.yaw, bend=b))
+    for side in SIDES:
+        toe = (
+            -c["bend"]
+            if forward
+            else keyframes(t, [0.0, keys[-2], keys[-1]], [0.0, 0.0, 1.0]) * (c["thigh"] - c["knee"])
+        )
+        pose.leg(side, c["thigh"] + b, c["knee"], abduct=6.0 * DEG, pelvis_bend=b, toe=toe)
+        pose.arm(side, c["arm"], c["abduct"], c["elbow"])
+    pose.spine(bend=0.0)
+    pose.set("neck", trunk(c["neck"]))
+    weight = 1.0 - keyframes(t, [0.0, keys[2], start + down * span], [0.0, 0.0, 1.0])
+    return grounded(pose, ctx, weight, {"direction": "forwards" if forward else "backwards"})
 
 
 def _triangle(phase: np.ndarray, duty: float) -> np.ndarray:
@@ -211,6 +263,6 @@ def crawl(rng: np.random.Generator, ctx: ActionContext) -> Motion:
         forward = 90.0 * DEG + (90.0 * DEG - pitch) + arm_amp * _triangle(arm_phase, duty)
         pose.arm(side, forward, rng.uniform(8.0, 12.0) * DEG, 8.0 * DEG + 25.0 * DEG * arm_up)
     speed = step * freq / duty  # a support is down for `duty` of a cycle
-    motion = _grounded(pose, ctx, np.zeros(ctx.frames), {"speed": "slow" if speed < 0.25 else "normal"})
+    motion = grounded(pose, ctx, np.zeros(ctx.frames), {"speed": "slow" if speed < 0.25 else "normal"})
     motion.velocity[:] = speed * np.array([np.sin(ctx.yaw), np.cos(ctx.yaw)])
     return motion

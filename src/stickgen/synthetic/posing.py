@@ -83,9 +83,11 @@ class PoseBuilder:
         abduct: Angle = 0.0,
         pelvis_bend: Angle = 0.0,
         toe: Angle = 0.0,
+        twist: Angle = 0.0,
     ) -> None:
-        """Hip, knee and an ankle that keeps the foot level (plus `toe` dorsiflexion)."""
-        self.limb(side, "hip", hip(flex, abduct))
+        """Hip, knee and an ankle that keeps the foot level (plus `toe` dorsiflexion); `twist` turns the
+        leg about its own axis (the toes towards the figure's left for the left leg, as mirrored)."""
+        self.limb(side, "hip", hip(flex, abduct, twist))
         self.limb(side, "knee", knee(knee_flex))
         level = np.asarray(knee_flex) - np.asarray(flex) + np.asarray(pelvis_bend)
         self.limb(side, "ankle", ankle(level + np.asarray(toe)))

@@ -112,9 +112,11 @@ def gesture_while_speaking(
 
 
 def shout(rng: np.random.Generator, ctx: ActionContext) -> Motion:
-    """Shout: shoulders raised, the torso leaning forwards, sometimes an arm thrust out in front."""
+    """Shout: shoulders raised, the torso leaning forwards and pumping with each shouted phrase (every
+    other cycle of the mouth), sometimes an arm thrust out in front."""
     env, info = _voice(rng, ctx, (3.0, 4.0))
-    lean = rng.uniform(8.0, 15.0) * DEG * env
+    pump = 0.5 * (1.0 - np.cos(np.pi * info["rate_hz"] * (ctx.t - info["on_s"])))
+    lean = (rng.uniform(8.0, 15.0) + rng.uniform(4.0, 7.0) * pump) * DEG * env
     pose = PoseBuilder(ctx.frames)
     stand(rng, ctx, pose, bend=0.4 * lean)
     pose.spine(bend=0.6 * lean)

@@ -119,8 +119,8 @@ def test_the_suite_passes_a_face_action_only_when_its_face_passes(takes) -> None
 def test_the_voice_puts_back_the_mouth_cycles_a_mean_loses(takes) -> None:
     """The model's features hold the mouth's level, not its syllables (`mouth_level`); decoded, every
     synthetic clip of a face action still passes its face check and keeps its mouth-cycle rate (within
-    0.6 Hz; a whisper's barely open mouth, its check only); a mouth held still at its mean cycles near the clip's rate with the voice and not at all
-    without it."""
+    0.6 Hz; a whisper, whose mouth barely opens, its check only); a mouth held still at its mean cycles
+    near the clip's rate with the voice and not at all without it."""
     for (action, _), clips in takes.items():
         for c in clips[:6]:
             f = face_features(c.face, FPS)

@@ -17,9 +17,9 @@ walk and the nearest wrong actions (tests/unit/test_synthetic_activities.py):
               `behaviour_more.UPRIGHT_LEGS` (0.75) leg lengths up over the last `behaviour.ENDS_S` (lying
               down, crawling and kneeling end low; a crouch keeps its hands up).
     fall      the head starts >= FALL_START_LEGS (1.4) leg lengths above the floor (standing), drops from
-              >= FALL_FROM_LEGS (1.2) to <= FALL_DOWN_LEGS (0.6) leg lengths within FALL_FAST_S (0.6 s; the
-              animator's falls take 0.2-0.45 s over that drop, its lying down >= 0.75 s), and stays down (median over the last
-              `behaviour.ENDS_S` <= FALL_DOWN_LEGS).
+              >= FALL_FROM_LEGS (1.2) to <= FALL_DOWN_LEGS (0.6) leg lengths within FALL_FAST_S (0.6 s;
+              the animator's falls take 0.2-0.45 s over that drop, its lying down >= 0.75 s), and stays
+              down (median over the last `behaviour.ENDS_S` <= FALL_DOWN_LEGS).
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 Every name is a word of `stickgen.core.vocab.ACTIONS`. `stand_up` starts seated and `sit_down` ends seated,
 so a chain that starts with sitting down continues by standing up, and standing up is never second
-otherwise. Kneeling, lying down, crouching, crawling, falling and typing (seated) end low (`ENDS_LOW`), so a chain
-never starts with them; crawling and typing also start low (`STARTS_LOW`), so they are never second either.
-Walking, running and sprinting ease out of / into the neighbouring action of a chain.
+otherwise. Kneeling, lying down, crouching, crawling, falling and typing (seated) end low (`ENDS_LOW`), so
+a chain never starts with them; crawling and typing also start low (`STARTS_LOW`), so they are never second
+either. Walking, running and sprinting ease out of / into the neighbouring action of a chain.
 """
 
 from __future__ import annotations

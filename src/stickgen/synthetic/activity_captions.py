@@ -1,8 +1,7 @@
 """Caption phrases of the body actions in `activities`, `floor_actions` and `hand_actions` (sprint,
 kneel, lie_down, crouch, point, celebrate, fight_stance, look_around, drink, eat, throw, bow, stretch,
 crawl, dodge, fly, type, read, fall), in `everyday` (turn, pick_up) and in `sports` (dribbling, shooting,
-batting, catching), merged into
-`captions`' table.
+batting, catching), merged into `captions`' table.
 
 As in `captions`, each is a list of verb phrases in the third person singular, and every side a phrase
 names comes from `Motion.info`: a right-knee kneel is never called a left one.

@@ -76,7 +76,7 @@ def pick_up(rng: np.random.Generator, ctx: ActionContext) -> Motion:
     down, up = min(rng.uniform(0.7, 1.1), 0.3 * d), min(rng.uniform(0.7, 1.1), 0.3 * d)
     hold = min(rng.uniform(0.2, 0.5), 0.1 * d)
     start = min(0.1, 0.05 * d) + rng.uniform(0.0, 0.6) * max(d - down - hold - up - 0.5, 0.0)
-    bottom, rise = start + down, start + down + hold
+    rise = start + down + hold  # when the body starts back up
     env = window(t, start, rise + up, down, up)  # 0 standing, 1 at the floor
     if squat:
         knee_deep, shin, lean = rng.uniform(125.0, 140.0), rng.uniform(35.0, 42.0), rng.uniform(50.0, 60.0)

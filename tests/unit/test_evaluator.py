@@ -71,7 +71,9 @@ def test_real_motions_with_their_own_captions_clearly_beat_shuffled_captions(tra
     ev, held_out, _ = trained
     m = measure_evaluator(ev, held_out, batch_size=32, seed=0)
     assert m["r_precision_top3"] >= 0.35, m
-    assert m["r_precision_top3"] >= 2 * m["shuffled_r_precision_top3"] + 0.2, m
+    # 0.3 above the shuffled captions' rate (chance is 3/32; among 40 clips of ~50 actions a shuffle may
+    # land on a same-action caption, so the shuffled rate itself varies from 0.1 to 0.25 with the data)
+    assert m["r_precision_top3"] >= m["shuffled_r_precision_top3"] + 0.3, m
     assert m["action_accuracy"] > 0.5, m
 
 

@@ -51,7 +51,11 @@ def test_samples_are_deterministic_and_convert_without_rejects(
     assert report["rejected"] == 0 and report["takes"] == 3, report["rejects"]
     assert report["native_fps"] == [SAMPLE_FORMATS[dataset].fps]
     for clip in clips:
-        assert_canonical_human(clip, heights=(0.6, 2.2))  # some takes sit, crouch, crawl or lie down
+        # the pose's median head height: some takes sit, crouch, crawl, lie down or fall (a fall lies for most
+        # of its take); the body's size is its standing height from the bones, below
+        assert_canonical_human(clip, heights=(0.25, 2.2))
+    standing = [h for clip in clips for h in clip.meta["standing_height_m"]]
+    assert standing and all(1.2 <= h <= 2.3 for h in standing), standing
     if dataset == "interhuman":
         assert all(c.actors == 2 for c in clips)
 

@@ -32,7 +32,8 @@ def turn(rng: np.random.Generator, ctx: ActionContext) -> Motion:
     steps = int(rng.integers(3, 5)) if around else 2
     step = min(rng.uniform(*STEP_S), 0.7 * d / steps)
     span = steps * step
-    start = min(0.1, 0.05 * d) + rng.uniform(0.0, 0.6) * max(d - span - 0.5, 0.0)
+    # early in the take: standing still facing the new way is what only this action shows
+    start = min(0.1, 0.05 * d) + rng.uniform(0.0, 0.3) * max(d - span - 0.5, 0.0)
     heading = ctx.yaw + sign * angle * ramp(t, start, span)
     first = SIDES.index(side)  # the leg on the side of the turn steps first
     pose = PoseBuilder(ctx.frames)

@@ -19,6 +19,7 @@ from stickgen.core.jsonable import jsonable
 from stickgen.core.rig import Body, make_body
 from stickgen.core.skeleton import ActorFrames
 from stickgen.synthetic.actions import (
+    ACTION_DRAW_WEIGHT,
     ACTION_GENERATORS,
     ACTION_SPAN,
     CHAIN_SPAN,
@@ -118,7 +119,9 @@ def _plan(rng: np.random.Generator, kind: str) -> tuple[list[str], tuple[float, 
         return [action], ACTION_SPAN[action]
     if kind == "chain":
         return list(draw_chain(rng)), CHAIN_SPAN
-    action = str(rng.choice(list(ACTION_GENERATORS)))
+    names = list(ACTION_GENERATORS)
+    weight = np.array([ACTION_DRAW_WEIGHT.get(a, 1.0) for a in names])
+    action = str(rng.choice(names, p=weight / weight.sum()))
     return [action], ACTION_SPAN[action]
 
 

@@ -169,7 +169,10 @@ def lie_down(rng: np.random.Generator, ctx: ActionContext) -> Motion:
 def fall(rng: np.random.Generator, ctx: ActionContext) -> Motion:
     """Lose balance and fall, in about a second, and stay down: forwards (the knees buckle onto the floor,
     the hands catch the body, then it lies face down) or backwards (the knees buckle, the seat hits the
-    floor, the back follows, the arms flung out). Faster than lying down (`lie_down` takes 2-3 s)."""
+    floor, the back follows, the legs fly up and come down, the arms flung out). Faster than lying down
+    (`lie_down` takes 2-3 s). What carries the body stays put: the feet until the knees (forwards) or the
+    seat (backwards) take the weight, then the knees while the body tips over them onto the floor
+    (forwards) or the seat (backwards)."""
     t = ctx.t
     start, span = _timing(rng, ctx, 1.0, 1.3)
     forward = bool(rng.random() < 0.5)
@@ -185,16 +188,16 @@ def fall(rng: np.random.Generator, ctx: ActionContext) -> Motion:
             "neck": [4.0, 4.0, -10.0, -15.0, -30.0, -rng.uniform(30.0, 45.0)],
         }
         down = 0.45  # the knees take the weight off the feet
-    else:  # the seat on the floor at 0.55 of the span, lying on the back at the end
-        at = [0.0, 0.0, 0.25, 0.55, 1.0]
+    else:  # the seat on the floor at 0.55 of the span, the legs up at 0.8, lying on the back at the end
+        at = [0.0, 0.0, 0.25, 0.55, 0.8, 1.0]
         ch = {
-            "thigh": [0.0, 0.0, 40.0, 95.0, 88.0],
-            "knee": [4.0, 4.0, 70.0, 60.0, rng.uniform(5.0, 25.0)],
-            "bend": [0.0, 0.0, 25.0, -20.0, -rng.uniform(84.0, 90.0)],
-            "arm": [4.0, 4.0, 30.0, -35.0, rng.uniform(-5.0, 20.0)],
-            "abduct": [10.0, 10.0, 40.0, 30.0, rng.uniform(35.0, 60.0)],
-            "elbow": [15.0, 15.0, 20.0, 10.0, rng.uniform(10.0, 25.0)],
-            "neck": [4.0, 4.0, -5.0, 20.0, rng.uniform(8.0, 15.0)],
+            "thigh": [0.0, 0.0, 40.0, 95.0, 125.0, 88.0],
+            "knee": [4.0, 4.0, 70.0, 60.0, 35.0, rng.uniform(5.0, 25.0)],
+            "bend": [0.0, 0.0, 25.0, -20.0, -70.0, -rng.uniform(84.0, 90.0)],
+            "arm": [4.0, 4.0, 30.0, -35.0, -10.0, rng.uniform(-5.0, 20.0)],
+            "abduct": [10.0, 10.0, 40.0, 30.0, 50.0, rng.uniform(35.0, 60.0)],
+            "elbow": [15.0, 15.0, 20.0, 10.0, 15.0, rng.uniform(10.0, 25.0)],
+            "neck": [4.0, 4.0, -5.0, 20.0, 25.0, rng.uniform(8.0, 15.0)],
         }
         down = 0.55
     keys = [start + a * span for a in at]
@@ -214,8 +217,16 @@ def fall(rng: np.random.Generator, ctx: ActionContext) -> Motion:
         pose.arm(side, c["arm"], c["abduct"], c["elbow"])
     pose.spine(bend=0.0)
     pose.set("neck", trunk(c["neck"]))
-    weight = 1.0 - keyframes(t, [0.0, keys[2], start + down * span], [0.0, 0.0, 1.0])
-    return grounded(pose, ctx, weight, {"direction": "forwards" if forward else "backwards"})
+    landed = start + down * span
+    weight = 1.0 - keyframes(t, [0.0, keys[2], landed], [0.0, 0.0, 1.0])
+    motion = grounded(pose, ctx, weight, {"direction": "forwards" if forward else "backwards"})
+    # where no foot carries the body the root moves so that the anchor stays put
+    rel = joints(pose, ctx.body)
+    anchor = ("left_knee", "right_knee") if forward else ("left_foot", "right_foot")
+    point = rel[:, [JOINT_INDEX[j] for j in anchor]][..., [0, 2]].mean(axis=1)  # (T, 2) root-relative
+    keep = -np.gradient(point, axis=0) * ctx.fps
+    motion.velocity[:] = keep if forward else keep * (t < landed)[:, None]
+    return motion
 
 
 def _triangle(phase: np.ndarray, duty: float) -> np.ndarray:

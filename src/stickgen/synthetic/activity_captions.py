@@ -125,6 +125,8 @@ def _look_around(info: dict[str, Any]) -> list[str]:
         "looks left and right",
         "looks around, searching for something",
         "turns the head and shoulders to look around",
+        "turns to look over one shoulder, then the other",
+        "turns the head to look right and left, the feet still",
     ]
 
 
@@ -318,9 +320,11 @@ def _turn(info: dict[str, Any]) -> list[str]:
             "turns around on the spot",
             "turns to face the opposite direction",
         ]
+    # the whole body, said so: "turns to the left" alone sat as near "turns to look left and right" (looking
+    # around) as the turns did, and the model turned round for it
     return [
-        f"turns to the {side}",
-        f"turns {side}",
+        f"turns to face {side}",
+        f"turns the whole body to the {side}",
         f"makes a quarter turn to the {side}",
         f"turns ninety degrees to the {side}",
         f"turns on the spot to face {side}",

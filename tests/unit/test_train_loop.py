@@ -214,6 +214,31 @@ def test_a_resume_point_of_another_config_is_not_used(sets, tmp_path) -> None:
     assert ck.load_checkpoint(tmp_path / "model" / ck.FINAL)["config"]["train"]["lr"] == 1e-3
 
 
+def test_a_resume_point_of_other_data_with_the_same_clips_is_not_used(sets, tmp_path) -> None:
+    """The same clip ids and lengths with other captions, or one joint moved, are other data: the finished
+    run of the old data is not resumed as done (`dvc repro` after a caption change retrained nothing)."""
+    import dataclasses
+
+    import numpy as np
+
+    clips = walking_set(20, "t")
+    recaptioned = [dataclasses.replace(c, texts=[t + " slowly" for t in c.texts]) for c in clips]
+    moved = [dataclasses.replace(c, joints=c.joints.copy()) for c in clips]
+    moved[3].joints[5, 0, 7] += np.float32(0.01)
+    val = walking_set(6, "v", seed=1)
+    prints = set()
+    for name, train_clips in (("same", clips), ("captions", recaptioned), ("joint", moved)):
+        paths = write_sets(tmp_path / name, train_clips, val)
+        stats = FeatureStats.from_dict(json.loads(paths["stats"].read_text()))
+        prints.add(StickFigureDataset(paths["train"], stats, 2, None, seed=0).fingerprint())
+    assert len(prints) == 3
+    run(sets, tmp_path / "out", cfg=phase_config(epochs=1))
+    other = write_sets(tmp_path / "captions", recaptioned, val)
+    run(other, tmp_path / "out", cfg=phase_config(epochs=1))
+    log = (tmp_path / "out/model/training_verbose.log").read_text()
+    assert "was made by another run (differs in ['data']): starting fresh" in log
+
+
 def test_sft_needs_init_from_with_the_same_statistics(sets, tmp_path) -> None:
     with pytest.raises(ValueError, match="the sft phase starts from a trained model"):
         run(sets, tmp_path / "sft", phase="sft")

@@ -94,6 +94,21 @@ class Batch:
         return Batch(*(getattr(self, f).to(device) for f in self.__dataclass_fields__))
 
 
+def data_fingerprint(data: dict) -> str:
+    """16 hex digits of sha256 over an embedded file's stored fields, in key order: every tensor's dtype,
+    shape and bytes, every plain value as JSON (the decoded string views repeat tensors and are skipped)."""
+    h = hashlib.sha256()
+    for key in sorted(data):
+        value = data[key]
+        if isinstance(value, torch.Tensor):
+            flat = value.detach().contiguous().reshape(-1)
+            h.update(f"{key}:{flat.dtype}:{tuple(value.shape)}".encode())
+            h.update(flat.view(torch.uint8).numpy().tobytes())
+        elif value is None or isinstance(value, (str, int, float, bool, list, tuple, dict)):
+            h.update(f"{key}={json.dumps(value, sort_keys=True, default=str)}".encode())
+    return h.hexdigest()[:16]
+
+
 class StickFigureDataset(Dataset):
     """Serves normalised features, a caption embedding (random among the clip's captions), the action,
     actor count, length, actor mask and side condition (the side the caption names, else the one the crop
@@ -136,12 +151,10 @@ class StickFigureDataset(Dataset):
             advise_random(d[key])
 
     def fingerprint(self) -> str:
-        """A short hash of the clip ids and sizes: which data a checkpoint was trained on."""
-        d = self.store.data
-        h = hashlib.sha256(json.dumps(self.store.ids.tolist()).encode())
-        h.update(str(d["clip_frames"].tolist()).encode())
-        h.update(json.dumps(self.text_encoder, sort_keys=True).encode())
-        return h.hexdigest()[:16]
+        """A short hash of the whole file's content (motion, faces, captions, their embeddings, labels, ids):
+        which data a checkpoint was trained on. Ids and sizes alone were not enough: a caption rewritten
+        or a motion changed kept them, and `dvc repro` resumed the finished run of the old data as done."""
+        return data_fingerprint(self.store.data)
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch

@@ -138,31 +138,31 @@ def test_a_training_sample_reads_a_clip_of_its_own_side(sets) -> None:
         assert asked == [(False, [item["side"]]), (True, None)]
 
 
-def test_a_template_starts_at_the_origin_and_holds_the_last_frame_of_a_short_clip() -> None:
+def test_a_template_plays_its_clip_from_the_start_at_the_origin_and_holds_the_last_frame() -> None:
     clip = np.zeros((12, 1, STATE_FEATURES), dtype=np.float32)
     clip[:, 0, ROOT_XZ[0]] = np.arange(12)  # walks along x
     clip[:, 0, 5] = np.arange(12) * 10  # any other feature is copied as it is
     memory = _memory([caption_vector("x", DIM)], [clip], ["g"])
     memory.origin = torch.tensor([-1.0, 0.5])
-    out, valid = memory.template(0, 0.99, 8, 2)  # the last possible start: frame 4
+    out, valid = memory.template(0, 8, 2)  # from the clip's first frame, though 4 more would fit
     assert out.shape == (8, 2, STATE_FEATURES) and valid.all()
     assert out[:, 0, ROOT_XZ[0]].tolist() == [-1.0 + k for k in range(8)]
     assert out[:, 0, ROOT_XZ[1]].tolist() == [0.5] * 8
-    assert out[:, 0, 5].tolist() == [10.0 * k for k in range(4, 12)]
+    assert out[:, 0, 5].tolist() == [10.0 * k for k in range(8)]
     assert not out[:, 1].any()  # a one-actor clip leaves the second slot empty
-    longer, valid = memory.template(0, 0.5, 20, 1)  # longer than the clip: its last frame is held
+    longer, valid = memory.template(0, 20, 1)  # longer than the clip: its last frame is held
     assert valid.all() and longer[:, 0, 5].tolist() == [10.0 * k for k in range(12)] + [110.0] * 8
     low, high = PLAY_SPEEDS
-    fast, _ = memory.template(0, 0.0, 6, 1, u_speed=0.999)  # `high` frames of the clip per frame
-    slow, _ = memory.template(0, 0.0, 6, 1, u_speed=0.0)  # `low`
+    fast, _ = memory.template(0, 6, 1, u_speed=0.999)  # `high` frames of the clip per frame
+    slow, _ = memory.template(0, 6, 1, u_speed=0.0)  # `low`
     # read between frames, not by holding or skipping one: the template moves at its speed every frame
     assert fast[:, 0, 5].tolist() == pytest.approx([10 * high * k for k in range(6)], rel=2e-4)
     assert slow[:, 0, 5].tolist() == pytest.approx([10 * low * k for k in range(6)])
     assert low < 1.0 < high
     # a continuation's kept frames: the clip waits at its start, then plays from the first generated frame
-    waiting, _ = memory.template(0, 0.0, 8, 1, lead_in=3)
+    waiting, _ = memory.template(0, 8, 1, lead_in=3)
     assert waiting[:, 0, 5].tolist() == [0.0] * 4 + [10.0 * k for k in range(1, 5)]
-    none, valid = memory.template(NO_CLIP, 0.0, 5, 1)
+    none, valid = memory.template(NO_CLIP, 5, 1)
     assert not none.any() and not valid.any()
 
 
@@ -345,14 +345,14 @@ def test_a_clip_without_a_face_reads_the_face_of_the_nearest_clip_that_has_one()
     assert memory.choose(q, one, 1, torch.zeros(1)).tolist() == [0]
     lenders = memory.choose(q, one, 1, torch.zeros(1), faced=True)
     assert lenders.tolist() == [1]
-    template, valid = memory.templates(torch.tensor([0]), lenders, torch.full((1, 2), 0.5), 8, 2)
+    template, valid = memory.templates(torch.tensor([0]), lenders, torch.full((1,), 0.5), 8, 2)
     assert valid.all()
     body, face = template[0, :, 0, :FEATURES_PER_ACTOR], template[0, :, 0, FEATURES_PER_ACTOR:]
     assert (body[:, [c for c in range(FEATURES_PER_ACTOR) if c not in ROOT_XZ]] == 2.0).all()
     assert (face == 0.5).all() and not template[0, :, 1].any()
-    own, _ = memory.templates(torch.tensor([1]), torch.tensor([1]), torch.full((1, 2), 0.5), 8, 2)
-    assert torch.equal(own, memory.template(1, 0.5, 8, 2, 0.5)[0][None])
-    unlent, _ = memory.templates(torch.tensor([0]), torch.tensor([NO_CLIP]), torch.full((1, 2), 0.5), 8, 2)
+    own, _ = memory.templates(torch.tensor([1]), torch.tensor([1]), torch.full((1,), 0.5), 8, 2)
+    assert torch.equal(own, memory.template(1, 8, 2, 0.5)[0][None])
+    unlent, _ = memory.templates(torch.tensor([0]), torch.tensor([NO_CLIP]), torch.full((1,), 0.5), 8, 2)
     assert not unlent[..., FEATURES_PER_ACTOR:].any()
     reloaded = MotionMemory(DIM)
     reloaded.adopt_shapes(memory.state_dict(), "")

@@ -252,11 +252,13 @@ class MotionMemory(nn.Module):
 
     @torch.no_grad()
     def template(
-        self, clip: int, u_start: float, length: int, max_actors: int, u_speed: float = 0.5, lead_in: int = 0
+        self, clip: int, length: int, max_actors: int, u_speed: float = 0.5, lead_in: int = 0
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """The template of a generation: `length` frames of memory clip `clip`, played at a speed drawn by
-        `u_speed` in [0, 1) (`PLAY_SPEEDS`, log-uniform; 0.5 plays it as recorded) from a start drawn by
-        `u_start`, moved so that actor 0 starts at the floor's origin, its last frame held when the clip
+        `u_speed` in [0, 1) (`PLAY_SPEEDS`, log-uniform; 0.5 plays it as recorded) from its first frame (a
+        caption describes its whole clip: a start drawn anywhere in a longer clip cut out what it names, so
+        a turn played from after it turned stood still, already turned, in 2 of 6 "a person turns around"),
+        moved so that actor 0 starts at the floor's origin, its last frame held when the clip
         runs out (a training template plays its clip at 0-2 frames per frame and holds frames too, where
         the sample is slower than its clip): ((length, max_actors, STATE) float32, valid (length,) bool).
         `lead_in` frames (a continuation's kept frames) hold the start before it plays, so that what the
@@ -267,10 +269,8 @@ class MotionMemory(nn.Module):
         low, high = PLAY_SPEEDS
         speed = low * (high / low) ** u_speed
         lead_in = min(max(lead_in, 0), length - 1)
-        span = int(np.ceil((length - 1 - lead_in) * speed)) + 1  # clip frames the template covers
-        start = int(u_start * max(rows.shape[0] - span + 1, 1))
         playing = (torch.arange(length, dtype=torch.float64) - lead_in).clamp(min=0)
-        return self._placed(played(rows, start + playing * speed), max_actors)
+        return self._placed(played(rows, playing * speed), max_actors)
 
     @torch.no_grad()
     def aligned_template(self, clip: int, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -290,16 +290,16 @@ class MotionMemory(nn.Module):
         self,
         clips: torch.Tensor,
         lenders: torch.Tensor,
-        u: torch.Tensor,
+        u_speed: torch.Tensor,
         length: int,
         max_actors: int,
         lead_in: int = 0,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """`template` of every row, `u` (B, 2) its start and speed draws, its face lent by clip `lenders`
-        (B,) where its own clip has none (`lend_face`): ((B, length, max_actors, STATE), (B, length))."""
+        """`template` of every row, `u_speed` (B,) its speed draws, its face lent by clip `lenders` (B,)
+        where its own clip has none (`lend_face`): ((B, length, max_actors, STATE), (B, length))."""
         parts = [
-            self.lend_face(c, f, lambda k, a=a, b=b: self.template(k, a, length, max_actors, b, lead_in))
-            for c, f, (a, b) in zip(clips.tolist(), lenders.tolist(), u.tolist(), strict=True)
+            self.lend_face(c, f, lambda k, v=v: self.template(k, length, max_actors, v, lead_in))
+            for c, f, v in zip(clips.tolist(), lenders.tolist(), u_speed.tolist(), strict=True)
         ]
         return torch.stack([p[0] for p in parts]), torch.stack([p[1] for p in parts])
 

@@ -180,14 +180,14 @@ class StickFigureModel(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """The templates of a generation (`stickgen.model.memory`): per row, a clip among the
         `memory_top_k` nearest the caption with the row's actor count (and leading `side` (B,), the side
-        the motion leads with, where one-sided), where in it to start and how fast to play it, all drawn
-        from `generator`, held at its start for the first `lead_in` frames (`MotionMemory.template`):
+        the motion leads with, where one-sided) and how fast to play it from its start, both drawn from
+        `generator`, held at its start for the first `lead_in` frames (`MotionMemory.template`):
         ((B, n_frames, A, STATE), (B, n_frames))."""
         b = text_emb.shape[0]
-        u = torch.rand(b, 3, generator=generator, device="cpu")
+        u = torch.rand(b, 2, generator=generator, device="cpu")
         actors = torch.ones(b, dtype=torch.long) if actors is None else actors
         memory = self.transformer.memory
         clips = memory.choose(text_emb, actors, self.cfg.memory_top_k, u[:, 0], side=side)
         lenders = memory.choose(text_emb, actors, self.cfg.memory_top_k, u[:, 0], faced=True)
-        template, valid = memory.templates(clips, lenders, u[:, 1:], n_frames, self.cfg.max_actors, lead_in)
+        template, valid = memory.templates(clips, lenders, u[:, 1], n_frames, self.cfg.max_actors, lead_in)
         return template.to(text_emb.device), valid.to(text_emb.device)

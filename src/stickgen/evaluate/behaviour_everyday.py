@@ -44,6 +44,11 @@ J = base.J
 _PELVIS = base.J["pelvis"]
 
 
+def _end_frames(a: np.ndarray, fps: float) -> int:
+    """The frames each end of a clip is judged over: `behaviour.ENDS_S`, at most a quarter of it."""
+    return min(base._frames(base.ENDS_S, fps), max(len(a) // 4, 1))
+
+
 def facing_deg(a: np.ndarray) -> np.ndarray:
     """(T,) the body's facing from its hip line, degrees, unwrapped (positive turns to the figure's left)."""
     left = a[:, J["left_hip"], [0, 2]] - a[:, J["right_hip"], [0, 2]]  # (x, z); facing +Z puts left at +X
@@ -54,7 +59,7 @@ def turn(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
     """The body faces a new way at the end, turned on the spot."""
     a = joints[:, 0]
     face = facing_deg(a)
-    n = min(base._frames(base.ENDS_S, fps), max(len(a) // 4, 1))
+    n = _end_frames(a, fps)
     change = float(np.median(face[-n:]) - np.median(face[:n]))
     path = a[:, _PELVIS, [0, 2]]
     travel = float(np.linalg.norm(path - path[0], axis=-1).max())
@@ -74,7 +79,7 @@ def pick_up(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
     a = joints[:, 0]
     floor = base._floor(a)
     feet_down = np.max(a[:, [J["left_ankle"], J["right_ankle"]], 1], axis=1) - floor <= PICK_FEET_M
-    n = min(base._frames(base.ENDS_S, fps), max(len(a) // 4, 1))
+    n = _end_frames(a, fps)
     upright = float(np.median(a[-n:, _PELVIS, 1]) - floor) / max(leg_length(a), 1e-9)
 
     def one(s: Side) -> tuple[bool, dict[str, float]]:
@@ -94,7 +99,7 @@ def fall(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
     a = joints[:, 0]
     legs = max(leg_length(a), 1e-9)
     head = (a[:, J["head"], 1] - base._floor(a)) / legs
-    n = min(base._frames(base.ENDS_S, fps), max(len(a) // 4, 1))
+    n = _end_frames(a, fps)
     fast = base._frames(FALL_FAST_S, fps)
     drops = [
         k

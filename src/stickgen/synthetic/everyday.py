@@ -98,25 +98,20 @@ def pick_up(rng: np.random.Generator, ctx: ActionContext) -> Motion:
     rel = joints(pose, body)  # (T, 22, 3), root at the origin
     floor = rel[:, list(FOOT_JOINTS), 1].min(axis=1)
     feet = rel[:, list(FOOT_JOINTS)].mean(axis=1)
-    ahead = rng.uniform(0.25, 0.35) * body.stature / 1.75
-    width = (0.12 if both else 0.0) * body.stature / 1.75
+    pelvis = rel[:, JOINT_INDEX["pelvis"]]
+    scale = body.stature / 1.75
+    ahead = rng.uniform(0.25, 0.35) * scale
     reaching = window(t, start + 0.2 * down, rise + 0.5 * up, 0.8 * down, 0.5 * up)
     holding = ramp(t, rise + 0.3 * up, 0.7 * up)
-    hands = list(SIDES) if both else [hand]
-    for s in SIDES:
+    for s in SIDES if both else [hand]:
         sign = SIDE_SIGN[s]
-        if s not in hands:
-            continue
         hang = rel[:, JOINT_INDEX[f"{s}_wrist"]]
-        lateral = sign * (width if both else 0.1 * body.stature / 1.75)
-        on_floor = feet + to_world(ctx.yaw, np.array([lateral, 0.0, ahead]))
-        on_floor[:, 1] = floor + 0.06 * body.stature / 1.75
-        pelvis = rel[:, JOINT_INDEX["pelvis"]]
-        held = pelvis + to_world(ctx.yaw, np.array([sign * 0.13 * body.stature / 1.75, 0.02, 0.3]))
+        on_floor = feet + to_world(ctx.yaw, np.array([sign * (0.12 if both else 0.1) * scale, 0.0, ahead]))
+        on_floor[:, 1] = floor + 0.06 * scale
+        held = pelvis + to_world(ctx.yaw, np.array([sign * 0.13 * scale, 0.02, 0.3]))
         target = (1.0 - holding)[:, None] * (hang + reaching[:, None] * (on_floor - hang))
         target += holding[:, None] * held
-        pole = to_world(ctx.yaw, np.array([sign * 1.0, 0.0, -0.6]))
-        reach(pose, body, s, target, pole)
+        reach(pose, body, s, target, to_world(ctx.yaw, np.array([sign * 1.0, 0.0, -0.6])))
     info = {
         "hands": "both" if both else "one",
         "side": "both" if both else hand,

@@ -161,6 +161,8 @@ SOLO: frozenset[str] = frozenset({"climb", "swim"})
 
 _unknown = sorted(set(ACTION_GENERATORS) - set(ACTION_INDEX))
 assert not _unknown, f"synthetic actions outside the vocabulary: {_unknown}"
+_unweighed = sorted(set(ACTION_DRAW_WEIGHT) - set(ACTION_GENERATORS))
+assert not _unweighed, f"draw weights of actions the animator does not make: {_unweighed}"
 
 
 def generate_action(name: str, rng: np.random.Generator, ctx: ActionContext) -> Motion:

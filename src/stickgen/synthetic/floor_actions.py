@@ -54,9 +54,21 @@ def _timing(rng: np.random.Generator, ctx: ActionContext, lo: float, hi: float) 
     return start, span
 
 
+def _keyed(
+    rng: np.random.Generator, ctx: ActionContext, keys: list[float], degrees: dict[str, list[float]]
+) -> tuple[PoseBuilder, dict[str, np.ndarray]]:
+    """Each channel of `degrees` eased through its values at `keys` (s), in radians, and a relaxed stance
+    (arms left at rest for the action to set) whose pelvis tips forwards by the `bend` channel."""
+    c = {k: keyframes(ctx.t, keys, v) * DEG for k, v in degrees.items()}
+    pose = PoseBuilder(ctx.frames)
+    stand(rng, ctx, pose, arms=False)
+    pose.set("pelvis", orientation(ctx.yaw, bend=c["bend"]))
+    return pose, c
+
+
 def crouch(rng: np.random.Generator, ctx: ActionContext) -> Motion:
     """Crouch down low on both feet (knees deep, trunk leaning forwards), and maybe rise again."""
-    d, t = ctx.duration, ctx.t
+    d = ctx.duration
     start, span = _timing(rng, ctx, 0.6, 1.1)
     bottom = start + span
     rise = bottom + rng.uniform(0.6, 1.2) < d - 0.7 and rng.random() < 0.45
@@ -71,11 +83,8 @@ def crouch(rng: np.random.Generator, ctx: ActionContext) -> Motion:
         keys += [up, up + span]
         for k in values:
             values[k] += [values[k][-1], values[k][0]]
-    ch = {k: keyframes(t, keys, v) * DEG for k, v in values.items()}
-    pose = PoseBuilder(ctx.frames)
-    stand(rng, ctx, pose, arms=False)
+    pose, ch = _keyed(rng, ctx, keys, values)
     b = ch["bend"]
-    pose.set("pelvis", orientation(ctx.yaw, bend=b))
     for side in SIDES:
         pose.leg(side, ch["thigh"] + b, ch["knee"], abduct=rng.uniform(2.0, 4.0) * DEG, pelvis_bend=b)
         pose.arm(side, ch["arm"] + 4.0 * DEG, 12.0 * DEG, 15.0 * DEG + 0.5 * ch["arm"])
@@ -109,11 +118,8 @@ def kneel(rng: np.random.Generator, ctx: ActionContext) -> Motion:
         "point": [0.0, 0.0, 30.0, rng.uniform(80.0, 95.0)],
         "arm": [4.0, 4.0, 18.0, rng.uniform(5.0, 25.0)],
     }
-    c = {k: keyframes(t, keys, v) * DEG for k, v in ch.items()}
-    pose = PoseBuilder(ctx.frames)
-    stand(rng, ctx, pose, arms=False)
+    pose, c = _keyed(rng, ctx, keys, ch)
     b = c["bend"]
-    pose.set("pelvis", orientation(ctx.yaw, bend=b))
     pose.leg(side, c["k_thigh"] + b, c["k_knee"], abduct=4.0 * DEG, pelvis_bend=b)
     # The kneeling foot stretches back along the floor (the instep down), continuing the shin.
     pose.limb(side, "ankle", ankle(-c["point"]))
@@ -144,11 +150,8 @@ def lie_down(rng: np.random.Generator, ctx: ActionContext) -> Motion:
         "elbow": [15.0, 15.0, 30.0, 10.0, rng.uniform(5.0, 20.0)],
         "neck": [4.0, 4.0, -10.0, 15.0, rng.uniform(8.0, 20.0)],
     }
-    c = {k: keyframes(t, keys, v) * DEG for k, v in ch.items()}
-    pose = PoseBuilder(ctx.frames)
-    stand(rng, ctx, pose, arms=False)
+    pose, c = _keyed(rng, ctx, keys, ch)
     b = c["bend"]
-    pose.set("pelvis", orientation(ctx.yaw, bend=b))
     flat = keyframes(t, [0.0, sit, start + span], [0.0, 0.0, 1.0])  # the feet point up once lying
     for side in SIDES:
         pose.leg(
@@ -202,11 +205,8 @@ def fall(rng: np.random.Generator, ctx: ActionContext) -> Motion:
         down = 0.55
     keys = [start + a * span for a in at]
     keys[0] = 0.0
-    c = {k: keyframes(t, keys, v) * DEG for k, v in ch.items()}
-    pose = PoseBuilder(ctx.frames)
-    stand(rng, ctx, pose, arms=False)
+    pose, c = _keyed(rng, ctx, keys, ch)
     b = c["bend"]
-    pose.set("pelvis", orientation(ctx.yaw, bend=b))
     for side in SIDES:
         toe = (
             -c["bend"]

@@ -33,6 +33,7 @@ def test_generate_returns_canonical_joints_fps_and_meta(fake_checkpoint) -> None
     m = gen.generate(PROMPT, duration_s=1.5, seed=5)
     assert isinstance(m, Motion) and m.joints.shape == (30, 1, 22, 3) and m.joints.dtype == np.float32
     assert m.fps == 20.0 and np.isfinite(m.joints).all() and m.prompt == PROMPT
+    assert m.joints[..., 1].min() >= -1e-5  # an untrained model's figure too stays on the floor
     assert (
         m.meta["seed"] == 5
         and m.meta["model"]["variant"] == "tiny"

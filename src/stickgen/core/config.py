@@ -292,11 +292,10 @@ LAUNCHERS = ("python", "torchrun")
 class TrainConfig:
     # the command that starts stages/train.py: `python`, or `torchrun --nproc-per-node=N` for DDP
     launcher: str
-    # torch's CPU threads per training process (0: one per core); one thread trains the embedded default
-    # faster than two on a 2-core machine (docs/training.md, "The embedded default")
+    # torch's CPU threads per training process (0: one per core)
     cpu_threads: int
     # processes per training process that build the next batches while the model steps (0: built in the
-    # training process between steps; stickgen.train.loop)
+    # training process, `BUILD_AHEAD` steps' at a time; stickgen.train.loop)
     data_workers: int
     pretrain: PhaseConfig
     sft: PhaseConfig

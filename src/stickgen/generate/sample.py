@@ -5,7 +5,8 @@ decoder's patches so that they do not shiver (`stickgen.generate.smoothing`; the
 as decoded, `stickgen.generate.footlock.keep_planted_legs`, so a fast step's contact is not lifted into a V),
 and every generated clip
 then has its bones held at one length each (`stickgen.core.skeleton.rigid_bones`): a stick figure whose
-limbs stretch is never shown; planted feet are then held in place when asked
+limbs stretch is never shown; a figure that sinks is lifted back onto the floor
+(`stickgen.generate.floor.onto_floor`); planted feet are then held in place when asked
 (`stickgen.generate.footlock.lock_feet`, params `inference.lock_feet`), and two actors' hands that nearly
 meet are brought to touching (`stickgen.generate.handmeet.meet_hands`).
 The face's features, their expression code held steady over about a second
@@ -22,6 +23,7 @@ import torch
 from stickgen.core.face import FaceTrack, face_from_features
 from stickgen.core.features import FeatureStats, features_to_joints
 from stickgen.core.skeleton import rigid_bones
+from stickgen.generate.floor import onto_floor
 from stickgen.generate.footlock import keep_planted_legs
 from stickgen.generate.footlock import lock_feet as hold_planted_feet
 from stickgen.generate.handmeet import meet_hands
@@ -83,6 +85,7 @@ def generate_motions(
         clip = feats[k, :t, :a].astype(np.float32)
         seamless = smooth_motion(clip, patch_frames=model.cfg.patch_frames)
         joints = rigid_bones(keep_planted_legs(features_to_joints(seamless), features_to_joints(clip), fps))
+        joints = onto_floor(joints, fps)
         if lock_feet:
             joints = hold_planted_feet(joints, fps)
         joints = meet_hands(joints)

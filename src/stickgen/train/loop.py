@@ -44,6 +44,7 @@ from stickgen.train import runlog
 from stickgen.train.data import (
     TrainBatch,
     TrainingSet,
+    build_batch,
     collate_train,
     epoch_plan,
     padding_fraction,
@@ -56,6 +57,8 @@ from stickgen.train.runlog import CLOCK_LOG_NAME, LOG_NAME
 from stickgen.train.step import native_bf16, optimizer_step, step_seed, validation_losses
 
 PHASES = ("pretrain", "sft", "lora")
+# steps whose batches are built at a time when no worker process builds them (`_step_batches`)
+BUILD_AHEAD = 32
 
 
 @dataclass(frozen=True)
@@ -340,8 +343,17 @@ def _log_start(run: _Run) -> None:
 
 def _step_batches(train_set: TrainingSet, groups: list, workers: int) -> Iterator[list[TrainBatch]]:
     """The micro-batches of each step of `groups` (the steps' sample indices, `epoch_plan`), built in order
-    by `workers` processes ahead of the step that reads them (0: here, when asked). A sample is a function of
-    (seed, epoch, index) alone (`stickgen.train.data`), so where it is built changes nothing."""
+    by `workers` processes ahead of the step that reads them, or (0) here, `BUILD_AHEAD` steps' at a time at
+    one torch thread (`build_batch`; a model stepping on two threads right after a batch was built between
+    its steps ran at two thirds of its speed). A sample is a function of (seed, epoch, index) alone
+    (`stickgen.train.data`), so where and when it is built changes nothing."""
+    if workers == 0:
+        for start in range(0, len(groups), BUILD_AHEAD):
+            yield from [
+                [build_batch(train_set, idx) for idx in group]
+                for group in groups[start : start + BUILD_AHEAD]
+            ]
+        return
     micro = [idx for group in groups for idx in group]
     loader = DataLoader(train_set, batch_sampler=micro, collate_fn=collate_train, num_workers=workers)
     batches = iter(loader)

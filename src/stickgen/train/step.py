@@ -16,7 +16,7 @@ import torch
 from stickgen.core.config import PhaseConfig
 from stickgen.model.motion_model import StickFigureModel
 from stickgen.train import distributed as dd
-from stickgen.train.data import TrainingSet, collate_train
+from stickgen.train.data import TrainingSet, build_batch
 from stickgen.train.objective import element_counts, feature_weights, forward_train, loss_sums
 
 
@@ -65,7 +65,7 @@ def validation_losses(
     sums = torch.zeros(6, dtype=torch.float64, device=info.device)
     weight = feature_weights(data.data.stats).to(info.device)
     for i in range(0, len(idx), batch_size):
-        tb = collate_train([data[k] for k in idx[i : i + batch_size]]).to(info.device)
+        tb = build_batch(data, idx[i : i + batch_size]).to(info.device)
         with autocast(bf16, info.device):
             motion, x0 = forward_train(model, tb, with_refiner=True)
         gen, den = loss_sums(motion.float(), tb.batch, weight), loss_sums(x0.float(), tb.batch, weight)

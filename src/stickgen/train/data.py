@@ -169,7 +169,7 @@ def collate_train(items: list[dict]) -> TrainBatch:
 def build_batch(data: TrainingSet, indices: list[int]) -> TrainBatch:
     """The batch of samples `indices`, built at one torch thread: a sample's many small tensor operations
     are slower shared between threads (the embedded default's batch took 0.12 s at two threads, 0.025 s at
-    one: docs/training.md, "Two threads"); the threads the model steps with are restored after."""
+    one: docs/training.md, "Two threads, nothing under the floor"); the model's threads are restored after."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:

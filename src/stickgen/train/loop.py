@@ -89,7 +89,8 @@ def train(
     """Train one phase; returns a summary dict. Rank 0 writes checkpoints, the log and DVCLive. `memory`:
     how many training clips the motion memory holds and how often a sample goes without a template
     (None: `MemorySettings()`). `data_workers` (params `train.data_workers`): processes that build the
-    next steps' batches while this one steps (0: built here between steps); the batches are the same."""
+    next steps' batches while this one steps (0: built here, `BUILD_AHEAD` steps' at a time); the batches are
+    the same."""
     if spec.phase not in PHASES:
         raise ValueError(f"unsupported phase [{spec.phase}]; phases are {PHASES}")
     if spec.phase == "lora" and not isinstance(cfg, LoRAPhaseConfig):

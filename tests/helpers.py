@@ -40,8 +40,10 @@ TINY_OVERRIDES = {
         "variants": {"tiny": {"d_model": 32, "n_layers": 1, "n_heads": 2, "ffn_hidden": 64, "dropout": 0.0}}
     },
     # float32 (the embedded default trains in bf16 where the CPU computes it natively): the tests compare
-    # trainings (DDP with one process, accumulation with a whole batch) to 1e-4, which bf16 products miss
+    # trainings (DDP with one process, accumulation with a whole batch) to 1e-4, which bf16 products miss;
+    # one thread: tiny models train fastest on one (integration/test_checkpoint_resume.py trains on two)
     "train": {
+        "cpu_threads": 1,
         "pretrain": {
             "epochs": 2,
             "batch_size": 8,

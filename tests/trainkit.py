@@ -179,9 +179,11 @@ def run_train(phase: str, sets: dict[str, Path], out: Path, params: Path, *extra
 
 
 def train_in_process(phase: str, sets: dict[str, Path], out: Path, params: Path, **kw) -> dict:
-    """What `stages/train.py` does, in this process (call it under the `one_thread` fixture to reproduce a
-    stage subprocess, which runs with OMP_NUM_THREADS=1)."""
+    """What `stages/train.py` does, in this process: on the params' torch threads (`train.cpu_threads`,
+    restored after) with its batches built as the params say (`train.data_workers`), so that it computes
+    what a stage subprocess computes."""
     from stickgen.core.config import load_params
+    from stickgen.core.device import set_cpu_threads
     from stickgen.train.loop import RunSpec, train
     from stickgen.wiring import model_configs
 
@@ -190,7 +192,13 @@ def train_in_process(phase: str, sets: dict[str, Path], out: Path, params: Path,
     spec = RunSpec(
         phase, "tiny", sets["train"], sets["val"], sets["stats"], out / "model", out / "live", p.base.seed
     )
-    return train(spec, getattr(p.train, phase), model_cfg, refiner_cfg, p.diffusion, **kw)
+    kw.setdefault("data_workers", p.train.data_workers)
+    threads = torch.get_num_threads()
+    set_cpu_threads(p.train.cpu_threads)
+    try:
+        return train(spec, getattr(p.train, phase), model_cfg, refiner_cfg, p.diffusion, **kw)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def weights(path: Path) -> dict[str, torch.Tensor]:

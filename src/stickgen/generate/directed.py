@@ -7,23 +7,21 @@
     m = directed.inbetween(gen, "a person jumps", known_joints, keep=frame_mask, seed=1)
     m = directed.follow_path(gen, "a person walks", [(0, 0), (2, 2), (0, 4)], duration_s=8.0)
 
-`gen` is an `InferenceGenerator` (its model, statistics, text encoder, sampler settings, foot lock and
-safety critic). Every call makes one continuous motion out of windows of at most the model's `max_frames`
-frames, generated in order by the constrained sampler (`stickgen.generate.inpaint`):
+`gen` is an `InferenceGenerator` (its model, statistics, text encoder, sampler settings, foot lock and safety
+critic). Every call makes one continuous motion out of windows of at most the model's `max_frames` frames,
+generated in order by the constrained sampler (`stickgen.generate.inpaint`):
 
-- a window of the same text starts `Directing.overlap_s` before the motion so far ends, and those frames
-  are kept exactly: the new window continues them (a 60-s motion is 8 windows of 10 s; time and memory
-  grow linearly with the length);
-- a timeline span's first window starts `Directing.transition_s` into the span before it, kept the same
-  way, and is conditioned on its own text: the transition is made by the new span's window;
+- a window of the same text starts `Directing.overlap_s` before the motion so far ends, those frames kept
+  exactly: the new window continues them (a 60-s motion: 8 windows of 10 s; time and memory linear);
+- a timeline span's first window starts `Directing.transition_s` into the span before it, kept the same way,
+  and is conditioned on its own text: the new span's window makes the transition;
 - given frames (a prefix, key poses, a floor path's root x/z) are kept in every window they fall in.
 
-A window is given to the model as training crops and templates were (`stickgen.generate.placement`):
-translated so that actor 0's root is at x = z = 0 on its first frame and turned so that actor 0 faces +Z
-at its seam, and moved back after. The windows' features are decoded once, as one motion: bones held at
-one length each (the given frames' lengths when whole frames are given), planted feet locked, and the
-given frames put back exactly. Several people doing what one does (a long motion, or a timeline whose every
-span is such a text) are made one by one and placed (`stickgen.generate.together`).
+A window is given to the model as training crops and templates were (`stickgen.generate.placement`): moved so
+that actor 0's root is at x = z = 0 on its first frame, facing +Z at its seam, and moved back after. The
+windows' features are decoded once, as one motion: rigid bones (the given frames' lengths where whole frames
+are given), nothing under the floor, planted feet locked, the given frames put back. Several people doing
+what one does (a long motion, a timeline of such spans) are made one by one and placed (`generate.together`).
 """
 
 from __future__ import annotations
@@ -44,6 +42,7 @@ from stickgen.core.features import features_to_joints, joints_to_features
 from stickgen.core.laterality import caption_side
 from stickgen.core.skeleton import rigid_bones
 from stickgen.core.vocab import action_id
+from stickgen.generate.floor import onto_floor
 from stickgen.generate.footlock import keep_planted_legs, lock_feet
 from stickgen.generate.handmeet import meet_hands
 from stickgen.generate.inpaint import FADE_FRAMES, blend_kept, sample_constrained
@@ -470,7 +469,7 @@ def _decode(
     feats: np.ndarray, fps: float, lock: bool, given: _Given | None, fade_frames: int = FADE_FRAMES
 ) -> np.ndarray:
     """(T, A, 66) features -> (T, A, 22, 3) float32 joints: seams smoothed (planted legs as decoded), rigid
-    bones, planted feet, meeting hands (`handmeet`), given frames kept."""
+    bones, nothing under the floor, planted feet, meeting hands (`handmeet`), given frames kept."""
     feats = feats.astype(np.float32)
     smoothed = smooth_motion(feats)  # features are linear in the joints: the generator's filter
     if given is not None:
@@ -482,6 +481,7 @@ def _decode(
     else:
         lengths = np.median(bone_lengths(given.joints[whole].astype(np.float64)), axis=0)
         joints = with_bone_lengths(joints, lengths)
+    joints = onto_floor(joints, fps)
     if lock:
         joints = lock_feet(joints, fps)
     joints = meet_hands(joints)

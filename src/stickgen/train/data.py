@@ -1,4 +1,4 @@
-"""Training batches: per-sample random draws, padding, and the (distributed) order of an epoch.
+"""Training batches: per-sample random draws, padding, the (distributed) order of an epoch, their building.
 
 Every random choice of a training sample is a pure function of (seed, epoch, clip index): the crop and
 caption (in `StickFigureDataset`) and here whether its action label is kept, whether its caption is
@@ -10,11 +10,12 @@ N processes with batch b give the same global batch as one process with batch N*
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch.utils.data import Dataset
+from torch.utils.data import DataLoader, Dataset
 
 from stickgen.embed.dataset import Batch, StickFigureDataset, collate
 from stickgen.model.memory import MotionMemory, group_id, no_template, pick
@@ -25,6 +26,8 @@ _MEMORY_DRAWS = 0x3E31  # stream tag of the template draws (which memory clip, w
 # noise levels are drawn as u ** LEVEL_POWER (u uniform): density 2t, so two thirds of the samples train the
 # noisier half of the schedule, where a sample's kind, phase and side are decided (docs/training.md)
 LEVEL_POWER = 0.5
+# steps whose batches are built at a time when no worker process builds them (`step_batches`)
+BUILD_AHEAD = 32
 
 
 class TrainingSet(Dataset):
@@ -244,3 +247,23 @@ def epoch_plan(
         for j in range(n_micro)
     ]
     return [micro[i : i + grad_accum] for i in range(0, len(micro), grad_accum)]
+
+
+def step_batches(train_set: TrainingSet, groups: list, workers: int) -> Iterator[list[TrainBatch]]:
+    """The micro-batches of each step of `groups` (the steps' sample indices, `epoch_plan`), built in order
+    by `workers` processes ahead of the step that reads them, or (0) here, `BUILD_AHEAD` steps' at a time at
+    one torch thread (`build_batch`; a model stepping on two threads right after a batch was built between
+    its steps ran at two thirds of its speed). A sample is a function of (seed, epoch, index) alone (the
+    module's docstring), so where and when it is built changes nothing."""
+    if workers == 0:
+        for start in range(0, len(groups), BUILD_AHEAD):
+            yield from [
+                [build_batch(train_set, idx) for idx in group]
+                for group in groups[start : start + BUILD_AHEAD]
+            ]
+        return
+    micro = [idx for group in groups for idx in group]
+    loader = DataLoader(train_set, batch_sampler=micro, collate_fn=collate_train, num_workers=workers)
+    batches = iter(loader)
+    for group in groups:
+        yield [next(batches) for _ in group]

@@ -20,13 +20,11 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from stickgen.core.config import DiffusionConfig, LoRAPhaseConfig, PhaseConfig, to_dict
@@ -44,10 +42,9 @@ from stickgen.train import runlog
 from stickgen.train.data import (
     TrainBatch,
     TrainingSet,
-    build_batch,
-    collate_train,
     epoch_plan,
     padding_fraction,
+    step_batches,
     steps_per_epoch,
 )
 from stickgen.train.live import open_live
@@ -57,8 +54,6 @@ from stickgen.train.runlog import CLOCK_LOG_NAME, LOG_NAME
 from stickgen.train.step import native_bf16, optimizer_step, step_seed, validation_losses
 
 PHASES = ("pretrain", "sft", "lora")
-# steps whose batches are built at a time when no worker process builds them (`_step_batches`)
-BUILD_AHEAD = 32
 
 
 @dataclass(frozen=True)
@@ -89,8 +84,8 @@ def train(
     """Train one phase; returns a summary dict. Rank 0 writes checkpoints, the log and DVCLive. `memory`:
     how many training clips the motion memory holds and how often a sample goes without a template
     (None: `MemorySettings()`). `data_workers` (params `train.data_workers`): processes that build the
-    next steps' batches while this one steps (0: built here, `BUILD_AHEAD` steps' at a time); the batches are
-    the same."""
+    next steps' batches while this one steps (0: built here, `train.data.BUILD_AHEAD` steps' at a time); the
+    batches are the same."""
     if spec.phase not in PHASES:
         raise ValueError(f"unsupported phase [{spec.phase}]; phases are {PHASES}")
     if spec.phase == "lora" and not isinstance(cfg, LoRAPhaseConfig):
@@ -342,26 +337,6 @@ def _log_start(run: _Run) -> None:
     runlog.start(run.log, spec.out_dir / LOG_NAME, spec.live_dir / CLOCK_LOG_NAME, resume_step)
 
 
-def _step_batches(train_set: TrainingSet, groups: list, workers: int) -> Iterator[list[TrainBatch]]:
-    """The micro-batches of each step of `groups` (the steps' sample indices, `epoch_plan`), built in order
-    by `workers` processes ahead of the step that reads them, or (0) here, `BUILD_AHEAD` steps' at a time at
-    one torch thread (`build_batch`; a model stepping on two threads right after a batch was built between
-    its steps ran at two thirds of its speed). A sample is a function of (seed, epoch, index) alone
-    (`stickgen.train.data`), so where and when it is built changes nothing."""
-    if workers == 0:
-        for start in range(0, len(groups), BUILD_AHEAD):
-            yield from [
-                [build_batch(train_set, idx) for idx in group]
-                for group in groups[start : start + BUILD_AHEAD]
-            ]
-        return
-    micro = [idx for group in groups for idx in group]
-    loader = DataLoader(train_set, batch_sampler=micro, collate_fn=collate_train, num_workers=workers)
-    batches = iter(loader)
-    for group in groups:
-        yield [next(batches) for _ in group]
-
-
 def _one_step(run: _Run, batches: list[TrainBatch]) -> tuple[float, dict[str, float]]:
     """One optimizer step on the micro-batches `batches`: (the step's training loss, its metrics)."""
     t0 = time.perf_counter()
@@ -471,7 +446,7 @@ def _run_steps(run: _Run, live, data_workers: int) -> dict[str, float]:
             epoch,
             lengths=lengths,
         )
-        for batches in _step_batches(run.train_set, plan[run.progress.step % spe :], data_workers):
+        for batches in step_batches(run.train_set, plan[run.progress.step % spe :], data_workers):
             train_loss, metrics = _one_step(run, batches)
             epoch_end = run.progress.step % spe == 0
             if epoch_end:

@@ -5,11 +5,10 @@ legs go on stepping: on the embedded default's small/sft of 2026-12-06, seed 2 o
 forward", "a person runs forward" and "a person walks forward" each sank 10-25 cm over their last two
 seconds, the toes 10-15 cm under the floor at the end (and a behaviour check, reading the floor as the
 lowest the feet go, then saw every earlier step 20 cm up in the air). `onto_floor` lifts each frame by
-how far its lowest joint is under the floor (y = 0: a canonical clip's lowest foot point, so no training
-clip goes under it), through the mean
-over +-`WINDOW_S` of the largest sink within +-`WINDOW_S`: never less than the frame's own sink, so no
-joint stays under the floor, and changing gently, so a lift does not jerk. A frame whose joints are all
-above the floor is left where it is when no frame near it sinks: a jump still leaves the floor.
+how far its lowest joint is under the floor (y = 0, where a canonical clip's lowest foot point is), through
+the mean over +-`WINDOW_S` of the largest sink within +-`WINDOW_S`: never less than the frame's own sink,
+so no joint stays under the floor, and changing gently, so a lift does not jerk. A frame whose joints are
+all above the floor is left where it is when no frame near it sinks: a jump still leaves the floor.
 """
 
 from __future__ import annotations

@@ -17,9 +17,9 @@ from stickgen.core.laterality import BOTH, LEFT, NONE, RIGHT, motion_side
 from stickgen.embed.dataset import StickFigureDataset
 from stickgen.model.diffusion import RefinerConfig
 from stickgen.model.memory import (
+    GENERATION_MARGIN,
     MAX_WARP,
     NO_CLIP,
-    PLAY_SPEEDS,
     MotionMemory,
     check_memory_state,
     fill_memory_from,
@@ -152,13 +152,13 @@ def test_a_template_plays_its_clip_from_the_start_at_the_origin_and_holds_the_la
     assert not out[:, 1].any()  # a one-actor clip leaves the second slot empty
     longer, valid = memory.template(0, 20, 1)  # longer than the clip: its last frame is held
     assert valid.all() and longer[:, 0, 5].tolist() == [10.0 * k for k in range(12)] + [110.0] * 8
-    low, high = PLAY_SPEEDS
-    fast, _ = memory.template(0, 6, 1, u_speed=0.999)  # `high` frames of the clip per frame
-    slow, _ = memory.template(0, 6, 1, u_speed=0.0)  # `low`
-    # read between frames, not by holding or skipping one: the template moves at its speed every frame
-    assert fast[:, 0, 5].tolist() == pytest.approx([10 * high * k for k in range(6)], rel=2e-4)
-    assert slow[:, 0, 5].tolist() == pytest.approx([10 * low * k for k in range(6)])
-    assert low < 1.0 < high
+    # frame by frame as recorded: whatever the seed, never read between frames (a contact stays sharp)
+    model = _tiny_model()
+    model.transformer.memory = memory
+    q, one = torch.from_numpy(caption_vector("x", DIM)[None]), torch.ones(1, dtype=torch.long)
+    for seed in range(4):
+        read, _ = model.retrieve(q, 8, one, torch.Generator().manual_seed(seed))
+        assert read[0, :, 0, 5].tolist() == [10.0 * k for k in range(8)]
     # a continuation's kept frames: the clip waits at its start, then plays from the first generated frame
     waiting, _ = memory.template(0, 8, 1, lead_in=3)
     assert waiting[:, 0, 5].tolist() == [0.0] * 4 + [10.0 * k for k in range(1, 5)]
@@ -345,14 +345,14 @@ def test_a_clip_without_a_face_reads_the_face_of_the_nearest_clip_that_has_one()
     assert memory.choose(q, one, 1, torch.zeros(1)).tolist() == [0]
     lenders = memory.choose(q, one, 1, torch.zeros(1), faced=True)
     assert lenders.tolist() == [1]
-    template, valid = memory.templates(torch.tensor([0]), lenders, torch.full((1,), 0.5), 8, 2)
+    template, valid = memory.templates(torch.tensor([0]), lenders, 8, 2)
     assert valid.all()
     body, face = template[0, :, 0, :FEATURES_PER_ACTOR], template[0, :, 0, FEATURES_PER_ACTOR:]
     assert (body[:, [c for c in range(FEATURES_PER_ACTOR) if c not in ROOT_XZ]] == 2.0).all()
     assert (face == 0.5).all() and not template[0, :, 1].any()
-    own, _ = memory.templates(torch.tensor([1]), torch.tensor([1]), torch.full((1,), 0.5), 8, 2)
-    assert torch.equal(own, memory.template(1, 8, 2, 0.5)[0][None])
-    unlent, _ = memory.templates(torch.tensor([0]), torch.tensor([NO_CLIP]), torch.full((1,), 0.5), 8, 2)
+    own, _ = memory.templates(torch.tensor([1]), torch.tensor([1]), 8, 2)
+    assert torch.equal(own, memory.template(1, 8, 2)[0][None])
+    unlent, _ = memory.templates(torch.tensor([0]), torch.tensor([NO_CLIP]), 8, 2)
     assert not unlent[..., FEATURES_PER_ACTOR:].any()
     reloaded = MotionMemory(DIM)
     reloaded.adopt_shapes(memory.state_dict(), "")
@@ -380,3 +380,25 @@ def test_a_training_sample_whose_nearest_clip_has_no_face_reads_a_lent_face(tmp_
     torch.testing.assert_close(item["template"][..., :FEATURES_PER_ACTOR], body[..., :FEATURES_PER_ACTOR])
     torch.testing.assert_close(item["template"][..., FEATURES_PER_ACTOR:], face[..., FEATURES_PER_ACTOR:])
     assert item["template"][..., FEATURES_PER_ACTOR:].any()
+
+
+def test_a_generation_reads_only_the_clips_its_caption_describes_about_as_well_as_the_best() -> None:
+    """Training draws a template among the top_k nearest clips; a generation drops those whose similarity
+    to the caption is more than GENERATION_MARGIN below the best's ("a person sprints forward" read a
+    sprint-then-dodge chain half the time, its top 4 being two sprints and that chain, mirrored)."""
+    sprint = caption_vector("a person sprints", DIM)
+    other = caption_vector("a dodge", DIM)
+    chain = sprint + 0.4 * other  # the chain's caption also names the dodge
+    twin = sprint + 0.01 * other  # another sprint, described about as well
+    memory = _memory([sprint, chain, twin], [_clip(10, 1, k) for k in range(3)], ["a", "b", "c"])
+    q, one = torch.from_numpy(sprint[None]), torch.ones(1, dtype=torch.long)
+    assert memory.nearest(q, one, 3) == [[0, 2, 1]]  # training: the top 3, best first
+    assert memory.nearest(q, one, 3, margin=GENERATION_MARGIN) == [[0, 2]]
+    model = _tiny_model()
+    model.transformer.memory = memory
+    read = set()
+    for seed in range(12):
+        template, valid = model.retrieve(q, 10, one, torch.Generator().manual_seed(seed))
+        assert valid.all()
+        read.add(int(template[0, 0, 0, 5].round()))
+    assert read == {0, 2}  # both near clips, never the chain

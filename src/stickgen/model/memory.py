@@ -50,20 +50,18 @@ from torch import nn
 
 from stickgen.core.features import FEATURES_PER_ACTOR, ROOT_XZ, STATE_FEATURES
 from stickgen.core.laterality import BOTH, LEFT, RIGHT, leading_side
+from stickgen.model.cycle import continued
 
 if TYPE_CHECKING:
     from stickgen.embed.dataset import StickFigureDataset
 
 NO_CLIP = -1
-# the speeds a generation plays its template at (a seeded draw: two seeds that read the same clip still
-# differ); training templates play their clips at whatever speed matches the sample, within 0-2. Narrow: a
-# speed is part of what a caption says (the animator's sprints run 5.0-5.3 m/s, its runs <= 4.65), and
-# 0.8-1.25x made a sprint a run or a blur of one-frame steps; the seeds differ as much at 0.95-1.05x
-# (docs/training.md, "Planted feet through the seam filter, templates at their own pace"). Log-symmetric
-# about 1, so that the middle draw plays the clip as recorded.
-PLAY_SPEEDS = (1 / 1.05, 1.05)
 # a one-sided motion's template is drawn among the clips of its side within this many times top_k nearest
 SIDE_POOL = 8
+# a generation's template is drawn among the top_k nearest clips whose similarity to the caption is within
+# this of the best one's: "a person sprints forward" read a sprint-then-dodge chain (0.800 against 0.829)
+# half the time (docs/training.md, "Templates that outlast their clip")
+GENERATION_MARGIN = 0.02
 
 
 @dataclass(frozen=True)
@@ -160,11 +158,15 @@ class MotionMemory(nn.Module):
         exclude_groups: torch.Tensor | None = None,
         faced: bool = False,
         side: torch.Tensor | None = None,
+        margin: float | None = None,
     ) -> list[list[int]]:
         """For each caption embedding of `query` (B, text_dim), the (at most `top_k`) clips with that row's
         actor count (and, with `exclude_groups` (B,), of another group; with `faced`, whose face is known)
         whose keys are nearest, best first. With `side` (B,), a LEFT or RIGHT row takes the clips of its
-        side among the `SIDE_POOL` x top_k nearest, and the nearest of any side only when none is."""
+        side among the `SIDE_POOL` x top_k nearest, and the nearest of any side only when none is. With
+        `margin`, only the clips whose similarity to the caption is within `margin` of the row's best
+        (`GENERATION_MARGIN`: a generation does not read a clip that its caption describes clearly worse
+        than the best; training draws among all top_k)."""
         if len(self) == 0:
             return [[] for _ in range(query.shape[0])]
         pool = top_k if side is None else top_k * SIDE_POOL
@@ -177,16 +179,19 @@ class MotionMemory(nn.Module):
             ok &= self.faced()[None, :]
         top, idx = sim.masked_fill(~ok, -torch.inf).topk(min(pool, len(self)), dim=-1)  # (B, pool)
         rows = [
-            [int(j) for j, v in zip(row, vals, strict=True) if v > -torch.inf]
+            [(int(j), float(v)) for j, v in zip(row, vals, strict=True) if v > -torch.inf]
             for row, vals in zip(idx, top, strict=True)
         ]
-        if side is None:
-            return rows
-        sides = self.sides.tolist()
-        return [
-            ([c for c in row if sides[c] == s] or row)[:top_k] if s in (LEFT, RIGHT) else row[:top_k]
-            for row, s in zip(rows, side.tolist(), strict=True)
-        ]
+        if side is not None:
+            sides = self.sides.tolist()
+            rows = [
+                [c for c in row if sides[c[0]] == s] or row if s in (LEFT, RIGHT) else row
+                for row, s in zip(rows, side.tolist(), strict=True)
+            ]
+        rows = [row[:top_k] for row in rows]
+        if margin is not None:
+            rows = [[c for c in row if c[1] >= row[0][1] - margin] for row in rows]
+        return [[j for j, _ in row] for row in rows]
 
     def choose(
         self,
@@ -197,10 +202,11 @@ class MotionMemory(nn.Module):
         exclude_groups: torch.Tensor | None = None,
         faced: bool = False,
         side: torch.Tensor | None = None,
+        margin: float | None = None,
     ) -> torch.Tensor:
         """(B,) clip indices (`NO_CLIP` where none qualifies): for each row, the clip picked by `u` (B,) in
         [0, 1) among its `nearest`."""
-        rows = self.nearest(query, actors, top_k, exclude_groups, faced, side)
+        rows = self.nearest(query, actors, top_k, exclude_groups, faced, side, margin)
         return torch.tensor(
             [pick(row, float(x)) for row, x in zip(rows, u, strict=True)],
             dtype=torch.long,
@@ -252,25 +258,25 @@ class MotionMemory(nn.Module):
 
     @torch.no_grad()
     def template(
-        self, clip: int, length: int, max_actors: int, u_speed: float = 0.5, lead_in: int = 0
+        self, clip: int, length: int, max_actors: int, lead_in: int = 0
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The template of a generation: `length` frames of memory clip `clip`, played at a speed drawn by
-        `u_speed` in [0, 1) (`PLAY_SPEEDS`, log-uniform; 0.5 plays it as recorded) from its first frame (a
+        """The template of a generation: `length` frames of memory clip `clip`, played frame by frame as
+        recorded (read between frames, at 0.95-1.05x, a sprint's three-frame contacts blurred into a V
+        that the denoiser copied: docs/training.md) from its first frame (a
         caption describes its whole clip: a start drawn anywhere in a longer clip cut out what it names, so
         a turn played from after it turned stood still, already turned, in 2 of 6 "a person turns around"),
-        moved so that actor 0 starts at the floor's origin, its last frame held when the clip
-        runs out (a training template plays its clip at 0-2 frames per frame and holds frames too, where
-        the sample is slower than its clip): ((length, max_actors, STATE) float32, valid (length,) bool).
+        moved so that actor 0 starts at the floor's origin. Where the clip runs out it plays on by its
+        last cycle when it ends repeating itself (a walk walks on), else its last frame is held
+        (`stickgen.model.cycle.continued`; a training template plays its clip at 0-2 frames per frame and
+        holds frames too, where the sample is slower than its clip): ((length, max_actors, STATE) float32,
+        valid (length,) bool).
         `lead_in` frames (a continuation's kept frames) hold the start before it plays, so that what the
         clip does falls in the frames that are generated. `NO_CLIP` gives zeros, nothing valid."""
         if clip == NO_CLIP:
             return no_template(length, max_actors)
-        rows = self.clip(clip)
-        low, high = PLAY_SPEEDS
-        speed = low * (high / low) ** u_speed
         lead_in = min(max(lead_in, 0), length - 1)
-        playing = (torch.arange(length, dtype=torch.float64) - lead_in).clamp(min=0)
-        return self._placed(played(rows, playing * speed), max_actors)
+        rows = continued(self.clip(clip), length - lead_in)
+        return self._placed(rows[(torch.arange(length) - lead_in).clamp(0, len(rows) - 1)], max_actors)
 
     @torch.no_grad()
     def aligned_template(self, clip: int, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -290,16 +296,15 @@ class MotionMemory(nn.Module):
         self,
         clips: torch.Tensor,
         lenders: torch.Tensor,
-        u_speed: torch.Tensor,
         length: int,
         max_actors: int,
         lead_in: int = 0,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """`template` of every row, `u_speed` (B,) its speed draws, its face lent by clip `lenders` (B,)
-        where its own clip has none (`lend_face`): ((B, length, max_actors, STATE), (B, length))."""
+        """`template` of every row, its face lent by clip `lenders` (B,) where its own clip has none
+        (`lend_face`): ((B, length, max_actors, STATE), (B, length))."""
         parts = [
-            self.lend_face(c, f, lambda k, v=v: self.template(k, length, max_actors, v, lead_in))
-            for c, f, v in zip(clips.tolist(), lenders.tolist(), u_speed.tolist(), strict=True)
+            self.lend_face(c, f, lambda k: self.template(k, length, max_actors, lead_in))
+            for c, f in zip(clips.tolist(), lenders.tolist(), strict=True)
         ]
         return torch.stack([p[0] for p in parts]), torch.stack([p[1] for p in parts])
 
@@ -342,7 +347,7 @@ def check_memory_state(state: dict[str, torch.Tensor], text_dim: int, max_actors
 
 def played(rows: torch.Tensor, at: torch.Tensor) -> torch.Tensor:
     """`rows` (L, ...) read at the fractional frames `at` (T,) (linear between neighbours, held past the
-    last), so a clip played at 0.8x or along a warped path moves smoothly instead of holding and skipping
+    last), so a clip played along a warped path moves smoothly instead of holding and skipping
     frames."""
     at = at.clamp(0, rows.shape[0] - 1)
     lo = at.floor().long()

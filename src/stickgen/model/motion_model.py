@@ -23,6 +23,7 @@ from stickgen.model.diffusion import (
     noise_like,
     repeat_batch,
 )
+from stickgen.model.memory import GENERATION_MARGIN
 from stickgen.model.transformer import VOICE_COLUMNS, StickFigureTransformer, TransformerConfig
 
 ROOT_XYZ = (0, 1, 2)  # the root's position features (x, height, z: FEATURE_LAYOUT's root_xyz)
@@ -180,14 +181,16 @@ class StickFigureModel(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """The templates of a generation (`stickgen.model.memory`): per row, a clip among the
         `memory_top_k` nearest the caption with the row's actor count (and leading `side` (B,), the side
-        the motion leads with, where one-sided) and how fast to play it from its start, both drawn from
-        `generator`, held at its start for the first `lead_in` frames (`MotionMemory.template`):
+        the motion leads with, where one-sided; of those, the ones described about as well as the best,
+        `GENERATION_MARGIN`) drawn from `generator`, played from its start after holding it for the first
+        `lead_in` frames (`MotionMemory.template`):
         ((B, n_frames, A, STATE), (B, n_frames))."""
         b = text_emb.shape[0]
-        u = torch.rand(b, 2, generator=generator, device="cpu")
+        u = torch.rand(b, generator=generator, device="cpu")
         actors = torch.ones(b, dtype=torch.long) if actors is None else actors
         memory = self.transformer.memory
-        clips = memory.choose(text_emb, actors, self.cfg.memory_top_k, u[:, 0], side=side)
-        lenders = memory.choose(text_emb, actors, self.cfg.memory_top_k, u[:, 0], faced=True)
-        template, valid = memory.templates(clips, lenders, u[:, 1], n_frames, self.cfg.max_actors, lead_in)
+        k, margin = self.cfg.memory_top_k, GENERATION_MARGIN
+        clips = memory.choose(text_emb, actors, k, u, side=side, margin=margin)
+        lenders = memory.choose(text_emb, actors, k, u, faced=True, margin=margin)
+        template, valid = memory.templates(clips, lenders, n_frames, self.cfg.max_actors, lead_in)
         return template.to(text_emb.device), valid.to(text_emb.device)

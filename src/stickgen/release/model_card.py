@@ -289,7 +289,8 @@ def _model_lines(config: dict[str, Any], training: TrainingData, base: BaseModel
     if config["memory_clips"]:
         lines.append(
             f"| motion memory | {config['memory_clips']:,} training clips (`memory.safetensors`), retrieved "
-            f"by caption: each generation reads one of the {model['memory_top_k']} nearest as a template |"
+            f"by caption: each generation reads one of the {model['memory_top_k']} nearest (of those its "
+            "caption describes about as well as the best) as a template |"
         )
     if base is not None:
         lines.append(
@@ -369,7 +370,10 @@ def _closing_lines(
         + (
             " Each motion adds a retrieved training clip to its prediction (the motion memory's template), "
             "so it stays close to that clip's poses and timing: a caption the memory holds nothing like gets "
-            "the nearest clip's motion adapted, not a new one."
+            "the nearest clip's motion adapted, not a new one, and a caption most clips describe less well "
+            "than one take reads that take (or its mirror image) with every seed, so its seeds differ less. "
+            "A motion longer than its clip goes on by the clip's cycle where the clip ends repeating itself, "
+            "else holds the clip's last pose."
             if config["memory_clips"]
             else ""
         )

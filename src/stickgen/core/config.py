@@ -295,7 +295,7 @@ class TrainConfig:
     # torch's CPU threads per training process (0: one per core)
     cpu_threads: int
     # processes per training process that build the next batches while the model steps (0: built in the
-    # training process, `BUILD_AHEAD` steps' at a time; stickgen.train.loop)
+    # training process, `BUILD_AHEAD` steps' at a time; stickgen.train.data.step_batches)
     data_workers: int
     pretrain: PhaseConfig
     sft: PhaseConfig

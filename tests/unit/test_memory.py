@@ -402,3 +402,23 @@ def test_a_generation_reads_only_the_clips_its_caption_describes_about_as_well_a
         assert valid.all()
         read.add(int(template[0, 0, 0, 5].round()))
     assert read == {0, 2}  # both near clips, never the chain
+
+
+def test_a_generation_reads_a_well_described_clip_of_no_side_before_a_worse_one_of_its_side() -> None:
+    """The side a generation leads with may be the side prior's draw ("a person sprints forward" leads with
+    either foot); a sprint that leads with neither is read, not the sprint-then-dodge-left chain that leads
+    with the drawn side. A caption's mirror twins are described alike, so a named side still reads its own."""
+    sprint, dodge = caption_vector("a person sprints", DIM), caption_vector("a dodge", DIM)
+    memory = _memory(
+        [sprint, sprint + 0.4 * dodge], [_clip(10, 1, 0), _clip(10, 1, 1)], ["a", "b"], [BOTH, LEFT]
+    )
+    q, one, left = torch.from_numpy(sprint[None]), torch.ones(1, dtype=torch.long), torch.tensor([LEFT])
+    assert memory.nearest(q, one, 4, side=left) == [[1]]  # training: the clip of the sample's side
+    assert memory.nearest(q, one, 4, side=left, margin=GENERATION_MARGIN) == [[0]]
+    kick, named = caption_vector("a person kicks", DIM), caption_vector("left", DIM)
+    twins = _memory(
+        [kick, kick + 0.01 * named], [_clip(10, 1, 0), _clip(10, 1, 1)], ["r", "l"], [RIGHT, LEFT]
+    )
+    q = torch.from_numpy(kick[None])
+    assert twins.nearest(q, one, 4, side=left, margin=GENERATION_MARGIN) == [[1]]
+    assert twins.nearest(q, one, 4, side=torch.tensor([RIGHT]), margin=GENERATION_MARGIN) == [[0]]

@@ -164,9 +164,10 @@ class MotionMemory(nn.Module):
         actor count (and, with `exclude_groups` (B,), of another group; with `faced`, whose face is known)
         whose keys are nearest, best first. With `side` (B,), a LEFT or RIGHT row takes the clips of its
         side among the `SIDE_POOL` x top_k nearest, and the nearest of any side only when none is. With
-        `margin`, only the clips whose similarity to the caption is within `margin` of the row's best
-        (`GENERATION_MARGIN`: a generation does not read a clip that its caption describes clearly worse
-        than the best; training draws among all top_k)."""
+        `margin`, only the clips whose similarity to the caption is within `margin` of the row's best are
+        drawn among, before the side is (`GENERATION_MARGIN`: a generation does not read a clip that its
+        caption describes clearly worse than the best, even where that clip leads with the motion's side
+        and the best leads with none; training draws among all top_k)."""
         if len(self) == 0:
             return [[] for _ in range(query.shape[0])]
         pool = top_k if side is None else top_k * SIDE_POOL
@@ -182,16 +183,15 @@ class MotionMemory(nn.Module):
             [(int(j), float(v)) for j, v in zip(row, vals, strict=True) if v > -torch.inf]
             for row, vals in zip(idx, top, strict=True)
         ]
+        if margin is not None:
+            rows = [[c for c in row if c[1] >= row[0][1] - margin] for row in rows]
         if side is not None:
             sides = self.sides.tolist()
             rows = [
                 [c for c in row if sides[c[0]] == s] or row if s in (LEFT, RIGHT) else row
                 for row, s in zip(rows, side.tolist(), strict=True)
             ]
-        rows = [row[:top_k] for row in rows]
-        if margin is not None:
-            rows = [[c for c in row if c[1] >= row[0][1] - margin] for row in rows]
-        return [[j for j, _ in row] for row in rows]
+        return [[j for j, _ in row[:top_k]] for row in rows]
 
     def choose(
         self,

@@ -23,6 +23,7 @@ from trainkit import (
 )
 
 from stickgen.core.config import DiffusionConfig
+from stickgen.core.device import cpu_threads
 from stickgen.core.skeleton import JOINT_INDEX, PARENTS
 from stickgen.generate.motion import Motion
 from stickgen.model.diffusion import RefinerConfig
@@ -111,9 +112,7 @@ def train_tiny(
     )
     over = {"epochs": 2, "batch_size": 4, "save_every_epochs": 2, "resume_every_steps": 100}
     cfg = lora_config(**over) if phase == "lora" else phase_config(**over)
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with cpu_threads(1):
         train(
             spec,
             cfg,
@@ -122,8 +121,6 @@ def train_tiny(
             diffusion,
             init_from=None if init_from is None else str(init_from),
         )
-    finally:
-        torch.set_num_threads(n)
     return out / "model" / ck.BEST
 
 

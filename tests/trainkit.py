@@ -23,6 +23,7 @@ from helpers import ROOT, tiny_params_dict, walking_clip
 from stickgen.core import canonical, strings
 from stickgen.core.canonical import Clip
 from stickgen.core.config import LoRAPhaseConfig, PhaseConfig
+from stickgen.core.device import cpu_threads
 from stickgen.embed.dataset import feature_stats_of, write_embedded
 
 FAKE_DIM = 16
@@ -53,10 +54,8 @@ LORA = {"rank": 2, "alpha": 4.0, "dropout": 0.0, "target_modules": ["qkv", "proj
 @pytest.fixture
 def one_thread():
     """Tiny models run fastest on one thread (and two threads crawl on a busy 2-core machine)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+    with cpu_threads(1):
+        yield
 
 
 def phase_config(**over) -> PhaseConfig:
@@ -128,12 +127,16 @@ def walking_set(n: int, prefix: str, seed: int = 0) -> list[Clip]:
     return clips
 
 
-def tiny_params(path: Path, model: dict | None = None, **train_overrides: dict) -> Path:
-    """A params.yaml with a tiny model and refiner; `pretrain={...}` etc. override train.<phase> keys."""
+def tiny_params(
+    path: Path, model: dict | None = None, train: dict | None = None, **phase_overrides: dict
+) -> Path:
+    """A params.yaml with a tiny model and refiner; `train={...}` overrides train.* keys (`cpu_threads`, ...),
+    `pretrain={...}` etc. train.<phase> keys."""
     p = tiny_params_dict()
     p["model"]["variants"] = {"tiny": {**TINY_MODEL, **(model or {})}}
     p["diffusion"].update(TINY_DIFFUSION)
-    for phase, over in train_overrides.items():
+    p["train"].update(train or {})
+    for phase, over in phase_overrides.items():
         p["train"][phase].update(over)
     path.write_text(yaml.safe_dump(p, sort_keys=False))
     return path
@@ -183,7 +186,6 @@ def train_in_process(phase: str, sets: dict[str, Path], out: Path, params: Path,
     restored after) with its batches built as the params say (`train.data_workers`), so that it computes
     what a stage subprocess computes."""
     from stickgen.core.config import load_params
-    from stickgen.core.device import set_cpu_threads
     from stickgen.train.loop import RunSpec, train
     from stickgen.wiring import model_configs
 
@@ -193,12 +195,8 @@ def train_in_process(phase: str, sets: dict[str, Path], out: Path, params: Path,
         phase, "tiny", sets["train"], sets["val"], sets["stats"], out / "model", out / "live", p.base.seed
     )
     kw.setdefault("data_workers", p.train.data_workers)
-    threads = torch.get_num_threads()
-    set_cpu_threads(p.train.cpu_threads)
-    try:
+    with cpu_threads(p.train.cpu_threads):
         return train(spec, getattr(p.train, phase), model_cfg, refiner_cfg, p.diffusion, **kw)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def weights(path: Path) -> dict[str, torch.Tensor]:

@@ -38,15 +38,12 @@ STEP_LINE = re.compile(r"INFO step (\d+)/")
 def _params(path: Path) -> Path:
     # dropout on: the resumed run must also reproduce every dropout mask; two threads, as the embedded
     # default trains (its batches built at one thread between the steps on two)
-    tiny_params(
+    return tiny_params(
         path,
         model={"dropout": 0.1},
+        train={"cpu_threads": 2},
         pretrain={"epochs": 4, "batch_size": 4, "resume_every_steps": 3, "save_every_epochs": 2},
     )
-    p = yaml.safe_load(path.read_text())
-    p["train"]["cpu_threads"] = 2
-    path.write_text(yaml.safe_dump(p, sort_keys=False))
-    return path
 
 
 def _last_step(log: Path) -> int:

@@ -16,6 +16,7 @@ import torch
 from trainkit import phase_config, write_sets
 
 from stickgen.core.config import CanonicalConfig, DiffusionConfig, SynthesizeConfig
+from stickgen.core.device import cpu_threads
 from stickgen.core.features import FeatureStats, features_to_joints
 from stickgen.core.skeleton import JOINT_INDEX
 from stickgen.core.text import embed_texts
@@ -47,9 +48,7 @@ def _clips(n: int, seed: int) -> list:
 def trained(tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("learning")
     sets = write_sets(folder / "data", _clips(700, 11), _clips(175, 12), encoder=ENCODER)
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with cpu_threads(1):
         # patches of 4 frames as params.yaml; 64 wide: at 48 the per-frame decoder (528 outputs per token)
         # left the waves drifting 0.46 m in 3 s
         model_cfg = TransformerConfig(384, FRAMES, 2, 64, 2, 2, 128, 0.0, patch_frames=4)
@@ -82,8 +81,6 @@ def trained(tmp_path_factory) -> dict:
         # no motion memory: this module checks that the denoiser learns from the text alone (the memory's
         # templates have their own tests, tests/unit/test_memory.py)
         summary = train(spec, cfg, model_cfg, refiner_cfg, diffusion, memory=MemorySettings(max_clips=0))
-    finally:
-        torch.set_num_threads(n)
     ckpt = ck.load_checkpoint(folder / "model" / ck.BEST)
     model, stats = ck.model_from_checkpoint(ckpt), FeatureStats.from_dict(ckpt["feature_stats"])
     text = torch.from_numpy(embed_texts(ENCODER, list(PROMPTS.values()))).repeat_interleave(SEEDS, 0)

@@ -21,6 +21,7 @@ import yaml
 from helpers import ROOT, tiny_params_dict
 from trainkit import TINY_DIFFUSION
 
+from stickgen.core.device import cpu_threads
 from stickgen.sources import known_datasets
 
 STAGES = sorted(p.stem for p in (ROOT / "stages").glob("*.py"))
@@ -87,15 +88,12 @@ def run_stage(name: str, *args: str | os.PathLike, cwd: Path, env: dict[str, str
 
     RESUME_FROM_CHECKPOINT, WORLD_SIZE and RANK are unset unless `env` sets them.
     """
-    import torch
-
-    argv, old_cwd, threads = sys.argv, Path.cwd(), torch.get_num_threads()
+    argv, old_cwd = sys.argv, Path.cwd()
     env = {"RESUME_FROM_CHECKPOINT": "", "WORLD_SIZE": "", "RANK": "", **(env or {})}
     sys.argv = [str(ROOT / "stages" / f"{name}.py"), *map(str, args)]
     try:
         os.chdir(cwd)
-        torch.set_num_threads(1)
-        with _environment(env):
+        with cpu_threads(1), _environment(env):
             runpy.run_path(sys.argv[0], run_name="__main__")
     except SystemExit as exc:
         if exc.code not in (0, None):
@@ -103,7 +101,6 @@ def run_stage(name: str, *args: str | os.PathLike, cwd: Path, env: dict[str, str
     finally:
         sys.argv = argv
         os.chdir(old_cwd)
-        torch.set_num_threads(threads)
 
 
 def _dvc_stages(repo: Path, get) -> dict:

@@ -300,8 +300,8 @@ def test_a_sequence_prompt_is_the_timeline_of_its_parts(gen) -> None:
 
 def test_a_part_for_one_of_two_actors_is_made_actor_by_actor(gen) -> None:
     """ "Two people ..., then one ...": the first span for both as a timeline, the second continued actor by
-    actor from their own frames (the first actor with the span's text, the other with `WAITING`), not
-    walking into each other; the same seed gives the same motion."""
+    actor from their own frames (the first actor with the span's text, the other with `WAITING` and the idle
+    action), not walking into each other; the same seed gives the same motion."""
     prompt = "two people talk at speed 0.5, then one moves forward (1)"
     m = sequence.generate_sequence(gen, prompt, 4.0, seed=3, directing=SHORT)
     assert m is not None and m.meta["kind"] == "sequence" and m.joints.shape == (80, 2, 22, 3)
@@ -318,6 +318,7 @@ def test_a_part_for_one_of_two_actors_is_made_actor_by_actor(gen) -> None:
         sequence.WAITING,
         2.0,
         3 + 1 + 101,
+        sequence.WAITING_ACTION,
         directing=SHORT,
         in_place=True,
     )

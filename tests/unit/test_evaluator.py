@@ -7,9 +7,9 @@ import zlib
 
 import numpy as np
 import pytest
-import torch
 
 from stickgen.core.config import CanonicalConfig, EvaluatorTrainConfig, SynthesizeConfig
+from stickgen.core.device import cpu_threads
 from stickgen.core.vocab import ACTION_INDEX
 from stickgen.evaluate import metrics
 from stickgen.evaluate.evaluator import load_evaluator, motion_inputs, save_evaluator
@@ -58,12 +58,8 @@ def trained(clips):
     cfg = EvaluatorTrainConfig(
         hidden=48, emb_dim=32, epochs=25, batch_size=32, lr=0.003, weight_decay=1e-4, temperature=0.1
     )
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with cpu_threads(1):
         ev, losses = train_evaluator(train, cfg, max_actors=2, seed=0, log=lambda _: None)
-    finally:
-        torch.set_num_threads(n)
     return ev, held_out, losses
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 DEVICES = "auto, cpu, cuda, cuda:N or mps"
 
 
@@ -12,6 +15,20 @@ def set_cpu_threads(n: int) -> None:
         import torch
 
         torch.set_num_threads(n)
+
+
+@contextmanager
+def cpu_threads(n: int) -> Iterator[None]:
+    """torch's CPU threads set to `n` inside the block (0 keeps the count) and the caller's count restored
+    after, also when the block raises."""
+    import torch
+
+    before = torch.get_num_threads()
+    set_cpu_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def resolve_device(device: str) -> str:

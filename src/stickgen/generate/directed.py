@@ -40,16 +40,12 @@ import torch
 
 from stickgen.core.features import features_to_joints, joints_to_features
 from stickgen.core.laterality import caption_side
-from stickgen.core.skeleton import rigid_bones
 from stickgen.core.vocab import action_id
-from stickgen.generate.floor import onto_floor
-from stickgen.generate.footlock import keep_planted_legs, lock_feet
-from stickgen.generate.handmeet import meet_hands
 from stickgen.generate.inpaint import FADE_FRAMES, blend_kept, sample_constrained
 from stickgen.generate.motion import Motion
 from stickgen.generate.placement import placement
 from stickgen.generate.retime import bone_lengths, resample, with_bone_lengths
-from stickgen.generate.smoothing import smooth_motion
+from stickgen.generate.sample import decode_joints
 from stickgen.generate.timeline import (
     MAX_SECONDS,
     Span,
@@ -468,24 +464,15 @@ def _window_features(
 def _decode(
     feats: np.ndarray, fps: float, lock: bool, given: _Given | None, fade_frames: int = FADE_FRAMES
 ) -> np.ndarray:
-    """(T, A, 66) features -> (T, A, 22, 3) float32 joints: seams smoothed (planted legs as decoded), rigid
-    bones, nothing under the floor, planted feet, meeting hands (`handmeet`), given frames kept."""
-    feats = feats.astype(np.float32)
-    smoothed = smooth_motion(feats)  # features are linear in the joints: the generator's filter
-    if given is not None:
-        smoothed = np.where(given.mask, feats, smoothed)  # a kept value (a path's point) stays exact
-    joints = keep_planted_legs(features_to_joints(smoothed), features_to_joints(feats), fps)
+    """(T, A, 66) features -> (T, A, 22, 3) float32 joints (`sample.decode_joints`, every frame smoothed:
+    the windows' seams are not the patches'), given values kept, the bones of frames given whole."""
     whole = None if given is None else given.mask.all(axis=(1, 2))  # (T,) frames given whole
-    if whole is None or not whole.any():
-        joints = rigid_bones(joints)
-    else:
-        lengths = np.median(bone_lengths(given.joints[whole].astype(np.float64)), axis=0)
-        joints = with_bone_lengths(joints, lengths)
-    joints = onto_floor(joints, fps)
-    if lock:
-        joints = lock_feet(joints, fps)
-    joints = meet_hands(joints)
+    lengths = None
     if whole is not None and whole.any():
+        lengths = np.median(bone_lengths(given.joints[whole].astype(np.float64)), axis=0)
+    kept = None if given is None else given.mask  # a kept value (a path's point) stays exact
+    joints = decode_joints(feats, fps, lock, kept=kept, lengths=lengths)
+    if lengths is not None:
         # the bone lengths and the foot lock moved the given frames too: the generated frames meet them
         # again as the sampler's do (`blend_kept`, plain residuals: this motion's steps are its own)
         blended = blend_kept(

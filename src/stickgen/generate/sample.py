@@ -27,6 +27,7 @@ from stickgen.generate.floor import onto_floor
 from stickgen.generate.footlock import keep_planted_legs
 from stickgen.generate.footlock import lock_feet as hold_planted_feet
 from stickgen.generate.handmeet import meet_hands
+from stickgen.generate.retime import with_bone_lengths
 from stickgen.generate.smoothing import smooth_motion, steady_expression
 from stickgen.model.diffusion import Generation, Sampling
 from stickgen.model.motion_model import StickFigureModel, split_state
@@ -82,17 +83,36 @@ def generate_motions(
     feats = stats.denormalise(motion)
     out = []
     for k, (t, a) in enumerate(zip(lengths, actors, strict=True)):
-        clip = feats[k, :t, :a].astype(np.float32)
-        seamless = smooth_motion(clip, patch_frames=model.cfg.patch_frames)
-        joints = rigid_bones(keep_planted_legs(features_to_joints(seamless), features_to_joints(clip), fps))
-        joints = onto_floor(joints, fps)
-        if lock_feet:
-            joints = hold_planted_feet(joints, fps)
-        joints = meet_hands(joints)
+        joints = decode_joints(feats[k, :t, :a], fps, lock_feet, model.cfg.patch_frames)
         mouth_rng = np.random.default_rng([seed, k])  # the mouth cycles' phases: from the seed too
         steady = steady_expression(face[k, :t, :a], fps)
         out.append((joints.astype(np.float32), face_from_features(steady, fps, mouth_rng)))
     return out
+
+
+def decode_joints(
+    feats: np.ndarray,
+    fps: float,
+    lock_feet: bool,
+    patch_frames: int | None = None,
+    kept: np.ndarray | None = None,
+    lengths: np.ndarray | None = None,
+) -> np.ndarray:
+    """(T, A, 66) denormalised features -> (T, A, 22, 3) joints, the decoding of every generation: the
+    frames at the decoder's patch seams smoothed (`patch_frames`; None: every frame) except the values
+    `kept` marks (a mask like `feats`: given, kept exact), the legs of planted feet as decoded, each bone at
+    one length (`lengths` (21,); None: its median over the clip), nothing under the floor, planted feet held
+    in place when `lock_feet`, two actors' nearly meeting hands joined."""
+    feats = feats.astype(np.float32)
+    smoothed = smooth_motion(feats, patch_frames=patch_frames)
+    if kept is not None:
+        smoothed = np.where(kept, feats, smoothed)
+    joints = keep_planted_legs(features_to_joints(smoothed), features_to_joints(feats), fps)
+    joints = rigid_bones(joints) if lengths is None else with_bone_lengths(joints, lengths)
+    joints = onto_floor(joints, fps)
+    if lock_feet:
+        joints = hold_planted_feet(joints, fps)
+    return meet_hands(joints)
 
 
 def generate_joints(*args, **kwargs) -> list[np.ndarray]:

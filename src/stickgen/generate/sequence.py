@@ -161,8 +161,11 @@ _ONE_OF = re.compile(
 # "talk" +0.01, "they walk away together" +0.02, "shake hands" +0.25 against "bow to each other" -0.11,
 # "the other one jumps" -0.14, "one waves goodbye" -0.30, "sit down" -0.45)
 JOINT_MARGIN = 0.05
-# what the other actors do while one of them does a part meant for one ("..., then one waves goodbye")
-WAITING = "a person stands still"
+# what the other actors do while one of them does a part meant for one ("..., then one waves goodbye"): the
+# idle action, and a caption the motion memory does not read as standing up ("a person stands still" read
+# "stands up from a seat" as well as an idle clip: the waiting actor sat down on nothing in one draw of two)
+WAITING = "a person stands in place, waiting"
+WAITING_ACTION = "idle"
 
 
 def span_modes(gen: InferenceGenerator, texts: list[str], actors: int, emb: dict | None = None) -> list[str]:
@@ -304,7 +307,7 @@ def _apart(
                 text,
                 duration_s,
                 seed + k + 101 * a,
-                None,
+                WAITING_ACTION if text == WAITING else None,
                 style,
                 directing,
                 in_place=text == WAITING,

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from stickgen.core.device import cpu_threads
 from stickgen.embed.dataset import Batch, StickFigureDataset, collate
 from stickgen.model.memory import MotionMemory, group_id, no_template, pick
 from stickgen.model.transformer import style_id
@@ -173,12 +174,8 @@ def build_batch(data: TrainingSet, indices: list[int]) -> TrainBatch:
     """The batch of samples `indices`, built at one torch thread: a sample's many small tensor operations
     are slower shared between threads (the embedded default's batch took 0.12 s at two threads, 0.025 s at
     one: docs/training.md, "Two threads, nothing under the floor"); the model's threads are restored after."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with cpu_threads(1):
         return collate_train([data[i] for i in indices])
-    finally:
-        torch.set_num_threads(threads)
 
 
 def padding_fraction(batches: list[TrainBatch]) -> float:

@@ -14,9 +14,11 @@ from trainkit import caption_vector, write_sets
 from stickgen.core.face import FaceTrack
 from stickgen.core.features import FEATURES_PER_ACTOR, ROOT_XZ, STATE_FEATURES, FeatureStats
 from stickgen.core.laterality import BOTH, LEFT, NONE, RIGHT, motion_side
+from stickgen.core.vocab import ACTION_INDEX
 from stickgen.embed.dataset import StickFigureDataset
 from stickgen.model.diffusion import RefinerConfig
 from stickgen.model.memory import (
+    ACTION_WINDOW,
     GENERATION_MARGIN,
     MAX_WARP,
     NO_CLIP,
@@ -24,6 +26,7 @@ from stickgen.model.memory import (
     check_memory_state,
     fill_memory_from,
     group_id,
+    named_actions,
     smooth_path,
     warp_path,
 )
@@ -36,10 +39,15 @@ DIM = 16
 
 
 def _memory(
-    keys: list[np.ndarray], clips: list[np.ndarray], groups: list[str], sides: list[int] | None = None
+    keys: list[np.ndarray],
+    clips: list[np.ndarray],
+    groups: list[str],
+    sides: list[int] | None = None,
+    actions: list[str] | None = None,
 ) -> MotionMemory:
     memory = MotionMemory(DIM)
-    memory.fill(torch.from_numpy(np.stack(keys)), clips, groups, np.zeros(2, dtype=np.float32), sides)
+    origin = np.zeros(2, dtype=np.float32)
+    memory.fill(torch.from_numpy(np.stack(keys)), clips, groups, origin, sides, actions)
     return memory
 
 
@@ -304,7 +312,9 @@ def test_a_damaged_memory_is_refused_with_what_does_not_fit() -> None:
         "lacks \\['groups'\\]": {k: v for k, v in good.items() if k != "groups"},
         "lacks \\['sides'\\]": {k: v for k, v in good.items() if k != "sides"},
         "sides other than BOTH": {**good, "sides": torch.tensor([BOTH, 7])},
-        "sides of another clip count": {**good, "sides": torch.tensor([BOTH])},
+        "sides or actions of another clip count": {**good, "sides": torch.tensor([BOTH])},
+        "lacks \\['actions'\\]": {k: v for k, v in good.items() if k != "actions"},
+        "action ids outside 0..53": {**good, "actions": torch.tensor([0, 54])},
         "keys \\(2, 16\\) for 2 clips of width 8": None,
         "offsets do not match": bad_offsets,
         "actors outside 1..1": None,
@@ -402,6 +412,47 @@ def test_a_generation_reads_only_the_clips_its_caption_describes_about_as_well_a
         assert valid.all()
         read.add(int(template[0, 0, 0, 5].round()))
     assert read == {0, 2}  # both near clips, never the chain
+
+
+def test_a_generation_naming_an_action_reads_a_clip_of_that_action_when_one_is_about_as_near() -> None:
+    """The sentence encoder put "a person stands still" nearer a stand-up clip ("the person stands up from
+    a seat") than it should; a generation whose caption names an action (or is given one) draws among the
+    clips of that action within ACTION_WINDOW of the nearest clip, and by the caption alone when none is
+    (or none is named). Training, which names no action, draws as before."""
+    still, up = caption_vector("a person stands still", DIM), caption_vector("stands up from a seat", DIM)
+    keys = [still + 0.15 * up, still + 0.27 * up, still + 0.2 * up]  # the stand-up nearest the caption
+    memory = _memory(
+        keys, [_clip(10, 1, k) for k in range(3)], list("abc"), actions=["stand_up", "idle", "idle"]
+    )
+    q, one = torch.from_numpy(still[None]), torch.ones(1, dtype=torch.long)
+    sims = (torch.nn.functional.normalize(q, dim=-1) @ memory.keys.T)[0]
+    assert 0 < float(sims[0] - sims[1]) <= ACTION_WINDOW  # the idle clips are about as near
+    named = named_actions(["a person stands still"])
+    assert named.tolist() == [ACTION_INDEX["idle"]]
+    assert named_actions(["a person does something"]).tolist() == [0]  # no action named
+    assert memory.nearest(q, one, 3) == [[0, 2, 1]]  # training: by the caption alone
+    assert memory.nearest(q, one, 3, margin=GENERATION_MARGIN) == [[0, 2]]
+    assert memory.nearest(q, one, 3, margin=GENERATION_MARGIN, action=named) == [[2, 1]]
+    assert memory.nearest(q, one, 3, margin=GENERATION_MARGIN, action=torch.tensor([0])) == [[0, 2]]
+    walk = torch.tensor([ACTION_INDEX["walk"]])  # no clip of the action: by the caption
+    assert memory.nearest(q, one, 3, margin=GENERATION_MARGIN, action=walk) == [[0, 2]]
+    far = _memory(  # an idle clip far worse described than the stand-up: not read
+        [still + 0.1 * up, still + 2.0 * up], [_clip(10, 1, 0), _clip(10, 1, 1)], ["a", "b"],
+        actions=["stand_up", "idle"],
+    )  # fmt: skip
+    assert far.nearest(q, one, 3, margin=GENERATION_MARGIN, action=named) == [[0]]
+    model = _tiny_model()
+    model.transformer.memory = memory
+    retrieve, asked = model.retrieve, []
+    model.retrieve = lambda *a, **k: (asked.append(k["action"]), retrieve(*a, **k))[1]
+    for given, read in ((None, {1, 2}), (torch.tensor([ACTION_INDEX["stand_up"]]), {0})):
+        seen = set()
+        for seed in range(12):
+            g = torch.Generator().manual_seed(seed)
+            model.generate(q, torch.tensor([10]), 10, action=given, named_action=named, generator=g)
+            template, _ = retrieve(q, 10, one, torch.Generator().manual_seed(seed), action=asked[-1])
+            seen.add(int(template[0, 0, 0, 5].round()))
+        assert seen == read  # the caption's action, or the action given in its place
 
 
 def test_a_generation_reads_a_well_described_clip_of_no_side_before_a_worse_one_of_its_side() -> None:

@@ -58,6 +58,7 @@ from stickgen.generate.settings import (
 from stickgen.generate.together import sample_together, together_placement
 from stickgen.model.diffusion import Sampling
 from stickgen.model.length import DEFAULT_DURATION_S, LENGTH_FILE, LengthEstimator, load_length_estimator
+from stickgen.model.memory import named_actions
 from stickgen.model.transformer import style_id
 from stickgen.train.checkpoint import checkpoint_fps, load_checkpoint, model_from_checkpoint
 
@@ -286,12 +287,14 @@ class InferenceGenerator:
         motion, its face track) per row of `text_emb` (B, D) sampled with this generator's `generation`
         settings and `seed`, refined with `sampling` (None: the transformer's sample), planted feet held
         when `lock_feet` (None: this generator's setting). `action` and `style` are (B,) ids (None: not
-        given); `captions` (B) are the rows' texts, for the side each names
-        (`stickgen.core.laterality.caption_side`; None: none named). No safety check and no regeneration."""
+        given); `captions` (B) are the rows' texts, for the side and the action each names
+        (`stickgen.core.laterality.caption_side`, `stickgen.model.memory.named_actions`; None: none named).
+        No safety check and no regeneration."""
         lock = self.lock_feet if lock_feet is None else lock_feet
-        side = None
+        side = named = None
         if captions is not None:
             side = torch.tensor([caption_side(c) for c in captions], device=text_emb.device)
+            named = named_actions(captions, text_emb.device)
         return generate_motions(
             self.model,
             self.stats,
@@ -306,6 +309,7 @@ class InferenceGenerator:
             generation=self.generation,
             style=style,
             side=side,
+            named_action=named,
         )
 
     @property

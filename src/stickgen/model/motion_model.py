@@ -43,8 +43,9 @@ ROOT_XYZ = (0, 1, 2)  # the root's position features (x, height, z: FEATURE_LAYO
 # stands (the template's floor position passes to `travel` as it is); 13: 12 whose template's speaking flag is
 # added as its voice is (`transformer.VOICE_SKIP`) and whose expression codes weigh as a motion feature in
 # the loss (`stickgen.train.objective.EXPRESSION_WEIGHT`); 14: 13 whose voice, where a template is shown, is
-# the template's alone (`transformer.voice_unshown`).
-MODEL_FORMAT = 14
+# the template's alone (`transformer.voice_unshown`); 15: 14 whose memory knows each clip's action and serves
+# a motion given or naming an action a template of that action (`stickgen.model.memory.ACTION_WINDOW`).
+MODEL_FORMAT = 15
 MEMORY_PREFIX = "transformer.memory."  # the state dict keys of the motion memory (sized by its clips)
 
 
@@ -67,6 +68,14 @@ def guidance_per_feature(scale: float, device: torch.device | None = None) -> to
     out[list(ROOT_XYZ)] = 1.0
     out[list(VOICE_COLUMNS)] = 1.0
     return out
+
+
+def wanted_action(action: torch.Tensor | None, named: torch.Tensor | None) -> torch.Tensor | None:
+    """(B,) the action a generation's template is drawn for: the given `action` where one is given (non-zero),
+    else the one its caption names (`named`); None when neither is known."""
+    if action is None or named is None:
+        return named if action is None else action
+    return torch.where(action > 0, action, named.to(action.device))
 
 
 def split_state(state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -132,6 +141,7 @@ class StickFigureModel(nn.Module):
         generator: torch.Generator | None = None,
         generation: Generation | None = None,
         side: torch.Tensor | None = None,
+        named_action: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """A sampled motion and face from conditions only: the state (B, T, A, STATE_FEATURES), normalised
         motion features then face features (`split_state` parts them).
@@ -145,6 +155,8 @@ class StickFigureModel(nn.Module):
             generator: the source of all noise (seed it: the same seed gives the same motion, other seeds
                 other motions).
             generation: the transformer's sampler (steps, guidance); None: `Generation()`'s defaults.
+            named_action: (B,) the action each caption names (`stickgen.model.memory.named_actions`; 0:
+                none), for the template's choice only (`retrieve`); `action`, where given, stands for it.
         """
         generation = generation or Generation()
         was_training = self.training
@@ -153,7 +165,9 @@ class StickFigureModel(nn.Module):
         shape = (b, n_frames, self.cfg.max_actors, STATE_FEATURES)
         x = noise_like(torch.empty(shape, device=text_emb.device), generator)
         side = self.transformer.side_prior.choose(text_emb, side, generator)
-        template, template_valid = self.retrieve(text_emb, n_frames, actors, generator, side)
+        template, template_valid = self.retrieve(
+            text_emb, n_frames, actors, generator, side, action=wanted_action(action, named_action)
+        )
         levels = torch.linspace(1.0, 0.0, generation.steps + 1, device=text_emb.device)
 
         def denoise(x_: torch.Tensor, t: torch.Tensor, drop: torch.Tensor | None) -> torch.Tensor:
@@ -178,19 +192,20 @@ class StickFigureModel(nn.Module):
         generator: torch.Generator | None,
         side: torch.Tensor | None = None,
         lead_in: int = 0,
+        action: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """The templates of a generation (`stickgen.model.memory`): per row, a clip among the
         `memory_top_k` nearest the caption with the row's actor count (and leading `side` (B,), the side
         the motion leads with, where one-sided; of those, the ones described about as well as the best,
-        `GENERATION_MARGIN`) drawn from `generator`, played from its start after holding it for the first
-        `lead_in` frames (`MotionMemory.template`):
-        ((B, n_frames, A, STATE), (B, n_frames))."""
+        `GENERATION_MARGIN`; with `action` (B,), of that action where one is about as near:
+        `MotionMemory.nearest`) drawn from `generator`, played from its start after holding it for the
+        first `lead_in` frames (`MotionMemory.template`): ((B, n_frames, A, STATE), (B, n_frames))."""
         b = text_emb.shape[0]
         u = torch.rand(b, generator=generator, device="cpu")
         actors = torch.ones(b, dtype=torch.long) if actors is None else actors
         memory = self.transformer.memory
         k, margin = self.cfg.memory_top_k, GENERATION_MARGIN
-        clips = memory.choose(text_emb, actors, k, u, side=side, margin=margin)
-        lenders = memory.choose(text_emb, actors, k, u, faced=True, margin=margin)
+        clips = memory.choose(text_emb, actors, k, u, side=side, margin=margin, action=action)
+        lenders = memory.choose(text_emb, actors, k, u, faced=True, margin=margin, action=action)
         template, valid = memory.templates(clips, lenders, n_frames, self.cfg.max_actors, lead_in)
         return template.to(text_emb.device), valid.to(text_emb.device)

@@ -290,7 +290,8 @@ def _model_lines(config: dict[str, Any], training: TrainingData, base: BaseModel
         lines.append(
             f"| motion memory | {config['memory_clips']:,} training clips (`memory.safetensors`), retrieved "
             f"by caption: each generation reads one of the {model['memory_top_k']} nearest (of those its "
-            "caption describes about as well as the best) as a template |"
+            "caption describes about as well as the best; of the action the caption names, where one of "
+            "that action is about as near) as a template |"
         )
     if base is not None:
         lines.append(
@@ -373,7 +374,9 @@ def _closing_lines(
             "the nearest clip's motion adapted, not a new one, and a caption most clips describe less well "
             "than one take reads that take (or its mirror image) with every seed, so its seeds differ less. "
             "A motion longer than its clip goes on by the clip's cycle where the clip ends repeating itself, "
-            "else holds the clip's last pose."
+            "else holds the clip's last pose. The action a caption names is read from its words (the "
+            "vocabulary's keywords), so a caption that names an action in other words is retrieved by its "
+            "sentence embedding alone."
             if config["memory_clips"]
             else ""
         )

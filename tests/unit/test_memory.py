@@ -4,6 +4,7 @@ training sample never reads its own take, and that the memory travels with the m
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import numpy as np
 import pytest
@@ -416,9 +417,9 @@ def test_a_generation_reads_only_the_clips_its_caption_describes_about_as_well_a
 
 def test_a_generation_naming_an_action_reads_a_clip_of_that_action_when_one_is_about_as_near() -> None:
     """The sentence encoder put "a person stands still" nearer a stand-up clip ("the person stands up from
-    a seat") than it should; a generation whose caption names an action (or is given one) draws among the
-    clips of that action within ACTION_WINDOW of the nearest clip, and by the caption alone when none is
-    (or none is named). Training, which names no action, draws as before."""
+    a seat") than it should; a generation whose caption names an action draws among the clips of that
+    action within ACTION_WINDOW of the nearest clip, and by the caption alone when none is (or none is
+    named). Training, which names no action, draws as before."""
     still, up = caption_vector("a person stands still", DIM), caption_vector("stands up from a seat", DIM)
     keys = [still + 0.15 * up, still + 0.27 * up, still + 0.2 * up]  # the stand-up nearest the caption
     memory = _memory(
@@ -430,29 +431,50 @@ def test_a_generation_naming_an_action_reads_a_clip_of_that_action_when_one_is_a
     named = named_actions(["a person stands still"])
     assert named.tolist() == [ACTION_INDEX["idle"]]
     assert named_actions(["a person does something"]).tolist() == [0]  # no action named
+    near = partial(memory.nearest, q, one, 3, margin=GENERATION_MARGIN)
     assert memory.nearest(q, one, 3) == [[0, 2, 1]]  # training: by the caption alone
-    assert memory.nearest(q, one, 3, margin=GENERATION_MARGIN) == [[0, 2]]
-    assert memory.nearest(q, one, 3, margin=GENERATION_MARGIN, action=named) == [[2, 1]]
-    assert memory.nearest(q, one, 3, margin=GENERATION_MARGIN, action=torch.tensor([0])) == [[0, 2]]
-    walk = torch.tensor([ACTION_INDEX["walk"]])  # no clip of the action: by the caption
-    assert memory.nearest(q, one, 3, margin=GENERATION_MARGIN, action=walk) == [[0, 2]]
-    far = _memory(  # an idle clip far worse described than the stand-up: not read
+    assert near() == [[0, 2]]
+    assert near(named_action=named) == [[2, 1]]
+    assert near(named_action=torch.tensor([0])) == [[0, 2]]
+    walk = torch.tensor([ACTION_INDEX["walk"]])
+    assert near(named_action=walk) == [[0, 2]]  # no clip of the action: by the caption
+    far = _memory(  # an idle clip far worse described than the stand-up: not read for a named action
         [still + 0.1 * up, still + 2.0 * up], [_clip(10, 1, 0), _clip(10, 1, 1)], ["a", "b"],
         actions=["stand_up", "idle"],
     )  # fmt: skip
-    assert far.nearest(q, one, 3, margin=GENERATION_MARGIN, action=named) == [[0]]
+    assert far.nearest(q, one, 3, margin=GENERATION_MARGIN, named_action=named) == [[0]]
+
+
+def test_a_generation_given_an_action_reads_a_clip_of_it_however_far() -> None:
+    """An action given (`--action`) is the user's word, not a guess from the caption: the template is a clip
+    of that action, the nearest ones first, however worse its caption matches; an action the memory holds
+    no clip of (of the motion's actor count) leaves the caption to choose. `generate` hands the action given
+    and the one its caption names to `retrieve`."""
+    still, up = caption_vector("a person stands still", DIM), caption_vector("stands up from a seat", DIM)
+    keys = [still + 0.1 * up, still + 2.0 * up, still + 3.0 * up]
+    memory = _memory(
+        keys, [_clip(10, 1, k) for k in range(3)], list("abc"), actions=["idle", "stand_up", "stand_up"]
+    )
+    q, one = torch.from_numpy(still[None]), torch.ones(1, dtype=torch.long)
+    up_id, walk = torch.tensor([ACTION_INDEX["stand_up"]]), torch.tensor([ACTION_INDEX["walk"]])
+    assert memory.nearest(q, one, 3, margin=GENERATION_MARGIN, action=up_id) == [[1]]
+    assert memory.nearest(q, one, 3, action=up_id) == [[1, 2]]
+    assert memory.nearest(q, one, 3, margin=GENERATION_MARGIN, action=walk) == [[0]]
+    named = named_actions(["a person stands still"])
+    assert memory.nearest(q, one, 3, action=up_id, named_action=named) == [[1, 2]]  # the given one wins
     model = _tiny_model()
     model.transformer.memory = memory
     retrieve, asked = model.retrieve, []
-    model.retrieve = lambda *a, **k: (asked.append(k["action"]), retrieve(*a, **k))[1]
-    for given, read in ((None, {1, 2}), (torch.tensor([ACTION_INDEX["stand_up"]]), {0})):
+    model.retrieve = lambda *a, **k: (asked.append(k), retrieve(*a, **k))[1]
+    for given, read in ((None, {0}), (up_id, {1})):
         seen = set()
-        for seed in range(12):
-            g = torch.Generator().manual_seed(seed)
-            model.generate(q, torch.tensor([10]), 10, action=given, named_action=named, generator=g)
-            template, _ = retrieve(q, 10, one, torch.Generator().manual_seed(seed), action=asked[-1])
+        for seed in range(8):
+            model.generate(q, torch.tensor([10]), 10, action=given, named_action=named,
+                           generator=torch.Generator().manual_seed(seed))  # fmt: skip
+            assert asked[-1]["action"] is given and torch.equal(asked[-1]["named_action"], named)
+            template, _ = retrieve(q, 10, one, torch.Generator().manual_seed(seed), **asked[-1])
             seen.add(int(template[0, 0, 0, 5].round()))
-        assert seen == read  # the caption's action, or the action given in its place
+        assert seen == read
 
 
 def test_a_generation_reads_a_well_described_clip_of_no_side_before_a_worse_one_of_its_side() -> None:

@@ -32,7 +32,7 @@ import torch.nn.functional as F
 
 from stickgen.core.features import FEATURES_PER_ACTOR, STATE_FEATURES
 from stickgen.model.diffusion import Denoiser, Generation, Sampling, ddim, noise_like, repeat_batch
-from stickgen.model.motion_model import StickFigureModel, guidance_per_feature, split_state, wanted_action
+from stickgen.model.motion_model import StickFigureModel, guidance_per_feature, split_state
 from stickgen.model.noise import add_noise
 from stickgen.model.transformer import ROOT_XZ
 
@@ -205,9 +205,8 @@ def sample_constrained(
         state_known = F.pad(known, (0, STATE_FEATURES - FEATURES_PER_ACTOR))
         state_mask = F.pad(mask, (0, STATE_FEATURES - FEATURES_PER_ACTOR), value=False)
     kept = leading_kept(mask) if constrained else 0
-    wanted = wanted_action(action, named_action)
     template, template_valid = model.retrieve(
-        text_emb, n_frames, actors, generator, lead, lead_in=kept, action=wanted
+        text_emb, n_frames, actors, generator, lead, kept, action, named_action
     )
     lengths = torch.full((b,), n_frames, device=dev)
 

@@ -30,10 +30,11 @@ drew half of each (on the embedded default's small/sft, generation alone: the be
 its templates the same way, by the sample's side condition.
 
 Actions: the memory knows each clip's action (the dataset's label, `stickgen.core.vocab`). A generation
-whose caption names an action (`named_actions`: the vocabulary's keywords) or is given one draws among the
-clips of that action when one is about as near the caption as the nearest clip (`ACTION_WINDOW`): the
-sentence encoder puts "a person stands still" as near "the person stands up from a seat" (0.782) as an idle
-clip (0.800), and half the draws sat down. Training draws by the caption alone, as before.
+given an action (`--action`) draws among the clips of that action nearest its caption (where the memory
+holds any with its actor count); one whose caption names an action (`named_actions`: the vocabulary's
+keywords) draws among the clips of that action when one is about as near the caption as the nearest clip
+(`ACTION_WINDOW`): the sentence encoder puts "a person stands still" as near "the person stands up from a
+seat" (0.782) as an idle clip (0.800), and half the draws sat down. Training draws by the caption alone.
 
 Faces (`MotionMemory.lend_face`): motion capture has no face (its face features are zeros), so a caption
 whose nearest clips are motion capture ("two people talk to each other" retrieves InterHuman pairs) would
@@ -69,7 +70,7 @@ SIDE_POOL = 8
 # this of the best one's: "a person sprints forward" read a sprint-then-dodge chain (0.800 against 0.829)
 # half the time (docs/training.md, "Templates that outlast their clip")
 GENERATION_MARGIN = 0.02
-# a generation given or naming an action draws among the clips of that action whose similarity to the
+# a generation whose caption names an action draws among the clips of that action whose similarity to the
 # caption is within this of the nearest clip's, when there are any (then within GENERATION_MARGIN of the
 # nearest of them): on the embedded default's test captions, the share of drawn clips of the caption's own
 # action 0.83 -> 0.89 (0.88 at 0.03, 0.93 at 0.08; docs/training.md, "A memory that knows its actions")
@@ -181,6 +182,7 @@ class MotionMemory(nn.Module):
         side: torch.Tensor | None = None,
         margin: float | None = None,
         action: torch.Tensor | None = None,
+        named_action: torch.Tensor | None = None,
     ) -> list[list[int]]:
         """For each caption embedding of `query` (B, text_dim), the (at most `top_k`) clips with that row's
         actor count (and, with `exclude_groups` (B,), of another group; with `faced`, whose face is known)
@@ -189,12 +191,13 @@ class MotionMemory(nn.Module):
         `margin`, only the clips whose similarity to the caption is within `margin` of the row's best are
         drawn among, before the side is (`GENERATION_MARGIN`: a generation does not read a clip that its
         caption describes clearly worse than the best, even where that clip leads with the motion's side
-        and the best leads with none; training draws among all top_k). With `action` (B,) (ids; 0: none),
-        a row whose action some clip within `ACTION_WINDOW` of its best has draws among those clips only,
-        nearest first (the margin then counts from the nearest of them)."""
+        and the best leads with none; training draws among all top_k). With `action` (B,) (ids; 0: none
+        given), a row given an action reads only clips of it when the memory holds any it may read. With
+        `named_action` (B,), a row whose named action some clip within `ACTION_WINDOW` of its best has
+        draws among those clips only, nearest first (the margin then counts from the nearest of them)."""
         if len(self) == 0:
             return [[] for _ in range(query.shape[0])]
-        pool = top_k if side is None and action is None else top_k * SIDE_POOL
+        pool = top_k if side is None and named_action is None else top_k * SIDE_POOL
         q = nn.functional.normalize(query.float().to(self.keys.device), dim=-1)
         sim = q @ self.keys.T  # (B, N)
         ok = self.actors[None, :] == actors.to(self.keys.device)[:, None]
@@ -202,16 +205,20 @@ class MotionMemory(nn.Module):
             ok &= self.groups[None, :] != exclude_groups.to(self.keys.device)[:, None]
         if faced:
             ok &= self.faced()[None, :]
+        if action is not None:
+            given = action.to(self.keys.device)[:, None]
+            of_action = ok & (self.actions[None, :] == given)
+            ok = torch.where((given > 0) & of_action.any(1, keepdim=True), of_action, ok)
         top, idx = sim.masked_fill(~ok, -torch.inf).topk(min(pool, len(self)), dim=-1)  # (B, pool)
         rows = [
             [(int(j), float(v)) for j, v in zip(row, vals, strict=True) if v > -torch.inf]
             for row, vals in zip(idx, top, strict=True)
         ]
-        if action is not None:
+        if named_action is not None:
             acts = self.actions.tolist()
             rows = [
                 [c for c in row if acts[c[0]] == a and c[1] >= row[0][1] - ACTION_WINDOW] or row if a else row
-                for row, a in zip(rows, action.tolist(), strict=True)
+                for row, a in zip(rows, named_action.tolist(), strict=True)
             ]
         if margin is not None:
             rows = [[c for c in row if c[1] >= row[0][1] - margin] for row in rows]
@@ -234,10 +241,11 @@ class MotionMemory(nn.Module):
         side: torch.Tensor | None = None,
         margin: float | None = None,
         action: torch.Tensor | None = None,
+        named_action: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """(B,) clip indices (`NO_CLIP` where none qualifies): for each row, the clip picked by `u` (B,) in
         [0, 1) among its `nearest`."""
-        rows = self.nearest(query, actors, top_k, exclude_groups, faced, side, margin, action)
+        rows = self.nearest(query, actors, top_k, exclude_groups, faced, side, margin, action, named_action)
         return torch.tensor(
             [pick(row, float(x)) for row, x in zip(rows, u, strict=True)],
             dtype=torch.long,

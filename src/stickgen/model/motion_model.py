@@ -44,7 +44,7 @@ ROOT_XYZ = (0, 1, 2)  # the root's position features (x, height, z: FEATURE_LAYO
 # added as its voice is (`transformer.VOICE_SKIP`) and whose expression codes weigh as a motion feature in
 # the loss (`stickgen.train.objective.EXPRESSION_WEIGHT`); 14: 13 whose voice, where a template is shown, is
 # the template's alone (`transformer.voice_unshown`); 15: 14 whose memory knows each clip's action and serves
-# a motion given or naming an action a template of that action (`stickgen.model.memory.ACTION_WINDOW`).
+# a motion given an action, or naming one, a template of that action (`stickgen.model.memory.nearest`).
 MODEL_FORMAT = 15
 MEMORY_PREFIX = "transformer.memory."  # the state dict keys of the motion memory (sized by its clips)
 
@@ -68,14 +68,6 @@ def guidance_per_feature(scale: float, device: torch.device | None = None) -> to
     out[list(ROOT_XYZ)] = 1.0
     out[list(VOICE_COLUMNS)] = 1.0
     return out
-
-
-def wanted_action(action: torch.Tensor | None, named: torch.Tensor | None) -> torch.Tensor | None:
-    """(B,) the action a generation's template is drawn for: the given `action` where one is given (non-zero),
-    else the one its caption names (`named`); None when neither is known."""
-    if action is None or named is None:
-        return named if action is None else action
-    return torch.where(action > 0, action, named.to(action.device))
 
 
 def split_state(state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -156,7 +148,7 @@ class StickFigureModel(nn.Module):
                 other motions).
             generation: the transformer's sampler (steps, guidance); None: `Generation()`'s defaults.
             named_action: (B,) the action each caption names (`stickgen.model.memory.named_actions`; 0:
-                none), for the template's choice only (`retrieve`); `action`, where given, stands for it.
+                none), for the template's choice only (`retrieve`); a given `action` chooses it too.
         """
         generation = generation or Generation()
         was_training = self.training
@@ -166,7 +158,7 @@ class StickFigureModel(nn.Module):
         x = noise_like(torch.empty(shape, device=text_emb.device), generator)
         side = self.transformer.side_prior.choose(text_emb, side, generator)
         template, template_valid = self.retrieve(
-            text_emb, n_frames, actors, generator, side, action=wanted_action(action, named_action)
+            text_emb, n_frames, actors, generator, side, action=action, named_action=named_action
         )
         levels = torch.linspace(1.0, 0.0, generation.steps + 1, device=text_emb.device)
 
@@ -193,19 +185,21 @@ class StickFigureModel(nn.Module):
         side: torch.Tensor | None = None,
         lead_in: int = 0,
         action: torch.Tensor | None = None,
+        named_action: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """The templates of a generation (`stickgen.model.memory`): per row, a clip among the
         `memory_top_k` nearest the caption with the row's actor count (and leading `side` (B,), the side
         the motion leads with, where one-sided; of those, the ones described about as well as the best,
-        `GENERATION_MARGIN`; with `action` (B,), of that action where one is about as near:
-        `MotionMemory.nearest`) drawn from `generator`, played from its start after holding it for the
+        `GENERATION_MARGIN`; of the `action` (B,) given, and of the `named_action` where one is about as
+        near: `MotionMemory.nearest`) drawn from `generator`, played from its start after holding it for the
         first `lead_in` frames (`MotionMemory.template`): ((B, n_frames, A, STATE), (B, n_frames))."""
         b = text_emb.shape[0]
         u = torch.rand(b, generator=generator, device="cpu")
         actors = torch.ones(b, dtype=torch.long) if actors is None else actors
         memory = self.transformer.memory
         k, margin = self.cfg.memory_top_k, GENERATION_MARGIN
-        clips = memory.choose(text_emb, actors, k, u, side=side, margin=margin, action=action)
-        lenders = memory.choose(text_emb, actors, k, u, faced=True, margin=margin, action=action)
+        wanted = {"margin": margin, "action": action, "named_action": named_action}
+        clips = memory.choose(text_emb, actors, k, u, side=side, **wanted)
+        lenders = memory.choose(text_emb, actors, k, u, faced=True, **wanted)
         template, valid = memory.templates(clips, lenders, n_frames, self.cfg.max_actors, lead_in)
         return template.to(text_emb.device), valid.to(text_emb.device)

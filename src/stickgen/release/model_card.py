@@ -290,8 +290,8 @@ def _model_lines(config: dict[str, Any], training: TrainingData, base: BaseModel
         lines.append(
             f"| motion memory | {config['memory_clips']:,} training clips (`memory.safetensors`), retrieved "
             f"by caption: each generation reads one of the {model['memory_top_k']} nearest (of those its "
-            "caption describes about as well as the best; of the action the caption names, where one of "
-            "that action is about as near) as a template |"
+            "caption describes about as well as the best; of the action given, or of the one the caption "
+            "names where one of that action is about as near) as a template |"
         )
     if base is not None:
         lines.append(

@@ -57,7 +57,7 @@ from torch import nn
 
 from stickgen.core.features import FEATURES_PER_ACTOR, ROOT_XZ, STATE_FEATURES
 from stickgen.core.laterality import BOTH, LEFT, RIGHT, leading_side
-from stickgen.core.vocab import ACTION_INDEX, ACTIONS, infer_action
+from stickgen.core.vocab import ACTION_INDEX, ACTIONS, action_id, infer_action
 from stickgen.model.cycle import continued
 
 if TYPE_CHECKING:
@@ -152,9 +152,7 @@ class MotionMemory(nn.Module):
             )
         if any(x not in (BOTH, LEFT, RIGHT) for x in sides):
             raise ValueError(f"memory: sides must be BOTH, LEFT or RIGHT ({BOTH}, {LEFT}, {RIGHT})")
-        unknown = sorted({a for a in actions if a not in ACTION_INDEX})
-        if unknown:
-            raise ValueError(f"memory: actions outside the vocabulary: {unknown[:5]}")
+        action_ids = [action_id(a) for a in actions]  # a word outside the vocabulary: ValueError naming it
         dev = self.keys.device
         rows = [np.asarray(s, dtype=np.float16).reshape(-1, STATE_FEATURES) for s in states]
         sizes = np.array([0] + [len(r) for r in rows], dtype=np.int64)
@@ -167,7 +165,7 @@ class MotionMemory(nn.Module):
         self.actors = torch.tensor([s.shape[1] for s in states], dtype=torch.long, device=dev)
         self.groups = torch.tensor([group_id(g) for g in groups], dtype=torch.long, device=dev)
         self.sides = torch.tensor(sides, dtype=torch.long, device=dev)
-        self.actions = torch.tensor([ACTION_INDEX[a] for a in actions], dtype=torch.long, device=dev)
+        self.actions = torch.tensor(action_ids, dtype=torch.long, device=dev)
         self.origin = torch.as_tensor(np.asarray(origin, dtype=np.float32), device=dev)
         self._faced = None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pathlib
+
 import pytest
 import torch
 
@@ -55,6 +57,16 @@ def test_checkpoints_load_with_weights_only_and_bad_files_are_named(tmp_path) ->
     (tmp_path / "bad.pth").write_bytes(b"not a zip")
     with pytest.raises(ValueError, match="bad.pth: not a readable stickgen checkpoint"):
         ck.load_checkpoint(tmp_path / "bad.pth")
+    (tmp_path / "empty.pth").write_bytes(b"")
+    with pytest.raises(ValueError, match="empty.pth: not a readable stickgen checkpoint: the file is empty"):
+        ck.load_checkpoint(tmp_path / "empty.pth")
+    (tmp_path / "text.pth").write_bytes(b"garbage\n")
+    torch.save({"where": pathlib.PurePosixPath("x")}, tmp_path / "object.pth")  # weights-only refuses it
+    for name, reason in (("text.pth", "Unsupported operand"), ("object.pth", "pathlib.PurePosixPath")):
+        with pytest.raises(ValueError, match=f"{name}: .*tensors and plain values.*{reason}") as info:
+            ck.load_checkpoint(tmp_path / name)
+        # one line with the unpickler's reason, never torch's advice to load unsafely
+        assert "\n" not in str(info.value) and "weights_only" not in str(info.value), info.value
     torch.save({"model_state_dict": {}}, tmp_path / "partial.pth")
     with pytest.raises(ValueError, match=r"lacks \['epoch', 'step'"):
         ck.load_checkpoint(tmp_path / "partial.pth")

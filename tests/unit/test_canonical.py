@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pathlib
+
 import numpy as np
 import pytest
 import torch
@@ -60,8 +62,21 @@ def test_foreign_and_corrupt_files_are_clear_errors(tmp_path) -> None:
     with pytest.raises(CanonicalFormatError, match="not a canonical file"):
         canonical.load(tmp_path / "foreign.pt")
     (tmp_path / "junk.pt").write_bytes(b"\x00garbage" * 10)
-    with pytest.raises(CanonicalFormatError, match="junk.pt"):
-        canonical.load(tmp_path / "junk.pt")
+    canonical.save([walking_clip()], tmp_path / "whole.pt", fps=20.0)
+    (tmp_path / "cut.pt").write_bytes((tmp_path / "whole.pt").read_bytes()[:200])
+    (tmp_path / "empty.pt").write_bytes(b"")
+    torch.save({"where": pathlib.PurePosixPath("x")}, tmp_path / "object.pt")
+    for name, reason in (
+        ("junk.pt", "not a file torch.save wrote"),
+        ("cut.pt", "its zip archive is damaged or cut short"),
+        ("empty.pt", "the file is empty"),
+        ("object.pt", r"it holds more than tensors and plain values \(.*PurePosixPath"),
+    ):
+        # one line naming the file and why, without torch's advice to load unsafely
+        said = f"{name}: cannot be read as a canonical file: {reason}"
+        with pytest.raises(CanonicalFormatError, match=said) as e:
+            canonical.load(tmp_path / name)
+        assert "\n" not in str(e.value) and "weights_only" not in str(e.value), e.value
 
 
 @pytest.mark.parametrize(

@@ -256,6 +256,27 @@ def atomic_torch_save(obj: Any, path: str | os.PathLike) -> None:
         torch.save(obj, fh)
 
 
+def torch_load_failure(path: str | os.PathLike, exc: Exception) -> str:
+    """Why `torch.load(path, weights_only=True)` refused a file, in one line: empty, not torch's zip format,
+    or holding what a weights-only load refuses (the unpickler's reason, without torch's advice to load with
+    `weights_only=False`, which no stickgen file needs); else the error's first line."""
+    text = str(exc).strip()
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if not head:
+        return "the file is empty"
+    # torch.save writes a zip archive (an old torch a bare pickle, protocol 2+: its first byte is 0x80)
+    if not head.startswith((b"PK\x03\x04", b"\x80")) or "mmap can only be used with files saved" in text:
+        return "not a file torch.save wrote"
+    if "WeightsUnpickler error:" in text:
+        reason = text.split("WeightsUnpickler error:", 1)[1].strip().splitlines()[0].split(". ")[0]
+        return f"it holds more than tensors and plain values ({reason})"
+    first = text.splitlines()[0].split(". ")[0] if text else type(exc).__name__
+    if first.startswith("PytorchStreamReader failed"):
+        return f"its zip archive is damaged or cut short ({first.rsplit(': ', 1)[-1]})"
+    return first
+
+
 def save(
     clips: Sequence[Clip],
     path: str | os.PathLike,
@@ -403,7 +424,8 @@ def load(path: str | os.PathLike, mmap: bool = True) -> CanonicalStore:
     try:
         data = torch.load(path, weights_only=True, mmap=mmap, map_location="cpu")
     except Exception as exc:  # torch raises several types for a damaged or foreign file
-        raise CanonicalFormatError(f"{path}: cannot be read as a canonical file: {exc}") from exc
+        reason = torch_load_failure(path, exc)
+        raise CanonicalFormatError(f"{path}: cannot be read as a canonical file: {reason}") from exc
     return CanonicalStore(data, path)
 
 

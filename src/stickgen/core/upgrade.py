@@ -31,7 +31,8 @@ def _read_v1(src: Path) -> dict[str, Any]:
     try:
         data = torch.load(src, weights_only=True, mmap=True, map_location="cpu")
     except Exception as exc:  # torch raises several types for a damaged or foreign file
-        raise canonical.CanonicalFormatError(f"{src}: cannot be read as a canonical file: {exc}") from exc
+        reason = canonical.torch_load_failure(src, exc)
+        raise canonical.CanonicalFormatError(f"{src}: cannot be read as a canonical file: {reason}") from exc
     if not isinstance(data, dict) or data.get("format") != canonical.FORMAT:
         raise canonical.CanonicalFormatError(f"{src}: not a canonical file")
     version = data.get("version")

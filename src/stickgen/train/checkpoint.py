@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from stickgen.core.canonical import atomic_torch_save
+from stickgen.core.canonical import atomic_torch_save, torch_load_failure
 from stickgen.model.lora import load_lora_state_dict
 from stickgen.model.memory import MotionMemory
 
@@ -61,12 +60,11 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
-    if path.stat().st_size == 0:
-        raise ValueError(f"{path}: not a readable stickgen checkpoint: the file is empty")
     try:
         ckpt = torch.load(path, weights_only=True, map_location="cpu")
     except Exception as exc:  # corrupt or foreign files raise several types
-        raise ValueError(f"{path}: not a readable stickgen checkpoint: {_load_failure(exc)}") from exc
+        reason = torch_load_failure(path, exc)
+        raise ValueError(f"{path}: not a readable stickgen checkpoint: {reason}") from exc
     missing = [k for k in REQUIRED_KEYS if not isinstance(ckpt, dict) or k not in ckpt]
     if missing:
         raise ValueError(f"{path}: checkpoint lacks {missing}")
@@ -78,16 +76,6 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
         found = next((r / recorded for r in path.resolve().parents if (r / recorded).is_file()), recorded)
         ckpt[BASE_PATH] = str(found)  # derived at load time, never saved; the config keeps the record
     return ckpt
-
-
-def _load_failure(exc: Exception) -> str:
-    """Why `torch.load` refused a file, in a line: its weights-only unpickler's own reason (torch wraps it
-    in advice to load with `weights_only=False`, which a stickgen checkpoint never needs), else the error."""
-    text = str(exc)
-    if isinstance(exc, pickle.UnpicklingError) and "WeightsUnpickler error:" in text:
-        reason = text.split("WeightsUnpickler error:", 1)[1].strip().splitlines()[0].split(". ")[0]
-        return f"not a checkpoint of tensors and plain values ({reason})"
-    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
 
 
 def checkpoint_fps(ckpt: dict[str, Any]) -> float | None:

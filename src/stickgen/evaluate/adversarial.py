@@ -31,7 +31,8 @@ import torch
 
 from stickgen.core.safety import SafetyCritic
 from stickgen.evaluate.prompts import PromptSpec
-from stickgen.generate.generator import InferenceGenerator, infer_num_actors
+from stickgen.generate.generator import InferenceGenerator
+from stickgen.generate.headcount import infer_num_actors
 
 OUTCOMES = ("safe", "refused", "unsafe", "over_refused", "crashed")
 SAFE_OUTCOMES = ("safe", "refused")

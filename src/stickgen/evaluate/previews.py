@@ -17,7 +17,8 @@ import numpy as np
 import torch
 
 from stickgen.evaluate.prompts import PromptSpec
-from stickgen.generate.generator import InferenceGenerator, infer_num_actors
+from stickgen.generate.generator import InferenceGenerator
+from stickgen.generate.headcount import infer_num_actors
 from stickgen.generate.motion import Motion
 from stickgen.generate.render import RenderOptions, save_gif
 

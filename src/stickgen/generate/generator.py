@@ -24,7 +24,6 @@ each motion; a rejected motion is generated again with the next seed (new noise:
 from __future__ import annotations
 
 import inspect
-import re
 import secrets
 import time
 from collections.abc import Callable, Sequence
@@ -42,7 +41,8 @@ from stickgen.core.jsonable import jsonable
 from stickgen.core.laterality import caption_side
 from stickgen.core.safety import SafetyCritic
 from stickgen.core.text import EncoderInfo
-from stickgen.core.vocab import action_id, infer_action
+from stickgen.core.vocab import action_id
+from stickgen.generate.headcount import infer_num_actors
 from stickgen.generate.motion import Motion
 from stickgen.generate.published import checkpoint_from_folder
 from stickgen.generate.sample import generate_motions
@@ -61,14 +61,6 @@ from stickgen.model.length import DEFAULT_DURATION_S, LENGTH_FILE, LengthEstimat
 from stickgen.model.memory import named_actions
 from stickgen.model.transformer import style_id
 from stickgen.train.checkpoint import checkpoint_fps, load_checkpoint, model_from_checkpoint
-
-# actions that need a partner: a prompt naming one asks for two actors when num_actors is not given
-TWO_ACTOR_ACTIONS = ("handshake", "high_five", "hug")
-_TWO_ACTOR_WORDS = re.compile(
-    r"\b(?:two|2|both|pair|couple|partners?|each other|one another|together|someone else|another person|"
-    r"with (?:a|his|her|their) (?:friend|partner))\b",
-    re.IGNORECASE,
-)
 
 
 class SentenceEncoder:
@@ -93,12 +85,6 @@ def inference_encoder(name: str) -> TextEncoder:
 
     light = light_encoder(name)
     return light if light is not None else SentenceEncoder(name)
-
-
-def infer_num_actors(prompt: str, max_actors: int) -> int:
-    """2 when the prompt names an interaction or several people (and the model allows it), else 1."""
-    two = infer_action([prompt]) in TWO_ACTOR_ACTIONS or bool(_TWO_ACTOR_WORDS.search(prompt))
-    return min(2 if two else 1, max_actors)
 
 
 def safety_summary(result: Any) -> dict:

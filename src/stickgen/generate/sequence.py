@@ -48,6 +48,7 @@ from stickgen.generate.directed import (
     generate_timeline,
     window_timeline,
 )
+from stickgen.generate.headcount import infer_num_actors
 from stickgen.generate.motion import Motion
 from stickgen.generate.timeline import MAX_SECONDS, Span, format_timeline
 from stickgen.generate.together import TRAVELLING, directed_together, together_placement
@@ -117,8 +118,6 @@ def generate_sequence(
     may (600 s), the first part asks for fewer actors than the motion has (there is no place to start the
     others from), or there are more than `max_parts` parts (a server's bound on the windows one request
     costs; None: no bound but the 600 s)."""
-    from stickgen.generate.generator import infer_num_actors
-
     parts = split_sequence(prompt)
     if len(parts) < 2 or (max_parts is not None and len(parts) > max_parts):
         return None
@@ -221,8 +220,6 @@ def part_mode(gen: InferenceGenerator, part: str, emb: torch.Tensor, actors: int
         return EACH
     memory = gen.model.transformer.memory
     if len(memory) == 0:
-        from stickgen.generate.generator import infer_num_actors
-
         return ALL if infer_num_actors(part, gen.max_actors) >= actors else EACH
     query = torch.nn.functional.normalize(emb.float(), dim=-1)[0].to(memory.keys.device)
     sim = memory.keys.float() @ query  # cosine similarities: the memory's keys are unit vectors

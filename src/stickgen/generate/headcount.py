@@ -1,0 +1,60 @@
+"""How many people a prompt describes, when the user does not say (`--num-actors`).
+
+Two when the prompt's action needs a partner (handshake, high five, hug) or its words name more than one
+person: a count or "both" before people ("two people", "both dancers", "2 old men", "a couple of friends"),
+a pair or couple as the subject ("a couple dances"), two people joined by "and" ("a man and a woman",
+"a boy and his friend"), a partner ("with a partner", "with his opponent"), words that take two ("each
+other", "one another", "the two of them", "someone else", "another person", "side by side", "hand in
+hand", "one person fights another"), or a plural subject ("they walk together").
+The same words before anything else do not count: "waves with both hands", "claps his hands together",
+"takes 2 steps", "a couple of steps", "a pair of shoes" are one person. One otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+
+from stickgen.core.vocab import infer_action
+
+# actions that need a partner: a prompt naming one asks for two actors when num_actors is not given
+TWO_ACTOR_ACTIONS = ("handshake", "high_five", "hug")
+
+_PEOPLE = (
+    r"(?:people|persons|humans|men|women|guys|girls|boys|kids|children|friends|players|dancers|partners|"
+    r"figures|characters|fighters|boxers|wrestlers|adults|teens|teenagers|opponents|actors|individuals|"
+    r"lovers|brothers|sisters|twins|athletes|soldiers|students|couples|of them|of us)"
+)
+_ONE = (
+    r"(?:person|human|man|woman|guy|lady|girl|boy|kid|child|friend|partner|opponent|figure|character|"
+    r"player|dancer|someone|somebody|wife|husband|brother|sister|mother|father|son|daughter|stranger)"
+)
+# what "one ... the other" may count besides people
+_THING = r"(?:hand|arm|foot|feet|leg|side|knee|shoulder|elbow|wrist|way|direction|time|round|step)s?\b"
+_TWO_PEOPLE = re.compile(
+    "|".join(
+        (
+            # a count before people, with up to two words between: "two old men", "both stick figures"
+            rf"\b(?:two|2|both|a few|several|three|four|a pair of|a couple of)\s+"
+            rf"(?:[\w-]+\s+){{0,2}}?{_PEOPLE}\b",
+            # a pair or couple that acts: "a couple dances", "the pair spar" (not "a couple of steps")
+            r"\b(?:a|the)\s+(?:couple|pair)\b(?!\s+of\b)",
+            # two people joined: "a man and a woman", "the boy and his friend"
+            rf"\b{_ONE}\s+and\s+(?:a|an|the|his|her|their|another)\s+(?:[\w-]+\s+)?{_ONE}\b",
+            # a partner: "dances with a partner", "spars with his opponent", "hugs a friend"
+            r"\bwith\s+(?:a|an|the|his|her|their|another)\s+(?:[\w-]+\s+)?(?:friend|partner|opponent|buddy|mate)\b",
+            # one ... another: "one person fights another", "one talks and the other listens" (not "one
+            # arm, then the other", "one hand and then the other hand")
+            rf"\bone\b(?!\s+{_THING})[^.;]*\b(?:another|the other)\b(?!\s+{_THING})",
+            r"^\s*(?:they|we)\b",  # a plural subject: "they walk side by side", "we dance"
+            r"\b(?:each other|one another|the two(?: of them)?|someone else|somebody else|side by side|"
+            r"hand in hand|another (?:person|man|woman|guy|girl|boy|figure|character|player|one))\b",
+        )
+    ),
+    re.IGNORECASE,
+)
+
+
+def infer_num_actors(prompt: str, max_actors: int) -> int:
+    """2 when the prompt names an interaction or more than one person (and the model allows it), else 1."""
+    two = infer_action([prompt]) in TWO_ACTOR_ACTIONS or bool(_TWO_PEOPLE.search(prompt))
+    return min(2 if two else 1, max_actors)

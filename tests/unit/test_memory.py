@@ -21,7 +21,6 @@ from stickgen.model.diffusion import RefinerConfig
 from stickgen.model.memory import (
     ACTION_WINDOW,
     GENERATION_MARGIN,
-    HOLD_PENALTY,
     MAX_WARP,
     NO_CLIP,
     MotionMemory,
@@ -242,7 +241,7 @@ def test_warp_path_is_monotone_bounded_and_finds_the_matching_part() -> None:
     assert warp_path(source[20:40], source).tolist() == list(range(20, 40))  # the part that matches
     slow = np.repeat(source[:20], 2, axis=0)  # the target plays the source at half speed
     path = warp_path(slow, source)
-    assert (np.abs(source[path] - slow).max(1) < 1e-9).mean() >= 0.95  # held where the target holds
+    assert (np.abs(source[path] - slow).max()) < 1e-9
     fast = source[:60:2]  # twice as fast: the path advances 2 per frame, its bound
     assert warp_path(fast, source).tolist() == list(range(0, 60, 2))
     steps = np.diff(warp_path(rng.standard_normal((30, 3)), source))
@@ -327,21 +326,6 @@ def test_a_damaged_memory_is_refused_with_what_does_not_fit() -> None:
         dim, actors = (8 if "width 8" in reason else DIM), (1 if "1..1" in reason else 2)
         with pytest.raises(ValueError, match=reason):
             check_memory_state(state if state is not None else good, dim, actors)
-
-
-def test_a_warp_path_holds_a_frame_only_where_holding_pays() -> None:
-    """A take at the clip's own pace, its frames blurred by noise, is played at that pace: with holds free
-    the path stood still on whichever frame the noise favoured (calmer, near-neutral frames of real clips:
-    training templates with wrists 4 cm lower than their targets, docs/training.md)."""
-    rng = np.random.default_rng(0)
-    t = np.arange(60)[:, None]
-    clip = np.sin(2 * np.pi * t / np.array([15.0, 23.0, 37.0, 53.0]) + rng.uniform(0, 6.3, 4))
-    take = clip[10:50] + 0.3 * rng.standard_normal((40, 4))
-    free = warp_path(take, clip, hold_penalty=0.0)
-    assert np.mean(np.diff(free) == 0) > 0.2  # the unpriced path holds a frame in one step of five or more
-    path = warp_path(take, clip)
-    assert HOLD_PENALTY > 0 and np.diff(path).min() >= 1  # no frame held
-    assert np.abs(path - np.arange(10, 50)).max() <= 1  # the take's own frames, give or take one
 
 
 def test_a_warp_path_is_smoothed_into_steady_fractional_frames() -> None:

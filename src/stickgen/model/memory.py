@@ -413,34 +413,24 @@ def pick(clips: list[int], u: float) -> int:
 
 
 MAX_WARP = 2  # a template frame advances 0, 1 or 2 frames of its clip per frame of the target
-# what holding a frame of the clip costs, in medians of the frames' squared distances: free, the path held a
-# clip's near-neutral frames (its start and end at rest) wherever the match was unsure, so training
-# templates were calmer than their targets (wrists 4 cm lower on average, 9 cm at a template's first
-# frames) and the network learnt to lift what a template shows, where a generation's template plays
-# frame by frame: docs/training.md, "Templates that hold no frame for free"
-HOLD_PENALTY = 1.0
 
 
-def warp_path(target: np.ndarray, source: np.ndarray, hold_penalty: float = HOLD_PENALTY) -> np.ndarray:
+def warp_path(target: np.ndarray, source: np.ndarray) -> np.ndarray:
     """(T,) frames of `source` (L, D) matched with the frames of `target` (T, D): the monotone path
     through source, from any start to any end (a part of it), that advances 0 to `MAX_WARP` frames per
-    target frame and minimises the summed squared distance of the matched frames plus `hold_penalty`
-    medians of those distances for every frame it holds (dynamic time warping with open ends, bounded
-    slope and a price on standing still; O(T L), one vectorised row per target frame)."""
+    target frame and minimises the summed squared distance of the matched frames (dynamic time warping
+    with open ends and bounded slope; O(T L), one vectorised row per target frame)."""
     t, n = target.shape[0], source.shape[0]
     target, source = np.asarray(target, np.float32), np.asarray(source, np.float32)
     cost = (target**2).sum(1)[:, None] + (source**2).sum(1)[None, :] - 2.0 * target @ source.T  # (T, L)
-    penalty = np.zeros((MAX_WARP + 1, 1), np.float32)
-    penalty[0] = hold_penalty * float(np.median(cost))
     total = cost[0]
     came = np.zeros((t, n), dtype=np.int8)  # frames advanced into (i, j)
     shifted = np.full((MAX_WARP + 1, n), np.inf, dtype=np.float32)  # row k: the totals k frames back
     for i in range(1, t):
         for k in range(MAX_WARP + 1):
             shifted[k, k:] = total[: n - k]
-        ways = shifted + penalty
-        came[i] = ways.argmin(0)
-        total = cost[i] + ways.min(0)
+        came[i] = shifted.argmin(0)
+        total = cost[i] + shifted.min(0)
     path = np.empty(t, dtype=np.int64)
     path[-1] = int(total.argmin())
     for i in range(t - 1, 0, -1):

@@ -22,7 +22,11 @@ from stickgen.generate.together import (
     MEET_M,
     SIDE,
     SIDE_M,
+    STRAY_M,
+    _drawn_apart,
     closest,
+    draw_seed,
+    farthest,
     place,
     together_placement,
 )
@@ -91,6 +95,41 @@ def test_facing_actors_come_towards_each_other_and_stop_short() -> None:
     assert start == pytest.approx(max(FACING_M, sum(travel) + MEET_M), abs=1e-3)
     np.testing.assert_allclose(_chord(joints[:, 1]), -_chord(joints[:, 0]), atol=1e-4)  # towards it
     assert closest(joints) == pytest.approx(MEET_M, abs=0.05)
+
+
+def _bulging(sideways_m: float, frames: int = 40) -> np.ndarray:
+    """A walker going 3 m along +Z that swerves `sideways_m` along X half way and comes back (its chord
+    straight ahead)."""
+    m = _walker(0.0, 3.0, frames)
+    m[..., 0] += sideways_m * np.sin(np.linspace(0.0, np.pi, frames))[:, None, None]
+    return m
+
+
+def test_a_draw_that_walks_apart_or_into_the_other_is_made_again() -> None:
+    straight = _walker(0.0, 3.0)
+    made = {0: [straight, _bulging(2.0)], 1: [straight, _bulging(-1.2)], 2: [straight, _walker(0.0, 3.0)]}
+    asked: list[int] = []
+
+    def draw(k: int) -> tuple[list[np.ndarray], str]:
+        asked.append(k)
+        return made[k], f"draw {k}"
+
+    joints, record, extra = _drawn_apart(draw, SIDE, 6)
+    assert asked == [0, 1, 2] and extra == "draw 2" and record["draw"] == 2  # the first that keeps its place
+    assert record["farthest_m"] == pytest.approx(farthest(joints), abs=1e-3)
+    assert farthest(joints) <= SIDE_M + STRAY_M
+    # none keeps its place: walking into the other is worse than drawing apart
+    _, record, extra = _drawn_apart(draw, SIDE, 2)
+    assert extra == "draw 0" and record["farthest_m"] > SIDE_M + STRAY_M and record["closest_m"] >= 1.0
+    # facing, drawing apart is no fault: the first draw that keeps clear stays
+    asked.clear()
+    assert _drawn_apart(draw, FACING, 6)[2] == "draw 0" and asked == [0]
+
+
+def test_draws_made_again_never_repeat_another_seeds_draw() -> None:
+    seeds = [draw_seed(s, k) for s in range(100) for k in range(6)]
+    assert len(set(seeds)) == len(seeds) and all(0 <= x < 2**63 for x in seeds)
+    assert [draw_seed(s, 0) for s in range(5)] == list(range(5))  # the first draw is the seed's own
 
 
 def test_facing_actors_in_place_stand_apart_facing_each_other() -> None:

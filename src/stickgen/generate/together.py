@@ -18,10 +18,12 @@ the actors do not move in step), then placed:
   turned to face the first (or to come towards it), far enough ahead that neither walks into the other
   (FACING_M, or what both travel plus MEET_M).
 
-A draw in which two pelvises come within `sequence.APART_M` on the floor is made again with the next seed
-(as many times as the safety check regenerates), the farthest apart kept. A motion longer than the model's
-window (`directed.generate_long`) and a timeline whose every span is such a text (`generate_timeline`) are
-made the same way, each actor's in its own windows (`directed_together`).
+A draw in which two pelvises come within `sequence.APART_M` on the floor, or (side by side) draw more than
+`STRAY_M` further apart than they were placed, is made again with another seed (up to `PLACEMENT_DRAWS`
+draws in all); when none keeps its place, the draw kept is the one that comes least close, then strays
+least.
+A motion longer than the model's window (`directed.generate_long`) and a timeline whose every span is such
+a text (`generate_timeline`) are made the same way, each actor's in its own windows (`directed_together`).
 """
 
 from __future__ import annotations
@@ -60,6 +62,11 @@ _FACING_WORDS = re.compile(
 SIDE_M = 1.2  # pelvis to pelvis across the way they go (room for a dancer's spread arms)
 FACING_M = 1.8  # pelvis to pelvis of a pair facing each other in place (a wave or bow across a room)
 MEET_M = 0.8  # where two actors coming towards each other stop at the nearest (a step short of contact)
+# side by side, a draw in which two actors' pelvises come further apart than they were placed by more than
+# this is made again: walks of their own that curve two ways drew apart by 4-9 m in 7 of 32 draws
+STRAY_M = 1.0
+# draws of the actors made alone until one keeps its place (each a batch of one-actor generations)
+PLACEMENT_DRAWS = 6
 TRAVEL_M = 0.5  # a motion travels when its pelvis ends this far from where it started on the floor
 _FLOOR = np.array([1.0, 0.0, 1.0])  # a point's x and z: its place on the floor
 
@@ -92,12 +99,12 @@ def sample_together(
 
     def draw(k: int) -> tuple[list[np.ndarray], list[FaceTrack]]:
         made = gen.sample_with_faces(
-            emb.expand(actors, -1), [frames] * actors, [1] * actors, gen.sampling, seed + k, **repeat,
-            captions=None if caption is None else [caption] * actors,
+            emb.expand(actors, -1), [frames] * actors, [1] * actors, gen.sampling, draw_seed(seed, k),
+            captions=None if caption is None else [caption] * actors, **repeat,
         )  # fmt: skip
         return [j for j, _ in made], [f for _, f in made]
 
-    joints, record, faces = _drawn_apart(draw, placement, 1 + gen.max_regenerations)
+    joints, record, faces = _drawn_apart(draw, placement, PLACEMENT_DRAWS)
     face = FaceTrack(*(np.concatenate([getattr(f, k.name) for f in faces], 1) for k in fields(FaceTrack)))
     return joints, face, record
 
@@ -123,10 +130,10 @@ def directed_together(
     t0 = time.perf_counter()
 
     def draw(k: int) -> tuple[list[np.ndarray], list[Motion]]:
-        each = [make_one(seed + k + 101 * a) for a in range(actors)]
+        each = [make_one(draw_seed(seed, k) + 101 * a) for a in range(actors)]
         return [m.joints for m in each], each
 
-    joints, record, each = _drawn_apart(draw, placement, 1 + gen.max_regenerations)
+    joints, record, each = _drawn_apart(draw, placement, PLACEMENT_DRAWS)
     motion = Motion(joints, gen.fps, each[0].prompt)
     verdict = safety_summary(gen.check_motion_safety(motion)) if gen.enable_safety_check else None
     history = [] if verdict is None else [{"seed": seed, **verdict}]
@@ -138,27 +145,41 @@ def directed_together(
     return motion
 
 
+def draw_seed(seed: int, k: int) -> int:
+    """The noise seed of draw `k` of a motion seeded `seed`: `seed` itself first, then seeds derived from
+    (seed, k), so that a draw made again never repeats another seed's first draw (with `seed + k`, seeds
+    3, 4 and 5 of "two people walk side by side" gave one and the same motion)."""
+    return seed if k == 0 else int(np.random.SeedSequence([seed, k]).generate_state(1)[0] >> 1)
+
+
 def _drawn_apart(
     draw: Callable[[int], tuple[list[np.ndarray], Any]], placement: str, draws: int
 ) -> tuple[np.ndarray, dict, Any]:
     """The first of up to `draws` draws (`draw(k)`: the actors' one-actor joints (T, 1, 22, 3) and what
-    else it made) whose placed pelvises stay `sequence.APART_M` apart on the floor, else the farthest:
-    (the placed joints, the record: the placement, the draw kept, the pelvises' closest distance and how
-    far apart they started in metres, what else that draw made)."""
+    else it made) whose placed pelvises stay `sequence.APART_M` apart on the floor and, side by side, no
+    more than `STRAY_M` further apart than they were placed; else the one that comes least within APART_M,
+    then strays least:
+    (the placed joints, the record: the placement, the draw kept, the pelvises' closest and farthest
+    distances and how far apart they started in metres, what else that draw made)."""
     from stickgen.generate.sequence import APART_M
 
-    best: tuple[np.ndarray, dict, Any] | None = None
+    best: tuple[np.ndarray, dict, Any, tuple[float, float]] | None = None
     for k in range(draws):
         motions, extra = draw(k)
         joints, start = place(motions, placement)
-        gap = closest(joints)
-        record = {"placement": placement, "draw": k, "closest_m": round(gap, 4), "apart_m": round(start, 4)}
-        if best is None or gap > best[1]["closest_m"]:
-            best = (joints, record, extra)
-        if gap >= APART_M:
+        near, far = closest(joints), farthest(joints)
+        stray = max(far - (len(motions) - 1) * SIDE_M - STRAY_M, 0.0) if placement == SIDE else 0.0
+        miss = (max(APART_M - near, 0.0), stray)  # walking into each other is worse than drawing apart
+        record = {
+            "placement": placement, "draw": k, "closest_m": round(near, 4), "farthest_m": round(far, 4),
+            "apart_m": round(start, 4),
+        }  # fmt: skip
+        if best is None or miss < best[3]:
+            best = (joints, record, extra, miss)
+        if miss == (0.0, 0.0):
             break
     assert best is not None
-    return best
+    return best[:3]
 
 
 def place(motions: list[np.ndarray], placement: str) -> tuple[np.ndarray, float]:
@@ -185,11 +206,21 @@ def place(motions: list[np.ndarray], placement: str) -> tuple[np.ndarray, float]
     return joints.astype(np.float32), float(np.linalg.norm(start[1] - start[0]))
 
 
-def closest(joints: np.ndarray) -> float:
-    """The smallest floor-plane distance between two actors' pelvises over the frames of (T, A, 22, 3)."""
+def _gaps(joints: np.ndarray) -> np.ndarray:
+    """The floor-plane distances between every two actors' pelvises in every frame of (T, A, 22, 3)."""
     pelvis = joints[:, :, 0][..., [0, 2]]
     gaps = np.linalg.norm(pelvis[:, :, None] - pelvis[:, None, :], axis=-1)
-    return float(gaps[:, ~np.eye(joints.shape[1], dtype=bool)].min())
+    return gaps[:, ~np.eye(joints.shape[1], dtype=bool)]
+
+
+def closest(joints: np.ndarray) -> float:
+    """The smallest floor-plane distance between two actors' pelvises over the frames of (T, A, 22, 3)."""
+    return float(_gaps(joints).min())
+
+
+def farthest(joints: np.ndarray) -> float:
+    """The largest floor-plane distance between two actors' pelvises over the frames of (T, A, 22, 3)."""
+    return float(_gaps(joints).max())
 
 
 def _travel(joints: np.ndarray) -> float:

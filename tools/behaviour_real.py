@@ -21,14 +21,14 @@ import numpy as np
 
 from stickgen.core.atomic import atomic_write_text
 from stickgen.core.canonical import CanonicalStore
-from stickgen.core.laterality import LEFT, NONE, RIGHT, caption_side
+from stickgen.core.laterality import LEFT, RIGHT, captions_side
 from stickgen.evaluate.behaviour import CHECKS, check
 
 
 def named_side(captions: Sequence[str]) -> str | None:
-    """The side the captions name ("left" / "right") when they name one and only one, else None."""
-    sides = {caption_side(c) for c in captions} - {NONE}
-    return {LEFT: "left", RIGHT: "right"}.get(sides.pop()) if len(sides) == 1 else None
+    """The side ("left" / "right") the clip's captions name, as training reads it (`captions_side`: the
+    first caption that names one), else None."""
+    return {LEFT: "left", RIGHT: "right"}.get(captions_side(captions))
 
 
 def real_rates(store: CanonicalStore) -> dict[str, dict[str, float]]:

@@ -67,11 +67,13 @@ def leading_side(captions: Sequence[str], joints: np.ndarray) -> int:
     """The side condition of a clip told by `captions` (one caption for a training sample, all of a clip's
     for a memory clip): the side the first caption that names exactly one names, else `motion_side` of
     `joints` (T, A, 22, 3)."""
-    for caption in captions:
-        named = caption_side(caption)
-        if named != NONE:
-            return named
-    return motion_side(joints)
+    named = captions_side(captions)
+    return named if named != NONE else motion_side(joints)
+
+
+def captions_side(captions: Sequence[str]) -> int:
+    """The side (LEFT or RIGHT) the first caption that names exactly one names, else NONE."""
+    return next((side for side in map(caption_side, captions) if side != NONE), NONE)
 
 
 def caption_side(caption: str) -> int:

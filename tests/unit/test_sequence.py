@@ -53,6 +53,24 @@ def test_a_prompt_with_one_motion_is_left_whole(prompt) -> None:
     assert split_sequence(prompt) == [prompt.strip()]
 
 
+@pytest.mark.parametrize(
+    ("prompt", "parts"),
+    [
+        ("someone jumps twice", ["someone jumps"] * 2),
+        ("A kid jumps 3 times, then sits down.", ["A kid jumps"] * 3 + ["sits down"]),
+        ("a person walks, then bows two times", ["a person walks", "bows", "bows"]),
+        ("a man jumps four times in a row", ["a man jumps in a row"] * 4),
+        # a part of these makes several already, or the count is no count, or another action follows it
+        ("a person kicks twice", ["a person kicks twice"]),
+        ("a person jumps twice as high", ["a person jumps twice as high"]),
+        ("someone jumps twice and waves", ["someone jumps twice and waves"]),
+        ("a person jumps 9 times", ["a person jumps 9 times"]),  # up to five
+    ],
+)
+def test_a_part_done_a_number_of_times_is_that_many_parts_where_one_makes_one(prompt, parts) -> None:
+    assert split_sequence(prompt) == parts
+
+
 def test_each_part_lasts_its_predicted_length_scaled_to_the_length_asked_for() -> None:
     own = {"a person waves": 2.0, "sits down": 3.0}
     spans = sequence_spans(list(own), None, own.__getitem__)

@@ -26,7 +26,11 @@ What is a connector: "then" after a space or a comma, semicolon or full stop; "a
 stays one motion); each may follow "and". Other words are not split on ("next" is usually "next to", a
 "before" reverses the order). Parts keep their words as written; a part with no letter is dropped, and a
 prompt with fewer than two parts is one motion as before. `--no-split` (`stickgen generate`) makes a
-sequence prompt in one pass."""
+sequence prompt in one pass.
+
+A part that says how many times it is done is that many parts when one part of its action makes one
+(`REPEATABLE`: "someone jumps twice, then sits down" is jump, jump, sit down; in one pass it jumped once
+in every seed)."""
 
 from __future__ import annotations
 
@@ -66,14 +70,37 @@ _LEADING = re.compile(rf"^(?:(?:and\s+)?{_WORDS}\b[\s,]*)+", re.I)
 _LETTER = re.compile(r"[^\W\d_]")
 # the shortest span a part gets: shorter parts (a short --seconds split many ways) make the prompt one motion
 MIN_PART_S = 0.5
+# a part that says how many times ("twice", "three times", "2 times"; not "twice as high"), up to five
+_TIMES = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5, "2": 2, "3": 3, "4": 4, "5": 5}
+_REPEAT = re.compile(r"[\s,]*\b(?:(twice)|(two|three|four|five|[2-5])\s+times)\b(?!\s+as\b)", re.I)
+# actions of which one part makes one (measured on the format 15 small/sft, seeds 1-6: "someone jumps" one
+# jump, "someone bows" one bow in 4 of 6): "jumps twice" is two parts. A part of the others holds several
+# already ("a person kicks": two kicks in every seed), so their counts are left to the model and its memory
+# ("kicks twice": two kicks; "jumps twice" in one part: one jump in every seed)
+REPEATABLE = frozenset({"jump", "bow"})
 
 
 def split_sequence(prompt: str) -> list[str]:
     """The parts of a prompt that names motions one after another, in order; `[prompt]` (stripped) when it
     names one."""
     parts = [_LEADING.sub("", p.strip(" \t\n,;.")).strip(" \t\n,;.") for p in _CONNECTOR.split(prompt)]
-    parts = [p for p in parts if _LETTER.search(p)]
+    parts = [q for p in parts if _LETTER.search(p) for q in repeated(p)]
     return parts if len(parts) >= 2 else [prompt.strip()]
+
+
+def repeated(part: str) -> list[str]:
+    """A part that says how many times it is done ("someone jumps twice") as that many parts without the
+    count, when its action is `REPEATABLE` and no other action follows the count ("jumps twice and waves"
+    stays one part: the wave is not done twice); else `[part]`."""
+    found = _REPEAT.search(part)
+    if (
+        found is None
+        or infer_action([part]) not in REPEATABLE
+        or infer_action([part[found.end() :]]) != "unknown"
+    ):
+        return [part]
+    once = (part[: found.start()] + part[found.end() :]).strip(" \t\n,;.")
+    return [once] * _TIMES[(found.group(1) or found.group(2)).lower()]
 
 
 def sequence_spans(

@@ -26,6 +26,9 @@ from stickgen.generate.headcount import infer_num_actors
         "One person fights another, throwing punches and dodging.",
         "One person talks and another answers, both looking annoyed.",
         "one of them waves while the other claps",
+        "people dance at a party",
+        "the kids run around",
+        "a group of friends wave",
     ],
 )
 def test_a_prompt_naming_more_than_one_person_asks_for_two(prompt) -> None:

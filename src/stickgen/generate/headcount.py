@@ -1,11 +1,12 @@
 """How many people a prompt describes, when the user does not say (`--num-actors`).
 
 Two when the prompt's action needs a partner (handshake, high five, hug) or its words name more than one
-person: a count or "both" before people ("two people", "both dancers", "2 old men", "a couple of friends"),
-a pair or couple as the subject ("a couple dances"), two people joined by "and" ("a man and a woman",
-"a boy and his friend"), a partner ("with a partner", "with his opponent"), words that take two ("each
-other", "one another", "the two of them", "someone else", "another person", "side by side", "hand in
-hand", "one person fights another"), or a plural subject ("they walk together").
+person: a count or "both" before people ("two people", "both dancers", "2 old men", "a group of friends"),
+people as the subject ("people dance", "the kids run"), a pair or couple as the subject ("a couple
+dances"), two people joined by "and" ("a man and a woman", "a boy and his friend"), a partner ("with a
+partner", "with his opponent"), words that take two ("each other", "one another", "the two of them",
+"someone else", "another person", "side by side", "hand in hand", "one person fights another"), or a
+plural pronoun as the subject ("they walk together").
 The same words before anything else do not count: "waves with both hands", "claps his hands together",
 "takes 2 steps", "a couple of steps", "a pair of shoes" are one person. One otherwise.
 """
@@ -34,8 +35,10 @@ _TWO_PEOPLE = re.compile(
     "|".join(
         (
             # a count before people, with up to two words between: "two old men", "both stick figures"
-            rf"\b(?:two|2|both|a few|several|three|four|a pair of|a couple of)\s+"
-            rf"(?:[\w-]+\s+){{0,2}}?{_PEOPLE}\b",
+            rf"\b(?:two|2|both|a few|several|three|four|some|many|a pair of|a couple of|a group of|a crowd "
+            rf"of)\s+(?:[\w-]+\s+){{0,2}}?{_PEOPLE}\b",
+            # people as the subject: "people dance at a party", "the kids run around"
+            rf"^\s*(?:the\s+)?(?:[\w-]+\s+)?{_PEOPLE}\b",
             # a pair or couple that acts: "a couple dances", "the pair spar" (not "a couple of steps")
             r"\b(?:a|the)\s+(?:couple|pair)\b(?!\s+of\b)",
             # two people joined: "a man and a woman", "the boy and his friend"

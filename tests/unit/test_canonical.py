@@ -65,11 +65,13 @@ def test_foreign_and_corrupt_files_are_clear_errors(tmp_path) -> None:
     canonical.save([walking_clip()], tmp_path / "whole.pt", fps=20.0)
     (tmp_path / "cut.pt").write_bytes((tmp_path / "whole.pt").read_bytes()[:200])
     (tmp_path / "empty.pt").write_bytes(b"")
+    (tmp_path / "folder.pt").mkdir()
     torch.save({"where": pathlib.PurePosixPath("x")}, tmp_path / "object.pt")
     for name, reason in (
         ("junk.pt", "not a file torch.save wrote"),
         ("cut.pt", "its zip archive is damaged or cut short"),
         ("empty.pt", "the file is empty"),
+        ("folder.pt", "Is a directory"),
         ("object.pt", r"it holds more than tensors and plain values \(.*PurePosixPath"),
     ):
         # one line naming the file and why, without torch's advice to load unsafely

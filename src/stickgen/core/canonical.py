@@ -261,8 +261,11 @@ def torch_load_failure(path: str | os.PathLike, exc: Exception) -> str:
     or holding what a weights-only load refuses (the unpickler's reason, without torch's advice to load with
     `weights_only=False`, which no stickgen file needs); else the error's first line."""
     text = str(exc).strip()
-    with open(path, "rb") as fh:
-        head = fh.read(4)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except OSError as err:  # a folder, a file it may not read: that is the reason
+        return f"{err.strerror or err}"
     if not head:
         return "the file is empty"
     # torch.save writes a zip archive (an old torch a bare pickle, protocol 2+: its first byte is 0x80)

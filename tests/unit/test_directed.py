@@ -265,6 +265,28 @@ def test_a_timeline_is_one_motion_with_each_span_in_its_frames(gen) -> None:
     np.testing.assert_array_equal(m.joints, again.joints)
 
 
+def test_a_counted_kick_is_that_many_parts_of_one_kick_each_leading_with_one_side(gen, monkeypatch) -> None:
+    """ "kicks three times": three parts of `ONE_EVENT_S["kick"]` (a part of the estimator's length kicks
+    twice), the motion that long when no length is asked for, and every window of a repeated text leads
+    with the side drawn for its first (a kick that changes legs half way is not the same kick thrice)."""
+    drawn = []
+
+    def recording(*args, **kwargs):
+        out, lead = sample_constrained(*args, **kwargs)
+        drawn.append((kwargs["lead"], lead))
+        return out, lead
+
+    monkeypatch.setattr(directed, "sample_constrained", recording)
+    m = sequence.generate_sequence(gen, "someone kicks three times", seed=3, directing=SHORT)
+    one = sequence.ONE_EVENT_S["kick"]
+    assert m.meta["sequence"]["parts"] == ["someone kicks"] * 3 and m.duration_s == pytest.approx(3 * one)
+    assert m.meta["length"]["source"] == "counted"
+    assert [s["frames"] for s in m.meta["timeline"]] == [[0, 40], [40, 80], [80, 120]]
+    assert drawn[0][0] is None and all(given is not None and given == drawn[0][1] for given, _ in drawn[1:])
+    once = sequence.generate_sequence(gen, "someone kicks once", 5.0, seed=3, directing=SHORT)
+    assert once.meta["sequence"]["parts"] == ["someone kicks", sequence.WAITING] and once.frames == 100
+
+
 def test_a_sequence_prompt_is_the_timeline_of_its_parts(gen) -> None:
     """`generate_sequence`: "X, then Y" is made as a timeline of X and Y, each lasting its predicted length
     (the tiny checkpoint has no length estimator: the default, capped at its window) or its share of the

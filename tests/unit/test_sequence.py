@@ -9,7 +9,19 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from stickgen.generate.sequence import ALL, EACH, FIRST, MIN_PART_S, part_mode, sequence_spans, split_sequence
+from stickgen.generate.sequence import (
+    ALL,
+    EACH,
+    FIRST,
+    MIN_PART_S,
+    ONE_EVENT_S,
+    WAITING,
+    Part,
+    part_mode,
+    sequence_parts,
+    sequence_spans,
+    split_sequence,
+)
 from stickgen.generate.timeline import Span, check_timeline
 
 
@@ -60,9 +72,15 @@ def test_a_prompt_with_one_motion_is_left_whole(prompt) -> None:
         ("A kid jumps 3 times, then sits down.", ["A kid jumps"] * 3 + ["sits down"]),
         ("a person walks, then bows two times", ["a person walks", "bows", "bows"]),
         ("a man jumps four times in a row", ["a man jumps in a row"] * 4),
+        ("a person kicks twice", ["a person kicks"] * 2),
+        ("a man kicks once with his left leg", ["a man kicks with his left leg"]),
         # a part of these makes several already, or the count is no count, or another action follows it
-        ("a person kicks twice", ["a person kicks twice"]),
+        ("someone punches three times", ["someone punches three times"]),
         ("a person jumps twice as high", ["a person jumps twice as high"]),
+        ("someone jumps once", ["someone jumps once"]),  # one part of its own length: the prompt
+        ("a person kicks at once", ["a person kicks at once"]),
+        ("a person kicks once more", ["a person kicks once more"]),
+        ("a person kicks once again, then waves", ["a person kicks once again", "waves"]),
         ("someone jumps twice and waves", ["someone jumps twice and waves"]),
         ("a person jumps 9 times", ["a person jumps 9 times"]),  # up to five
     ],
@@ -81,6 +99,40 @@ def test_each_part_lasts_its_predicted_length_scaled_to_the_length_asked_for() -
     assert sequence_spans(["a", "b", "c"], 1.0, lambda _: 1.0) is None  # 1/3 s a part: under MIN_PART_S
     spans = sequence_spans(["a", "b", "c"], 7.0, lambda _: 1.0)  # thirds of 7 s: the last edge is 7 exactly
     assert spans[-1].end_s == 7.0 and all(s.duration_s >= MIN_PART_S for s in spans)
+
+
+def test_counted_kicks_last_one_kick_each_and_a_longer_length_asked_for_goes_to_the_rest() -> None:
+    """A counted kick lasts `ONE_EVENT_S["kick"]` a part whatever the estimator says (at its 4.9 s a part
+    kicked twice); a length asked for beyond the parts of their own length goes to the others, else to
+    standing still after them, else (too short to stand) all are scaled."""
+    one = ONE_EVENT_S["kick"]
+    estimate = {"a man kicks": 4.9, "walks": 3.0}.__getitem__
+    parts = sequence_parts("a man kicks three times")
+    assert parts == [Part("a man kicks", one)] * 3
+    assert sequence_spans(parts, None, estimate) == [
+        Span(i * one, (i + 1) * one, "a man kicks") for i in range(3)
+    ]
+    spans = sequence_spans(parts, 3 * one + 4.0, estimate)
+    assert [s.text for s in spans] == ["a man kicks"] * 3 + [WAITING] and spans[
+        -1
+    ].duration_s == pytest.approx(4.0)
+    spans = sequence_spans(parts, 3 * one + 0.2, estimate)  # too little to stand: each kick a little longer
+    assert len(spans) == 3 and spans[0].duration_s == pytest.approx(one + 0.2 / 3)
+    spans = sequence_spans(sequence_parts("walks, then kicks twice"), 10.0, estimate)
+    assert [(s.text, s.duration_s) for s in spans] == [
+        ("walks", 10.0 - 2 * one),
+        ("kicks", one),
+        ("kicks", one),
+    ]
+    # "kicks once": a motion of one part of its own length, or with standing still after it
+    assert sequence_spans(sequence_parts("a man kicks once"), None, estimate) == [
+        Span(0.0, one, "a man kicks")
+    ]
+    assert [s.text for s in sequence_spans(sequence_parts("a man kicks once"), 6.0, estimate)] == [
+        "a man kicks",
+        WAITING,
+    ]
+    check_timeline(spans)
 
 
 def test_a_part_too_short_or_a_bad_length_makes_no_spans() -> None:

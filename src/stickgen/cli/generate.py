@@ -202,7 +202,11 @@ GIVEN_LENGTH = {"source": "given", "predicted_s": None, "estimator": None}
 
 def _length_note(meta: dict) -> str:
     source = meta.get("length", GIVEN_LENGTH)["source"]
-    return {"predicted": " (predicted from the text)", "default": " (the default length)"}.get(source, "")
+    return {
+        "predicted": " (predicted from the text)",
+        "default": " (the default length)",
+        "counted": " (from the count)",
+    }.get(source, "")
 
 
 def _verdict(meta: dict) -> str:

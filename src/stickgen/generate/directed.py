@@ -434,14 +434,14 @@ def _window_features(
     generator = torch.Generator().manual_seed(seed)  # CPU noise: the same motion on every device
     style_ids = None if style is None else torch.tensor([style_id(style, model.cfg.n_styles)], device=dev)
     actor_ids = torch.tensor([actors], device=dev)
-    leads: dict[int, torch.Tensor] = {}
+    leads: dict[str, torch.Tensor] = {}  # a text's side: its later windows and its repetitions keep it
     for w in windows:
         part = parts[w.span]
         known, mask = feats[w.start : w.end].copy(), user[w.start : w.end].copy()
         mask[: w.kept, :actors] = True
         place = placement(known, mask, w.kept)
         action = None if part.action is None else torch.tensor([action_id(part.action)], device=dev)
-        out, leads[w.span] = sample_constrained(
+        out, leads[texts[w.span]] = sample_constrained(
             model,
             emb[w.span : w.span + 1],
             w.end - w.start,
@@ -452,7 +452,7 @@ def _window_features(
             style=style_ids,
             side=torch.tensor([caption_side(texts[w.span])], device=dev),
             named_action=named_actions([texts[w.span]], dev),
-            lead=leads.get(w.span),
+            lead=leads.get(texts[w.span]),
             generation=gen.generation,
             sampling=gen.sampling,
             generator=generator,

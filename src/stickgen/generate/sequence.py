@@ -30,7 +30,9 @@ sequence prompt in one pass.
 
 A part that says how many times it is done is that many parts when one part of its action makes one
 (`REPEATABLE`: "someone jumps twice, then sits down" is jump, jump, sit down; in one pass it jumped once
-in every seed)."""
+in every seed). Of some actions a part as long as the length estimator says holds several (a kick): their
+counted parts ("a man kicks three times", "kicks once") last `ONE_EVENT_S` each, in which one part makes
+one, and a length asked for beyond theirs goes to the other parts, or to standing still after them."""
 
 from __future__ import annotations
 
@@ -39,7 +41,7 @@ import secrets
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import torch
@@ -71,51 +73,82 @@ _LETTER = re.compile(r"[^\W\d_]")
 # the shortest span a part gets: shorter parts (a short --seconds split many ways) make the prompt one motion
 MIN_PART_S = 0.5
 # a part that says how many times ("twice", "three times", "2 times"; not "twice as high"), up to five
-_TIMES = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5, "2": 2, "3": 3, "4": 4, "5": 5}
-_REPEAT = re.compile(r"[\s,]*\b(?:(twice)|(two|three|four|five|[2-5])\s+times)\b(?!\s+as\b)", re.I)
+_TIMES = {"once": 1, "twice": 2, "two": 2, "three": 3, "four": 4, "five": 5, "2": 2, "3": 3, "4": 4, "5": 5}
+_REPEAT = re.compile(
+    r"[\s,]*(?<!\bat\s)\b(?:(once|twice)|(two|three|four|five|[2-5])\s+times)\b(?!\s+(?:as|more|again)\b)",
+    re.I,
+)
+# actions of which a part as long as the length estimator says holds several events, and a part this long
+# (seconds) one: a counted one is made of that many parts this long ("a man kicks three times" kicked twice
+# in every seed 1-6 at its 4.9 s, as did "kicks once"; on the format 15 small/sft a kick part of 1.5 or 2 s
+# kicks once in every seed, of 2.5 s twice in 8 of 12; as three 2-s parts, three kicks in every seed).
+# Punches need none: "punches three times" throws three in one part, "punches twice" two
+ONE_EVENT_S = {"kick": 2.0}
 # actions of which one part makes one (measured on the format 15 small/sft, seeds 1-6: "someone jumps" one
-# jump, "someone bows" one bow in 4 of 6): "jumps twice" is two parts. A part of the others holds several
-# already ("a person kicks": two kicks in every seed), so their counts are left to the model and its memory
-# ("kicks twice": two kicks; "jumps twice" in one part: one jump in every seed)
-REPEATABLE = frozenset({"jump", "bow"})
+# jump, "someone bows" one bow in 4 of 6): "jumps twice" is two parts; and those of `ONE_EVENT_S`. Counts
+# of the others are left to the model and its memory ("jumps twice" in one part: one jump in every seed)
+REPEATABLE = frozenset({"jump", "bow", *ONE_EVENT_S})
+
+
+class Part(NamedTuple):
+    """A part of a sequence prompt: its words and, for a counted part of an `ONE_EVENT_S` action, the
+    length it lasts (None: the length estimator's)."""
+
+    text: str
+    length_s: float | None = None
+
+
+def sequence_parts(prompt: str) -> list[Part]:
+    """The parts of a prompt that names motions one after another, in order, a counted part as that many
+    (`repeated`); `[Part(prompt)]` (stripped) when it names one motion of its own length."""
+    texts = [_LEADING.sub("", p.strip(" \t\n,;.")).strip(" \t\n,;.") for p in _CONNECTOR.split(prompt)]
+    parts = [q for p in texts if _LETTER.search(p) for q in repeated(p)]
+    return parts if len(parts) >= 2 or any(p.length_s for p in parts) else [Part(prompt.strip())]
 
 
 def split_sequence(prompt: str) -> list[str]:
-    """The parts of a prompt that names motions one after another, in order; `[prompt]` (stripped) when it
-    names one."""
-    parts = [_LEADING.sub("", p.strip(" \t\n,;.")).strip(" \t\n,;.") for p in _CONNECTOR.split(prompt)]
-    parts = [q for p in parts if _LETTER.search(p) for q in repeated(p)]
-    return parts if len(parts) >= 2 else [prompt.strip()]
+    """The words of `sequence_parts`."""
+    return [p.text for p in sequence_parts(prompt)]
 
 
-def repeated(part: str) -> list[str]:
+def repeated(part: str) -> list[Part]:
     """A part that says how many times it is done ("someone jumps twice") as that many parts without the
     count, when its action is `REPEATABLE` and no other action follows the count ("jumps twice and waves"
-    stays one part: the wave is not done twice); else `[part]`."""
+    stays one part: the wave is not done twice), each lasting its action's `ONE_EVENT_S` if it has one;
+    else `[Part(part)]`."""
     found = _REPEAT.search(part)
-    if (
-        found is None
-        or infer_action([part]) not in REPEATABLE
-        or infer_action([part[found.end() :]]) != "unknown"
-    ):
-        return [part]
+    action = infer_action([part])
+    if found is None or action not in REPEATABLE or infer_action([part[found.end() :]]) != "unknown":
+        return [Part(part)]
     once = (part[: found.start()] + part[found.end() :]).strip(" \t\n,;.")
-    return [once] * _TIMES[(found.group(1) or found.group(2)).lower()]
+    return [Part(once, ONE_EVENT_S.get(action))] * _TIMES[(found.group(1) or found.group(2)).lower()]
 
 
 def sequence_spans(
-    parts: Sequence[str], duration_s: float | None, duration_of: Callable[[str], float]
+    parts: Sequence[Part | str], duration_s: float | None, duration_of: Callable[[str], float]
 ) -> list[Span] | None:
-    """Back-to-back spans of `parts` from 0 s: each lasts `duration_of(part)` seconds (the length
-    estimator's), all scaled to `duration_s` when given. None when a span would be shorter than
-    MIN_PART_S (the prompt is then made as one motion)."""
-    if len(parts) < 2:
+    """Back-to-back spans of `parts` from 0 s: each lasts its own `length_s`, else `duration_of(text)`
+    seconds (the length estimator's). Given `duration_s`, the parts without a length of their own are
+    scaled to fill what the others leave; when every part has one, a part standing still (`WAITING`) fills
+    it; when that is shorter than MIN_PART_S (or the parts' own lengths are too long), all are scaled to
+    `duration_s`. None when there is a single part of the estimator's length, or a span would be shorter
+    than MIN_PART_S (the prompt is then made as one motion)."""
+    parts = [p if isinstance(p, Part) else Part(p) for p in parts]
+    if not parts or (len(parts) < 2 and parts[0].length_s is None):
         return None
-    own = [float(duration_of(p)) for p in parts]
+    own = [float(p.length_s or duration_of(p.text)) for p in parts]
     if min(own) <= 0:
         raise ValueError(f"a part's duration must be positive, got {own}")
-    scale = 1.0 if duration_s is None else float(duration_s) / sum(own)
-    lengths = [d * scale for d in own]
+    lengths = own
+    if duration_s is not None:
+        free = [d for d, p in zip(own, parts, strict=True) if not p.length_s]
+        room = float(duration_s) - (sum(own) - sum(free))  # what the parts of their own length leave
+        if room >= MIN_PART_S and not free:
+            parts, lengths = [*parts, Part(WAITING)], [*own, room]
+        elif room >= MIN_PART_S and min(free) * room / sum(free) >= MIN_PART_S:
+            lengths = [d if p.length_s else d * room / sum(free) for d, p in zip(own, parts, strict=True)]
+        else:
+            lengths = [d * float(duration_s) / sum(own) for d in own]
     if min(lengths) < MIN_PART_S:
         return None
     edges = [0.0]
@@ -123,7 +156,9 @@ def sequence_spans(
         edges.append(edges[-1] + d)
     if duration_s is not None:
         edges[-1] = float(duration_s)  # exactly the length asked for, whatever the rounding
-    return [Span(round(a, 6), round(b, 6), p) for a, b, p in zip(edges[:-1], edges[1:], parts, strict=True)]
+    return [
+        Span(round(a, 6), round(b, 6), p.text) for a, b, p in zip(edges[:-1], edges[1:], parts, strict=True)
+    ]
 
 
 def generate_sequence(
@@ -137,35 +172,42 @@ def generate_sequence(
     max_parts: int | None = None,
 ) -> Motion | None:
     """The motion of a prompt that names motions one after another ("a person waves, then sits down"), made
-    as the timeline of its parts (`split_sequence`, `sequence_spans`), each part lasting what the length
-    estimator predicts for it (scaled to `duration_s` when given). With several actors, a later part is made
+    as the timeline of its parts (`sequence_parts`, `sequence_spans`), each part lasting what the length
+    estimator predicts for it, or its own length (a counted kick; a motion of one such part is made too),
+    fitted to `duration_s` when given. With several actors, a later part is made
     the way `part_mode` says: by all of them in one window, by the first alone (the others `WAITING`), or by
     each from its own frames (`_in_turns`). None, to be made in one pass (`gen.generate`), when the prompt
     names one motion, a part would be shorter than MIN_PART_S, the parts would last longer than a timeline
     may (600 s), the first part asks for fewer actors than the motion has (there is no place to start the
     others from), or there are more than `max_parts` parts (a server's bound on the windows one request
     costs; None: no bound but the 600 s)."""
-    parts = split_sequence(prompt)
-    if len(parts) < 2 or (max_parts is not None and len(parts) > max_parts):
+    parts = sequence_parts(prompt)
+    if (len(parts) < 2 and parts[0].length_s is None) or (max_parts is not None and len(parts) > max_parts):
         return None
-    actors = actor_count(gen, parts, num_actors)
-    if infer_num_actors(parts[0], gen.max_actors) < actors:
+    texts = [p.text for p in parts]
+    actors = actor_count(gen, texts, num_actors)
+    if infer_num_actors(texts[0], gen.max_actors) < actors:
         return None
-    emb = {p: gen.encode(p) for p in dict.fromkeys(parts)}  # (1, D) each: lengths and modes read them
-    lengths = {p: gen.duration_for(e.cpu().numpy(), None) for p, e in emb.items()}
-    spans = sequence_spans(parts, duration_s, lambda p: lengths[p][0])
+    emb = {t: gen.encode(t) for t in dict.fromkeys(texts)}  # (1, D) each: lengths and modes read them
+    lengths = {t: gen.duration_for(e.cpu().numpy(), None) for t, e in emb.items()}
+    spans = sequence_spans(parts, duration_s, lambda t: lengths[t][0])
     if spans is None or spans[-1].end_s > MAX_SECONDS:
         return None
-    modes = span_modes(gen, parts, actors, emb)
+    texts = [s.text for s in spans]  # with the part standing still after counted ones, if there is one
+    emb |= {t: gen.encode(t) for t in texts if t not in emb}
+    modes = span_modes(gen, texts, actors, emb)
     if all(m == ALL for m in modes):
         motion = window_timeline(gen, spans, actors, seed, style, directing or Directing())
     else:
         motion = _in_turns(gen, spans, modes, actors, seed, style, directing or Directing())
-    motion.meta["sequence"] = {"prompt": prompt, "parts": parts, "modes": modes}
+    motion.meta["sequence"] = {"prompt": prompt, "parts": texts, "modes": modes}
     if duration_s is not None:
         motion.meta["length"] = {"source": "given", "predicted_s": None, "estimator": None}
+    elif all(p.length_s for p in parts):  # counted parts of their action's own length (`ONE_EVENT_S`)
+        motion.meta["length"] = {"source": "counted", "predicted_s": None, "estimator": None}
     else:  # predicted when the estimator gave any part's length, else the default's
-        predicted = [m for _, m in lengths.values() if m["source"] == "predicted"]
+        estimated = {p.text for p in parts if not p.length_s}
+        predicted = [m for t, (_, m) in lengths.items() if t in estimated and m["source"] == "predicted"]
         motion.meta["length"] = {
             "source": "predicted" if predicted else "default",
             "predicted_s": round(spans[-1].end_s, 4) if predicted else None,
@@ -187,7 +229,8 @@ _ONE_OF = re.compile(
 # "talk" +0.01, "they walk away together" +0.02, "shake hands" +0.25 against "bow to each other" -0.11,
 # "the other one jumps" -0.14, "one waves goodbye" -0.30, "sit down" -0.45)
 JOINT_MARGIN = 0.05
-# what the other actors do while one of them does a part meant for one ("..., then one waves goodbye"): the
+# what the other actors do while one of them does a part meant for one ("..., then one waves goodbye"), and
+# what a motion does after its counted parts in the rest of a length asked for (`sequence_spans`): the
 # idle action, and a caption the motion memory does not read as standing up ("a person stands still" read
 # "stands up from a seat" as well as an idle clip: the waiting actor sat down on nothing in one draw of two)
 WAITING = "a person stands in place, waiting"

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -90,9 +92,9 @@ def face_from_json(doc: dict, where: str) -> FaceTrack:
     )
 
 
-def _face_from_npz(z, frames: int, actors: int, where: str) -> FaceTrack:
+def _face_from_npz(z: dict[str, np.ndarray], frames: int, actors: int, where: str) -> FaceTrack:
     for key, table in NPZ_FACE_TABLES.items():
-        if key not in z.files or [str(v) for v in z[key]] != list(table):
+        if key not in z or [str(v) for v in z[key]] != list(table):
             raise ValueError(f"{where}: NPZ {key} missing or different from this stickgen's {list(table)}")
     rows = z["face"]
     if rows.shape != (frames, actors, BYTES_PER_ROW):
@@ -144,14 +146,25 @@ def from_json_dict(doc: dict, where: str = "<json>") -> Motion:
         )
     if doc.get("joint_names") != list(JOINT_NAMES):
         raise ValueError(f"{where}: joint_names differ from the canonical 22 SMPL joints")
-    joints = np.asarray(doc["joints"], dtype=np.float32)
+    missing = [k for k in ("fps", "frames", "actors", "joints") if k not in doc]
+    if missing:
+        raise ValueError(f"{where}: not a stickgen motion (missing {missing})")
+    try:
+        joints = np.asarray(doc["joints"], dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{where}: joints are not a (frames, actors, 22, 3) array of numbers: {exc}"
+        ) from None
     if joints.shape[:2] != (doc.get("frames"), doc.get("actors")):
         raise ValueError(
             f"{where}: joints {joints.shape} disagree with frames={doc.get('frames')} "
             f"actors={doc.get('actors')}"
         )
     face = face_from_json(doc["face"], where) if doc.get("face") is not None else None
-    return Motion(joints, float(doc["fps"]), doc.get("prompt", ""), dict(doc.get("meta", {})), face)
+    try:
+        return Motion(joints, doc["fps"], doc.get("prompt", ""), doc.get("meta", {}), face)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{where}: {exc}") from None
 
 
 # --- NPZ -----------------------------------------------------------------------------------------
@@ -176,18 +189,59 @@ def save_npz(motion: Motion, path: str | os.PathLike) -> None:
 
 
 def load_npz(path: str | os.PathLike) -> Motion:
-    with np.load(path, allow_pickle=False) as z:
+    """Read a motion `save_npz` wrote; any other file raises ValueError naming it and why (`np.load`'s own
+    errors, an EOFError or a zip error among them, say neither)."""
+    try:
+        z = np.load(path, allow_pickle=False)
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{path}: not a stickgen motion NPZ ({_npz_failure(exc)})") from None
+    if not isinstance(z, np.lib.npyio.NpzFile):
+        raise ValueError(f"{path}: not a stickgen motion NPZ (one array, as np.save writes)")
+    with z:
         missing = [k for k in ("joints", "fps") if k not in z.files]
         if missing:
             raise ValueError(f"{path}: not a stickgen motion NPZ (missing {missing})")
-        prompt = str(z["prompt"]) if "prompt" in z.files else ""
-        meta = json.loads(str(z["meta"])) if "meta" in z.files else {}
-        joints = z["joints"]
-        face = None
-        if "face" in z.files:
-            actors = joints.shape[1] if joints.ndim == 4 else 1  # (T, 22, 3): one actor
-            face = _face_from_npz(z, joints.shape[0], actors, str(path))
-        return Motion(joints, float(z["fps"]), prompt, meta, face)
+        try:
+            arrays = {k: z[k] for k in z.files}  # every member read: a damaged one fails here, not later
+        except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as exc:
+            raise ValueError(f"{path}: not a stickgen motion NPZ ({_npz_failure(exc)})") from None
+    return _npz_motion(arrays, str(path))
+
+
+def _npz_failure(exc: BaseException) -> str:
+    """Why `np.load` could not read a file, in a few words."""
+    if isinstance(exc, EOFError):
+        return "the file is empty"
+    if isinstance(exc, zipfile.BadZipFile | zlib.error):
+        return f"its zip archive is damaged or cut short: {exc}"
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    if "pickle" in str(exc).lower() or "object arrays" in str(exc).lower():
+        return "not NumPy arrays of numbers and text: stickgen does not unpickle"
+    return str(exc)
+
+
+def _npz_motion(arrays: dict[str, np.ndarray], where: str) -> Motion:
+    """The motion of an NPZ's arrays (`save_npz`'s keys), or ValueError naming `where` and the field."""
+    for key in ("fps", "prompt", "meta"):
+        if key in arrays and arrays[key].ndim != 0:
+            raise ValueError(f"{where}: {key} must be one value, got an array of shape {arrays[key].shape}")
+    meta = {}
+    if "meta" in arrays:
+        try:
+            meta = json.loads(str(arrays["meta"]))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{where}: meta is not JSON ({exc})") from None
+    joints = arrays["joints"]
+    face = None
+    if "face" in arrays:
+        actors = joints.shape[1] if joints.ndim == 4 else 1  # (T, 22, 3): one actor
+        face = _face_from_npz(arrays, joints.shape[0] if joints.ndim else 0, actors, where)
+    prompt = str(arrays["prompt"]) if "prompt" in arrays else ""
+    try:
+        return Motion(joints, arrays["fps"].item(), prompt, meta, face)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{where}: {exc}") from None
 
 
 # --- BVH (stickgen.generate.bvh: T-pose rest, SMPL / Mixamo names, twist, axes and units) ---------------
@@ -245,8 +299,10 @@ def load_motion(path: str | os.PathLike) -> Motion:
     suffix = path.suffix.lower()
     if suffix == ".json":
         try:
-            doc = json.loads(path.read_text())
-        except json.JSONDecodeError as exc:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            raise ValueError(f"{path}: not valid JSON: not UTF-8 text") from None
+        except (json.JSONDecodeError, RecursionError) as exc:
             raise ValueError(f"{path}: not valid JSON: {exc}") from None
         return from_json_dict(doc, str(path))
     if suffix == ".npz":

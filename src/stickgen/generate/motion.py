@@ -9,6 +9,8 @@ see docs/schema.md), its frame rate, the prompt it was generated from and a JSON
 from __future__ import annotations
 
 import json
+import math
+import numbers
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -39,12 +41,18 @@ class Motion(ActorFrames):
             raise ValueError(
                 f"Motion joints must be (T, A, {NUM_JOINTS}, 3) with T, A >= 1, got {np.shape(self.joints)}"
             )
+        if j.dtype.kind not in "iuf":
+            raise ValueError(f"Motion joints must be real numbers, got dtype {j.dtype}")
         if not np.isfinite(j).all():
             raise ValueError("Motion joints contain non-finite values")
-        if not self.fps > 0:
-            raise ValueError(f"Motion fps must be > 0, got {self.fps}")
+        if isinstance(self.fps, str | bytes) or not isinstance(self.fps, numbers.Real):
+            raise TypeError(f"Motion fps must be a number, got {self.fps!r}")
+        if not self.fps > 0 or not math.isfinite(self.fps):
+            raise ValueError(f"Motion fps must be > 0 and finite, got {self.fps}")
         if not isinstance(self.prompt, str):
             raise TypeError(f"Motion prompt must be a string, got {type(self.prompt).__name__}")
+        if not isinstance(self.meta, dict):
+            raise TypeError(f"Motion meta must be a dict, got {type(self.meta).__name__}")
         try:
             json.dumps(self.meta)
         except TypeError as exc:

@@ -183,3 +183,36 @@ def _descends(k: int, j: int) -> bool:
             return True
         k = PARENTS[k]
     return False
+
+
+def bad_motion_npz_files(folder: Path) -> dict[str, str]:
+    """Files named .npz that are not motions `save_npz` writes, written into `folder`: {file name: a
+    regular expression of what the error reading it says}."""
+    good = {"joints": np.zeros((5, 22, 3), np.float32), "fps": np.float64(20.0)}
+    (folder / "empty.npz").write_bytes(b"")
+    (folder / "text.npz").write_text("hello")
+    with open(folder / "array.npz", "wb") as fh:
+        np.save(fh, np.zeros(3))
+    np.savez(folder / "whole.npz", **good)
+    whole = (folder / "whole.npz").read_bytes()
+    (folder / "cut.npz").write_bytes(whole[: len(whole) // 2])
+    np.savez(folder / "objects.npz", joints=np.array([None, 1], dtype=object), fps=20.0)
+    np.savez(folder / "fps_array.npz", joints=good["joints"], fps=np.array([20.0, 30.0]))
+    np.savez(folder / "fps_text.npz", joints=good["joints"], fps="fast")
+    np.savez(folder / "text_joints.npz", joints=np.full((1, 22, 3), "a"), fps=20.0)
+    np.savez(folder / "complex.npz", joints=good["joints"].astype(complex), fps=20.0)
+    np.savez(folder / "meta_text.npz", **good, meta="{not json")
+    np.savez(folder / "meta_list.npz", **good, meta="[1, 2]")
+    return {
+        "empty.npz": "the file is empty",
+        "text.npz": "does not unpickle",
+        "array.npz": "one array, as np.save writes",
+        "cut.npz": "zip archive is damaged or cut short",
+        "objects.npz": "does not unpickle",
+        "fps_array.npz": r"fps must be one value, got an array of shape \(2,\)",
+        "fps_text.npz": "fps must be a .*number.*, got 'fast'",
+        "text_joints.npz": "must be real numbers, got dtype <U1",
+        "complex.npz": "must be real numbers, got dtype complex128",
+        "meta_text.npz": "meta is not JSON",
+        "meta_list.npz": "meta must be a dict, got list",
+    }

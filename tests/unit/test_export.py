@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 import pytest
-from inferkit import articulated_motion
+from inferkit import articulated_motion, bad_motion_npz_files
 
 from stickgen.core.skeleton import JOINT_INDEX, JOINT_NAMES, V3_SEGMENTS, project
 from stickgen.generate.bvh import BvhOptions
@@ -70,43 +70,11 @@ def test_npz_holds_float32_canonical_joints_fps_and_prompt_without_pickle(tmp_pa
     assert back.meta == m.meta
 
 
-def _bad_npz_files(tmp_path) -> list[tuple[str, str]]:
-    """(file name, what its error says) for files that are not `save_npz`'s, each written into tmp_path."""
-    good = {"joints": np.zeros((5, 22, 3), np.float32), "fps": np.float64(20.0)}
-    (tmp_path / "empty.npz").write_bytes(b"")
-    (tmp_path / "text.npz").write_text("hello")
-    with open(tmp_path / "array.npz", "wb") as fh:
-        np.save(fh, np.zeros(3))
-    np.savez(tmp_path / "whole.npz", **good)
-    whole = (tmp_path / "whole.npz").read_bytes()
-    (tmp_path / "cut.npz").write_bytes(whole[: len(whole) // 2])
-    np.savez(tmp_path / "objects.npz", joints=np.array([None, 1], dtype=object), fps=20.0)
-    np.savez(tmp_path / "fps_array.npz", joints=good["joints"], fps=np.array([20.0, 30.0]))
-    np.savez(tmp_path / "fps_text.npz", joints=good["joints"], fps="fast")
-    np.savez(tmp_path / "text_joints.npz", joints=np.full((1, 22, 3), "a"), fps=20.0)
-    np.savez(tmp_path / "complex.npz", joints=good["joints"].astype(complex), fps=20.0)
-    np.savez(tmp_path / "meta_text.npz", **good, meta="{not json")
-    np.savez(tmp_path / "meta_list.npz", **good, meta="[1, 2]")
-    return [
-        ("empty.npz", "the file is empty"),
-        ("text.npz", "does not unpickle"),
-        ("array.npz", "one array, as np.save writes"),
-        ("cut.npz", "zip archive is damaged or cut short"),
-        ("objects.npz", "does not unpickle"),
-        ("fps_array.npz", r"fps must be one value, got an array of shape \(2,\)"),
-        ("fps_text.npz", "fps must be a number, got 'fast'"),
-        ("text_joints.npz", "joints must be real numbers, got dtype <U1"),
-        ("complex.npz", "joints must be real numbers, got dtype complex128"),
-        ("meta_text.npz", "meta is not JSON"),
-        ("meta_list.npz", "meta must be a dict, got list"),
-    ]
-
-
 def test_a_file_that_is_not_a_motion_npz_is_a_value_error_naming_it_and_why(tmp_path) -> None:
     """Empty, text, a lone array, a cut archive, pickled objects, fields of the wrong kind: each a
     ValueError with the file's name and the reason (before: EOFError, BadZipFile or TypeError tracebacks,
     and complex joints or a list for meta were taken)."""
-    for name, why in _bad_npz_files(tmp_path):
+    for name, why in bad_motion_npz_files(tmp_path).items():
         with pytest.raises(ValueError, match=f"{re.escape(name)}: .*{why}"):
             load_motion(tmp_path / name)
 

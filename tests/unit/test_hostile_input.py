@@ -13,6 +13,7 @@ import errno
 import json
 import multiprocessing
 import os
+import re
 import runpy
 import sys
 import zipfile
@@ -23,7 +24,7 @@ import pytest
 import torch
 import yaml
 from helpers import ROOT, walking_clip
-from inferkit import articulated_motion, cached_checkpoint, tiny_training
+from inferkit import articulated_motion, bad_motion_npz_files, cached_checkpoint, tiny_training
 from sourcekit import CANON, INLINE, takes
 
 from stickgen.cli import main
@@ -524,3 +525,25 @@ def test_inspect_json_never_prints_bare_nan(nan_root_file: Path, capsys) -> None
     bad = info["clips"][1]
     assert info["invalid_clips"] == 1 and bad["valid"] is False and bad["height_m"] is None
     assert info["clips"][0]["valid"] is True and info["clips"][0]["problem"] is None
+
+
+# --- motion files a user hands `stickgen render` and `stickgen safety` ----------------------------------
+
+
+def test_a_motion_file_that_is_not_one_is_one_line_naming_it_from_render_and_safety(tmp_path, capsys) -> None:
+    """Every broken .npz of `inferkit.bad_motion_npz_files` (empty, text, a lone array, a cut archive,
+    pickled objects, fields of the wrong kind): a failing exit and one line naming the file and why from `render`;
+    from `safety` too where the file's joints and fps are what is wrong (it reads no meta). Before: EOFError,
+    BadZipFile and TypeError tracebacks, and complex joints rendered."""
+    files = bad_motion_npz_files(tmp_path)
+    no_params = ["--params", str(tmp_path / "absent.yaml")]
+    for name, why in files.items():
+        path = str(tmp_path / name)
+        runs = [["render", path, "--out", str(tmp_path / "m.gif")]]
+        runs += [] if name.startswith("meta") else [["safety", path, *no_params]]
+        for args in runs:
+            assert main(args) in (1, 2), (args, capsys.readouterr())
+            err = capsys.readouterr().err
+            assert err.count("\n") == 1 and re.match(
+                f"stickgen {args[0]}: {re.escape(path)}: .*{why}", err
+            ), err

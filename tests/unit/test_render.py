@@ -131,5 +131,8 @@ def test_bad_options_and_formats_are_named(tmp_path) -> None:
         RenderOptions(width=101)
     with pytest.raises(ValueError, match=r"elevation_deg must be in \[-90, 90\]"):
         Camera(elevation_deg=120)
+    for azimuth in (float("nan"), float("inf")):  # before: a GIF of nothing (every point NaN)
+        with pytest.raises(ValueError, match=r"azimuth_deg must be a finite angle"):
+            Camera(azimuth_deg=azimuth)
     with pytest.raises(ValueError, match=r"unsupported render format \[\.png\]"):
         render(Motion(articulated_motion().joints, 20.0), tmp_path / "m.png")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import numbers
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,8 +28,11 @@ DEFAULT_PROMPT_TABLE = Path("models/evaluator/prompts.pt")
 def read_motions(path: Path) -> list[tuple[str, np.ndarray, float | None]]:
     """(name, motion array, fps or None) of every motion in a file, values as stored (NaN included):
     a stickgen motion `.json` / `.npz` (`stickgen.generate.export`), a `.npy` array in any layout
-    the critic reads, or a canonical / curated / embedded `.pt` (every clip)."""
+    the critic reads, or a canonical / curated / embedded `.pt` (every clip); ValueError naming the file
+    and why for anything else."""
     import numpy as np
+
+    from stickgen.generate.export import npz_arrays, numpy_failure, open_npz, read_json
 
     suffix = path.suffix.lower()
     if not path.is_file():
@@ -38,25 +43,48 @@ def read_motions(path: Path) -> list[tuple[str, np.ndarray, float | None]]:
         store = load(path)
         return [(store.ids[i], store.joints(i), store.fps) for i in range(len(store))]
     if suffix == ".npy":
-        return [(path.name, np.load(path, allow_pickle=False), None)]
+        try:
+            array = np.load(path, allow_pickle=False)
+        except (OSError, EOFError, ValueError) as exc:
+            raise ValueError(f"{path}: not a NumPy array file ({numpy_failure(exc)})") from None
+        if not isinstance(array, np.ndarray):
+            array.close()
+            raise ValueError(f"{path}: an NPZ archive, not one array (.npy); name it .npz")
+        return [(path.name, array, None)]
     if suffix == ".npz":
-        with np.load(path, allow_pickle=False) as z:
+        with open_npz(path) as z:
             key = next((k for k in ("joints", "segments") if k in z.files), None)
             if key is None:
                 raise ValueError(f"{path}: no `joints` or `segments` array (has {z.files})")
-            return [(path.name, z[key], float(z["fps"]) if "fps" in z.files else None)]
+            arrays = npz_arrays(z, [key] + (["fps"] if "fps" in z.files else []), str(path))
+        fps = arrays.get("fps")
+        if fps is not None and fps.ndim != 0:
+            raise ValueError(f"{path}: fps must be one value, got an array of shape {fps.shape}")
+        return [(path.name, arrays[key], None if fps is None else _fps(fps.item(), path))]
     if suffix == ".json":
-        try:
-            doc = json.loads(path.read_text())
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}: not valid JSON: {exc}") from None
+        doc = read_json(path)
         if not isinstance(doc, dict) or "joints" not in doc:
             raise ValueError(f"{path}: not a stickgen motion JSON (no `joints`)")
+        try:
+            joints = np.asarray(doc["joints"], dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{path}: joints are not an array of numbers: {exc}") from None
         fps = doc.get("fps")
-        return [(path.name, np.asarray(doc["joints"], dtype=np.float64), None if fps is None else float(fps))]
+        return [(path.name, joints, None if fps is None else _fps(fps, path))]
     raise ValueError(
         f"unsupported motion file [{suffix or path.name}]; use .json, .npz, .npy or a canonical .pt"
     )
+
+
+def _fps(value: object, path: Path) -> float:
+    """A motion file's frame rate: a finite number > 0, else ValueError naming the file."""
+    if (
+        isinstance(value, str | bytes | bool)
+        or not isinstance(value, numbers.Real)
+        or not 0 < value < math.inf
+    ):
+        raise ValueError(f"{path}: fps must be a finite number > 0, got {value!r}")
+    return float(value)
 
 
 def cmd_safety(args: argparse.Namespace) -> int:
@@ -67,7 +95,15 @@ def cmd_safety(args: argparse.Namespace) -> int:
     critic = SafetyCritic.from_config(p.safety, default_fps) if p else SafetyCritic(fps=default_fps)
     try:
         motions = read_motions(args.motion)
-        results = [(name, critic.evaluate(m, args.fps or fps or default_fps)) for name, m, fps in motions]
+        results = []
+        for name, m, fps in motions:
+            where = args.motion if name == args.motion.name else f"{args.motion} ({name})"
+            if m.dtype.kind not in "iuf":
+                raise ValueError(f"{where}: values must be real numbers, got dtype {m.dtype}")
+            try:
+                results.append((name, critic.evaluate(m, args.fps or fps or default_fps)))
+            except ValueError as exc:
+                raise ValueError(f"{where}: {exc}") from None
     except (ValueError, FileNotFoundError) as exc:
         print(f"stickgen safety: {exc}", file=sys.stderr)
         return 2

@@ -29,7 +29,9 @@ import json
 import os
 import zipfile
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -188,28 +190,28 @@ def save_npz(motion: Motion, path: str | os.PathLike) -> None:
         )
 
 
-def load_npz(path: str | os.PathLike) -> Motion:
-    """Read a motion `save_npz` wrote; any other file raises ValueError naming it and why (`np.load`'s own
-    errors, an EOFError or a zip error among them, say neither)."""
+def open_npz(path: str | os.PathLike) -> np.lib.npyio.NpzFile:
+    """`np.load` of an NPZ archive, pickles refused; any other file raises ValueError naming it and why
+    (`np.load`'s own errors, an EOFError or a zip error among them, say neither)."""
     try:
         z = np.load(path, allow_pickle=False)
     except (OSError, EOFError, ValueError, zipfile.BadZipFile) as exc:
-        raise ValueError(f"{path}: not a stickgen motion NPZ ({_npz_failure(exc)})") from None
+        raise ValueError(f"{path}: not an NPZ archive ({numpy_failure(exc)})") from None
     if not isinstance(z, np.lib.npyio.NpzFile):
-        raise ValueError(f"{path}: not a stickgen motion NPZ (one array, as np.save writes)")
-    with z:
-        missing = [k for k in ("joints", "fps") if k not in z.files]
-        if missing:
-            raise ValueError(f"{path}: not a stickgen motion NPZ (missing {missing})")
-        try:
-            arrays = {k: z[k] for k in z.files}  # every member read: a damaged one fails here, not later
-        except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as exc:
-            raise ValueError(f"{path}: not a stickgen motion NPZ ({_npz_failure(exc)})") from None
-    return _npz_motion(arrays, str(path))
+        raise ValueError(f"{path}: not an NPZ archive (one array, as np.save writes)")
+    return z
 
 
-def _npz_failure(exc: BaseException) -> str:
-    """Why `np.load` could not read a file, in a few words."""
+def npz_arrays(z: np.lib.npyio.NpzFile, keys: Sequence[str], where: str) -> dict[str, np.ndarray]:
+    """The arrays `keys` of an open NPZ, each read whole (a damaged member: ValueError naming `where`)."""
+    try:
+        return {k: z[k] for k in keys}
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as exc:
+        raise ValueError(f"{where}: not an NPZ archive ({numpy_failure(exc)})") from None
+
+
+def numpy_failure(exc: BaseException) -> str:
+    """Why `np.load` could not read a file or an archive's member, in a few words."""
     if isinstance(exc, EOFError):
         return "the file is empty"
     if isinstance(exc, zipfile.BadZipFile | zlib.error):
@@ -219,6 +221,16 @@ def _npz_failure(exc: BaseException) -> str:
     if "pickle" in str(exc).lower() or "object arrays" in str(exc).lower():
         return "not NumPy arrays of numbers and text: stickgen does not unpickle"
     return str(exc)
+
+
+def load_npz(path: str | os.PathLike) -> Motion:
+    """Read a motion `save_npz` wrote; any other file raises ValueError naming it and why."""
+    with open_npz(path) as z:
+        missing = [k for k in ("joints", "fps") if k not in z.files]
+        if missing:
+            raise ValueError(f"{path}: not a stickgen motion NPZ (missing {missing})")
+        arrays = npz_arrays(z, z.files, str(path))
+    return _npz_motion(arrays, str(path))
 
 
 def _npz_motion(arrays: dict[str, np.ndarray], where: str) -> Motion:
@@ -291,6 +303,16 @@ def save_motion(motion: Motion, path: str | os.PathLike, bvh: BvhOptions | None 
     return [path]
 
 
+def read_json(path: Path) -> Any:
+    """The JSON document in `path`; ValueError naming it when it is not UTF-8 JSON text."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not valid JSON: not UTF-8 text") from None
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise ValueError(f"{path}: not valid JSON: {exc}") from None
+
+
 def load_motion(path: str | os.PathLike) -> Motion:
     """Read a motion written by `save_motion` (.json or .npz)."""
     path = Path(path)
@@ -298,13 +320,7 @@ def load_motion(path: str | os.PathLike) -> Motion:
         raise FileNotFoundError(f"motion file not found: {path}")
     suffix = path.suffix.lower()
     if suffix == ".json":
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except UnicodeDecodeError:
-            raise ValueError(f"{path}: not valid JSON: not UTF-8 text") from None
-        except (json.JSONDecodeError, RecursionError) as exc:
-            raise ValueError(f"{path}: not valid JSON: {exc}") from None
-        return from_json_dict(doc, str(path))
+        return from_json_dict(read_json(path), str(path))
     if suffix == ".npz":
         return load_npz(path)
     raise ValueError(

@@ -71,9 +71,11 @@ class Camera:
     follow_threshold_m: float = 2.0
 
     def __post_init__(self) -> None:
+        if self.azimuth_deg is not None and not np.isfinite(self.azimuth_deg):
+            raise ValueError(f"Camera.azimuth_deg must be a finite angle in degrees, got {self.azimuth_deg}")
         if not -90.0 <= self.elevation_deg <= 90.0:
             raise ValueError(f"Camera.elevation_deg must be in [-90, 90], got {self.elevation_deg}")
-        if self.follow_threshold_m <= 0:
+        if not self.follow_threshold_m > 0:
             raise ValueError(f"Camera.follow_threshold_m must be > 0, got {self.follow_threshold_m}")
 
 

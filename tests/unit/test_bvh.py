@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import numpy as np
@@ -122,6 +123,28 @@ def test_rig_sides_and_parts_by_name() -> None:
     }  # fmt: skip
     for name, want in cases.items():
         assert split_side(name) == want, name
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda t: t.replace("\n", "\r\n").encode(),  # Windows line ends
+        lambda t: t.replace("\n", "\r").encode(),  # classic Mac: "\r" alone (the Frames line went missing)
+        lambda t: codecs.BOM_UTF8 + t.encode(),  # a UTF-8 mark (did not "start with HIERARCHY")
+        lambda t: t.encode("utf-16"),  # UTF-16 with its mark (was "binary data")
+        lambda t: t.replace("    ", "\t").rstrip("\n").encode(),  # tabs, no final line end
+    ],
+)
+def test_a_bvh_of_other_line_ends_and_encodings_converts_to_the_same_clip(
+    tmp_path: Path, take, encode
+) -> None:
+    (tmp_path / "plain" / "wave.bvh").parent.mkdir()
+    (tmp_path / "plain" / "wave.bvh").write_text(bvh_text(take, MIXAMO))
+    (tmp_path / "other" / "wave.bvh").parent.mkdir()
+    (tmp_path / "other" / "wave.bvh").write_bytes(encode(bvh_text(take, MIXAMO)))
+    clips, report = convert("bvh", tmp_path)
+    assert not report["rejects"] and len(clips) == 2, report["rejects"]
+    np.testing.assert_array_equal(clips[0].joints, clips[1].joints)
 
 
 @pytest.mark.parametrize(

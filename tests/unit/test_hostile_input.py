@@ -532,9 +532,9 @@ def test_inspect_json_never_prints_bare_nan(nan_root_file: Path, capsys) -> None
 
 def test_a_motion_file_that_is_not_one_is_one_line_naming_it_from_render_and_safety(tmp_path, capsys) -> None:
     """Every broken .npz of `inferkit.bad_motion_npz_files` (empty, text, a lone array, a cut archive,
-    pickled objects, fields of the wrong kind): a failing exit and one line naming the file and why from `render`;
-    from `safety` too where the file's joints and fps are what is wrong (it reads no meta). Before: EOFError,
-    BadZipFile and TypeError tracebacks, and complex joints rendered."""
+    pickled objects, fields of the wrong kind): a failing exit and one line naming the file and why from
+    `render`; from `safety` too where the file's joints and fps are what is wrong (it reads no meta).
+    Before: EOFError, BadZipFile and TypeError tracebacks, and complex joints rendered."""
     files = bad_motion_npz_files(tmp_path)
     no_params = ["--params", str(tmp_path / "absent.yaml")]
     for name, why in files.items():

@@ -116,6 +116,30 @@ def test_caption_lines_whole_ranged_nan_and_invalid(tmp_path: Path) -> None:
     assert clips[0].meta["ignored_text_lines"] == 1
 
 
+def test_files_a_spreadsheet_or_windows_editor_saved_read_as_the_originals(tmp_path: Path) -> None:
+    """A UTF-8 byte-order mark (Excel's CSV, Notepad) on index.csv, a split file and a caption file, and
+    Windows line ends: the same clips and captions (before: the first caption began with an invisible
+    U+FEFF). A caption file in another encoding is quarantined with its reason, the others kept."""
+    takes = [("000001", walking(3.0), CAPTIONS), ("000002", walking(3.0), ["a man walks"])]
+    for name in ("plain", "marked"):
+        write_humanml3d(tmp_path / name, takes, split_seed=3)
+    marked = tmp_path / "marked"
+    for path in [marked / "index.csv", marked / "all.txt", *sorted((marked / "texts").glob("*.txt"))]:
+        if path.is_file():
+            path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    plain, report = convert_dataset("humanml3d", tmp_path / "plain", CANON, INLINE)
+    same, report = convert_dataset("humanml3d", marked, CANON, INLINE)
+    assert report["rejected"] == 0 and [c.texts for c in same] == [c.texts for c in plain] == [
+        CAPTIONS,
+        ["a man walks"],
+    ]
+    assert all(np.array_equal(a.joints, b.joints) for a, b in zip(plain, same, strict=True))
+    (marked / "texts/000002.txt").write_bytes("a man walks to the caf\u00e9#x#0.0#0.0\n".encode("latin-1"))
+    kept, report = convert_dataset("humanml3d", marked, CANON, INLINE)
+    assert [c.group for c in kept] == ["humanml3d/000001"]
+    assert "cannot read texts/000002.txt: 'utf-8' codec can't decode" in report["rejects"][0]["reason"]
+
+
 def test_text_file_without_valid_line_rejects_the_motion(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     write_humanml3d(raw, [("000001", walking(2.0), ["a"]), ("000002", walking(2.0), ["b"])], split_seed=0)

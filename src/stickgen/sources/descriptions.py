@@ -23,7 +23,7 @@ DESCRIPTIONS_FILE = "descriptions.tsv"
 @lru_cache(maxsize=4)
 def _read(path: str, stamp: tuple[int, int]) -> dict[str, list[str]]:
     out: dict[str, dict[str, None]] = {}  # ordered sets: linear in the number of rows
-    lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+    lines = Path(path).read_text(encoding="utf-8-sig", errors="replace").splitlines()
     for line in lines[1:]:  # the first line is the header
         clip, sep, text = line.partition("\t")
         text = " ".join(text.split())

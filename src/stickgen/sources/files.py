@@ -8,6 +8,7 @@ anything is allocated (`sources.base.MAX_TEXT_BYTES`, `MAX_ARRAY_BYTES`, the fra
 
 from __future__ import annotations
 
+import codecs
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -22,7 +23,10 @@ _ZIP_MAGIC = b"PK"
 
 
 def read_text(path: Path, label: str) -> str:
-    """A text file's content; `SourceError` for an unreadable, empty, binary or too large file."""
+    """A text file's content, its lines ended by "\n" whatever ended them ("\r\n" from Windows, "\r"
+    alone), without a byte-order mark, UTF-16 decoded by its mark; `SourceError` for an unreadable, empty,
+    binary or too large file. (A BVH Windows tools wrote with a UTF-8 mark did not start with HIERARCHY;
+    one with bare "\r" line ends lacked its Frames line.)"""
     try:
         size = path.stat().st_size
         if size > base.MAX_TEXT_BYTES:
@@ -33,11 +37,17 @@ def read_text(path: Path, label: str) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise SourceError(f"{label}: cannot be read ({exc})") from None
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            raw = raw.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise SourceError(f"{label}: marked as UTF-16 text but is not") from None
     if not raw.strip():
         raise SourceError(f"{label}: the file is empty")
     if b"\x00" in raw:
         raise SourceError(f"{label}: binary data in a text format")
-    return raw.decode("utf-8", errors="replace")
+    text = raw.decode("utf-8-sig", errors="replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def load_npz(path: Path, label: str, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -109,7 +119,7 @@ def text_value(value: Any) -> str | None:
 
 @lru_cache(maxsize=16)
 def _read_names(path: str, stamp: tuple[int, int]) -> frozenset[str]:
-    text = Path(path).read_text(encoding="utf-8", errors="replace")
+    text = Path(path).read_text(encoding="utf-8-sig", errors="replace")
     return frozenset(line.strip() for line in text.splitlines() if line.strip())
 
 

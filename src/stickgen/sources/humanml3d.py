@@ -60,7 +60,7 @@ _NPY_MAGIC = b"\x93NUMPY"
 
 def read_names(path: Path) -> list[str]:
     """Names listed one per line in a split file (blank lines ignored, order kept)."""
-    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [line.strip() for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
 
 
 def parse_caption_line(line: str) -> tuple[str, float | None, float | None] | None:
@@ -109,7 +109,7 @@ def _tables(
     sources: dict[str, dict[str, Any]] = {}
     index = root / INDEX_FILE
     if index.is_file():
-        with index.open(newline="", encoding="utf-8") as fh:
+        with index.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
             if set(INDEX_COLUMNS) <= set(reader.fieldnames or ()):
                 for row in reader:
@@ -158,7 +158,7 @@ def read_texts(path: Path, label: str) -> tuple[list[str], list[tuple[float, flo
     if not path.is_file():
         raise SourceError(f"{label}: no caption file {TEXTS_DIR}/{path.name}")
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise SourceError(f"{label}: cannot read {TEXTS_DIR}/{path.name}: {exc}") from None
     whole: dict[str, None] = {}  # an ordered set: reading stays linear in the number of lines

@@ -43,7 +43,7 @@ def read_captions(path: Path, label: str) -> list[str]:
     if not path.is_file():
         raise SourceError(f"{label}: no caption file {ANNOTS_DIR}/{path.name}")
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise SourceError(f"{label}: cannot read {ANNOTS_DIR}/{path.name}: {exc}") from None
     captions = list(dict.fromkeys(" ".join(line.split()) for line in lines if line.strip()))

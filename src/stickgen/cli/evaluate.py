@@ -78,11 +78,7 @@ def read_motions(path: Path) -> list[tuple[str, np.ndarray, float | None]]:
 
 def _fps(value: object, path: Path) -> float:
     """A motion file's frame rate: a finite number > 0, else ValueError naming the file."""
-    if (
-        isinstance(value, str | bytes | bool)
-        or not isinstance(value, numbers.Real)
-        or not 0 < value < math.inf
-    ):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < math.inf:
         raise ValueError(f"{path}: fps must be a finite number > 0, got {value!r}")
     return float(value)
 

@@ -45,7 +45,7 @@ class Motion(ActorFrames):
             raise ValueError(f"Motion joints must be real numbers, got dtype {j.dtype}")
         if not np.isfinite(j).all():
             raise ValueError("Motion joints contain non-finite values")
-        if isinstance(self.fps, str | bytes) or not isinstance(self.fps, numbers.Real):
+        if not isinstance(self.fps, numbers.Real):
             raise TypeError(f"Motion fps must be a number, got {self.fps!r}")
         if not self.fps > 0 or not math.isfinite(self.fps):
             raise ValueError(f"Motion fps must be > 0 and finite, got {self.fps}")

@@ -15,7 +15,14 @@ from inferkit import FakeEncoder, articulated_motion, cached_checkpoint
 
 from stickgen.cli import main
 from stickgen.core.features import features_to_joints, joints_to_features
-from stickgen.core.skeleton import body_height, facing_yaw, is_upright, rotation_y, to_canonical_frame
+from stickgen.core.skeleton import (
+    JOINT_INDEX,
+    body_height,
+    facing_yaw,
+    is_upright,
+    rotation_y,
+    to_canonical_frame,
+)
 from stickgen.generate import directed, sequence
 from stickgen.generate.directed import Directing, Window, plan_windows
 from stickgen.generate.export import load_motion, save_motion
@@ -285,6 +292,19 @@ def test_a_counted_kick_is_that_many_parts_of_one_kick_each_leading_with_one_sid
     assert drawn[0][0] is None and all(given is not None and given == drawn[0][1] for given, _ in drawn[1:])
     once = sequence.generate_sequence(gen, "someone kicks once", 5.0, seed=3, directing=SHORT)
     assert once.meta["sequence"]["parts"] == ["someone kicks", sequence.WAITING] and once.frames == 100
+
+
+def test_a_text_that_drew_both_sides_goes_on_with_the_side_its_first_window_made() -> None:
+    """`kept_side`: a drawn LEFT or RIGHT stays; "both" drawn for a motion that leads with one side (a kick
+    of the left leg) becomes that side for the text's later windows; a symmetric motion keeps "both"."""
+    from stickgen.core.laterality import BOTH, LEFT, RIGHT
+    from stickgen.synthetic.generated import STANDING
+
+    still = np.repeat(STANDING[None, None], 20, axis=0)  # (T, 1, 22, 3)
+    kick = still.copy()
+    kick[8:12, 0, [JOINT_INDEX["left_ankle"], JOINT_INDEX["left_foot"]], 1] += 0.45
+    for lead, joints, want in [(RIGHT, kick, RIGHT), (BOTH, kick, LEFT), (BOTH, still, BOTH)]:
+        assert directed.kept_side(torch.tensor([lead]), joints_to_features(joints)).tolist() == [want]
 
 
 def test_a_sequence_prompt_is_the_timeline_of_its_parts(gen) -> None:

@@ -39,7 +39,7 @@ import numpy as np
 import torch
 
 from stickgen.core.features import features_to_joints, joints_to_features
-from stickgen.core.laterality import caption_side
+from stickgen.core.laterality import BOTH, caption_side, motion_side
 from stickgen.core.vocab import action_id
 from stickgen.generate.inpaint import FADE_FRAMES, blend_kept, sample_constrained
 from stickgen.generate.motion import Motion
@@ -441,7 +441,7 @@ def _window_features(
         mask[: w.kept, :actors] = True
         place = placement(known, mask, w.kept)
         action = None if part.action is None else torch.tensor([action_id(part.action)], device=dev)
-        out, leads[texts[w.span]] = sample_constrained(
+        out, lead = sample_constrained(
             model,
             emb[w.span : w.span + 1],
             w.end - w.start,
@@ -460,7 +460,17 @@ def _window_features(
         )
         made = place.back(stats.denormalise(out[0].float().cpu().numpy()))
         feats[w.start : w.end] = np.where(mask, known, made)
+        leads[texts[w.span]] = kept_side(lead, made[w.kept :, :actors])
     return feats[:, :actors]
+
+
+def kept_side(lead: torch.Tensor, made: np.ndarray) -> torch.Tensor:
+    """The side (1,) a text's later windows and repetitions lead with, after a window of it drew `lead` and
+    made `made` (T, A, 66) features: the drawn one, or where "both" was drawn and the motion leads with one
+    side (`laterality.motion_side`), that side ("someone kicks three times", seed 1: right, right, left)."""
+    if int(lead[0]) != BOTH or len(made) < 2:
+        return lead
+    return torch.full_like(lead, motion_side(features_to_joints(made)))
 
 
 def _decode(

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-import numbers
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -77,10 +75,13 @@ def read_motions(path: Path) -> list[tuple[str, np.ndarray, float | None]]:
 
 
 def _fps(value: object, path: Path) -> float:
-    """A motion file's frame rate: a finite number > 0, else ValueError naming the file."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < math.inf:
-        raise ValueError(f"{path}: fps must be a finite number > 0, got {value!r}")
-    return float(value)
+    """A motion file's frame rate (`motion.check_fps`), else ValueError naming the file."""
+    from stickgen.generate.motion import check_fps
+
+    try:
+        return check_fps(value, f"{path}: fps")
+    except TypeError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def cmd_safety(args: argparse.Namespace) -> int:

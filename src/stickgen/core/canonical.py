@@ -424,12 +424,17 @@ def load(path: str | os.PathLike, mmap: bool = True) -> CanonicalStore:
     path = str(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"canonical file not found: {path}")
+    return CanonicalStore(read_store_file(path, mmap), path)
+
+
+def read_store_file(path: str | os.PathLike, mmap: bool = True) -> Any:
+    """What `torch.load` (weights only, on the CPU) reads from a canonical, curated or embedded file of any
+    format version; `CanonicalFormatError` saying why (`torch_load_failure`) when it cannot."""
     try:
-        data = torch.load(path, weights_only=True, mmap=mmap, map_location="cpu")
+        return torch.load(path, weights_only=True, mmap=mmap, map_location="cpu")
     except Exception as exc:  # torch raises several types for a damaged or foreign file
         reason = torch_load_failure(path, exc)
         raise CanonicalFormatError(f"{path}: cannot be read as a canonical file: {reason}") from exc
-    return CanonicalStore(data, path)
 
 
 def describe(store: CanonicalStore) -> dict[str, Any]:

@@ -28,11 +28,7 @@ _STREAMED = {"root", "offsets", "caption_emb"}
 def _read_v1(src: Path) -> dict[str, Any]:
     if not src.is_file():
         raise FileNotFoundError(f"upgrade-store: {src} does not exist")
-    try:
-        data = torch.load(src, weights_only=True, mmap=True, map_location="cpu")
-    except Exception as exc:  # torch raises several types for a damaged or foreign file
-        reason = canonical.torch_load_failure(src, exc)
-        raise canonical.CanonicalFormatError(f"{src}: cannot be read as a canonical file: {reason}") from exc
+    data = canonical.read_store_file(src)
     if not isinstance(data, dict) or data.get("format") != canonical.FORMAT:
         raise canonical.CanonicalFormatError(f"{src}: not a canonical file")
     version = data.get("version")

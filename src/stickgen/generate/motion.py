@@ -23,6 +23,16 @@ if TYPE_CHECKING:  # canonical imports torch: only for the annotation
     from stickgen.core.canonical import Clip
 
 
+def check_fps(fps: object, what: str = "Motion fps") -> float:
+    """`fps` as a float: a number (not a bool) > 0 and finite, else a TypeError or ValueError naming
+    `what`."""
+    if isinstance(fps, bool) or not isinstance(fps, numbers.Real):
+        raise TypeError(f"{what} must be a number, got {fps!r}")
+    if not 0 < fps < math.inf:
+        raise ValueError(f"{what} must be > 0 and finite, got {fps}")
+    return float(fps)
+
+
 @dataclass
 class Motion(ActorFrames):
     """Canonical joints (T, A, 22, 3) at `fps` frames per second, with the prompt, metadata and face track."""
@@ -45,10 +55,7 @@ class Motion(ActorFrames):
             raise ValueError(f"Motion joints must be real numbers, got dtype {j.dtype}")
         if not np.isfinite(j).all():
             raise ValueError("Motion joints contain non-finite values")
-        if not isinstance(self.fps, numbers.Real):
-            raise TypeError(f"Motion fps must be a number, got {self.fps!r}")
-        if not self.fps > 0 or not math.isfinite(self.fps):
-            raise ValueError(f"Motion fps must be > 0 and finite, got {self.fps}")
+        fps = check_fps(self.fps)
         if not isinstance(self.prompt, str):
             raise TypeError(f"Motion prompt must be a string, got {type(self.prompt).__name__}")
         if not isinstance(self.meta, dict):
@@ -62,7 +69,7 @@ class Motion(ActorFrames):
                 raise TypeError(f"Motion face must be a FaceTrack or None, got {type(self.face).__name__}")
             self.face.validate(j.shape[0], j.shape[1], "Motion face")  # FaceFormatError is a ValueError
         self.joints = j.astype(np.float32, copy=False)
-        self.fps = float(self.fps)
+        self.fps = fps
 
     @property
     def duration_s(self) -> float:

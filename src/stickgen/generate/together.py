@@ -167,7 +167,8 @@ def _drawn_apart(
     for k in range(draws):
         motions, extra = draw(k)
         joints, start = place(motions, placement)
-        near, far = closest(joints), farthest(joints)
+        gaps = _gaps(joints)
+        near, far = float(gaps.min()), float(gaps.max())
         stray = max(far - (len(motions) - 1) * SIDE_M - STRAY_M, 0.0) if placement == SIDE else 0.0
         miss = (max(APART_M - near, 0.0), stray)  # walking into each other is worse than drawing apart
         record = {

@@ -21,18 +21,17 @@ from stickgen.model.diffusion import RefinerConfig
 from stickgen.model.memory import (
     ACTION_WINDOW,
     GENERATION_MARGIN,
-    MAX_WARP,
     NO_CLIP,
     MotionMemory,
+    Named,
     check_memory_state,
     fill_memory_from,
     group_id,
-    named_actions,
-    smooth_path,
-    warp_path,
+    named,
 )
 from stickgen.model.motion_model import StickFigureModel
 from stickgen.model.transformer import TransformerConfig
+from stickgen.model.warp import MAX_WARP, smooth_path, warp_path
 from stickgen.train.checkpoint import load_weights
 from stickgen.train.data import TrainingSet, collate_train
 
@@ -428,21 +427,21 @@ def test_a_generation_naming_an_action_reads_a_clip_of_that_action_when_one_is_a
     q, one = torch.from_numpy(still[None]), torch.ones(1, dtype=torch.long)
     sims = (torch.nn.functional.normalize(q, dim=-1) @ memory.keys.T)[0]
     assert 0 < float(sims[0] - sims[1]) <= ACTION_WINDOW  # the idle clips are about as near
-    named = named_actions(["a person stands still"])
-    assert named.tolist() == [ACTION_INDEX["idle"]]
-    assert named_actions(["a person does something"]).tolist() == [0]  # no action named
+    said, none = named(["a person stands still"]), torch.tensor([0])
+    assert said.action.tolist() == [ACTION_INDEX["idle"]] and said.pace.tolist() == [0]
+    assert named(["a person does something"]).action.tolist() == [0]  # no action named
     near = partial(memory.nearest, q, one, 3, margin=GENERATION_MARGIN)
     assert memory.nearest(q, one, 3) == [[0, 2, 1]]  # training: by the caption alone
     assert near() == [[0, 2]]
-    assert near(named_action=named) == [[2, 1]]
-    assert near(named_action=torch.tensor([0])) == [[0, 2]]
+    assert near(named=said) == [[2, 1]]
+    assert near(named=Named(none, none)) == [[0, 2]]
     walk = torch.tensor([ACTION_INDEX["walk"]])
-    assert near(named_action=walk) == [[0, 2]]  # no clip of the action: by the caption
+    assert near(named=Named(walk, none)) == [[0, 2]]  # no clip of the action: by the caption
     far = _memory(  # an idle clip far worse described than the stand-up: not read for a named action
         [still + 0.1 * up, still + 2.0 * up], [_clip(10, 1, 0), _clip(10, 1, 1)], ["a", "b"],
         actions=["stand_up", "idle"],
     )  # fmt: skip
-    assert far.nearest(q, one, 3, margin=GENERATION_MARGIN, named_action=named) == [[0]]
+    assert far.nearest(q, one, 3, margin=GENERATION_MARGIN, named=said) == [[0]]
 
 
 def test_a_generation_given_an_action_reads_a_clip_of_it_however_far() -> None:
@@ -460,8 +459,8 @@ def test_a_generation_given_an_action_reads_a_clip_of_it_however_far() -> None:
     assert memory.nearest(q, one, 3, margin=GENERATION_MARGIN, action=up_id) == [[1]]
     assert memory.nearest(q, one, 3, action=up_id) == [[1, 2]]
     assert memory.nearest(q, one, 3, margin=GENERATION_MARGIN, action=walk) == [[0]]
-    named = named_actions(["a person stands still"])
-    assert memory.nearest(q, one, 3, action=up_id, named_action=named) == [[1, 2]]  # the given one wins
+    said = named(["a person stands still"])
+    assert memory.nearest(q, one, 3, action=up_id, named=said) == [[1, 2]]  # the given one wins
     model = _tiny_model()
     model.transformer.memory = memory
     retrieve, asked = model.retrieve, []
@@ -469,9 +468,9 @@ def test_a_generation_given_an_action_reads_a_clip_of_it_however_far() -> None:
     for given, read in ((None, {0}), (up_id, {1})):
         seen = set()
         for seed in range(8):
-            model.generate(q, torch.tensor([10]), 10, action=given, named_action=named,
+            model.generate(q, torch.tensor([10]), 10, action=given, named=said,
                            generator=torch.Generator().manual_seed(seed))  # fmt: skip
-            assert asked[-1]["action"] is given and torch.equal(asked[-1]["named_action"], named)
+            assert asked[-1]["action"] is given and asked[-1]["named"] is said
             template, _ = retrieve(q, 10, one, torch.Generator().manual_seed(seed), **asked[-1])
             seen.add(int(template[0, 0, 0, 5].round()))
         assert seen == read

@@ -56,7 +56,7 @@ from stickgen.generate.timeline import (
     span_frames,
 )
 from stickgen.generate.together import directed_together, together_placement
-from stickgen.model.memory import named_actions
+from stickgen.model.memory import named
 from stickgen.model.transformer import ROOT_XZ, style_id
 
 if TYPE_CHECKING:
@@ -451,7 +451,7 @@ def _window_features(
             action=action,
             style=style_ids,
             side=torch.tensor([caption_side(texts[w.span])], device=dev),
-            named_action=named_actions([texts[w.span]], dev),
+            named=named([texts[w.span]], dev),
             lead=leads.get(texts[w.span]),
             generation=gen.generation,
             sampling=gen.sampling,

@@ -58,7 +58,7 @@ from stickgen.generate.settings import (
 from stickgen.generate.together import sample_together, together_placement
 from stickgen.model.diffusion import Sampling
 from stickgen.model.length import DEFAULT_DURATION_S, LENGTH_FILE, LengthEstimator, load_length_estimator
-from stickgen.model.memory import named_actions
+from stickgen.model.memory import named as named_in
 from stickgen.model.transformer import style_id
 from stickgen.train.checkpoint import checkpoint_fps, load_checkpoint, model_from_checkpoint
 
@@ -156,6 +156,7 @@ class InferenceGenerator:
         config = self.checkpoint["config"]
         self.model = model_from_checkpoint(self.checkpoint).to(self.device)
         self.stats = FeatureStats.from_dict(self.checkpoint["feature_stats"])
+        self.model.transformer.memory.measure_paces(self.stats.std)  # for the paces captions name
         self.encoder_info = EncoderInfo(**self.checkpoint["text_encoder"])
         self.encoder = self._encoder(runtime.encoder)
         self.fps = self._fps(runtime.fps)
@@ -274,13 +275,13 @@ class InferenceGenerator:
         settings and `seed`, refined with `sampling` (None: the transformer's sample), planted feet held
         when `lock_feet` (None: this generator's setting). `action` and `style` are (B,) ids (None: not
         given); `captions` (B) are the rows' texts, for the side and the action each names
-        (`stickgen.core.laterality.caption_side`, `stickgen.model.memory.named_actions`; None: none named).
+        (`stickgen.core.laterality.caption_side`, `stickgen.model.memory.named`; None: none named).
         No safety check and no regeneration."""
         lock = self.lock_feet if lock_feet is None else lock_feet
         side = named = None
         if captions is not None:
             side = torch.tensor([caption_side(c) for c in captions], device=text_emb.device)
-            named = named_actions(captions, text_emb.device)
+            named = named_in(captions, text_emb.device)
         return generate_motions(
             self.model,
             self.stats,
@@ -295,7 +296,7 @@ class InferenceGenerator:
             generation=self.generation,
             style=style,
             side=side,
-            named_action=named,
+            named=named,
         )
 
     @property

@@ -32,6 +32,7 @@ import torch.nn.functional as F
 
 from stickgen.core.features import FEATURES_PER_ACTOR, STATE_FEATURES
 from stickgen.model.diffusion import Denoiser, Generation, Sampling, ddim, noise_like, repeat_batch
+from stickgen.model.memory import Named
 from stickgen.model.motion_model import StickFigureModel, guidance_per_feature, split_state
 from stickgen.model.noise import add_noise
 from stickgen.model.transformer import ROOT_XZ
@@ -166,7 +167,7 @@ def sample_constrained(
     action: torch.Tensor | None = None,
     style: torch.Tensor | None = None,
     side: torch.Tensor | None = None,
-    named_action: torch.Tensor | None = None,
+    named: Named | None = None,
     lead: torch.Tensor | None = None,
     generation: Generation | None = None,
     sampling: Sampling | None = None,
@@ -181,7 +182,7 @@ def sample_constrained(
         mask: bool, broadcastable to `known`: True where kept (e.g. (B, T, 1, 1) for whole frames, or only
             the root's x/z columns for a floor path).
         side: (B,) the side each caption names (0 = none), as `generate` takes it.
-        named_action: (B,) the action each caption names (0 = none), for the template, as `generate` takes it.
+        named: the action and pace each caption names, for the template, as `generate` takes it.
         lead: (B,) the leading side already chosen (e.g. by an earlier window of the same span); None
             chooses it from `side` and the model's prior with `generator`, as `generate` does.
         generator: the source of all noise: the same seed gives the same motion.
@@ -206,7 +207,7 @@ def sample_constrained(
         state_mask = F.pad(mask, (0, STATE_FEATURES - FEATURES_PER_ACTOR), value=False)
     kept = leading_kept(mask) if constrained else 0
     template, template_valid = model.retrieve(
-        text_emb, n_frames, actors, generator, lead, kept, action, named_action
+        text_emb, n_frames, actors, generator, lead, kept, action, named
     )
     lengths = torch.full((b,), n_frames, device=dev)
 

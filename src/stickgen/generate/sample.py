@@ -30,6 +30,7 @@ from stickgen.generate.handmeet import meet_hands
 from stickgen.generate.retime import with_bone_lengths
 from stickgen.generate.smoothing import smooth_motion, steady_expression
 from stickgen.model.diffusion import Generation, Sampling
+from stickgen.model.memory import Named
 from stickgen.model.motion_model import StickFigureModel, split_state
 
 
@@ -49,7 +50,7 @@ def generate_motions(
     generation: Generation | None = None,
     style: torch.Tensor | None = None,
     side: torch.Tensor | None = None,
-    named_action: torch.Tensor | None = None,
+    named: Named | None = None,
 ) -> list[tuple[np.ndarray, FaceTrack]]:
     """One motion per row of `text_emb` (B, D): a list of (float32 (T_i, A_i, 22, 3) canonical joints, the
     face track sampled with them (`stickgen.core.face`)).
@@ -61,8 +62,8 @@ def generate_motions(
         style: (B,) optional style ids (`stickgen.model.transformer.style_id`; 0 = none); None: no style.
         side: (B,) the side each caption names (`stickgen.core.laterality.caption_side`; 0 = none); None: none
             named (the model draws the leading side from its prior).
-        named_action: (B,) the action each caption names (`stickgen.model.memory.named_actions`; 0 = none),
-            for the template's choice; None: none named.
+        named: the action and pace each caption names (`stickgen.model.memory.named`), for the template's
+            choice; None: none named.
         fps: the motion's frame rate (the model's, params `canonical.fps`): the face's mouth cycles and the
             foot lock are timed by it.
         lock_feet: hold planted feet in place; False leaves the feet as generated.
@@ -81,7 +82,7 @@ def generate_motions(
         generator=gen,
         generation=generation,
         side=side,
-        named_action=named_action,
+        named=named,
     )  # (B, T, A, STATE_FEATURES)
     motion, face = (x.cpu().numpy() for x in split_state(pred))
     feats = stats.denormalise(motion)

@@ -31,10 +31,16 @@ its templates the same way, by the sample's side condition.
 
 Actions: the memory knows each clip's action (the dataset's label, `stickgen.core.vocab`). A generation
 given an action (`--action`) draws among the clips of that action nearest its caption (where the memory
-holds any with its actor count); one whose caption names an action (`named_actions`: the vocabulary's
+holds any with its actor count); one whose caption names an action (`named`: the vocabulary's
 keywords) draws among the clips of that action when one is about as near the caption as the nearest clip
 (`ACTION_WINDOW`): the sentence encoder puts "a person stands still" as near "the person stands up from a
 seat" (0.782) as an idle clip (0.800), and half the draws sat down. Training draws by the caption alone.
+
+Paces (`stickgen.model.pace`): the sentence encoder hardly tells "walks quickly" from "walks", and puts "runs
+slowly" nearer a fast run. A caption whose words name a pace ("slowly", "quickly") draws among the clips of
+its nearest clip's action that are of that pace (the slowest or fastest third of the action by how fast
+their joints move; `measure_paces` finds them once the feature statistics are known), slower or faster
+than that clip (`PACE_STEP`) and within `PACE_WINDOW` of it, when there are any.
 
 Faces (`MotionMemory.lend_face`): motion capture has no face (its face features are zeros), so a caption
 whose nearest clips are motion capture ("two people talk to each other" retrieves InterHuman pairs) would
@@ -49,7 +55,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import torch
@@ -59,6 +65,8 @@ from stickgen.core.features import FEATURES_PER_ACTOR, ROOT_XZ, STATE_FEATURES
 from stickgen.core.laterality import BOTH, LEFT, RIGHT, leading_side
 from stickgen.core.vocab import ACTION_INDEX, ACTIONS, action_id, infer_action
 from stickgen.model.cycle import continued
+from stickgen.model.pace import NORMAL, caption_pace, clip_tempos, pace_classes
+from stickgen.model.warp import played, smooth_path, warp_path
 
 if TYPE_CHECKING:
     from stickgen.embed.dataset import StickFigureDataset
@@ -75,6 +83,23 @@ GENERATION_MARGIN = 0.02
 # nearest of them): on the embedded default's test captions, the share of drawn clips of the caption's own
 # action 0.83 -> 0.89 (0.88 at 0.03, 0.93 at 0.08; docs/training.md, "A memory that knows its actions")
 ACTION_WINDOW = 0.05
+# a generation whose caption names a pace (`stickgen.model.pace`) draws among the clips of that pace of its
+# nearest clip's action whose similarity to the caption is within this of that clip's, when there are any:
+# "a person runs slowly" is nearer a fast run's captions (0.799) than a slow run's (0.734), "a person walks
+# quickly" nearer a normal walk's (0.822) than a fast walk's (0.760)
+PACE_WINDOW = 0.1
+# ... and that are this much (a share of its tempo) slower or faster than the clip it would read without
+# its pace word (a clip's mirror moves at its own tempo to a few parts in a million)
+PACE_STEP = 0.05
+
+
+class Named(NamedTuple):
+    """What each caption of a batch names in words, for its template's choice (`named`): `action` (B,)
+    `stickgen.core.vocab.ACTION_INDEX` ids (0: none) and `pace` (B,) `stickgen.model.pace` SLOW, NORMAL or
+    FAST."""
+
+    action: torch.Tensor
+    pace: torch.Tensor
 
 
 @dataclass(frozen=True)
@@ -116,6 +141,8 @@ class MotionMemory(nn.Module):
         self.register_buffer("actions", torch.zeros(0, dtype=torch.long))
         self.register_buffer("origin", torch.zeros(len(ROOT_XZ)))
         self._faced: torch.Tensor | None = None  # `faced()`
+        self._tempos: torch.Tensor | None = None  # `measure_paces()`
+        self._paces: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return int(self.frames.shape[0])
@@ -167,7 +194,7 @@ class MotionMemory(nn.Module):
         self.sides = torch.tensor(sides, dtype=torch.long, device=dev)
         self.actions = torch.tensor(action_ids, dtype=torch.long, device=dev)
         self.origin = torch.as_tensor(np.asarray(origin, dtype=np.float32), device=dev)
-        self._faced = None
+        self._faced = self._tempos = self._paces = None
 
     @torch.no_grad()
     def nearest(
@@ -180,7 +207,7 @@ class MotionMemory(nn.Module):
         side: torch.Tensor | None = None,
         margin: float | None = None,
         action: torch.Tensor | None = None,
-        named_action: torch.Tensor | None = None,
+        named: Named | None = None,
     ) -> list[list[int]]:
         """For each caption embedding of `query` (B, text_dim), the (at most `top_k`) clips with that row's
         actor count (and, with `exclude_groups` (B,), of another group; with `faced`, whose face is known)
@@ -191,11 +218,15 @@ class MotionMemory(nn.Module):
         caption describes clearly worse than the best, even where that clip leads with the motion's side
         and the best leads with none; training draws among all top_k). With `action` (B,) (ids; 0: none
         given), a row given an action reads only clips of it when the memory holds any it may read. With
-        `named_action` (B,), a row whose named action some clip within `ACTION_WINDOW` of its best has
-        draws among those clips only, nearest first (the margin then counts from the nearest of them)."""
+        `named` (`Named`): a row whose named action some clip within `ACTION_WINDOW` of its best has draws
+        among those clips only, nearest first (the margin then counts from the nearest of them); a row
+        that names a pace draws among the clips of that pace (`measure_paces` first) of its nearest clip's
+        action within `PACE_WINDOW` of that clip, when there are any."""
         if len(self) == 0:
             return [[] for _ in range(query.shape[0])]
-        pool = top_k if side is None and named_action is None else top_k * SIDE_POOL
+        pool = top_k if side is None and named is None else top_k * SIDE_POOL
+        if named is not None and bool((named.pace != NORMAL).any()):
+            pool = len(self)  # a pace's clips may be described a little worse than many others
         q = nn.functional.normalize(query.float().to(self.keys.device), dim=-1)
         sim = q @ self.keys.T  # (B, N)
         ok = self.actors[None, :] == actors.to(self.keys.device)[:, None]
@@ -212,11 +243,10 @@ class MotionMemory(nn.Module):
             [(int(j), float(v)) for j, v in zip(row, vals, strict=True) if v > -torch.inf]
             for row, vals in zip(idx, top, strict=True)
         ]
-        if named_action is not None:
-            acts = self.actions.tolist()
+        if named is not None:
             rows = [
-                [c for c in row if acts[c[0]] == a and c[1] >= row[0][1] - ACTION_WINDOW] or row if a else row
-                for row, a in zip(rows, named_action.tolist(), strict=True)
+                self._named(row, a, p)
+                for row, a, p in zip(rows, named.action.tolist(), named.pace.tolist(), strict=True)
             ]
         if margin is not None:
             rows = [[c for c in row if c[1] >= row[0][1] - margin] for row in rows]
@@ -227,6 +257,27 @@ class MotionMemory(nn.Module):
                 for row, s in zip(rows, side.tolist(), strict=True)
             ]
         return [[j for j, _ in row[:top_k]] for row in rows]
+
+    def _named(self, row: list[tuple[int, float]], action: int, pace: int) -> list[tuple[int, float]]:
+        """`nearest`'s (clip, similarity) `row`, best first, narrowed to the clips of the named `action`
+        (0: none) and `pace`."""
+        acts = self.actions.tolist()
+        near = [c for c in row if acts[c[0]] == action and c[1] >= row[0][1] - ACTION_WINDOW]
+        narrowed = near if action and near else row
+        if pace == NORMAL or not narrowed:
+            return narrowed
+        if self._paces is None or self._tempos is None:
+            raise ValueError("a pace was asked of a motion memory whose paces are unmeasured (measure_paces)")
+        paces, tempos, (best, sim) = self._paces.tolist(), self._tempos.tolist(), narrowed[0]
+        of_pace = [
+            c
+            for c in row
+            if acts[c[0]] == acts[best]
+            and paces[c[0]] == pace
+            and pace * (tempos[c[0]] / max(tempos[best], 1e-6) - 1.0) > PACE_STEP
+            and c[1] >= sim - PACE_WINDOW
+        ]
+        return of_pace or narrowed
 
     def choose(
         self,
@@ -239,11 +290,11 @@ class MotionMemory(nn.Module):
         side: torch.Tensor | None = None,
         margin: float | None = None,
         action: torch.Tensor | None = None,
-        named_action: torch.Tensor | None = None,
+        named: Named | None = None,
     ) -> torch.Tensor:
         """(B,) clip indices (`NO_CLIP` where none qualifies): for each row, the clip picked by `u` (B,) in
         [0, 1) among its `nearest`."""
-        rows = self.nearest(query, actors, top_k, exclude_groups, faced, side, margin, action, named_action)
+        rows = self.nearest(query, actors, top_k, exclude_groups, faced, side, margin, action, named)
         return torch.tensor(
             [pick(row, float(x)) for row, x in zip(rows, u, strict=True)],
             dtype=torch.long,
@@ -258,8 +309,17 @@ class MotionMemory(nn.Module):
             self._faced = seen[self.offsets[1:]] > seen[self.offsets[:-1]]
         return self._faced.to(self.keys.device)
 
+    @torch.no_grad()
+    def measure_paces(self, std: np.ndarray) -> None:
+        """Find each clip's pace among the clips of its action (`stickgen.model.pace`) from the motion
+        features' `std` (66,) (the statistics the states were normalised with), for `nearest`'s paces."""
+        actors, actions = self.actors.cpu(), self.actions.cpu()
+        self._tempos = clip_tempos(self.states.cpu(), self.offsets.cpu(), actors, std)
+        width = int(actors.max()) + 1 if len(actors) else 1
+        self._paces = pace_classes(self._tempos, actions * width + actors)
+
     def _load_from_state_dict(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
-        self._faced = None
+        self._faced = self._tempos = self._paces = None
         super()._load_from_state_dict(*args, **kwargs)
 
     @staticmethod
@@ -384,58 +444,9 @@ def check_memory_state(state: dict[str, torch.Tensor], text_dim: int, max_actors
         raise ValueError("the motion memory holds NaN or infinite values")
 
 
-def played(rows: torch.Tensor, at: torch.Tensor) -> torch.Tensor:
-    """`rows` (L, ...) read at the fractional frames `at` (T,) (linear between neighbours, held past the
-    last), so a clip played along a warped path moves smoothly instead of holding and skipping
-    frames."""
-    at = at.clamp(0, rows.shape[0] - 1)
-    lo = at.floor().long()
-    hi = (lo + 1).clamp(max=rows.shape[0] - 1)
-    w = (at - lo).to(rows.dtype).view(-1, *([1] * (rows.dim() - 1)))
-    return rows[lo] * (1 - w) + rows[hi] * w
-
-
-_PATH_KERNEL = np.array([1.0, 2.0, 3.0, 2.0, 1.0]) / 9.0
-
-
-def smooth_path(path: np.ndarray) -> np.ndarray:
-    """A warp path's frames (T,) smoothed into a monotone fractional path: a DTW path holds a frame and then
-    jumps two; a template read on it would stutter where the motion it stands for is smooth."""
-    if len(path) < 2:
-        return path.astype(np.float64)
-    r = len(_PATH_KERNEL) // 2
-    return np.convolve(np.pad(path.astype(np.float64), r, mode="edge"), _PATH_KERNEL, mode="valid")
-
-
 def pick(clips: list[int], u: float) -> int:
     """The clip of `clips` that a uniform draw `u` in [0, 1) picks; `NO_CLIP` from an empty list."""
     return clips[min(int(u * len(clips)), len(clips) - 1)] if clips else NO_CLIP
-
-
-MAX_WARP = 2  # a template frame advances 0, 1 or 2 frames of its clip per frame of the target
-
-
-def warp_path(target: np.ndarray, source: np.ndarray) -> np.ndarray:
-    """(T,) frames of `source` (L, D) matched with the frames of `target` (T, D): the monotone path
-    through source, from any start to any end (a part of it), that advances 0 to `MAX_WARP` frames per
-    target frame and minimises the summed squared distance of the matched frames (dynamic time warping
-    with open ends and bounded slope; O(T L), one vectorised row per target frame)."""
-    t, n = target.shape[0], source.shape[0]
-    target, source = np.asarray(target, np.float32), np.asarray(source, np.float32)
-    cost = (target**2).sum(1)[:, None] + (source**2).sum(1)[None, :] - 2.0 * target @ source.T  # (T, L)
-    total = cost[0]
-    came = np.zeros((t, n), dtype=np.int8)  # frames advanced into (i, j)
-    shifted = np.full((MAX_WARP + 1, n), np.inf, dtype=np.float32)  # row k: the totals k frames back
-    for i in range(1, t):
-        for k in range(MAX_WARP + 1):
-            shifted[k, k:] = total[: n - k]
-        came[i] = shifted.argmin(0)
-        total = cost[i] + shifted.min(0)
-    path = np.empty(t, dtype=np.int64)
-    path[-1] = int(total.argmin())
-    for i in range(t - 1, 0, -1):
-        path[i - 1] = path[i] - came[i, path[i]]
-    return path
 
 
 def fill_memory_from(memory: MotionMemory, data: StickFigureDataset, max_clips: int, seed: int) -> list[int]:
@@ -465,7 +476,12 @@ def fill_memory_from(memory: MotionMemory, data: StickFigureDataset, max_clips: 
     return held
 
 
-def named_actions(captions: Sequence[str], device: torch.device | str | None = None) -> torch.Tensor:
-    """(B,) the action each caption names (`stickgen.core.vocab.infer_action`'s keywords; 0: none), for
-    `nearest`'s `action`."""
-    return torch.tensor([ACTION_INDEX[infer_action([c])] for c in captions], dtype=torch.long, device=device)
+def named(captions: Sequence[str], device: torch.device | str | None = None) -> Named:
+    """What each caption names (`Named`, for `nearest`): its action (`stickgen.core.vocab.infer_action`'s
+    keywords; 0: none) and pace (`stickgen.model.pace.caption_pace`)."""
+    action = [ACTION_INDEX[infer_action([c])] for c in captions]
+    pace = [caption_pace(c) for c in captions]
+    return Named(
+        torch.tensor(action, dtype=torch.long, device=device),
+        torch.tensor(pace, dtype=torch.long, device=device),
+    )

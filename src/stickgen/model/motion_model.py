@@ -23,7 +23,7 @@ from stickgen.model.diffusion import (
     noise_like,
     repeat_batch,
 )
-from stickgen.model.memory import GENERATION_MARGIN
+from stickgen.model.memory import GENERATION_MARGIN, Named
 from stickgen.model.transformer import VOICE_COLUMNS, StickFigureTransformer, TransformerConfig
 
 ROOT_XYZ = (0, 1, 2)  # the root's position features (x, height, z: FEATURE_LAYOUT's root_xyz)
@@ -133,7 +133,7 @@ class StickFigureModel(nn.Module):
         generator: torch.Generator | None = None,
         generation: Generation | None = None,
         side: torch.Tensor | None = None,
-        named_action: torch.Tensor | None = None,
+        named: Named | None = None,
     ) -> torch.Tensor:
         """A sampled motion and face from conditions only: the state (B, T, A, STATE_FEATURES), normalised
         motion features then face features (`split_state` parts them).
@@ -147,8 +147,8 @@ class StickFigureModel(nn.Module):
             generator: the source of all noise (seed it: the same seed gives the same motion, other seeds
                 other motions).
             generation: the transformer's sampler (steps, guidance); None: `Generation()`'s defaults.
-            named_action: (B,) the action each caption names (`stickgen.model.memory.named_actions`; 0:
-                none), for the template's choice only (`retrieve`); a given `action` chooses it too.
+            named: the action and pace each caption names (`stickgen.model.memory.named`), for the
+                template's choice only (`retrieve`); a given `action` chooses it too.
         """
         generation = generation or Generation()
         was_training = self.training
@@ -158,7 +158,7 @@ class StickFigureModel(nn.Module):
         x = noise_like(torch.empty(shape, device=text_emb.device), generator)
         side = self.transformer.side_prior.choose(text_emb, side, generator)
         template, template_valid = self.retrieve(
-            text_emb, n_frames, actors, generator, side, action=action, named_action=named_action
+            text_emb, n_frames, actors, generator, side, action=action, named=named
         )
         levels = torch.linspace(1.0, 0.0, generation.steps + 1, device=text_emb.device)
 
@@ -185,20 +185,21 @@ class StickFigureModel(nn.Module):
         side: torch.Tensor | None = None,
         lead_in: int = 0,
         action: torch.Tensor | None = None,
-        named_action: torch.Tensor | None = None,
+        named: Named | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """The templates of a generation (`stickgen.model.memory`): per row, a clip among the
         `memory_top_k` nearest the caption with the row's actor count (and leading `side` (B,), the side
         the motion leads with, where one-sided; of those, the ones described about as well as the best,
-        `GENERATION_MARGIN`; of the `action` (B,) given, and of the `named_action` where one is about as
-        near: `MotionMemory.nearest`) drawn from `generator`, played from its start after holding it for the
-        first `lead_in` frames (`MotionMemory.template`): ((B, n_frames, A, STATE), (B, n_frames))."""
+        `GENERATION_MARGIN`; of the `action` (B,) given, of the action `named` where one is about as near,
+        and of the pace named: `MotionMemory.nearest`) drawn from `generator`, played from its start after
+        holding it for the first `lead_in` frames (`MotionMemory.template`): ((B, n_frames, A, STATE),
+        (B, n_frames))."""
         b = text_emb.shape[0]
         u = torch.rand(b, generator=generator, device="cpu")
         actors = torch.ones(b, dtype=torch.long) if actors is None else actors
         memory = self.transformer.memory
         k, margin = self.cfg.memory_top_k, GENERATION_MARGIN
-        wanted = {"margin": margin, "action": action, "named_action": named_action}
+        wanted = {"margin": margin, "action": action, "named": named}
         clips = memory.choose(text_emb, actors, k, u, side=side, **wanted)
         lenders = memory.choose(text_emb, actors, k, u, faced=True, **wanted)
         template, valid = memory.templates(clips, lenders, n_frames, self.cfg.max_actors, lead_in)

@@ -30,6 +30,7 @@ from stickgen.model.memory import (
     named,
 )
 from stickgen.model.motion_model import StickFigureModel
+from stickgen.model.pace import clip_pace
 from stickgen.model.transformer import TransformerConfig
 from stickgen.model.warp import MAX_WARP, smooth_path, warp_path
 from stickgen.train.checkpoint import load_weights
@@ -101,6 +102,9 @@ def test_the_memory_records_each_clips_measured_side_and_generation_reads_by_sid
     memory = model.transformer.memory
     held = fill_memory_from(memory, train.data, max_clips=100, seed=0)
     assert memory.sides.tolist() == [motion_side(train.data.state(i)[2]) for i in held]
+    texts = train.data.store.data["captions"]
+    captions = [[texts[c] for c in train.data.caption_indices(i)] for i in held]
+    assert memory.paces.tolist() == [clip_pace(c) for c in captions]  # the pace its captions name
     asked = []
     nearest = memory.nearest
     memory.nearest = lambda *a, **k: asked.append(a[5] if len(a) > 5 else k.get("side")) or nearest(*a, **k)
@@ -312,7 +316,7 @@ def test_a_damaged_memory_is_refused_with_what_does_not_fit() -> None:
         "lacks \\['groups'\\]": {k: v for k, v in good.items() if k != "groups"},
         "lacks \\['sides'\\]": {k: v for k, v in good.items() if k != "sides"},
         "sides other than BOTH": {**good, "sides": torch.tensor([BOTH, 7])},
-        "sides or actions of another clip count": {**good, "sides": torch.tensor([BOTH])},
+        "sides, actions or paces of another clip count": {**good, "sides": torch.tensor([BOTH])},
         "lacks \\['actions'\\]": {k: v for k, v in good.items() if k != "actions"},
         "action ids outside 0..53": {**good, "actions": torch.tensor([0, 54])},
         "keys \\(2, 16\\) for 2 clips of width 8": None,

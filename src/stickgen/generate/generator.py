@@ -156,7 +156,6 @@ class InferenceGenerator:
         config = self.checkpoint["config"]
         self.model = model_from_checkpoint(self.checkpoint).to(self.device)
         self.stats = FeatureStats.from_dict(self.checkpoint["feature_stats"])
-        self.model.transformer.memory.measure_paces(self.stats.std)  # for the paces captions name
         self.encoder_info = EncoderInfo(**self.checkpoint["text_encoder"])
         self.encoder = self._encoder(runtime.encoder)
         self.fps = self._fps(runtime.fps)

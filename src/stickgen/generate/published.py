@@ -22,8 +22,8 @@ import torch
 # bounds of a model's sizes that the weights do not show (docs/inference.md): max_frames sizes the rotary
 # position tables (10,000 frames: over 8 minutes at 20 fps); canonical.max_actors allows 1..8
 CONFIG_FORMAT = "stickgen-model"
-# 1: the regressor; 2: the spline-decoded denoiser; 3 to 15: model formats 3 to 15 (motion_model.py)
-CONFIG_VERSION = 15
+# 1: the regressor; 2: the spline-decoded denoiser; 3 to 16: model formats 3 to 16 (motion_model.py)
+CONFIG_VERSION = 16
 MAX_FRAMES = 10_000
 # the motion memory's buffers (stickgen.model.memory), a file apart from the weights
 MEMORY_FILE = "memory.safetensors"
@@ -230,7 +230,7 @@ def checkpoint_from_folder(folder: Path) -> dict[str, Any]:
     cfg = read_config(folder, CONFIG_FORMAT, CONFIG_VERSION)
     weights = folder / "model.safetensors"
     config = {
-        "model_format": MODEL_FORMAT,  # a CONFIG_VERSION 15 folder holds a model of format 15
+        "model_format": MODEL_FORMAT,  # a CONFIG_VERSION 16 folder holds a model of format 16
         "model": cfg["model"],
         "refiner": cfg["refiner"],
         "variant": cfg["variant"],

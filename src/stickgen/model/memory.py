@@ -36,11 +36,11 @@ keywords) draws among the clips of that action when one is about as near the cap
 (`ACTION_WINDOW`): the sentence encoder puts "a person stands still" as near "the person stands up from a
 seat" (0.782) as an idle clip (0.800), and half the draws sat down. Training draws by the caption alone.
 
-Paces (`stickgen.model.pace`): the sentence encoder hardly tells "walks quickly" from "walks", and puts "runs
-slowly" nearer a fast run. A caption whose words name a pace ("slowly", "quickly") draws among the clips of
-its nearest clip's action that are of that pace (the slowest or fastest third of the action by how fast
-their joints move; `measure_paces` finds them once the feature statistics are known), slower or faster
-than that clip (`PACE_STEP`) and within `PACE_WINDOW` of it, when there are any.
+Paces: the memory knows the pace each clip's captions name (`stickgen.model.pace.clip_pace`: "a human walks
+ahead quickly" FAST, "jogs at a gentle pace" SLOW, most clips NORMAL). The sentence encoder hardly tells
+"walks quickly" from "walks", and puts "runs slowly" nearer a run's captions than a slow run's: a generation
+whose caption names a pace in words draws among the clips of that pace of its nearest clip's action within
+`PACE_WINDOW` of that clip, when there are any.
 
 Faces (`MotionMemory.lend_face`): motion capture has no face (its face features are zeros), so a caption
 whose nearest clips are motion capture ("two people talk to each other" retrieves InterHuman pairs) would
@@ -65,7 +65,7 @@ from stickgen.core.features import FEATURES_PER_ACTOR, ROOT_XZ, STATE_FEATURES
 from stickgen.core.laterality import BOTH, LEFT, RIGHT, leading_side
 from stickgen.core.vocab import ACTION_INDEX, ACTIONS, action_id, infer_action
 from stickgen.model.cycle import continued
-from stickgen.model.pace import NORMAL, caption_pace, clip_tempos, pace_classes
+from stickgen.model.pace import FAST, NORMAL, SLOW, caption_pace, clip_pace
 from stickgen.model.warp import played, smooth_path, warp_path
 
 if TYPE_CHECKING:
@@ -88,9 +88,6 @@ ACTION_WINDOW = 0.05
 # "a person runs slowly" is nearer a fast run's captions (0.799) than a slow run's (0.734), "a person walks
 # quickly" nearer a normal walk's (0.822) than a fast walk's (0.760)
 PACE_WINDOW = 0.1
-# ... and that are this much (a share of its tempo) slower or faster than the clip it would read without
-# its pace word (a clip's mirror moves at its own tempo to a few parts in a million)
-PACE_STEP = 0.05
 
 
 class Named(NamedTuple):
@@ -125,7 +122,8 @@ class MotionMemory(nn.Module):
     """Buffers: `keys` (N, text_dim) unit caption keys, `states` (rows, STATE_FEATURES) float16, the clips'
     frames then actors in order, `offsets` (N + 1,) their first rows, `frames`, `actors`, `groups` and
     `sides` (N,; the leading side of the clip's actor 0: `stickgen.core.laterality` BOTH, LEFT or RIGHT),
-    `actions` (N,; `stickgen.core.vocab.ACTION_INDEX` ids, 0 = unknown), `origin` (2,) the normalised value
+    `actions` (N,; `stickgen.core.vocab.ACTION_INDEX` ids, 0 = unknown), `paces` (N,; the pace the clip's
+    captions name, `stickgen.model.pace` SLOW, NORMAL or FAST), `origin` (2,) the normalised value
     of a zero floor-plane position (templates start at the origin, as training crops do). Empty (N = 0)
     until filled; a model with an empty memory generates without templates."""
 
@@ -139,10 +137,9 @@ class MotionMemory(nn.Module):
         self.register_buffer("groups", torch.zeros(0, dtype=torch.long))
         self.register_buffer("sides", torch.zeros(0, dtype=torch.long))
         self.register_buffer("actions", torch.zeros(0, dtype=torch.long))
+        self.register_buffer("paces", torch.zeros(0, dtype=torch.long))
         self.register_buffer("origin", torch.zeros(len(ROOT_XZ)))
         self._faced: torch.Tensor | None = None  # `faced()`
-        self._tempos: torch.Tensor | None = None  # `measure_paces()`
-        self._paces: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return int(self.frames.shape[0])
@@ -165,20 +162,25 @@ class MotionMemory(nn.Module):
         origin: np.ndarray,
         sides: Sequence[int] | None = None,
         actions: Sequence[str] | None = None,
+        paces: Sequence[int] | None = None,
     ) -> None:
         """Hold these clips: `keys` (N, text_dim) caption keys, `states` N normalised (T_i, A_i, STATE)
         clips, `groups` N take names, `origin` (2,) the normalised zero of the root's floor position,
         `sides` N leading sides (None: BOTH for every clip, no side preferred), `actions` N action names
-        of `stickgen.core.vocab.ACTIONS` (None: "unknown" for every clip, no action preferred)."""
+        of `stickgen.core.vocab.ACTIONS` (None: "unknown" for every clip, no action preferred), `paces` N
+        paces their captions name (None: NORMAL for every clip)."""
         sides = [BOTH] * len(states) if sides is None else list(sides)
         actions = ["unknown"] * len(states) if actions is None else list(actions)
-        if not (len(keys) == len(states) == len(groups) == len(sides) == len(actions)):
+        paces = [NORMAL] * len(states) if paces is None else list(paces)
+        if not (len(keys) == len(states) == len(groups) == len(sides) == len(actions) == len(paces)):
             raise ValueError(
                 f"memory: {len(keys)} keys, {len(states)} clips, {len(groups)} groups, {len(sides)} sides, "
-                f"{len(actions)} actions"
+                f"{len(actions)} actions, {len(paces)} paces"
             )
         if any(x not in (BOTH, LEFT, RIGHT) for x in sides):
             raise ValueError(f"memory: sides must be BOTH, LEFT or RIGHT ({BOTH}, {LEFT}, {RIGHT})")
+        if any(x not in (SLOW, NORMAL, FAST) for x in paces):
+            raise ValueError(f"memory: paces must be SLOW, NORMAL or FAST ({SLOW}, {NORMAL}, {FAST})")
         action_ids = [action_id(a) for a in actions]  # a word outside the vocabulary: ValueError naming it
         dev = self.keys.device
         rows = [np.asarray(s, dtype=np.float16).reshape(-1, STATE_FEATURES) for s in states]
@@ -193,8 +195,9 @@ class MotionMemory(nn.Module):
         self.groups = torch.tensor([group_id(g) for g in groups], dtype=torch.long, device=dev)
         self.sides = torch.tensor(sides, dtype=torch.long, device=dev)
         self.actions = torch.tensor(action_ids, dtype=torch.long, device=dev)
+        self.paces = torch.tensor(paces, dtype=torch.long, device=dev)
         self.origin = torch.as_tensor(np.asarray(origin, dtype=np.float32), device=dev)
-        self._faced = self._tempos = self._paces = None
+        self._faced = None
 
     @torch.no_grad()
     def nearest(
@@ -220,7 +223,7 @@ class MotionMemory(nn.Module):
         given), a row given an action reads only clips of it when the memory holds any it may read. With
         `named` (`Named`): a row whose named action some clip within `ACTION_WINDOW` of its best has draws
         among those clips only, nearest first (the margin then counts from the nearest of them); a row
-        that names a pace draws among the clips of that pace (`measure_paces` first) of its nearest clip's
+        that names a pace draws among the clips of that pace of its nearest clip's
         action within `PACE_WINDOW` of that clip, when there are any."""
         if len(self) == 0:
             return [[] for _ in range(query.shape[0])]
@@ -266,16 +269,9 @@ class MotionMemory(nn.Module):
         narrowed = near if action and near else row
         if pace == NORMAL or not narrowed:
             return narrowed
-        if self._paces is None or self._tempos is None:
-            raise ValueError("a pace was asked of a motion memory whose paces are unmeasured (measure_paces)")
-        paces, tempos, (best, sim) = self._paces.tolist(), self._tempos.tolist(), narrowed[0]
+        paces, (best, sim) = self.paces.tolist(), narrowed[0]
         of_pace = [
-            c
-            for c in row
-            if acts[c[0]] == acts[best]
-            and paces[c[0]] == pace
-            and pace * (tempos[c[0]] / max(tempos[best], 1e-6) - 1.0) > PACE_STEP
-            and c[1] >= sim - PACE_WINDOW
+            c for c in row if acts[c[0]] == acts[best] and paces[c[0]] == pace and c[1] >= sim - PACE_WINDOW
         ]
         return of_pace or narrowed
 
@@ -309,17 +305,8 @@ class MotionMemory(nn.Module):
             self._faced = seen[self.offsets[1:]] > seen[self.offsets[:-1]]
         return self._faced.to(self.keys.device)
 
-    @torch.no_grad()
-    def measure_paces(self, std: np.ndarray) -> None:
-        """Find each clip's pace among the clips of its action (`stickgen.model.pace`) from the motion
-        features' `std` (66,) (the statistics the states were normalised with), for `nearest`'s paces."""
-        actors, actions = self.actors.cpu(), self.actions.cpu()
-        self._tempos = clip_tempos(self.states.cpu(), self.offsets.cpu(), actors, std)
-        width = int(actors.max()) + 1 if len(actors) else 1
-        self._paces = pace_classes(self._tempos, actions * width + actors)
-
     def _load_from_state_dict(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
-        self._faced = self._tempos = self._paces = None
+        self._faced = None
         super()._load_from_state_dict(*args, **kwargs)
 
     @staticmethod
@@ -410,7 +397,7 @@ def check_memory_state(state: dict[str, torch.Tensor], text_dim: int, max_actors
     """`ValueError` naming the first inconsistency of a memory's buffers (`MotionMemory.state_dict()`
     names), read from a file: every buffer present, the clips' rows adding up, actor counts in
     1..max_actors, keys of the text encoder's width, finite values."""
-    names = ("keys", "states", "offsets", "frames", "actors", "groups", "sides", "actions", "origin")
+    names = ("keys", "states", "offsets", "frames", "actors", "groups", "sides", "actions", "paces", "origin")
     missing = [n for n in names if n not in state]
     if missing:
         raise ValueError(f"the motion memory lacks {missing}")
@@ -420,8 +407,8 @@ def check_memory_state(state: dict[str, torch.Tensor], text_dim: int, max_actors
         (states.ndim != 2 or states.shape[1] != STATE_FEATURES, f"states {tuple(states.shape)}"),
         (offsets.shape != (n + 1,), f"offsets {tuple(offsets.shape)} for {n} clips"),
         (
-            any(len(state[k]) != n for k in ("actors", "groups", "sides", "actions")),
-            "actors, groups, sides or actions of another clip count",
+            any(len(state[k]) != n for k in ("actors", "groups", "sides", "actions", "paces")),
+            "actors, groups, sides, actions or paces of another clip count",
         ),
         (state["origin"].shape != (len(ROOT_XZ),), f"origin {tuple(state['origin'].shape)}"),
     ]
@@ -434,6 +421,10 @@ def check_memory_state(state: dict[str, torch.Tensor], text_dim: int, max_actors
     if n and not bool(torch.isin(state["sides"].long(), torch.tensor([BOTH, LEFT, RIGHT])).all()):
         raise ValueError(
             f"the motion memory holds sides other than BOTH, LEFT, RIGHT ({BOTH}, {LEFT}, {RIGHT})"
+        )
+    if n and not bool(torch.isin(state["paces"].long(), torch.tensor([SLOW, NORMAL, FAST])).all()):
+        raise ValueError(
+            f"the motion memory holds paces other than SLOW, NORMAL, FAST ({SLOW}, {NORMAL}, {FAST})"
         )
     if n and not bool(((state["actions"] >= 0) & (state["actions"] < len(ACTIONS))).all()):
         raise ValueError(f"the motion memory holds action ids outside 0..{len(ACTIONS) - 1}")
@@ -451,19 +442,21 @@ def pick(clips: list[int], u: float) -> int:
 
 def fill_memory_from(memory: MotionMemory, data: StickFigureDataset, max_clips: int, seed: int) -> list[int]:
     """Fill `memory` with up to `max_clips` whole clips of `data` (all when they fit, else a seeded draw,
-    kept in the set's order), keyed by the mean of each clip's caption embeddings. Returns the indices
-    held."""
+    kept in the set's order), keyed by the mean of each clip's caption embeddings, with the side and pace
+    its captions name. Returns the indices held."""
     n = len(data)
     held = list(range(n))
     if n > max_clips:
         held = sorted(np.random.default_rng([seed, 0x3E30]).choice(n, max_clips, replace=False).tolist())
     keys = [data.caption_emb[data.caption_indices(i)].float().mean(0) for i in held]
-    states, sides = [], []
+    states, sides, paces = [], [], []
     texts = data.store.data["captions"]
     for i in held:
         state, _, joints = data.state(i)
+        captions = [texts[c] for c in data.caption_indices(i)]
         states.append(state[:, : joints.shape[1]])
-        sides.append(leading_side([texts[c] for c in data.caption_indices(i)], joints))
+        sides.append(leading_side(captions, joints))
+        paces.append(clip_pace(captions))
     zero = data.stats.normalise(np.zeros(data.stats.mean.shape, dtype=np.float32))
     memory.fill(
         torch.stack(keys) if keys else memory.keys.new_zeros(0, memory.keys.shape[1]),
@@ -472,6 +465,7 @@ def fill_memory_from(memory: MotionMemory, data: StickFigureDataset, max_clips: 
         zero[list(ROOT_XZ)],
         sides,
         [data.store.data["actions"][i] for i in held],
+        paces,
     )
     return held
 

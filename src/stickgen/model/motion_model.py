@@ -44,8 +44,10 @@ ROOT_XYZ = (0, 1, 2)  # the root's position features (x, height, z: FEATURE_LAYO
 # added as its voice is (`transformer.VOICE_SKIP`) and whose expression codes weigh as a motion feature in
 # the loss (`stickgen.train.objective.EXPRESSION_WEIGHT`); 14: 13 whose voice, where a template is shown, is
 # the template's alone (`transformer.voice_unshown`); 15: 14 whose memory knows each clip's action and serves
-# a motion given an action, or naming one, a template of that action (`stickgen.model.memory.nearest`).
-MODEL_FORMAT = 15
+# a motion given an action, or naming one, a template of that action (`stickgen.model.memory.nearest`); 16:
+# 15 whose memory knows the pace each clip's captions name and serves a motion naming a pace a template of
+# that pace (`stickgen.model.pace`).
+MODEL_FORMAT = 16
 MEMORY_PREFIX = "transformer.memory."  # the state dict keys of the motion memory (sized by its clips)
 
 

@@ -376,9 +376,10 @@ def _closing_lines(
             "A motion longer than its clip goes on by the clip's cycle where the clip ends repeating itself, "
             "else holds the clip's last pose. The action a caption names is read from its words (the "
             "vocabulary's keywords), so a caption that names an action in other words is retrieved by its "
-            "sentence embedding alone. Words of pace or height ('quickly', 'slowly', 'low', 'high') change "
-            "the motion only as far as that embedding tells them apart, often not at all: a quick pace asked "
-            "for comes out as the ordinary one."
+            "sentence embedding alone. Pace words ('quickly', 'slowly') are read as words too: the "
+            "template is a clip described at that pace where the memory holds one described about as well, "
+            "else the pace asked for comes out as the ordinary one. Words of height ('low', 'high') change "
+            "the motion only as far as the sentence embedding tells them apart, often not at all."
             if config["memory_clips"]
             else ""
         )

@@ -85,11 +85,11 @@ GENERATION_MARGIN = 0.02
 ACTION_WINDOW = 0.05
 # a generation whose caption names a pace (`stickgen.model.pace`) draws among the clips described at that pace
 # of its nearest clip's action whose similarity to the caption is within this of that clip's, when there are
-# any: "a person runs slowly" is nearer a run's captions (0.799) than a slow run's (0.734), "a man walks
-# briskly" nearer a walk's (0.688) than a fast walk's (0.569). On the embedded default's 26 test captions that
-# name a pace, the share of drawn clips of the test clip's own pace: 0.43 without, 0.55 at 0.1, 0.64 at 0.15,
-# 0.71 at 0.2; of its action 0.74, 0.71, 0.71, 0.71 (docs/training.md, "Pace words")
-PACE_WINDOW = 0.15
+# any: "a person runs slowly" is nearer a run's captions (0.799) than a slow run's (0.734). On the embedded
+# default's 26 test captions that name a pace, the share of drawn clips of the test clip's own pace is 0.43
+# without, 0.55 at 0.1, 0.64 at 0.15, but at 0.15 "a man walks briskly" read a walk-then-clap chain (0.119
+# under the nearest walk) and R-precision fell by 0.003-0.006 (docs/training.md, "Pace words")
+PACE_WINDOW = 0.1
 
 
 class Named(NamedTuple):

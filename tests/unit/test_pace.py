@@ -86,6 +86,12 @@ def test_a_pace_word_reads_a_clip_described_at_that_pace_about_as_well() -> None
     quick = named(["a person walks quickly"])
     assert memory.nearest(q, one, 4, named=quick)[0] == [3, 4]  # without a margin: both fast walks
     assert sorted(read("a person walks quickly", _memory(keys[:2], ["walk"] * 2, paces[:2]))) == [0, 1]
+    both = named(["a person walks", "a person walks quickly"])
+    beside = memory.nearest(q.repeat(2, 1), one.repeat(2), 2, margin=GENERATION_MARGIN, named=both)
+    assert beside == [
+        memory.nearest(q, one, 2, margin=GENERATION_MARGIN, named=named(["a person walks"]))[0],
+        [3],
+    ]
     walk_fast = Named(torch.tensor([ACTION_INDEX["walk"]]), torch.tensor([FAST]))
     waves = _memory(keys, ["wave"] * 6, paces)  # no walk: the pace among the nearest clip's action
     assert waves.nearest(q, one, 4, margin=GENERATION_MARGIN, named=walk_fast)[0] == [3]

@@ -230,8 +230,6 @@ class MotionMemory(nn.Module):
         if len(self) == 0:
             return [[] for _ in range(query.shape[0])]
         pool = top_k if side is None and named is None else top_k * SIDE_POOL
-        if named is not None and bool((named.pace != NORMAL).any()):
-            pool = len(self)  # a pace's clips may be described a little worse than many others
         q = nn.functional.normalize(query.float().to(self.keys.device), dim=-1)
         sim = q @ self.keys.T  # (B, N)
         ok = self.actors[None, :] == actors.to(self.keys.device)[:, None]
@@ -243,11 +241,13 @@ class MotionMemory(nn.Module):
             given = action.to(self.keys.device)[:, None]
             of_action = ok & (self.actions[None, :] == given)
             ok = torch.where((given > 0) & of_action.any(1, keepdim=True), of_action, ok)
-        top, idx = sim.masked_fill(~ok, -torch.inf).topk(min(pool, len(self)), dim=-1)  # (B, pool)
-        rows = [
-            [(int(j), float(v)) for j, v in zip(row, vals, strict=True) if v > -torch.inf]
-            for row, vals in zip(idx, top, strict=True)
-        ]
+        sim = sim.masked_fill(~ok, -torch.inf)
+        top, idx = sim.topk(min(pool, len(self)), dim=-1)  # (B, pool)
+        paced = [False] * len(sim) if named is None else (named.pace != NORMAL).tolist()
+        rows = []
+        for i, is_paced in enumerate(paced):  # a row naming a pace reads every clip (its pace's lie further)
+            vals, ids = sim[i].sort(descending=True) if is_paced else (top[i], idx[i])
+            rows.append([(int(j), float(v)) for j, v in zip(ids, vals, strict=True) if v > -torch.inf])
         if named is not None:
             rows = [
                 self._named(row, a, p)

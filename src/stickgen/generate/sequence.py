@@ -57,7 +57,7 @@ from stickgen.generate.directed import (
 from stickgen.generate.headcount import infer_num_actors
 from stickgen.generate.motion import Motion
 from stickgen.generate.timeline import MAX_SECONDS, Span, format_timeline
-from stickgen.generate.together import TRAVELLING, directed_together, together_placement
+from stickgen.generate.together import TRAVELLING, closest, directed_together, together_placement
 
 if TYPE_CHECKING:
     from stickgen.generate.generator import InferenceGenerator
@@ -382,9 +382,7 @@ def _apart(
             for a, text in enumerate(texts)
         ]
         joints = np.concatenate([m.joints for m in each], axis=1)
-        pelvis = joints[motion.frames :, :, 0][..., [0, 2]]  # (T, A, 2) the new frames' roots on the floor
-        gaps = np.linalg.norm(pelvis[:, :, None] - pelvis[:, None, :], axis=-1)
-        gap = float(gaps[:, ~np.eye(len(texts), dtype=bool)].min())
+        gap = closest(joints[motion.frames :])  # in the new frames
         if gap > best_gap:
             best, best_draw, best_gap = Motion(joints, gen.fps, "", each[0].meta), k, gap
         if gap >= APART_M:

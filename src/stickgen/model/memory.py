@@ -249,8 +249,9 @@ class MotionMemory(nn.Module):
             vals, ids = sim[i].sort(descending=True) if is_paced else (top[i], idx[i])
             rows.append([(int(j), float(v)) for j, v in zip(ids, vals, strict=True) if v > -torch.inf])
         if named is not None:
+            acts, paces = self.actions.tolist(), self.paces.tolist()
             rows = [
-                self._named(row, a, p)
+                self._named(row, a, p, acts, paces)
                 for row, a, p in zip(rows, named.action.tolist(), named.pace.tolist(), strict=True)
             ]
         if margin is not None:
@@ -263,15 +264,17 @@ class MotionMemory(nn.Module):
             ]
         return [[j for j, _ in row[:top_k]] for row in rows]
 
-    def _named(self, row: list[tuple[int, float]], action: int, pace: int) -> list[tuple[int, float]]:
+    @staticmethod
+    def _named(
+        row: list[tuple[int, float]], action: int, pace: int, acts: list[int], paces: list[int]
+    ) -> list[tuple[int, float]]:
         """`nearest`'s (clip, similarity) `row`, best first, narrowed to the clips of the named `action`
-        (0: none) and `pace`."""
-        acts = self.actions.tolist()
+        (0: none) and `pace`; `acts` and `paces` are the memory's clips' (`actions`, `paces`)."""
         near = [c for c in row if acts[c[0]] == action and c[1] >= row[0][1] - ACTION_WINDOW]
         narrowed = near if action and near else row
         if pace == NORMAL or not narrowed:
             return narrowed
-        paces, (best, sim) = self.paces.tolist(), narrowed[0]
+        best, sim = narrowed[0]
         of_pace = [
             c for c in row if acts[c[0]] == acts[best] and paces[c[0]] == pace and c[1] >= sim - PACE_WINDOW
         ]

@@ -19,17 +19,15 @@ from stickgen.core.vocab import ACTION_INDEX
 from stickgen.embed.dataset import StickFigureDataset
 from stickgen.model.diffusion import RefinerConfig
 from stickgen.model.memory import (
-    ACTION_WINDOW,
     GENERATION_MARGIN,
     NO_CLIP,
     MotionMemory,
-    Named,
     check_memory_state,
     fill_memory_from,
     group_id,
-    named,
 )
 from stickgen.model.motion_model import StickFigureModel
+from stickgen.model.named import ACTION_WINDOW, KNOWN_SIM, Named, named
 from stickgen.model.pace import clip_pace
 from stickgen.model.transformer import TransformerConfig
 from stickgen.model.warp import MAX_WARP, smooth_path, warp_path
@@ -446,6 +444,43 @@ def test_a_generation_naming_an_action_reads_a_clip_of_that_action_when_one_is_a
         actions=["stand_up", "idle"],
     )  # fmt: skip
     assert far.nearest(q, one, 3, margin=GENERATION_MARGIN, named=said) == [[0]]
+
+
+def _at(sim: float) -> np.ndarray:
+    """A key whose cosine similarity with the first axis (the query of the tests below) is `sim`."""
+    key = np.zeros(DIM, dtype=np.float32)
+    key[0], key[1] = sim, np.sqrt(1.0 - sim**2)
+    return key
+
+
+def test_a_caption_the_memory_knows_poorly_reads_the_action_it_names_however_far() -> None:
+    """Where the memory holds nothing like a caption (its nearest clip under KNOWN_SIM), the nearest clip is
+    whatever shares a word ("a person limps" read a fall); the action the caption names in words then
+    chooses among all the clips of that action, nearest first, even beyond the nearest few that a row
+    reads otherwise (top_k x SIDE_POOL). A caption the memory knows keeps ACTION_WINDOW, and one naming
+    no action reads by the caption alone."""
+    falls = [0.55 - 0.002 * k for k in range(20)]  # more than a row's pool, all nearer than any walk
+    walks = [0.30, 0.29, 0.20]
+    sims = falls + walks
+    memory = _memory(
+        [_at(v) for v in sims],
+        [_clip(10, 1, k) for k in range(len(sims))],
+        [f"g{k}" for k in range(len(sims))],
+        actions=["fall"] * len(falls) + ["walk"] * len(walks),
+    )
+    assert max(sims) < KNOWN_SIM
+    q, one = torch.from_numpy(_at(1.0)[None]), torch.ones(1, dtype=torch.long)
+    near = partial(memory.nearest, q, one, 2, margin=GENERATION_MARGIN)
+    limps, nothing = named(["a person limps"]), named(["a person does something"])
+    assert limps.action.tolist() == [ACTION_INDEX["walk"]]
+    assert near(named=limps) == [[20, 21]]  # the walks, nearest first, within the margin of the nearest
+    assert near(named=nothing) == [[0, 1]]  # no action named: the caption's nearest clips
+    assert near() == [[0, 1]]
+    known = _memory(  # the same order, the nearest clip well described: the walks lie beyond the window
+        [_at(v + 0.4) for v in sims], [_clip(10, 1, k) for k in range(len(sims))],
+        [f"g{k}" for k in range(len(sims))], actions=["fall"] * len(falls) + ["walk"] * len(walks),
+    )  # fmt: skip
+    assert known.nearest(q, one, 2, margin=GENERATION_MARGIN, named=limps) == [[0, 1]]
 
 
 def test_a_generation_given_an_action_reads_a_clip_of_it_however_far() -> None:

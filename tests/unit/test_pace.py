@@ -13,7 +13,8 @@ from stickgen.core.features import STATE_FEATURES
 from stickgen.core.vocab import ACTION_INDEX
 from stickgen.generate.generator import InferenceGenerator
 from stickgen.generate.settings import Checks, Runtime, SamplingSettings
-from stickgen.model.memory import GENERATION_MARGIN, PACE_WINDOW, MotionMemory, Named, named
+from stickgen.model.memory import GENERATION_MARGIN, MotionMemory
+from stickgen.model.named import PACE_WINDOW, Named, named
 from stickgen.model.pace import FAST, NORMAL, SLOW, caption_pace, clip_pace
 
 DIM = 16

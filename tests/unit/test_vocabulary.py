@@ -143,6 +143,13 @@ def test_the_doc_s_label_tables_are_the_code_s() -> None:
         ("a person cheering", "celebrate"),
         ("a person celebrates a goal", "celebrate"),
         ("a person celebrates and dances", "celebrate"),
+        ("an old man limps slowly", "walk"),
+        ("a soldier marches forward", "walk"),
+        ("a tired man trudges along", "walk"),
+        ("a person tiptoes quietly", "walk"),
+        ("someone strode ahead", "walk"),
+        ("a horse trots", "run"),
+        ("a child skips happily", "jump"),
     ],
 )
 def test_infer_action_on_the_newer_actions(text: str, action: str) -> None:

@@ -156,14 +156,24 @@ _ACTION_RULES: tuple[tuple[str, str], ...] = (
         r"\b(?:sprint|sprints|sprinted|sprinting|dash|dashes|dashed|race|races|raced|racing)\b"
         r"|\b(?:run|runs|ran|running)\s+(?:at\s+(?:full|top)\s+speed|as\s+fast\s+as)",
     ),
-    ("walk", r"\b(?:walk|walks|walked|walking|stroll|strolls|strolled|strolling)\b"),
-    ("run", r"\b(?:run|runs|running|ran|jog|jogs|jogged|jogging)\b"),
+    (
+        "walk",
+        r"\b(?:walk|walks|walked|walking|stroll|strolls|strolled|strolling|amble|ambles|ambled|ambling"
+        r"|saunter|saunters|sauntered|sauntering|march|marches|marched|marching|limp|limps|limped|limping"
+        r"|hobble|hobbles|hobbled|hobbling|trudge|trudges|trudged|trudging|plod|plods|plodded|plodding"
+        r"|tiptoe|tiptoes|tiptoed|tiptoeing|waddle|waddles|waddled|waddling|stride|strides|strode|striding)\b",
+    ),
+    ("run", r"\b(?:run|runs|running|ran|jog|jogs|jogged|jogging|trot|trots|trotted|trotting)\b"),
     (
         "celebrate",
         r"\bcelebrat\w*|\b(?:cheer|cheers|cheered|cheering)\b|\bfist[\s-]?pump\w*"
         r"|\b(?:jump|jumps|jumped|jumping|leap|leaps|leapt|leaping)\s+for\s+joy\b",
     ),
-    ("jump", r"\b(?:jump|jumps|jumped|jumping|hop|hops|hopped|hopping|leap|leaps|leaped|leapt|leaping)\b"),
+    (
+        "jump",
+        r"\b(?:jump|jumps|jumped|jumping|hop|hops|hopped|hopping|leap|leaps|leaped|leapt|leaping"
+        r"|skip|skips|skipped|skipping)\b",
+    ),
     ("wave", r"\b(?:wave|waves|waved|waving)\b"),
     ("clap", r"\b(?:clap|claps|clapped|clapping)\b"),
     ("kick", r"\b(?:kick|kicks|kicked|kicking)\b"),

@@ -56,7 +56,7 @@ from stickgen.generate.timeline import (
     span_frames,
 )
 from stickgen.generate.together import directed_together, together_placement
-from stickgen.model.memory import named
+from stickgen.model.named import named
 from stickgen.model.transformer import ROOT_XZ, style_id
 
 if TYPE_CHECKING:

@@ -58,7 +58,7 @@ from stickgen.generate.settings import (
 from stickgen.generate.together import sample_together, together_placement
 from stickgen.model.diffusion import Sampling
 from stickgen.model.length import DEFAULT_DURATION_S, LENGTH_FILE, LengthEstimator, load_length_estimator
-from stickgen.model.memory import named as named_in
+from stickgen.model.named import named as named_in
 from stickgen.model.transformer import style_id
 from stickgen.train.checkpoint import checkpoint_fps, load_checkpoint, model_from_checkpoint
 

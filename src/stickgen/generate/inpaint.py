@@ -32,8 +32,8 @@ import torch.nn.functional as F
 
 from stickgen.core.features import FEATURES_PER_ACTOR, STATE_FEATURES
 from stickgen.model.diffusion import Denoiser, Generation, Sampling, ddim, noise_like, repeat_batch
-from stickgen.model.memory import Named
 from stickgen.model.motion_model import StickFigureModel, guidance_per_feature, split_state
+from stickgen.model.named import Named
 from stickgen.model.noise import add_noise
 from stickgen.model.transformer import ROOT_XZ
 

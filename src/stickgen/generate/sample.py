@@ -30,8 +30,8 @@ from stickgen.generate.handmeet import meet_hands
 from stickgen.generate.retime import with_bone_lengths
 from stickgen.generate.smoothing import smooth_motion, steady_expression
 from stickgen.model.diffusion import Generation, Sampling
-from stickgen.model.memory import Named
 from stickgen.model.motion_model import StickFigureModel, split_state
+from stickgen.model.named import Named
 
 
 @torch.no_grad()

@@ -29,18 +29,12 @@ drew half of each (on the embedded default's small/sft, generation alone: the be
 0.1 -> 0.5, waves 0.6 -> 1.0, punches 0.5 -> 1.0; docs/training.md, "Sided templates"). Training serves
 its templates the same way, by the sample's side condition.
 
-Actions: the memory knows each clip's action (the dataset's label, `stickgen.core.vocab`). A generation
-given an action (`--action`) draws among the clips of that action nearest its caption (where the memory
-holds any with its actor count); one whose caption names an action (`named`: the vocabulary's
-keywords) draws among the clips of that action when one is about as near the caption as the nearest clip
-(`ACTION_WINDOW`): the sentence encoder puts "a person stands still" as near "the person stands up from a
-seat" (0.782) as an idle clip (0.800), and half the draws sat down. Training draws by the caption alone.
-
-Paces: the memory knows the pace each clip's captions name (`stickgen.model.pace.clip_pace`: "a human walks
-ahead quickly" FAST, "jogs at a gentle pace" SLOW, most clips NORMAL). The sentence encoder hardly tells
-"walks quickly" from "walks", and puts "runs slowly" nearer a run's captions than a slow run's: a generation
-whose caption names a pace in words draws among the clips of that pace of its nearest clip's action within
-`PACE_WINDOW` of that clip, when there are any.
+Actions and paces: the memory knows each clip's action (the dataset's label, `stickgen.core.vocab`) and
+the pace its captions name (`stickgen.model.pace.clip_pace`: "a human walks ahead quickly" FAST, most clips
+NORMAL). A generation given an action (`--action`) draws among the clips of that action nearest its caption
+(where the memory holds any with its actor count); one whose caption names an action or a pace in words
+draws among the clips those words pick (`stickgen.model.named`: the sentence encoder weighs such words
+less than a user means them). Training draws by the caption alone.
 
 Faces (`MotionMemory.lend_face`): motion capture has no face (its face features are zeros), so a caption
 whose nearest clips are motion capture ("two people talk to each other" retrieves InterHuman pairs) would
@@ -55,7 +49,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -63,9 +57,10 @@ from torch import nn
 
 from stickgen.core.features import FEATURES_PER_ACTOR, ROOT_XZ, STATE_FEATURES
 from stickgen.core.laterality import BOTH, LEFT, RIGHT, leading_side
-from stickgen.core.vocab import ACTION_INDEX, ACTIONS, action_id, infer_action
+from stickgen.core.vocab import ACTIONS, action_id
 from stickgen.model.cycle import continued
-from stickgen.model.pace import FAST, NORMAL, SLOW, caption_pace, clip_pace
+from stickgen.model.named import Named, narrow
+from stickgen.model.pace import FAST, NORMAL, SLOW, clip_pace
 from stickgen.model.warp import played, smooth_path, warp_path
 
 if TYPE_CHECKING:
@@ -78,27 +73,6 @@ SIDE_POOL = 8
 # this of the best one's: "a person sprints forward" read a sprint-then-dodge chain (0.800 against 0.829)
 # half the time (docs/training.md, "Templates that outlast their clip")
 GENERATION_MARGIN = 0.02
-# a generation whose caption names an action draws among the clips of that action whose similarity to the
-# caption is within this of the nearest clip's, when there are any (then within GENERATION_MARGIN of the
-# nearest of them): on the embedded default's test captions, the share of drawn clips of the caption's own
-# action 0.83 -> 0.89 (0.88 at 0.03, 0.93 at 0.08; docs/training.md, "A memory that knows its actions")
-ACTION_WINDOW = 0.05
-# a generation whose caption names a pace (`stickgen.model.pace`) draws among the clips described at that pace
-# of its nearest clip's action whose similarity to the caption is within this of that clip's, when there are
-# any: "a person runs slowly" is nearer a run's captions (0.799) than a slow run's (0.734). On the embedded
-# default's 26 test captions that name a pace, the share of drawn clips of the test clip's own pace is 0.43
-# without, 0.55 at 0.1, 0.64 at 0.15, but at 0.15 "a man walks briskly" read a walk-then-clap chain (0.119
-# under the nearest walk) and R-precision fell by 0.003-0.006 (docs/training.md, "Pace words")
-PACE_WINDOW = 0.1
-
-
-class Named(NamedTuple):
-    """What each caption of a batch names in words, for its template's choice (`named`): `action` (B,)
-    `stickgen.core.vocab.ACTION_INDEX` ids (0: none) and `pace` (B,) `stickgen.model.pace` SLOW, NORMAL or
-    FAST."""
-
-    action: torch.Tensor
-    pace: torch.Tensor
 
 
 @dataclass(frozen=True)
@@ -223,10 +197,8 @@ class MotionMemory(nn.Module):
         caption describes clearly worse than the best, even where that clip leads with the motion's side
         and the best leads with none; training draws among all top_k). With `action` (B,) (ids; 0: none
         given), a row given an action reads only clips of it when the memory holds any it may read. With
-        `named` (`Named`): a row whose named action some clip within `ACTION_WINDOW` of its best has draws
-        among those clips only, nearest first (the margin then counts from the nearest of them); a row
-        that names a pace draws among the clips of that pace of its nearest clip's
-        action within `PACE_WINDOW` of that clip, when there are any."""
+        `named` (`Named`), what each caption names in words narrows its row (`stickgen.model.named.narrow`;
+        the margin then counts from the nearest clip left)."""
         if len(self) == 0:
             return [[] for _ in range(query.shape[0])]
         pool = top_k if side is None and named is None else top_k * SIDE_POOL
@@ -243,15 +215,15 @@ class MotionMemory(nn.Module):
             ok = torch.where((given > 0) & of_action.any(1, keepdim=True), of_action, ok)
         sim = sim.masked_fill(~ok, -torch.inf)
         top, idx = sim.topk(min(pool, len(self)), dim=-1)  # (B, pool)
-        paced = [False] * len(sim) if named is None else (named.pace != NORMAL).tolist()
+        further = [False] * len(sim) if named is None else named.reads_all(top[:, 0])
         rows = []
-        for i, is_paced in enumerate(paced):  # a row naming a pace reads every clip (its pace's lie further)
-            vals, ids = sim[i].sort(descending=True) if is_paced else (top[i], idx[i])
+        for i, reads_all in enumerate(further):  # the clips a named pace or action picks may lie further
+            vals, ids = sim[i].sort(descending=True) if reads_all else (top[i], idx[i])
             rows.append([(int(j), float(v)) for j, v in zip(ids, vals, strict=True) if v > -torch.inf])
         if named is not None:
             acts, paces = self.actions.tolist(), self.paces.tolist()
             rows = [
-                self._named(row, a, p, acts, paces)
+                narrow(row, a, p, acts, paces)
                 for row, a, p in zip(rows, named.action.tolist(), named.pace.tolist(), strict=True)
             ]
         if margin is not None:
@@ -263,22 +235,6 @@ class MotionMemory(nn.Module):
                 for row, s in zip(rows, side.tolist(), strict=True)
             ]
         return [[j for j, _ in row[:top_k]] for row in rows]
-
-    @staticmethod
-    def _named(
-        row: list[tuple[int, float]], action: int, pace: int, acts: list[int], paces: list[int]
-    ) -> list[tuple[int, float]]:
-        """`nearest`'s (clip, similarity) `row`, best first, narrowed to the clips of the named `action`
-        (0: none) and `pace`; `acts` and `paces` are the memory's clips' (`actions`, `paces`)."""
-        near = [c for c in row if acts[c[0]] == action and c[1] >= row[0][1] - ACTION_WINDOW]
-        narrowed = near if action and near else row
-        if pace == NORMAL or not narrowed:
-            return narrowed
-        best, sim = narrowed[0]
-        of_pace = [
-            c for c in row if acts[c[0]] == acts[best] and paces[c[0]] == pace and c[1] >= sim - PACE_WINDOW
-        ]
-        return of_pace or narrowed
 
     def choose(
         self,
@@ -473,14 +429,3 @@ def fill_memory_from(memory: MotionMemory, data: StickFigureDataset, max_clips: 
         paces,
     )
     return held
-
-
-def named(captions: Sequence[str], device: torch.device | str | None = None) -> Named:
-    """What each caption names (`Named`, for `nearest`): its action (`stickgen.core.vocab.infer_action`'s
-    keywords; 0: none) and pace (`stickgen.model.pace.caption_pace`)."""
-    action = [ACTION_INDEX[infer_action([c])] for c in captions]
-    pace = [caption_pace(c) for c in captions]
-    return Named(
-        torch.tensor(action, dtype=torch.long, device=device),
-        torch.tensor(pace, dtype=torch.long, device=device),
-    )

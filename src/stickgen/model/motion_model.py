@@ -23,7 +23,8 @@ from stickgen.model.diffusion import (
     noise_like,
     repeat_batch,
 )
-from stickgen.model.memory import GENERATION_MARGIN, Named
+from stickgen.model.memory import GENERATION_MARGIN
+from stickgen.model.named import Named
 from stickgen.model.transformer import VOICE_COLUMNS, StickFigureTransformer, TransformerConfig
 
 ROOT_XYZ = (0, 1, 2)  # the root's position features (x, height, z: FEATURE_LAYOUT's root_xyz)

@@ -6,7 +6,7 @@ one ("a fearful human walks ahead quickly": 0.734), and "a person runs slowly" n
 a slow run's (0.734; the embedded default's memory). A caption's pace words are therefore read as words
 (`caption_pace`); the memory records the pace its clips' captions name (`clip_pace`, a vote), and a
 generation whose caption names a pace draws its template among the clips described at that pace
-(`stickgen.model.memory.MotionMemory.nearest`, `PACE_WINDOW`).
+(`stickgen.model.named`, `PACE_WINDOW`).
 
 SLOW: slowly, slow, leisurely, unhurriedly, gently, gentle, carefully, "in slow motion"; the slow walks
 stroll, amble, saunter, the slow runs jog. FAST: quickly, quick, fast, faster, briskly, brisk, rapidly,

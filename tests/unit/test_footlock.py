@@ -134,6 +134,33 @@ def test_a_filter_does_not_lift_a_fast_foot_off_the_floor() -> None:
         footlock.planted_legs(clip[:, 0], FPS)
 
 
+def test_a_long_contact_keeps_its_heights_and_loses_the_seams_shiver() -> None:
+    """Put back as decoded, a planted leg kept the patch seams' shiver, and the knees became the jerkiest
+    joints. Inside a contact of STEADY_CONTACT_FRAMES or more, the knee and the foot's floor-plane path are
+    low-passed over the contact's own frames: the heights stay as decoded (the foot stays down), the first
+    and last frame of the contact are kept, and nothing outside the legs changes."""
+    clip = gliding(0.0, frames=30)
+    seams = np.flatnonzero(np.isin(np.arange(30) % 4, (0, 3)))
+    shiver = np.where(np.arange(30) % 2, 0.004, -0.004)[:, None]  # a seam's few millimetres, flipping
+    clip[seams[:, None], 0, LEG_JOINTS] += shiver[seams, :, None] * np.array([1.0, 0.3, 1.0])
+    filtered = smooth_motion(clip, patch_frames=4)
+    planted = footlock.planted_legs(clip, FPS)
+    toe = JOINT_INDEX["left_foot"]
+    assert planted[:, 0, toe].all() and footlock.STEADY_CONTACT_FRAMES <= 30  # one contact: the whole clip
+    out = footlock.keep_planted_legs(filtered, clip, FPS)
+    feet = [j for _, _, ankle, toe_ in LEGS for j in (ankle, toe_)]
+    np.testing.assert_array_equal(out[:, 0, feet, 1], clip[:, 0, feet, 1])  # heights as decoded
+    np.testing.assert_array_equal(out[[0, -1]][:, :, LEG_JOINTS], clip[[0, -1]][:, :, LEG_JOINTS])
+    np.testing.assert_array_equal(out[:, 0, ABOVE], filtered[:, 0, ABOVE])
+    knees = [knee for _, knee, _, _ in LEGS]
+
+    def shake(x: np.ndarray) -> float:
+        return float(np.abs(np.diff(x, n=3, axis=0)).mean())
+
+    assert shake(out[:, 0, knees]) < 0.5 * shake(clip[:, 0, knees])
+    assert shake(out[:, 0, feet][..., [0, 2]]) < 0.5 * shake(clip[:, 0, feet][..., [0, 2]])
+
+
 def test_shapes() -> None:
     clip = gliding(0.6)
     np.testing.assert_array_equal(lock_feet(clip[:, 0], FPS), lock_feet(clip, FPS)[:, 0])

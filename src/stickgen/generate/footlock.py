@@ -36,6 +36,7 @@ import numpy as np
 
 from stickgen.core.quality import Tracks
 from stickgen.core.skeleton import JOINT_INDEX, NUM_JOINTS
+from stickgen.generate.smoothing import smooth_motion
 
 PLANT_SPEED_MS = 1.5  # a low toe slower than this (floor plane) is planted; faster: swept on purpose
 BLEND_FRAMES = 3  # frames over which a contact's correction fades in before it and out after it
@@ -44,6 +45,8 @@ MAX_SHIFT_M = 0.25  # a contact needing a longer correction (half a stride) is a
 # a toe this close to the clip's floor may be planted (if slow enough): a generated fast gait touches down in
 # a V (0.06, 0.01, 0.05 m over three frames at 5 m/s), one frame under `CONTACT_HEIGHT_M` (0.05)
 LOCK_HEIGHT_M = 0.08
+# a contact this long (a walk's, a stand's) has its leg low-passed inside it; a sprint's 2-4 frames do not
+STEADY_CONTACT_FRAMES = 5
 _LEGS = tuple(
     tuple(JOINT_INDEX[f"{side}_{j}"] for j in ("hip", "knee", "ankle", "foot")) for side in ("left", "right")
 )
@@ -89,8 +92,22 @@ def keep_planted_legs(filtered: np.ndarray, raw: np.ndarray, fps: float) -> np.n
     """`filtered` (T, A, 22, 3), a temporal filter's output of the joints `raw`, with the planted legs
     (`planted_legs` of `raw`) put back as they were: a low-pass over a patch seam averages a fast foot's
     one or two frames on the floor with the frames in the air around them (a touchdown in a V, 6 cm up),
-    and a foot that was down should stay down."""
-    return np.where(planted_legs(raw, fps)[..., None], raw, filtered).astype(np.asarray(filtered).dtype)
+    and a foot that was down should stay down. Inside a contact of `STEADY_CONTACT_FRAMES` or more, the
+    knee and the ankle's and toe's floor-plane paths are then low-passed over the contact's own frames
+    (`smooth_motion`: its first and last frame kept, no frame of the swing mixed in; heights as decoded):
+    put back unfiltered, the seams' shiver made the knees the jerkiest joints (docs/training.md, "Steady
+    knees on planted feet")."""
+    planted = planted_legs(raw, fps)
+    out = np.where(planted[..., None], raw, filtered).astype(np.asarray(filtered).dtype)
+    for a in range(out.shape[1]):
+        for _, knee, ankle, toe in _LEGS:
+            for s, e in runs(planted[:, a, toe]):
+                if e - s < STEADY_CONTACT_FRAMES:
+                    continue  # a fast gait's contact, kept as decoded
+                out[s:e, a, knee] = smooth_motion(raw[s:e, a, knee])
+                for foot in (ankle, toe):
+                    out[s:e, a, foot, _PLANE] = smooth_motion(raw[s:e, a, foot, _PLANE])
+    return out
 
 
 def _to_mean(toe: np.ndarray) -> np.ndarray:

@@ -27,7 +27,8 @@ three patches, so one foot lands on a seam every stride): since 2026-12-05 (nigh
 legs of planted feet back as decoded after the filter (`stickgen.generate.footlock.keep_planted_legs`):
 the suite's sprints plant on both feet (the shipped small/lora over two other suite seeds: 0.1 -> 0.5),
 jerk 17.4 -> 21.9 m/s^3 (docs/training.md, "Planted feet through the seam filter, templates at their own
-pace").
+pace"); since 2026-12-07 a planted leg put back is low-passed inside a contact of five frames or more (its
+heights as decoded): the knees had kept the seams' shiver ("Steady knees on planted feet").
 
 The callers filter the features before decoding them to joints, then make the bones rigid
 (`stickgen.core.skeleton.rigid_bones`) and lock planted feet (`stickgen.generate.sample.generate_joints`,

@@ -90,7 +90,7 @@ def test_generate_writes_each_format_and_a_seed_repeats_the_motion(ckpt, tmp_pat
         (["--out", "x.txt"], 2, "unsupported output [.txt]"),  # a bad argument: 2, before loading
         (["--action", "teleport"], 2, "--action [teleport] is unknown"),
         (["--seconds", "900"], 2, "--seconds must be at most 600"),  # longer than the window: in windows
-        (["--actors", "5"], 1, "num_actors must be an integer in 1..2"),
+        (["--actors", "9"], 1, "num_actors must be in 1..8 for 'a person walks', got 9"),
         (["--checkpoint", "nope.pth"], 1, "checkpoint not found: nope.pth"),
     ],
 )

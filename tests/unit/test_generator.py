@@ -94,14 +94,32 @@ def test_bad_durations_and_actor_counts_are_refused(fake_checkpoint) -> None:
         gen.generate(PROMPT, duration_s=10.0)
     with pytest.raises(ValueError, match="duration_s must be a number > 0"):
         gen.generate(PROMPT, duration_s=-1)
-    with pytest.raises(ValueError, match=r"num_actors must be an integer in 1..2, got 3"):
-        gen.generate(PROMPT, 1.0, num_actors=3)
+    with pytest.raises(ValueError, match=r"num_actors must be in 1..2 for 'two people shake hands', got 3"):
+        gen.generate("two people shake hands", 1.0, num_actors=3)  # an interaction: the model's count
+    with pytest.raises(ValueError, match=r"num_actors must be in 1..8 for 'a person jumps', got 9"):
+        gen.generate("a person jumps", 1.0, num_actors=9)
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValueError, match="num_actors must be an integer of at least 1"):
+            gen.generate(PROMPT, 1.0, num_actors=bad)
 
 
 def test_the_actor_count_follows_the_prompt_when_not_given(fake_checkpoint) -> None:
     assert infer_num_actors("two people dance together", 1) == 1  # the model's limit (test_headcount.py)
     assert _gen(fake_checkpoint).generate("a person waves with both hands", 1.0, seed=0).actors == 1
     assert _gen(fake_checkpoint).generate("they high five each other", 1.0, seed=0).actors == 2
+
+
+def test_a_counted_group_doing_what_one_does_is_made_actor_by_actor(fake_checkpoint) -> None:
+    """The model makes at most 2 actors in one motion; people each doing what one person does are made one
+    by one and placed side by side (`together`), as many as the prompt counts (up to MAX_TOGETHER), or as
+    `num_actors` asks. An interaction stays at the model's count."""
+    gen = _gen(fake_checkpoint)
+    three = gen.generate("three people jump", 1.0, seed=0)
+    assert three.actors == 3 and three.joints.shape[1] == 3 and three.meta["together"]["placement"] == "side"
+    pelvis = three.joints[0, :, 0][:, [0, 2]]
+    assert min(np.linalg.norm(pelvis[a] - pelvis[b]) for a, b in ((0, 1), (1, 2), (0, 2))) > 0.9
+    assert gen.generate("a person waves", 1.0, num_actors=4, seed=0).actors == 4
+    assert gen.generate("five friends shake hands", 1.0, seed=0).actors == 2
 
 
 def test_a_text_encoder_other_than_the_checkpoints_is_refused(fake_checkpoint) -> None:

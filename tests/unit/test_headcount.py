@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stickgen.generate.headcount import infer_num_actors
+from stickgen.generate.headcount import GROUP, infer_num_actors, people_count
 
 
 @pytest.mark.parametrize(
@@ -54,3 +54,27 @@ def test_a_prompt_naming_more_than_one_person_asks_for_two(prompt) -> None:
 )
 def test_words_that_count_hands_steps_or_things_keep_one_person(prompt) -> None:
     assert infer_num_actors(prompt, 2) == 1
+
+
+@pytest.mark.parametrize(
+    ("prompt", "count"),
+    [
+        ("three people dance", 3),
+        ("Three Friends Jump", 3),
+        ("5 kids jump rope", 5),
+        ("four old men walk side by side", 4),
+        ("eight dancers bow", 8),
+        ("a group of friends wave", GROUP),
+        ("several dancers spin", GROUP),
+        ("a few kids run", GROUP),
+        ("two people shake hands", 2),
+        ("people dance", 2),  # more than one, no number: two
+        ("a person takes three steps", 1),
+        ("a man waves three times", 1),
+    ],
+)
+def test_a_number_before_people_counts_them(prompt, count) -> None:
+    """The count a prompt names (`people_count`); `infer_num_actors` keeps it within the model's actors, and
+    the generator makes more than those only actor by actor (tests/unit/test_generator.py)."""
+    assert people_count(prompt) == count
+    assert infer_num_actors(prompt, 2) == min(count, 2)

@@ -406,9 +406,18 @@ def _direct(
 
 
 def actor_count(gen: InferenceGenerator, texts: list[str], num_actors: int | None) -> int:
-    """The actors of a directed motion of `texts`: `num_actors` when given (checked: 1..the model's), else
-    the most any text asks for (`InferenceGenerator.actors_for`)."""
-    return max(gen.actors_for(t, num_actors) for t in texts)
+    """The actors of a directed motion of `texts`: `num_actors` when given, else the most any text asks for
+    (`InferenceGenerator.actors_for`: more than the model's where one text's people each do what one does);
+    a motion of several texts (a timeline, a sequence) has at most the model's (`num_actors` over it: a
+    `ValueError`)."""
+    n = max(gen.actors_for(t, num_actors) for t in texts)
+    if len(texts) > 1 and n > gen.max_actors:
+        if num_actors is not None:
+            raise ValueError(
+                f"num_actors must be in 1..{gen.max_actors} for a motion of several texts, got {num_actors}"
+            )
+        return gen.max_actors
+    return n
 
 
 def _window_features(

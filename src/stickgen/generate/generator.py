@@ -42,7 +42,7 @@ from stickgen.core.laterality import caption_side
 from stickgen.core.safety import SafetyCritic
 from stickgen.core.text import EncoderInfo
 from stickgen.core.vocab import action_id
-from stickgen.generate.headcount import infer_num_actors
+from stickgen.generate.headcount import people_count
 from stickgen.generate.motion import Motion
 from stickgen.generate.published import checkpoint_from_folder
 from stickgen.generate.sample import generate_motions
@@ -55,7 +55,7 @@ from stickgen.generate.settings import (
     SamplingSettings,
     TextEncoder,
 )
-from stickgen.generate.together import sample_together, together_placement
+from stickgen.generate.together import MAX_TOGETHER, sample_together, together_placement
 from stickgen.model.diffusion import Sampling
 from stickgen.model.length import DEFAULT_DURATION_S, LENGTH_FILE, LengthEstimator, load_length_estimator
 from stickgen.model.named import named as named_in
@@ -331,16 +331,24 @@ class InferenceGenerator:
             pass
         return critic(motion.joints, **kwargs)
 
-    def actors_for(self, text: str, num_actors: int | None) -> int:
-        """The actor count asked for (checked: an integer in 1..max_actors), or the prompt's."""
+    def actors_for(self, text: str, num_actors: int | None, action: str | None = None) -> int:
+        """The actor count asked for, or the prompt's (`headcount.people_count`): up to `MAX_TOGETHER` where
+        each actor does what one person does (made actor by actor, `together_placement` of the prompt and
+        `action`), else up to the model's `max_actors` (a prompt naming more gets that many; `num_actors`
+        over it is a `ValueError`, as is one that is not an integer of at least 1)."""
         if num_actors is None:
-            return infer_num_actors(text, self.max_actors)
-        if (
-            isinstance(num_actors, bool)
-            or not isinstance(num_actors, int)
-            or not 1 <= num_actors <= self.max_actors
-        ):
-            raise ValueError(f"num_actors must be an integer in 1..{self.max_actors}, got {num_actors!r}")
+            n = people_count(text)
+            alone = together_placement(text, n, action) is not None
+            return min(n, MAX_TOGETHER if alone else self.max_actors)
+        if isinstance(num_actors, bool) or not isinstance(num_actors, int) or num_actors < 1:
+            raise ValueError(f"num_actors must be an integer of at least 1, got {num_actors!r}")
+        alone = together_placement(text, num_actors, action) is not None
+        most = MAX_TOGETHER if alone else self.max_actors
+        if num_actors > most:
+            raise ValueError(
+                f"num_actors must be in 1..{most} for {text!r}, got {num_actors}: the model makes at most "
+                f"{self.max_actors} in one motion, and up to {MAX_TOGETHER} of what one person does alone"
+            )
         return num_actors
 
     def conditions(self, action: str | None, style: str | None) -> tuple:
@@ -383,7 +391,7 @@ class InferenceGenerator:
         text = self.check_prompt(prompt)
         if duration_s is not None:
             self.frames_for(duration_s)  # a bad duration is refused before the text is encoded
-        actors = self.actors_for(text, num_actors)
+        actors = self.actors_for(text, num_actors, action)
         action_ids, style, style_ids = self.conditions(action, style)
         seed = secrets.randbelow(2**31) if seed is None else int(seed)
         t0 = time.perf_counter()

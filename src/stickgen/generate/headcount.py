@@ -8,7 +8,10 @@ partner", "with his opponent"), words that take two ("each other", "one another"
 "someone else", "another person", "side by side", "hand in hand", "one person fights another"), or a
 plural pronoun as the subject ("they walk together").
 The same words before anything else do not count: "waves with both hands", "claps his hands together",
-"takes 2 steps", "a couple of steps", "a pair of shoes" are one person. One otherwise.
+"takes 2 steps", "a couple of steps", "a pair of shoes" are one person. One otherwise. A number before
+people counts them ("three people dance": 3, up to eight; "a group of friends", "several kids": 3):
+`InferenceGenerator` makes that many when each does what one person does (`stickgen.generate.together`),
+and at most the model's actor count otherwise.
 """
 
 from __future__ import annotations
@@ -57,7 +60,27 @@ _TWO_PEOPLE = re.compile(
 )
 
 
-def infer_num_actors(prompt: str, max_actors: int) -> int:
-    """2 when the prompt names an interaction or more than one person (and the model allows it), else 1."""
+# a count of people: "three people", "5 kids", "a group of friends" (a group with no number: GROUP people)
+_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+GROUP = 3
+_COUNT = re.compile(
+    rf"\b(two|three|four|five|six|seven|eight|[2-8]|a few|several|some|many|a group of|a crowd of|a team of)"
+    rf"\s+(?:[\w-]+\s+){{0,2}}?{_PEOPLE}\b",
+    re.IGNORECASE,
+)
+
+
+def people_count(prompt: str) -> int:
+    """How many people the prompt describes: the number it names before people ("three people dance": 3;
+    "a group of friends", "several kids": `GROUP`), else 2 when it names an interaction or more than one
+    person in the module docstring's words, else 1."""
+    if m := _COUNT.search(prompt):
+        word = m.group(1).lower()
+        return int(word) if word.isdigit() else _NUMBERS.get(word, GROUP)
     two = infer_action([prompt]) in TWO_ACTOR_ACTIONS or bool(_TWO_PEOPLE.search(prompt))
-    return min(2 if two else 1, max_actors)
+    return 2 if two else 1
+
+
+def infer_num_actors(prompt: str, max_actors: int) -> int:
+    """`people_count` of the prompt, at most `max_actors`."""
+    return min(people_count(prompt), max_actors)

@@ -59,6 +59,7 @@ SIDE, FACING = "side", "facing"
 _FACING_WORDS = re.compile(
     r"\b(?:(?:at|to|towards?|facing)\s+(?:each\s+other|one\s+another)|face\s+to\s+face|opposite)\b", re.I
 )
+MAX_TOGETHER = 8  # the most people made actor by actor for one prompt ("eight kids jump")
 SIDE_M = 1.2  # pelvis to pelvis across the way they go (room for a dancer's spread arms)
 FACING_M = 1.8  # pelvis to pelvis of a pair facing each other in place (a wave or bow across a room)
 MEET_M = 0.8  # where two actors coming towards each other stop at the nearest (a step short of contact)

@@ -11,6 +11,7 @@ from stickgen.generate.generator import InferenceGenerator
 from stickgen.generate.headcount import infer_num_actors
 from stickgen.generate.motion import Motion
 from stickgen.generate.settings import Checks, Runtime, SamplingSettings
+from stickgen.generate.together import MAX_TOGETHER
 from stickgen.model.diffusion import Sampling
 
 PROMPT = "a person walks at speed 1.0"
@@ -119,6 +120,7 @@ def test_a_counted_group_doing_what_one_does_is_made_actor_by_actor(fake_checkpo
     pelvis = three.joints[0, :, 0][:, [0, 2]]
     assert min(np.linalg.norm(pelvis[a] - pelvis[b]) for a, b in ((0, 1), (1, 2), (0, 2))) > 0.9
     assert gen.generate("a person waves", 1.0, num_actors=4, seed=0).actors == 4
+    assert gen.actors_for("100 people jump", None) == MAX_TOGETHER
     assert gen.generate("five friends shake hands", 1.0, seed=0).actors == 2
 
 

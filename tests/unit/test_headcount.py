@@ -64,6 +64,7 @@ def test_words_that_count_hands_steps_or_things_keep_one_person(prompt) -> None:
         ("5 kids jump rope", 5),
         ("four old men walk side by side", 4),
         ("eight dancers bow", 8),
+        ("100 people dance", 100),  # the generator makes at most MAX_TOGETHER of them
         ("a group of friends wave", GROUP),
         ("several dancers spin", GROUP),
         ("a few kids run", GROUP),

@@ -9,7 +9,7 @@ partner", "with his opponent"), words that take two ("each other", "one another"
 plural pronoun as the subject ("they walk together").
 The same words before anything else do not count: "waves with both hands", "claps his hands together",
 "takes 2 steps", "a couple of steps", "a pair of shoes" are one person. One otherwise. A number before
-people counts them ("three people dance": 3, up to eight; "a group of friends", "several kids": 3):
+people counts them ("three people dance": 3; "a group of friends", "several kids": 3):
 `InferenceGenerator` makes that many when each does what one person does (`stickgen.generate.together`),
 and at most the model's actor count otherwise.
 """
@@ -61,10 +61,10 @@ _TWO_PEOPLE = re.compile(
 
 
 # a count of people: "three people", "5 kids", "a group of friends" (a group with no number: GROUP people)
-_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+_NUMBERS = dict(zip("two three four five six seven eight nine ten".split(), range(2, 11), strict=True))
 GROUP = 3
 _COUNT = re.compile(
-    rf"\b(two|three|four|five|six|seven|eight|[2-8]|a few|several|some|many|a group of|a crowd of|a team of)"
+    rf"\b({'|'.join(_NUMBERS)}|[2-9]|[1-9]\d+|a few|several|some|many|a group of|a crowd of|a team of)"
     rf"\s+(?:[\w-]+\s+){{0,2}}?{_PEOPLE}\b",
     re.IGNORECASE,
 )

@@ -385,6 +385,20 @@ def test_continuation_keeps_the_given_motion_and_goes_on(gen, tmp_path) -> None:
     assert steps[29] <= np.percentile(np.delete(steps, 29), 99)
 
 
+def test_a_group_made_actor_by_actor_is_refused_as_one_window(gen) -> None:
+    """Three people jumping are made actor by actor (`together`), the model making at most two at once: a
+    long motion of them is too, but continuing or in-betweening them as one window is refused with the
+    reason, not a shape error."""
+    three = gen.generate("three people jump", 1.0, seed=1)
+    assert three.actors == 3
+    long = directed.generate_long(gen, "three people jump", 4.0, seed=1, directing=SHORT)
+    assert long.joints.shape[1] == 3
+    with pytest.raises(ValueError, match="3 actors in one motion: the model makes at most 2 at once"):
+        directed.continue_motion(gen, three, "they jump", 2.0, seed=1, directing=SHORT)
+    with pytest.raises(ValueError, match="3 actors in one motion"):
+        directed.inbetween(gen, "they jump", three, np.arange(20) < 5, seed=1, directing=SHORT)
+
+
 def test_a_window_is_placed_at_the_origin_facing_plus_z_at_its_seam() -> None:
     """`placement`: actor 0's root at x = z = 0 on the first kept frame and facing +Z on the last kept
     leading frame, whatever way the motion was moved and turned; `back` undoes `into`; a window keeping no

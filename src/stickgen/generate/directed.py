@@ -55,7 +55,7 @@ from stickgen.generate.timeline import (
     read_timeline_file,
     span_frames,
 )
-from stickgen.generate.together import directed_together, together_placement
+from stickgen.generate.together import actor_count, directed_together, together_placement
 from stickgen.model.named import named
 from stickgen.model.transformer import ROOT_XZ, style_id
 
@@ -363,6 +363,11 @@ def _direct(
         if p.action is not None:
             action_id(p.action)  # an unknown action is a ValueError naming it
     actors = actor_count(gen, texts, num_actors)
+    if actors > gen.max_actors:  # a group made actor by actor (`together`) cannot be one window's
+        raise ValueError(
+            f"{actors} actors in one motion: the model makes at most {gen.max_actors} at once (a group doing "
+            "what one person does is made actor by actor, and is not continued or in-betweened as one)"
+        )
     if given is not None and given.joints.shape[1] != actors:
         raise ValueError(f"the given motion has {given.joints.shape[1]} actors; {actors} were asked for")
     if style is not None and not isinstance(style, str):
@@ -403,21 +408,6 @@ def _direct(
         windows=[asdict(w) for w in windows],
     )
     return motion
-
-
-def actor_count(gen: InferenceGenerator, texts: list[str], num_actors: int | None) -> int:
-    """The actors of a directed motion of `texts`: `num_actors` when given, else the most any text asks for
-    (`InferenceGenerator.actors_for`: more than the model's where one text's people each do what one does);
-    a motion of several texts (a timeline, a sequence) has at most the model's (`num_actors` over it: a
-    `ValueError`)."""
-    n = max(gen.actors_for(t, num_actors) for t in texts)
-    if len(texts) > 1 and n > gen.max_actors:
-        if num_actors is not None:
-            raise ValueError(
-                f"num_actors must be in 1..{gen.max_actors} for a motion of several texts, got {num_actors}"
-            )
-        return gen.max_actors
-    return n
 
 
 def _window_features(

@@ -47,17 +47,17 @@ import numpy as np
 import torch
 
 from stickgen.core.vocab import infer_action
-from stickgen.generate.directed import (
-    Directing,
-    actor_count,
-    continue_motion,
-    generate_timeline,
-    window_timeline,
-)
+from stickgen.generate.directed import Directing, continue_motion, generate_timeline, window_timeline
 from stickgen.generate.headcount import infer_num_actors
 from stickgen.generate.motion import Motion
 from stickgen.generate.timeline import MAX_SECONDS, Span, format_timeline
-from stickgen.generate.together import TRAVELLING, closest, directed_together, together_placement
+from stickgen.generate.together import (
+    TRAVELLING,
+    actor_count,
+    closest,
+    directed_together,
+    together_placement,
+)
 
 if TYPE_CHECKING:
     from stickgen.generate.generator import InferenceGenerator

@@ -81,6 +81,21 @@ def together_placement(prompt: str, actors: int, action: str | None = None) -> s
     return FACING if actors == 2 and _FACING_WORDS.search(prompt) else SIDE
 
 
+def actor_count(gen: InferenceGenerator, texts: list[str], num_actors: int | None) -> int:
+    """The actors of a directed motion of `texts`: `num_actors` when given, else the most any text asks for
+    (`InferenceGenerator.actors_for`: more than the model's where one text's people each do what one does);
+    a motion of several texts (a timeline, a sequence) has at most the model's (`num_actors` over it: a
+    `ValueError`)."""
+    n = max(gen.actors_for(t, num_actors) for t in texts)
+    if len(texts) > 1 and n > gen.max_actors:
+        if num_actors is not None:
+            raise ValueError(
+                f"num_actors must be in 1..{gen.max_actors} for a motion of several texts, got {num_actors}"
+            )
+        return gen.max_actors
+    return n
+
+
 def sample_together(
     gen: InferenceGenerator,
     emb: torch.Tensor,

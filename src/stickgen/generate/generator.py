@@ -336,14 +336,14 @@ class InferenceGenerator:
         each actor does what one person does (made actor by actor, `together_placement` of the prompt and
         `action`), else up to the model's `max_actors` (a prompt naming more gets that many; `num_actors`
         over it is a `ValueError`, as is one that is not an integer of at least 1)."""
-        if num_actors is None:
-            n = people_count(text)
-            alone = together_placement(text, n, action) is not None
-            return min(n, MAX_TOGETHER if alone else self.max_actors)
-        if isinstance(num_actors, bool) or not isinstance(num_actors, int) or num_actors < 1:
+        if num_actors is not None and (
+            isinstance(num_actors, bool) or not isinstance(num_actors, int) or num_actors < 1
+        ):
             raise ValueError(f"num_actors must be an integer of at least 1, got {num_actors!r}")
-        alone = together_placement(text, num_actors, action) is not None
-        most = MAX_TOGETHER if alone else self.max_actors
+        n = people_count(text) if num_actors is None else num_actors
+        most = MAX_TOGETHER if together_placement(text, n, action) is not None else self.max_actors
+        if num_actors is None:
+            return min(n, most)
         if num_actors > most:
             raise ValueError(
                 f"num_actors must be in 1..{most} for {text!r}, got {num_actors}: the model makes at most "

@@ -340,6 +340,25 @@ def test_a_sequence_prompt_is_the_timeline_of_its_parts(gen) -> None:
     assert sequence.generate_sequence(gen, "a person waves, then two people hug", 4.0, seed=2) is None
 
 
+def test_a_prompt_that_states_its_length_lasts_it(gen, monkeypatch) -> None:
+    """ "... for 1.5 seconds" is the generator's motion of the words without it for 1.5 s; beyond the model's
+    window it is made in windows (`generate_long`); a length longer than a timeline may be is fitted to it
+    and says what was asked; with a length asked for, the rest of it is standing still."""
+    short = sequence.generate_sequence(gen, f"{WALK} for 1.5 seconds", seed=4, directing=SHORT)
+    np.testing.assert_array_equal(short.joints, gen.generate(WALK, 1.5, seed=4).joints)
+    assert short.meta["length"]["source"] == "stated" and short.meta["sequence"]["parts"] == [WALK]
+    long = sequence.generate_sequence(gen, f"{WALK} for five seconds", seed=4, directing=SHORT)
+    assert long.frames == 100 and long.meta["kind"] == "long" and long.meta["length"]["source"] == "stated"
+    np.testing.assert_array_equal(
+        long.joints, directed.generate_long(gen, WALK, 5.0, seed=4, directing=SHORT).joints
+    )
+    monkeypatch.setattr(sequence, "MAX_SECONDS", 4.0)
+    fitted = sequence.generate_sequence(gen, f"{WALK} for a minute", seed=4, directing=SHORT)
+    assert fitted.frames == 80 and fitted.meta["length"]["asked_s"] == 60.0
+    rest = sequence.generate_sequence(gen, f"{WALK} for 1.5 seconds", 3.0, seed=4, directing=SHORT)
+    assert rest.meta["sequence"]["parts"] == [WALK, sequence.WAITING] and rest.frames == 60
+
+
 def test_a_part_for_one_of_two_actors_is_made_actor_by_actor(gen) -> None:
     """ "Two people ..., then one ...": the first span for both as a timeline, the second continued actor by
     actor from their own frames (the first actor with the span's text, the other with `WAITING` and the idle
@@ -593,6 +612,13 @@ def test_cli_a_sequence_prompt_is_made_as_a_timeline_unless_told_not_to(fake_cli
     one = load_motion(tmp_path / "one.json")
     assert one.frames == 60 and "timeline" not in one.meta and one.prompt == prompt
     capsys.readouterr()
+
+
+def test_cli_a_length_the_prompt_states_is_the_motions(fake_cli, tmp_path, capsys) -> None:
+    capsys.readouterr()
+    assert fake_cli(tmp_path / "s.json", f"{WALK} for 4 seconds") == 0
+    assert load_motion(tmp_path / "s.json").frames == 80
+    assert "4.00 s (as the text says)" in capsys.readouterr().out
 
 
 def test_cli_inbetweening_keeps_the_ranges_and_a_path_is_walked(fake_cli, tmp_path, capsys) -> None:

@@ -135,6 +135,23 @@ def test_counted_kicks_last_one_kick_each_and_a_longer_length_asked_for_goes_to_
     check_timeline(spans)
 
 
+def test_a_part_that_states_its_length_lasts_it_without_the_words() -> None:
+    """ "for 3 seconds" is the part's length and leaves its words (`stickgen.generate.stated`); a counted part
+    shares its stated length among the repeats; a prompt of one such part is a sequence of one part."""
+    estimate = {"sits down": 2.5}.__getitem__
+    parts = sequence_parts("a person walks for 3 seconds, then sits down")
+    assert parts == [Part("a person walks", 3.0, True), Part("sits down")]
+    assert sequence_spans(parts, None, estimate) == [
+        Span(0.0, 3.0, "a person walks"),
+        Span(3.0, 5.5, "sits down"),
+    ]
+    assert [s.duration_s for s in sequence_spans(parts, 4.0, estimate)] == [3.0, 1.0]  # the rest to the other
+    assert sequence_parts("someone jumps twice for 4 seconds") == [Part("someone jumps", 2.0, True)] * 2
+    assert sequence_parts("a person walks for 8 seconds") == [Part("a person walks", 8.0, True)]
+    assert sequence_parts("a person walks after 8 seconds") == [Part("a person walks after 8 seconds")]
+    assert sequence_parts("for 8 seconds") == [Part("for 8 seconds")]  # no words left: nothing stated
+
+
 def test_a_part_too_short_or_a_bad_length_makes_no_spans() -> None:
     assert sequence_spans(["only one"], 4.0, lambda _: 2.0) is None
     assert sequence_spans(["a", "b"], 2 * MIN_PART_S - 0.01, lambda _: 1.0) is None

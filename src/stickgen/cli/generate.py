@@ -201,12 +201,16 @@ GIVEN_LENGTH = {"source": "given", "predicted_s": None, "estimator": None}
 
 
 def _length_note(meta: dict) -> str:
-    source = meta.get("length", GIVEN_LENGTH)["source"]
-    return {
+    length = meta.get("length", GIVEN_LENGTH)
+    note = {
         "predicted": " (predicted from the text)",
         "default": " (the default length)",
         "counted": " (from the count)",
-    }.get(source, "")
+        "stated": " (as the text says)",
+    }.get(length["source"], "")
+    if "asked_s" in length:
+        note += f" (the text asks for {length['asked_s']:g} s, longer than a motion may be)"
+    return note
 
 
 def _verdict(meta: dict) -> str:

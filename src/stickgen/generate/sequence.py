@@ -32,7 +32,10 @@ A part that says how many times it is done is that many parts when one part of i
 (`REPEATABLE`: "someone jumps twice, then sits down" is jump, jump, sit down; in one pass it jumped once
 in every seed). Of some actions a part as long as the length estimator says holds several (a kick): their
 counted parts ("a man kicks three times", "kicks once") last `ONE_EVENT_S` each, in which one part makes
-one, and a length asked for beyond theirs goes to the other parts, or to standing still after them."""
+one, and a length asked for beyond theirs goes to the other parts, or to standing still after them.
+
+A part that states its length ("walks for 3 seconds": `stickgen.generate.stated`) lasts it, its words
+without it; a prompt of one such part is the generator's motion of its words for that long."""
 
 from __future__ import annotations
 
@@ -47,9 +50,16 @@ import numpy as np
 import torch
 
 from stickgen.core.vocab import infer_action
-from stickgen.generate.directed import Directing, continue_motion, generate_timeline, window_timeline
+from stickgen.generate.directed import (
+    Directing,
+    continue_motion,
+    generate_long,
+    generate_timeline,
+    window_timeline,
+)
 from stickgen.generate.headcount import infer_num_actors
 from stickgen.generate.motion import Motion
+from stickgen.generate.stated import stated_length
 from stickgen.generate.timeline import MAX_SECONDS, Span, format_timeline
 from stickgen.generate.together import (
     TRAVELLING,
@@ -91,19 +101,30 @@ REPEATABLE = frozenset({"jump", "bow", *ONE_EVENT_S})
 
 
 class Part(NamedTuple):
-    """A part of a sequence prompt: its words and, for a counted part of an `ONE_EVENT_S` action, the
-    length it lasts (None: the length estimator's)."""
+    """A part of a sequence prompt: its words and the length it lasts, for a part that states one ("for 3
+    seconds") or a counted part of an `ONE_EVENT_S` action (None: the length estimator's)."""
 
     text: str
     length_s: float | None = None
+    stated: bool = False  # the length is the one its words state (`stickgen.generate.stated`)
 
 
 def sequence_parts(prompt: str) -> list[Part]:
     """The parts of a prompt that names motions one after another, in order, a counted part as that many
     (`repeated`); `[Part(prompt)]` (stripped) when it names one motion of its own length."""
     texts = [_LEADING.sub("", p.strip(" \t\n,;.")).strip(" \t\n,;.") for p in _CONNECTOR.split(prompt)]
-    parts = [q for p in texts if _LETTER.search(p) for q in repeated(p)]
+    parts = [q for p in texts if _LETTER.search(p) for q in stated_parts(p)]
     return parts if len(parts) >= 2 or any(p.length_s for p in parts) else [Part(prompt.strip())]
+
+
+def stated_parts(part: str) -> list[Part]:
+    """`repeated(part)`, of the length its words state shared among the repeats ("jumps twice for 4 seconds":
+    two jumps of 2 s), the stated length's words taken out (`stickgen.generate.stated`)."""
+    words, seconds = stated_length(part)
+    if seconds is None or not _LETTER.search(words):
+        return repeated(part)
+    parts = repeated(words)
+    return [Part(p.text, seconds / len(parts), True) for p in parts]
 
 
 def split_sequence(prompt: str) -> list[str]:
@@ -173,47 +194,80 @@ def generate_sequence(
 ) -> Motion | None:
     """The motion of a prompt that names motions one after another ("a person waves, then sits down"), made
     as the timeline of its parts (`sequence_parts`, `sequence_spans`), each part lasting what the length
-    estimator predicts for it, or its own length (a counted kick; a motion of one such part is made too),
-    fitted to `duration_s` when given. With several actors, a later part is made
-    the way `part_mode` says: by all of them in one window, by the first alone (the others `WAITING`), or by
-    each from its own frames (`_in_turns`). None, to be made in one pass (`gen.generate`), when the prompt
-    names one motion, a part would be shorter than MIN_PART_S, the parts would last longer than a timeline
-    may (600 s), the first part asks for fewer actors than the motion has (there is no place to start the
-    others from), or there are more than `max_parts` parts (a server's bound on the windows one request
-    costs; None: no bound but the 600 s)."""
+    estimator predicts for it, or its own length (one its words state, "walks for 8 seconds"; a counted
+    kick), fitted to `duration_s` when given. A prompt of one part of its own length is the generator's
+    motion of its words for that long (in windows beyond the model's: `directed.generate_long`). With several
+    actors, a later part is made the way `part_mode` says: by all of them in one window, by the first alone
+    (the others `WAITING`), or by each from its own frames (`_in_turns`). Parts of their own lengths that
+    last longer than a timeline may (`MAX_SECONDS`, 600 s) are fitted to it (`meta["length"]["asked_s"]`
+    says how long they asked). None, to be made in one pass (`gen.generate`), when the prompt names one
+    motion of no length of its own, parts of the estimator's lengths alone would last longer, a part would
+    be shorter than MIN_PART_S, the first part asks for fewer actors than the motion has (there is no place
+    to start the others from), or there are more than `max_parts` parts (a server's bound on the windows one
+    request costs)."""
     parts = sequence_parts(prompt)
     if (len(parts) < 2 and parts[0].length_s is None) or (max_parts is not None and len(parts) > max_parts):
         return None
-    texts = [p.text for p in parts]
-    actors = actor_count(gen, texts, num_actors)
-    if infer_num_actors(texts[0], gen.max_actors) < actors:
-        return None
-    emb = {t: gen.encode(t) for t in dict.fromkeys(texts)}  # (1, D) each: lengths and modes read them
+    emb = {t: gen.encode(t) for t in dict.fromkeys(p.text for p in parts)}  # (1, D): lengths, modes
     lengths = {t: gen.duration_for(e.cpu().numpy(), None) for t, e in emb.items()}
     spans = sequence_spans(parts, duration_s, lambda t: lengths[t][0])
-    if spans is None or spans[-1].end_s > MAX_SECONDS:
+    asked = None
+    if spans is not None and spans[-1].end_s > MAX_SECONDS:
+        asked, own = spans[-1].end_s, any(p.length_s for p in parts)  # none: one pass
+        spans = sequence_spans(parts, MAX_SECONDS, lambda t: lengths[t][0]) if own else None
+    if spans is None:
         return None
     texts = [s.text for s in spans]  # with the part standing still after counted ones, if there is one
-    emb |= {t: gen.encode(t) for t in texts if t not in emb}
-    modes = span_modes(gen, texts, actors, emb)
-    if all(m == ALL for m in modes):
-        motion = window_timeline(gen, spans, actors, seed, style, directing or Directing())
+    if len(spans) == 1:  # one part of its own length
+        motion = _one_part(gen, spans[0], num_actors, seed, style, directing or Directing())
+        modes = [ALL]
     else:
-        motion = _in_turns(gen, spans, modes, actors, seed, style, directing or Directing())
+        actors = actor_count(gen, texts, num_actors)
+        if infer_num_actors(texts[0], gen.max_actors) < actors:
+            return None
+        emb |= {t: gen.encode(t) for t in texts if t not in emb}
+        modes = span_modes(gen, texts, actors, emb)
+        if all(m == ALL for m in modes):
+            motion = window_timeline(gen, spans, actors, seed, style, directing or Directing())
+        else:
+            motion = _in_turns(gen, spans, modes, actors, seed, style, directing or Directing())
     motion.meta["sequence"] = {"prompt": prompt, "parts": texts, "modes": modes}
-    if duration_s is not None:
-        motion.meta["length"] = {"source": "given", "predicted_s": None, "estimator": None}
-    elif all(p.length_s for p in parts):  # counted parts of their action's own length (`ONE_EVENT_S`)
-        motion.meta["length"] = {"source": "counted", "predicted_s": None, "estimator": None}
-    else:  # predicted when the estimator gave any part's length, else the default's
-        estimated = {p.text for p in parts if not p.length_s}
-        predicted = [m for t, (_, m) in lengths.items() if t in estimated and m["source"] == "predicted"]
-        motion.meta["length"] = {
-            "source": "predicted" if predicted else "default",
-            "predicted_s": round(spans[-1].end_s, 4) if predicted else None,
-            "estimator": predicted[0]["estimator"] if predicted else None,
-        }
+    motion.meta["length"] = sequence_length(parts, lengths, spans, duration_s)
+    if asked is not None:
+        motion.meta["length"]["asked_s"] = round(asked, 4)
     return motion
+
+
+def _one_part(
+    gen: InferenceGenerator,
+    span: Span,
+    num_actors: int | None,
+    seed: int | None,
+    style: str | None,
+    directing: Directing,
+) -> Motion:
+    """The generator's motion of one part's words, as long as its span (in windows beyond the model's)."""
+    if round(span.end_s * gen.fps) <= gen.model.cfg.max_frames:
+        return gen.generate(span.text, span.end_s, num_actors=num_actors, seed=seed, style=style)
+    return generate_long(gen, span.text, span.end_s, num_actors, seed, style=style, directing=directing)
+
+
+def sequence_length(parts: list[Part], lengths: dict, spans: list[Span], duration_s: float | None) -> dict:
+    """`meta["length"]` of a sequence: given (`duration_s`), stated (every part of its own length, one its
+    words state), counted (of counted parts alone), else predicted when the estimator gave any part's length
+    (`lengths`: `InferenceGenerator.duration_for` of each part's words), else the default's."""
+    if duration_s is not None:
+        return {"source": "given", "predicted_s": None, "estimator": None}
+    if all(p.length_s for p in parts):
+        return {"source": "stated" if any(p.stated for p in parts) else "counted", "predicted_s": None,
+                "estimator": None}  # fmt: skip
+    estimated = {p.text for p in parts if not p.length_s}
+    predicted = [m for t, (_, m) in lengths.items() if t in estimated and m["source"] == "predicted"]
+    return {
+        "source": "predicted" if predicted else "default",
+        "predicted_s": round(spans[-1].end_s, 4) if predicted else None,
+        "estimator": predicted[0]["estimator"] if predicted else None,
+    }
 
 
 # how a later part of a sequence of several actors is made

@@ -614,11 +614,14 @@ def test_cli_a_sequence_prompt_is_made_as_a_timeline_unless_told_not_to(fake_cli
     capsys.readouterr()
 
 
-def test_cli_a_length_the_prompt_states_is_the_motions(fake_cli, tmp_path, capsys) -> None:
+def test_cli_a_stated_length_is_the_motions_and_fewer_people_are_said(fake_cli, tmp_path, capsys) -> None:
     capsys.readouterr()
     assert fake_cli(tmp_path / "s.json", f"{WALK} for 4 seconds") == 0
     assert load_motion(tmp_path / "s.json").frames == 80
     assert "4.00 s (as the text says)" in capsys.readouterr().out
+    assert fake_cli(tmp_path / "three.json", "three people shake hands", "--seconds", "1") == 0
+    assert load_motion(tmp_path / "three.json").actors == 2
+    assert "the text names 3 people, the motion has 2" in capsys.readouterr().err
 
 
 def test_cli_inbetweening_keeps_the_ranges_and_a_path_is_walked(fake_cli, tmp_path, capsys) -> None:

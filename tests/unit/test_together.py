@@ -3,6 +3,8 @@ path for them (`stickgen.generate.together`)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from helpers import standing_body
@@ -19,6 +21,7 @@ from stickgen.generate.together import (
     FACING,
     FACING_M,
     IN_ONE_WINDOW,
+    MAX_TOGETHER,
     MEET_M,
     SIDE,
     SIDE_M,
@@ -27,6 +30,7 @@ from stickgen.generate.together import (
     closest,
     draw_seed,
     farthest,
+    people_note,
     place,
     together_placement,
 )
@@ -76,6 +80,18 @@ def _walker(yaw_deg: float, metres: float, frames: int = 40) -> np.ndarray:
 def _chord(joints: np.ndarray) -> np.ndarray:
     d = (joints[-1, 0] - joints[0, 0])[[0, 2]]
     return d / np.linalg.norm(d)
+
+
+def test_fewer_actors_than_the_text_names_are_said_why() -> None:
+    """`people_note`: a motion with fewer actors than its words count says why (the model's count in one
+    motion, `MAX_TOGETHER` of what one does alone); as many, or more (`--actors`), says nothing."""
+    gen = SimpleNamespace(max_actors=2)
+    note = people_note(gen, "100 people jump", MAX_TOGETHER)
+    assert note.startswith(f"the text names 100 people, the motion has {MAX_TOGETHER}: ")
+    assert "at most 2 in one motion" in note
+    assert "names 3 people, the motion has 2" in people_note(gen, "three people shake hands", 2)
+    assert people_note(gen, "two people shake hands", 2) is None
+    assert people_note(gen, "a person waves", 3) is None
 
 
 def test_side_by_side_actors_go_the_first_ones_way_across_from_each_other() -> None:

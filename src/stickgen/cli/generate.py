@@ -413,6 +413,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
             )
             for req in requests
         ]
+        from stickgen.generate.together import people_note
+
         gen = load_generator(args, p)
         many = args.prompts is not None or args.samples > 1
         for req, seeds in plan:
@@ -455,6 +457,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
                         f"{m['seed']}; safety {_verdict(m)} after {m['attempts']} attempt(s); "
                         f"{m['latency_s']:.2f} s"
                     )
+                if req.actors is None and (note := people_note(gen, req.prompt, motion.actors)):
+                    print(f"stickgen generate: note: {', '.join(map(str, written))}: {note}", file=sys.stderr)
                 if m["flagged"]:
                     print(
                         f"stickgen generate: warning: {', '.join(map(str, written))}: the safety critic "

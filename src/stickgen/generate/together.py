@@ -41,6 +41,7 @@ import torch
 from stickgen.core.face import FaceTrack
 from stickgen.core.skeleton import facing_yaw, rotation_y
 from stickgen.core.vocab import infer_action
+from stickgen.generate.headcount import people_count
 from stickgen.generate.motion import Motion
 
 if TYPE_CHECKING:
@@ -94,6 +95,18 @@ def actor_count(gen: InferenceGenerator, texts: list[str], num_actors: int | Non
             )
         return gen.max_actors
     return n
+
+
+def people_note(gen: InferenceGenerator, prompt: str, actors: int) -> str | None:
+    """Why a motion of `prompt` has fewer actors than the people its words count (`people_count`: "100
+    people jump" is 8, "three people shake hands" 2), or None when it has as many."""
+    named = people_count(prompt)
+    if named <= actors:
+        return None
+    return (
+        f"the text names {named} people, the motion has {actors}: the model makes at most {gen.max_actors} "
+        f"in one motion, and up to {MAX_TOGETHER} of what one person does alone, side by side"
+    )
 
 
 def sample_together(

@@ -24,13 +24,13 @@ from pathlib import Path
 import torch
 
 from stickgen.core.atomic import atomic_write_text
-from stickgen.core.laterality import BOTH, NONE, caption_side
+from stickgen.core.laterality import BOTH
 from stickgen.core.vocab import ACTIONS
 from stickgen.generate.generator import InferenceGenerator
 from stickgen.generate.together import together_placement
 from stickgen.model.memory import GENERATION_MARGIN
-from stickgen.model.named import named
-from stickgen.model.side_prior import NAMED_SIDE_MAX_BOTH
+from stickgen.model.named import named, named_side
+from stickgen.model.side_prior import named_side_used
 
 
 def read_prompts(path: Path) -> list[tuple[set[str], str]]:
@@ -60,12 +60,9 @@ def drawn_actions(gen: InferenceGenerator, prompt: str) -> list[tuple[float, lis
     memory clips the template is drawn among with it, nearest first."""
     memory, emb = gen.model.transformer.memory, gen.encode(prompt)
     p = gen.model.transformer.side_prior(emb)[0].float().cpu()
-    side = caption_side(prompt)
-    sides = (
-        {side: 1.0}
-        if side != NONE and p[0] < NAMED_SIDE_MAX_BOTH
-        else {BOTH + i: float(q) for i, q in enumerate(p)}
-    )
+    side = named_side(prompt)
+    used = bool(named_side_used(p[None], torch.tensor([side]))[0])
+    sides = {side: 1.0} if used else {BOTH + i: float(q) for i, q in enumerate(p)}
     actors = gen.actors_for(prompt, None)
     alone = together_placement(prompt, actors) is not None  # each actor made alone
     actors, wanted = torch.tensor([1 if alone else actors]), named([prompt])

@@ -27,7 +27,7 @@ from stickgen.model.memory import (
     group_id,
 )
 from stickgen.model.motion_model import StickFigureModel
-from stickgen.model.named import ACTION_WINDOW, KNOWN_SIM, Named, named
+from stickgen.model.named import ACTION_WINDOW, BOTH_WINDOW, KNOWN_SIM, Named, named, named_side
 from stickgen.model.pace import clip_pace
 from stickgen.model.transformer import TransformerConfig
 from stickgen.model.warp import MAX_WARP, smooth_path, warp_path
@@ -481,6 +481,50 @@ def test_a_caption_the_memory_knows_poorly_reads_the_action_it_names_however_far
         [f"g{k}" for k in range(len(sims))], actions=["fall"] * len(falls) + ["walk"] * len(walks),
     )  # fmt: skip
     assert known.nearest(q, one, 2, margin=GENERATION_MARGIN, named=limps) == [[0, 1]]
+
+
+@pytest.mark.parametrize(
+    ("caption", "side"),
+    [
+        ("a person waves with both hands", BOTH),
+        ("punches with both of his fists", BOTH),
+        ("a kid jumps with two feet", BOTH),
+        ("a two-handed overhead throw", BOTH),
+        ("a person waves with the right hand", RIGHT),
+        ("waves the left hand, then both hands", LEFT),  # a side named alone wins
+        ("a person waves", NONE),
+        ("both people wave", NONE),
+    ],
+)
+def test_the_side_a_caption_names_may_be_both(caption, side) -> None:
+    assert named_side(caption) == side
+    assert named([caption]).side.tolist() == [side]
+
+
+def test_a_generation_naming_both_sides_reads_a_clip_of_both_sides_when_one_is_near_enough() -> None:
+    """ "a person waves with both hands" lay nearer one-handed waves than two-handed ones: a generation whose
+    caption names both sides draws among the clips of the action that lead with both within BOTH_WINDOW of
+    the nearest clip, even beyond the nearest few (`Named.reads_all`); one naming no side reads the nearest,
+    and where no clip of both sides is near enough, so does a caption naming both."""
+    one_handed = [0.9 - 0.001 * k for k in range(40)]  # more than a row's pool, all nearer
+    sims = [*one_handed, 0.84, 0.6]
+    memory = _memory(
+        [_at(v) for v in sims],
+        [_clip(10, 1, k) for k in range(len(sims))],
+        [f"g{k}" for k in range(len(sims))],
+        sides=[RIGHT] * len(one_handed) + [BOTH, BOTH],
+        actions=["wave"] * len(sims),
+    )
+    q, one = torch.from_numpy(_at(1.0)[None]), torch.ones(1, dtype=torch.long)
+    near = partial(memory.nearest, q, one, 2, margin=GENERATION_MARGIN)
+    assert 0.9 - 0.84 <= BOTH_WINDOW < 0.9 - 0.6
+    assert near(named=named(["a person waves with both hands"])) == [[40]]
+    assert near(named=named(["a person waves"])) == [[0, 1]]
+    far = _memory(
+        [_at(v) for v in [0.9, 0.6]], [_clip(10, 1, 0), _clip(10, 1, 1)], ["a", "b"], sides=[RIGHT, BOTH],
+        actions=["wave", "wave"],
+    )  # fmt: skip
+    assert far.nearest(q, one, 2, margin=GENERATION_MARGIN, named=named(["waves with both hands"])) == [[0]]
 
 
 def test_a_generation_given_an_action_reads_a_clip_of_it_however_far() -> None:

@@ -39,7 +39,7 @@ import numpy as np
 import torch
 
 from stickgen.core.features import features_to_joints, joints_to_features
-from stickgen.core.laterality import BOTH, caption_side, motion_side
+from stickgen.core.laterality import BOTH, motion_side
 from stickgen.core.vocab import action_id
 from stickgen.generate.inpaint import FADE_FRAMES, blend_kept, sample_constrained
 from stickgen.generate.motion import Motion
@@ -449,8 +449,8 @@ def _window_features(
             actors=actor_ids,
             action=action,
             style=style_ids,
-            side=torch.tensor([caption_side(texts[w.span])], device=dev),
-            named=named([texts[w.span]], dev),
+            side=(said := named([texts[w.span]], dev)).side,
+            named=said,
             lead=leads.get(texts[w.span]),
             generation=gen.generation,
             sampling=gen.sampling,

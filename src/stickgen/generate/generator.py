@@ -38,7 +38,6 @@ from stickgen.core.device import resolve_device
 from stickgen.core.face import FaceTrack
 from stickgen.core.features import FeatureStats
 from stickgen.core.jsonable import jsonable
-from stickgen.core.laterality import caption_side
 from stickgen.core.safety import SafetyCritic
 from stickgen.core.text import EncoderInfo
 from stickgen.core.vocab import action_id
@@ -274,13 +273,13 @@ class InferenceGenerator:
         settings and `seed`, refined with `sampling` (None: the transformer's sample), planted feet held
         when `lock_feet` (None: this generator's setting). `action` and `style` are (B,) ids (None: not
         given); `captions` (B) are the rows' texts, for the side and the action each names
-        (`stickgen.core.laterality.caption_side`, `stickgen.model.memory.named`; None: none named).
+        (`stickgen.model.named.named`; None: none named).
         No safety check and no regeneration."""
         lock = self.lock_feet if lock_feet is None else lock_feet
         side = named = None
         if captions is not None:
-            side = torch.tensor([caption_side(c) for c in captions], device=text_emb.device)
             named = named_in(captions, text_emb.device)
+            side = named.side
         return generate_motions(
             self.model,
             self.stats,

@@ -60,7 +60,7 @@ def generate_motions(
         seed: seeds all the noise: the same seed gives the same motions, another seed other ones.
         action: (B,) optional action ids (0 = unknown); None conditions on text only.
         style: (B,) optional style ids (`stickgen.model.transformer.style_id`; 0 = none); None: no style.
-        side: (B,) the side each caption names (`stickgen.core.laterality.caption_side`; 0 = none); None: none
+        side: (B,) the side each caption names (`stickgen.model.named.named_side`; 0 = none); None: none
             named (the model draws the leading side from its prior).
         named: the action and pace each caption names (`stickgen.model.memory.named`), for the template's
             choice; None: none named.

@@ -221,11 +221,9 @@ class MotionMemory(nn.Module):
             vals, ids = sim[i].sort(descending=True) if reads_all else (top[i], idx[i])
             rows.append([(int(j), float(v)) for j, v in zip(ids, vals, strict=True) if v > -torch.inf])
         if named is not None:
-            acts, paces = self.actions.tolist(), self.paces.tolist()
-            rows = [
-                narrow(row, a, p, acts, paces)
-                for row, a, p in zip(rows, named.action.tolist(), named.pace.tolist(), strict=True)
-            ]
+            clips = (self.actions.tolist(), self.paces.tolist(), self.sides.tolist())
+            said = zip(named.action.tolist(), named.pace.tolist(), named.sides(), strict=True)
+            rows = [narrow(row, n, clips) for row, n in zip(rows, said, strict=True)]
         if margin is not None:
             rows = [[c for c in row if c[1] >= row[0][1] - margin] for row in rows]
         if side is not None:

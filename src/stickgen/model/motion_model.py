@@ -142,7 +142,7 @@ class StickFigureModel(nn.Module):
         motion features then face features (`split_state` parts them).
 
         Args:
-            side: (B,) the side each caption names (`stickgen.core.laterality.caption_side`: 0 = none); the
+            side: (B,) the side each caption names (`stickgen.model.named.named_side`: 0 = none); the
                 side the motion leads with is that one or a draw from the model's prior p(side | text)
                 (`SidePrior.choose`).
             sampling: refine with the diffusion refiner (DDIM); None returns the transformer's sample

@@ -12,20 +12,28 @@ man trudges along" one that stands (0.483). So a generation also reads the capti
 - the clips of the named action within `ACTION_WINDOW` of the nearest clip, when there are any;
 - every clip of the named action, nearest first, when the memory knows the caption poorly (its nearest
   clip lies under `KNOWN_SIM`): then the words are the better guide;
-- of those, the clips described at the named pace of the nearest one's action within `PACE_WINDOW`.
+- of those, the clips described at the named pace of the nearest one's action within `PACE_WINDOW`;
+- where the words name both sides ("waves with both hands", "punches with both fists": `named_side`), the
+  clips of the action that lead with both (`stickgen.core.laterality.BOTH`) within `BOTH_WINDOW` of the
+  nearest clip: "a person waves with both hands" lay nearer one-handed waves (0.898) than the memory's
+  both-handed ones (0.844) and waved one hand in every seed 1-6.
 
-A row that reads further than the nearest few clips (`reads_all`: a pace named, or an action named in a
-caption the memory knows poorly) is given every clip the memory holds, sorted (`MotionMemory.nearest`).
+A row that reads further than the nearest few clips (`reads_all`: a pace or both sides named, or an action
+named in a caption the memory knows poorly) is given every clip the memory holds, sorted
+(`MotionMemory.nearest`). The side named is also the side a generation leads with
+(`stickgen.model.side_prior.SidePrior.choose`).
 Training draws by the caption alone.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
 import torch
 
+from stickgen.core.laterality import BOTH, NONE, caption_side
 from stickgen.core.vocab import ACTION_INDEX, infer_action
 from stickgen.model.pace import NORMAL, caption_pace
 
@@ -47,49 +55,73 @@ KNOWN_SIM = 0.6
 # 0.55 at 0.1, 0.64 at 0.15, but at 0.15 "a man walks briskly" read a walk-then-clap chain (0.119 under the
 # nearest walk) and R-precision fell by 0.003-0.006 (docs/training.md, "Pace words")
 PACE_WINDOW = 0.1
+# a generation whose caption names both sides draws among the clips of the action leading with both whose
+# similarity to the caption is within this of the nearest clip's, when there are any ("a person waves with
+# both hands": 0.054 under the nearest one-handed wave)
+BOTH_WINDOW = 0.1
+# words that name both sides of the body: "with both hands", "both arms", "two fists", "two-handed"
+_BOTH_SIDES = re.compile(
+    r"\b(?:both|two)\s+(?:of\s+(?:his|her|their|the)\s+)?(?:hands|arms|fists|feet|legs)\b|\btwo-handed\b",
+    re.IGNORECASE,
+)
+
+
+def named_side(caption: str) -> int:
+    """The side a caption names: LEFT or RIGHT (`stickgen.core.laterality.caption_side`), BOTH where it names
+    both sides and neither alone ("waves with both hands"), else NONE."""
+    side = caption_side(caption)
+    return BOTH if side == NONE and _BOTH_SIDES.search(caption) else side
 
 
 class Named(NamedTuple):
     """What each caption of a batch names in words, for its template's choice (`named`): `action` (B,)
-    `stickgen.core.vocab.ACTION_INDEX` ids (0: none) and `pace` (B,) `stickgen.model.pace` SLOW, NORMAL or
-    FAST."""
+    `stickgen.core.vocab.ACTION_INDEX` ids (0: none), `pace` (B,) `stickgen.model.pace` SLOW, NORMAL or
+    FAST, and `side` (B,) `named_side` ids (None: none named)."""
 
     action: torch.Tensor
     pace: torch.Tensor
+    side: torch.Tensor | None = None
+
+    def sides(self) -> list[int]:
+        """The side each row names (NONE where `side` is None)."""
+        return [NONE] * len(self.action) if self.side is None else self.side.tolist()
 
     def reads_all(self, best: torch.Tensor) -> list[bool]:
-        """Per row, whether its template may come from beyond the nearest few clips: it names a pace (the
-        clips of a pace lie further), or an action in a caption whose nearest clip's similarity `best`
-        (B,) is under `KNOWN_SIM`."""
+        """Per row, whether its template may come from beyond the nearest few clips: it names a pace or both
+        sides (their clips may lie further), or an action in a caption whose nearest clip's similarity
+        `best` (B,) is under `KNOWN_SIM`."""
         unknown = best.cpu() < KNOWN_SIM
-        return [
-            p != NORMAL or (a > 0 and bool(u))
-            for a, p, u in zip(self.action.tolist(), self.pace.tolist(), unknown, strict=True)
-        ]
+        rows = zip(self.action.tolist(), self.pace.tolist(), self.sides(), unknown, strict=True)
+        return [p != NORMAL or s == BOTH or (a > 0 and bool(u)) for a, p, s, u in rows]
 
 
 def named(captions: Sequence[str], device: torch.device | str | None = None) -> Named:
     """What each caption names (`Named`, for `MotionMemory.nearest`): its action
-    (`stickgen.core.vocab.infer_action`'s keywords; 0: none) and pace (`stickgen.model.pace.caption_pace`)."""
+    (`stickgen.core.vocab.infer_action`'s keywords; 0: none), pace (`stickgen.model.pace.caption_pace`) and
+    side (`named_side`)."""
     action = [ACTION_INDEX[infer_action([c])] for c in captions]
     pace = [caption_pace(c) for c in captions]
-    return Named(
-        torch.tensor(action, dtype=torch.long, device=device),
-        torch.tensor(pace, dtype=torch.long, device=device),
-    )
+    side = [named_side(c) for c in captions]
+    return Named(*(torch.tensor(v, dtype=torch.long, device=device) for v in (action, pace, side)))
 
 
 def narrow(
-    row: list[tuple[int, float]], action: int, pace: int, acts: list[int], paces: list[int]
+    row: list[tuple[int, float]], named: tuple[int, int, int], clips: tuple[list[int], list[int], list[int]]
 ) -> list[tuple[int, float]]:
-    """`MotionMemory.nearest`'s (clip, similarity) `row`, best first, narrowed to the clips of the named
-    `action` (0: none; within `ACTION_WINDOW` of the nearest clip, or all of them where that lies under
-    `KNOWN_SIM`) and `pace`; `acts` and `paces` are the memory's clips' (`actions`, `paces`)."""
+    """`MotionMemory.nearest`'s (clip, similarity) `row`, best first, narrowed to what a caption `named`
+    (action, pace, side): the clips of the action (0: none; within `ACTION_WINDOW` of the nearest clip, or
+    all of them where that lies under `KNOWN_SIM`), of both sides (`BOTH_WINDOW`) and of the pace; `clips`
+    are the memory's clips' (`actions`, `paces`, `sides`)."""
     if not row:
         return row
+    (action, pace, side), (acts, paces, sides) = named, clips
     window = ACTION_WINDOW if row[0][1] >= KNOWN_SIM else float("inf")
     near = [c for c in row if acts[c[0]] == action and c[1] >= row[0][1] - window]
     narrowed = near if action and near else row
+    if side == BOTH:
+        act, floor = acts[narrowed[0][0]], row[0][1] - BOTH_WINDOW
+        both = [c for c in row if acts[c[0]] == act and sides[c[0]] == BOTH and c[1] >= floor]
+        narrowed = both or narrowed
     if pace == NORMAL:
         return narrowed
     best, sim = narrowed[0]

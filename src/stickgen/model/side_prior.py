@@ -42,15 +42,23 @@ class SidePrior(nn.Module):
     def choose(
         self, text_emb: torch.Tensor, named: torch.Tensor | None, generator: torch.Generator | None
     ) -> torch.Tensor:
-        """(B,) side ids for a generation: `named` (B,) (NONE, LEFT or RIGHT from the caption; None: none
-        named) where the prior calls the motion one-sided, else drawn from the prior with `generator`."""
+        """(B,) side ids for a generation: `named` (B,) (the side the caption names,
+        `stickgen.model.named.named_side`; None: none named) where `named_side_used`, else drawn from the
+        prior with `generator`."""
         p = self(text_emb).float().cpu()
         u = torch.rand(p.shape[0], 1, generator=generator, device="cpu")
         drawn = BOTH + (u > p.cumsum(-1)).sum(-1).clamp(max=N_SIDES - 1)
         if named is not None:
             named = named.cpu()
-            drawn = torch.where((named != NONE) & (p[:, 0] < NAMED_SIDE_MAX_BOTH), named, drawn)
+            drawn = torch.where(named_side_used(p, named), named, drawn)
         return drawn.to(text_emb.device)
+
+
+def named_side_used(p: torch.Tensor, named: torch.Tensor) -> torch.Tensor:
+    """(B,) bool: where a generation leads with the side its caption names (`named` (B,) side ids, NONE: none
+    named), its prior `p` (B, 3) (`SidePrior`) calling the motion one-sided (BOTH under
+    `NAMED_SIDE_MAX_BOTH`); elsewhere the side is drawn from the prior."""
+    return (named != NONE) & (p[:, 0] < NAMED_SIDE_MAX_BOTH)
 
 
 def fit_side_prior(prior: SidePrior, text_emb: torch.Tensor, sides: torch.Tensor) -> float:

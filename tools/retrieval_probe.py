@@ -26,8 +26,8 @@ import torch
 from stickgen.core.atomic import atomic_write_text
 from stickgen.core.laterality import BOTH
 from stickgen.core.vocab import ACTIONS
+from stickgen.generate.familiar import template_actors
 from stickgen.generate.generator import InferenceGenerator
-from stickgen.generate.together import together_placement
 from stickgen.model.memory import GENERATION_MARGIN
 from stickgen.model.named import named, named_side
 from stickgen.model.side_prior import named_side_used
@@ -63,9 +63,7 @@ def drawn_actions(gen: InferenceGenerator, prompt: str) -> list[tuple[float, lis
     side = named_side(prompt)
     used = bool(named_side_used(p[None], torch.tensor([side]))[0])
     sides = {side: 1.0} if used else {BOTH + i: float(q) for i, q in enumerate(p)}
-    actors = gen.actors_for(prompt, None)
-    alone = together_placement(prompt, actors) is not None  # each actor made alone
-    actors, wanted = torch.tensor([1 if alone else actors]), named([prompt])
+    actors, wanted = torch.tensor([template_actors(gen, prompt)]), named([prompt])
     out = []
     for s, q in sides.items():
         rows = memory.nearest(

@@ -622,6 +622,8 @@ def test_cli_a_stated_length_is_the_motions_and_fewer_people_are_said(fake_cli, 
     assert fake_cli(tmp_path / "three.json", "three people shake hands", "--seconds", "1") == 0
     assert load_motion(tmp_path / "three.json").actors == 2
     assert "the text names 3 people, the motion has 2" in capsys.readouterr().err
+    assert fake_cli(tmp_path / "odd.json", "someone juggles flaming torches", "--seconds", "1") == 0
+    assert "memory holds nothing close to 'someone juggles flaming torches'" in capsys.readouterr().err
 
 
 def test_cli_inbetweening_keeps_the_ranges_and_a_path_is_walked(fake_cli, tmp_path, capsys) -> None:

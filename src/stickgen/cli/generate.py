@@ -413,6 +413,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             )
             for req in requests
         ]
+        from stickgen.generate.familiar import unfamiliar_note
         from stickgen.generate.together import people_note
 
         gen = load_generator(args, p)
@@ -457,7 +458,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
                         f"{m['seed']}; safety {_verdict(m)} after {m['attempts']} attempt(s); "
                         f"{m['latency_s']:.2f} s"
                     )
-                if req.actors is None and (note := people_note(gen, req.prompt, motion.actors)):
+                notes = [people_note(gen, req.prompt, motion.actors) if req.actors is None else None]
+                notes += [unfamiliar_note(gen, t) for t in m.get("sequence", {}).get("parts", [m["prompt"]])]
+                for note in filter(None, notes):
                     print(f"stickgen generate: note: {', '.join(map(str, written))}: {note}", file=sys.stderr)
                 if m["flagged"]:
                     print(

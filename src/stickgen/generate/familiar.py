@@ -1,0 +1,57 @@
+"""Whether the motion memory knows a prompt: a note where it holds nothing close to it.
+
+    from stickgen.generate.familiar import unfamiliar_note
+    unfamiliar_note(gen, "a person does push-ups")
+    # "the motion memory holds nothing close to 'a person does push-ups' (its nearest clip's captions 0.55,
+    #  under 0.6): the motion follows clips of climb; ..."
+
+The generator follows a template drawn from its motion memory (`stickgen.model.memory`). Where the memory's
+nearest clip lies under `KNOWN_SIM` from a prompt, the data held nothing like it: the template is the
+clips of the action the prompt names in the vocabulary's words ("a person limps": walk), or, naming none,
+whatever clip shares a word with it ("a person does push-ups" climbed: the embedded default holds no
+push-up). `stickgen generate` says so on stderr, so that a motion unlike its words is not taken for the
+model's reading of them (docs/inference.md, "Words the memory does not know").
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import torch
+
+from stickgen.core.vocab import ACTIONS
+from stickgen.generate.together import together_placement
+from stickgen.model.memory import GENERATION_MARGIN
+from stickgen.model.named import KNOWN_SIM, named
+
+if TYPE_CHECKING:
+    from stickgen.generate.generator import InferenceGenerator
+
+
+def template_actors(gen: InferenceGenerator, text: str) -> int:
+    """The actor count of the memory clips a generation of `text` reads: 1 where its people each do what one
+    person does (made actor by actor, `stickgen.generate.together`), else the prompt's."""
+    actors = gen.actors_for(text, None)
+    return 1 if together_placement(text, actors) is not None else actors
+
+
+def unfamiliar_note(gen: InferenceGenerator, text: str) -> str | None:
+    """A note when the memory's nearest clip to `text` (of its actor count) lies under `KNOWN_SIM` (None when
+    it knows the text, or holds no such clip): how near it is, and the actions of the clips its template is
+    drawn among (`MotionMemory.nearest`, as a generation asks, with no side)."""
+    memory, emb = gen.model.transformer.memory, gen.encode(text)
+    actors = torch.tensor([template_actors(gen, text)])
+    k = gen.model.cfg.memory_top_k
+    rows = memory.nearest(emb, actors, k, margin=GENERATION_MARGIN, named=named([text]))
+    if not rows[0]:
+        return None
+    query = torch.nn.functional.normalize(emb.float().to(memory.keys.device), dim=-1)
+    sims = (query @ memory.keys.T)[0].masked_fill(memory.actors != actors.to(memory.keys.device), -1.0)
+    if (best := float(sims.max())) >= KNOWN_SIM:
+        return None
+    reads = ", ".join(dict.fromkeys(ACTIONS[int(memory.actions[c])] for c in rows[0]))
+    return (
+        f"the motion memory holds nothing close to {text!r} (its nearest clip's captions {best:.2f}, under "
+        f"{KNOWN_SIM}): the motion follows clips of {reads}; docs/inference.md, 'Words the memory does not "
+        "know'"
+    )

@@ -34,7 +34,8 @@ LIMITS = DemoLimits(
     max_prompt_chars=40,
     min_duration_s=0.1,
     max_duration_s=3.2,
-    max_actors=2,
+    max_actors=8,
+    model_actors=2,
     max_samples=4,
     refiner_available=True,
     refiner_default=False,
@@ -70,7 +71,7 @@ def test_a_full_request_is_read_as_given() -> None:
         ({"prompt": "x", "duration_s": 9}, "duration_s must be in 0.1..3.2 seconds, got 9"),
         ({"prompt": "x", "duration_s": "2"}, "duration_s must be a number, got '2'"),
         ({"prompt": "x", "duration_s": float("nan")}, "duration_s must be a number"),
-        ({"prompt": "x", "actors": 3}, "actors must be in 1..2, got 3"),
+        ({"prompt": "x", "actors": 9}, "actors must be in 1..8, got 9"),
         ({"prompt": "x", "actors": True}, "actors must be an integer, got True"),
         ({"prompt": "x", "samples": 5}, "samples must be in 1..4, got 5"),
         ({"prompt": "x", "samples": 1.5}, "samples must be an integer, got 1.5"),
@@ -164,6 +165,18 @@ def test_a_sequence_prompt_is_one_motion_through_its_parts(service) -> None:
     finally:
         service.limits = limits
     assert "timeline" not in one.meta and one.frames == 60
+
+
+def test_more_people_than_the_model_makes_at_once_only_where_each_does_what_one_does(service) -> None:
+    """The limits offer up to `MAX_TOGETHER` people, as `stickgen generate` makes them: three people jumping
+    (each made alone, side by side), but three hugging is refused naming the model's two."""
+    from stickgen.generate.together import MAX_TOGETHER
+
+    assert service.limits.max_actors == MAX_TOGETHER and service.limits.model_actors == 2
+    (three,) = service.generate(DemoRequest("people jump", 1.0, actors=3, seed=2)).motions
+    assert three.actors == 3 and three.meta["together"]["placement"] == "side"
+    with pytest.raises(RequestError, match="num_actors must be in 1..2"):
+        service.generate(DemoRequest("two people hug", 1.0, actors=3, seed=2))
 
 
 def test_a_timeline_is_one_motion_through_the_spans(service) -> None:

@@ -48,6 +48,7 @@ from stickgen.generate.render import (
 from stickgen.generate.sequence import generate_sequence
 from stickgen.generate.smpl import save_amass
 from stickgen.generate.timeline import Span, format_timeline, parse_timeline, timeline_from_json
+from stickgen.generate.together import MAX_TOGETHER
 
 # built-in defaults for `stickgen serve` outside the repository; params.yaml `serve:` sets them
 DEFAULT_SERVE = ServeConfig(
@@ -94,12 +95,16 @@ class NotFoundError(LookupError):
 
 @dataclass(frozen=True)
 class DemoLimits:
-    """What one request may ask for: the serve config's bounds within the model's own."""
+    """What one request may ask for: the serve config's bounds within the model's own. `max_actors` is the
+    most people a request may ask: up to `together.MAX_TOGETHER` where each does what one person does
+    (made actor by actor, as `stickgen generate` makes them), `model_actors` (the model's, in one motion)
+    for an interaction; more is refused with the reason."""
 
     max_prompt_chars: int
     min_duration_s: float
     max_duration_s: float
     max_actors: int
+    model_actors: int
     max_samples: int
     refiner_available: bool
     refiner_default: bool
@@ -111,7 +116,8 @@ class DemoLimits:
             max_prompt_chars=generator.max_prompt_chars,
             min_duration_s=round(2.0 / generator.fps, 6),
             max_duration_s=round(min(config.max_duration_s, generator.max_duration_s), 6),
-            max_actors=generator.max_actors,
+            max_actors=max(MAX_TOGETHER, generator.max_actors),
+            model_actors=generator.max_actors,
             max_samples=config.max_samples,
             refiner_available=generator.sampling is not None,
             refiner_default=bool(refiner_default and generator.sampling is not None),

@@ -425,8 +425,8 @@
     $("refiner").checked = L.refiner_default;
     $("refiner").disabled = !L.refiner_available;
     $("model-info").textContent = "Model: " + doc.model.variant + " / " + doc.model.phase + " (" +
-      doc.model.checkpoint + "), " + doc.fps + " fps; up to " + L.max_duration_s + " s, " + L.max_actors +
-      " actor(s), " + L.max_samples + " sample(s), timelines of up to " + L.max_spans + " spans.";
+      doc.model.checkpoint + "), " + doc.fps + " fps; up to " + L.max_duration_s + " s, " + L.model_actors +
+      " actor(s) in one motion (" + L.max_actors + " side by side, each doing what one person does), " + L.max_samples + " sample(s), timelines of up to " + L.max_spans + " spans.";
     document.body.setAttribute("data-ready", "true");
     requestAnimationFrame(loop);
   }).catch(function (err) { status("cannot reach the server: " + err, true); });

@@ -150,6 +150,13 @@ def test_a_part_that_states_its_length_lasts_it_without_the_words() -> None:
     assert sequence_parts("a person walks for 8 seconds") == [Part("a person walks", 8.0, True)]
     assert sequence_parts("a person walks after 8 seconds") == [Part("a person walks after 8 seconds")]
     assert sequence_parts("for 8 seconds") == [Part("for 8 seconds")]  # no words left: nothing stated
+    # pieces joined by "and" that each state a length are parts; "and" inside one part's words is not
+    assert sequence_parts("a person walks for 3 seconds and waves for 2 seconds") == [
+        Part("a person walks", 3.0, True),
+        Part("waves", 2.0, True),
+    ]
+    pair = "a man and a woman dance"
+    assert sequence_parts(f"{pair} for 5 seconds") == [Part(pair, 5.0, True)]
 
 
 def test_a_part_too_short_or_a_bad_length_makes_no_spans() -> None:

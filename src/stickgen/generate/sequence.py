@@ -80,6 +80,7 @@ _CONNECTOR = re.compile(
 # a connector left at a part's start ("waits and then, after that, waves": "after that, waves")
 _LEADING = re.compile(rf"^(?:(?:and\s+)?{_WORDS}\b[\s,]*)+", re.I)
 _LETTER = re.compile(r"[^\W\d_]")
+_AND = re.compile(r"\s*,?\s+and\s+", re.I)
 # the shortest span a part gets: shorter parts (a short --seconds split many ways) make the prompt one motion
 MIN_PART_S = 0.5
 # a part that says how many times ("twice", "three times", "2 times"; not "twice as high"), up to five
@@ -119,7 +120,11 @@ def sequence_parts(prompt: str) -> list[Part]:
 
 def stated_parts(part: str) -> list[Part]:
     """`repeated(part)`, of the length its words state shared among the repeats ("jumps twice for 4 seconds":
-    two jumps of 2 s), the stated length's words taken out (`stickgen.generate.stated`)."""
+    two jumps of 2 s), the stated length's words taken out (`stickgen.generate.stated`). Pieces joined by
+    "and" that each state a length are parts of their own ("walks for 3 seconds and waves for 2 seconds")."""
+    pieces = _AND.split(part)
+    if len(pieces) > 1 and all(stated_length(p)[1] is not None for p in pieces):
+        return [q for p in pieces for q in stated_parts(p)]
     words, seconds = stated_length(part)
     if seconds is None or not _LETTER.search(words):
         return repeated(part)

@@ -379,7 +379,9 @@ def _closing_lines(
             "sentence embedding alone. Pace words ('quickly', 'slowly') are read as words too: the "
             "template is a clip described at that pace where the memory holds one described about as well, "
             "else the pace asked for comes out as the ordinary one. Words of height ('low', 'high') change "
-            "the motion only as far as the sentence embedding tells them apart, often not at all."
+            "the motion only as far as the sentence embedding tells them apart, often not at all. Motions "
+            "the training data holds none of (a push-up, a hop on one leg, a limp) come out as the nearest "
+            "motion it holds; `stickgen generate` notes a prompt the memory holds nothing close to."
             if config["memory_clips"]
             else ""
         )

@@ -179,6 +179,18 @@ def test_more_people_than_the_model_makes_at_once_only_where_each_does_what_one_
         service.generate(DemoRequest("two people hug", 1.0, actors=3, seed=2))
 
 
+def test_a_sample_carries_the_notes_the_cli_prints(service) -> None:
+    """`familiar.prompt_notes` under each sample: a text the tiny memory holds nothing close to is named;
+    fewer people than the words count are said, unless the request gave the count."""
+    odd = service.to_json(service.generate(DemoRequest("someone juggles flaming torches", 1.0, seed=1)))
+    (note,) = odd["samples"][0]["notes"]
+    assert note.startswith("the motion memory holds nothing close to 'someone juggles flaming torches'")
+    hug = service.to_json(service.generate(DemoRequest("three people hug", 1.0, seed=1)))
+    assert any("the text names 3 people, the motion has 2" in n for n in hug["samples"][0]["notes"])
+    given = service.to_json(service.generate(DemoRequest("three people hug", 1.0, actors=2, seed=1)))
+    assert not any("the text names" in n for n in given["samples"][0]["notes"])
+
+
 def test_a_timeline_is_one_motion_through_the_spans(service) -> None:
     """The demo's timeline goes through `directed.generate_timeline` (what `stickgen generate --timeline`
     calls): one motion as long as the whole timeline, each span in its frames, the same seed the same

@@ -9,7 +9,8 @@ import numpy as np
 import torch
 
 from stickgen.core.features import STATE_FEATURES
-from stickgen.generate.familiar import template_actors, unfamiliar_note
+from stickgen.generate.familiar import prompt_notes, template_actors, unfamiliar_note
+from stickgen.generate.motion import Motion
 from stickgen.model.memory import MotionMemory
 from stickgen.model.named import KNOWN_SIM
 
@@ -59,3 +60,13 @@ def test_a_prompt_it_knows_poorly_is_told_how_near_and_what_it_reads() -> None:
 def test_several_people_doing_what_one_does_read_one_actor_clips() -> None:
     assert template_actors(_gen([0.5], ["jump"], [1], people=3), "three people jump") == 1
     assert template_actors(_gen([0.5], ["hug"], [2], people=2), "two people hug") == 2
+
+
+def test_the_notes_name_each_text_of_a_sequence_or_timeline_once() -> None:
+    gen = _gen([0.55], ["climb"], [1])
+    motion = Motion(np.zeros((4, 1, 22, 3), np.float32), 20.0, "x", {})
+    motion.meta = {"timeline": [{"text": "does push-ups"}, {"text": "does push-ups"}]}
+    (note,) = prompt_notes(gen, "0-1: does push-ups; 1-2: does push-ups", motion, actors_given=True)
+    assert "nothing close to 'does push-ups'" in note
+    motion.meta = {"sequence": {"parts": ["a person limps", "does push-ups"]}}
+    assert len(prompt_notes(gen, "a person limps, then does push-ups", motion, actors_given=False)) == 2

@@ -413,8 +413,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             )
             for req in requests
         ]
-        from stickgen.generate.familiar import unfamiliar_note
-        from stickgen.generate.together import people_note
+        from stickgen.generate.familiar import prompt_notes
 
         gen = load_generator(args, p)
         many = args.prompts is not None or args.samples > 1
@@ -458,9 +457,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
                         f"{m['seed']}; safety {_verdict(m)} after {m['attempts']} attempt(s); "
                         f"{m['latency_s']:.2f} s"
                     )
-                notes = [people_note(gen, req.prompt, motion.actors) if req.actors is None else None]
-                notes += [unfamiliar_note(gen, t) for t in m.get("sequence", {}).get("parts", [m["prompt"]])]
-                for note in filter(None, notes):
+                for note in prompt_notes(gen, req.prompt, motion, req.actors is not None):
                     print(f"stickgen generate: note: {', '.join(map(str, written))}: {note}", file=sys.stderr)
                 if m["flagged"]:
                     print(

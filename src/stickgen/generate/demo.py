@@ -32,6 +32,7 @@ from stickgen.generate import directed
 from stickgen.generate.batch import sample_seeds
 from stickgen.generate.bvh import BvhOptions, bvh_text
 from stickgen.generate.export import face_to_json, save_npz, to_json_dict
+from stickgen.generate.familiar import prompt_notes
 from stickgen.generate.generator import InferenceGenerator, validate_prompt
 from stickgen.generate.gltf import glb_bytes
 from stickgen.generate.motion import Motion
@@ -365,9 +366,12 @@ class DemoService:
         return found
 
     def to_json(self, result: DemoResult) -> dict[str, Any]:
-        """What the page gets: per sample its joints (mm), seed, safety verdict, download links and its face
-        (`export.face_to_json`) when it has one."""
+        """What the page gets: per sample its joints (mm), seed, safety verdict, download links, its face
+        (`export.face_to_json`) when it has one, and notes on what it could not make as asked
+        (`familiar.prompt_notes`: fewer people than the words count, texts the memory holds nothing close
+        to)."""
         samples = []
+        r = result.request
         for i, m in enumerate(result.motions):
             meta = m.meta
             safety = meta.get("safety") or {}
@@ -390,12 +394,12 @@ class DemoService:
                     "safety_reasons": safety.get("reasons", []),
                     "latency_s": meta.get("latency_s"),
                     "timeline": meta.get("timeline"),  # [{start_s, end_s, text, frames}] or None
+                    "notes": prompt_notes(self.generator, r.prompt, m, r.actors is not None),
                     "joints": np.round(m.joints.astype(np.float64), JOINT_DECIMALS).tolist(),
                     "downloads": downloads,
                     **({"face": face_to_json(m.face)} if m.face is not None else {}),
                 }
             )
-        r = result.request
         return {
             "id": result.id,
             "prompt": r.prompt,

@@ -9,8 +9,9 @@ The generator follows a template drawn from its motion memory (`stickgen.model.m
 nearest clip lies under `KNOWN_SIM` from a prompt, the data held nothing like it: the template is the
 clips of the action the prompt names in the vocabulary's words ("a person limps": walk), or, naming none,
 whatever clip shares a word with it ("a person does push-ups" climbed: the embedded default holds no
-push-up). `stickgen generate` says so on stderr, so that a motion unlike its words is not taken for the
-model's reading of them (docs/inference.md, "Words the memory does not know").
+push-up). `stickgen generate` says so on stderr and the web demo under the motion (`prompt_notes`, with
+why a motion has fewer people than its words count), so that a motion unlike its words is not taken for
+the model's reading of them (docs/inference.md, "Words the memory does not know").
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from typing import TYPE_CHECKING
 import torch
 
 from stickgen.core.vocab import ACTIONS
-from stickgen.generate.together import together_placement
+from stickgen.generate.motion import Motion
+from stickgen.generate.together import people_note, together_placement
 from stickgen.model.memory import GENERATION_MARGIN
 from stickgen.model.named import KNOWN_SIM, named
 
@@ -55,3 +57,14 @@ def unfamiliar_note(gen: InferenceGenerator, text: str) -> str | None:
         f"{KNOWN_SIM}): the motion follows clips of {reads}; docs/inference.md, 'Words the memory does not "
         "know'"
     )
+
+
+def prompt_notes(gen: InferenceGenerator, prompt: str, motion: Motion, actors_given: bool) -> list[str]:
+    """What to tell a user besides `motion` of `prompt`: why it has fewer people than the words count
+    (`together.people_note`; not when the actor count was given), and each of its texts (a sequence's parts,
+    a timeline's spans, else the prompt) that the memory holds nothing close to (`unfamiliar_note`)."""
+    meta = motion.meta
+    texts = meta.get("sequence", {}).get("parts") or [s["text"] for s in meta.get("timeline", [])] or [prompt]
+    notes = [None if actors_given else people_note(gen, prompt, motion.actors)]
+    notes += [unfamiliar_note(gen, t) for t in dict.fromkeys(texts)]
+    return [n for n in notes if n]

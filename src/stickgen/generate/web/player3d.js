@@ -307,6 +307,7 @@
     $("details").textContent = s.frames + " frames at " + s.fps + " fps, " + s.actors + " actor(s), seed " +
       s.seed + ", " + s.attempts + " attempt(s), generated in " + s.latency_s.toFixed(2) + " s" +
       (result.refiner ? ", refined" : "") + (s.timeline ? "; one motion through " + s.timeline.length + " spans" : "");
+    $("notes").textContent = (s.notes || []).map(function (n) { return "Note: " + n + "."; }).join(" ");
     var dl = $("downloads");
     dl.textContent = "Download: ";
     Object.keys(s.downloads).forEach(function (name) {

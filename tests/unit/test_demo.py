@@ -58,6 +58,7 @@ def test_a_full_request_is_read_as_given() -> None:
     }
     assert DemoRequest.from_json(doc, LIMITS) == DemoRequest("a person waves", 2.0, 2, 5, 3, True)
     assert DemoRequest.from_json({"prompt": "hop"}, LIMITS) == DemoRequest("hop", 3.2)
+    assert DemoRequest.from_json({"prompt": "hop", "duration_s": None}, LIMITS) == DemoRequest("hop", None)
 
 
 @pytest.mark.parametrize(
@@ -189,6 +190,18 @@ def test_a_sample_carries_the_notes_the_cli_prints(service) -> None:
     assert any("the text names 3 people, the motion has 2" in n for n in hug["samples"][0]["notes"])
     given = service.to_json(service.generate(DemoRequest("three people hug", 1.0, actors=2, seed=1)))
     assert not any("the text names" in n for n in given["samples"][0]["notes"])
+
+
+def test_without_a_duration_a_motion_is_as_long_as_its_prompt_says_within_the_bound(service) -> None:
+    """A request with `duration_s: null` lasts what the prompt states ("for 2 seconds"), or the estimator's
+    length (the tiny checkpoint has none: the default), at most the server's longest."""
+    bound = service.limits.max_duration_s
+    (two,) = service.generate(DemoRequest("a person walks at speed 1.0 for 2 seconds", None, seed=3)).motions
+    assert two.frames == 40 and two.meta["sequence"]["parts"] == ["a person walks at speed 1.0"]
+    (long,) = service.generate(DemoRequest("a person walks at speed 1.0 for a minute", None, seed=3)).motions
+    assert long.duration_s == pytest.approx(bound)
+    (plain,) = service.generate(DemoRequest("a person walks at speed 1.0", None, seed=3)).motions
+    assert plain.duration_s == pytest.approx(min(5.0, bound))
 
 
 def test_a_timeline_is_one_motion_through_the_spans(service) -> None:

@@ -46,7 +46,7 @@ from stickgen.generate.render import (
     mp4_available,
     render,
 )
-from stickgen.generate.sequence import generate_sequence
+from stickgen.generate.sequence import generate_sequence, prompt_duration_s
 from stickgen.generate.smpl import save_amass
 from stickgen.generate.timeline import Span, format_timeline, parse_timeline, timeline_from_json
 from stickgen.generate.together import MAX_TOGETHER
@@ -128,7 +128,7 @@ class DemoLimits:
 @dataclass(frozen=True)
 class DemoRequest:
     prompt: str
-    duration_s: float = 4.0
+    duration_s: float | None = 4.0  # None: as long as the prompt says or suggests (`_make`)
     actors: int | None = None  # None: from the prompt (an interaction -> 2)
     seed: int | None = None  # None: drawn
     samples: int = 1
@@ -171,8 +171,10 @@ def _prompt(doc: dict, limits: DemoLimits) -> str:
         raise RequestError(str(exc)) from None
 
 
-def _duration(doc: dict, limits: DemoLimits, default_s: float) -> float:
-    # no duration given: 4 s, or the longest allowed when that is shorter
+def _duration(doc: dict, limits: DemoLimits, default_s: float) -> float | None:
+    # no duration given: 4 s, or the longest allowed when that is shorter; null: the prompt's own length
+    if "duration_s" in doc and doc["duration_s"] is None:
+        return None
     duration = _number(doc.get("duration_s", min(default_s, limits.max_duration_s)), "duration_s")
     if not limits.min_duration_s <= duration <= limits.max_duration_s:
         raise RequestError(
@@ -266,19 +268,22 @@ class DemoResult:
     motions: list[Motion]
 
 
-def _make(gen: InferenceGenerator, request: DemoRequest, seed: int, max_spans: int) -> Motion:
+def _make(gen: InferenceGenerator, request: DemoRequest, seed: int, limits: DemoLimits) -> Motion:
     """One sample: the generator's motion of the prompt, one continuous motion through the timeline
     (`directed.generate_timeline`, the path of `stickgen generate --timeline`), or, for a prompt that names
     motions one after another, through the timeline of its parts (`sequence.generate_sequence`, as
-    `stickgen generate` makes it, when it has at most `max_spans` parts, as a timeline request may)."""
+    `stickgen generate` makes it, when it has at most `limits.max_spans` parts, as a timeline request may).
+    Without a duration, as long as the prompt says or suggests (`sequence.prompt_duration_s`: "walks for 3
+    seconds"), at most the server's longest."""
     if request.timeline is not None:
         return directed.generate_timeline(gen, list(request.timeline), request.actors, seed)
-    motion = generate_sequence(
-        gen, request.prompt, request.duration_s, request.actors, seed, max_parts=max_spans
-    )
+    seconds = request.duration_s
+    if seconds is None:
+        seconds = round(min(prompt_duration_s(gen, request.prompt), limits.max_duration_s), 6)
+    motion = generate_sequence(gen, request.prompt, seconds, request.actors, seed, max_parts=limits.max_spans)
     if motion is not None:
         return motion
-    return gen.generate(request.prompt, request.duration_s, num_actors=request.actors, seed=seed)
+    return gen.generate(request.prompt, seconds, num_actors=request.actors, seed=seed)
 
 
 def verdict(meta: dict) -> str:
@@ -342,7 +347,7 @@ class DemoService:
         seeds = sample_seeds(base, request.samples, attempts)
         with self.gate:
             try:
-                motions = [_make(gen, request, s, self.limits.max_spans) for s in seeds]
+                motions = [_make(gen, request, s, self.limits) for s in seeds]
             except ValueError as exc:  # the generator's own checks (e.g. a prompt its encoder refuses)
                 raise RequestError(str(exc)) from None
         result = DemoResult(secrets.token_hex(8), request, motions)

@@ -213,8 +213,7 @@ def generate_sequence(
     parts = sequence_parts(prompt)
     if (len(parts) < 2 and parts[0].length_s is None) or (max_parts is not None and len(parts) > max_parts):
         return None
-    emb = {t: gen.encode(t) for t in dict.fromkeys(p.text for p in parts)}  # (1, D): lengths, modes
-    lengths = {t: gen.duration_for(e.cpu().numpy(), None) for t, e in emb.items()}
+    emb, lengths = _part_lengths(gen, parts)
     spans = sequence_spans(parts, duration_s, lambda t: lengths[t][0])
     asked = None
     if spans is not None and spans[-1].end_s > MAX_SECONDS:
@@ -241,6 +240,22 @@ def generate_sequence(
     if asked is not None:
         motion.meta["length"]["asked_s"] = round(asked, 4)
     return motion
+
+
+def _part_lengths(gen: InferenceGenerator, parts: list[Part]) -> tuple[dict, dict]:
+    """({text: (1, D) embedding}, {text: `InferenceGenerator.duration_for` of it}) of the parts' texts."""
+    emb = {t: gen.encode(t) for t in dict.fromkeys(p.text for p in parts)}
+    return emb, {t: gen.duration_for(e.cpu().numpy(), None) for t, e in emb.items()}
+
+
+def prompt_duration_s(gen: InferenceGenerator, prompt: str) -> float:
+    """How long the motion of `prompt` lasts when no length is asked for: its parts' own lengths (stated,
+    counted) and the length estimator's for the rest (`sequence_spans`), as `generate_sequence` makes them,
+    or the estimator's length of the whole prompt where it is one motion of no length of its own."""
+    parts = sequence_parts(prompt)
+    _, lengths = _part_lengths(gen, parts)
+    spans = sequence_spans(parts, None, lambda t: lengths[t][0])
+    return spans[-1].end_s if spans else lengths[parts[0].text][0]
 
 
 def _one_part(

@@ -338,7 +338,8 @@
 
   function request() {
     var body = timelineMode() ? {timeline: timeline.spans()}
-                              : {prompt: $("prompt").value, duration_s: Number($("duration").value)};
+                              : {prompt: $("prompt").value,
+                                 duration_s: $("duration").value === "" ? null : Number($("duration").value)};
     body.samples = Number($("samples").value);
     body.refiner = $("refiner").checked;
     if ($("actors").value !== "") body.actors = Number($("actors").value);

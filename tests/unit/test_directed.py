@@ -619,6 +619,15 @@ def test_cli_a_stated_length_is_the_motions_and_fewer_people_are_said(fake_cli, 
     assert fake_cli(tmp_path / "s.json", f"{WALK} for 4 seconds") == 0
     assert load_motion(tmp_path / "s.json").frames == 80
     assert "4.00 s (as the text says)" in capsys.readouterr().out
+    # the paths that make the prompt in one piece read it too: an action given, a continuation
+    assert fake_cli(tmp_path / "a.json", f"{WALK} for 2 seconds", "--action", "walk") == 0
+    acted = load_motion(tmp_path / "a.json")
+    assert acted.frames == 40 and acted.prompt == WALK and acted.meta["length"]["source"] == "stated"
+    prefix = str(tmp_path / "a.json")
+    assert fake_cli(tmp_path / "c.json", f"{WALK} for 1 second", "--continue-from", prefix) == 0
+    assert load_motion(tmp_path / "c.json").frames == 60
+    assert fake_cli(tmp_path / "n.json", f"{WALK} for 2 seconds", "--no-split", "--seconds", "1") == 0
+    assert load_motion(tmp_path / "n.json").prompt == f"{WALK} for 2 seconds"  # the words as written
     assert fake_cli(tmp_path / "three.json", "three people shake hands", "--seconds", "1") == 0
     assert load_motion(tmp_path / "three.json").actors == 2
     assert "the text names 3 people, the motion has 2" in capsys.readouterr().err

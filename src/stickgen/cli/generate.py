@@ -346,8 +346,21 @@ def _timeline_request(args: argparse.Namespace, max_chars: int):
 def _make(gen, req: Request, seed: int, d: _Directed):
     """One motion of a request: the generator's own, or a directed one (a timeline, a continuation, an
     in-betweening, a floor path, or longer than the model's window: `stickgen.generate.directed`).
-    Without `req.seconds` the generator predicts the length from the prompt (a continuation: of its new
-    part)."""
+    Without `req.seconds` the length is the one the prompt states ("for 8 seconds": `stickgen.generate.
+    stated`; a sequence prompt's parts each their own) or the one the generator predicts from it (a
+    continuation: of its new part)."""
+    # a sequence prompt reads its parts' stated lengths itself; --no-split, a timeline and an in-betweening
+    # take the words as written or the length they are given
+    stating = d.prefix is not None or d.path is not None or (d.free and d.split and req.action is not None)
+    if req.seconds is None and stating:
+        from stickgen.generate.stated import stated_length
+        from stickgen.generate.timeline import MAX_SECONDS
+
+        words, stated = stated_length(req.prompt)
+        if stated is not None:
+            motion = _make(gen, replace(req, prompt=words, seconds=min(stated, MAX_SECONDS)), seed, d)
+            motion.meta["length"] = {"source": "stated", "predicted_s": None, "estimator": None}
+            return motion
     if (d.prefix is not None or d.path is not None) and req.seconds is None:
         seconds, length = gen.duration_for(gen.encode(req.prompt).cpu().numpy(), None)
         motion = _make(gen, replace(req, seconds=seconds), seed, d)

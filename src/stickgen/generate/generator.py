@@ -54,7 +54,7 @@ from stickgen.generate.settings import (
     SamplingSettings,
     TextEncoder,
 )
-from stickgen.generate.together import MAX_TOGETHER, sample_together, together_placement
+from stickgen.generate.together import MAX_TOGETHER, actor_limits, sample_together, together_placement
 from stickgen.model.diffusion import Sampling
 from stickgen.model.length import DEFAULT_DURATION_S, LENGTH_FILE, LengthEstimator, load_length_estimator
 from stickgen.model.named import named as named_in
@@ -344,10 +344,8 @@ class InferenceGenerator:
         if num_actors is None:
             return min(n, most)
         if num_actors > most:
-            raise ValueError(
-                f"num_actors must be in 1..{most} for {text!r}, got {num_actors}: the model makes at most "
-                f"{self.max_actors} in one motion, and up to {MAX_TOGETHER} of what one person does alone"
-            )
+            limits = actor_limits(self.max_actors)
+            raise ValueError(f"num_actors must be in 1..{most} for {text!r}, got {num_actors}: {limits}")
         return num_actors
 
     def conditions(self, action: str | None, style: str | None) -> tuple:

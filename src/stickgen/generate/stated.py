@@ -44,12 +44,13 @@ _TIME = re.compile(
     re.IGNORECASE,
 )
 # words that lead a length in ("for about", "lasting", "for the next"): taken out with it
+_LEAD_WORD = r"(?:for|lasting|during)\s"
 _LEAD = re.compile(
-    r"(?:\b(?:for|lasting|during)\s+)?(?:\b(?:about|around|roughly|approximately|nearly|almost|just|"
+    rf"(?:\b{_LEAD_WORD}\s*)?(?:\b(?:about|around|roughly|approximately|nearly|almost|just|"
     r"exactly|over|some|another|the\s+next|the\s+first|a\s+full|a\s+good)\s+)?$",
     re.IGNORECASE,
 )
-_LED = re.compile(r"(?:for|lasting|during)\s", re.IGNORECASE)
+_LED = re.compile(_LEAD_WORD, re.IGNORECASE)
 # a word before the time (and its lead) or after it that makes it a moment
 _MOMENT_BEFORE = re.compile(r"\b(?:after|in|within|every|each|per|at|by|the|until|till)\s+$", re.IGNORECASE)
 _MOMENT_AFTER = re.compile(r"^\s*(?:later|after|before|ago|earlier|apart|into)\b", re.IGNORECASE)

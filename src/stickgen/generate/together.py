@@ -103,9 +103,15 @@ def people_note(gen: InferenceGenerator, prompt: str, actors: int) -> str | None
     named = people_count(prompt)
     if named <= actors:
         return None
+    limits = actor_limits(gen.max_actors)
+    return f"the text names {named} people, the motion has {actors}: {limits}, side by side"
+
+
+def actor_limits(max_actors: int) -> str:
+    """How many actors a model of `max_actors` makes, in the words of a refusal or a note."""
     return (
-        f"the text names {named} people, the motion has {actors}: the model makes at most {gen.max_actors} "
-        f"in one motion, and up to {MAX_TOGETHER} of what one person does alone, side by side"
+        f"the model makes at most {max_actors} in one motion, and up to {MAX_TOGETHER} of what one person "
+        "does alone"
     )
 
 

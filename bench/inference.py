@@ -7,7 +7,9 @@ DDIM step of params `sampling.*` with guidance) with and without the diffusion r
 Each variant is built from params.yaml (`model.variants.<name>`, `sampling.*`, `diffusion.*`) with
 `max_frames` raised to the benchmark length when needed; weights are random (latency does not depend on
 their values), and the motion memory holds 1,500 random clips (`fill_random_memory`). The timed call is
-`stickgen.generate.sample.generate_joints` with the feet locked as params `inference.lock_feet` says, the
+`stickgen.generate.sample.generate_joints` with the feet locked as params `inference.lock_feet` says, in
+bf16 where params `inference.bf16` asks and the device computes it natively (`bf16` in the JSON; the
+transformer's figure in float32 beside it), the
 code path of `InferenceGenerator.generate` after the prompt is embedded (the template's retrieval
 included); the text encoder's latency for one prompt is reported separately.
 Reported: median and min over `--repeats` timed runs after one warm-up run.
@@ -29,6 +31,7 @@ import numpy as np
 import torch
 
 from stickgen.core.config import load_params
+from stickgen.core.device import native_bf16
 from stickgen.core.features import FEATURES_PER_ACTOR, STATE_FEATURES, FeatureStats
 from stickgen.generate.sample import generate_joints
 from stickgen.model.diffusion import Sampling
@@ -75,7 +78,7 @@ def bench_variant(
     sampling = Sampling(steps=steps, guidance_scale=d.guidance_scale, start_strength=d.start_strength)
     gen = generation(params)
 
-    def run(s):
+    def run(s, bf16: bool = params.inference.bf16):
         def go():
             generate_joints(
                 model,
@@ -88,6 +91,7 @@ def bench_variant(
                 fps=params.canonical.fps,
                 lock_feet=params.inference.lock_feet,
                 generation=gen,
+                bf16=bf16,
             )
             if device.startswith("cuda"):
                 torch.cuda.synchronize()
@@ -97,7 +101,9 @@ def bench_variant(
     return {
         "parameters": sum(p.numel() for p in model.parameters()),
         "sampling": {"steps": gen.steps, "guidance_scale": gen.guidance_scale},
+        "bf16": params.inference.bf16 and native_bf16(torch.device(device)),
         "without_diffusion": _time(run(None), repeats),
+        "without_diffusion_float32": _time(run(None, bf16=False), repeats),
         f"with_diffusion_{steps}_steps": _time(run(sampling), repeats),
     }
 

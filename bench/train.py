@@ -40,6 +40,7 @@ from pathlib import Path
 import torch
 
 from stickgen.core.config import load_params
+from stickgen.core.device import autocast, native_bf16
 from stickgen.core.features import STATE_FEATURES
 from stickgen.core.laterality import BOTH, RIGHT
 from stickgen.embed.dataset import Batch
@@ -48,7 +49,6 @@ from stickgen.model.spline import n_patches
 from stickgen.train.data import TrainBatch
 from stickgen.train.objective import forward_train, loss_sums
 from stickgen.train.optim import build_optimizer
-from stickgen.train.step import autocast, native_bf16
 from stickgen.wiring import model_configs
 
 TEXT_DIM = 384  # the embedded default's MiniLM; the full profile's BGE-large is 1024

@@ -9,11 +9,13 @@ from pathlib import Path
 import gltfkit
 import numpy as np
 import pytest
+import torch
 from helpers import ROOT
 from inferkit import cached_checkpoint
 from PIL import Image
 
 from stickgen.cli import main
+from stickgen.core.device import native_bf16
 from stickgen.generate.export import load_motion
 
 PARAMS = str(ROOT / "params.yaml")
@@ -82,6 +84,10 @@ def test_generate_writes_each_format_and_a_seed_repeats_the_motion(ckpt, tmp_pat
     assert _generate(ckpt, tmp_path / "plain.json", "--no-diffusion", "--actors", "2") == 0
     plain = load_motion(tmp_path / "plain.json")
     assert plain.actors == 2 and plain.meta["use_diffusion"] is False
+    # bf16 where this CPU computes it natively (params inference.bf16), float32 with --no-bf16
+    assert a.meta["precision"] == ("bf16" if native_bf16(torch.device("cpu")) else "float32")
+    assert _generate(ckpt, tmp_path / "f32.json", "--no-bf16") == 0
+    assert load_motion(tmp_path / "f32.json").meta["precision"] == "float32"
 
 
 @pytest.mark.parametrize(

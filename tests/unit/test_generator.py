@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from inferkit import FakeEncoder, ScriptedCritic, cached_checkpoint
 
 from stickgen.generate.footlock import lock_feet
@@ -59,6 +60,40 @@ def test_a_seed_reproduces_a_motion_other_seeds_give_others_and_diffusion_change
     refined = _gen(fake_checkpoint).generate(PROMPT, 1.0, seed=1)
     plain = _gen(fake_checkpoint, use_diffusion=False).generate(PROMPT, 1.0, seed=1)
     assert plain.meta["diffusion"] is None and not np.allclose(refined.joints, plain.joints)
+
+
+def test_bf16_sampling_where_the_device_computes_it_natively(fake_checkpoint, monkeypatch) -> None:
+    """`Runtime.bf16` (params `inference.bf16`): the model samples under bf16 autocast where the device
+    computes bf16 natively (forced here, so that any CPU runs the path, emulated where not native), float32
+    where it does not or where asked so; `meta["precision"]` says which. In bf16 too a seed gives the same
+    motion, and the motion is the float32 one within bf16's rounding."""
+    import stickgen.core.device as device
+    import stickgen.generate.generator as generator
+
+    for module in (device, generator):
+        monkeypatch.setattr(module, "native_bf16", lambda dev: True)
+    plain = InferenceGenerator(
+        fake_checkpoint, checks=Checks(safety=False), runtime=Runtime("cpu", FakeEncoder(), bf16=False)
+    )
+    half = InferenceGenerator(
+        fake_checkpoint, checks=Checks(safety=False), runtime=Runtime("cpu", FakeEncoder())
+    )
+    seen = []
+    hook = half.model.transformer.head.register_forward_hook(lambda mod, args, out: seen.append(out.dtype))
+    a, b = (half.generate(PROMPT, 1.0, seed=1) for _ in range(2))
+    hook.remove()
+    f = plain.generate(PROMPT, 1.0, seed=1)
+    np.testing.assert_array_equal(a.joints, b.joints)
+    assert seen and set(seen) == {torch.bfloat16}
+    assert a.meta["precision"] == "bf16" and f.meta["precision"] == "float32" and a.joints.dtype == np.float32
+    assert not np.array_equal(a.joints, f.joints) and np.abs(a.joints - f.joints).max() < 0.05
+    for module in (device, generator):
+        monkeypatch.setattr(module, "native_bf16", lambda dev: False)
+    emulated = InferenceGenerator(
+        fake_checkpoint, checks=Checks(safety=False), runtime=Runtime("cpu", FakeEncoder())
+    )
+    assert emulated.generate(PROMPT, 1.0, seed=1).meta["precision"] == "float32"
+    np.testing.assert_array_equal(emulated.generate(PROMPT, 1.0, seed=1).joints, f.joints)
 
 
 def test_planted_feet_are_locked_unless_turned_off(fake_checkpoint) -> None:

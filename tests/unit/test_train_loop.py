@@ -12,6 +12,7 @@ import torch
 from trainkit import FAKE_DIM, lora_config, one_thread, phase_config, walking_set, write_sets  # noqa: F401
 
 from stickgen.core.config import DiffusionConfig
+from stickgen.core.device import autocast, native_bf16
 from stickgen.core.features import FeatureStats
 from stickgen.embed.dataset import StickFigureDataset
 from stickgen.model.diffusion import RefinerConfig
@@ -24,7 +25,7 @@ from stickgen.train.data import TrainingSet, collate_train
 from stickgen.train.loop import RunSpec, train
 from stickgen.train.objective import feature_weights
 from stickgen.train.runlog import CLOCK_LOG_NAME, LOG_NAME, continued
-from stickgen.train.step import autocast, native_bf16, optimizer_step
+from stickgen.train.step import optimizer_step
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 MODEL = TransformerConfig(FAKE_DIM, 64, 2, 32, 1, 2, 64, 0.0)

@@ -149,6 +149,7 @@ def load_generator(args: argparse.Namespace, p: Params | None) -> InferenceGener
         device=args.device,
         length_estimator=getattr(args, "length_estimator", None),  # serve has no such flag
         fps=p.canonical.fps if p is not None else None,
+        bf16=args.bf16 if args.bf16 is not None else (p.inference.bf16 if p else True),
     )
     return InferenceGenerator(args.checkpoint, sampling, checks, runtime)
 

@@ -202,6 +202,13 @@ def _sampling_options(g: argparse.ArgumentParser) -> None:
         default=None,
         help="hold planted feet in place (default: params inference.lock_feet; on without params)",
     )
+    g.add_argument(
+        "--bf16",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="sample in bf16 where the device computes it natively, float32 elsewhere (default: params "
+        "inference.bf16; on without params)",
+    )
     g.add_argument("--no-safety-check", action="store_true", help="skip the safety critic")
     g.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     g.add_argument("--params", type=Path, default=Path("params.yaml"), help="inference settings, if present")

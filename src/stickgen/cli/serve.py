@@ -282,6 +282,12 @@ def add_command(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="hold planted feet in place (default: params inference.lock_feet)",
     )
+    s.add_argument(
+        "--bf16",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="sample in bf16 where the device computes it natively (default: params inference.bf16)",
+    )
     s.add_argument("--no-safety-check", action="store_true", help="skip the safety critic")
     s.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     s.add_argument("--params", type=Path, default=Path("params.yaml"), help="settings, if present")

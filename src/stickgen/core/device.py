@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
 
 DEVICES = "auto, cpu, cuda, cuda:N or mps"
 
@@ -41,3 +46,25 @@ def resolve_device(device: str) -> str:
     if device not in ("cpu", "mps") and device.split(":")[0] != "cuda":
         raise ValueError(f"device must be {DEVICES}, got {device!r}")
     return device
+
+
+def native_bf16(device: torch.device) -> bool:
+    """Whether `device` multiplies bfloat16 natively, so that bf16 autocast is faster than float32: a CUDA
+    GPU, or a CPU with AMX tiles or AVX512-BF16 (oneDNN's bf16 kernels: Intel Sapphire Rapids and later, AMD
+    Zen 4 and later). Elsewhere bf16 is emulated, slower than float32."""
+    import torch
+
+    if device.type == "cuda":
+        return True
+    probes = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
+    return device.type == "cpu" and any(getattr(torch.cpu, name, lambda: False)() for name in probes)
+
+
+def autocast(enabled: bool, device: torch.device):
+    """bf16 autocast (params `train.<phase>.bf16`, `inference.bf16`) where `device` computes bf16 natively
+    (`native_bf16`), else float32."""
+    import torch
+
+    if enabled and native_bf16(device):
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()

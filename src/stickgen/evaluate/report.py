@@ -103,7 +103,11 @@ def load_generator(
         checkpoint,
         SamplingSettings(generation, refinement, inference.lock_feet),
         Checks(safety=False, max_prompt_chars=inference.max_prompt_chars),
-        Runtime(encoder=PromptTable.load(prompt_table) if prompt_table is not None else None, fps=fps),
+        Runtime(
+            encoder=PromptTable.load(prompt_table) if prompt_table is not None else None,
+            fps=fps,
+            bf16=inference.bf16,
+        ),
     )
 
 

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from stickgen.core.device import resolve_device
+from stickgen.core.device import native_bf16, resolve_device
 from stickgen.core.face import FaceTrack
 from stickgen.core.features import FeatureStats
 from stickgen.core.jsonable import jsonable
@@ -163,6 +163,7 @@ class InferenceGenerator:
         self.sampling: Sampling | None = sampling.refinement
         self.generation = sampling.generation
         self.lock_feet = sampling.lock_feet
+        self.bf16 = runtime.bf16 and native_bf16(self.device)  # what is asked and the device computes
         self.enable_safety_check = checks.safety
         self.critic: Callable[..., Any] = (
             checks.critic if checks.critic is not None else SafetyCritic(fps=self.fps)
@@ -295,6 +296,7 @@ class InferenceGenerator:
             style=style,
             side=side,
             named=named,
+            bf16=self.bf16,
         )
 
     @property
@@ -477,6 +479,7 @@ class InferenceGenerator:
             "generation": asdict(self.generation),
             "use_diffusion": self.sampling is not None,
             "lock_feet": self.lock_feet,
+            "precision": "bf16" if self.bf16 else "float32",
             "diffusion": None if self.sampling is None else asdict(self.sampling),
             "safety_checked": self.enable_safety_check,
             "attempts": max(1, len(history)),

@@ -90,12 +90,16 @@ class Runtime:
             (`DEFAULT_DURATION_S`).
         fps: the frame rate of a checkpoint that does not record its own (a recorded one always wins; params
             `canonical.fps`).
+        bf16: sample in bf16 autocast where the device computes bf16 natively (a CUDA GPU, a CPU with AMX or
+            AVX512-BF16: `stickgen.core.device.native_bf16`), float32 elsewhere; False: float32 everywhere
+            (params `inference.bf16`).
     """
 
     device: str = "auto"
     encoder: TextEncoder | None = None
     length_estimator: LengthEstimator | str | Path | None = None
     fps: float | None = None
+    bf16: bool = True
 
 
 # the defaults of `InferenceGenerator`'s three settings (frozen: one shared instance each)

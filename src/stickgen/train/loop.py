@@ -28,6 +28,7 @@ import torch
 from tqdm import tqdm
 
 from stickgen.core.config import DiffusionConfig, LoRAPhaseConfig, PhaseConfig, to_dict
+from stickgen.core.device import native_bf16
 from stickgen.core.features import FeatureStats
 from stickgen.embed.dataset import StickFigureDataset
 from stickgen.model.diffusion import RefinerConfig
@@ -51,7 +52,7 @@ from stickgen.train.live import open_live
 from stickgen.train.objective import feature_weights
 from stickgen.train.optim import build_optimizer, lr_at
 from stickgen.train.runlog import CLOCK_LOG_NAME, LOG_NAME
-from stickgen.train.step import native_bf16, optimizer_step, step_seed, validation_losses
+from stickgen.train.step import optimizer_step, step_seed, validation_losses
 
 PHASES = ("pretrain", "sft", "lora")
 

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from stickgen.core.config import PhaseConfig
+from stickgen.core.device import autocast
 from stickgen.model.motion_model import StickFigureModel
 from stickgen.train import distributed as dd
 from stickgen.train.data import TrainingSet, build_batch
@@ -23,24 +24,6 @@ from stickgen.train.objective import element_counts, feature_weights, forward_tr
 def step_seed(seed: int, step: int, rank: int) -> int:
     """The torch RNG seed of one optimizer step on one process (dropout): resume needs no RNG state."""
     return int(np.random.SeedSequence([seed, step, rank, 0x57E9]).generate_state(1)[0])
-
-
-def native_bf16(device: torch.device) -> bool:
-    """Whether `device` multiplies bfloat16 natively, so that bf16 autocast is faster than float32: a CUDA
-    GPU, or a CPU with AMX tiles or AVX512-BF16 (oneDNN's bf16 kernels: Intel Sapphire Rapids and later, AMD
-    Zen 4 and later). Elsewhere bf16 is emulated, slower than float32."""
-    if device.type == "cuda":
-        return True
-    probes = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
-    return device.type == "cpu" and any(getattr(torch.cpu, name, lambda: False)() for name in probes)
-
-
-def autocast(enabled: bool, device: torch.device):
-    """bf16 autocast (params `train.<phase>.bf16`) where `device` computes bf16 natively
-    (`native_bf16`), else float32."""
-    if enabled and native_bf16(device):
-        return torch.autocast(device.type, dtype=torch.bfloat16)
-    return contextlib.nullcontext()
 
 
 @torch.no_grad()

@@ -64,8 +64,9 @@ def test_a_seed_reproduces_a_motion_other_seeds_give_others_and_diffusion_change
 
 def test_bf16_sampling_where_the_device_computes_it_natively(fake_checkpoint, monkeypatch) -> None:
     """`Runtime.bf16` (params `inference.bf16`): the model samples under bf16 autocast where the device
-    computes bf16 natively (forced here, so that any CPU runs the path, emulated where not native), float32
-    where it does not or where asked so; `meta["precision"]` says which. In bf16 too a seed gives the same
+    computes bf16 natively (forced here, so that any CPU runs the path, emulated where not native): the
+    denoiser's passes, not the side's draw or the template's retrieval; float32 where it does not or where
+    asked so; `meta["precision"]` says which. In bf16 too a seed gives the same
     motion, and the motion is the float32 one within bf16's rounding."""
     import stickgen.core.device as device
     import stickgen.generate.generator as generator
@@ -78,10 +79,22 @@ def test_bf16_sampling_where_the_device_computes_it_natively(fake_checkpoint, mo
     half = InferenceGenerator(
         fake_checkpoint, checks=Checks(safety=False), runtime=Runtime("cpu", FakeEncoder())
     )
-    seen = []
+    seen, drawn_under = [], []
     hook = half.model.transformer.head.register_forward_hook(lambda mod, args, out: seen.append(out.dtype))
+    for owner, name in (
+        (half.model.transformer.memory, "choose"),
+        (half.model.transformer.side_prior, "choose"),
+    ):
+        draw = getattr(owner, name)
+
+        def spy(*args, _draw=draw, **kwargs):
+            drawn_under.append(torch.is_autocast_enabled("cpu"))
+            return _draw(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, spy)
     a, b = (half.generate(PROMPT, 1.0, seed=1) for _ in range(2))
     hook.remove()
+    assert drawn_under and not any(drawn_under)  # the clip and the side are drawn in float32
     f = plain.generate(PROMPT, 1.0, seed=1)
     np.testing.assert_array_equal(a.joints, b.joints)
     assert seen and set(seen) == {torch.bfloat16}

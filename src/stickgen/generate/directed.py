@@ -38,7 +38,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from stickgen.core.device import autocast
 from stickgen.core.features import features_to_joints, joints_to_features
 from stickgen.core.laterality import BOTH, motion_side
 from stickgen.core.vocab import action_id
@@ -441,24 +440,24 @@ def _window_features(
         mask[: w.kept, :actors] = True
         place = placement(known, mask, w.kept)
         action = None if part.action is None else torch.tensor([action_id(part.action)], device=dev)
-        with autocast(gen.bf16, dev):
-            out, lead = sample_constrained(
-                model,
-                emb[w.span : w.span + 1],
-                w.end - w.start,
-                torch.from_numpy(stats.normalise(place.into(known))[None]).to(dev),
-                torch.from_numpy(mask[None]).to(dev),
-                actors=actor_ids,
-                action=action,
-                style=style_ids,
-                side=(said := named([texts[w.span]], dev)).side,
-                named=said,
-                lead=leads.get(texts[w.span]),
-                generation=gen.generation,
-                sampling=gen.sampling,
-                generator=generator,
-                fade_frames=directing.fade_frames,
-            )
+        out, lead = sample_constrained(
+            model,
+            emb[w.span : w.span + 1],
+            w.end - w.start,
+            torch.from_numpy(stats.normalise(place.into(known))[None]).to(dev),
+            torch.from_numpy(mask[None]).to(dev),
+            actors=actor_ids,
+            action=action,
+            style=style_ids,
+            side=(said := named([texts[w.span]], dev)).side,
+            named=said,
+            lead=leads.get(texts[w.span]),
+            generation=gen.generation,
+            sampling=gen.sampling,
+            generator=generator,
+            fade_frames=directing.fade_frames,
+            bf16=gen.bf16,
+        )
         made = place.back(stats.denormalise(out[0].float().cpu().numpy()))
         feats[w.start : w.end] = np.where(mask, known, made)
         leads[texts[w.span]] = kept_side(lead, made[w.kept :, :actors])

@@ -30,6 +30,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from stickgen.core.device import autocast
 from stickgen.core.features import FEATURES_PER_ACTOR, STATE_FEATURES
 from stickgen.model.diffusion import Denoiser, Generation, Sampling, ddim, noise_like, repeat_batch
 from stickgen.model.motion_model import StickFigureModel, guidance_per_feature, split_state
@@ -173,6 +174,7 @@ def sample_constrained(
     sampling: Sampling | None = None,
     generator: torch.Generator | None = None,
     fade_frames: int = FADE_FRAMES,
+    bf16: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """`StickFigureModel.generate` with the entries `mask` keeps taken from `known`.
 
@@ -186,6 +188,7 @@ def sample_constrained(
         lead: (B,) the leading side already chosen (e.g. by an earlier window of the same span); None
             chooses it from `side` and the model's prior with `generator`, as `generate` does.
         generator: the source of all noise: the same seed gives the same motion.
+        bf16: the denoiser's passes in bf16 where native, as `generate` takes it.
 
     Returns:
         ((B, n_frames, max_actors, 66) normalised features equal to `known` where kept, (B,) the leading
@@ -215,7 +218,8 @@ def sample_constrained(
         k = x_.shape[0] // b
         conds = (repeat_batch(v, k) for v in (text_emb, lengths, actors, action, style))
         reads = (repeat_batch(v, k) for v in (lead, template, template_valid))
-        return tf(x_, t, *conds, drop, *reads)
+        with autocast(bf16, x_.device):
+            return tf(x_, t, *conds, drop, *reads)
 
     levels = torch.linspace(1.0, 0.0, generation.steps + 1, device=dev)
     scale = guidance_per_feature(generation.guidance_scale, dev)

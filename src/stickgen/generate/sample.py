@@ -20,7 +20,6 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from stickgen.core.device import autocast
 from stickgen.core.face import FaceTrack, face_from_features
 from stickgen.core.features import FeatureStats, features_to_joints
 from stickgen.core.skeleton import rigid_bones
@@ -69,25 +68,26 @@ def generate_motions(
         fps: the motion's frame rate (the model's, params `canonical.fps`): the face's mouth cycles and the
             foot lock are timed by it.
         lock_feet: hold planted feet in place; False leaves the feet as generated.
-        bf16: sample in bf16 autocast where the device computes bf16 natively (`autocast`); False: float32.
+        bf16: the denoiser's passes in bf16 where the device computes it natively
+            (`StickFigureModel.generate`); False: float32.
     """
     dev = text_emb.device
     lens = torch.tensor(lengths, device=dev)
     gen = torch.Generator().manual_seed(seed)  # CPU noise: the same motion on every device
-    with autocast(bf16, dev):
-        pred = model.generate(
-            text_emb.float(),
-            lens,
-            int(lens.max()),
-            actors=torch.tensor(actors, device=dev),
-            action=action,
-            style=style,
-            sampling=sampling,
-            generator=gen,
-            generation=generation,
-            side=side,
-            named=named,
-        ).float()  # (B, T, A, STATE_FEATURES)
+    pred = model.generate(
+        text_emb.float(),
+        lens,
+        int(lens.max()),
+        actors=torch.tensor(actors, device=dev),
+        action=action,
+        style=style,
+        sampling=sampling,
+        generator=gen,
+        generation=generation,
+        side=side,
+        named=named,
+        bf16=bf16,
+    )  # (B, T, A, STATE_FEATURES)
     motion, face = (x.cpu().numpy() for x in split_state(pred))
     feats = stats.denormalise(motion)
     out = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from stickgen.core.device import autocast
 from stickgen.core.features import FEATURES_PER_ACTOR, STATE_FEATURES
 from stickgen.model.diffusion import (
     DiffusionRefiner,
@@ -137,6 +138,7 @@ class StickFigureModel(nn.Module):
         generation: Generation | None = None,
         side: torch.Tensor | None = None,
         named: Named | None = None,
+        bf16: bool = False,
     ) -> torch.Tensor:
         """A sampled motion and face from conditions only: the state (B, T, A, STATE_FEATURES), normalised
         motion features then face features (`split_state` parts them).
@@ -152,6 +154,9 @@ class StickFigureModel(nn.Module):
             generation: the transformer's sampler (steps, guidance); None: `Generation()`'s defaults.
             named: the action and pace each caption names (`stickgen.model.memory.named`), for the
                 template's choice only (`retrieve`); a given `action` chooses it too.
+            bf16: the denoiser's passes under bf16 autocast where the device computes bf16 natively
+                (`stickgen.core.device.autocast`); the side's draw, the template's retrieval and the refiner
+                stay float32, so a rounding never changes which clip or side is drawn.
         """
         generation = generation or Generation()
         was_training = self.training
@@ -169,7 +174,8 @@ class StickFigureModel(nn.Module):
             k = x_.shape[0] // b
             conds = (repeat_batch(v, k) for v in (text_emb, lengths, actors, action, style))
             reads = (repeat_batch(v, k) for v in (side, template, template_valid))
-            return self.transformer(x_, t, *conds, drop, *reads)
+            with autocast(bf16, x_.device):
+                return self.transformer(x_, t, *conds, drop, *reads)
 
         state = ddim(denoise, x, levels, guidance_per_feature(generation.guidance_scale, x.device))
         if sampling is not None:

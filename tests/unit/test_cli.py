@@ -98,6 +98,8 @@ def test_generate_writes_each_format_and_a_seed_repeats_the_motion(ckpt, tmp_pat
         (["--seconds", "900"], 2, "--seconds must be at most 600"),  # longer than the window: in windows
         (["--actors", "9"], 1, "num_actors must be in 1..8 for 'a person walks', got 9"),
         (["--checkpoint", "nope.pth"], 1, "checkpoint not found: nope.pth"),
+        (["--device", "cuda:99"], 1, "device 'cuda:99' asked, but"),  # a GPU this machine lacks
+        (["--device", "tpu"], 1, "device must be auto, cpu, cuda, cuda:N or mps, got 'tpu'"),
     ],
 )
 def test_generate_errors_are_one_clear_line(ckpt, tmp_path, capsys, args, status, message) -> None:

@@ -150,9 +150,9 @@ class SelectConfig:
 @dataclass(frozen=True)
 class InferenceConfig:
     """`stickgen generate` / InferenceGenerator: safety regenerations, the prompt length limit, whether
-    planted feet are held in place (`stickgen.generate.footlock`) and whether the model samples in bf16 where
-    the device computes it natively (`stickgen.core.device.native_bf16`; float32 elsewhere); evaluation and
-    previews follow them too."""
+    planted feet are held in place (`stickgen.generate.footlock`) and whether the denoiser samples in bf16
+    where the device computes it natively (`stickgen.core.device.native_bf16`; float32 elsewhere);
+    evaluation and previews follow them too."""
 
     max_regenerations: int
     max_prompt_chars: int

@@ -37,14 +37,32 @@ def cpu_threads(n: int) -> Iterator[None]:
 
 
 def resolve_device(device: str) -> str:
-    """`auto` -> `cuda` when available, else `cpu`; `cpu`, `cuda`, `cuda:N` and `mps` as they are; anything
-    else a `ValueError` naming the choices."""
-    if device == "auto":
-        import torch
+    """`auto` -> `cuda` when available, else `cpu`; `cpu`, `cuda`, `cuda:N` and `mps` as they are where this
+    machine has them; another name a `ValueError` naming the choices, a device this machine lacks (no CUDA
+    GPU, no N-th one, no MPS) a `ValueError` saying so, before anything is moved there."""
+    import torch
 
+    if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
-    if device not in ("cpu", "mps") and device.split(":")[0] != "cuda":
+    kind, colon, index = device.partition(":")
+    if device not in ("cpu", "mps") and (kind != "cuda" or (colon and not index.isdigit())):
         raise ValueError(f"device must be {DEVICES}, got {device!r}")
+    if device == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(
+            "device 'mps' asked, but PyTorch has no MPS (Apple GPU) device here: use cpu or auto"
+        )
+    if kind == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            built = f"built with CUDA {torch.version.cuda}" if torch.version.cuda else "a CPU-only build"
+            raise ValueError(
+                f"device {device!r} asked, but PyTorch ({torch.__version__}, {built}) sees no CUDA GPU here: "
+                "use cpu or auto"
+            )
+        if colon and int(index) >= count:
+            raise ValueError(
+                f"device {device!r} asked, but this machine has {count} CUDA GPU(s): cuda:0..{count - 1}"
+            )
     return device
 
 

@@ -90,8 +90,9 @@ class Runtime:
             (`DEFAULT_DURATION_S`).
         fps: the frame rate of a checkpoint that does not record its own (a recorded one always wins; params
             `canonical.fps`).
-        bf16: sample in bf16 autocast where the device computes bf16 natively (a CUDA GPU, a CPU with AMX or
-            AVX512-BF16: `stickgen.core.device.native_bf16`), float32 elsewhere; False: float32 everywhere
+        bf16: the denoiser's passes in bf16 autocast where the device computes bf16 natively (a CUDA GPU, a
+            CPU with AMX or AVX512-BF16: `stickgen.core.device.native_bf16`), float32 elsewhere; the draws
+            of side and template stay float32 (`StickFigureModel.generate`); False: float32 everywhere
             (params `inference.bf16`).
     """
 

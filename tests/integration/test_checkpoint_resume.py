@@ -114,9 +114,31 @@ def test_sigkill_at_a_random_step_then_resume_gives_identical_weights(data, unin
     assert not different, f"killed at step {killed_at}, resumed at {point}: {different}"
     for name in ("train/loss", "train/epoch_loss", "val/loss"):  # no duplicated or missing steps
         assert _curve(tmp_path / "live", name) == _curve(uninterrupted / "live", name), name
+    for tsv in (tmp_path / "live").rglob("*.tsv"):  # the cut curves rewritten with DVCLive's line ends
+        assert b"\r" not in tsv.read_bytes(), tsv
     assert {p.name for p in (tmp_path / "model").iterdir()} == {
         p.name for p in (uninterrupted / "model").iterdir()
     }
+
+
+def test_a_complete_run_run_again_changes_nothing(data, uninterrupted, tmp_path) -> None:
+    """A stage rerun whose run is complete (its own latest checkpoint at the last step: `dvc repro` after a
+    change the run's identity does not see) trains nothing and keeps its curves and summary byte for byte;
+    it once rewrote them, its metrics.json down to the best loss and its curves with CRLF line ends."""
+    sets, params = data
+    shutil.copytree(uninterrupted, tmp_path, dirs_exist_ok=True)
+
+    def tracked() -> dict[Path, bytes]:  # what dvc.yaml tracks of the live folder (its clock log goes on)
+        live = tmp_path / "live"
+        return {p: p.read_bytes() for p in [live / "metrics.json", *(live / "plots").rglob("*.tsv")]}
+
+    before = tracked()
+    final = weights(tmp_path / "model" / ck.FINAL)
+    out = train_in_process("pretrain", sets, tmp_path, params)
+    assert out["steps"] == STEPS and "final_val_loss" not in out
+    assert f"the run was complete at step {STEPS}" in (tmp_path / "model/training_verbose.log").read_text()
+    assert tracked() == before and len(before) > 5
+    assert all(torch.equal(final[k], v) for k, v in weights(tmp_path / "model" / ck.FINAL).items())
 
 
 def test_resume_from_an_epoch_checkpoint_continues_to_the_same_weights(data, uninterrupted, tmp_path) -> None:

@@ -11,6 +11,7 @@ import pytest
 import torch
 from trainkit import FAKE_DIM, lora_config, one_thread, phase_config, walking_set, write_sets  # noqa: F401
 
+from stickgen.core import device as device_module
 from stickgen.core.config import DiffusionConfig
 from stickgen.core.device import autocast, native_bf16
 from stickgen.core.features import FeatureStats
@@ -20,7 +21,6 @@ from stickgen.model.motion_model import StickFigureModel
 from stickgen.model.transformer import TransformerConfig
 from stickgen.train import checkpoint as ck
 from stickgen.train import distributed as dd
-from stickgen.train import step as step_module
 from stickgen.train.data import TrainingSet, collate_train
 from stickgen.train.loop import RunSpec, train
 from stickgen.train.objective import feature_weights
@@ -165,7 +165,7 @@ def test_bf16_autocasts_only_where_the_device_computes_bf16_natively(monkeypatch
     layer, x, cpu = torch.nn.Linear(8, 8), torch.randn(2, 8), torch.device("cpu")
     assert native_bf16(torch.device("cuda")) and not native_bf16(torch.device("mps"))
     for native in (True, False):
-        monkeypatch.setattr(step_module, "native_bf16", lambda device, native=native: native)
+        monkeypatch.setattr(device_module, "native_bf16", lambda device, native=native: native)
         with autocast(True, cpu):
             assert layer(x).dtype == (torch.bfloat16 if native else torch.float32)
         with autocast(False, cpu):

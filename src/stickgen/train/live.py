@@ -39,7 +39,7 @@ def _truncate(live_dir: Path, step: int) -> None:
             if (r.get("step") or "").isdigit() and int(r["step"]) < step and None not in r.values()
         ]
         with tsv.open("w", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=fields, delimiter="\t")
+            w = csv.DictWriter(fh, fieldnames=fields, delimiter="\t", lineterminator="\n")  # DVCLive's
             w.writeheader()
             w.writerows(kept)
 

@@ -471,6 +471,11 @@ def _train(
     run = _set_up(spec, cfg, model_cfg, refiner_cfg, diffusion, init_from, memory, info, log)
     _resume_and_wrap(run, resume_from)
     _log_start(run)
+    if run.progress.step >= run.total:  # resumed at its end: a rerun stage whose run was complete
+        if not (spec.out_dir / ck.FINAL).exists():  # killed between its last checkpoint and the final one
+            run.save(ck.FINAL)
+        log.info("the run was complete at step %d: nothing to train, its curves kept", run.progress.step)
+        return {"best_val_loss": run.progress.best, "steps": run.progress.step}
     live = (
         open_live(spec.live_dir, run.progress.step if run.progress.resumed else None)
         if info.is_main

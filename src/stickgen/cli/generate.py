@@ -330,13 +330,14 @@ def _make(gen, req: Request, seed: int, d: _Directed):
     # take the words as written or the length they are given
     stating = d.prefix is not None or d.path is not None or (d.free and d.split and req.action is not None)
     if req.seconds is None and stating:
+        from stickgen.generate.motion import length_meta
         from stickgen.generate.stated import stated_length
         from stickgen.generate.timeline import MAX_SECONDS
 
         words, stated = stated_length(req.prompt)
         if stated is not None:
             motion = _make(gen, replace(req, prompt=words, seconds=min(stated, MAX_SECONDS)), seed, d)
-            motion.meta["length"] = {"source": "stated", "predicted_s": None, "estimator": None}
+            motion.meta["length"] = length_meta("stated")
             return motion
     if (d.prefix is not None or d.path is not None) and req.seconds is None:
         seconds, length = gen.duration_for(gen.encode(req.prompt).cpu().numpy(), None)

@@ -7,17 +7,16 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from stickgen.generate.motion import length_meta
+
 if TYPE_CHECKING:
     from stickgen.generate.batch import Request
     from stickgen.generate.generator import InferenceGenerator
     from stickgen.generate.motion import Motion
 
-# `meta["length"]` (InferenceGenerator.duration_for) of a motion of a given length (a duration, a timeline)
-GIVEN_LENGTH = {"source": "given", "predicted_s": None, "estimator": None}
-
 
 def _length_note(meta: dict) -> str:
-    length = meta.get("length", GIVEN_LENGTH)
+    length = meta.get("length") or length_meta("given")  # a given length (a duration, a timeline)
     note = {
         "predicted": " (predicted from the text)",
         "default": " (the default length)",
@@ -65,7 +64,7 @@ def reported(
         "frames": motion.frames,
         "actors": motion.actors,
         "duration_s": round(motion.duration_s, 6),
-        "length": m.get("length", dict(GIVEN_LENGTH)),
+        "length": m.get("length") or length_meta("given"),
         "fps": motion.fps,
         "action": m["action"],
         "style": m["style"],

@@ -42,7 +42,7 @@ from stickgen.core.safety import SafetyCritic
 from stickgen.core.text import EncoderInfo
 from stickgen.core.vocab import action_id
 from stickgen.generate.headcount import people_count
-from stickgen.generate.motion import Motion
+from stickgen.generate.motion import Motion, length_meta
 from stickgen.generate.published import checkpoint_from_folder
 from stickgen.generate.sample import generate_motions
 from stickgen.generate.settings import (
@@ -230,11 +230,11 @@ class InferenceGenerator:
         """(seconds, `meta["length"]`) of a motion: `duration_s` when given, else the length estimator's
         prediction for the caption embedding, else `DEFAULT_DURATION_S` (at most `max_duration_s`)."""
         if duration_s is not None:
-            return duration_s, {"source": "given", "predicted_s": None, "estimator": None}
+            return duration_s, length_meta("given")
         predicted = self.predict_duration_s(text_emb)
         if predicted is None:
             seconds = min(DEFAULT_DURATION_S, self.max_duration_s)
-            return seconds, {"source": "default", "predicted_s": None, "estimator": None}
+            return seconds, length_meta("default")
         meta = {"source": "predicted", "predicted_s": round(predicted, 4), "estimator": self.length_file}
         return predicted, meta
 

@@ -33,6 +33,12 @@ def check_fps(fps: object, what: str = "Motion fps") -> float:
     return float(fps)
 
 
+def length_meta(source: str) -> dict[str, Any]:
+    """`meta["length"]` of a motion whose length the length estimator did not predict: "given", "stated",
+    "counted" or "default" (`InferenceGenerator.duration_for` writes the predicted one)."""
+    return {"source": source, "predicted_s": None, "estimator": None}
+
+
 @dataclass
 class Motion(ActorFrames):
     """Canonical joints (T, A, 22, 3) at `fps` frames per second, with the prompt, metadata and face track."""

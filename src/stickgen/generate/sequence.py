@@ -58,7 +58,7 @@ from stickgen.generate.directed import (
     window_timeline,
 )
 from stickgen.generate.headcount import infer_num_actors
-from stickgen.generate.motion import Motion
+from stickgen.generate.motion import Motion, length_meta
 from stickgen.generate.stated import stated_length
 from stickgen.generate.timeline import MAX_SECONDS, Span, format_timeline
 from stickgen.generate.together import (
@@ -277,10 +277,9 @@ def sequence_length(parts: list[Part], lengths: dict, spans: list[Span], duratio
     words state), counted (of counted parts alone), else predicted when the estimator gave any part's length
     (`lengths`: `InferenceGenerator.duration_for` of each part's words), else the default's."""
     if duration_s is not None:
-        return {"source": "given", "predicted_s": None, "estimator": None}
+        return length_meta("given")
     if all(p.length_s for p in parts):
-        return {"source": "stated" if any(p.stated for p in parts) else "counted", "predicted_s": None,
-                "estimator": None}  # fmt: skip
+        return length_meta("stated" if any(p.stated for p in parts) else "counted")
     estimated = {p.text for p in parts if not p.length_s}
     predicted = [m for t, (_, m) in lengths.items() if t in estimated and m["source"] == "predicted"]
     return {

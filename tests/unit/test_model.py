@@ -18,8 +18,10 @@ from stickgen.model.transformer import (
     TRAVEL_SCALE,
     VOICE_COLUMNS,
     VOICE_SKIP,
+    Rotary,
     StickFigureTransformer,
     TransformerConfig,
+    apply_rotary,
     style_id,
 )
 from stickgen.train.data import TrainBatch
@@ -210,7 +212,7 @@ def test_unpadded_batches_run_without_a_mask_and_give_the_same_motion() -> None:
 def test_rotary_tables_are_built_once_and_not_saved() -> None:
     model = tiny(patch=2)
     assert not any("rotary" in k for k in model.state_dict())  # checkpoints stay as they were
-    assert model.rotary.cos.shape == (N_COND_TOKENS + 32, 8)  # + ceil(64 / 2) tokens, head_dim / 2
+    assert model.rotary.cos.shape == (N_COND_TOKENS + 32, 16)  # + ceil(64 / 2) tokens, head_dim
     with pytest.raises(ValueError, match="39 positions > the 38 of the rotary tables"):
         model.rotary(39)
 
@@ -308,3 +310,21 @@ def test_where_a_template_is_shown_the_voice_is_the_templates_alone() -> None:
         FEATURES_PER_ACTOR + i for i in range(S - FEATURES_PER_ACTOR) if FEATURES_PER_ACTOR + i not in voice
     ]
     assert not torch.allclose(out[0][..., codes], template[0][..., codes])
+
+
+def test_rotary_turns_each_pair_by_its_positions_angle() -> None:
+    """`apply_rotary` on whole rows gives the bits of rotating each (even, odd) pair on its own, in float32
+    and in bf16 (training's autocast), keeps each pair's length, and leaves position 0 unturned."""
+    n, hd = 12, 8
+    cos, sin = Rotary(n, hd)(n)
+    inv = 1.0 / (10000 ** (torch.arange(0, hd, 2).float() / hd))
+    ang = torch.arange(n).float()[:, None] * inv[None, :]
+    x = torch.randn(2, 3, n, hd, generator=torch.Generator().manual_seed(0))
+    for dtype in (torch.float32, torch.bfloat16):
+        xd, c, s = x.to(dtype), ang.cos().to(dtype), ang.sin().to(dtype)
+        x1, x2 = xd[..., 0::2], xd[..., 1::2]
+        pairwise = torch.stack([x1 * c - x2 * s, x1 * s + x2 * c], -1).flatten(-2)
+        assert torch.equal(apply_rotary(xd, cos.to(dtype), sin.to(dtype)), pairwise)
+    turned = apply_rotary(x, cos, sin)
+    assert torch.allclose(turned.unflatten(-1, (-1, 2)).norm(dim=-1), x.unflatten(-1, (-1, 2)).norm(dim=-1))
+    assert torch.equal(turned[:, :, 0], x[:, :, 0])

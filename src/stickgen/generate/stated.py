@@ -9,10 +9,11 @@ for 8 seconds", and the model read "for 8 seconds" as more caption. A stated len
 words and becomes the length of the motion, or of its part (`stickgen.generate.sequence`): "for 8
 seconds", "for about 3 s", "for half a minute", "for a minute and a half", "for one and a half seconds",
 "for a few seconds" (3), "for a couple of seconds" (2), "a 5-second walk", "waits 5 seconds", "ten
-seconds of jogging" ("jogging"). Numbers are digits (a decimal point allowed) or the words one to twenty,
-thirty to ninety by tens, "a" and "an"; units are seconds (s, sec, secs, second, seconds), minutes (min,
-mins, minute, minutes) and hours (h, hr, hrs, hour, hours). "A second" or "an hour" is a length only after
-"for", "lasting" or "during" ("takes a second to look around" keeps its words).
+seconds of jogging" ("jogging"). Numbers are digits (a decimal point allowed), whole numbers in words
+("twenty-five", "forty five", "a hundred": `stickgen.generate.number_words`), "a" and "an"; units are
+seconds (s, sec, secs, second, seconds), minutes (min, mins, minute, minutes) and hours (h, hr, hrs, hour,
+hours). "A second" or "an hour" is a length only after "for", "lasting" or "during" ("takes a second to
+look around" keeps its words).
 
 A time that is a moment, not a length, stays in the words: "after 3 seconds", "in about 5 seconds",
 "within a minute", "every 2 seconds", "at 4 s", "3 seconds later", "two seconds apart", "the 80s". A
@@ -23,14 +24,11 @@ from __future__ import annotations
 
 import re
 
-_ONES = (
-    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty"
-).split()
-_TENS = {"thirty": 30.0, "forty": 40.0, "fifty": 50.0, "sixty": 60.0, "seventy": 70.0, "eighty": 80.0}
-NUMBER_WORDS = {w: float(i) for i, w in enumerate(_ONES, start=1)} | _TENS | {
-    "ninety": 90.0, "a": 1.0, "an": 1.0, "a few": 3.0, "a couple of": 2.0, "a couple": 2.0,
-    "half a": 0.5, "half an": 0.5,
+from stickgen.generate.number_words import CARDINAL, cardinal_value
+
+# the words of a number besides whole numbers (`stickgen.generate.number_words.CARDINAL`)
+NUMBER_WORDS = {
+    "a": 1.0, "an": 1.0, "a few": 3.0, "a couple of": 2.0, "a couple": 2.0, "half a": 0.5, "half an": 0.5,
 }  # fmt: skip
 UNIT_S = dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1.0)
 UNIT_S |= dict.fromkeys(("min", "mins", "minute", "minutes"), 60.0)
@@ -38,7 +36,7 @@ UNIT_S |= dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 3600.0)
 
 _WORD_NUMBERS = sorted((w.replace(" ", r"\s+") for w in NUMBER_WORDS), key=len, reverse=True)
 _TIME = re.compile(
-    rf"\b(?P<number>\d+(?:\.\d+)?|{'|'.join(_WORD_NUMBERS)})(?P<half>\s+and\s+a\s+half)?"
+    rf"\b(?P<number>\d+(?:\.\d+)?|{CARDINAL}|{'|'.join(_WORD_NUMBERS)})(?P<half>\s+and\s+a\s+half)?"
     rf"(?P<gap>[\s-]*)(?P<unit>{'|'.join(sorted(UNIT_S, key=len, reverse=True))})\b"
     r"(?P<half_after>\s+and\s+a\s+half)?",
     re.IGNORECASE,
@@ -61,7 +59,8 @@ def _seconds(m: re.Match) -> float | None:
     """The length of a time match in seconds; None for one that is no length ("a s", "1990s")."""
     raw, unit = m.group("number").lower(), m.group("unit").lower()
     if not raw[0].isdigit():
-        number = NUMBER_WORDS[" ".join(raw.split())]
+        words = " ".join(raw.split())
+        number = NUMBER_WORDS[words] if words in NUMBER_WORDS else float(cardinal_value(words))
         if unit in ("s", "h") and not m.group("gap").strip(" "):
             return None  # "a s", "an h": a letter, no unit
     elif unit in ("s", "h") and not m.group("gap") and len(raw) > 2:

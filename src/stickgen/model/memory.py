@@ -47,6 +47,7 @@ to read a body and a face from two clips.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -219,7 +220,9 @@ class MotionMemory(nn.Module):
         rows = []
         for i, reads_all in enumerate(further):  # the clips a named pace or action picks may lie further
             vals, ids = sim[i].sort(descending=True) if reads_all else (top[i], idx[i])
-            rows.append([(int(j), float(v)) for j, v in zip(ids, vals, strict=True) if v > -torch.inf])
+            # as Python numbers first: iterating the tensors made a 0-d tensor of each of the N clips
+            ranked = zip(ids.tolist(), vals.tolist(), strict=True)
+            rows.append([(j, v) for j, v in ranked if v > -math.inf])
         if named is not None:
             clips = (self.actions.tolist(), self.paces.tolist(), self.sides.tolist())
             said = zip(named.action.tolist(), named.pace.tolist(), named.sides(), strict=True)

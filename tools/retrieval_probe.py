@@ -26,7 +26,7 @@ import torch
 from stickgen.core.atomic import atomic_write_text
 from stickgen.core.laterality import BOTH
 from stickgen.core.vocab import ACTIONS
-from stickgen.generate.familiar import template_actors
+from stickgen.generate.familiar import template_read
 from stickgen.generate.generator import InferenceGenerator
 from stickgen.model.memory import GENERATION_MARGIN
 from stickgen.model.named import named, named_side
@@ -58,12 +58,13 @@ def drawn_actions(gen: InferenceGenerator, prompt: str) -> list[tuple[float, lis
     """For each side a generation of `prompt` may lead with (the one it names where the side prior calls the
     motion one-sided, else each of the prior's, `SidePrior.choose`), its probability and the actions of the
     memory clips the template is drawn among with it, nearest first."""
-    memory, emb = gen.model.transformer.memory, gen.encode(prompt)
+    said, n = template_read(gen, prompt)
+    memory, emb = gen.model.transformer.memory, gen.encode(said)
     p = gen.model.transformer.side_prior(emb)[0].float().cpu()
-    side = named_side(prompt)
+    side = named_side(said)
     used = bool(named_side_used(p[None], torch.tensor([side]))[0])
     sides = {side: 1.0} if used else {BOTH + i: float(q) for i, q in enumerate(p)}
-    actors, wanted = torch.tensor([template_actors(gen, prompt)]), named([prompt])
+    actors, wanted = torch.tensor([n]), named([said])
     out = []
     for s, q in sides.items():
         rows = memory.nearest(

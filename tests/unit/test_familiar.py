@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from stickgen.core.features import STATE_FEATURES
-from stickgen.generate.familiar import prompt_notes, template_actors, unfamiliar_note
+from stickgen.generate.familiar import prompt_notes, template_read, unfamiliar_note
 from stickgen.generate.motion import Motion
 from stickgen.model.memory import MotionMemory
 from stickgen.model.named import KNOWN_SIM
@@ -57,9 +57,9 @@ def test_a_prompt_it_knows_poorly_is_told_how_near_and_what_it_reads() -> None:
     assert "follows clips of climb;" in unfamiliar_note(gen, "a man pushes a heavy cart")  # no one-actor push
 
 
-def test_several_people_doing_what_one_does_read_one_actor_clips() -> None:
-    assert template_actors(_gen([0.5], ["jump"], [1], people=3), "three people jump") == 1
-    assert template_actors(_gen([0.5], ["hug"], [2], people=2), "two people hug") == 2
+def test_several_people_doing_what_one_does_read_one_actor_clips_as_one_of_them() -> None:
+    assert template_read(_gen([0.5], ["jump"], [1], people=3), "three people jump") == ("a person jumps", 1)
+    assert template_read(_gen([0.5], ["hug"], [2], people=2), "two people hug") == ("two people hug", 2)
 
 
 def test_the_notes_name_each_text_of_a_sequence_or_timeline_once() -> None:
@@ -70,3 +70,12 @@ def test_the_notes_name_each_text_of_a_sequence_or_timeline_once() -> None:
     assert "nothing close to 'does push-ups'" in note
     motion.meta = {"sequence": {"parts": ["a person limps", "does push-ups"]}}
     assert len(prompt_notes(gen, "a person limps, then does push-ups", motion, actors_given=False)) == 2
+
+
+def test_the_note_of_several_people_doing_what_one_does_names_what_each_is_made_from() -> None:
+    gen = _gen([0.55], ["climb"], [1], people=3)
+    note = unfamiliar_note(gen, "three people climb a wall")
+    assert (
+        "nothing close to 'a person climbs a wall' (each of the people of 'three people climb a wall')"
+        in note
+    )

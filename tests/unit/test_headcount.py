@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stickgen.generate.headcount import GROUP, infer_num_actors, people_count
+from stickgen.generate.headcount import GROUP, infer_num_actors, people_count, solo_caption
 
 
 @pytest.mark.parametrize(
@@ -79,3 +79,31 @@ def test_a_number_before_people_counts_them(prompt, count) -> None:
     the generator makes more than those only actor by actor (tests/unit/test_generator.py)."""
     assert people_count(prompt) == count
     assert infer_num_actors(prompt, 2) == min(count, 2)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "solo"),
+    [
+        ("two people walk side by side", "a person walks side by side"),
+        ("five kids jump", "a person jumps"),
+        ("four dancers clap", "a person claps"),
+        ("two old men slowly walk", "an old person slowly walks"),  # adjectives kept, adverbs skipped
+        ("three people dance together", "a person dances together"),
+        ("two friends wave at each other", "a person waves at each other"),
+        ("a group of friends run", "a person runs"),
+        ("the kids jump up and down", "a person jumps up and down"),
+        ("people dance at a party", "a person dances at a party"),
+        ("they walk together", "a person walks together"),
+        ("the two of them walk away", "a person walks away"),
+        ("both of them jump", "a person jumps"),
+        ("a man and a woman dance", "a person dances"),
+        ("two women are dancing", "a person is dancing"),
+        ("three people go home", "a person goes home"),
+        ("two boys try to fly", "a person tries to fly"),
+        ("twelve people crouch", "a person crouches"),
+        ("a person waves", "a person waves"),  # counts no one: as it is
+        ("a man watches two people dance", "a man watches a person dance"),  # not the subject: no agreement
+    ],
+)
+def test_a_prompt_of_several_people_said_of_one_of_them(prompt: str, solo: str) -> None:
+    assert solo_caption(prompt) == solo

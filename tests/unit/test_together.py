@@ -176,6 +176,23 @@ def test_the_generator_makes_each_actor_alone_and_records_it(gen) -> None:
     assert not np.allclose(local[:, 0], local[:, 1], atol=1e-3)
     again = gen.generate("two people walk side by side", duration_s=1.5, seed=4)
     np.testing.assert_array_equal(again.joints, m.joints)  # the seed is honoured
+    # each is made from what is said of one of them, and the motion keeps the prompt
+    assert together["caption"] == "a person walks side by side" and m.prompt == "two people walk side by side"
+    one = gen.sample_with_faces(
+        gen.encode("a person walks side by side"),
+        [30],
+        [1],
+        None,
+        4,
+        captions=["a person walks side by side"],
+    )[0][0]
+    first = m.joints[:, 0] - m.joints[:1, 0, :1] * np.array([1, 0, 1])
+    alone = one[:, 0] - one[:1, 0, :1] * np.array([1, 0, 1])
+    assert (
+        together["draw"] == 0
+    )  # the first draw's first actor is that caption's motion with the seed, placed
+    np.testing.assert_allclose(np.linalg.norm(np.diff(first, axis=0), axis=-1),
+                               np.linalg.norm(np.diff(alone, axis=0), axis=-1), atol=1e-4)  # fmt: skip
     assert "together" not in gen.generate("two people shake hands", duration_s=1.5, seed=4).meta
 
 
@@ -197,8 +214,11 @@ def test_a_long_motion_of_two_doing_what_one_does_is_made_actor_by_actor(gen) ->
     m = directed.generate_long(gen, "two people walk side by side", 6.0, seed=3, directing=short)
     assert m.joints.shape == (120, 2, 22, 3) and m.meta["kind"] == "long" and m.meta["actors"] == 2
     assert m.meta["together"]["placement"] == SIDE and m.meta["windows"]
+    assert m.meta["together"]["caption"] == "a person walks side by side" and m.prompt.startswith(
+        "two people"
+    )
     seed = 3 + m.meta["together"]["draw"]
-    alone = directed.generate_long(gen, "two people walk side by side", 6.0, 1, seed, directing=short)
+    alone = directed.generate_long(gen, "a person walks side by side", 6.0, 1, seed, directing=short)
     first = m.joints[:, 0] - m.joints[:1, 0, :1] * np.array([1, 0, 1])
     turned = alone.joints[:, 0] - alone.joints[:1, 0, :1] * np.array([1, 0, 1])
     np.testing.assert_allclose(first, turned, atol=1e-4)  # the first actor is its own long motion, moved
@@ -213,11 +233,15 @@ def test_a_timeline_of_two_doing_what_one_does_is_made_actor_by_actor(gen) -> No
     m = directed.generate_timeline(gen, spans, seed=5, directing=short)
     assert m.joints.shape == (80, 2, 22, 3) and m.meta["kind"] == "timeline"
     assert m.meta["together"]["placement"] == SIDE and len(m.meta["timeline"]) == 2
+    assert (
+        "a person walks side by side" in m.meta["together"]["caption"] and m.prompt.count("two people") == 2
+    )
     mixed = directed.generate_timeline(
         gen, "0-2: two people talk; 2-4: two people jump", seed=5, directing=short
     )
     assert mixed.joints.shape == (80, 2, 22, 3) and mixed.meta["kind"] == "timeline"
     assert [s["actors"] for s in mixed.meta["timeline"]] == ["all", "each"]
     assert [s["frames"] for s in mixed.meta["timeline"]] == [[0, 40], [40, 80]]
+    assert mixed.meta["timeline"][1]["texts"] == ["a person jumps", "a person jumps"]  # each: one of them
     talk = directed.generate_timeline(gen, "0-2: two people talk", seed=5, directing=short)
     np.testing.assert_allclose(mixed.joints[:40], talk.joints, atol=1e-3)  # the joint span, as made alone

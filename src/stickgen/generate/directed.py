@@ -41,6 +41,7 @@ import torch
 from stickgen.core.features import features_to_joints, joints_to_features
 from stickgen.core.laterality import BOTH, motion_side
 from stickgen.core.vocab import action_id
+from stickgen.generate.headcount import solo_caption
 from stickgen.generate.inpaint import FADE_FRAMES, blend_kept, sample_constrained
 from stickgen.generate.motion import Motion
 from stickgen.generate.placement import placement
@@ -191,10 +192,9 @@ def generate_long(
     directing = directing or Directing()
     actors = actor_count(gen, [gen.check_prompt(prompt)], num_actors)
     if (placement := together_placement(prompt, actors, action)) is not None:
-        one = partial(
-            generate_long, gen, prompt, duration_s, 1, action=action, style=style, directing=directing
-        )
-        return directed_together(gen, one, actors, placement, seed, style, directing, "long", action)
+        one = partial(generate_long, gen, solo_caption(prompt), duration_s, 1, action=action, style=style,
+                      directing=directing)  # each made alone, of one of them in words  # fmt: skip
+        return directed_together(gen, one, actors, placement, seed, style, directing, "long", action, prompt)
     frames = _frames(gen, duration_s, directing)
     parts = [_Part(0, frames, prompt, action)]
     return _direct(gen, parts, prompt, num_actors, seed, style, directing, "long", {})

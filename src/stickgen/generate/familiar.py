@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from stickgen.core.vocab import ACTIONS
+from stickgen.generate.headcount import solo_caption
 from stickgen.generate.motion import Motion
 from stickgen.generate.together import people_note, together_placement
 from stickgen.model.memory import GENERATION_MARGIN
@@ -30,21 +31,23 @@ if TYPE_CHECKING:
     from stickgen.generate.generator import InferenceGenerator
 
 
-def template_actors(gen: InferenceGenerator, text: str) -> int:
-    """The actor count of the memory clips a generation of `text` reads: 1 where its people each do what one
-    person does (made actor by actor, `stickgen.generate.together`), else the prompt's."""
+def template_read(gen: InferenceGenerator, text: str) -> tuple[str, int]:
+    """The caption and the actor count a generation of `text` reads the memory with: where its people each do
+    what one person does (made actor by actor, `stickgen.generate.together`) what is said of one of them
+    (`headcount.solo_caption`) and 1, else the prompt's own."""
     actors = gen.actors_for(text, None)
-    return 1 if together_placement(text, actors) is not None else actors
+    return (solo_caption(text), 1) if together_placement(text, actors) is not None else (text, actors)
 
 
 def unfamiliar_note(gen: InferenceGenerator, text: str) -> str | None:
-    """A note when the memory's nearest clip to `text` (of its actor count) lies under `KNOWN_SIM` (None when
-    it knows the text, or holds no such clip): how near it is, and the actions of the clips its template is
-    drawn among (`MotionMemory.nearest`, as a generation asks, with no side)."""
-    memory, emb = gen.model.transformer.memory, gen.encode(text)
-    actors = torch.tensor([template_actors(gen, text)])
+    """A note when the memory's nearest clip to `text` as a generation reads it (`template_read`) lies under
+    `KNOWN_SIM` (None when it knows the text, or holds no such clip): how near it is, and the actions of the
+    clips its template is drawn among (`MotionMemory.nearest`, as a generation asks, with no side)."""
+    said, n = template_read(gen, text)
+    memory, emb = gen.model.transformer.memory, gen.encode(said)
+    actors = torch.tensor([n])
     k = gen.model.cfg.memory_top_k
-    rows = memory.nearest(emb, actors, k, margin=GENERATION_MARGIN, named=named([text]))
+    rows = memory.nearest(emb, actors, k, margin=GENERATION_MARGIN, named=named([said]))
     if not rows[0]:
         return None
     query = torch.nn.functional.normalize(emb.float().to(memory.keys.device), dim=-1)
@@ -52,8 +55,9 @@ def unfamiliar_note(gen: InferenceGenerator, text: str) -> str | None:
     if (best := float(sims.max())) >= KNOWN_SIM:
         return None
     reads = ", ".join(dict.fromkeys(ACTIONS[int(memory.actions[c])] for c in rows[0]))
+    shown = repr(text) if said == text else f"{said!r} (each of the people of {text!r})"
     return (
-        f"the motion memory holds nothing close to {text!r} (its nearest clip's captions {best:.2f}, under "
+        f"the motion memory holds nothing close to {shown} (its nearest clip's captions {best:.2f}, under "
         f"{KNOWN_SIM}): the motion follows clips of {reads}; docs/inference.md, 'Words the memory does not "
         "know'"
     )

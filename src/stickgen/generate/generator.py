@@ -41,7 +41,7 @@ from stickgen.core.jsonable import jsonable
 from stickgen.core.safety import SafetyCritic
 from stickgen.core.text import EncoderInfo
 from stickgen.core.vocab import action_id
-from stickgen.generate.headcount import people_count
+from stickgen.generate.headcount import people_count, solo_caption
 from stickgen.generate.motion import Motion, length_meta
 from stickgen.generate.published import checkpoint_from_folder
 from stickgen.generate.sample import generate_motions
@@ -394,12 +394,13 @@ class InferenceGenerator:
         action_ids, style, style_ids = self.conditions(action, style)
         seed = secrets.randbelow(2**31) if seed is None else int(seed)
         t0 = time.perf_counter()
-        emb = self.encode(text)
+        placement = together_placement(text, actors, action)
+        said = text if placement is None else solo_caption(text)  # each made alone: one of them, in words
+        emb = self.encode(said)
         seconds, length = self.duration_for(emb.cpu().numpy(), duration_s)
         frames = self.frames_for(seconds)
         attempts = 1 + (self.max_regenerations if self.enable_safety_check else 0)
         history: list[dict] = []
-        placement = together_placement(text, actors, action)
         together = None
         for k in range(attempts):
             if placement is None:
@@ -416,7 +417,7 @@ class InferenceGenerator:
             else:  # several people doing what one person does: each made alone, then placed
                 joints, face, together = sample_together(
                     self, emb, frames, actors, placement, seed + k,
-                    action=action_ids, style=style_ids, caption=text,
+                    action=action_ids, style=style_ids, caption=said,
                 )  # fmt: skip
             motion = Motion(joints, self.fps, text, {}, face)
             if not self.enable_safety_check:
@@ -435,7 +436,7 @@ class InferenceGenerator:
             "actors": actors,
             "action": action,
             "style": style,
-            **({} if together is None else {"together": together}),
+            **({} if together is None else {"together": {**together, "caption": said}}),
             **self.outcome_meta(verdict, history, t0),
         }
         return motion

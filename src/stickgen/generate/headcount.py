@@ -90,3 +90,64 @@ def people_count(prompt: str) -> int:
 def infer_num_actors(prompt: str, max_actors: int) -> int:
     """`people_count` of the prompt, at most `max_actors`."""
     return min(people_count(prompt), max_actors)
+
+
+# the subject of several people: a count or group before people ("two old men", "a group of friends"),
+# people opening the prompt ("the kids", "people"), two joined by "and" opening it ("a man and a woman": the
+# first), a plural pronoun ("they"), "the two (of them)", "both of them"
+_COUNTED = rf"(?:{CARDINAL}|[2-9]|[1-9]\d+|both|{_GROUPS}|a pair of|a couple of)"
+_SUBJECT = re.compile(
+    rf"\b{_COUNTED}\s+(?P<adj>(?:[\w-]+\s+){{0,2}}?)(?P<noun>{_PEOPLE})\b"
+    rf"|^\s*(?:the\s+)?(?P<adj0>(?:[\w-]+\s+)?)(?P<noun0>{_PEOPLE})\b"
+    rf"|^\s*(?:a|an|the)\s+(?P<adj1>(?:[\w-]+\s+)?)(?P<one>{_ONE})\s+and\s+"
+    rf"(?:a|an|the|his|her|their|another)\s+(?:[\w-]+\s+)?{_ONE}\b"
+    r"|^\s*(?:they|we|the two(?: of them)?)\b",
+    re.IGNORECASE,
+)
+# words between a subject and its verb that are not the verb ("two people slowly walk", "they all dance")
+_NOT_VERB = re.compile(r"^(?:\w+ly|all|both|each|together|also|then|now|just|still|again)$", re.IGNORECASE)
+_IRREGULAR_VERBS = {"are": "is", "were": "was", "have": "has", "do": "does", "go": "goes"}
+_NOT_VERBS = frozenset("and or in on at of with to from who that which side by as while near".split())
+
+
+def solo_caption(prompt: str) -> str:
+    """`prompt` said of one of the several people it counts, the caption each of them is made from when each
+    does what one person does (`stickgen.generate.together`): the counted subject becomes one person, its
+    adjectives kept ("two old men" -> "an old person", "five kids", "the dancers", "they", "the two of them",
+    "a man and a woman" -> "a person") and, where it opens the prompt, its verb agrees ("dance" -> "dances",
+    "are" -> "is"). The training captions of one person read so, and mostly name "a person": "five kids
+    jump" lies 0.35 from the motion memory's nearest one-person clip, "a kid jumps" 0.67, "a person jumps"
+    0.91; "four dancers clap" 0.74 as "a dancer claps", 0.91 as "a person claps" (cosine similarity; a stick
+    figure shows no age or sex). A prompt that counts no one is returned as it is."""
+    m = _SUBJECT.search(prompt)
+    if m is None:
+        return prompt
+    adj = (m.group("adj") or m.group("adj0") or m.group("adj1") or "").strip()
+    counted = (m.group("noun") or m.group("noun0") or "").lower().startswith("of ")  # "two of them": no kind
+    said = "person" if counted else f"{adj} person".strip()
+    subject = f"{'an' if said[0].lower() in 'aeiou' else 'a'} {said}"
+    rest = prompt[m.end() :]
+    if prompt[: m.start()].strip().lower() in ("", "the"):  # the subject opens the prompt: its verb agrees
+        rest = _agree(rest)
+    return f"{prompt[: m.start()]}{subject}{rest}".strip()
+
+
+def _agree(rest: str) -> str:
+    """The words after a plural subject with its verb (the first word that is not an adverb) made singular."""
+    words = re.split(r"(\s+)", rest)
+    for i, w in enumerate(words):
+        if not w.strip() or _NOT_VERB.match(w):
+            continue
+        low = w.lower()
+        if not w.isalpha() or low in _NOT_VERBS or low.endswith("s") and not low.endswith("ss"):
+            return rest
+        if low in _IRREGULAR_VERBS:
+            words[i] = _IRREGULAR_VERBS[low]
+        elif re.search(r"(?:ss|sh|ch|x|z|o)$", low):
+            words[i] = w + "es"
+        elif re.search(r"[^aeiou]y$", low):
+            words[i] = w[:-1] + "ies"
+        else:
+            words[i] = w + "s"
+        return "".join(words)
+    return rest

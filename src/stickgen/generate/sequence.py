@@ -43,6 +43,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -57,7 +58,7 @@ from stickgen.generate.directed import (
     generate_timeline,
     window_timeline,
 )
-from stickgen.generate.headcount import infer_num_actors
+from stickgen.generate.headcount import infer_num_actors, solo_caption
 from stickgen.generate.motion import Motion, length_meta
 from stickgen.generate.stated import stated_length
 from stickgen.generate.timeline import MAX_SECONDS, Span, format_timeline
@@ -336,8 +337,13 @@ def timeline_in_turns(
     if actors < 2:
         return None
     if None not in (placements := [together_placement(s.text, actors) for s in spans]):
-        one = partial(generate_timeline, gen, spans, 1, style=style, directing=directing)
-        return directed_together(gen, one, actors, placements[0], seed, style, directing, "timeline")
+        solo = [
+            replace(s, text=solo_caption(s.text)) for s in spans
+        ]  # each made alone: one of them, in words
+        one = partial(generate_timeline, gen, solo, 1, style=style, directing=directing)
+        return directed_together(
+            gen, one, actors, placements[0], seed, style, directing, "timeline", prompt=format_timeline(spans)
+        )
     modes = span_modes(gen, [s.text for s in spans], actors)
     if all(m == ALL for m in modes):
         return None
@@ -405,7 +411,8 @@ def _in_turns(
                 gen, motion, span.text, span.duration_s, seed + i, None, style, directing
             )
         else:
-            texts = [span.text] + [span.text if modes[i] == EACH else WAITING] * (actors - 1)
+            each = solo_caption(span.text)  # made alone: one of them, in words
+            texts = [each] + [each if modes[i] == EACH else WAITING] * (actors - 1)
             motion, draw, gap = _apart(gen, motion, span.duration_s, texts, seed + i, style, directing)
             record |= {"texts": texts, "draw": draw, "closest_m": round(gap, 4)}
         made.append({**record, "frames": [before, motion.frames]})

@@ -154,11 +154,13 @@ def directed_together(
     directing: Directing,
     kind: str,
     action: str | None = None,
+    prompt: str | None = None,
 ) -> Motion:
     """A directed motion (`directed.generate_long`, `generate_timeline`) of several people doing what one
-    does: each actor's made alone by `make_one(seed)` (a one-actor directed motion of its own windows;
-    noise `seed` + 101 a), placed (`_drawn_apart`), and the placed motion checked once more; its `meta`
-    keeps the first actor's spans and windows."""
+    does: each actor's made alone by `make_one(seed)` (a one-actor directed motion of its own windows, of
+    the text said of one of them, `headcount.solo_caption`; noise `seed` + 101 a), placed (`_drawn_apart`),
+    and the placed motion checked once more; its `meta` keeps the first actor's spans and windows, and the
+    text each actor was made from (`together.caption`). `prompt`: the motion's (None: the first actor's)."""
     from stickgen.generate.generator import safety_summary
 
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
@@ -169,13 +171,13 @@ def directed_together(
         return [m.joints for m in each], each
 
     joints, record, each = _drawn_apart(draw, placement, PLACEMENT_DRAWS)
-    motion = Motion(joints, gen.fps, each[0].prompt)
+    motion = Motion(joints, gen.fps, each[0].prompt if prompt is None else prompt)
     verdict = safety_summary(gen.check_motion_safety(motion)) if gen.enable_safety_check else None
     history = [] if verdict is None else [{"seed": seed, **verdict}]
     kept = {k: each[0].meta[k] for k in ("timeline", "windows") if k in each[0].meta}
     motion.meta = gen.directed_meta(
         motion, kind, seed, actors, style, directing, (verdict, history, t0), action=action,
-        together=record, **kept,
+        together={**record, "caption": each[0].prompt}, **kept,
     )  # fmt: skip
     return motion
 

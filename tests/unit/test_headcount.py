@@ -107,3 +107,18 @@ def test_a_number_before_people_counts_them(prompt, count) -> None:
 )
 def test_a_prompt_of_several_people_said_of_one_of_them(prompt: str, solo: str) -> None:
     assert solo_caption(prompt) == solo
+
+
+@pytest.mark.parametrize(
+    ("part", "solo"),
+    [
+        ("one waves goodbye", "a person waves goodbye"),
+        ("the other one jumps", "a person jumps"),
+        ("one of them sits down", "a person sits down"),
+        ("she waves", "a person waves"),
+        ("one hand waves", "one hand waves"),  # a hand, not a person
+        ("one person fights another", "one person fights another"),
+    ],
+)
+def test_one_singled_out_of_several_is_said_as_a_person(part: str, solo: str) -> None:
+    assert solo_caption(part) == solo

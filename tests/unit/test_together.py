@@ -177,7 +177,7 @@ def test_the_generator_makes_each_actor_alone_and_records_it(gen) -> None:
     again = gen.generate("two people walk side by side", duration_s=1.5, seed=4)
     np.testing.assert_array_equal(again.joints, m.joints)  # the seed is honoured
     # each is made from what is said of one of them, and the motion keeps the prompt
-    assert together["caption"] == "a person walks side by side" and m.prompt == "two people walk side by side"
+    assert m.meta["caption"] == "a person walks side by side" and m.prompt == "two people walk side by side"
     one = gen.sample_with_faces(
         gen.encode("a person walks side by side"),
         [30],
@@ -214,9 +214,7 @@ def test_a_long_motion_of_two_doing_what_one_does_is_made_actor_by_actor(gen) ->
     m = directed.generate_long(gen, "two people walk side by side", 6.0, seed=3, directing=short)
     assert m.joints.shape == (120, 2, 22, 3) and m.meta["kind"] == "long" and m.meta["actors"] == 2
     assert m.meta["together"]["placement"] == SIDE and m.meta["windows"]
-    assert m.meta["together"]["caption"] == "a person walks side by side" and m.prompt.startswith(
-        "two people"
-    )
+    assert m.meta["caption"] == "a person walks side by side" and m.prompt.startswith("two people")
     seed = 3 + m.meta["together"]["draw"]
     alone = directed.generate_long(gen, "a person walks side by side", 6.0, 1, seed, directing=short)
     first = m.joints[:, 0] - m.joints[:1, 0, :1] * np.array([1, 0, 1])
@@ -233,9 +231,7 @@ def test_a_timeline_of_two_doing_what_one_does_is_made_actor_by_actor(gen) -> No
     m = directed.generate_timeline(gen, spans, seed=5, directing=short)
     assert m.joints.shape == (80, 2, 22, 3) and m.meta["kind"] == "timeline"
     assert m.meta["together"]["placement"] == SIDE and len(m.meta["timeline"]) == 2
-    assert (
-        "a person walks side by side" in m.meta["together"]["caption"] and m.prompt.count("two people") == 2
-    )
+    assert "a person walks side by side" in m.meta["caption"] and m.prompt.count("two people") == 2
     mixed = directed.generate_timeline(
         gen, "0-2: two people talk; 2-4: two people jump", seed=5, directing=short
     )
@@ -245,3 +241,11 @@ def test_a_timeline_of_two_doing_what_one_does_is_made_actor_by_actor(gen) -> No
     assert mixed.meta["timeline"][1]["texts"] == ["a person jumps", "a person jumps"]  # each: one of them
     talk = directed.generate_timeline(gen, "0-2: two people talk", seed=5, directing=short)
     np.testing.assert_allclose(mixed.joints[:40], talk.joints, atol=1e-3)  # the joint span, as made alone
+
+
+def test_one_singled_out_of_a_pair_is_made_from_what_is_said_of_one_person(gen) -> None:
+    m = generate_sequence(gen, "two people shake hands, then one waves goodbye", duration_s=3.0, seed=1)
+    assert m is not None and m.joints.shape[1] == 2
+    second = m.meta["timeline"][1]
+    assert second["text"] == "one waves goodbye" and second["actors"] == "first"
+    assert second["texts"] == ["a person waves goodbye", "a person stands in place, waiting"]

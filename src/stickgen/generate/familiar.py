@@ -32,11 +32,12 @@ if TYPE_CHECKING:
 
 
 def template_read(gen: InferenceGenerator, text: str) -> tuple[str, int]:
-    """The caption and the actor count a generation of `text` reads the memory with: where its people each do
-    what one person does (made actor by actor, `stickgen.generate.together`) what is said of one of them
-    (`headcount.solo_caption`) and 1, else the prompt's own."""
+    """The caption and the actor count a generation of `text` reads the memory with: where one actor is made
+    alone (one person, or each of several doing what one does: `stickgen.generate.together`) what is said of
+    one person (`headcount.solo_caption`) and 1, else the prompt's own."""
     actors = gen.actors_for(text, None)
-    return (solo_caption(text), 1) if together_placement(text, actors) is not None else (text, actors)
+    alone = actors == 1 or together_placement(text, actors) is not None
+    return (solo_caption(text), 1) if alone else (text, actors)
 
 
 def unfamiliar_note(gen: InferenceGenerator, text: str) -> str | None:

@@ -395,7 +395,7 @@ class InferenceGenerator:
         seed = secrets.randbelow(2**31) if seed is None else int(seed)
         t0 = time.perf_counter()
         placement = together_placement(text, actors, action)
-        said = text if placement is None else solo_caption(text)  # each made alone: one of them, in words
+        said = solo_caption(text) if placement is not None or actors == 1 else text  # each made alone: of one
         emb = self.encode(said)
         seconds, length = self.duration_for(emb.cpu().numpy(), duration_s)
         frames = self.frames_for(seconds)
@@ -412,7 +412,7 @@ class InferenceGenerator:
                     seed + k,
                     action=action_ids,
                     style=style_ids,
-                    captions=[text],
+                    captions=[said],
                 )[0]
             else:  # several people doing what one person does: each made alone, then placed
                 joints, face, together = sample_together(
@@ -436,7 +436,10 @@ class InferenceGenerator:
             "actors": actors,
             "action": action,
             "style": style,
-            **({} if together is None else {"together": {**together, "caption": said}}),
+            **(
+                {} if said == text else {"caption": said}
+            ),  # what the motion was made from, where not the prompt
+            **({} if together is None else {"together": together}),
             **self.outcome_meta(verdict, history, t0),
         }
         return motion

@@ -94,14 +94,17 @@ def infer_num_actors(prompt: str, max_actors: int) -> int:
 
 # the subject of several people: a count or group before people ("two old men", "a group of friends"),
 # people opening the prompt ("the kids", "people"), two joined by "and" opening it ("a man and a woman": the
-# first), a plural pronoun ("they"), "the two (of them)", "both of them"
+# first), a plural pronoun ("they"), "the two (of them)", "both of them"; or one of them singled out
 _COUNTED = rf"(?:{CARDINAL}|[2-9]|[1-9]\d+|both|{_GROUPS}|a pair of|a couple of)"
 _SUBJECT = re.compile(
     rf"\b{_COUNTED}\s+(?P<adj>(?:[\w-]+\s+){{0,2}}?)(?P<noun>{_PEOPLE})\b"
     rf"|^\s*(?:the\s+)?(?P<adj0>(?:[\w-]+\s+)?)(?P<noun0>{_PEOPLE})\b"
     rf"|^\s*(?:a|an|the)\s+(?P<adj1>(?:[\w-]+\s+)?)(?P<one>{_ONE})\s+and\s+"
     rf"(?:a|an|the|his|her|their|another)\s+(?:[\w-]+\s+)?{_ONE}\b"
-    r"|^\s*(?:they|we|the two(?: of them)?)\b",
+    r"|^\s*(?:they|we|the two(?: of them)?)\b"
+    # one of several singled out: "one waves goodbye", "the other one jumps", "the second sits", "he nods"
+    rf"|^\s*(?:one|the\s+other|the\s+(?:first|second))(?:\s+one)?\b(?!\s+(?:of\b|another\b|{_ONE}|{_THING}))"
+    r"|^\s*(?:he|she)\b",
     re.IGNORECASE,
 )
 # words between a subject and its verb that are not the verb ("two people slowly walk", "they all dance")
@@ -114,7 +117,8 @@ def solo_caption(prompt: str) -> str:
     """`prompt` said of one of the several people it counts, the caption each of them is made from when each
     does what one person does (`stickgen.generate.together`): the counted subject becomes one person, its
     adjectives kept ("two old men" -> "an old person", "five kids", "the dancers", "they", "the two of them",
-    "a man and a woman" -> "a person") and, where it opens the prompt, its verb agrees ("dance" -> "dances",
+    "a man and a woman" -> "a person"; one of them singled out, "one", "the other one", "he", too) and,
+    where it opens the prompt, its verb agrees ("dance" -> "dances",
     "are" -> "is"). The training captions of one person read so, and mostly name "a person": "five kids
     jump" lies 0.35 from the motion memory's nearest one-person clip, "a kid jumps" 0.67, "a person jumps"
     0.91; "four dancers clap" 0.74 as "a dancer claps", 0.91 as "a person claps" (cosine similarity; a stick

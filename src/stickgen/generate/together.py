@@ -160,7 +160,7 @@ def directed_together(
     does: each actor's made alone by `make_one(seed)` (a one-actor directed motion of its own windows, of
     the text said of one of them, `headcount.solo_caption`; noise `seed` + 101 a), placed (`_drawn_apart`),
     and the placed motion checked once more; its `meta` keeps the first actor's spans and windows, and the
-    text each actor was made from (`together.caption`). `prompt`: the motion's (None: the first actor's)."""
+    text each actor was made from (`caption`). `prompt`: the motion's (None: the first actor's)."""
     from stickgen.generate.generator import safety_summary
 
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
@@ -177,7 +177,7 @@ def directed_together(
     kept = {k: each[0].meta[k] for k in ("timeline", "windows") if k in each[0].meta}
     motion.meta = gen.directed_meta(
         motion, kind, seed, actors, style, directing, (verdict, history, t0), action=action,
-        together={**record, "caption": each[0].prompt}, **kept,
+        together=record, caption=each[0].prompt, **kept,
     )  # fmt: skip
     return motion
 

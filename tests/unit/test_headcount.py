@@ -117,6 +117,8 @@ def test_a_prompt_of_several_people_said_of_one_of_them(prompt: str, solo: str) 
         ("one of them sits down", "a person sits down"),
         ("she waves", "a person waves"),
         ("one hand waves", "one hand waves"),  # a hand, not a person
+        ("one more jump", "one more jump"),  # no verb after it: no one singled out
+        ("he can jump", "he can jump"),
         ("one person fights another", "one person fights another"),
     ],
 )

@@ -102,9 +102,10 @@ _SUBJECT = re.compile(
     rf"|^\s*(?:a|an|the)\s+(?P<adj1>(?:[\w-]+\s+)?)(?P<one>{_ONE})\s+and\s+"
     rf"(?:a|an|the|his|her|their|another)\s+(?:[\w-]+\s+)?{_ONE}\b"
     r"|^\s*(?:they|we|the two(?: of them)?)\b"
-    # one of several singled out: "one waves goodbye", "the other one jumps", "the second sits", "he nods"
-    rf"|^\s*(?:one|the\s+other|the\s+(?:first|second))(?:\s+one)?\b(?!\s+(?:of\b|another\b|{_ONE}|{_THING}))"
-    r"|^\s*(?:he|she)\b",
+    # one of several singled out before a verb: "one waves goodbye", "the other one jumps", "he nods" (not
+    # "one more jump", "one hand waves")
+    rf"|^\s*(?:(?:one|the\s+other|the\s+(?:first|second))(?:\s+one)?|he|she)\b(?!\s+(?:{_ONE}|{_THING}))"
+    r"(?=\s+[a-z']+s\b)",
     re.IGNORECASE,
 )
 # words between a subject and its verb that are not the verb ("two people slowly walk", "they all dance")

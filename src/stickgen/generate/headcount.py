@@ -110,20 +110,21 @@ _SUBJECT = re.compile(
 )
 # words between a subject and its verb that are not the verb ("two people slowly walk", "they all dance")
 _NOT_VERB = re.compile(r"^(?:\w+ly|all|both|each|together|also|then|now|just|still|again)$", re.IGNORECASE)
-_IRREGULAR_VERBS = {"are": "is", "were": "was", "have": "has", "do": "does", "go": "goes"}
+_IRREGULAR_VERBS = {"are": "is", "were": "was", "have": "has"}
 _NOT_VERBS = frozenset("and or in on at of with to from who that which side by as while near".split())
 
 
 def solo_caption(prompt: str) -> str:
-    """`prompt` said of one of the several people it counts, the caption each of them is made from when each
-    does what one person does (`stickgen.generate.together`): the counted subject becomes one person, its
-    adjectives kept ("two old men" -> "an old person", "five kids", "the dancers", "they", "the two of them",
-    "a man and a woman" -> "a person"; one of them singled out, "one", "the other one", "he", too) and,
-    where it opens the prompt, its verb agrees ("dance" -> "dances",
-    "are" -> "is"). The training captions of one person read so, and mostly name "a person": "five kids
-    jump" lies 0.35 from the motion memory's nearest one-person clip, "a kid jumps" 0.67, "a person jumps"
-    0.91; "four dancers clap" 0.74 as "a dancer claps", 0.91 as "a person claps" (cosine similarity; a stick
-    figure shows no age or sex). A prompt that counts no one is returned as it is."""
+    """`prompt` said of one person: the caption an actor made alone is made from (each of several people
+    doing what one does, `stickgen.generate.together`; one of them singled out; one person). A counted
+    subject becomes one person, its adjectives kept ("two old men" -> "an old person"; "five kids", "the
+    dancers", "they", "the two of them", "a man and a woman" -> "a person"), as does one singled out before
+    its verb ("one waves", "the other one jumps", "he nods"), and where the subject opens the prompt its verb
+    agrees ("dance" -> "dances", "are" -> "is"). The one-person captions the model learnt from read so and
+    mostly name "a person": "five kids jump" lies 0.35 from the motion memory's nearest one-person clip, "a
+    kid jumps" 0.67, "a person jumps" 0.91; "four dancers clap" 0.74 as "a dancer claps", 0.91 as "a person
+    claps" (cosine similarity; a stick figure shows no age or sex). A prompt that counts no one is returned
+    as it is."""
     m = _SUBJECT.search(prompt)
     if m is None:
         return prompt

@@ -436,9 +436,7 @@ class InferenceGenerator:
             "actors": actors,
             "action": action,
             "style": style,
-            **(
-                {} if said == text else {"caption": said}
-            ),  # what the motion was made from, where not the prompt
+            **({} if said == text else {"caption": said}),  # what it was made from, where not the prompt
             **({} if together is None else {"together": together}),
             **self.outcome_meta(verdict, history, t0),
         }

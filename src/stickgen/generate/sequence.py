@@ -337,9 +337,8 @@ def timeline_in_turns(
     if actors < 2:
         return None
     if None not in (placements := [together_placement(s.text, actors) for s in spans]):
-        solo = [
-            replace(s, text=solo_caption(s.text)) for s in spans
-        ]  # each made alone: one of them, in words
+        # each made alone, from what each span says of one of them
+        solo = [replace(s, text=solo_caption(s.text)) for s in spans]
         one = partial(generate_timeline, gen, solo, 1, style=style, directing=directing)
         return directed_together(
             gen, one, actors, placements[0], seed, style, directing, "timeline", prompt=format_timeline(spans)

@@ -25,7 +25,9 @@ from trainkit import (
 from stickgen.core.config import DiffusionConfig
 from stickgen.core.device import cpu_threads
 from stickgen.core.skeleton import JOINT_INDEX, PARENTS
+from stickgen.generate.generator import InferenceGenerator
 from stickgen.generate.motion import Motion
+from stickgen.generate.settings import Checks, Runtime, SamplingSettings
 from stickgen.model.diffusion import RefinerConfig
 from stickgen.model.transformer import TransformerConfig
 from stickgen.release.training_data import (
@@ -148,6 +150,15 @@ def cached_checkpoint(tmp_path_factory: pytest.TempPathFactory, kind: str) -> Pa
                 tmp_path_factory.mktemp(f"{kind}_ckpt"), MINILM if kind == "minilm" else None
             )
     return _CACHE[kind]
+
+
+def fake_generator(tmp_path_factory: pytest.TempPathFactory) -> InferenceGenerator:
+    """An `InferenceGenerator` of the cached `fake` checkpoint on the CPU (`FakeEncoder`): the transformer's
+    sample unrefined, no safety check."""
+    ckpt = cached_checkpoint(tmp_path_factory, "fake")
+    return InferenceGenerator(
+        ckpt, SamplingSettings(refinement=None), Checks(safety=False), Runtime("cpu", FakeEncoder())
+    )
 
 
 def articulated_motion(frames: int = 40, fps: float = 20.0, actors: int = 1, travel_x: float = 0.0) -> Motion:

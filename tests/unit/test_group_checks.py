@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import pytest
 from helpers import load_tool
-from inferkit import FakeEncoder, cached_checkpoint
+from inferkit import fake_generator
 
 from stickgen.generate.generator import InferenceGenerator
-from stickgen.generate.settings import Checks, Runtime, SamplingSettings
 
 tool = load_tool("group_checks")
 
 
 @pytest.fixture(scope="module")
 def gen(tmp_path_factory) -> InferenceGenerator:
-    ckpt = cached_checkpoint(tmp_path_factory, "fake")
-    return InferenceGenerator(
-        ckpt, SamplingSettings(refinement=None), Checks(safety=False), Runtime("cpu", FakeEncoder())
-    )
+    return fake_generator(tmp_path_factory)
 
 
 def test_each_actor_of_each_seed_is_judged(gen) -> None:

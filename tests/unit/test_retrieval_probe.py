@@ -6,11 +6,9 @@ from pathlib import Path
 
 import pytest
 from helpers import load_tool
-from inferkit import FakeEncoder, cached_checkpoint
+from inferkit import fake_generator
 
 from stickgen.core.vocab import ACTIONS
-from stickgen.generate.generator import InferenceGenerator
-from stickgen.generate.settings import Checks, Runtime, SamplingSettings
 
 tool = load_tool("retrieval_probe")
 
@@ -34,10 +32,7 @@ def test_the_share_counts_the_accepted_actions_among_the_drawn() -> None:
 
 
 def test_a_generation_reads_its_template_among_the_clips_the_probe_lists(tmp_path_factory) -> None:
-    ckpt = cached_checkpoint(tmp_path_factory, "fake")
-    gen = InferenceGenerator(
-        ckpt, SamplingSettings(refinement=None), Checks(safety=False), Runtime("cpu", FakeEncoder())
-    )
+    gen = fake_generator(tmp_path_factory)
     memory = gen.model.transformer.memory
     read, templates = [], memory.templates
 

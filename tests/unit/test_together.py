@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from helpers import standing_body
-from inferkit import FakeEncoder, cached_checkpoint
+from inferkit import fake_generator
 
 from stickgen.core.skeleton import JOINT_INDEX, facing_yaw, rotation_y
 from stickgen.core.vocab import ACTIONS
@@ -16,7 +16,6 @@ from stickgen.generate import directed
 from stickgen.generate.directed import Directing
 from stickgen.generate.generator import InferenceGenerator
 from stickgen.generate.sequence import generate_sequence
-from stickgen.generate.settings import Checks, Runtime, SamplingSettings
 from stickgen.generate.together import (
     FACING,
     FACING_M,
@@ -160,10 +159,7 @@ def test_facing_actors_in_place_stand_apart_facing_each_other() -> None:
 
 @pytest.fixture(scope="module")
 def gen(tmp_path_factory) -> InferenceGenerator:
-    ckpt = cached_checkpoint(tmp_path_factory, "fake")
-    return InferenceGenerator(
-        ckpt, SamplingSettings(refinement=None), Checks(safety=False), Runtime("cpu", FakeEncoder())
-    )
+    return fake_generator(tmp_path_factory)
 
 
 def test_the_generator_makes_each_actor_alone_and_records_it(gen) -> None:

@@ -21,9 +21,8 @@ from typing import TYPE_CHECKING
 import torch
 
 from stickgen.core.vocab import ACTIONS
-from stickgen.generate.headcount import solo_caption
 from stickgen.generate.motion import Motion
-from stickgen.generate.together import people_note, together_placement
+from stickgen.generate.together import made_from, people_note, together_placement
 from stickgen.model.memory import GENERATION_MARGIN
 from stickgen.model.named import KNOWN_SIM, named
 
@@ -36,8 +35,8 @@ def template_read(gen: InferenceGenerator, text: str) -> tuple[str, int]:
     alone (one person, or each of several doing what one does: `stickgen.generate.together`) what is said of
     one person (`headcount.solo_caption`) and 1, else the prompt's own."""
     actors = gen.actors_for(text, None)
-    alone = actors == 1 or together_placement(text, actors) is not None
-    return (solo_caption(text), 1) if alone else (text, actors)
+    placement = together_placement(text, actors)
+    return made_from(text, actors, placement), 1 if placement is not None else actors
 
 
 def unfamiliar_note(gen: InferenceGenerator, text: str) -> str | None:

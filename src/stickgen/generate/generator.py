@@ -41,7 +41,7 @@ from stickgen.core.jsonable import jsonable
 from stickgen.core.safety import SafetyCritic
 from stickgen.core.text import EncoderInfo
 from stickgen.core.vocab import action_id
-from stickgen.generate.headcount import people_count, solo_caption
+from stickgen.generate.headcount import people_count
 from stickgen.generate.motion import Motion, length_meta
 from stickgen.generate.published import checkpoint_from_folder
 from stickgen.generate.sample import generate_motions
@@ -54,7 +54,13 @@ from stickgen.generate.settings import (
     SamplingSettings,
     TextEncoder,
 )
-from stickgen.generate.together import MAX_TOGETHER, actor_limits, sample_together, together_placement
+from stickgen.generate.together import (
+    MAX_TOGETHER,
+    actor_limits,
+    made_from,
+    sample_together,
+    together_placement,
+)
 from stickgen.model.diffusion import Sampling
 from stickgen.model.length import DEFAULT_DURATION_S, LENGTH_FILE, LengthEstimator, load_length_estimator
 from stickgen.model.named import named as named_in
@@ -395,7 +401,7 @@ class InferenceGenerator:
         seed = secrets.randbelow(2**31) if seed is None else int(seed)
         t0 = time.perf_counter()
         placement = together_placement(text, actors, action)
-        said = solo_caption(text) if placement is not None or actors == 1 else text  # each made alone: of one
+        said = made_from(text, actors, placement)
         emb = self.encode(said)
         seconds, length = self.duration_for(emb.cpu().numpy(), duration_s)
         frames = self.frames_for(seconds)

@@ -66,9 +66,8 @@ _TWO_PEOPLE = re.compile(
 # number: GROUP people); numbers in words as `stickgen.generate.number_words` reads them
 GROUP = 3
 _GROUPS = "a few|several|some|many|a group of|a crowd of|a team of"
-_COUNT = re.compile(
-    rf"\b({CARDINAL}|[2-9]|[1-9]\d+|{_GROUPS})\s+(?:[\w-]+\s+){{0,2}}?{_PEOPLE}\b", re.IGNORECASE
-)
+_COUNTS = rf"{CARDINAL}|[2-9]|[1-9]\d+|{_GROUPS}"  # what may count people, in digits or words
+_COUNT = re.compile(rf"\b({_COUNTS})\s+(?:[\w-]+\s+){{0,2}}?{_PEOPLE}\b", re.IGNORECASE)
 
 
 def people_count(prompt: str) -> int:
@@ -95,7 +94,7 @@ def infer_num_actors(prompt: str, max_actors: int) -> int:
 # the subject of several people: a count or group before people ("two old men", "a group of friends"),
 # people opening the prompt ("the kids", "people"), two joined by "and" opening it ("a man and a woman": the
 # first), a plural pronoun ("they"), "the two (of them)", "both of them"; or one of them singled out
-_COUNTED = rf"(?:{CARDINAL}|[2-9]|[1-9]\d+|both|{_GROUPS}|a pair of|a couple of)"
+_COUNTED = rf"(?:{_COUNTS}|both|a pair of|a couple of)"
 _SUBJECT = re.compile(
     rf"\b{_COUNTED}\s+(?P<adj>(?:[\w-]+\s+){{0,2}}?)(?P<noun>{_PEOPLE})\b"
     rf"|^\s*(?:the\s+)?(?P<adj0>(?:[\w-]+\s+)?)(?P<noun0>{_PEOPLE})\b"

@@ -41,7 +41,7 @@ import torch
 from stickgen.core.face import FaceTrack
 from stickgen.core.skeleton import facing_yaw, rotation_y
 from stickgen.core.vocab import infer_action
-from stickgen.generate.headcount import people_count
+from stickgen.generate.headcount import people_count, solo_caption
 from stickgen.generate.motion import Motion
 
 if TYPE_CHECKING:
@@ -80,6 +80,13 @@ def together_placement(prompt: str, actors: int, action: str | None = None) -> s
     if actors < 2 or (action or infer_action([prompt])) in IN_ONE_WINDOW:
         return None
     return FACING if actors == 2 and _FACING_WORDS.search(prompt) else SIDE
+
+
+def made_from(prompt: str, actors: int, placement: str | None) -> str:
+    """The caption a motion of `prompt` with `actors` actors is made from: what it says of one person
+    (`headcount.solo_caption`) where each actor is made alone (one actor, or each of several doing what one
+    does: `placement`, `together_placement`'s), else the prompt itself (one window of all the actors)."""
+    return solo_caption(prompt) if placement is not None or actors == 1 else prompt
 
 
 def actor_count(gen: InferenceGenerator, texts: list[str], num_actors: int | None) -> int:

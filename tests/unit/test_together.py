@@ -245,3 +245,18 @@ def test_one_singled_out_of_a_pair_is_made_from_what_is_said_of_one_person(gen) 
     second = m.meta["timeline"][1]
     assert second["text"] == "one waves goodbye" and second["actors"] == "first"
     assert second["texts"] == ["a person waves goodbye", "a person stands in place, waiting"]
+
+
+def test_a_directed_motion_of_one_actor_is_made_from_what_is_said_of_one_person(gen) -> None:
+    """As `generate` of one actor: a long motion, a timeline, a continuation of one actor encode the text
+    said of one person (`together.made_from`) and record it, and the motion keeps the prompt."""
+    short = Directing(overlap_s=0.6, transition_s=0.4)
+    m = directed.generate_long(gen, "he waves", 4.0, seed=3, directing=short)
+    assert m.meta["captions"] == ["a person waves"] and m.prompt == "he waves" and m.meta["actors"] == 1
+    said = directed.generate_long(gen, "a person waves", 4.0, seed=3, directing=short)
+    np.testing.assert_array_equal(m.joints, said.joints)  # the same text encoded, the same motion
+    assert "captions" not in said.meta
+    t = directed.generate_timeline(gen, "0-2: they walk; 2-4: she sits down", seed=1, num_actors=1)
+    assert t.meta["captions"] == ["a person walks", "a person sits down"]
+    more = directed.continue_motion(gen, said, "she keeps waving", 1.0, seed=2)
+    assert more.meta["captions"] == ["a person keeps waving"]

@@ -41,7 +41,6 @@ import torch
 from stickgen.core.features import features_to_joints, joints_to_features
 from stickgen.core.laterality import BOTH, motion_side
 from stickgen.core.vocab import action_id
-from stickgen.generate.headcount import solo_caption
 from stickgen.generate.inpaint import FADE_FRAMES, blend_kept, sample_constrained
 from stickgen.generate.motion import Motion
 from stickgen.generate.placement import placement
@@ -56,7 +55,7 @@ from stickgen.generate.timeline import (
     read_timeline_file,
     span_frames,
 )
-from stickgen.generate.together import actor_count, directed_together, together_placement
+from stickgen.generate.together import actor_count, directed_together, made_from, together_placement
 from stickgen.model.named import named
 from stickgen.model.transformer import ROOT_XZ, style_id
 
@@ -192,8 +191,8 @@ def generate_long(
     directing = directing or Directing()
     actors = actor_count(gen, [gen.check_prompt(prompt)], num_actors)
     if (placement := together_placement(prompt, actors, action)) is not None:
-        one = partial(generate_long, gen, solo_caption(prompt), duration_s, 1, action=action, style=style,
-                      directing=directing)  # each made alone, of one of them in words  # fmt: skip
+        one = partial(generate_long, gen, prompt, duration_s, 1, action=action, style=style,
+                      directing=directing)  # each made alone, as one person (`_direct`)  # fmt: skip
         return directed_together(gen, one, actors, placement, seed, style, directing, "long", action, prompt)
     frames = _frames(gen, duration_s, directing)
     parts = [_Part(0, frames, prompt, action)]
@@ -363,6 +362,7 @@ def _direct(
         if p.action is not None:
             action_id(p.action)  # an unknown action is a ValueError naming it
     actors = actor_count(gen, texts, num_actors)
+    said = [made_from(t, actors, None) for t in texts]  # one actor: made from what is said of one person
     if actors > gen.max_actors:  # a group made actor by actor (`together`) cannot be one window's
         raise ValueError(
             f"{actors} actors in one motion: the model makes at most {gen.max_actors} at once (a group doing "
@@ -379,12 +379,12 @@ def _direct(
     windows = plan_windows([(p.start, p.end) for p in parts], max_frames, overlap, transition)
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
     t0 = time.perf_counter()
-    emb = torch.from_numpy(np.asarray(gen.encoder.encode(texts), dtype=np.float32)).to(gen.device)
+    emb = torch.from_numpy(np.asarray(gen.encoder.encode(said), dtype=np.float32)).to(gen.device)
     attempts = 1 + (gen.max_regenerations if gen.enable_safety_check else 0)
     history: list[dict] = []
     verdict = None
     for k in range(attempts):
-        feats = _window_features(gen, parts, texts, emb, windows, actors, style, seed + k, given, directing)
+        feats = _window_features(gen, parts, said, emb, windows, actors, style, seed + k, given, directing)
         joints = _decode(feats, gen.fps, gen.lock_feet, given, directing.fade_frames)
         motion = Motion(joints, gen.fps, prompt, {})
         if not gen.enable_safety_check:
@@ -405,6 +405,7 @@ def _direct(
         (verdict, history, t0),
         action=parts[0].action if len(parts) == 1 else None,
         **extra,
+        **({} if said == texts else {"captions": said}),  # what the parts were made from, if not their text
         windows=[asdict(w) for w in windows],
     )
     return motion

@@ -184,7 +184,7 @@ def directed_together(
     kept = {k: each[0].meta[k] for k in ("timeline", "windows") if k in each[0].meta}
     motion.meta = gen.directed_meta(
         motion, kind, seed, actors, style, directing, (verdict, history, t0), action=action,
-        together=record, caption=each[0].prompt, **kept,
+        together=record, caption=each[0].meta.get("captions", [each[0].prompt])[0], **kept,
     )  # fmt: skip
     return motion
 

@@ -4,6 +4,8 @@ import argparse
 from pathlib import Path
 
 from stickgen.entry import run_stage, stage_params
+from stickgen.sources import known_datasets
+from stickgen.sources.base import ConversionError
 from stickgen.sources.driver import run_conversion
 
 
@@ -16,7 +18,12 @@ def main() -> None:
     ap.add_argument("--params", type=Path, default=Path("params.yaml"))
     args = ap.parse_args()
     p = stage_params(args.params, "convert")
-    report = run_conversion(args.dataset, args.raw, args.out, args.report, p.canonical, p.convert)
+    if args.dataset not in known_datasets():
+        raise SystemExit(f"convert: unsupported dataset [{args.dataset}]; known: {known_datasets()}")
+    try:  # the raw folder missing or empty, nothing converted, too many rejects: the report says which
+        report = run_conversion(args.dataset, args.raw, args.out, args.report, p.canonical, p.convert)
+    except ConversionError as exc:
+        raise SystemExit(f"convert: {exc}") from None
     print(f"convert {args.dataset}: {report['clips']} clips, {report['rejected']} rejected -> {args.out}")
 
 

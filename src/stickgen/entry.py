@@ -56,17 +56,20 @@ def read_params(path: str | os.PathLike) -> Params:
         raise ParamsFileError(params_problem(path, exc)) from None
 
 
-def command_params(path: str | os.PathLike, required: bool) -> Params | None:
-    """params.yaml for a `stickgen` command: read with one-line errors (`read_params`) when it exists;
-    when it does not, None for a command that has built-in defaults, else `SystemExit` naming the file."""
-    path = Path(path)
+DEFAULT_PARAMS = Path("params.yaml")
+
+
+def command_params(path: str | os.PathLike | None, required: bool) -> Params | None:
+    """The params file of a `stickgen` command, read with one-line errors (`read_params`): `path`, or (None)
+    the working folder's params.yaml. A file that is not there stops the command with `SystemExit` naming
+    it, except the default one of a command that has built-in defaults (`required` False): None. A path
+    the user gave is never passed over (a mistyped `--params` used to run on the defaults)."""
+    if path is None and not required and not DEFAULT_PARAMS.is_file():
+        return None
+    path = Path(DEFAULT_PARAMS if path is None else path)
     if path.is_file():
         return read_params(path)
-    if required:
-        raise SystemExit(
-            f"stickgen: params file not found: {path} (run inside the repository or pass --params)"
-        )
-    return None
+    raise SystemExit(f"stickgen: params file not found: {path} (run inside the repository or pass --params)")
 
 
 def stage_params(path: str | os.PathLike, stage: str) -> Params:

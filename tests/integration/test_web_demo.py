@@ -250,8 +250,9 @@ def test_stickgen_serve_starts_says_where_and_serves_the_page(tmp_path_factory, 
     ckpt = cached_checkpoint(tmp_path_factory, "minilm")
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
     cmd = [sys.executable, "-m", "stickgen.cli", "serve", "--checkpoint", str(ckpt), "--port", "0"]
-    cmd += ["--params", str(tmp_path / "none.yaml"), "--steps", "2"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    cmd += ["--steps", "2"]  # run where no params.yaml is: the built-in settings
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    proc = subprocess.Popen(cmd, **pipes, env=env, cwd=tmp_path)
     try:
         line = proc.stdout.readline()
         assert "http://127.0.0.1:" in line, (line, proc.stderr.read() if proc.poll() is not None else "")
@@ -274,15 +275,15 @@ def test_stickgen_serve_starts_says_where_and_serves_the_page(tmp_path_factory, 
 
 
 def test_serve_names_a_missing_checkpoint_and_a_taken_port_for_what_they_are(
-    tmp_path_factory, tmp_path: Path, capsys
+    tmp_path_factory, tmp_path: Path, capsys, monkeypatch
 ) -> None:
     import socket
 
     from stickgen.cli import main
 
-    none = str(tmp_path / "none.yaml")
+    monkeypatch.chdir(tmp_path)  # no params.yaml here: the built-in settings
     missing = tmp_path / "nowhere.pth"
-    assert main(["serve", "--checkpoint", str(missing), "--params", none]) == 1
+    assert main(["serve", "--checkpoint", str(missing)]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("stickgen serve: ") and str(missing) in err and "listen" not in err, err
 
@@ -291,7 +292,7 @@ def test_serve_names_a_missing_checkpoint_and_a_taken_port_for_what_they_are(
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        args = ["serve", "--checkpoint", str(ckpt), "--params", none, "--port", str(port)]
+        args = ["serve", "--checkpoint", str(ckpt), "--port", str(port)]
         assert main(args) == 1
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err.startswith(f"stickgen serve: cannot listen on 127.0.0.1:{port}: "), err

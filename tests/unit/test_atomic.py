@@ -32,10 +32,33 @@ def test_a_storage_error_behind_a_writers_own_error_is_one_line_naming_the_file(
 
 
 def test_other_errors_pass_unchanged(tmp_path: Path) -> None:
-    with pytest.raises(PermissionError), atomic_open(tmp_path / "a.json") as fh:
+    with pytest.raises(FileNotFoundError), atomic_open(tmp_path / "a.json") as fh:
         fh.write(b"{}")
-        raise PermissionError(errno.EACCES, "denied")
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", "an input the writer reads")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [(errno.EACCES, "Permission denied"), (errno.EPERM, "Operation not permitted"),
+     (errno.ENAMETOOLONG, "File name too long")],
+)  # fmt: skip
+def test_a_place_that_refuses_the_file_is_one_line_naming_it(tmp_path: Path, code: int, reason: str) -> None:
+    """No permission there, or a name the file system does not take: refused as the storage refuses."""
+    out = tmp_path / "a.json"
+    with pytest.raises(WriteError) as caught, atomic_open(out):
+        raise OSError(code, reason)
+    assert caught.value.errno == code
+    assert str(caught.value) == f"cannot write {out}: {reason} (the file is unchanged)"
+
+
+def test_a_name_too_long_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    out = tmp_path / ("a" * 300 + ".json")
+    with pytest.raises(WriteError, match="File name too long"):
+        atomic_write_text(out, "{}")
+    with pytest.raises(WriteError, match="Not a directory"):  # a file where its folder should be
+        (tmp_path / "file").write_text("x")
+        atomic_write_text(tmp_path / "file" / "a.json", "{}")
 
 
 def test_the_next_write_removes_a_killed_writers_temporary_file_only(tmp_path: Path) -> None:

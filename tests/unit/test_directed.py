@@ -4,6 +4,7 @@ continuation, in-betweening, floor paths, frame-rate conversion and `stickgen ge
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 
@@ -535,8 +536,9 @@ def test_resampling_keeps_the_timing_and_the_bones() -> None:
     down = resample(m, 10.0)
     assert down.frames == 11 and np.allclose(down.joints, m.joints[::2], atol=1e-5)
     assert resample(m, 20.0) is m
-    with pytest.raises(ValueError, match="fps must be a number in"):
-        resample(m, 0.0)
+    for fps in (0.0, 0.5, 1001.0, math.nan):
+        with pytest.raises(ValueError, match=r"fps must be in \[1, 1000\]"):
+            resample(m, fps)
 
 
 # --- the command line --------------------------------------------------------------------------------
@@ -679,7 +681,8 @@ def test_cli_a_bvh_the_converter_rejects_is_one_line_naming_the_file(fake_cli, t
         (["--timeline", "0-1: walks", WALK], "drop a prompt"),
         (["--timeline", "0-1: ?!"], "timeline span 1 (0-1): prompt has no letters or digits"),
         (["--timeline-file", "nope.json"], "timeline file not found: nope.json"),
-        ([WALK, "--fps", "0"], "--fps must be a number in (0, 1000]"),
+        ([WALK, "--fps", "0"], "--fps must be a number in [1, 1000]"),
+        ([WALK, "--fps", "0.001"], "--fps must be a number in [1, 1000], got 0.001"),
         ([WALK, "--continue-from", "nope.npz"], "--continue-from nope.npz: no such file"),
         ([WALK, "--seconds", "900"], "--seconds must be at most 600"),
         ([WALK, "--keep", "0-1"], "--inbetween MOTION and --keep RANGES go together"),

@@ -387,6 +387,46 @@ def test_bad_params_give_one_line_from_every_command(command, kind, tmp_path, ca
     assert str(params) in err and BAD_PARAMS[kind][1] in err, err
 
 
+@pytest.mark.parametrize("command", ["generate", "safety", "publish"])
+def test_a_params_file_given_that_is_not_there_stops_the_command(
+    command, tmp_path, capsys, monkeypatch
+) -> None:
+    """Commands with built-in settings use them where no params.yaml is; a `--params` the user named is
+    never passed over (a mistyped path ran on the defaults, exit 0)."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main([*COMMANDS[command], "--params", "parms.yaml"])
+    assert (
+        exc.value.code
+        == "stickgen: params file not found: parms.yaml (run inside the repository or pass --params)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (
+            "--dataset nosuch --raw r --out o.pt --report r.json",
+            "convert: unsupported dataset [nosuch]; known: ",
+        ),
+        (
+            "--dataset bvh --raw nowhere --out o.pt --report r.json",
+            "convert: raw folder of dataset [bvh] not found",
+        ),
+    ],
+)
+def test_the_convert_stage_stops_with_one_line(args: str, words: str, tmp_path: Path, monkeypatch) -> None:
+    """A dataset no converter knows, a raw folder missing (and, the same way, too many rejects): the
+    stage's one line, the report written where there is one."""
+    monkeypatch.chdir(tmp_path)
+    path = ROOT / "stages" / "convert.py"
+    monkeypatch.setattr(sys, "argv", [str(path), *args.split(), "--params", str(ROOT / "params.yaml")])
+    with pytest.raises(SystemExit) as exc:
+        runpy.run_path(str(path), run_name="__main__")
+    assert isinstance(exc.value.code, str) and exc.value.code.startswith(words), exc.value.code
+    assert "\n" not in exc.value.code and (tmp_path / "r.json").exists() == ("nowhere" in args)
+
+
 STAGE_ARGS = {
     "samples": "--out o",
     "convert": "--dataset humanml3d --raw r --out o.pt --report r.json",
@@ -439,6 +479,11 @@ def test_bad_params_stop_every_stage_with_one_line(
         (["--steps", "100000"], "--steps must be in 1..1000"),
         (["--steps", "0"], "--steps must be in 1..1000"),
         (["--out", "FOLDER"], "is a folder: name the file to write"),
+        (
+            ["--out", "a" * 300 + ".gif"],
+            "cannot write there: File name too long",
+        ),  # refused before, not after
+        (["--fps", "0.001"], "--fps must be a number in [1, 1000], got 0.001"),
     ],
 )
 def test_generate_refuses_bad_numbers_and_folders_before_loading(
@@ -454,7 +499,8 @@ def test_generate_refuses_bad_numbers_and_folders_before_loading(
     extra = [str(tmp_path / "out.gif") if e == "FOLDER" else e for e in extra]
     prompt = [] if "--prompts" in extra else ["a person walks"]
     argv = ["generate", *prompt, "--checkpoint", "c.pth", "--out", str(tmp_path / "w.gif"), *extra]
-    assert main([*argv, "--params", str(tmp_path / "none.yaml")]) == 2  # a bad argument
+    monkeypatch.chdir(tmp_path)  # no params.yaml here: the built-in settings
+    assert main(argv) == 2  # a bad argument
     err = capsys.readouterr().err
     assert words in err and err.count("\n") == 1, err
 
@@ -530,13 +576,16 @@ def test_inspect_json_never_prints_bare_nan(nan_root_file: Path, capsys) -> None
 # --- motion files a user hands `stickgen render` and `stickgen safety` ----------------------------------
 
 
-def test_a_motion_file_that_is_not_one_is_one_line_naming_it_from_render_and_safety(tmp_path, capsys) -> None:
+def test_a_motion_file_that_is_not_one_is_one_line_naming_it_from_render_and_safety(
+    tmp_path, capsys, monkeypatch
+) -> None:
     """Every broken .npz of `inferkit.bad_motion_npz_files` (empty, text, a lone array, a cut archive,
     pickled objects, fields of the wrong kind): a failing exit and one line naming the file and why from
     `render`; from `safety` too where the file's joints and fps are what is wrong (it reads no meta).
     Before: EOFError, BadZipFile and TypeError tracebacks, and complex joints rendered."""
     files = bad_motion_npz_files(tmp_path)
-    no_params = ["--params", str(tmp_path / "absent.yaml")]
+    monkeypatch.chdir(tmp_path)  # no params.yaml here: the built-in settings
+    no_params: list[str] = []
     for name, why in files.items():
         path = str(tmp_path / name)
         runs = [["render", path, "--out", str(tmp_path / "m.gif")]]

@@ -159,14 +159,13 @@ def test_generate_works_with_the_core_dependencies_alone(tmp_path_factory, tmp_p
         "2",
         "--seed",
         "3",
-        "--params",
-        str(tmp_path / "none"),
     ]
     proc = subprocess.run(
         [sys.executable, "-c", _BLOCKER, ",".join(sorted(hidden)), *argv],
         capture_output=True,
         text=True,
         env={**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"},
+        cwd=tmp_path,  # no params.yaml here: the built-in settings
     )
     assert proc.returncode == 0, proc.stderr
     # the safety critic is on: sample 2 starts at seed 3 + 3 attempts (a rejection moves to the next seed)

@@ -165,7 +165,7 @@ def test_real_cmu_motion_capture_passes(converter: str) -> None:
             assert r.is_safe, (clip.id, layout, r.reasons)
 
 
-def test_stickgen_safety_reads_motion_files_and_exits_by_verdict(tmp_path: Path, capsys) -> None:
+def test_stickgen_safety_reads_motion_files_and_exits_by_verdict(tmp_path: Path, capsys, monkeypatch) -> None:
     import json
 
     from stickgen.cli import main
@@ -175,7 +175,8 @@ def test_stickgen_safety_reads_motion_files_and_exits_by_verdict(tmp_path: Path,
     walk = _walk()
     save_motion(Motion(walk.astype(np.float32), FPS, "a person walks"), tmp_path / "walk.json")
     save_motion(Motion(walk.astype(np.float32), FPS, "a person walks"), tmp_path / "walk.npz")
-    no_params = ["--params", str(tmp_path / "absent.yaml")]
+    monkeypatch.chdir(tmp_path)  # no params.yaml here: the built-in settings
+    no_params: list[str] = []
     for name in ("walk.json", "walk.npz"):
         assert main(["safety", str(tmp_path / name), "--json", *no_params]) == 0
         doc = json.loads(capsys.readouterr().out)

@@ -185,5 +185,5 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument(
         "--fps", type=float, help="frame rate when the file has none (default: params canonical.fps)"
     )
-    s.add_argument("--params", type=Path, default=Path("params.yaml"), help="thresholds (params `safety`)")
+    s.add_argument("--params", type=Path, help="thresholds: params `safety` (default: params.yaml)")
     s.set_defaults(func=cmd_safety)

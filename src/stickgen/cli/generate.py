@@ -23,8 +23,9 @@ one line on stderr and exit status 2, before anything loads; a failure while wor
 from __future__ import annotations
 
 import argparse
+import errno
 import json
-import math
+import os
 import secrets
 import sys
 from dataclasses import dataclass, fields, replace
@@ -61,10 +62,13 @@ def fail(command: str, exc: BaseException) -> int:
 
 
 def _check_out(out: Path) -> str:
-    if out.is_dir():
-        raise UsageError(f"--out {out} is a folder: name the file to write, e.g. {out / 'motion.gif'}")
+    """The output's format, once `out` is known to name a file that can be written (before any motion is
+    made: a refused write after minutes of generating lost them)."""
     if out.parent.exists() and not out.parent.is_dir():
         raise UsageError(f"--out {out}: {out.parent} is a file, not a folder")
+    _check_writable(out)
+    if out.is_dir():
+        raise UsageError(f"--out {out} is a folder: name the file to write, e.g. {out / 'motion.gif'}")
     suffix = out.suffix.lower()
     if suffix not in RENDER_SUFFIXES + EXPORT_SUFFIXES:
         raise UsageError(
@@ -79,6 +83,21 @@ def _check_out(out: Path) -> str:
                 "MP4 output needs the optional package imageio-ffmpeg (pip install 'stickgen[video]')"
             )
     return suffix
+
+
+def _check_writable(out: Path) -> None:
+    """`UsageError` unless a file named `out` can be made where it is to go (its folder made if missing):
+    tried with a file of that name, removed at once, where none is yet."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.exists():
+            if not (os.access(out, os.W_OK) and os.access(out.parent, os.W_OK)):
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        else:
+            out.open("xb").close()
+            out.unlink()
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write there: {exc.strerror or exc}") from None
 
 
 def _check_smpl(args: argparse.Namespace) -> None:
@@ -232,8 +251,10 @@ def _given_motion(flag: str, path: Path, actors: int | None):
 def _directed_requests(args: argparse.Namespace, max_chars: int) -> tuple[list[Request] | None, _Directed]:
     """(requests, what directs them) of --timeline, --timeline-file, --continue-from, --inbetween with
     --keep, and --path, checked before anything loads (`UsageError`); (None, _Directed()) without them."""
-    if args.fps is not None and not (math.isfinite(args.fps) and 0 < args.fps <= 1000):
-        raise UsageError(f"--fps must be a number in (0, 1000], got {args.fps:g}")
+    from stickgen.generate.motion import MAX_FPS, MIN_FPS
+
+    if args.fps is not None and not MIN_FPS <= args.fps <= MAX_FPS:  # NaN compares False
+        raise UsageError(f"--fps must be a number in [{MIN_FPS:g}, {MAX_FPS:g}], got {args.fps:g}")
     timeline_given = args.timeline is not None or args.timeline_file is not None
     kinds = [
         name
@@ -422,7 +443,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
                     motion = resample(motion, args.fps)
                 out = output_path(args.out, motion.meta["seed"], req.line) if many else args.out
                 results.append(reported(gen, req, motion, _write(motion, out, args), args.json))
-    except (ValueError, FileNotFoundError, RuntimeError) as exc:
+    except (ValueError, OSError, RuntimeError) as exc:  # OSError: a write refused (`core.atomic.WriteError`)
         return fail("generate", exc)
     if args.json:
         print(json.dumps({"checkpoint": str(args.checkpoint), "motions": results}, indent=2))
@@ -437,7 +458,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         _check_smpl(args)
         motion = load_motion(args.motion)
         written = _write(motion, args.out, args)
-    except (ValueError, FileNotFoundError, RuntimeError) as exc:
+    except (ValueError, OSError, RuntimeError) as exc:
         return fail("render", exc)
     if args.json:
         info = {"files": [str(f) for f in written], "frames": motion.frames, "actors": motion.actors}

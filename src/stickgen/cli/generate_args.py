@@ -211,5 +211,5 @@ def _sampling_options(g: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--no-safety-check", action="store_true", help="skip the safety critic")
     g.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
-    g.add_argument("--params", type=Path, default=Path("params.yaml"), help="inference settings, if present")
+    g.add_argument("--params", type=Path, help="inference settings (default: params.yaml, if present)")
     g.add_argument("--json", action="store_true", help="print one JSON object (the motions written)")

@@ -77,7 +77,7 @@ def _add_publish(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--private", action="store_true", help="create the repository as private")
     p.add_argument("--endpoint", default=None, help="Hub URL (default: HF_ENDPOINT or huggingface.co)")
-    p.add_argument("--params", type=Path, default=Path("params.yaml"), help="fps and sampling defaults")
+    p.add_argument("--params", type=Path, help="fps and sampling defaults (default: params.yaml, if present)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_publish)
 

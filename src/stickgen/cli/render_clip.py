@@ -41,7 +41,7 @@ def cmd_render_clip(args: argparse.Namespace) -> int:
         clip = store.clip(_clip_index(store, args.clip))
         motion = motion_of_clip(clip, store.fps)
         written = _write(motion, args.out, args)
-    except (CanonicalFormatError, ValueError, FileNotFoundError, RuntimeError) as exc:
+    except (CanonicalFormatError, ValueError, OSError, RuntimeError) as exc:
         return fail("render-clip", exc)
     face = motion.face is not None and bool(motion.face.known.any())
     if args.json:

@@ -290,7 +290,7 @@ def add_command(sub: argparse._SubParsersAction) -> None:
     )
     s.add_argument("--no-safety-check", action="store_true", help="skip the safety critic")
     s.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
-    s.add_argument("--params", type=Path, default=Path("params.yaml"), help="settings, if present")
+    s.add_argument("--params", type=Path, help="settings (default: params.yaml, if present)")
     s.add_argument(
         "--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug")
     )

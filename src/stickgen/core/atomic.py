@@ -29,12 +29,17 @@ from typing import IO
 
 # the temporary file's name keeps at most this much of the target's name (file systems allow 255 bytes)
 _NAME_CHARS = 180
-# errors of the storage rather than of the writer
-_STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO})
+# errors of the storage or of the target's place rather than of the writer: full, over a limit, read-only,
+# failing; no permission there; a name the file system does not take
+_STORAGE_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO, errno.EACCES, errno.EPERM}
+    | {errno.ENAMETOOLONG, errno.ENOTDIR}
+)
 
 
 class WriteError(OSError):
-    """The storage refused a write (`errno` as the cause's); the target was left as it was."""
+    """The storage refused a write (`errno` as the cause's: full, read-only, no permission, a name too long);
+    the target was left as it was."""
 
     def __str__(self) -> str:
         return str(self.strerror)
@@ -52,10 +57,21 @@ def _storage_error(exc: BaseException | None) -> OSError | None:
     return None
 
 
+def _refused(path: Path, exc: BaseException) -> WriteError | None:
+    """The `WriteError` to raise for `path` when `exc` is the storage refusing the write, else None."""
+    cause = _storage_error(exc)
+    if cause is None:
+        return None
+    return WriteError(cause.errno, f"cannot write {path}: {cause.strerror} (the file is unchanged)")
+
+
 def _target(path: str | os.PathLike) -> Path:
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a folder: name a file to write")
+    folder = next((p for p in path.parents if p.exists()), None)  # a file where a folder should be
+    if folder is not None and not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(folder))
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -99,19 +115,22 @@ def _fsync(path: Path) -> None:
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """A temporary path beside `path` to write; on success it is fsynced and renamed to `path`, on any
     error removed (and `path` left as it was; a refusal of the storage raised as `WriteError`)."""
-    path = _target(path)
-    _remove_orphans(path)
+    try:  # the folder made, or the place refused before anything is written
+        path = _target(path)
+        _remove_orphans(path)
+    except OSError as exc:
+        if (refused := _refused(Path(path), exc)) is None:
+            raise
+        raise refused from exc
     tmp = _temporary(path)
     try:
         yield tmp
         _fsync(tmp)
         os.replace(tmp, path)
     except Exception as exc:
-        cause = _storage_error(exc)
-        if cause is None:
+        if (refused := _refused(path, exc)) is None:
             raise
-        message = f"cannot write {path}: {cause.strerror} (the file is unchanged)"
-        raise WriteError(cause.errno, message) from exc
+        raise refused from exc
     finally:
         tmp.unlink(missing_ok=True)
 

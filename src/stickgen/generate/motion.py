@@ -9,7 +9,6 @@ see docs/schema.md), its frame rate, the prompt it was generated from and a JSON
 from __future__ import annotations
 
 import json
-import math
 import numbers
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -23,13 +22,18 @@ if TYPE_CHECKING:  # canonical imports torch: only for the annotation
     from stickgen.core.canonical import Clip
 
 
+# a motion's frame rate, as a raw take's (`stickgen.sources.base`): below 1 fps a motion of seconds keeps one
+# or two frames, and a GIF's frame outlasts what the format stores (655 s, at 0.0015 fps)
+MIN_FPS, MAX_FPS = 1.0, 1000.0
+
+
 def check_fps(fps: object, what: str = "Motion fps") -> float:
-    """`fps` as a float: a number (not a bool) > 0 and finite, else a TypeError or ValueError naming
-    `what`."""
+    """`fps` as a float: a number (not a bool) in [MIN_FPS, MAX_FPS], else a TypeError or ValueError
+    naming `what`."""
     if isinstance(fps, bool) or not isinstance(fps, numbers.Real):
         raise TypeError(f"{what} must be a number, got {fps!r}")
-    if not 0 < fps < math.inf:
-        raise ValueError(f"{what} must be > 0 and finite, got {fps}")
+    if not MIN_FPS <= fps <= MAX_FPS:
+        raise ValueError(f"{what} must be in [{MIN_FPS:g}, {MAX_FPS:g}] frames per second, got {fps}")
     return float(fps)
 
 

@@ -15,9 +15,7 @@ import math
 import numpy as np
 
 from stickgen.core.skeleton import NUM_JOINTS, PARENTS
-from stickgen.generate.motion import Motion
-
-MAX_FPS = 1000.0
+from stickgen.generate.motion import Motion, check_fps
 
 
 def bone_lengths(joints: np.ndarray) -> np.ndarray:
@@ -45,14 +43,11 @@ def resample(motion: Motion, fps: float) -> Motion:
     """`motion` at `fps` frames per second, its timing unchanged (`meta.resampled_from_fps` records the
     source rate); its face, if any, is taken from the nearest source frame. A motion already at `fps` is
     returned as it is."""
-    if (
-        isinstance(fps, bool)
-        or not isinstance(fps, (int, float))
-        or not math.isfinite(fps)
-        or not 0 < fps <= MAX_FPS
-    ):
-        raise ValueError(f"fps must be a number in (0, {MAX_FPS:g}], got {fps!r}")
-    if float(fps) == motion.fps:
+    try:
+        fps = check_fps(fps, "fps")
+    except TypeError as exc:
+        raise ValueError(str(exc)) from None
+    if fps == motion.fps:
         return motion
     src = np.asarray(motion.joints, dtype=np.float64)
     last_s = (motion.frames - 1) / motion.fps

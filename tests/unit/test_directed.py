@@ -356,6 +356,9 @@ def test_a_prompt_that_states_its_length_lasts_it(gen, monkeypatch) -> None:
     monkeypatch.setattr(sequence, "MAX_SECONDS", 4.0)
     fitted = sequence.generate_sequence(gen, f"{WALK} for a minute", seed=4, directing=SHORT)
     assert fitted.frames == 80 and fitted.meta["length"]["asked_s"] == 60.0
+    then = sequence.generate_sequence(gen, f"{WALK} for a minute, then waves", seed=4, directing=SHORT)
+    assert then.frames == 80 and then.meta["sequence"]["parts"] == [WALK, "waves"]  # the wave kept, not lost
+    assert then.meta["length"]["asked_s"] > 60.0
     rest = sequence.generate_sequence(gen, f"{WALK} for 1.5 seconds", 3.0, seed=4, directing=SHORT)
     assert rest.meta["sequence"]["parts"] == [WALK, sequence.WAITING] and rest.frames == 60
 

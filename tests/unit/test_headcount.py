@@ -72,6 +72,11 @@ def test_words_that_count_hands_steps_or_things_keep_one_person(prompt) -> None:
         ("people dance", 2),  # more than one, no number: two
         ("a person takes three steps", 1),
         ("a man waves three times", 1),
+        ("1,000 people dance", 1000),
+        # a count of no one: a motion has one actor (`together.people_note` says why)
+        ("0 people wave", 1),
+        ("zero people wave", 1),
+        ("-3 people walk", 1),
     ],
 )
 def test_a_number_before_people_counts_them(prompt, count) -> None:
@@ -101,6 +106,8 @@ def test_a_number_before_people_counts_them(prompt, count) -> None:
         ("three people go home", "a person goes home"),
         ("two boys try to fly", "a person tries to fly"),
         ("twelve people crouch", "a person crouches"),
+        ("0 people wave", "a person waves"),  # a count of no one is no adjective ("a 0 person waves")
+        ("-3 people walk", "a person walks"),
         ("a person waves", "a person waves"),  # counts no one: as it is
         ("a man watches two people dance", "a man watches a person dance"),  # not the subject: no agreement
     ],

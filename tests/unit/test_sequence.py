@@ -21,6 +21,7 @@ from stickgen.generate.sequence import (
     sequence_parts,
     sequence_spans,
     split_sequence,
+    within_bounds,
 )
 from stickgen.generate.timeline import Span, check_timeline
 
@@ -157,6 +158,23 @@ def test_a_part_that_states_its_length_lasts_it_without_the_words() -> None:
     ]
     pair = "a man and a woman dance"
     assert sequence_parts(f"{pair} for 5 seconds") == [Part(pair, 5.0, True)]
+
+
+def test_stated_lengths_beyond_a_motions_bounds_are_brought_within_them() -> None:
+    """Too long together: the longest cut to one length at which all fit, the others keeping theirs (scaled
+    alike, "walks for 10 hours, then sits down" left the sit-down 2 ms: made as one motion of 4.9 s);
+    a stated part under MIN_PART_S lasts MIN_PART_S; parts within the bounds are returned as they are."""
+    predicted = {"sits down": 3.4, "waves": 2.0}.get
+    parts = [Part("walks", 36000.0, True), Part("sits down")]
+    bounded = within_bounds(parts, predicted)
+    assert bounded[0].length_s == pytest.approx(596.6) and bounded[0].stated and bounded[1] == parts[1]
+    both = within_bounds([Part("a", 1000.0, True), Part("b", 900.0, True), Part("waves")], predicted)
+    assert [p.length_s for p in both] == [299.0, 299.0, None]  # the wave keeps its predicted 2 s
+    assert within_bounds([Part("walks", 0.01, True)], predicted) == [Part("walks", MIN_PART_S, True)]
+    fine = [Part("walks", 8.0, True), Part("waves")]
+    assert within_bounds(fine, predicted) == fine
+    spans = sequence_spans(bounded, None, predicted)
+    assert [round(s.end_s - s.start_s, 4) for s in spans] == [596.6, 3.4]
 
 
 def test_a_part_too_short_or_a_bad_length_makes_no_spans() -> None:

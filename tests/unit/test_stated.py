@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from stickgen.generate.stated import stated_length
+from stickgen.generate.stated import MAX_STATED_S, stated_length
 
 
 @pytest.mark.parametrize(
@@ -44,6 +44,13 @@ from stickgen.generate.stated import stated_length
         ("walks for 0 seconds", "walks for 0 seconds", None),
         ("a person does 5 sit-ups", "a person does 5 sit-ups", None),
         ("walks 5 steps", "walks 5 steps", None),
+        # digits of a longer number are no length: the words kept whole (they left "for -" and "for 5.")
+        ("a person walks for -5 seconds", "a person walks for -5 seconds", None),
+        ("walks for 5.5.5 seconds", "walks for 5.5.5 seconds", None),
+        ("walks for 1,00 seconds", "walks for 1,00 seconds", None),
+        ("walks for 1,000 seconds", "walks", 1000.0),
+        ("walks for 12,345.5 seconds", "walks", 12345.5),
+        ("walks for " + "9" * 320 + " hours", "walks", MAX_STATED_S),  # an infinite float: the bound
     ],
 )
 def test_a_stated_length_is_taken_out_of_the_words(text, words, seconds) -> None:

@@ -24,7 +24,9 @@ def _length_note(meta: dict) -> str:
         "stated": " (as the text says)",
     }.get(length["source"], "")
     if "asked_s" in length:
-        note += f" (the text asks for {length['asked_s']:g} s, longer than a motion may be)"
+        asked = length["asked_s"]
+        bound = "longer than a motion may be" if asked > meta["duration_s"] else "a part shorter than 0.5 s"
+        note += f" (the text asks for {asked:g} s, {bound})"
     return note
 
 

@@ -66,16 +66,21 @@ _TWO_PEOPLE = re.compile(
 # number: GROUP people); numbers in words as `stickgen.generate.number_words` reads them
 GROUP = 3
 _GROUPS = "a few|several|some|many|a group of|a crowd of|a team of"
-_COUNTS = rf"{CARDINAL}|[2-9]|[1-9]\d+|{_GROUPS}"  # what may count people, in digits or words
-_COUNT = re.compile(rf"\b({_COUNTS})\s+(?:[\w-]+\s+){{0,2}}?{_PEOPLE}\b", re.IGNORECASE)
+_COUNTS = rf"{CARDINAL}|[1-9]\d{{0,2}}(?:,\d{{3}})+|[2-9]|[1-9]\d+|{_GROUPS}"  # people in digits or words
+_COUNT = re.compile(rf"(?<![-.,\d])\b({_COUNTS})\s+(?:[\w-]+\s+){{0,2}}?{_PEOPLE}\b", re.IGNORECASE)
+# a count of no one or less before people ("0 people wave", "zero people", "-3 people"): a motion has one
+NO_ONE = re.compile(rf"(?:(?<![\w.,])(?:-\s*\d[\d.,]*|0+)|\bzero)\s+(?:[\w-]+\s+){{0,2}}?{_PEOPLE}\b", re.I)
 
 
 def people_count(prompt: str) -> int:
     """How many people the prompt describes: the number it names before people, in digits or words
     ("three people dance": 3, "twelve people": 12; "a group of friends", "several kids": `GROUP`), else 2
-    when it names an interaction or more than one person in the module docstring's words, else 1."""
+    when it names an interaction or more than one person in the module docstring's words, else 1 (also
+    where it counts no one, `NO_ONE`: a motion has someone in it)."""
+    if NO_ONE.search(prompt):
+        return 1
     for m in _COUNT.finditer(prompt):  # "one person" counts no more than one: read on
-        word = m.group(1).lower()
+        word = m.group(1).lower().replace(",", "")
         if word.isdigit():
             count = int(word)
         else:
@@ -128,6 +133,7 @@ def solo_caption(prompt: str) -> str:
     if m is None:
         return prompt
     adj = (m.group("adj") or m.group("adj0") or m.group("adj1") or "").strip()
+    adj = "" if re.fullmatch(r"-?\s*[\d.,]+|zero", adj, re.IGNORECASE) else adj  # a count of no one
     counted = (m.group("noun") or m.group("noun0") or "").lower().startswith("of ")  # "two of them": no kind
     said = "person" if counted else f"{adj} person".strip()
     subject = f"{'an' if said[0].lower() in 'aeiou' else 'a'} {said}"

@@ -39,6 +39,7 @@ without it; a prompt of one such part is the generator's motion of its words for
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 import time
@@ -151,6 +152,26 @@ def repeated(part: str) -> list[Part]:
     return [Part(once, ONE_EVENT_S.get(action))] * _TIMES[(found.group(1) or found.group(2)).lower()]
 
 
+def within_bounds(parts: list[Part], duration_of: Callable[[str], float]) -> list[Part]:
+    """`parts` with their own lengths within what a motion may last: a part stated shorter than MIN_PART_S
+    lasts MIN_PART_S, and where the parts would last longer than MAX_SECONDS together, the longest are cut to
+    one length at which they fit, the others keeping theirs ("walks for 10 hours, then sits down": a walk of
+    596.6 s and the sit-down's own 3.4 s; scaled alike, the sit-down lasted 2 ms and the prompt was made as
+    one motion of 4.9 s)."""
+    own = [max(float(p.length_s or duration_of(p.text)), MIN_PART_S) for p in parts]
+    cap, left = math.inf, MAX_SECONDS
+    for k, d in enumerate(sorted(own)):  # the shortest keep theirs while the rest can share what is left
+        if d * (len(own) - k) > left:
+            cap = left / (len(own) - k)
+            break
+        left -= d
+    lengths = [min(d, cap) for d in own]
+    return [
+        p if d == p.length_s or (not p.length_s and d == duration_of(p.text)) else p._replace(length_s=d)
+        for p, d in zip(parts, lengths, strict=True)
+    ]
+
+
 def sequence_spans(
     parts: Sequence[Part | str], duration_s: float | None, duration_of: Callable[[str], float]
 ) -> list[Span] | None:
@@ -217,9 +238,13 @@ def generate_sequence(
     emb, lengths = _part_lengths(gen, parts)
     spans = sequence_spans(parts, duration_s, lambda t: lengths[t][0])
     asked = None
-    if spans is not None and spans[-1].end_s > MAX_SECONDS:
-        asked, own = spans[-1].end_s, any(p.length_s for p in parts)  # none: one pass
-        spans = sequence_spans(parts, MAX_SECONDS, lambda t: lengths[t][0]) if own else None
+    if duration_s is None and any(p.length_s for p in parts):  # none of its own, too long: one pass
+        bounded = within_bounds(parts, lambda t: lengths[t][0])
+        if bounded != parts:
+            asked = sum(float(p.length_s or lengths[p.text][0]) for p in parts)
+            spans = sequence_spans(bounded, None, lambda t: lengths[t][0])
+    elif spans is not None and spans[-1].end_s > MAX_SECONDS:
+        spans = None
     if spans is None:
         return None
     texts = [s.text for s in spans]  # with the part standing still after counted ones, if there is one

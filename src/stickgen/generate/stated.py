@@ -33,10 +33,14 @@ NUMBER_WORDS = {
 UNIT_S = dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1.0)
 UNIT_S |= dict.fromkeys(("min", "mins", "minute", "minutes"), 60.0)
 UNIT_S |= dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 3600.0)
+# a length stated longer is read as this long (a number of 309 digits is infinite as a float): a motion
+# is at most 600 s anyway (`stickgen.generate.sequence` fits it and says what the text asked for)
+MAX_STATED_S = 1e9
 
 _WORD_NUMBERS = sorted((w.replace(" ", r"\s+") for w in NUMBER_WORDS), key=len, reverse=True)
+# digits ("1,000", "2.5") not in a longer number ("-5", "5.5.5", "1,00": no length, the words kept)
 _TIME = re.compile(
-    rf"\b(?P<number>\d+(?:\.\d+)?|{CARDINAL}|{'|'.join(_WORD_NUMBERS)})(?P<half>\s+and\s+a\s+half)?"
+    rf"\b(?P<number>(?<![-.,\d])(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?(?![.,]\d)|{CARDINAL}|{'|'.join(_WORD_NUMBERS)})(?P<half>\s+and\s+a\s+half)?"
     rf"(?P<gap>[\s-]*)(?P<unit>{'|'.join(sorted(UNIT_S, key=len, reverse=True))})\b"
     r"(?P<half_after>\s+and\s+a\s+half)?",
     re.IGNORECASE,
@@ -66,9 +70,9 @@ def _seconds(m: re.Match) -> float | None:
     elif unit in ("s", "h") and not m.group("gap") and len(raw) > 2:
         return None  # "the 1990s": a decade
     else:
-        number = float(raw)
+        number = float(raw.replace(",", ""))
     number += 0.5 if (m.group("half") or m.group("half_after")) else 0.0
-    return number * UNIT_S[unit] if number > 0 else None
+    return min(number * UNIT_S[unit], MAX_STATED_S) if number > 0 else None
 
 
 def stated_length(text: str) -> tuple[str, float | None]:

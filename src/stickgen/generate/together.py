@@ -41,7 +41,7 @@ import torch
 from stickgen.core.face import FaceTrack
 from stickgen.core.skeleton import facing_yaw, rotation_y
 from stickgen.core.vocab import infer_action
-from stickgen.generate.headcount import people_count, solo_caption
+from stickgen.generate.headcount import NO_ONE, people_count, solo_caption
 from stickgen.generate.motion import Motion
 
 if TYPE_CHECKING:
@@ -107,6 +107,8 @@ def actor_count(gen: InferenceGenerator, texts: list[str], num_actors: int | Non
 def people_note(gen: InferenceGenerator, prompt: str, actors: int) -> str | None:
     """Why a motion of `prompt` has fewer actors than the people its words count (`people_count`: "100
     people jump" is 8, "three people shake hands" 2), or None when it has as many."""
+    if (none := NO_ONE.search(prompt)) is not None:
+        return f"the text counts no one ({none.group(0)!r}): a motion has at least one actor, this {actors}"
     named = people_count(prompt)
     if named <= actors:
         return None

@@ -51,14 +51,18 @@ def test_bad_names_and_contents_are_rejected(tmp_path: Path) -> None:
         pickle.dumps({**good, "smpl_scaling": np.array([0.0])})
     )
     (folder / "gPO_sBM_cAll_d01_mPO0_ch03.pkl").write_bytes(pickle.dumps([1, 2, 3]))
+    (folder / "gPO_sBM_cAll_d01_mPO0_ch05.pkl").write_bytes(
+        pickle.dumps({**good, "smpl_scaling": np.array([np.nan])})
+    )
     (folder / "gPO_sBM_cAll_d01_mPO0_ch04.pkl").write_bytes(
         pickle.dumps({**good, "smpl_poses": good["smpl_poses"][:, :69]})
     )
     clips, report = convert("aistpp", tmp_path)
     reasons = {r["file"].split("/")[1]: r["reason"] for r in report["rejects"]}
-    assert len(clips) == 1 and len(reasons) == 5
+    assert len(clips) == 1 and len(reasons) == 6
     assert "not an AIST++ motion name" in reasons["not_an_aist_name.pkl"]
     assert "not an AIST++ motion name" in reasons["gXX_sBM_cAll_d01_mXX0_ch01.pkl"]
     assert "must be > 0" in reasons["gPO_sBM_cAll_d01_mPO0_ch02.pkl"]
     assert "not a dict" in reasons["gPO_sBM_cAll_d01_mPO0_ch03.pkl"]
     assert "`smpl_poses` has shape" in reasons["gPO_sBM_cAll_d01_mPO0_ch04.pkl"]
+    assert "`smpl_scaling` has 1 NaN or infinite" in reasons["gPO_sBM_cAll_d01_mPO0_ch05.pkl"]  # was `s`

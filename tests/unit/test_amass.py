@@ -144,6 +144,19 @@ def test_a_body_models_setting_that_is_not_a_folder_fails_with_the_report(tmp_pa
     assert "convert.body_models" in json.loads((tmp_path / "a.report.json").read_text())["error"]
 
 
+def test_a_member_that_holds_no_array_is_rejected_naming_it(tmp_path: Path) -> None:
+    """numpy hands back the raw bytes of a member that is not .npy data (the reason was "unexpected
+    AttributeError: 'bytes' object has no attribute 'ndim'")."""
+    import zipfile
+
+    (take,) = takes(1, 60.0)
+    save_npz(tmp_path / "Sub" / "S1" / "bad_poses.npz", amass_arrays(take, "smplh", "male"))
+    with zipfile.ZipFile(tmp_path / "Sub" / "S1" / "bad_poses.npz", "a") as z:
+        z.writestr("surface_model_type.npy", b"hello")
+    clips, report = convert("amass", tmp_path)
+    assert clips == [] and "`surface_model_type` is not an array" in report["rejects"][0]["reason"]
+
+
 @pytest.mark.parametrize(
     ("change", "words"),
     [
@@ -154,6 +167,12 @@ def test_a_body_models_setting_that_is_not_a_folder_fails_with_the_report(tmp_pa
         (lambda a: a.pop("poses"), "not an AMASS motion file"),
         (lambda a: a.update(poses=a["poses"][:0], trans=a["trans"][:0]), "0 frames"),
         (lambda a: a.update(surface_model_type=np.array("smplx")), "disagrees"),
+        # fields that were taken silently (the first of two rates; a gender nobody has: the neutral body)
+        (lambda a: a.update(mocap_framerate=np.array([120.0, 60.0])), "`mocap_framerate` must be one number"),
+        (lambda a: a.update(gender=np.array("alien")), "`gender` 'alien' is not one of male, female"),
+        (lambda a: a.update(gender=np.array(5)), "`gender` '5' is not one of"),
+        # values no motion in metres has: blamed before on the body's extent ("joints reach 0 m")
+        (lambda a: a.update(trans=a["trans"] * 1e300), "e+300 m from the origin: corrupt values"),
     ],
 )
 def test_bad_motion_files_are_rejected_with_a_reason(tmp_path: Path, change, words: str) -> None:

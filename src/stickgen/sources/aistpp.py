@@ -109,7 +109,8 @@ class AISTPPConverter(Converter):
         trans = array(data, "smpl_trans", (frames, 3), label)
         if "smpl_scaling" not in data:
             raise SourceError(f"{label}: no `smpl_scaling`")
-        scaling = array({"s": np.asarray(data["smpl_scaling"]).reshape(-1)}, "s", (1,), label)
+        flat = {"smpl_scaling": np.asarray(data["smpl_scaling"]).reshape(-1)}
+        scaling = array(flat, "smpl_scaling", (1,), label)
         if not scaling[0] > 0:
             raise SourceError(f"{label}: `smpl_scaling` must be > 0, got {scaling[0]}")
         joints, body = smpl_family_joints(

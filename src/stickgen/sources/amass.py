@@ -93,7 +93,7 @@ class AMASSConverter(Converter):
         trans = array(data, "trans", (frames, 3), label)
         betas = array(data, "betas", (None,), label) if "betas" in data else np.zeros(0)
         fps = frame_rate(data, FPS_KEYS, label)
-        gender = normalize_gender(data.get("gender"))
+        gender = normalize_gender(data.get("gender"), label)
         joints, body = smpl_family_joints(
             poses[:, :66].reshape(frames, 22, 3), trans, betas, gender, (family,), self.body_models
         )

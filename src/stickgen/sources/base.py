@@ -43,6 +43,7 @@ from stickgen.core.vocab import ACTION_INDEX, infer_action
 # of the largest joint distance from the pelvis. An adult measures about 0.8-1.2 m (head or wrist).
 MIN_BODY_EXTENT_M = 0.25
 MAX_BODY_EXTENT_M = 2.5
+MAX_COORDINATE_M = 1e5  # no take in metres goes 100 km from its origin
 # Y-up check: the median over frames (and actors) of head height minus pelvis height. About +0.6 m
 # standing, about 0 lying down; a take converted with the wrong up axis (or stored upside down) is far
 # below. A take that spends most of its time in a handstand is rejected too (rare, said in the reason).
@@ -210,6 +211,9 @@ def check_take(take: Take, max_actors: int) -> dict[str, list[float]]:
         raise SourceError(f"{where}: native fps must be > 0, got {take.fps}")
     check_native_fps(take.fps, where)
     check_take_length(j.shape[0], take.fps, where)  # before it is resampled
+    far = float(np.abs(j).max())
+    if far > MAX_COORDINATE_M:  # beyond it a pelvis-relative extent loses the body to rounding (0 m or inf)
+        raise SourceError(f"{where}: a joint lies {far:.3g} m from the origin: corrupt values or wrong units")
     extent = float(np.median(np.linalg.norm(j - j[:, :, PELVIS : PELVIS + 1], axis=-1).max(axis=-1)))
     if not MIN_BODY_EXTENT_M <= extent <= MAX_BODY_EXTENT_M:
         raise SourceError(

@@ -49,10 +49,16 @@ _SMPLX_SHAPE_DIM, _SMPLX_EXPR_DIM = 300, 100
 MAX_ROTATION_RAD = 100.0  # fitted axis-angle values stay within a few pi; far larger is not a pose
 
 
-def normalize_gender(value: Any) -> str:
-    """`male` / `female` / `neutral` from str, bytes or a 0-d numpy array; anything else is neutral."""
+def normalize_gender(value: Any, label: str = "") -> str:
+    """`male` / `female` / `neutral` from str, bytes or a 0-d numpy array (any case); none stored (or an
+    empty text) is neutral; anything else a `SourceError` naming `label`'s field (the gender picks the body
+    and the template's stature: 1.63-1.75 m)."""
     text = (text_value(value) or "").lower()
-    return text if text in GENDERS else "neutral"
+    if not text:
+        return "neutral"
+    if text not in GENDERS:
+        raise SourceError(f"{label}: `gender` {text[:40]!r} is not one of {', '.join(GENDERS)}")
+    return text
 
 
 def find_model_file(body_models: str, family: str, gender: str) -> tuple[Path, str] | None:

@@ -65,6 +65,8 @@ def load_npz(path: Path, label: str, keys: tuple[str, ...]) -> dict[str, np.ndar
                 member = f"{key}.npy" if f"{key}.npy" in names else key
                 check_array_bytes(data.zip.getinfo(member).file_size, label, f"`{key}`")
                 out[key] = data[key]
+                if not isinstance(out[key], np.ndarray):  # numpy hands back a member's raw bytes
+                    raise SourceError(f"{label}: `{key}` is not an array (its member holds no .npy data)")
             return out
     except SourceError:
         raise
@@ -95,9 +97,12 @@ def frame_rate(data: dict[str, Any], keys: tuple[str, ...], label: str) -> float
     """The frame rate stored under the first of `keys` present; `SourceError` if none is valid."""
     for key in keys:
         if key in data:
+            value = np.asarray(data[key])
+            if value.size != 1:
+                raise SourceError(f"{label}: `{key}` must be one number, got shape {value.shape}")
             try:
-                fps = float(np.asarray(data[key]).reshape(-1)[0])
-            except (TypeError, ValueError, IndexError):
+                fps = float(value.reshape(-1)[0])
+            except (TypeError, ValueError):
                 raise SourceError(f"{label}: `{key}` is not a number") from None
             if not (np.isfinite(fps) and fps > 0):
                 raise SourceError(f"{label}: `{key}` must be > 0, got {fps}")

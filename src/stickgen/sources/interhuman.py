@@ -67,7 +67,7 @@ def person_params(person: Any, who: str, label: str) -> tuple[np.ndarray, np.nda
         {"betas": np.asarray(person.get("betas", np.zeros(0))).reshape(-1)}, "betas", (None,), where
     )
     pose = np.concatenate([root, body], axis=1).reshape(frames, 22, 3)
-    return pose, trans, betas, normalize_gender(person.get("gender"))
+    return pose, trans, betas, normalize_gender(person.get("gender"), where)
 
 
 class InterHumanConverter(Converter):

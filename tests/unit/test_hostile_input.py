@@ -484,6 +484,8 @@ def test_bad_params_stop_every_stage_with_one_line(
             "cannot write there: File name too long",
         ),  # refused before, not after
         (["--fps", "0.001"], "--fps must be a number in [1, 1000], got 0.001"),
+        (["--size", "0"], "--size must be an even number of pixels in [64, 4096], got 0"),
+        (["--azimuth", "nan"], "--azimuth must be a finite angle in degrees, got nan"),
     ],
 )
 def test_generate_refuses_bad_numbers_and_folders_before_loading(

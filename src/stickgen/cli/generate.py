@@ -85,6 +85,12 @@ def _check_out(out: Path) -> str:
     return suffix
 
 
+def _check_output(args: argparse.Namespace) -> None:
+    """`--out` and, for an animation, the render options, checked before anything is made."""
+    if _check_out(args.out) in RENDER_SUFFIXES:
+        _render_options(args)
+
+
 def _check_writable(out: Path) -> None:
     """`UsageError` unless a file named `out` can be made where it is to go (its folder made if missing):
     tried with a file of that name, removed at once, where none is yet."""
@@ -113,12 +119,29 @@ def _check_smpl(args: argparse.Namespace) -> None:
         raise UsageError("--mesh poses a body model's mesh: give its file with --body-model FILE")
 
 
+# the render settings' fields, as the options that set them
+_RENDER_OPTIONS = {
+    "RenderOptions.width": "--size",
+    "RenderOptions.height": "--size",
+    "RenderOptions.trail_frames": "--trails",
+    "Camera.azimuth_deg": "--azimuth",
+    "Camera.elevation_deg": "--elevation",
+}
+
+
 def _render_options(args: argparse.Namespace):
+    """The render settings of the options; a bad one is a `UsageError` naming the option."""
     from stickgen.generate.render import Camera, RenderOptions
 
     follow = {"auto": None, "on": True, "off": False}[args.follow]
-    camera = Camera(azimuth_deg=args.azimuth, elevation_deg=args.elevation, follow=follow)
-    return RenderOptions(width=args.size, height=args.size, camera=camera, trail_frames=args.trails)
+    try:
+        camera = Camera(azimuth_deg=args.azimuth, elevation_deg=args.elevation, follow=follow)
+        return RenderOptions(width=args.size, height=args.size, camera=camera, trail_frames=args.trails)
+    except ValueError as exc:
+        message = str(exc)
+        for field, option in _RENDER_OPTIONS.items():
+            message = message.replace(field, option)
+        raise UsageError(message) from None
 
 
 def _write(motion, out: Path, args: argparse.Namespace) -> list[Path]:
@@ -404,7 +427,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     """Check every request, load the model and text encoder once, then generate each request's samples."""
     results: list[dict[str, Any]] = []
     try:
-        _check_out(args.out)
+        _check_output(args)
         _check_smpl(args)
         p = command_params(args.params, required=False)
         from stickgen.generate.settings import DEFAULT_MAX_PROMPT_CHARS, DEFAULT_MAX_REGENERATIONS
@@ -454,7 +477,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from stickgen.generate.export import load_motion
 
     try:
-        _check_out(args.out)
+        _check_output(args)
         _check_smpl(args)
         motion = load_motion(args.motion)
         written = _write(motion, args.out, args)

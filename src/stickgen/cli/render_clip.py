@@ -14,7 +14,7 @@ import argparse
 import json
 from pathlib import Path
 
-from stickgen.cli.generate import _check_out, _check_smpl, _write, fail
+from stickgen.cli.generate import _check_output, _check_smpl, _write, fail
 from stickgen.cli.generate_args import FORMATS, _bvh_options, _view_options
 from stickgen.generate.batch import UsageError
 
@@ -35,7 +35,7 @@ def cmd_render_clip(args: argparse.Namespace) -> int:
     from stickgen.generate.motion import motion_of_clip
 
     try:
-        _check_out(args.out)
+        _check_output(args)
         _check_smpl(args)
         store = load(args.file)
         clip = store.clip(_clip_index(store, args.clip))

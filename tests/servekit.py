@@ -53,10 +53,16 @@ def running_server(service: DemoService) -> Iterator[str]:
         sock.close()
 
 
-def call(url: str, body: object | None = None, raw: bytes | None = None, timeout: float = 60):
-    """(status, headers, body bytes) of a GET (or a POST of `body` as JSON / `raw` bytes)."""
+def call(
+    url: str,
+    body: object | None = None,
+    raw: bytes | None = None,
+    timeout: float = 60,
+    media: str = "application/json",
+):
+    """(status, headers, body bytes) of a GET (or a POST of `body` as JSON / `raw` bytes, sent as `media`)."""
     data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
-    req = urllib.request.Request(url, data=data, headers={"content-type": "application/json"})
+    req = urllib.request.Request(url, data=data, headers={"content-type": media})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return resp.status, dict(resp.headers), resp.read()

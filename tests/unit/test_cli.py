@@ -225,6 +225,9 @@ def test_a_prompts_file_writes_one_file_per_line_and_sample(ckpt, tmp_path, caps
         ('{"prompt": "jump", "seed": "7"}\n', "prompts.txt:1: seed must be in 0..2**63-1"),
         ("# only a comment\n", "holds no prompt"),
         ("!!!\n", "prompts.txt:1: prompt has no letters or digits"),
+        ('["a person waves"]\n', "prompts.txt:1: not a JSON object"),  # was a prompt of brackets
+        ('{"prompt": "a", "seed": ' + "9" * 5000 + "}\n", "prompts.txt:1: not a JSON object (Exceeds"),
+        ('{"prompt": "\\ud800 waves"}\n', "prompts.txt:1: prompt is not valid text: character 1"),
     ],
 )
 def test_a_bad_prompts_file_is_one_line_naming_the_line_before_loading(

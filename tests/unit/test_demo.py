@@ -198,8 +198,12 @@ def test_without_a_duration_a_motion_is_as_long_as_its_prompt_says_within_the_bo
     bound = service.limits.max_duration_s
     (two,) = service.generate(DemoRequest("a person walks at speed 1.0 for 2 seconds", None, seed=3)).motions
     assert two.frames == 40 and two.meta["sequence"]["parts"] == ["a person walks at speed 1.0"]
-    (long,) = service.generate(DemoRequest("a person walks at speed 1.0 for a minute", None, seed=3)).motions
-    assert long.duration_s == pytest.approx(bound)
+    cut = service.generate(DemoRequest("a person walks at speed 1.0 for a minute", None, seed=3))
+    (long,) = cut.motions
+    assert long.duration_s == pytest.approx(bound)  # and the reply says so (it was cut without a word)
+    assert (
+        f"the text asks for 60 s; the motion lasts {bound:g} s" in service.to_json(cut)["samples"][0]["notes"]
+    )
     (plain,) = service.generate(DemoRequest("a person walks at speed 1.0", None, seed=3)).motions
     assert plain.duration_s == pytest.approx(min(5.0, bound))
 
@@ -314,6 +318,14 @@ def test_refusals_are_clear_replies_and_a_crash_does_not_stop_the_server(service
     with running_server(service) as url:
         status, headers, body = call(url + "/api/generate", raw=b"x" * 20_000)
         assert status == 400 and b"over 16384 bytes" in body
+        for media in ("text/plain", "application/x-www-form-urlencoded"):  # no CORS preflight: any page could
+            status, _, body = call(url + "/api/generate", {"prompt": "a person waves"}, media=media)
+            assert status == 415 and b"Content-Type: application/json" in body
+        for raw in (b"[" * 5000 + b"]" * 5000, b'{"prompt": "a", "seed": ' + b"9" * 5000 + b"}"):
+            status, _, body = call(url + "/api/generate", raw=raw)  # nested deep; thousands of digits
+            assert status == 400 and b"not JSON" in body
+        status, _, body = call(url + "/api/generate", {"prompt": "\ud800 waves", "duration_s": 1})
+        assert status == 400 and b"not valid text" in body
         status, _, body = call(url + "/api/generate", {"prompt": "a person waves", "samples": 9})
         assert status == 400 and json.loads(body) == {"error": "samples must be in 1..4, got 9"}
         assert call(url + "/api/generate")[0] == 405  # GET

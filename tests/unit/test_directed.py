@@ -34,7 +34,7 @@ from stickgen.generate.motion import Motion
 from stickgen.generate.placement import placement
 from stickgen.generate.retime import bone_lengths, resample
 from stickgen.generate.settings import Checks, Runtime, SamplingSettings
-from stickgen.generate.timeline import Span, parse_timeline, read_timeline_file, span_frames
+from stickgen.generate.timeline import Span, check_timeline, parse_timeline, read_timeline_file, span_frames
 from stickgen.model.diffusion import Sampling
 from stickgen.model.motion_model import split_state
 
@@ -116,6 +116,25 @@ def test_a_bad_timeline_file_names_the_span_and_key(tmp_path) -> None:
         path.write_text(json.dumps(doc))
         with pytest.raises(ValueError, match=message):
             read_timeline_file(path)
+
+
+def test_spans_built_in_code_join_within_a_microsecond() -> None:
+    """0.1 + 0.2 then 0.3, 1/3 then 0.3333333333: the next span starts where the one before ends (they were
+    refused as an overlap and as a gap "after span 1, which ends at 0.3; start it there")."""
+    spans = [Span(0.0, 0.1 + 0.2, "waves"), Span(0.3, 1 / 3 * 2, "jumps"), Span(0.6666666666, 1.0, "sits")]
+    joined = check_timeline(spans)
+    assert [(s.start_s, s.end_s) for s in joined] == [(0.0, 0.1 + 0.2), (0.1 + 0.2, 2 / 3), (2 / 3, 1.0)]
+    with pytest.raises(ValueError, match="gap after span 1"):
+        check_timeline([Span(0.0, 0.3, "waves"), Span(0.30001, 1.0, "jumps")])
+
+
+def test_a_timeline_file_with_a_byte_order_mark_reads(tmp_path) -> None:
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps([{"start": 0, "end": 1, "text": "waves"}]), encoding="utf-8-sig")
+    assert read_timeline_file(path) == [Span(0.0, 1.0, "waves")]
+    path.write_text("[" * 5000 + "]" * 5000)
+    with pytest.raises(ValueError, match="not a JSON file"):
+        read_timeline_file(path)
 
 
 def test_a_span_shorter_than_a_frame_is_refused() -> None:
@@ -606,6 +625,19 @@ def test_cli_timeline_long_seconds_continuation_and_fps_write_their_motions(
     b = load_motion(tmp_path / "b.json")
     assert b.frames == 120 and np.abs(b.joints[:100] - to_canonical_frame(long.joints)).max() <= MM
     capsys.readouterr()
+    # named as the options, exit 2 (they named `duration_s` and `keep`, the API's words, exit 1)
+    assert (
+        fake_cli(
+            tmp_path / "x.json", WALK, "--seconds", "599", "--continue-from", str(tmp_path / "long.json")
+        )
+        == 2
+    )
+    assert "is 5 s and --seconds 599: a motion lasts at most 600 s in all" in capsys.readouterr().err
+    assert (
+        fake_cli(tmp_path / "x.json", WALK, "--inbetween", str(tmp_path / "long.json"), "--keep", "0-0.01")
+        == 2
+    )
+    assert "--keep holds no frame of the motion at the model's 20 fps" in capsys.readouterr().err
 
 
 def test_cli_a_sequence_prompt_is_made_as_a_timeline_unless_told_not_to(fake_cli, tmp_path, capsys) -> None:

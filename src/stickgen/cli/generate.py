@@ -296,7 +296,16 @@ def _directed_requests(args: argparse.Namespace, max_chars: int) -> tuple[list[R
     if kinds and kinds[0] != "--timeline" and args.prompts is not None:
         raise UsageError(f"{kinds[0]} directs one prompt: not with --prompts")
     if args.continue_from is not None:
+        from stickgen.generate.timeline import MAX_SECONDS
+
         prefix = _given_motion("--continue-from", args.continue_from, args.actors)
+        before = prefix.frames / prefix.fps
+        if before + (args.seconds or 0.0) > MAX_SECONDS or before >= MAX_SECONDS:
+            more = f" and --seconds {args.seconds:g}" if args.seconds else ""
+            raise UsageError(
+                f"--continue-from {args.continue_from} is {before:g} s{more}: a motion lasts at most "
+                f"{MAX_SECONDS:g} s in all"
+            )
         return _requests(args, max_chars), _Directed(prefix=prefix)
     if args.inbetween is not None:
         if args.seconds is not None:
@@ -417,6 +426,11 @@ def _make(gen, req: Request, seed: int, d: _Directed):
 
         known = resample(d.given, gen.fps)
         keep = np.array(range_frames(d.keep, known.frames, gen.fps))
+        if not keep.any():
+            raise UsageError(
+                f"--keep holds no frame of the motion at the model's {gen.fps:g} fps (one every "
+                f"{1 / gen.fps:g} s): widen a range"
+            )
         return directed.inbetween(gen, req.prompt, known, keep, seed, req.action, req.style)
     if d.path is not None:
         return directed.follow_path(gen, req.prompt, d.path, req.seconds, seed, req.action, req.style)
@@ -459,7 +473,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
                 try:
                     motion = _make(gen, req, seed, directing)
                 except ValueError as exc:
-                    raise ValueError(f"{where}{exc}") from None
+                    kind = UsageError if isinstance(exc, UsageError) else ValueError  # its exit status kept
+                    raise kind(f"{where}{exc}") from None
                 if args.fps is not None:
                     from stickgen.generate.retime import resample
 

@@ -17,17 +17,13 @@ if TYPE_CHECKING:
 
 def _length_note(meta: dict) -> str:
     length = meta.get("length") or length_meta("given")  # a given length (a duration, a timeline)
-    note = {
+    # a length the text asks for that the motion does not last is a note (`familiar.prompt_notes`)
+    return {
         "predicted": " (predicted from the text)",
         "default": " (the default length)",
         "counted": " (from the count)",
         "stated": " (as the text says)",
     }.get(length["source"], "")
-    if "asked_s" in length:
-        asked = length["asked_s"]
-        bound = "longer than a motion may be" if asked > meta["duration_s"] else "a part shorter than 0.5 s"
-        note += f" (the text asks for {asked:g} s, {bound})"
-    return note
 
 
 def _verdict(meta: dict) -> str:

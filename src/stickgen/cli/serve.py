@@ -73,10 +73,10 @@ async def _read_json(request: Any) -> Any:
         body += chunk
         if len(body) > MAX_BODY_BYTES:
             raise RequestError(f"the request body is over {MAX_BODY_BYTES} bytes")
-    try:
+    try:  # ValueError: not UTF-8, not JSON, an integer of thousands of digits; RecursionError: nested deep
         return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RequestError(f"the request body is not JSON: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise RequestError(f"the request body is not JSON: {str(exc)[:200]}") from None
 
 
 class SecurityHeaders:
@@ -125,6 +125,9 @@ def create_app(service: DemoService):
         return JSONResponse(service.info())
 
     async def generate(request):
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media != "application/json":  # a form or text/plain needs no CORS preflight: any page could post
+            return error(415, f"send the request as JSON (Content-Type: application/json), not {media!r}")
         try:
             req = DemoRequest.from_json(await _read_json(request), service.limits)
             result = await run_in_threadpool(service.generate, req)

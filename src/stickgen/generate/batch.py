@@ -94,7 +94,7 @@ def read_prompts(path: Path, defaults: Request, max_chars: int) -> list[Request]
     if path.stat().st_size > MAX_PROMPTS_BYTES:
         raise UsageError(f"{path}: larger than {MAX_PROMPTS_BYTES // 2**20} MiB")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Notepad writes one) is no text
     except UnicodeDecodeError as exc:
         raise UsageError(f"{path}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
     out: list[Request] = []
@@ -103,11 +103,13 @@ def read_prompts(path: Path, defaults: Request, max_chars: int) -> list[Request]
         if not line or line.startswith("#"):
             continue
         where = f"{path}:{number}: "
-        if line.startswith("{"):
+        if line.startswith(("{", "[")):  # a JSON line; a list was a prompt of brackets
             try:
                 item = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise UsageError(f"{where}not a JSON object ({exc.msg} at column {exc.colno})") from None
+            except (ValueError, RecursionError) as exc:  # thousands of digits, nested deep
+                raise UsageError(f"{where}not a JSON object ({str(exc)[:120]})") from None
             if not isinstance(item, dict):
                 raise UsageError(f"{where}not a JSON object")
             unknown = sorted(set(item) - set(REQUEST_KEYS))

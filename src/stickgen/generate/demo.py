@@ -277,13 +277,16 @@ def _make(gen: InferenceGenerator, request: DemoRequest, seed: int, limits: Demo
     seconds"), at most the server's longest."""
     if request.timeline is not None:
         return directed.generate_timeline(gen, list(request.timeline), request.actors, seed)
-    seconds = request.duration_s
+    seconds = own = request.duration_s
     if seconds is None:
-        seconds = round(min(prompt_duration_s(gen, request.prompt), limits.max_duration_s), 6)
+        own = prompt_duration_s(gen, request.prompt)
+        seconds = round(min(own, limits.max_duration_s), 6)
     motion = generate_sequence(gen, request.prompt, seconds, request.actors, seed, max_parts=limits.max_spans)
-    if motion is not None:
-        return motion
-    return gen.generate(request.prompt, seconds, num_actors=request.actors, seed=seed)
+    if motion is None:
+        motion = gen.generate(request.prompt, seconds, num_actors=request.actors, seed=seed)
+    if own is not None and own > seconds:  # the prompt's own length, over the server's longest: said
+        motion.meta["length"] = {**motion.meta.get("length", {}), "asked_s": round(own, 4)}
+    return motion
 
 
 def verdict(meta: dict) -> str:

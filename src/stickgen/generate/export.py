@@ -306,11 +306,11 @@ def save_motion(motion: Motion, path: str | os.PathLike, bvh: BvhOptions | None 
 def read_json(path: Path) -> Any:
     """The JSON document in `path`; ValueError naming it when it is not UTF-8 JSON text."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:
         raise ValueError(f"{path}: not valid JSON: not UTF-8 text") from None
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise ValueError(f"{path}: not valid JSON: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # also an integer of thousands of digits
+        raise ValueError(f"{path}: not valid JSON: {str(exc)[:200]}") from None
 
 
 def load_motion(path: str | os.PathLike) -> Motion:

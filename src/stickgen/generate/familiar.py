@@ -65,10 +65,14 @@ def unfamiliar_note(gen: InferenceGenerator, text: str) -> str | None:
 
 def prompt_notes(gen: InferenceGenerator, prompt: str, motion: Motion, actors_given: bool) -> list[str]:
     """What to tell a user besides `motion` of `prompt`: why it has fewer people than the words count
-    (`together.people_note`; not when the actor count was given), and each of its texts (a sequence's parts,
-    a timeline's spans, else the prompt) that the memory holds nothing close to (`unfamiliar_note`)."""
+    (`together.people_note`; not when the actor count was given), each of its texts (a sequence's parts,
+    a timeline's spans, else the prompt) that the memory holds nothing close to (`unfamiliar_note`), and a
+    length its words state that the motion does not last (`meta["length"]["asked_s"]`: over a bound)."""
     meta = motion.meta
     texts = meta.get("sequence", {}).get("parts") or [s["text"] for s in meta.get("timeline", [])] or [prompt]
     notes = [None if actors_given else people_note(gen, prompt, motion.actors)]
     notes += [unfamiliar_note(gen, t) for t in dict.fromkeys(texts)]
+    asked = (meta.get("length") or {}).get("asked_s")
+    if asked is not None and abs(asked - motion.duration_s) > 0.5 / motion.fps:
+        notes.append(f"the text asks for {asked:g} s; the motion lasts {motion.duration_s:g} s")
     return [n for n in notes if n]

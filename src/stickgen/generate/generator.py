@@ -117,6 +117,12 @@ def validate_prompt(prompt: Any, max_chars: int) -> str:
     text = " ".join(prompt.split())
     if not text:
         raise ValueError("prompt is empty (or only whitespace): describe the motion, e.g. 'a person waves'")
+    try:  # a lone surrogate: bytes a shell passed that are not UTF-8 ("caf\xe9"), or a JSON "\ud800"
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"prompt is not valid text: character {exc.start + 1} is not one (bytes that are not UTF-8?)"
+        ) from None
     if len(text) > max_chars:
         raise ValueError(f"prompt is too long: {len(text)} characters, the limit is {max_chars}")
     if not any(ch.isalnum() for ch in text):

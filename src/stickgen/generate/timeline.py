@@ -15,12 +15,15 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 MAX_SECONDS = 600.0  # the longest directed motion (timeline or --seconds): 10 minutes
 MAX_SPANS = 1000
+# a span that starts this close to where the one before ends starts there (spans built in code, 1/3 then
+# 0.3333333333 or 0.1 + 0.2 then 0.3, were refused as a gap or an overlap; frames are 50 ms apart)
+JOIN_TOLERANCE_S = 1e-6
 MAX_FILE_BYTES = 2**20
 SPAN_KEYS = ("start", "end", "text")
 _SPAN = re.compile(
@@ -93,17 +96,18 @@ def read_timeline_file(path: Path, max_seconds: float = MAX_SECONDS) -> list[Spa
         raise ValueError(f"timeline file not found: {path}")
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ValueError(f"{path}: larger than {MAX_FILE_BYTES // 2**10} KiB")
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: not a JSON file ({exc})") from None
+    try:  # ValueError: not UTF-8, not JSON, thousands of digits; RecursionError: nested deep
+        doc = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(f"{path}: not a JSON file ({str(exc)[:200]})") from None
     return timeline_from_json(doc, str(path), max_seconds)
 
 
 def check_timeline(
     spans: list[Span], max_seconds: float = MAX_SECONDS, where: str = "timeline"
 ) -> list[Span]:
-    """The spans when they start at 0 and follow each other; else a `ValueError` naming the span."""
+    """The spans when they start at 0 and follow each other (each started where the one before ends when
+    within `JOIN_TOLERANCE_S` of it); else a `ValueError` naming the span."""
     if not spans:
         raise ValueError(f"{where} has no spans")
     if len(spans) > MAX_SPANS:
@@ -126,6 +130,8 @@ def check_timeline(
             raise ValueError(f"{name}: a timeline starts at 0; the first span starts at {s.start_s:g}")
         if i > 1:
             before = spans[i - 2]
+            if abs(s.start_s - before.end_s) <= JOIN_TOLERANCE_S:
+                continue
             if s.start_s > before.end_s:
                 raise ValueError(
                     f"{name}: gap after span {i - 1}, which ends at {before.end_s:g}; start it there"
@@ -134,7 +140,7 @@ def check_timeline(
                 raise ValueError(f"{name}: overlaps span {i - 1}, which ends at {before.end_s:g}")
     if spans[-1].end_s > max_seconds:
         raise ValueError(f"{where} is {spans[-1].end_s:g} s long; the limit is {max_seconds:g} s")
-    return list(spans)
+    return [spans[0], *(replace(s, start_s=b.end_s) for b, s in zip(spans, spans[1:], strict=False))]
 
 
 def span_frames(spans: list[Span], fps: float) -> list[tuple[int, int]]:

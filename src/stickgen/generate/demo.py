@@ -352,7 +352,7 @@ class DemoService:
             try:
                 motions = [_make(gen, request, s, self.limits) for s in seeds]
             except ValueError as exc:  # the generator's own checks (e.g. a prompt its encoder refuses)
-                raise RequestError(str(exc)) from None
+                raise RequestError(str(exc).replace("num_actors", "actors")) from None  # the request's word
         result = DemoResult(secrets.token_hex(8), request, motions)
         with self._lock:
             self._results[result.id] = result

@@ -335,7 +335,7 @@ def test_info_describes_a_checkpoint_with_its_metrics_and_a_fresh_variant(ckpt, 
     assert (
         fresh["variant"] == "small" and fresh["model"]["d_model"] == 256 and fresh["parameters"] > 1_000_000
     )
-    assert main(["info"]) == 1 and "give a checkpoint (CKPT) or --variant NAME" in capsys.readouterr().err
+    assert main(["info"]) == 2 and "give a checkpoint (CKPT) or --variant NAME" in capsys.readouterr().err
 
 
 def test_convert_prints_its_summary_as_json(tmp_path, capsys) -> None:

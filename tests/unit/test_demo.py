@@ -363,11 +363,12 @@ def test_refusals_are_clear_replies_and_a_crash_does_not_stop_the_server(service
         status, headers, bvh = call(f"{url}/api/results/{rid}/0.bvh?rig=mixamo&up=z&units=m")
         assert status == 200 and b"ROOT mixamorig:Hips" in bvh
         assert headers["content-disposition"] == f'attachment; filename="stickgen-{rid}-0.bvh"'
-        for query, message in (
-            ("rig=unreal", "rig must be one of"),
-            ("path=/etc", "unknown download options"),
+        for name, query, message in (
+            ("0.bvh", "rig=unreal", "rig must be one of"),
+            ("0.bvh", "path=/etc", "unknown download options"),
+            ("0.json", "rig=mixamo", "options of a .bvh download, not of a .json"),  # were ignored
         ):
-            status, _, body = call(f"{url}/api/results/{rid}/0.bvh?{query}")
+            status, _, body = call(f"{url}/api/results/{rid}/{name}?{query}")
             assert status == 400 and message in json.loads(body)["error"], query
 
 

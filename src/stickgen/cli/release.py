@@ -143,9 +143,9 @@ def variant_info(params_path: Path, variant: str, text_dim: int | None) -> dict[
 
 def cmd_info(args: argparse.Namespace) -> int:
     if (args.checkpoint is None) == (args.variant is None):
-        return fail(
-            "info", ValueError("give a checkpoint (CKPT) or --variant NAME, not both and not neither")
-        )
+        from stickgen.generate.batch import UsageError  # a bad argument: exit 2
+
+        return fail("info", UsageError("give a checkpoint (CKPT) or --variant NAME, not both, not neither"))
     try:
         if args.checkpoint is not None:
             info = checkpoint_info(args.checkpoint, args.eval_results)

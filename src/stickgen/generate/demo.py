@@ -434,6 +434,8 @@ class DemoService:
             raise NotFoundError(f"no file {name!r}: the motion has {motion.actors} actor(s)")
         if fmt not in self.formats():
             raise NotFoundError(f"{fmt} is not available here (MP4 needs imageio-ffmpeg)")
+        if bvh is not None and fmt != "bvh":  # they were ignored: a .json?rig=... came back as if unasked
+            raise RequestError(f"rig, up and units are options of a .bvh download, not of a .{fmt}")
         stem = f"stickgen-{result_id}-{index}"
         return (
             _build(motion, fmt, actor or 0, bvh),

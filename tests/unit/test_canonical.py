@@ -130,3 +130,12 @@ def test_describe_reports_height_and_uprightness(tmp_path) -> None:
     c = info["clips"][0]
     assert {"id", "frames", "actors", "height_m", "upright", "source", "action", "texts"} <= set(c)
     assert c["upright"] and 1.6 < c["height_m"] < 1.9
+
+
+@pytest.mark.parametrize("obj", [[1, 2, 3], "clips", torch.zeros(3)])
+def test_a_pt_that_holds_no_dict_is_named(tmp_path: pathlib.Path, obj) -> None:
+    """`stickgen inspect`, `safety` and `evaluate --data` ended in "TypeError: 'list' object is not a
+    mapping" for a .pt of anything but a dict."""
+    torch.save(obj, tmp_path / "x.pt")
+    with pytest.raises(canonical.CanonicalFormatError, match="x.pt: not a canonical file: it holds a"):
+        canonical.load(tmp_path / "x.pt")

@@ -227,7 +227,7 @@ def test_a_prompts_file_writes_one_file_per_line_and_sample(ckpt, tmp_path, caps
         ("!!!\n", "prompts.txt:1: prompt has no letters or digits"),
         ('["a person waves"]\n', "prompts.txt:1: not a JSON object"),  # was a prompt of brackets
         ('{"prompt": "a", "seed": ' + "9" * 5000 + "}\n", "prompts.txt:1: not a JSON object (Exceeds"),
-        ('{"prompt": "\\ud800 waves"}\n', "prompts.txt:1: prompt is not valid text: character 1"),
+        ('{"prompt": "\\ud800 waves"}\n', "prompts.txt:1: prompt is not valid text: it holds bytes"),
     ],
 )
 def test_a_bad_prompts_file_is_one_line_naming_the_line_before_loading(

@@ -99,3 +99,16 @@ def test_every_params_key_is_read_somewhere() -> None:
 
     walk(Params, "")
     assert not unread, f"params keys nothing reads: {unread}"
+
+
+def test_numbers_read_as_dvc_reads_them_and_a_key_given_twice_is_refused(tmp_path) -> None:
+    """YAML 1.2 numbers, as DVC's reader: `lr: 2e-3` is 0.002 (PyYAML's 1.1 rules read the text "2e-3" and
+    the file was refused as `expected float, got str`); a quoted one stays text. A key given twice in one
+    mapping is an error naming its line (PyYAML kept the last: a second `sampling:` section won silently)."""
+    text = (ROOT / "params.yaml").read_text()
+    path = tmp_path / "p.yaml"
+    path.write_text(text.replace("    lr: 0.002\n", "    lr: 2e-3\n", 1))
+    assert load_params(path).train.pretrain.lr == 0.002
+    path.write_text(text + "sampling:\n  steps: 50\n")
+    with pytest.raises(yaml.YAMLError, match="the key 'sampling' is given twice"):
+        load_params(path)

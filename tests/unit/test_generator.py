@@ -240,3 +240,15 @@ def test_an_action_and_a_style_condition_the_motion_and_are_recorded(fake_checkp
     np.testing.assert_array_equal(again.joints, styled.joints)
     with pytest.raises(ValueError, match="style must be a string, got int"):
         gen.generate(PROMPT, duration_s=1.0, style=3)
+
+
+def test_a_duration_is_any_real_number_in_range_numpys_too(fake_checkpoint) -> None:
+    """np.float32(1.0) was refused as "must be a number > 0, got np.float32(1.0)"; inf and 1e308 ended in an
+    OverflowError."""
+    import numpy as np
+
+    gen = _gen(fake_checkpoint, use_diffusion=False)
+    assert gen.generate("a person walks", np.float32(1.0), seed=1).frames == 20
+    for bad in (float("inf"), 1e308, float("nan"), "1", True):
+        with pytest.raises(ValueError, match=r"duration_s must be a number > 0 \(seconds\)"):
+            gen.generate("a person walks", bad, seed=1)

@@ -344,6 +344,8 @@ BAD_PARAMS = {
     "config": ("train:\n  pretrain:\n    lr: -1\n", "train.pretrain.lr: must be > 0"),
     "yaml": ("base: {seed: [1, 2\n", "YAML syntax error at line 2"),
     "type": ("canonical:\n  fps: fast\n", "canonical.fps: expected float"),
+    "infinite": ("diffusion:\n  guidance_scale: .inf\n", "diffusion.guidance_scale: must be a finite number"),
+    "twice": ("base:\n  seed: 7\n", "the key 'base' is given twice"),  # PyYAML kept the last, silently
 }
 
 
@@ -353,6 +355,8 @@ def _bad_params(tmp_path: Path, kind: str) -> Path:
     path = tmp_path / "bad_params.yaml"
     if kind == "yaml":
         path.write_text(text)
+    elif kind == "twice":
+        path.write_text(yaml.safe_dump(good) + text)
     else:
         over = yaml.safe_load(text)
         for section, values in over.items():

@@ -260,3 +260,18 @@ def test_a_directed_motion_of_one_actor_is_made_from_what_is_said_of_one_person(
     assert t.meta["captions"] == ["a person walks", "a person sits down"]
     more = directed.continue_motion(gen, said, "she keeps waving", 1.0, seed=2)
     assert more.meta["captions"] == ["a person keeps waving"]
+
+
+@pytest.mark.parametrize("bad", [-1, 2**64, 7.9, "7", True])
+def test_a_seed_is_an_integer_every_entry_point_checks(gen, bad) -> None:
+    """`motion.motion_seed`, at every entry point: -1 failed deep in numpy, 2**64 in torch, 7.9 was made as
+    7 and "7" as 7; a numpy integer makes the motion of the same Python integer."""
+    short = Directing(overlap_s=0.6, transition_s=0.4)
+    np.testing.assert_array_equal(
+        gen.generate("a person waves", 1.0, seed=np.int64(7)).joints,
+        gen.generate("a person waves", 1.0, seed=7).joints,
+    )
+    with pytest.raises(ValueError, match=r"seed must be an integer in 0\.\.2\*\*64-1"):
+        gen.generate("a person waves", 1.0, seed=bad)
+    with pytest.raises(ValueError, match=r"seed must be an integer in 0\.\.2\*\*64-1"):
+        directed.generate_long(gen, "a person waves", 4.0, seed=bad, directing=short)

@@ -23,15 +23,14 @@ one line on stderr and exit status 2, before anything loads; a failure while wor
 from __future__ import annotations
 
 import argparse
-import errno
 import json
-import os
 import secrets
 import sys
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from stickgen.cli.output import check_output, check_smpl, write_motion
 from stickgen.core.config import MAX_DDIM_STEPS
 from stickgen.entry import command_params
 from stickgen.generate.batch import (
@@ -48,8 +47,6 @@ if TYPE_CHECKING:  # loaded when a command runs: `stickgen --help` stays quick
     from stickgen.generate.generator import InferenceGenerator
     from stickgen.generate.settings import Checks, SamplingSettings
 
-RENDER_SUFFIXES = (".gif", ".mp4", ".html")
-EXPORT_SUFFIXES = (".json", ".npz", ".bvh", ".glb", ".npy")
 # `generate` bounds the refinement's DDIM steps (--steps or params diffusion.diffusion_steps) by the samplers'
 # bound, stickgen.core.config.MAX_DDIM_STEPS; the bounds of seeds, samples and prompts:
 # stickgen.generate.batch
@@ -59,109 +56,6 @@ def fail(command: str, exc: BaseException) -> int:
     """One line on stderr; status 2 for a bad argument or input (`UsageError`), 1 for anything else."""
     print(f"stickgen {command}: {exc}", file=sys.stderr)
     return 2 if isinstance(exc, UsageError) else 1
-
-
-def _check_out(out: Path) -> str:
-    """The output's format, once `out` is known to name a file that can be written (before any motion is
-    made: a refused write after minutes of generating lost them)."""
-    if out.parent.exists() and not out.parent.is_dir():
-        raise UsageError(f"--out {out}: {out.parent} is a file, not a folder")
-    _check_writable(out)
-    if out.is_dir():
-        raise UsageError(f"--out {out} is a folder: name the file to write, e.g. {out / 'motion.gif'}")
-    suffix = out.suffix.lower()
-    if suffix not in RENDER_SUFFIXES + EXPORT_SUFFIXES:
-        raise UsageError(
-            f"unsupported output [{suffix or out.name}]: choose .gif, .mp4 or .html (animation), .json, .npz "
-            "or .bvh (motion data), .glb (skinned glTF animation) or .npy (v3 stick segments)"
-        )
-    if suffix == ".mp4":
-        from stickgen.generate.render import mp4_available
-
-        if not mp4_available():
-            raise UsageError(
-                "MP4 output needs the optional package imageio-ffmpeg (pip install 'stickgen[video]')"
-            )
-    return suffix
-
-
-def _check_output(args: argparse.Namespace) -> None:
-    """`--out` and, for an animation, the render options, checked before anything is made."""
-    if _check_out(args.out) in RENDER_SUFFIXES:
-        _render_options(args)
-
-
-def _check_writable(out: Path) -> None:
-    """`UsageError` unless a file named `out` can be made where it is to go (its folder made if missing):
-    tried with a file of that name, removed at once, where none is yet."""
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if out.exists():
-            if not (os.access(out, os.W_OK) and os.access(out.parent, os.W_OK)):
-                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
-        else:
-            out.open("xb").close()
-            out.unlink()
-    except OSError as exc:
-        raise UsageError(f"--out {out}: cannot write there: {exc.strerror or exc}") from None
-
-
-def _check_smpl(args: argparse.Namespace) -> None:
-    if not args.smpl:
-        if args.body_model is not None or args.mesh:
-            raise UsageError("--body-model and --mesh pose an SMPL body: add --smpl (and an .npz --out)")
-        return
-    if args.out.suffix.lower() != ".npz":
-        raise UsageError(f"--smpl writes an AMASS .npz; --out {args.out} is not one")
-    if args.body_model is not None and not args.body_model.is_file():
-        raise UsageError(f"--body-model {args.body_model}: no such file")
-    if args.mesh and args.body_model is None:
-        raise UsageError("--mesh poses a body model's mesh: give its file with --body-model FILE")
-
-
-# the render settings' fields, as the options that set them
-_RENDER_OPTIONS = {
-    "RenderOptions.width": "--size",
-    "RenderOptions.height": "--size",
-    "RenderOptions.trail_frames": "--trails",
-    "Camera.azimuth_deg": "--azimuth",
-    "Camera.elevation_deg": "--elevation",
-}
-
-
-def _render_options(args: argparse.Namespace):
-    """The render settings of the options; a bad one is a `UsageError` naming the option."""
-    from stickgen.generate.render import Camera, RenderOptions
-
-    follow = {"auto": None, "on": True, "off": False}[args.follow]
-    try:
-        camera = Camera(azimuth_deg=args.azimuth, elevation_deg=args.elevation, follow=follow)
-        return RenderOptions(width=args.size, height=args.size, camera=camera, trail_frames=args.trails)
-    except ValueError as exc:
-        message = str(exc)
-        for field, option in _RENDER_OPTIONS.items():
-            message = message.replace(field, option)
-        raise UsageError(message) from None
-
-
-def _write(motion, out: Path, args: argparse.Namespace) -> list[Path]:
-    from stickgen.generate.export import save_motion
-    from stickgen.generate.render import render
-
-    if out.suffix.lower() in RENDER_SUFFIXES:
-        return [render(motion, out, _render_options(args))]
-    if args.smpl:
-        from stickgen.generate.smpl import save_amass
-
-        paths = save_amass(motion, out, body_model=args.body_model, family=args.family, gender=args.gender)
-        if not args.mesh:
-            return paths
-        from stickgen.generate.body_mesh import save_mesh_sequence
-
-        return paths + [save_mesh_sequence(p, args.body_model) for p in paths]
-    from stickgen.generate.bvh import BvhOptions
-
-    return save_motion(motion, out, bvh=BvhOptions(rig=args.rig, up=args.up, units=args.units))
 
 
 def _requests(args: argparse.Namespace, max_chars: int) -> list[Request]:
@@ -441,8 +335,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     """Check every request, load the model and text encoder once, then generate each request's samples."""
     results: list[dict[str, Any]] = []
     try:
-        _check_output(args)
-        _check_smpl(args)
+        check_output(args)
+        check_smpl(args)
         p = command_params(args.params, required=False)
         from stickgen.generate.settings import DEFAULT_MAX_PROMPT_CHARS, DEFAULT_MAX_REGENERATIONS
 
@@ -480,7 +374,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
                     motion = resample(motion, args.fps)
                 out = output_path(args.out, motion.meta["seed"], req.line) if many else args.out
-                results.append(reported(gen, req, motion, _write(motion, out, args), args.json))
+                results.append(reported(gen, req, motion, write_motion(motion, out, args), args.json))
     except (ValueError, OSError, RuntimeError) as exc:  # OSError: a write refused (`core.atomic.WriteError`)
         return fail("generate", exc)
     if args.json:
@@ -492,10 +386,10 @@ def cmd_render(args: argparse.Namespace) -> int:
     from stickgen.generate.export import load_motion
 
     try:
-        _check_output(args)
-        _check_smpl(args)
+        check_output(args)
+        check_smpl(args)
         motion = load_motion(args.motion)
-        written = _write(motion, args.out, args)
+        written = write_motion(motion, args.out, args)
     except (ValueError, OSError, RuntimeError) as exc:
         return fail("render", exc)
     if args.json:

@@ -14,8 +14,9 @@ import argparse
 import json
 from pathlib import Path
 
-from stickgen.cli.generate import _check_output, _check_smpl, _write, fail
+from stickgen.cli.generate import fail
 from stickgen.cli.generate_args import FORMATS, _bvh_options, _view_options
+from stickgen.cli.output import check_output, check_smpl, write_motion
 from stickgen.generate.batch import UsageError
 
 
@@ -35,12 +36,12 @@ def cmd_render_clip(args: argparse.Namespace) -> int:
     from stickgen.generate.motion import motion_of_clip
 
     try:
-        _check_output(args)
-        _check_smpl(args)
+        check_output(args)
+        check_smpl(args)
         store = load(args.file)
         clip = store.clip(_clip_index(store, args.clip))
         motion = motion_of_clip(clip, store.fps)
-        written = _write(motion, args.out, args)
+        written = write_motion(motion, args.out, args)
     except (CanonicalFormatError, ValueError, OSError, RuntimeError) as exc:
         return fail("render-clip", exc)
     face = motion.face is not None and bool(motion.face.known.any())

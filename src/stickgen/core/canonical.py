@@ -300,6 +300,8 @@ class CanonicalStore:
     file's dict as stored (what to save again)."""
 
     def __init__(self, data: dict[str, Any], path: str = "<memory>") -> None:
+        if not isinstance(data, dict):  # a .pt of a list, a tensor, a string (was a TypeError)
+            raise CanonicalFormatError(f"{path}: not a canonical file: it holds a {type(data).__name__}")
         self.path = path
         self.raw = data
         self.data = {**data, **_check_structure(data, path)}

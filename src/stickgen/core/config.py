@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -429,13 +430,37 @@ def recording() -> contextlib.AbstractContextManager[set[str]]:
     return strict_recording(Params)
 
 
+class _ParamsLoader(yaml.SafeLoader):
+    """YAML as DVC reads params.yaml (YAML 1.2 numbers: `1e-3` is a float, where PyYAML's 1.1 rules read the
+    text "1e-3"), and a key given twice in one mapping refused (PyYAML keeps the last, silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                mark = key_node.start_mark
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is given twice in one mapping", mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+_ParamsLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+$"),
+    list("-+0123456789."),
+)
+
+
 def load_params(path: str | Path = "params.yaml") -> Params:
     """Read and validate params.yaml."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"params file not found: {path}")
     with path.open() as fh:
-        raw = yaml.safe_load(fh)
+        raw = yaml.load(fh, Loader=_ParamsLoader)  # noqa: S506 (a SafeLoader)
     return build(Params, raw, "")
 
 

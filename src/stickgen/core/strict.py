@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import types
 import typing
 from collections.abc import Iterator
@@ -76,7 +77,10 @@ def build(tp: Any, value: Any, path: str) -> Any:
                 return build(arg, value, path)
         raise ConfigError(f"{path}: expected {tp}, got {value!r}")
     check(_is_instance(value, tp), path, f"expected {tp.__name__}, got {type(value).__name__} {value!r}")
-    return float(value) if tp is float else value
+    if tp is float:  # no setting means infinity or NaN (`guidance_scale: .inf` passed, then made NaN joints)
+        check(math.isfinite(value), path, f"must be a finite number, got {value!r}")
+        return float(value)
+    return value
 
 
 def to_dict(obj: Any) -> Any:

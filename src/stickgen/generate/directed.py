@@ -27,11 +27,11 @@ what one does (a long motion, a timeline of such spans) are made one by one and 
 from __future__ import annotations
 
 import math
-import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import partial
+from numbers import Real
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +42,7 @@ from stickgen.core.features import features_to_joints, joints_to_features
 from stickgen.core.laterality import BOTH, motion_side
 from stickgen.core.vocab import action_id
 from stickgen.generate.inpaint import FADE_FRAMES, blend_kept, sample_constrained
-from stickgen.generate.motion import Motion
+from stickgen.generate.motion import Motion, motion_seed
 from stickgen.generate.placement import placement
 from stickgen.generate.retime import bone_lengths, resample, with_bone_lengths
 from stickgen.generate.sample import decode_joints
@@ -322,7 +322,7 @@ def _spans(timeline: Any, max_seconds: float) -> list[Span]:
 
 
 def _frames(gen: InferenceGenerator, duration_s: float, directing: Directing, before: float = 0.0) -> int:
-    if isinstance(duration_s, bool) or not isinstance(duration_s, (int, float)) or not duration_s > 0:
+    if isinstance(duration_s, bool) or not isinstance(duration_s, Real) or not duration_s > 0:  # numpy's too
         raise ValueError(f"duration_s must be a number > 0, got {duration_s!r}")
     if before + duration_s > directing.max_seconds:
         raise ValueError(
@@ -377,7 +377,7 @@ def _direct(
     overlap = max(1, min(round(directing.overlap_s * fps), max_frames - 1))
     transition = max(1, min(round(directing.transition_s * fps), max_frames - 1))
     windows = plan_windows([(p.start, p.end) for p in parts], max_frames, overlap, transition)
-    seed = secrets.randbelow(2**31) if seed is None else int(seed)
+    seed = motion_seed(seed)
     t0 = time.perf_counter()
     emb = torch.from_numpy(np.asarray(gen.encoder.encode(said), dtype=np.float32)).to(gen.device)
     attempts = 1 + (gen.max_regenerations if gen.enable_safety_check else 0)

@@ -24,10 +24,10 @@ each motion; a rejected motion is generated again with the next seed (new noise:
 from __future__ import annotations
 
 import inspect
-import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, is_dataclass, replace
+from numbers import Real
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ from stickgen.core.safety import SafetyCritic
 from stickgen.core.text import EncoderInfo
 from stickgen.core.vocab import action_id
 from stickgen.generate.headcount import people_count
-from stickgen.generate.motion import Motion, length_meta
+from stickgen.generate.motion import Motion, length_meta, motion_seed
 from stickgen.generate.published import checkpoint_from_folder
 from stickgen.generate.sample import generate_motions
 from stickgen.generate.settings import (
@@ -117,12 +117,8 @@ def validate_prompt(prompt: Any, max_chars: int) -> str:
     text = " ".join(prompt.split())
     if not text:
         raise ValueError("prompt is empty (or only whitespace): describe the motion, e.g. 'a person waves'")
-    try:  # a lone surrogate: bytes a shell passed that are not UTF-8 ("caf\xe9"), or a JSON "\ud800"
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError(
-            f"prompt is not valid text: character {exc.start + 1} is not one (bytes that are not UTF-8?)"
-        ) from None
+    if any("\ud800" <= ch <= "\udfff" for ch in text):  # a shell's bytes that are not UTF-8; JSON's "\ud800"
+        raise ValueError("prompt is not valid text: it holds bytes that are not UTF-8 (a lone surrogate)")
     if len(text) > max_chars:
         raise ValueError(f"prompt is too long: {len(text)} characters, the limit is {max_chars}")
     if not any(ch.isalnum() for ch in text):
@@ -321,9 +317,9 @@ class InferenceGenerator:
 
     def frames_for(self, duration_s: float) -> int:
         """The frame count of `duration_s` seconds at the model's fps; `ValueError` outside 2..max_frames."""
-        if not isinstance(duration_s, (int, float)) or isinstance(duration_s, bool) or not duration_s > 0:
-            raise ValueError(f"duration_s must be a number > 0, got {duration_s!r}")
-        frames = int(round(duration_s * self.fps))
+        if isinstance(duration_s, bool) or not isinstance(duration_s, Real) or not 0 < duration_s < 1e9:
+            raise ValueError(f"duration_s must be a number > 0 (seconds), got {duration_s!r}")  # numpy's too
+        frames = int(round(float(duration_s) * self.fps))
         if frames < 2:
             raise ValueError(f"duration_s {duration_s} is under two frames at {self.fps:g} fps")
         if frames > self.model.cfg.max_frames:
@@ -404,7 +400,7 @@ class InferenceGenerator:
             self.frames_for(duration_s)  # a bad duration is refused before the text is encoded
         actors = self.actors_for(text, num_actors, action)
         action_ids, style, style_ids = self.conditions(action, style)
-        seed = secrets.randbelow(2**31) if seed is None else int(seed)
+        seed = motion_seed(seed)
         t0 = time.perf_counter()
         placement = together_placement(text, actors, action)
         said = made_from(text, actors, placement)

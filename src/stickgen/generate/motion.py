@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import numbers
+import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,17 @@ def check_fps(fps: object, what: str = "Motion fps") -> float:
     if not MIN_FPS <= fps <= MAX_FPS:
         raise ValueError(f"{what} must be in [{MIN_FPS:g}, {MAX_FPS:g}] frames per second, got {fps}")
     return float(fps)
+
+
+def motion_seed(seed: object) -> int:
+    """The seed a motion is made with: `seed` as an int (a Python or numpy integer in 0..2**64-1, torch's
+    seeds; the same motion for both kinds), or one drawn at random for None; anything else a ValueError
+    naming it (-1 failed deep in numpy, 2**64 in torch, 7.9 was made as 7 and "7" as 7)."""
+    if seed is None:
+        return secrets.randbelow(2**31)
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= int(seed) < 2**64:
+        raise ValueError(f"seed must be an integer in 0..2**64-1, got {seed!r}")
+    return int(seed)
 
 
 def length_meta(source: str) -> dict[str, Any]:

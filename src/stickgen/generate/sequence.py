@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import math
 import re
-import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -60,7 +59,7 @@ from stickgen.generate.directed import (
     window_timeline,
 )
 from stickgen.generate.headcount import infer_num_actors, solo_caption
-from stickgen.generate.motion import Motion, length_meta
+from stickgen.generate.motion import Motion, length_meta, motion_seed
 from stickgen.generate.stated import stated_length
 from stickgen.generate.timeline import MAX_SECONDS, Span, format_timeline
 from stickgen.generate.together import (
@@ -418,7 +417,7 @@ def _in_turns(
     (`continue_motion`), in one window (ALL) or actor by actor (`_apart`)."""
     from stickgen.generate.generator import safety_summary
 
-    seed = secrets.randbelow(2**31) if seed is None else int(seed)
+    seed = motion_seed(seed)
     t0 = time.perf_counter()
     # the spans before the first made actor by actor, in windows of all the actors; a first part of several
     # people doing what one does is that timeline alone, made actor by actor and placed (`generate_timeline`)

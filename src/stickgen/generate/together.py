@@ -29,7 +29,6 @@ a text (`generate_timeline`) are made the same way, each actor's in its own wind
 from __future__ import annotations
 
 import re
-import secrets
 import time
 from collections.abc import Callable
 from dataclasses import fields
@@ -42,7 +41,7 @@ from stickgen.core.face import FaceTrack
 from stickgen.core.skeleton import facing_yaw, rotation_y
 from stickgen.core.vocab import infer_action
 from stickgen.generate.headcount import NO_ONE, people_count, solo_caption
-from stickgen.generate.motion import Motion
+from stickgen.generate.motion import Motion, motion_seed
 
 if TYPE_CHECKING:
     from stickgen.generate.directed import Directing
@@ -172,7 +171,7 @@ def directed_together(
     text each actor was made from (`caption`). `prompt`: the motion's (None: the first actor's)."""
     from stickgen.generate.generator import safety_summary
 
-    seed = secrets.randbelow(2**31) if seed is None else int(seed)
+    seed = motion_seed(seed)
     t0 = time.perf_counter()
 
     def draw(k: int) -> tuple[list[np.ndarray], list[Motion]]:

@@ -602,3 +602,28 @@ def test_a_motion_file_that_is_not_one_is_one_line_naming_it_from_render_and_saf
             assert err.count("\n") == 1 and re.match(
                 f"stickgen {args[0]}: {re.escape(path)}: .*{why}", err
             ), err
+
+
+def test_safety_and_evaluate_refuse_bad_arguments_before_working(tmp_path, capsys) -> None:
+    """`safety --fps -5` and `nan` were tracebacks (0 fell back to the params', inf was taken); `evaluate`
+    ran the whole evaluation before an `--out` folder was a traceback, and took an adversarial report of a
+    list (TypeError), a `safe_ratio` of 5 (robustness 5) or NaN (none)."""
+    from stickgen.generate.motion import Motion
+
+    motion = tmp_path / "m.json"
+    save_motion(
+        Motion(np.zeros((10, 1, 22, 3), np.float32) + np.arange(22)[None, None, :, None] * 0.05, 20.0), motion
+    )
+    for fps in ("-5", "nan", "0", "inf"):
+        assert main(["safety", str(motion), "--fps", fps]) == 2
+        assert "--fps must be in [1, 1000] frames per second" in capsys.readouterr().err
+    evaluate = ["evaluate", "--checkpoint", "c.pth", "--data", "d.pt", "--params", str(ROOT / "params.yaml")]
+    assert main([*evaluate, "--out", str(tmp_path)]) == 1
+    assert "is a folder: name the report's file" in capsys.readouterr().err
+    for doc in ([1], {"x": 1}, {"safe_ratio": 5}, {"safe_ratio": "lots"}):
+        (tmp_path / "adv.json").write_text(json.dumps(doc))
+        assert (
+            main([*evaluate, "--adversarial", str(tmp_path / "adv.json"), "--out", str(tmp_path / "r.json")])
+            == 1
+        )
+        assert "not an adversarial report" in capsys.readouterr().err

@@ -87,6 +87,12 @@ def _fps(value: object, path: Path) -> float:
 def cmd_safety(args: argparse.Namespace) -> int:
     from stickgen.core.safety import DEFAULT_FPS, SafetyCritic
 
+    if args.fps is not None:  # -5 and nan were tracebacks, 0 fell back to the params', inf was taken
+        try:
+            _fps(args.fps, Path("--fps"))
+        except ValueError as exc:
+            print(f"stickgen safety: {str(exc).replace('--fps: fps', '--fps')}", file=sys.stderr)
+            return 2
     p = command_params(args.params, required=False)
     default_fps = args.fps or (p.canonical.fps if p else DEFAULT_FPS)
     critic = SafetyCritic.from_config(p.safety, default_fps) if p else SafetyCritic(fps=default_fps)
@@ -119,6 +125,18 @@ def cmd_safety(args: argparse.Namespace) -> int:
     return 0 if all(r.is_safe for _, r in results) else 1
 
 
+def _robustness(path: Path) -> float:
+    """The `safe_ratio` of an adversarial report (`stages/adversarial.py`): a fraction in [0, 1]; else a
+    ValueError naming the file (a list was a TypeError, 5 was recorded as robustness 5, NaN as none)."""
+    from stickgen.generate.export import read_json
+
+    doc = read_json(path)
+    ratio = doc.get("safe_ratio") if isinstance(doc, dict) else None
+    if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 <= ratio <= 1:
+        raise ValueError(f"{path}: not an adversarial report (`safe_ratio` must be a fraction in [0, 1])")
+    return float(ratio)
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from stickgen.core.device import set_cpu_threads
     from stickgen.evaluate.evaluator import load_evaluator
@@ -129,11 +147,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     set_cpu_threads(p.evaluate.cpu_threads)
     table = args.prompt_table if args.prompt_table.is_file() else None
     try:
+        if args.out.is_dir():  # found after the whole evaluation, as a traceback
+            raise ValueError(f"--out {args.out} is a folder: name the report's file ({args.out / 'r.json'})")
+        robustness = _robustness(args.adversarial) if args.adversarial else None
         gen = load_generator(
             args.checkpoint, generation(p), sampling_from(p), p.inference, p.canonical.fps, table
         )
         ev = load_evaluator(args.evaluator)
-        robustness = json.loads(args.adversarial.read_text())["safe_ratio"] if args.adversarial else None
         report = evaluate(
             gen,
             ev,

@@ -192,6 +192,19 @@ def test_lora_and_sft_cards_name_their_base_and_its_data(
         training_sets([lineage[0], other], [sft.parent.parent / "data" / "train.pt"])
 
 
+def test_a_base_recorded_relative_to_the_repository_is_found_from_any_folder(tmp_path, monkeypatch) -> None:
+    """A stage records its base relative to the repository ("models/small/pretrain/..."); `stickgen publish`
+    run from another folder said that base was missing (it looked from the working folder, where
+    `load_checkpoint` looks from the checkpoint's)."""
+    monkeypatch.chdir(tmp_path)
+    base = train_tiny(Path("models/base"))
+    sft = train_tiny(Path("models/sft"), phase="sft", init_from=base)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    lineage = checkpoint_lineage(tmp_path / sft)
+    assert [a.path for a in lineage] == [tmp_path / sft, tmp_path / base]
+
+
 def test_a_changed_or_missing_base_stops_the_card(tmp_path_factory, tmp_path) -> None:
     base = train_tiny(tmp_path / "base")
     sft = train_tiny(tmp_path / "sft", phase="sft", init_from=base)

@@ -211,11 +211,12 @@ def checkpoint_lineage(checkpoint: Path) -> list[Ancestor]:
     Every base must still be the file it was trained from: a missing or changed one is a one-line error
     (the card could not say what the model learned from).
     """
-    from stickgen.train.checkpoint import file_sha256, load_checkpoint
+    from stickgen.train.checkpoint import BASE_PATH, file_sha256, load_checkpoint
 
-    chain = [Ancestor(Path(checkpoint), load_checkpoint(checkpoint)["config"], "")]
+    ckpt = load_checkpoint(checkpoint)
+    chain = [Ancestor(Path(checkpoint), ckpt["config"], "")]
     while init := chain[-1].config.get("init"):
-        base = Path(init["path"])
+        base = Path(ckpt.get(BASE_PATH, init["path"]))  # from the checkpoint's place, not the working folder
         if any(a.path.resolve() == base.resolve() for a in chain):
             raise ValueError(f"{chain[-1].path}: its init {base} is already in its lineage")
         if not base.is_file():
@@ -229,7 +230,8 @@ def checkpoint_lineage(checkpoint: Path) -> list[Ancestor]:
                 f"{base} changed since {chain[-1].path} was trained from it (sha256 {sha[:12]} != "
                 f"{str(init.get('sha256'))[:12]}): rerun the training stages"
             )
-        chain.append(Ancestor(base, load_checkpoint(base)["config"], sha))
+        ckpt = load_checkpoint(base)
+        chain.append(Ancestor(base, ckpt["config"], sha))
     return chain
 
 

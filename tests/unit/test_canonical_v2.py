@@ -178,5 +178,14 @@ def test_upgrade_errors_name_the_file_and_leave_no_output(tmp_path: Path, capsys
     assert "junk.pt: cannot be read" in capsys.readouterr().err
     good = _as_v1(data, canonical.CanonicalStore(data))
     torch.save(good, tmp_path / "good.pt")
+    # a folder as either path, a name too long: one line (IsADirectoryError, WriteError tracebacks before)
+    for src, dst, words in (
+        (tmp_path / "good.pt", tmp_path, "is a folder: name a file to write"),
+        (tmp_path, tmp_path / "out.pt", "is a folder: name the .pt file to upgrade"),
+        (tmp_path / "good.pt", tmp_path / ("a" * 300 + ".pt"), "File name too long"),
+    ):
+        assert cli_main(["upgrade-store", str(src), str(dst)]) == 1
+        err = capsys.readouterr().err
+        assert words in err and err.count("\n") == 1, err
     assert cli_main(["upgrade-store", str(tmp_path / "good.pt"), str(tmp_path / "out.pt"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["clips"] == 3

@@ -104,9 +104,11 @@ def cmd_upgrade_store(args: argparse.Namespace) -> int:
     from stickgen.core.canonical import CanonicalFormatError
     from stickgen.core.upgrade import upgrade_store
 
-    try:
+    try:  # OSError: a folder as either path, a refused write (`core.atomic.WriteError`): one line too
+        if args.src.is_dir():
+            raise ValueError(f"{args.src} is a folder: name the .pt file to upgrade")
         summary = upgrade_store(args.src, args.dst)
-    except (CanonicalFormatError, FileNotFoundError, ValueError) as exc:
+    except (CanonicalFormatError, ValueError, OSError) as exc:
         print(f"stickgen upgrade-store: {exc}", file=sys.stderr)
         return 1
     if args.json:

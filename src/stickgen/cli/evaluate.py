@@ -88,10 +88,12 @@ def cmd_safety(args: argparse.Namespace) -> int:
     from stickgen.core.safety import DEFAULT_FPS, SafetyCritic
 
     if args.fps is not None:  # -5 and nan were tracebacks, 0 fell back to the params', inf was taken
+        from stickgen.generate.motion import check_fps
+
         try:
-            _fps(args.fps, Path("--fps"))
+            check_fps(args.fps, "--fps")
         except ValueError as exc:
-            print(f"stickgen safety: {str(exc).replace('--fps: fps', '--fps')}", file=sys.stderr)
+            print(f"stickgen safety: {exc}", file=sys.stderr)
             return 2
     p = command_params(args.params, required=False)
     default_fps = args.fps or (p.canonical.fps if p else DEFAULT_FPS)

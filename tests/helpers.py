@@ -62,7 +62,15 @@ TINY_OVERRIDES = {
             "bf16": False,
         },
     },
-    "diffusion": {"d_model": 16, "n_layers": 1, "n_heads": 2, "ffn_hidden": 32, "diffusion_steps": 4},
+    # the refiner trained, as the full profile trains it (the embedded default does not: its tests say so)
+    "diffusion": {
+        "d_model": 16,
+        "n_layers": 1,
+        "n_heads": 2,
+        "ffn_hidden": 32,
+        "diffusion_steps": 4,
+        "loss_weight": 1.0,
+    },
     "sampling": {"steps": 2},
     "evaluate": {"max_clips": 8, "replications": 2, "mm_prompts": 2, "mm_repeats": 2, "behaviour_seeds": 2},
     "evaluator": {"hidden": 16, "emb_dim": 16, "epochs": 3, "batch_size": 16},

@@ -297,6 +297,34 @@ def test_adversarial_and_evaluate_write_reports_previews_and_loss_curves(evaluat
         assert "loss_curves.png" in plots and len(gifs) == len(preview_prompts())
 
 
+def test_a_model_whose_refiner_was_not_trained_is_evaluated_without_its_ablation(
+    evaluated: Path, workdir: Path
+) -> None:
+    """params diffusion.loss_weight 0 (the embedded default) leaves the refiner untrained
+    (`refiner.trained: false`): the report has no `refiner` section, and every other figure is what the
+    same weights score (the tiny run trained its refiner; here the SFT checkpoint says it did not)."""
+    import torch
+
+    ckpt = torch.load(workdir / "models/tiny/sft/model_checkpoint_best.pth", weights_only=True)
+    ckpt["config"]["refiner"]["trained"] = False
+    (workdir / "models/untrained").mkdir()
+    torch.save(ckpt, workdir / "models/untrained/model.pth")
+    run_stage(
+        "evaluate",
+        *("--checkpoint", "models/untrained/model.pth", "--val-data", "data/embedded/val.pt"),
+        *("--test-data", "data/embedded/test.pt", "--evaluator", "models/evaluator/evaluator.pth"),
+        *("--prompt-table", "models/evaluator/prompts.pt", "--live-dir", "dvclive/tiny/sft"),
+        *("--adversarial", "eval_results/adversarial/tiny-sft.json", "--out", "untrained/metrics.json"),
+        *("--candidate", "untrained/candidate.json", "--plots-dir", "untrained/plots"),
+        cwd=workdir,
+    )
+    report = json.loads((workdir / "untrained/metrics.json").read_text())
+    trained = json.loads((evaluated / "tiny/sft/metrics.json").read_text())
+    assert "refiner" not in report and "refiner" in trained
+    for section in ("selection", "generated", "real", "foot_lock", "behaviour", "face"):
+        assert report[section] == trained[section], section
+
+
 def test_select_ranks_the_candidates_and_ships_the_winner(evaluated: Path, workdir: Path) -> None:
     import yaml
 

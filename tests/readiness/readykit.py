@@ -30,7 +30,10 @@ PHASES = ("pretrain", "sft", "lora")
 # the widths every variant shrinks to: n_layers and n_heads stay those of params.yaml (head dim 2: even)
 TINY_WIDTH = {"d_model": 16, "ffn_hidden": 32, "dropout": 0.0}
 RESUMED = re.compile(r"resumed from (\S+) \((.+)\) at step (\d+)\n")
-EPOCH_LINE = re.compile(r"epoch (\d+) step (\d+) train_loss (\S+) val_loss (\S+) val_denoise_loss (\S+)\n")
+# the refiner's validation loss is logged where the run trains the refiner (params diffusion.loss_weight > 0)
+EPOCH_LINE = re.compile(
+    r"epoch (\d+) step (\d+) train_loss (\S+) val_loss (\S+)(?: val_denoise_loss (\S+))?\n"
+)
 
 
 def readiness_params() -> dict:

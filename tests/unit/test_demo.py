@@ -236,6 +236,28 @@ def test_the_refiner_cannot_be_asked_of_a_server_without_one() -> None:
         DemoRequest.from_json({"prompt": "x", "refiner": True}, replace(LIMITS, refiner_available=False))
 
 
+def test_a_model_whose_refiner_was_not_trained_serves_no_refiner(service, tmp_path) -> None:
+    """A checkpoint trained with params diffusion.loss_weight 0 (`refiner.trained: false`): the page's
+    checkbox is off and disabled, and a request that asks for the refiner is refused with the reason."""
+    import torch
+    from inferkit import FakeEncoder
+
+    from stickgen.generate.demo import DemoService
+    from stickgen.generate.generator import InferenceGenerator
+    from stickgen.generate.settings import Runtime, SamplingSettings
+    from stickgen.model.diffusion import Sampling
+
+    ckpt = torch.load(service.generator.model_path, weights_only=True)
+    ckpt["config"]["refiner"]["trained"] = False
+    torch.save(ckpt, tmp_path / "untrained.pth")
+    refined, runtime = SamplingSettings(refinement=Sampling(steps=2)), Runtime("cpu", encoder=FakeEncoder())
+    gen = InferenceGenerator(tmp_path / "untrained.pth", refined, runtime=runtime)
+    limits = DemoService(gen, DEFAULT_SERVE, refiner_default=True).limits
+    assert not limits.refiner_available and not limits.refiner_default
+    with pytest.raises(RequestError, match="its model's refiner was not trained"):
+        DemoRequest.from_json({"prompt": "x", "refiner": True}, limits)
+
+
 def test_the_serve_section_rejects_bad_bounds_by_name() -> None:
     with pytest.raises(ConfigError, match="max_concurrent_jobs.*must be >= 1, got 0"):
         replace(DEFAULT_SERVE, max_concurrent_jobs=0)

@@ -71,7 +71,9 @@ def test_use_diffusion_false_returns_the_transformer_sample_unchanged() -> None:
     torch.testing.assert_close(refine(model, None), plain, rtol=0, atol=0)
     p = load_params(ROOT / "params.yaml")
     off = dataclasses.replace(p, diffusion=dataclasses.replace(p.diffusion, use_diffusion=False))
-    on = dataclasses.replace(p, diffusion=dataclasses.replace(p.diffusion, use_diffusion=True))
+    on = dataclasses.replace(
+        p, diffusion=dataclasses.replace(p.diffusion, use_diffusion=True, loss_weight=1.0)
+    )
     assert sampling_from(off) is None
     assert (
         sampling_from(on)

@@ -216,6 +216,33 @@ def test_a_changed_or_missing_base_stops_the_card(tmp_path_factory, tmp_path) ->
         checkpoint_lineage(sft)
 
 
+def test_a_model_whose_refiner_was_not_trained_says_so_and_keeps_saying_so(
+    ckpt, eval_results, tmp_path
+) -> None:
+    """A checkpoint of params diffusion.loss_weight 0: the card says the refiner was not trained, and the
+    published folder's config.json keeps `refiner.trained: false` for the model it rebuilds."""
+    import torch
+
+    from stickgen.generate.published import checkpoint_from_folder
+    from stickgen.train.checkpoint import model_from_checkpoint
+
+    build_folder(ckpt, tmp_path / "trained", "o/n", eval_results, tiny_training(ckpt), fps=20.0)
+    assert (
+        "DDIM steps" in _card(tmp_path / "trained")[1] and "not trained" not in _card(tmp_path / "trained")[1]
+    )
+    state = torch.load(ckpt, weights_only=True)
+    state["config"]["refiner"]["trained"] = False
+    torch.save(state, tmp_path / "untrained.pth")
+    build_folder(
+        tmp_path / "untrained.pth", tmp_path / "pub", "o/n", eval_results, tiny_training(ckpt), fps=20.0
+    )
+    _, body = _card(tmp_path / "pub")
+    assert "the diffusion refiner saved in the same weights was not trained" in body
+    assert "| refiner | " in body and "not trained (its initial weights; `--diffusion` is refused) |" in body
+    assert json.loads((tmp_path / "pub/config.json").read_text())["refiner"]["trained"] is False
+    assert not model_from_checkpoint(checkpoint_from_folder(tmp_path / "pub")).refiner_cfg.trained
+
+
 def test_the_text_encoder_is_named_by_its_hub_id(tmp_path_factory, eval_results, tmp_path) -> None:
     summary = metadata.metadata(PACKAGED_MINILM)["Summary"]
     assert ENCODER_HUB_IDS[PACKAGED_MINILM] in summary, summary  # the package says what it repackages

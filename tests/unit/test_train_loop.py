@@ -3,6 +3,7 @@ logs whose bytes depend only on the inputs."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -16,7 +17,7 @@ from stickgen.core.config import DiffusionConfig
 from stickgen.core.device import autocast, native_bf16
 from stickgen.core.features import FeatureStats
 from stickgen.embed.dataset import StickFigureDataset
-from stickgen.model.diffusion import RefinerConfig
+from stickgen.model.diffusion import RefinerConfig, Sampling
 from stickgen.model.motion_model import StickFigureModel
 from stickgen.model.transformer import TransformerConfig
 from stickgen.train import checkpoint as ck
@@ -249,6 +250,44 @@ def test_sft_needs_init_from_with_the_same_statistics(sets, tmp_path) -> None:
     other["stats"].write_text(json.dumps({**stats, "mean": [m + 1 for m in stats["mean"]]}))
     with pytest.raises(ValueError, match="other feature statistics"):
         run(other, tmp_path / "sft", phase="sft", init_from=str(tmp_path / "pre/model" / ck.BEST))
+
+
+def test_a_run_without_the_refiners_loss_leaves_it_untrained_and_says_so(sets, tmp_path) -> None:
+    """params diffusion.loss_weight 0 (the embedded default): the refiner keeps its initial weights and is
+    neither run nor logged; the checkpoints record `refiner.trained: false` and the model refuses to refine
+    with it. A later phase inherits its base's flag unless it trains the refiner itself."""
+    off = dataclasses.replace(DIFFUSION, loss_weight=0.0, use_diffusion=False)
+    run(sets, tmp_path / "pre", cfg=phase_config(epochs=1), diffusion=off)
+    best = tmp_path / "pre/model" / ck.BEST
+    ckpt = ck.load_checkpoint(best)
+    assert ckpt["config"]["refiner"]["trained"] is False
+    torch.manual_seed(3)  # the run's seed: its model starts from these weights
+    initial = StickFigureModel(MODEL, REFINER).refiner.state_dict()
+    for k, v in initial.items():
+        assert torch.equal(ckpt["model_state_dict"][f"refiner.{k}"], v), k
+    assert not {"plots/metrics/train/denoise_loss.tsv", "plots/metrics/val/denoise_loss.tsv"} & files(
+        tmp_path / "pre/live"
+    )
+    assert "denoise" not in (tmp_path / "pre/model/training_verbose.log").read_text()
+    model = ck.model_from_checkpoint(ckpt)
+    text, lengths = torch.zeros(1, FAKE_DIM), torch.tensor([8])
+    with pytest.raises(ValueError, match="refiner was not trained .*loss_weight 0"):
+        model.generate(text, lengths, 8, sampling=Sampling(steps=2))
+    assert model.generate(text, lengths, 8).shape[:2] == (1, 8)
+    sft = phase_config(epochs=1, lr=1e-6, warmup_steps=1)
+    for diffusion, trained in ((off, False), (DIFFUSION, True)):  # inherited; trained here
+        out = tmp_path / f"sft_{trained}"
+        run(sets, out, phase="sft", cfg=sft, init_from=str(best), diffusion=diffusion)
+        assert ck.load_checkpoint(out / "model" / ck.FINAL)["config"]["refiner"]["trained"] is trained
+    run(
+        sets,
+        tmp_path / "sft_on_trained",
+        phase="sft",
+        cfg=sft,
+        init_from=str(tmp_path / "sft_True/model" / ck.FINAL),
+        diffusion=off,
+    )
+    assert ck.load_checkpoint(tmp_path / "sft_on_trained/model" / ck.FINAL)["config"]["refiner"]["trained"]
 
 
 def test_sft_starts_from_the_pretrained_weights(sets, tmp_path) -> None:

@@ -113,7 +113,8 @@ def generation_checks(args: argparse.Namespace, p: Params | None) -> Checks:
 
 def sampling_settings(args: argparse.Namespace, p: Params | None) -> SamplingSettings:
     """How the CLI's generator samples: --diffusion/--steps/--lock-feet over params (`sampling.*`,
-    `diffusion.*`, `inference.lock_feet`) over the built-in defaults (refined with 20 steps, feet locked)."""
+    `diffusion.*`, `inference.lock_feet`) over the built-in defaults (not refined, as the embedded default;
+    20 steps where refined; feet locked)."""
     from stickgen.generate.settings import SamplingSettings
     from stickgen.model.diffusion import Generation, Sampling
 
@@ -122,7 +123,7 @@ def sampling_settings(args: argparse.Namespace, p: Params | None) -> SamplingSet
         raise ValueError(f"params diffusion.diffusion_steps must be in 1..{MAX_DDIM_STEPS}, got {steps}")
     lock = args.lock_feet if args.lock_feet is not None else (p.inference.lock_feet if p else True)
     use_diffusion = (
-        args.diffusion if args.diffusion is not None else (p.diffusion.use_diffusion if p else True)
+        args.diffusion if args.diffusion is not None else (p.diffusion.use_diffusion if p else False)
     )
     if p is None:
         return SamplingSettings(Generation(), Sampling(steps=steps) if use_diffusion else None, lock)

@@ -191,7 +191,7 @@ def _sampling_options(g: argparse.ArgumentParser) -> None:
         "--diffusion",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="refine with the diffusion refiner (default: params diffusion.use_diffusion; on without params)",
+        help="refine with the diffusion refiner (default: params diffusion.use_diffusion; else off)",
     )
     g.add_argument(
         "--steps", type=int, default=None, help="diffusion steps (default: params diffusion_steps, 20)"

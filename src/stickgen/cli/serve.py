@@ -227,6 +227,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from stickgen.cli.generate import fail, load_generator
     from stickgen.entry import command_params
     from stickgen.generate.demo import DemoService
+    from stickgen.model.diffusion import check_refinable
 
     try:
         p = command_params(args.params, required=False)
@@ -244,12 +245,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 "pip install 'stickgen[serve]'"
             ) from None
         refiner_default = (
-            args.diffusion if args.diffusion is not None else (p.diffusion.use_diffusion if p else True)
+            args.diffusion if args.diffusion is not None else (p.diffusion.use_diffusion if p else False)
         )
         # the refiner is loaded whatever the default: each request may switch it on or off
         args.diffusion = True
         print(f"stickgen serve: loading {args.checkpoint} ...", file=sys.stderr, flush=True)
-        service = DemoService(load_generator(args, p), cfg, refiner_default)
+        generator = load_generator(args, p)
+        if refiner_default:  # a default the model cannot serve is refused, not dropped
+            check_refinable(generator.model.refiner_cfg)
+        service = DemoService(generator, cfg, refiner_default)
     except (ValueError, OSError, RuntimeError) as exc:  # OSError: a missing or unreadable file
         return fail("serve", exc)
     try:
@@ -276,7 +280,7 @@ def add_command(sub: argparse._SubParsersAction) -> None:
         "--diffusion",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="the refiner checkbox's default (default: params diffusion.use_diffusion)",
+        help="the refiner checkbox's default (default: params diffusion.use_diffusion; off without params)",
     )
     s.add_argument("--steps", type=int, default=None, help="refiner steps (default: params diffusion_steps)")
     s.add_argument(

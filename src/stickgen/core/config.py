@@ -334,6 +334,11 @@ class DiffusionConfig:
         _check(self.n_layers >= 1, "n_layers", f"must be >= 1, got {self.n_layers}")
         _check(self.patch_frames >= 1, "patch_frames", f"must be >= 1, got {self.patch_frames}")
         _check(self.loss_weight >= 0, "loss_weight", f"must be >= 0, got {self.loss_weight}")
+        _check(
+            self.loss_weight > 0 or not self.use_diffusion,
+            "use_diffusion",
+            "refines with a refiner that loss_weight 0 leaves untrained: set diffusion.loss_weight > 0",
+        )
         _check(0.0 <= self.cond_dropout < 1.0, "cond_dropout", f"must be in [0, 1), got {self.cond_dropout}")
         _check(self.diffusion_steps >= 1, "diffusion_steps", f"must be >= 1, got {self.diffusion_steps}")
         _check(self.guidance_scale >= 0, "guidance_scale", f"must be >= 0, got {self.guidance_scale}")

@@ -16,7 +16,8 @@ row. Report layout (leaf names are unique, so `dvc metrics show/diff` and model 
     real       real_<metric>: the same metrics on the real test motions
     refiner    refined_<metric> / unrefined_<metric>: the same prompts and seeds with the diffusion refinement
                of params `diffusion.*` and through the transformer alone, whatever `use_diffusion` picks
-               for the rows above (the refiner's ablation)
+               for the rows above (the refiner's ablation); only for a model whose refiner was trained
+               (params `diffusion.loss_weight` > 0: `RefinerConfig.trained`)
     foot_lock  locked_<metric> / unlocked_<metric>: the physical plausibility of the same generated motions
                with planted feet held in place (`stickgen.generate.footlock`) and as generated, whatever
                `inference.lock_feet` picks for the rows above
@@ -165,7 +166,7 @@ def validation_loss(gen: InferenceGenerator, val_data: Path, seed: int, batch_si
     torch.manual_seed(seed)
     data = TrainingSet(val, seed, model.cfg.n_styles, 1.0, 0.0)
     data.read_memory(model.transformer.memory, model.cfg.memory_top_k, dropout=0.0)
-    return float(validation_losses(model, data, batch_size)["loss"])
+    return float(validation_losses(model, data, batch_size, with_refiner=False)["loss"])
 
 
 @dataclass(frozen=True)
@@ -234,12 +235,12 @@ def protocol(
     test: ClipSet,
     cfg: EvaluateConfig,
     seed: int,
-    refiner: Sampling,
+    refiner: Sampling | None,
     log: Callable[[str], None] = print,
 ) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, dict[str, list[float]]], dict]:
     """Per replication, the generated and the real rows (metric -> values), the ablations (mode -> metric
-    -> values: the same prompts and seeds refined with `refiner` and unrefined; the generated motions with
-    and without the foot lock), and reference facts."""
+    -> values: the same prompts and seeds refined with `refiner` and unrefined, none without `refiner`;
+    the generated motions with and without the foot lock), and reference facts."""
     fps = test.fps
     real = [j[: gen.model.cfg.max_frames] for j in test.joints]
     real_emb, real_pred = ev.encode_motions(real, fps)
@@ -281,7 +282,8 @@ def protocol(
             (ablation["locked"], metrics.physical_plausibility(locked, fps)),
             (ablation["unlocked"], metrics.physical_plausibility(as_generated, fps)),
         ]
-        for mode, sampling in (("refined", refiner), ("unrefined", None)):  # the refiner's ablation
+        refiner_modes = () if refiner is None else (("refined", refiner), ("unrefined", None))
+        for mode, sampling in refiner_modes:  # the refiner's ablation
             if sampling == gen.sampling:  # the configured mode: the rows above (without multimodality)
                 rows_of.append((ablation[mode], {k: v for k, v in row.items() if k != "multimodality"}))
                 continue
@@ -409,6 +411,7 @@ def build_report(
                 for k, v in ablation[mode].items()
             }
             for section, modes in ABLATIONS.items()
+            if any(ablation[mode] for mode in modes)
         },
         "behaviour": behaviour,
         "face": {k: (_finite(v) if isinstance(v, float) else v) for k, v in face.items()},
@@ -428,12 +431,14 @@ def evaluate(
     log: Callable[[str], None] = print,
 ) -> dict:
     """The whole report of one model (see the module docstring); `refiner` is the refinement the ablation
-    compares with the transformer alone (params `diffusion.*`, `stickgen.model.motion_model.refinement`)."""
+    compares with the transformer alone (params `diffusion.*`, `stickgen.wiring.refinement`), where the
+    model's refiner was trained."""
     test = load_clip_set(test_data)
     ev.check_text_encoder(test.text_encoder, str(test_data))
     gen.encoder_info.check_matches(test.text_encoder, str(test_data))
     val_loss = validation_loss(gen, val_data, seed, cfg.batch_size)
-    gen_rows, real_rows, ablation, facts = protocol(gen, ev, test, cfg, seed, refiner, log)
+    refiner_ablation = refiner if gen.model.refiner_cfg.trained else None
+    gen_rows, real_rows, ablation, facts = protocol(gen, ev, test, cfg, seed, refiner_ablation, log)
     facts["real_val_fid"] = real_val_fid(ev, load_clip_set(val_data), test, gen.model.cfg.max_frames)
     behaviour = behaviour_suite(gen, ev, cfg.behaviour_seeds, _seed(seed, BEHAVIOUR_STREAM), test.fps, log)
     face = face_section(gen, test_data, cfg.face_clips, _seed(seed, FACE_STREAM))

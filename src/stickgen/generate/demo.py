@@ -120,8 +120,10 @@ class DemoLimits:
             max_actors=max(MAX_TOGETHER, generator.max_actors),
             model_actors=generator.max_actors,
             max_samples=config.max_samples,
-            refiner_available=generator.sampling is not None,
-            refiner_default=bool(refiner_default and generator.sampling is not None),
+            refiner_available=generator.sampling is not None and generator.model.refiner_cfg.trained,
+            refiner_default=bool(
+                refiner_default and generator.sampling is not None and generator.model.refiner_cfg.trained
+            ),
         )
 
 
@@ -160,7 +162,10 @@ class DemoRequest:
         if refiner is not None and not isinstance(refiner, bool):
             raise RequestError(f"refiner must be true, false or null, got {refiner!r}")
         if refiner and not limits.refiner_available:
-            raise RequestError("the refiner is not available on this server (started with --no-diffusion)")
+            raise RequestError(
+                "the refiner is not available on this server (started with --no-diffusion, or its model's "
+                "refiner was not trained)"
+            )
         return cls(prompt, duration, actors, seed, samples, refiner, timeline)
 
 

@@ -69,6 +69,8 @@ def _check_sizes(section: dict, name: str, where: Path) -> None:
                 raise ValueError(f"{where}: `{name}.{key}` {value} is over the limit {_LIMITS[key]}")
         elif key == "dropout" and not (_is_number(value) and 0.0 <= value < 1.0):
             raise ValueError(f"{where}: `{name}.dropout` must be a number in [0, 1), got {value!r}")
+        elif key == "trained" and not isinstance(value, bool):
+            raise ValueError(f"{where}: `{name}.trained` must be true or false, got {value!r}")
 
 
 def read_config(folder: Path, fmt: str, version: int) -> dict[str, Any]:

@@ -46,7 +46,9 @@ N_COND_TOKENS = 3  # text (or the null token), noise level, actor count
 
 @dataclass(frozen=True)
 class RefinerConfig:
-    """Everything needed to rebuild the refiner; saved with every checkpoint."""
+    """Everything needed to rebuild the refiner; saved with every checkpoint. `trained`: whether its weights
+    were trained (by this model's training or its `--init_from` base's; params `diffusion.loss_weight` 0
+    leaves them at their initialisation, and such a refiner may not refine: `check_refinable`)."""
 
     text_dim: int
     max_frames: int
@@ -57,9 +59,20 @@ class RefinerConfig:
     ffn_hidden: int
     dropout: float = 0.0
     patch_frames: int = 1
+    trained: bool = True
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def check_refinable(cfg: RefinerConfig) -> None:
+    """`ValueError` when a refinement is asked of a refiner that was never trained."""
+    if not cfg.trained:
+        raise ValueError(
+            "this model's diffusion refiner was not trained (its training had params diffusion.loss_weight "
+            "0): generate without refining (--no-diffusion, params diffusion.use_diffusion: false) or train "
+            "it with diffusion.loss_weight > 0"
+        )
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from stickgen.model.diffusion import (
     Generation,
     RefinerConfig,
     Sampling,
+    check_refinable,
     ddim,
     ddim_refine,
     noise_like,
@@ -147,8 +148,9 @@ class StickFigureModel(nn.Module):
             side: (B,) the side each caption names (`stickgen.model.named.named_side`: 0 = none); the
                 side the motion leads with is that one or a draw from the model's prior p(side | text)
                 (`SidePrior.choose`).
-            sampling: refine with the diffusion refiner (DDIM); None returns the transformer's sample
-                unchanged (params `diffusion.use_diffusion: false`).
+            sampling: refine with the diffusion refiner (DDIM; a `ValueError` if it was never trained:
+                `check_refinable`); None returns the transformer's sample unchanged (params
+                `diffusion.use_diffusion: false`).
             generator: the source of all noise (seed it: the same seed gives the same motion, other seeds
                 other motions).
             generation: the transformer's sampler (steps, guidance); None: `Generation()`'s defaults.
@@ -158,6 +160,8 @@ class StickFigureModel(nn.Module):
                 (`stickgen.core.device.autocast`); the side's draw, the template's retrieval and the refiner
                 stay float32, so a rounding never changes which clip or side is drawn.
         """
+        if sampling is not None:
+            check_refinable(self.refiner_cfg)
         generation = generation or Generation()
         was_training = self.training
         self.eval()

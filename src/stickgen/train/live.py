@@ -23,6 +23,14 @@ class _Live(Live):
             self._dvc_file = self._init_dvc_file()
             self._save_dvc_exp = False
 
+    def post_data_to_studio(self) -> None:
+        # dvclive 3.49 parses every plot file at every step, to queue the curves for DVC Studio, before it
+        # asks whether Studio is in use: reading grows with the square of the steps (36 s of a 1,788-step
+        # pretraining on this project's CPU, docs/training.md). Without Studio there is nothing to send.
+        if "data" in self._studio_events_to_skip:
+            return
+        super().post_data_to_studio()
+
 
 def _truncate(live_dir: Path, step: int) -> None:
     # the summary is rewritten at the next step; a killed run may have left it half written

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -153,7 +153,7 @@ def _build_model(
     Returns the model and the part of the run's config it defines (`init`, and `lora` for LoRA).
     """
     torch.manual_seed(spec.seed)
-    model = StickFigureModel(model_cfg, refiner_cfg)
+    model = StickFigureModel(model_cfg, replace(refiner_cfg, trained=False))
     extra: dict = {"init": None}
     if init_from:
         init_ckpt = ck.load_checkpoint(init_from)
@@ -163,6 +163,8 @@ def _build_model(
                 f"{spec.stats_path} / {spec.train_data}"
             )
         ck.load_weights(model, ck.full_state_dict(init_ckpt), f"--init_from {init_from}")
+        base_trained = RefinerConfig(**init_ckpt["config"]["refiner"]).trained
+        model.refiner_cfg = replace(model.refiner_cfg, trained=base_trained)
         extra["init"] = {"path": str(init_from), "sha256": ck.file_sha256(init_from)}
     if spec.phase == "lora":
         extra["lora"] = {
@@ -262,10 +264,12 @@ def _set_up(spec, cfg, model_cfg, refiner_cfg, diffusion, init_from, memory, inf
         log.info("motion memory filled with %d of the %d training clips", len(held), len(train_set))
     for data in (train_set, val_set):
         data.read_memory(model.transformer.memory, model_cfg.memory_top_k, memory.dropout)
-    config = _run_config(spec, cfg, model_cfg, refiner_cfg, diffusion, train_set, val_set, info, extra)
     with_refiner = diffusion.loss_weight > 0 and any(p.requires_grad for p in model.refiner.parameters())
-    if not with_refiner:  # an unused trainable parameter would stall DDP; keep it out of the optimizer
+    if with_refiner:
+        model.refiner_cfg = replace(model.refiner_cfg, trained=True)
+    else:  # an unused trainable parameter would stall DDP; keep it out of the optimizer
         model.refiner.requires_grad_(False)
+    config = _run_config(spec, cfg, model_cfg, model.refiner_cfg, diffusion, train_set, val_set, info, extra)
     model.to(info.device)
     opt = build_optimizer(model, cfg)
     return _Run(
@@ -385,20 +389,14 @@ def _log_step(run: _Run, live, epoch: int, metrics: dict, val: dict | None) -> N
         extra=runlog.wall_clock(metrics),
     )
     if val is not None:
-        metrics.update(
-            {
-                "val/loss": val["loss"],
-                "val/denoise_loss": val["denoise_loss"],
-                "train/epoch_loss": float(np.mean(run.progress.epoch_losses)),
-            }
-        )
+        metrics.update({f"val/{k}": v for k, v in val.items()})
+        metrics["train/epoch_loss"] = float(np.mean(run.progress.epoch_losses))
         run.log.info(
-            "epoch %d step %d train_loss %.5f val_loss %.5f val_denoise_loss %.5f",
+            "epoch %d step %d train_loss %.5f %s",
             epoch + 1,
             step,
             metrics["train/epoch_loss"],
-            val["loss"],
-            val["denoise_loss"],
+            " ".join(f"val_{k} {v:.5f}" for k, v in val.items()),
         )
         live.log_metric("epoch", epoch + 1, plot=False)
     for k, v in metrics.items():
@@ -451,7 +449,9 @@ def _run_steps(run: _Run, live, data_workers: int) -> dict[str, float]:
             train_loss, metrics = _one_step(run, batches)
             epoch_end = run.progress.step % spe == 0
             if epoch_end:
-                val = validation_losses(run.model, run.val_set, cfg.batch_size, info, cfg.bf16)
+                val = validation_losses(
+                    run.model, run.val_set, cfg.batch_size, info, cfg.bf16, run.with_refiner
+                )
             if info.is_main:
                 _log_step(run, live, epoch, metrics, val if epoch_end else None)
                 bar.update(1)

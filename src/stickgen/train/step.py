@@ -33,11 +33,12 @@ def validation_losses(
     batch_size: int,
     info: dd.DistInfo | None = None,
     bf16: bool = False,
+    with_refiner: bool = True,
 ) -> dict[str, float]:
     """Pooled validation losses at the set's fixed draws (a noise level drawn as in training,
     `stickgen.train.data.LEVEL_POWER`, and noise per clip; text only, no action): `loss`, the denoising
-    objective of the transformer (its clean-motion prediction against the real clip), and `denoise_loss`,
-    the refiner's.
+    objective of the transformer (its clean-motion prediction against the real clip), and, `with_refiner`,
+    `denoise_loss`, the refiner's.
 
     Under DDP each process takes every world_size-th clip and the sums are all-reduced.
     """
@@ -50,8 +51,9 @@ def validation_losses(
     for i in range(0, len(idx), batch_size):
         tb = build_batch(data, idx[i : i + batch_size]).to(info.device)
         with autocast(bf16, info.device):
-            motion, x0 = forward_train(model, tb, with_refiner=True)
-        gen, den = loss_sums(motion.float(), tb.batch, weight), loss_sums(x0.float(), tb.batch, weight)
+            motion, x0 = forward_train(model, tb, with_refiner=with_refiner)
+        gen = loss_sums(motion.float(), tb.batch, weight)
+        den = gen if x0 is None else loss_sums(x0.float(), tb.batch, weight)
         sums += torch.tensor(
             [float(gen.pos), float(gen.vel), float(den.pos), float(den.vel), gen.pos_n, gen.vel_n],
             dtype=torch.float64,
@@ -60,10 +62,10 @@ def validation_losses(
     dd.all_reduce_sum(sums, info)
     model.train(was_training)
     pos_n, vel_n = max(float(sums[4]), 1.0), max(float(sums[5]), 1.0)
-    return {
-        "loss": float(sums[0] / pos_n + sums[1] / vel_n),
-        "denoise_loss": float(sums[2] / pos_n + sums[3] / vel_n),
-    }
+    losses = {"loss": float(sums[0] / pos_n + sums[1] / vel_n)}
+    if with_refiner:
+        losses["denoise_loss"] = float(sums[2] / pos_n + sums[3] / vel_n)
+    return losses
 
 
 @dataclass

@@ -7,11 +7,11 @@ folder with GIF previews of the fixed prompt list and the phase's loss curves.
 
 import argparse
 import hashlib
-import json
 from pathlib import Path
 
 from stickgen.core.device import set_cpu_threads
 from stickgen.entry import run_stage, stage_params
+from stickgen.evaluate.adversarial import read_safe_ratio
 from stickgen.evaluate.evaluator import load_evaluator
 from stickgen.evaluate.previews import write_loss_curves, write_previews
 from stickgen.evaluate.prompts import preview_prompts
@@ -41,10 +41,10 @@ def main() -> None:
     p = stage_params(args.params, "evaluate")
     set_cpu_threads(p.evaluate.cpu_threads)
     seed = p.base.seed + p.evaluate.seed_offset
+    robustness = read_safe_ratio(args.adversarial)  # a bad report stops the stage before the evaluation
     gen = load_generator(
         args.checkpoint, generation(p), sampling_from(p), p.inference, p.canonical.fps, args.prompt_table
     )
-    robustness = json.loads(args.adversarial.read_text())["safe_ratio"]
     report = evaluate(
         gen,
         load_evaluator(args.evaluator),

@@ -7,7 +7,7 @@ import pytest
 from inferkit import FakeEncoder, cached_checkpoint
 
 from stickgen.core.safety import SafetyCritic
-from stickgen.evaluate.adversarial import OUTCOMES, run_suite, summarise
+from stickgen.evaluate.adversarial import OUTCOMES, read_safe_ratio, run_suite, summarise
 from stickgen.evaluate.prompts import PromptSpec, adversarial_prompts, preview_prompts, table_texts
 from stickgen.generate.generator import InferenceGenerator
 from stickgen.generate.settings import Checks, Runtime, SamplingSettings
@@ -99,3 +99,18 @@ def test_a_refused_sensible_prompt_and_a_crash_are_failures(gen, monkeypatch) ->
     assert "encoder exploded" in outcomes[1].reason
     assert outcomes[2].outcome in ("safe", "unsafe")  # the batch was retried prompt by prompt
     assert summarise(outcomes, {})["safe_ratio"] <= 1 / 3
+
+
+@pytest.mark.parametrize(
+    "body", ['{"safe_ratio": 5}', '{"safe_ratio": true}', "[]", '{"safe_ratio": NaN}', "{}"]
+)
+def test_the_evaluate_stage_reads_only_a_fraction_as_robustness(tmp_path, body: str) -> None:
+    """`read_safe_ratio`, what the evaluate stage and `stickgen evaluate --adversarial` read: the report's
+    `safe_ratio`, a fraction in [0, 1]; anything else is refused naming the file, before the evaluation."""
+    good = tmp_path / "good.json"
+    good.write_text('{"safe_ratio": 0.75, "n_prompts": 4}')
+    assert read_safe_ratio(good) == 0.75
+    bad = tmp_path / "bad.json"
+    bad.write_text(body)
+    with pytest.raises(ValueError, match=f"{bad}: not an adversarial report"):
+        read_safe_ratio(bad)

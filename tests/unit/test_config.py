@@ -36,6 +36,9 @@ def test_params_yaml_loads_and_round_trips() -> None:
         (lambda r: r["train"]["pretrain"].update(lr=-1.0), "train.pretrain.lr: must be > 0"),
         (lambda r: r["canonical"].update(max_actors=True), "canonical.max_actors: expected int"),
         (lambda r: r.update(variants=["huge"]), "variants: ['huge'] have no entry"),
+        (lambda r: r.update(variants=[]), "variants: must name at least one"),
+        (lambda r: r.update(phases=[]), "phases: must name at least one"),
+        (lambda r: r.update(variants=["small", "small"]), "variants: has duplicates"),
         (
             lambda r: r["diffusion"].update(use_diffusion=True, loss_weight=0.0),
             "diffusion.use_diffusion: refines",

@@ -25,7 +25,6 @@ from stickgen.core.skeleton import (
     to_canonical_frame,
 )
 from stickgen.generate import directed, sequence
-from stickgen.generate.directed import Directing, Window, plan_windows
 from stickgen.generate.export import load_motion, save_motion
 from stickgen.generate.generator import InferenceGenerator
 from stickgen.generate.given import load_given
@@ -35,6 +34,7 @@ from stickgen.generate.placement import placement
 from stickgen.generate.retime import bone_lengths, resample
 from stickgen.generate.settings import Checks, Runtime, SamplingSettings
 from stickgen.generate.timeline import Span, check_timeline, parse_timeline, read_timeline_file, span_frames
+from stickgen.generate.windows import Directing, Window, plan_windows
 from stickgen.model.diffusion import Sampling
 from stickgen.model.motion_model import split_state
 
@@ -547,6 +547,16 @@ def test_a_floor_path_is_followed_within_a_millimetre(gen) -> None:
     root = m.joints[:, 0, 0, [0, 2]]
     want = directed.path_positions(np.asarray(path), 100)
     assert np.abs(root - want).max() <= MM and np.allclose(root[[0, -1]], [[0, 0], [0, 2]], atol=MM)
+
+
+def test_a_floor_path_faster_than_anyone_moves_is_refused(gen) -> None:
+    """1e9 m in 2 s was generated three times and shipped flagged; a path is walked at most at a sprinter's
+    top speed (`MAX_PATH_SPEED_MPS`), and the refusal says what to change."""
+    with pytest.raises(ValueError, match=r"path: 1e\+09 m in 2 s is 5e\+08 m/s, faster than anyone moves"):
+        directed.follow_path(gen, WALK, [(0.0, 0.0), (0.0, 1e9)], 2.0, seed=0, directing=SHORT)
+    fast = directed.MAX_PATH_SPEED_MPS * 2.0  # a sprint at the bound is made
+    m = directed.follow_path(gen, WALK, [(0.0, 0.0), (0.0, fast)], 2.0, seed=0, directing=SHORT)
+    assert abs(float(m.joints[-1, 0, 0, 2]) - fast) <= MM
 
 
 def test_resampling_keeps_the_timing_and_the_bones() -> None:

@@ -127,20 +127,9 @@ def cmd_safety(args: argparse.Namespace) -> int:
     return 0 if all(r.is_safe for _, r in results) else 1
 
 
-def _robustness(path: Path) -> float:
-    """The `safe_ratio` of an adversarial report (`stages/adversarial.py`): a fraction in [0, 1]; else a
-    ValueError naming the file (a list was a TypeError, 5 was recorded as robustness 5, NaN as none)."""
-    from stickgen.generate.export import read_json
-
-    doc = read_json(path)
-    ratio = doc.get("safe_ratio") if isinstance(doc, dict) else None
-    if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 <= ratio <= 1:
-        raise ValueError(f"{path}: not an adversarial report (`safe_ratio` must be a fraction in [0, 1])")
-    return float(ratio)
-
-
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from stickgen.core.device import set_cpu_threads
+    from stickgen.evaluate.adversarial import read_safe_ratio
     from stickgen.evaluate.evaluator import load_evaluator
     from stickgen.evaluate.report import evaluate, load_generator, write_report
     from stickgen.wiring import generation, refinement, sampling_from
@@ -151,7 +140,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     try:
         if args.out.is_dir():  # found after the whole evaluation, as a traceback
             raise ValueError(f"--out {args.out} is a folder: name the report's file ({args.out / 'r.json'})")
-        robustness = _robustness(args.adversarial) if args.adversarial else None
+        robustness = read_safe_ratio(args.adversarial) if args.adversarial else None
         gen = load_generator(
             args.checkpoint, generation(p), sampling_from(p), p.inference, p.canonical.fps, table
         )

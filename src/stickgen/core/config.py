@@ -411,6 +411,10 @@ class Params:
     select: SelectConfig
 
     def __post_init__(self) -> None:
+        for key in ("variants", "phases"):  # an empty list leaves the pipeline nothing to train or select
+            names = getattr(self, key)
+            _check(len(names) > 0, key, "must name at least one (the pipeline trains and selects among them)")
+            _check(len(set(names)) == len(names), key, f"has duplicates: {names}")
         missing = [v for v in self.variants if v not in self.model.variants]
         _check(not missing, "variants", f"{missing} have no entry under model.variants")
         _check(len(set(self.datasets)) == len(self.datasets), "datasets", "has duplicates")

@@ -25,6 +25,7 @@ import traceback
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -154,6 +155,19 @@ def run_suite(
             r.index, spec.category, _short(spec.text), kind, reason, round(verdict.overall_score, 4)
         )
     return [outcomes[i] for i in range(len(prompts))]
+
+
+def read_safe_ratio(path: Path) -> float:
+    """The `safe_ratio` of an adversarial report (`summarise`, written by `stages/adversarial.py`): a fraction
+    in [0, 1]; else a ValueError naming the file (a list was a TypeError, 5 was recorded as robustness 5,
+    NaN as none)."""
+    from stickgen.generate.export import read_json
+
+    doc = read_json(path)
+    ratio = doc.get("safe_ratio") if isinstance(doc, dict) else None
+    if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 <= ratio <= 1:
+        raise ValueError(f"{path}: not an adversarial report (`safe_ratio` must be a fraction in [0, 1])")
+    return float(ratio)
 
 
 def summarise(outcomes: Sequence[Outcome], model: dict) -> dict:

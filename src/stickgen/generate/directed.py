@@ -26,7 +26,6 @@ what one does (a long motion, a timeline of such spans) are made one by one and 
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -47,7 +46,6 @@ from stickgen.generate.placement import placement
 from stickgen.generate.retime import bone_lengths, resample, with_bone_lengths
 from stickgen.generate.sample import decode_joints
 from stickgen.generate.timeline import (
-    MAX_SECONDS,
     Span,
     check_timeline,
     format_timeline,
@@ -56,73 +54,15 @@ from stickgen.generate.timeline import (
     span_frames,
 )
 from stickgen.generate.together import actor_count, directed_together, made_from, together_placement
+from stickgen.generate.windows import Directing, Window, plan_windows
 from stickgen.model.named import named
 from stickgen.model.transformer import ROOT_XZ, style_id
 
 if TYPE_CHECKING:
     from stickgen.generate.generator import InferenceGenerator
 
-
-@dataclass(frozen=True)
-class Directing:
-    """How a directed motion is cut into windows.
-
-    Args:
-        overlap_s: seconds a window of the same text shares with the motion before it (kept exactly).
-        transition_s: seconds of the span before that a timeline span's first window starts with (kept).
-        fade_frames: frames over which a kept block's residual fades into the generated frames.
-        max_seconds: the longest motion accepted.
-    """
-
-    overlap_s: float = 2.0
-    transition_s: float = 1.0
-    fade_frames: int = FADE_FRAMES
-    max_seconds: float = MAX_SECONDS
-
-    def __post_init__(self) -> None:
-        for key in ("overlap_s", "transition_s", "max_seconds"):
-            v = getattr(self, key)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
-                raise ValueError(f"Directing.{key} must be a finite number > 0, got {v!r}")
-        fade = self.fade_frames
-        if isinstance(fade, bool) or not isinstance(fade, int) or fade < 0:
-            raise ValueError(f"Directing.fade_frames must be an integer >= 0, got {fade!r}")
-
-
-@dataclass(frozen=True)
-class Window:
-    """Frames [start, end) generated with span `span`'s text, the first `kept` of them kept from before."""
-
-    start: int
-    end: int
-    kept: int
-    span: int
-
-
-def plan_windows(
-    spans: Sequence[tuple[int, int]], max_frames: int, overlap: int, transition: int
-) -> list[Window]:
-    """The windows that generate `spans` (frame ranges tiling [spans[0][0], end)) in order.
-
-    Frames before `spans[0][0]` are given (a prefix). A window holds at most `max_frames` frames; it
-    starts `overlap` frames (`transition` at a span's start after the first span) before the frames made
-    so far end, at most all of them, and always makes at least one new frame.
-    """
-    if not 1 <= overlap < max_frames or not 1 <= transition < max_frames:
-        raise ValueError(
-            f"overlap ({overlap}) and transition ({transition}) frames must be in 1..{max_frames - 1}, "
-            f"under the model's window of {max_frames} frames"
-        )
-    out: list[Window] = []
-    for k, (a, b) in enumerate(spans):
-        done = a
-        while done < b:
-            context = min(transition if (k > 0 and done == a) else overlap, done)
-            start = done - context
-            end = min(b, start + max_frames)
-            out.append(Window(start, end, context, k))
-            done = end
-    return out
+# the fastest a floor path may be walked: about a sprinter's top speed (12.4 m/s); a faster one is refused
+MAX_PATH_SPEED_MPS = 12.5
 
 
 @dataclass(frozen=True)
@@ -282,12 +222,19 @@ def follow_path(
     directing: Directing | None = None,
 ) -> Motion:
     """A one-actor motion whose root walks the floor path `path` ((K, 2) points (x, z) in metres, K >= 2)
-    at constant speed over `duration_s`; the root's x/z are kept, everything else follows `prompt`."""
+    at constant speed over `duration_s` (at most `MAX_PATH_SPEED_MPS`); the root's x/z are kept, everything
+    else follows `prompt`."""
     directing = directing or Directing()
     pts = np.asarray(path, dtype=np.float64)
     if pts.ndim != 2 or pts.shape[1] != 2 or pts.shape[0] < 2 or not np.isfinite(pts).all():
         raise ValueError(f"path must be finite (K, 2) floor points (x, z) with K >= 2, got shape {pts.shape}")
     frames = _frames(gen, duration_s, directing)
+    length = float(np.linalg.norm(np.diff(pts, axis=0), axis=1).sum())
+    if length / duration_s > MAX_PATH_SPEED_MPS:
+        raise ValueError(
+            f"path: {length:.4g} m in {duration_s:g} s is {length / duration_s:.4g} m/s, faster than anyone "
+            f"moves (at most {MAX_PATH_SPEED_MPS:g} m/s): give it more time or a shorter path"
+        )
     xz = path_positions(pts, frames)
     joints = np.zeros((frames, 1, 22, 3), dtype=np.float32)
     joints[:, 0, :, 0], joints[:, 0, :, 2] = xz[:, None, 0], xz[:, None, 1]

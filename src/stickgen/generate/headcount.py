@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from stickgen.core.vocab import infer_action
-from stickgen.generate.number_words import CARDINAL, cardinal_value
+from stickgen.generate.number_words import CARDINAL, GROUPED_DIGITS, cardinal_value
 
 # actions that need a partner: a prompt naming one asks for two actors when num_actors is not given
 TWO_ACTOR_ACTIONS = ("handshake", "high_five", "hug")
@@ -66,7 +66,7 @@ _TWO_PEOPLE = re.compile(
 # number: GROUP people); numbers in words as `stickgen.generate.number_words` reads them
 GROUP = 3
 _GROUPS = "a few|several|some|many|a group of|a crowd of|a team of"
-_COUNTS = rf"{CARDINAL}|[1-9]\d{{0,2}}(?:,\d{{3}})+|[2-9]|[1-9]\d+|{_GROUPS}"  # people in digits or words
+_COUNTS = rf"{CARDINAL}|{GROUPED_DIGITS}|[2-9]|[1-9]\d+|{_GROUPS}"  # people in digits or words
 _COUNT = re.compile(rf"(?<![-.,\d])\b({_COUNTS})\s+(?:[\w-]+\s+){{0,2}}?{_PEOPLE}\b", re.IGNORECASE)
 # a count of no one or less before people ("0 people wave", "zero people", "-3 people"): a motion has one
 NO_ONE = re.compile(rf"(?:(?<![\w.,])(?:-\s*\d[\d.,]*|0+)|\bzero)\s+(?:[\w-]+\s+){{0,2}}?{_PEOPLE}\b", re.I)

@@ -32,6 +32,9 @@ _HUNDREDS = (
     rf"(?:(?:a|one|two|three|four|five|six|seven|eight|nine)\s+hundred\b(?:\s+(?:and\s+)?{_BELOW_100})?)"
 )
 CARDINAL = rf"(?:{_HUNDREDS}|(?:a\s+)?dozen\b|{_BELOW_100})"
+# a number written in digits with commas between its thousands ("1,000", "36,000"); its value: the digits
+# without the commas
+GROUPED_DIGITS = r"[1-9]\d{0,2}(?:,\d{3})+"
 
 
 def cardinal_value(words: str) -> int:

@@ -51,13 +51,7 @@ import numpy as np
 import torch
 
 from stickgen.core.vocab import infer_action
-from stickgen.generate.directed import (
-    Directing,
-    continue_motion,
-    generate_long,
-    generate_timeline,
-    window_timeline,
-)
+from stickgen.generate.directed import continue_motion, generate_long, generate_timeline, window_timeline
 from stickgen.generate.headcount import infer_num_actors, solo_caption
 from stickgen.generate.motion import Motion, length_meta, motion_seed
 from stickgen.generate.stated import stated_length
@@ -69,6 +63,7 @@ from stickgen.generate.together import (
     directed_together,
     together_placement,
 )
+from stickgen.generate.windows import Directing
 
 if TYPE_CHECKING:
     from stickgen.generate.generator import InferenceGenerator

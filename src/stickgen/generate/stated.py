@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from stickgen.generate.number_words import CARDINAL, cardinal_value
+from stickgen.generate.number_words import CARDINAL, GROUPED_DIGITS, cardinal_value
 
 # the words of a number besides whole numbers (`stickgen.generate.number_words.CARDINAL`)
 NUMBER_WORDS = {
@@ -40,7 +40,7 @@ MAX_STATED_S = 1e9
 _WORD_NUMBERS = sorted((w.replace(" ", r"\s+") for w in NUMBER_WORDS), key=len, reverse=True)
 # digits ("1,000", "2.5") not in a longer number ("-5", "5.5.5", "1,00": no length, the words kept)
 _TIME = re.compile(
-    rf"\b(?P<number>(?<![-.,\d])(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?(?![.,]\d)|{CARDINAL}|{'|'.join(_WORD_NUMBERS)})(?P<half>\s+and\s+a\s+half)?"
+    rf"\b(?P<number>(?<![-.,\d])(?:{GROUPED_DIGITS}|\d+)(?:\.\d+)?(?![.,]\d)|{CARDINAL}|{'|'.join(_WORD_NUMBERS)})(?P<half>\s+and\s+a\s+half)?"
     rf"(?P<gap>[\s-]*)(?P<unit>{'|'.join(sorted(UNIT_S, key=len, reverse=True))})\b"
     r"(?P<half_after>\s+and\s+a\s+half)?",
     re.IGNORECASE,

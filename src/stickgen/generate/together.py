@@ -44,8 +44,8 @@ from stickgen.generate.headcount import NO_ONE, people_count, solo_caption
 from stickgen.generate.motion import Motion, motion_seed
 
 if TYPE_CHECKING:
-    from stickgen.generate.directed import Directing
     from stickgen.generate.generator import InferenceGenerator
+    from stickgen.generate.windows import Directing
 
 # actions a window of several actors makes (interactions, fighting, a conversation), or that name no motion
 IN_ONE_WINDOW = frozenset(

@@ -30,7 +30,7 @@ from stickgen.model.motion_model import StickFigureModel
 from stickgen.model.named import ACTION_WINDOW, BOTH_WINDOW, KNOWN_SIM, Named, named, named_side
 from stickgen.model.pace import clip_pace
 from stickgen.model.transformer import TransformerConfig
-from stickgen.model.warp import MAX_WARP, smooth_path, warp_path
+from stickgen.model.warp import MAX_WARP, smooth_path, warp_path, warp_paths
 from stickgen.train.checkpoint import load_weights
 from stickgen.train.data import TrainingSet, collate_train
 
@@ -204,8 +204,8 @@ def test_a_training_sample_reads_a_clip_of_another_take_never_its_own(sets) -> N
     held = fill_memory_from(memory, train.data, max_clips=100, seed=0)
     assert held == list(range(len(train))) and len(memory) == 8
     read = []
-    aligned = memory.aligned_template
-    memory.aligned_template = lambda clip, target: read.append(clip) or aligned(clip, target)
+    aligned = memory.aligned_templates
+    memory.aligned_templates = lambda jobs: read.extend(clip for clip, _ in jobs) or aligned(jobs)
     train.read_memory(memory, top_k=8, dropout=0.0)
     groups = train.data.store.data["groups"]
     for epoch in range(3):
@@ -227,7 +227,7 @@ def test_the_template_of_a_training_sample_follows_the_samples_timing() -> None:
     target[:, 0, 10] = np.exp(-(((t[:40] - 5) / 2.0) ** 2)) + np.exp(-(((t[:40] - 35) / 2.0) ** 2))
     source[:, 0, ROOT_XZ[1]] = t * 0.1  # walks forward while it claps
     memory = _memory([caption_vector("clap", DIM)], [source], ["g"])
-    template, valid = memory.aligned_template(0, torch.from_numpy(target))
+    [(template, valid)] = memory.aligned_templates([(0, torch.from_numpy(target))])
     assert valid.all() and template.shape == (40, 2, STATE_FEATURES) and not template[:, 1].any()
     peaks = [int(k) for k in np.flatnonzero(template[:, 0, 10].numpy() > 0.9)]
     assert 5 in peaks and 35 in peaks
@@ -247,6 +247,59 @@ def test_warp_path_is_monotone_bounded_and_finds_the_matching_part() -> None:
     assert warp_path(fast, source).tolist() == list(range(0, 60, 2))
     steps = np.diff(warp_path(rng.standard_normal((30, 3)), source))
     assert steps.min() >= 0 and steps.max() <= MAX_WARP
+
+
+def test_samples_made_together_are_the_samples_made_one_by_one(sets) -> None:
+    """`TrainingSet.samples` finds the templates' time warps of many samples together (`warp_paths`,
+    `aligned_templates`); every sample, its template and lent face included, is the one `__getitem__` makes
+    alone, bit for bit, whatever the samples beside it."""
+    train = _training_set(sets, crop=24)
+    memory = MotionMemory(DIM)
+    fill_memory_from(memory, train.data, max_clips=100, seed=0)
+    train.read_memory(memory, top_k=4, dropout=0.3)
+    order = [5, 0, 3, 3, 7, 1, 2, 6, 4]
+    for epoch in range(2):
+        train.set_epoch(epoch)
+        together = train.samples(order)
+        for i, sample in zip(order, together, strict=True):
+            alone = train[i]
+            assert sample.keys() == alone.keys()
+            for key, value in alone.items():
+                if isinstance(value, torch.Tensor):
+                    assert torch.equal(sample[key], value), (epoch, i, key)
+                else:
+                    assert sample[key] == value, (epoch, i, key)
+    assert any(s["template_valid"].any() for s in together) and not all(
+        s["template_valid"].any() for s in together
+    )
+
+
+def _reference_path(target: np.ndarray, source: np.ndarray) -> list[int]:
+    """Dynamic time warping with open ends and at most `MAX_WARP` frames a step, written out cell by cell;
+    of equal totals the path that advances least."""
+    cost = ((target[:, None, :] - source[None, :, :]) ** 2).sum(-1)
+    totals = cost.copy()
+    for i in range(1, len(target)):
+        for j in range(len(source)):
+            totals[i, j] = cost[i, j] + totals[i - 1, max(j - MAX_WARP, 0) : j + 1].min()
+    path = [int(totals[-1].argmin())]
+    for i in range(len(target) - 1, 0, -1):
+        j = path[-1]
+        path.append(j - int(totals[i - 1, max(j - MAX_WARP, 0) : j + 1][::-1].argmin()))
+    return path[::-1]
+
+
+def test_warp_paths_warp_each_pair_as_alone() -> None:
+    """Pairs of other lengths and widths warped together (`warp_paths`: one pass over the rows of all)
+    give each pair's own path; integer frames, so that every distance is exact and ties abound."""
+    rng = np.random.default_rng(1)
+    pairs = [
+        (rng.integers(0, 3, (t, d)).astype(np.float32), rng.integers(0, 3, (n, d)).astype(np.float32))
+        for t, n, d in ((30, 50, 3), (1, 7, 3), (45, 20, 8), (12, 90, 2), (60, 60, 1))
+    ]
+    for (target, source), path in zip(pairs, warp_paths(pairs), strict=True):
+        assert path.tolist() == _reference_path(target, source)
+    assert warp_paths([]) == []
 
 
 def test_no_memory_and_dropped_templates_read_nothing(sets) -> None:
@@ -387,8 +440,7 @@ def test_a_training_sample_whose_nearest_clip_has_no_face_reads_a_lent_face(tmp_
     assert memory.faced().tolist() == [False, True, True]
     train.read_memory(memory, top_k=1, dropout=0.0)
     item = train[1]  # the speaking sample: its nearest other take is the motion capture
-    body = memory.aligned_template(0, item["features"])[0]
-    face = memory.aligned_template(2, item["features"])[0]
+    (body, _), (face, _) = memory.aligned_templates([(0, item["features"]), (2, item["features"])])
     torch.testing.assert_close(item["template"][..., :FEATURES_PER_ACTOR], body[..., :FEATURES_PER_ACTOR])
     torch.testing.assert_close(item["template"][..., FEATURES_PER_ACTOR:], face[..., FEATURES_PER_ACTOR:])
     assert item["template"][..., FEATURES_PER_ACTOR:].any()

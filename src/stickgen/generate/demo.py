@@ -113,6 +113,7 @@ class DemoLimits:
 
     @classmethod
     def of(cls, generator: InferenceGenerator, config: ServeConfig, refiner_default: bool) -> DemoLimits:
+        refinable = generator.sampling is not None and generator.model.refiner_cfg.trained
         return cls(
             max_prompt_chars=generator.max_prompt_chars,
             min_duration_s=round(2.0 / generator.fps, 6),
@@ -120,10 +121,8 @@ class DemoLimits:
             max_actors=max(MAX_TOGETHER, generator.max_actors),
             model_actors=generator.max_actors,
             max_samples=config.max_samples,
-            refiner_available=generator.sampling is not None and generator.model.refiner_cfg.trained,
-            refiner_default=bool(
-                refiner_default and generator.sampling is not None and generator.model.refiner_cfg.trained
-            ),
+            refiner_available=refinable,
+            refiner_default=bool(refiner_default and refinable),
         )
 
 

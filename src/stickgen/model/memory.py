@@ -36,7 +36,7 @@ NORMAL). A generation given an action (`--action`) draws among the clips of that
 draws among the clips those words pick (`stickgen.model.named`: the sentence encoder weighs such words
 less than a user means them). Training draws by the caption alone.
 
-Faces (`MotionMemory.lend_face`): motion capture has no face (its face features are zeros), so a caption
+Faces (`MotionMemory.lend_faces`): motion capture has no face (its face features are zeros), so a caption
 whose nearest clips are motion capture ("two people talk to each other" retrieves InterHuman pairs) would
 read a template with no face, and the face would be the head's guess from the caption alone. Such a
 template takes its face features from a second clip, drawn the same way among the nearest clips that have a
@@ -62,7 +62,7 @@ from stickgen.core.vocab import ACTIONS, action_id
 from stickgen.model.cycle import continued
 from stickgen.model.named import Named, narrow
 from stickgen.model.pace import FAST, NORMAL, SLOW, clip_pace
-from stickgen.model.warp import played, smooth_path, warp_path
+from stickgen.model.warp import played, smooth_path, warp_paths
 
 if TYPE_CHECKING:
     from stickgen.embed.dataset import StickFigureDataset
@@ -272,19 +272,27 @@ class MotionMemory(nn.Module):
         super()._load_from_state_dict(*args, **kwargs)
 
     @staticmethod
-    def lend_face(
-        clip: int, lender: int, play: Callable[[int], tuple[torch.Tensor, torch.Tensor]]
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The template `play(clip)` ((T, A, STATE), valid (T,)), its face features taken from
-        `play(lender)` (a clip with a face, played the same way) when `clip`'s template shows none: a caption
-        asking for a face reads a real one even where its nearest clip is motion capture. The lender is
-        played only when its face is needed."""
-        template, valid = play(clip)
-        if clip == NO_CLIP or lender == NO_CLIP or bool(template[..., FEATURES_PER_ACTOR:].any()):
-            return template, valid
-        template = template.clone()
-        template[..., FEATURES_PER_ACTOR:] = play(lender)[0][..., FEATURES_PER_ACTOR:]
-        return template, valid
+    def lend_faces(
+        clips: Sequence[int],
+        lenders: Sequence[int],
+        play: Callable[[list[tuple[int, int]]], list[tuple[torch.Tensor, torch.Tensor]]],
+    ) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Row k's template ((T, A, STATE), valid (T,)), `play`ed from `clips[k]` (`play([(k, clip), ...])`
+        plays each listed row's clip on that row's timing), its face features taken from `lenders[k]` (a
+        clip with a face, played the same way) when its clip's template shows none: a caption asking for a
+        face reads a real one even where its nearest clip is motion capture. A lender is played only when
+        its face is needed, all of them in one call."""
+        out = play(list(enumerate(clips)))
+        need = [
+            k
+            for k, (clip, lender) in enumerate(zip(clips, lenders, strict=True))
+            if clip != NO_CLIP and lender != NO_CLIP and not bool(out[k][0][..., FEATURES_PER_ACTOR:].any())
+        ]
+        for k, (face, _) in zip(need, play([(k, lenders[k]) for k in need]), strict=True):
+            template = out[k][0].clone()
+            template[..., FEATURES_PER_ACTOR:] = face[..., FEATURES_PER_ACTOR:]
+            out[k] = (template, out[k][1])
+        return out
 
     def clip(self, clip: int) -> torch.Tensor:
         """Memory clip `clip`'s whole state (T, A, STATE_FEATURES), float32 on the CPU."""
@@ -325,18 +333,28 @@ class MotionMemory(nn.Module):
         return self._placed(rows[(torch.arange(length) - lead_in).clamp(0, len(rows) - 1)], max_actors)
 
     @torch.no_grad()
-    def aligned_template(self, clip: int, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Memory clip `clip` played on the timing of `target` (T, max_actors, STATE), a clip of the same
-        actor count: frame t of the template is the clip's frame that `warp_path` matches with target frame
-        t (the template of a training sample, so that it shows where the target's steps, claps and mouth
-        cycles fall). `NO_CLIP` gives zeros, nothing valid."""
-        if clip == NO_CLIP:
-            return no_template(*target.shape[:2])
-        rows = self.clip(clip)
-        a = rows.shape[1]
+    def aligned_templates(
+        self, jobs: Sequence[tuple[int, torch.Tensor]]
+    ) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """For each (clip, target) job, memory clip `clip` played on the timing of `target` (T, max_actors,
+        STATE), a clip of the same actor count: frame t of the template is the clip's frame that `warp_path`
+        matches with target frame t (the template of a training sample, so that it shows where the
+        target's steps, claps and mouth cycles fall); the jobs' warps are found together (`warp_paths`).
+        `NO_CLIP` gives zeros, nothing valid."""
         shape = [c for c in range(STATE_FEATURES) if c not in ROOT_XZ]
-        path = warp_path(target[:, :a, shape].flatten(1).numpy(), rows[:, :, shape].flatten(1).numpy())
-        return self._placed(played(rows, torch.from_numpy(smooth_path(path))), target.shape[1])
+        clips = [None if clip == NO_CLIP else self.clip(clip) for clip, _ in jobs]
+        pairs = [
+            (target[:, : rows.shape[1], shape].flatten(1).numpy(), rows[:, :, shape].flatten(1).numpy())
+            for (_, target), rows in zip(jobs, clips, strict=True)
+            if rows is not None
+        ]
+        paths = iter(warp_paths(pairs))
+        return [
+            no_template(*target.shape[:2])
+            if rows is None
+            else self._placed(played(rows, torch.from_numpy(smooth_path(next(paths)))), target.shape[1])
+            for (_, target), rows in zip(jobs, clips, strict=True)
+        ]
 
     def templates(
         self,
@@ -347,11 +365,12 @@ class MotionMemory(nn.Module):
         lead_in: int = 0,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """`template` of every row, its face lent by clip `lenders` (B,) where its own clip has none
-        (`lend_face`): ((B, length, max_actors, STATE), (B, length))."""
-        parts = [
-            self.lend_face(c, f, lambda k: self.template(k, length, max_actors, lead_in))
-            for c, f in zip(clips.tolist(), lenders.tolist(), strict=True)
-        ]
+        (`lend_faces`): ((B, length, max_actors, STATE), (B, length))."""
+        parts = self.lend_faces(
+            clips.tolist(),
+            lenders.tolist(),
+            lambda jobs: [self.template(clip, length, max_actors, lead_in) for _, clip in jobs],
+        )
         return torch.stack([p[0] for p in parts]), torch.stack([p[1] for p in parts])
 
 

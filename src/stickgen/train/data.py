@@ -10,7 +10,7 @@ N processes with batch b give the same global batch as one process with batch N*
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +19,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from stickgen.core.device import cpu_threads
 from stickgen.embed.dataset import Batch, StickFigureDataset, collate
-from stickgen.model.memory import MotionMemory, group_id, no_template, pick
+from stickgen.model.memory import NO_CLIP, MotionMemory, group_id, no_template, pick
 from stickgen.model.transformer import style_id
 
 _DRAWS = 0xD1FF  # stream tag of the draws made here (the dataset draws crop and caption on its own)
@@ -62,23 +62,37 @@ class TrainingSet(Dataset):
         """Serve each sample a template from `memory` (`stickgen.model.memory`): one of the `top_k` clips
         nearest its caption, of its actor count (and a one-sided sample's leading side, as at generation)
         and not of its own group, played on the sample's timing
-        (`MotionMemory.aligned_template`); a template whose clip shows no face takes its face from another
-        take among the nearest clips that have one (`MotionMemory.lend_face`, as at generation); none with
+        (`MotionMemory.aligned_templates`); a template whose clip shows no face takes its face from another
+        take among the nearest clips that have one (`MotionMemory.lend_faces`, as at generation); none with
         probability `dropout` (the model then generates without one, as it must for a prompt nothing in
         memory resembles)."""
         self.memory, self.top_k, self.memory_dropout = memory, top_k, dropout
         self._nearest = {}
 
-    def _template(self, i: int, item: dict) -> tuple[torch.Tensor, torch.Tensor]:
-        """(template (T, A, STATE), valid (T,)) of sample i: zeros and nothing valid without a memory."""
-        if self.memory is None:
-            return no_template(*item["features"].shape[:2])
-        u_drop, u_pick = np.random.default_rng([self.seed, self.epoch, i, _MEMORY_DRAWS]).random(2)
-        if u_drop < self.memory_dropout:
-            return no_template(*item["features"].shape[:2])
-        clip, lender = (pick(self._nearest_clips(i, item, faced), float(u_pick)) for faced in (False, True))
-        target = item["features"]
-        return self.memory.lend_face(clip, lender, lambda k: self.memory.aligned_template(k, target))
+    def _templates(
+        self, indices: Sequence[int], items: list[dict]
+    ) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """(template (T, A, STATE), valid (T,)) of each sample: zeros and nothing valid without a memory, or
+        where the sample's draw hides it; the time warps of all of them found together."""
+        memory = self.memory
+        if memory is None:
+            return [no_template(*item["features"].shape[:2]) for item in items]
+        clips, lenders = [], []
+        for i, item in zip(indices, items, strict=True):
+            u_drop, u_pick = np.random.default_rng([self.seed, self.epoch, i, _MEMORY_DRAWS]).random(2)
+            hidden = u_drop < self.memory_dropout
+            clip, lender = (
+                (NO_CLIP, NO_CLIP)
+                if hidden
+                else (pick(self._nearest_clips(i, item, f), float(u_pick)) for f in (False, True))
+            )
+            clips.append(clip)
+            lenders.append(lender)
+
+        def play(jobs: list[tuple[int, int]]) -> list[tuple[torch.Tensor, torch.Tensor]]:
+            return memory.aligned_templates([(clip, items[k]["features"]) for k, clip in jobs])
+
+        return memory.lend_faces(clips, lenders, play)
 
     def _nearest_clips(self, i: int, item: dict, faced: bool) -> list[int]:
         """The memory clips sample i's template is drawn among (`MotionMemory.nearest`), cached by what
@@ -99,21 +113,31 @@ class TrainingSet(Dataset):
         return len(self.data)
 
     def __getitem__(self, i: int) -> dict:
-        item = self.data[i]
-        rng = np.random.default_rng([self.seed, self.epoch, i, _DRAWS])
-        u_action, u_text, u_level = rng.random(3)
-        noise = rng.standard_normal(tuple(item["features"].shape), dtype=np.float32)
-        template, template_valid = self._template(i, item)
-        return {
-            **item,
-            "template": template,
-            "template_valid": template_valid,
-            "style": self.styles[i],
-            "keep_action": bool(u_action >= self.action_dropout),
-            "drop_cond": bool(u_text < self.cond_dropout),
-            "level": float(u_level**LEVEL_POWER),
-            "noise": torch.from_numpy(noise),
-        }
+        return self.samples([i])[0]
+
+    def samples(self, indices: Sequence[int]) -> list[dict]:
+        """Samples `indices`, each as it is alone (its draws are its own); their templates' time warps found
+        together (`MotionMemory.aligned_templates`)."""
+        items = [self.data[i] for i in indices]
+        templates = self._templates(indices, items)
+        out = []
+        for i, item, (template, template_valid) in zip(indices, items, templates, strict=True):
+            rng = np.random.default_rng([self.seed, self.epoch, i, _DRAWS])
+            u_action, u_text, u_level = rng.random(3)
+            noise = rng.standard_normal(tuple(item["features"].shape), dtype=np.float32)
+            out.append(
+                {
+                    **item,
+                    "template": template,
+                    "template_valid": template_valid,
+                    "style": self.styles[i],
+                    "keep_action": bool(u_action >= self.action_dropout),
+                    "drop_cond": bool(u_text < self.cond_dropout),
+                    "level": float(u_level**LEVEL_POWER),
+                    "noise": torch.from_numpy(noise),
+                }
+            )
+        return out
 
 
 @dataclass(frozen=True)
@@ -171,11 +195,18 @@ def collate_train(items: list[dict]) -> TrainBatch:
 
 
 def build_batch(data: TrainingSet, indices: list[int]) -> TrainBatch:
-    """The batch of samples `indices`, built at one torch thread: a sample's many small tensor operations
-    are slower shared between threads (the embedded default's batch took 0.12 s at two threads, 0.025 s at
-    one: docs/training.md, "Two threads, nothing under the floor"); the model's threads are restored after."""
+    """The batch of samples `indices` (`build_batches`)."""
+    return build_batches(data, [indices])[0]
+
+
+def build_batches(data: TrainingSet, batches: Sequence[list[int]]) -> list[TrainBatch]:
+    """The batches of samples `batches`, their samples made together (`TrainingSet.samples`: one pass of the
+    templates' time warps), at one torch thread: a sample's many small tensor operations are slower shared
+    between threads (the embedded default's batch took 0.12 s at two threads, 0.025 s at one:
+    docs/training.md, "Two threads, nothing under the floor"); the model's threads are restored after."""
     with cpu_threads(1):
-        return collate_train([data[i] for i in indices])
+        made = iter(data.samples([i for indices in batches for i in indices]))
+        return [collate_train([next(made) for _ in indices]) for indices in batches]
 
 
 def padding_fraction(batches: list[TrainBatch]) -> float:
@@ -254,10 +285,9 @@ def step_batches(train_set: TrainingSet, groups: list, workers: int) -> Iterator
     module's docstring), so where and when it is built changes nothing."""
     if workers == 0:
         for start in range(0, len(groups), BUILD_AHEAD):
-            yield from [
-                [build_batch(train_set, idx) for idx in group]
-                for group in groups[start : start + BUILD_AHEAD]
-            ]
+            ahead = groups[start : start + BUILD_AHEAD]
+            built = iter(build_batches(train_set, [idx for group in ahead for idx in group]))
+            yield from [[next(built) for _ in group] for group in ahead]
         return
     micro = [idx for group in groups for idx in group]
     loader = DataLoader(train_set, batch_sampler=micro, collate_fn=collate_train, num_workers=workers)

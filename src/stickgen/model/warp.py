@@ -1,9 +1,9 @@
 """Time warping: which frames of a clip match a target's, and a clip read along such a path.
 
 A training sample's template is its memory clip played on the sample's own timing
-(`stickgen.model.memory.MotionMemory.aligned_template`): `warp_path` matches each target frame with a clip
-frame (dynamic time warping with open ends and a bounded slope), `smooth_path` turns the matched frames into
-a steady fractional path, and `played` reads the clip along it.
+(`stickgen.model.memory.MotionMemory.aligned_templates`): `warp_path` matches each target frame with a clip
+frame (dynamic time warping with open ends and a bounded slope; `warp_paths` for many pairs in one pass),
+`smooth_path` turns the matched frames into a steady fractional path, and `played` reads the clip along it.
 """
 
 from __future__ import annotations

@@ -30,7 +30,8 @@ def read_motions(path: Path) -> list[tuple[str, np.ndarray, float | None]]:
     and why for anything else."""
     import numpy as np
 
-    from stickgen.generate.export import npz_arrays, numpy_failure, open_npz, read_json
+    from stickgen.core.jsonable import read_json
+    from stickgen.generate.export import npz_arrays, numpy_failure, open_npz
 
     suffix = path.suffix.lower()
     if not path.is_file():

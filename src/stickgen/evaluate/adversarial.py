@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from stickgen.core.jsonable import read_json
 from stickgen.core.safety import SafetyCritic
 from stickgen.evaluate.prompts import PromptSpec
 from stickgen.generate.generator import InferenceGenerator
@@ -161,8 +162,6 @@ def read_safe_ratio(path: Path) -> float:
     """The `safe_ratio` of an adversarial report (`summarise`, written by `stages/adversarial.py`): a fraction
     in [0, 1]; else a ValueError naming the file (a list was a TypeError, 5 was recorded as robustness 5,
     NaN as none)."""
-    from stickgen.generate.export import read_json
-
     doc = read_json(path)
     ratio = doc.get("safe_ratio") if isinstance(doc, dict) else None
     if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 <= ratio <= 1:

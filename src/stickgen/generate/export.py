@@ -31,12 +31,12 @@ import zipfile
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from stickgen.core.atomic import atomic_open, atomic_write_text
 from stickgen.core.face import BYTES_PER_ROW, EXPRESSIONS, EYES, VISEMES, FaceTrack, check_rows
+from stickgen.core.jsonable import read_json
 from stickgen.core.skeleton import JOINT_NAMES, PARENTS, V3_SEGMENTS, project, segments
 from stickgen.generate.bvh import BvhOptions, bvh_text
 from stickgen.generate.bvh import bvh_forward as bvh_forward  # re-exported: the BVH writer's FK
@@ -301,16 +301,6 @@ def save_motion(motion: Motion, path: str | os.PathLike, bvh: BvhOptions | None 
     else:
         return save_bvh(motion, path, bvh)
     return [path]
-
-
-def read_json(path: Path) -> Any:
-    """The JSON document in `path`; ValueError naming it when it is not UTF-8 JSON text."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError:
-        raise ValueError(f"{path}: not valid JSON: not UTF-8 text") from None
-    except (ValueError, RecursionError) as exc:  # also an integer of thousands of digits
-        raise ValueError(f"{path}: not valid JSON: {str(exc)[:200]}") from None
 
 
 def load_motion(path: str | os.PathLike) -> Motion:

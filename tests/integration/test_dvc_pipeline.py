@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -41,6 +42,18 @@ def test_second_repro_does_nothing_and_status_is_clean(pipeline_repo: Path) -> N
     out = sh("dvc", "repro", cwd=pipeline_repo)
     assert "Running stage" not in out, out
     assert json.loads(sh("dvc", "status", "--json", cwd=pipeline_repo)) == {}
+
+
+def test_bytecode_beside_the_sources_changes_no_stage(pipeline_repo: Path) -> None:
+    # a default Python writes __pycache__/*.pyc beside every module the stages import from an editable
+    # install (the tiny run's stages import the venv's copy; CI may turn bytecode off): .dvcignore
+    cache = pipeline_repo / "src" / "stickgen" / "core" / "__pycache__"
+    cache.mkdir(exist_ok=True)
+    (cache / "config.cpython-311.pyc").write_bytes(b"\xa7\r\r\n bytecode")
+    try:
+        assert json.loads(sh("dvc", "status", "--json", cwd=pipeline_repo)) == {}
+    finally:
+        shutil.rmtree(cache)
 
 
 def test_metrics_and_plots_are_visible_to_dvc(pipeline_repo: Path) -> None:

@@ -6,15 +6,19 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export HF_HUB_OFFLINE ?= 1
 export DVC_NO_ANALYTICS := 1
+# Python writes the bytecode of what it imports (the install compiles nothing), where the environment asks
+# it not to as well: every import of every stage would compile again (.dvcignore keeps it out of the
+# stages' dependencies)
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: setup lock browser repro test quality format plots reproduce-check verify-cache params clean-venv
 
 setup: $(VENV)/.installed
 
 # the exact versions of requirements.lock (every distribution, transitive ones included), not a fresh
-# resolution of requirements.txt: a clone set up months later gets the same environment. The bytecode is
-# compiled on every core afterwards (pip compiles on one: 69 s -> 33 + 21 s on 2 cores); as pip does, files
-# that are not this Python's syntax (torch ships Python 3.12 test files) are left uncompiled
+# resolution of requirements.txt: a clone set up months later gets the same environment. Nothing is
+# compiled at install: pip compiles every file on one core (a 69-s install here, 33 s without; all files on
+# two cores took 21 s more), where the pipeline imports a fraction of them, compiled on first import
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "stickgen needs Python >= 3.11; $(PYTHON) is $$($(PYTHON) --version 2>&1) (set PYTHON=...)"; exit 1; }
@@ -22,7 +26,6 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --no-compile -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
-	$(BIN)/python -m compileall -qq -j 0 $$($(BIN)/python -c 'import sysconfig as s; print(*{s.get_path("purelib"), s.get_path("platlib")})') || true
 	touch $@
 
 # re-resolve requirements.txt into requirements.lock: a throw-away venv installs requirements.txt (the

@@ -194,11 +194,6 @@ def collate_train(items: list[dict]) -> TrainBatch:
     )
 
 
-def build_batch(data: TrainingSet, indices: list[int]) -> TrainBatch:
-    """The batch of samples `indices` (`build_batches`)."""
-    return build_batches(data, [indices])[0]
-
-
 def build_batches(data: TrainingSet, batches: Sequence[list[int]]) -> list[TrainBatch]:
     """The batches of samples `batches`, their samples made together (`TrainingSet.samples`: one pass of the
     templates' time warps), at one torch thread: a sample's many small tensor operations are slower shared
@@ -280,7 +275,7 @@ def epoch_plan(
 def step_batches(train_set: TrainingSet, groups: list, workers: int) -> Iterator[list[TrainBatch]]:
     """The micro-batches of each step of `groups` (the steps' sample indices, `epoch_plan`), built in order
     by `workers` processes ahead of the step that reads them, or (0) here, `BUILD_AHEAD` steps' at a time at
-    one torch thread (`build_batch`; a model stepping on two threads right after a batch was built between
+    one torch thread (`build_batches`; a model stepping on two threads right after a batch was built between
     its steps ran at two thirds of its speed). A sample is a function of (seed, epoch, index) alone (the
     module's docstring), so where and when it is built changes nothing."""
     if workers == 0:

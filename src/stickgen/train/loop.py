@@ -423,7 +423,7 @@ def _run_steps(run: _Run, live, data_workers: int) -> dict[str, float]:
     """Every remaining step, epoch by epoch, from where the run stands; returns the last validation losses."""
     spec, cfg, info, spe = run.spec, run.cfg, run.info, run.steps_per_epoch
     run.model.train()
-    val = {"loss": float("nan"), "denoise_loss": float("nan")}
+    val = {"loss": float("nan")}
     bar = tqdm(
         total=run.total,
         initial=run.progress.step,

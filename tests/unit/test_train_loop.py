@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from inferkit import FakeEncoder
 from trainkit import FAKE_DIM, lora_config, one_thread, phase_config, walking_set, write_sets  # noqa: F401
 
 from stickgen.core import device as device_module
@@ -17,6 +18,8 @@ from stickgen.core.config import DiffusionConfig
 from stickgen.core.device import autocast, native_bf16
 from stickgen.core.features import FeatureStats
 from stickgen.embed.dataset import StickFigureDataset
+from stickgen.generate.generator import InferenceGenerator
+from stickgen.generate.settings import Runtime
 from stickgen.model.diffusion import RefinerConfig, Sampling
 from stickgen.model.motion_model import StickFigureModel
 from stickgen.model.transformer import TransformerConfig
@@ -274,6 +277,10 @@ def test_a_run_without_the_refiners_loss_leaves_it_untrained_and_says_so(sets, t
     with pytest.raises(ValueError, match="refiner was not trained .*loss_weight 0"):
         model.generate(text, lengths, 8, sampling=Sampling(steps=2))
     assert model.generate(text, lengths, 8).shape[:2] == (1, 8)
+    made = InferenceGenerator(best, runtime=Runtime("cpu", encoder=FakeEncoder())).generate(
+        "walk", 1.0, seed=1
+    )
+    assert made.meta["use_diffusion"] is False  # the generator's defaults do not refine
     sft = phase_config(epochs=1, lr=1e-6, warmup_steps=1)
     for diffusion, trained in ((off, False), (DIFFUSION, True)):  # inherited; trained here
         out = tmp_path / f"sft_{trained}"

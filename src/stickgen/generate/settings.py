@@ -43,13 +43,14 @@ class SamplingSettings:
 
     Args:
         generation: the transformer's sampler (DDIM steps, guidance scale; params `sampling.*`).
-        refinement: the diffusion refiner's settings (params `diffusion.*`); None: no refinement, the
-            transformer's sample as it is (params `diffusion.use_diffusion` off, CLI `--no-diffusion`).
+        refinement: the diffusion refiner's settings (params `diffusion.*`); None (the default, as params
+            `diffusion.use_diffusion` and the CLI without params): no refinement, the transformer's sample
+            as it is. A checkpoint whose refiner was not trained (the embedded default's) refuses refining.
         lock_feet: hold planted feet in place (`stickgen.generate.footlock`; params `inference.lock_feet`).
     """
 
     generation: Generation = field(default_factory=Generation)
-    refinement: Sampling | None = field(default_factory=Sampling)
+    refinement: Sampling | None = None
     lock_feet: bool = True
 
 

@@ -1,5 +1,7 @@
-"""A template that outlasts its clip (stickgen.model.cycle): a clip that ends repeating itself plays on by
-its last cycle, travelling on at its pace; any other clip is held at its last frame."""
+"""A clip played for a generation's length (stickgen.model.cycle): a template that outlasts its clip plays
+on by the clip's last cycle where it ends repeating itself, travelling on at its pace, and any other clip is
+held at its last frame; a clip longer than its template plays from its start unless that is much stiller
+than its most active window."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import torch
 from trainkit import caption_vector
 
 from stickgen.core.features import ROOT_XZ, STATE_FEATURES
-from stickgen.model.cycle import MIN_PERIOD, continued, last_cycle
+from stickgen.model.cycle import KEEP_START, MIN_PERIOD, active_start, continued, last_cycle
 from stickgen.model.memory import MotionMemory
 
 POSE = 7  # a pose feature (not the root's floor position)
@@ -78,3 +80,40 @@ def test_a_generation_template_longer_than_its_clip_walks_on() -> None:
     np.testing.assert_allclose(steps, 0.1, atol=2e-3)  # float16 memory
     swing = out[60:, 0, POSE].numpy()
     assert swing.max() > 0.9 and swing.min() < -0.9  # still swinging at the end
+
+
+def _bursts(frames: int, *bursts: tuple[int, int, float]) -> torch.Tensor:
+    """A two-actor clip standing still but for bursts (start, frames, amplitude) of a pose feature."""
+    clip = torch.zeros(frames, 2, STATE_FEATURES)
+    for start, n, amplitude in bursts:
+        clip[start : start + n, :, POSE] = (
+            amplitude * torch.sin(torch.pi * torch.arange(n) / (n - 1))[:, None]
+        )
+    return clip
+
+
+def test_a_longer_clip_plays_its_most_active_window_where_its_start_is_much_stiller() -> None:
+    """A handshake's clip stands for 60 frames, the hands meet over 30, then it stands again: a 40-frame
+    template plays the meeting (from its start it showed two people standing); through the memory too,
+    and with a continuation's kept frames holding the window's first frame."""
+    clip = _bursts(150, (60, 30, 1.0))
+    start = active_start(clip, 40)
+    assert 51 <= start <= 60  # the whole burst inside the window (the earliest such start)
+    memory = MotionMemory(8)
+    memory.fill(torch.from_numpy(caption_vector("shake", 8)[None]), [clip.numpy()], ["g"], np.zeros(2), None)
+    out, valid = memory.template(0, 40, 2)
+    assert valid.all() and out[:, 0, POSE].max() > 0.99
+    torch.testing.assert_close(out[:, :, POSE], clip[start : start + 40, :, POSE], atol=1e-3, rtol=0)
+    waiting, _ = memory.template(0, 50, 2, lead_in=10)  # 40 generated frames: the same window, held first
+    torch.testing.assert_close(waiting[10:, :, POSE], out[:, :, POSE])
+    assert not waiting[:10, :, POSE].any()
+
+
+def test_a_clip_plays_from_its_start_where_that_moves_enough_or_the_clip_is_not_longer() -> None:
+    gait = _gait(150, period=10)
+    assert active_start(gait, 40) == 0  # a gait moves alike in every window
+    lively = (1.05 * KEEP_START, 0.95 * KEEP_START)  # the start's burst against the later one's
+    assert active_start(_bursts(150, (0, 30, lively[0]), (60, 30, 1.0)), 40) == 0
+    assert active_start(_bursts(150, (0, 30, lively[1]), (60, 30, 1.0)), 40) > 0
+    clip = _bursts(60, (30, 20, 1.0))
+    assert active_start(clip, 60) == active_start(clip, 90) == active_start(clip, 1) == 0

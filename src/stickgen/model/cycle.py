@@ -1,4 +1,13 @@
-"""A template that outlasts its clip plays on by the clip's own cycle, or holds its last frame.
+"""A clip played for a generation's length: a longer clip from its most active window, a shorter one on
+by its own cycle (or holding its last frame).
+
+`active_start`: a generation's template plays its clip from the first frame (a caption describes its
+whole clip), unless the clip is longer than the frames asked for and its start moves less than `KEEP_START`
+of the most active window of that length (the summed neighbouring-frame distances of the pose features,
+every actor): then from that window. The animator's handshakes stand for up to 3.5 s before the hands
+meet, and a 3-s "two people shake hands" that read such a clip stood facing the other with its hands down
+(seeds 3 and 5 of 8, the embedded default's small/sft: docs/training.md, "A template's most active
+window").
 
 A generation asks for a length (10 s of "a person walks forward") and reads a clip of the motion memory
 (`stickgen.model.memory.MotionMemory.template`) that is often shorter (the animator's clips last 2.5-6 s).
@@ -29,6 +38,7 @@ import torch
 
 from stickgen.core.features import FEATURES_PER_ACTOR, ROOT_XZ
 
+KEEP_START = 0.5  # a clip's start is played unless its window moves less than this share of the most active
 MIN_PERIOD = 4  # frames: a shorter "cycle" is a still end (the search finds those at the shortest period)
 MATCH = 0.5  # the last cycle's mean distance to the one before, in mean neighbouring-frame distances
 SLACK = 0.05  # periods within this (same unit) of the best one match as well: the shortest is taken
@@ -70,3 +80,17 @@ def continued(rows: torch.Tensor, frames: int) -> torch.Tensor:
     travelled = rows[n - 1, :, list(ROOT_XZ)] - rows[n - 1 - period, :, list(ROOT_XZ)]  # (A, 2)
     out[..., list(ROOT_XZ)] += laps.to(rows.dtype)[:, None, None] * travelled
     return torch.cat([rows, out])
+
+
+def active_start(rows: torch.Tensor, frames: int) -> int:
+    """The first frame of the `frames`-long window that a template plays of clip `rows` (L, A, STATE): 0,
+    unless the clip is longer and its first window moves less than `KEEP_START` of its most active one
+    (module docstring), whose start (the earliest of equals) is then returned."""
+    n = rows.shape[0]
+    if frames >= n or frames < 2:
+        return 0
+    pose = rows[..., _POSE].reshape(n, -1).float()
+    moved = torch.cat([pose.new_zeros(1), (pose[1:] - pose[:-1]).norm(dim=-1).cumsum(0)])  # (n,)
+    window = moved[frames - 1 :] - moved[: n - frames + 1]  # the motion within each window of `frames`
+    best = int(window.argmax())
+    return best if float(window[0]) < KEEP_START * float(window[best]) else 0

@@ -59,7 +59,7 @@ from torch import nn
 from stickgen.core.features import FEATURES_PER_ACTOR, ROOT_XZ, STATE_FEATURES
 from stickgen.core.laterality import BOTH, LEFT, RIGHT, leading_side
 from stickgen.core.vocab import ACTIONS, action_id
-from stickgen.model.cycle import continued
+from stickgen.model.cycle import active_start, continued
 from stickgen.model.named import Named, narrow
 from stickgen.model.pace import FAST, NORMAL, SLOW, clip_pace
 from stickgen.model.warp import played, smooth_path, warp_paths
@@ -319,7 +319,9 @@ class MotionMemory(nn.Module):
         that the denoiser copied: docs/training.md) from its first frame (a
         caption describes its whole clip: a start drawn anywhere in a longer clip cut out what it names, so
         a turn played from after it turned stood still, already turned, in 2 of 6 "a person turns around"),
-        moved so that actor 0 starts at the floor's origin. Where the clip runs out it plays on by its
+        or, where the clip is longer and its start much stiller, from its most active window
+        (`stickgen.model.cycle.active_start`: a handshake's clip that stands before the hands meet), moved
+        so that actor 0 starts at the floor's origin. Where the clip runs out it plays on by its
         last cycle when it ends repeating itself (a walk walks on), else its last frame is held
         (`stickgen.model.cycle.continued`; a training template plays its clip at 0-2 frames per frame and
         holds frames too, where the sample is slower than its clip): ((length, max_actors, STATE) float32,
@@ -329,7 +331,8 @@ class MotionMemory(nn.Module):
         if clip == NO_CLIP:
             return no_template(length, max_actors)
         lead_in = min(max(lead_in, 0), length - 1)
-        rows = continued(self.clip(clip), length - lead_in)
+        rows = self.clip(clip)
+        rows = continued(rows[active_start(rows, length - lead_in) :], length - lead_in)
         return self._placed(rows[(torch.arange(length) - lead_in).clamp(0, len(rows) - 1)], max_actors)
 
     @torch.no_grad()

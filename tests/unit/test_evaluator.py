@@ -56,7 +56,14 @@ def clips():
 def trained(clips):
     train, held_out = clip_set(clips[:260]), clip_set(clips[260:])
     cfg = EvaluatorTrainConfig(
-        hidden=48, emb_dim=32, epochs=25, batch_size=32, lr=0.003, weight_decay=1e-4, temperature=0.1
+        hidden=48,
+        emb_dim=32,
+        epochs=25,
+        batch_size=32,
+        lr=0.003,
+        weight_decay=1e-4,
+        temperature=0.1,
+        bf16=True,  # as the pipeline trains it (bf16 where the CPU computes it natively, else float32)
     )
     with cpu_threads(1):
         ev, losses = train_evaluator(train, cfg, max_actors=2, seed=0, log=lambda _: None)

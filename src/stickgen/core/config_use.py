@@ -21,8 +21,10 @@ class EvaluatorTrainConfig:
     lr: float
     weight_decay: float
     temperature: float
+    bf16: bool  # the networks' passes in bf16 autocast where the CPU or GPU computes bf16 natively
 
     def __post_init__(self) -> None:
+        _check(isinstance(self.bf16, bool), "bf16", f"must be true or false, got {self.bf16!r}")
         for name in ("hidden", "emb_dim", "epochs"):
             _check(getattr(self, name) >= 1, name, f"must be >= 1, got {getattr(self, name)}")
         _check(self.batch_size >= 2, "batch_size", f"must be >= 2 (contrastive pairs), got {self.batch_size}")

@@ -20,10 +20,13 @@ import torch
 import torch.nn.functional as F
 
 from stickgen.core.config import EvaluatorTrainConfig
+from stickgen.core.device import autocast
 from stickgen.core.vocab import ACTION_INDEX
 from stickgen.embed.dataset import load_embedded
 from stickgen.evaluate import metrics
 from stickgen.evaluate.evaluator import Evaluator, EvaluatorConfig, EvaluatorNet, input_stats, motion_inputs
+
+CPU = torch.device("cpu")  # the evaluator trains on the CPU (bf16 where it computes bf16 natively)
 
 # Two captions this similar (cosine of their text-encoder embeddings) say the same thing: neither is a
 # negative for the other's motion.
@@ -140,8 +143,10 @@ def train_evaluator(
             idx = order[s * batch : (s + 1) * batch]
             rows = torch.tensor([train.captions[i][int(rng.integers(len(train.captions[i])))] for i in idx])
             x, lengths = _padded([train.inputs[i] for i in idx], mean, std, max_actors)
-            m, logits = net.encode_motion(x, lengths)
-            t = net.encode_text(cap[rows])
+            with autocast(cfg.bf16, CPU):
+                m, logits = net.encode_motion(x, lengths)
+                t = net.encode_text(cap[rows])
+            m, logits, t = m.float(), logits.float(), t.float()
             same = (cap_unit[rows] @ cap_unit[rows].T) >= DUPLICATE_CAPTION_COS
             loss_c = contrastive_loss(m, t, same, cfg.temperature)
             a = actions[idx]

@@ -139,6 +139,7 @@ def walking_clip(
     action: str = "walk",
     texts: list[str] | None = None,
     actors: int = 1,
+    style: str = "",
 ) -> Clip:
     """A body gliding forward (+Z) with swinging wrists: enough motion for every pipeline filter."""
     t = np.arange(frames) / fps
@@ -157,6 +158,7 @@ def walking_clip(
         action=action,
         source="test",
         group=clip_id.split("#")[0],
+        style=style,
     )
 
 

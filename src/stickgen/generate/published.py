@@ -105,6 +105,9 @@ def read_config(folder: Path, fmt: str, version: int) -> dict[str, Any]:
     _need(cfg, "feature_stats", dict, where)
     if not isinstance(cfg.get("training", {}), dict):
         raise ValueError(f"{where}: `training` must be an object")
+    styles = cfg.get("styles", [])
+    if not (isinstance(styles, list) and all(isinstance(x, str) for x in styles)):
+        raise ValueError(f"{where}: `styles` must be a list of style names, got {styles!r}")
     return cfg
 
 
@@ -239,6 +242,8 @@ def checkpoint_from_folder(folder: Path) -> dict[str, Any]:
         "phase": cfg["phase"],
         "fps": cfg["fps"],
     }
+    if "styles" in cfg:
+        config["styles"] = cfg["styles"]
     check_against_weights(config, weight_shapes(weights), folder / "config.json")
     training = cfg.get("training", {})
     return {

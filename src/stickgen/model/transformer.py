@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 import torch
@@ -99,6 +100,32 @@ class TransformerConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def style_names(names: Iterable[str], also: Iterable[str] = ()) -> list[str]:
+    """The distinct non-empty style names of `names` and `also` (whitespace normalised; one spelling per name
+    case-insensitively, the first seen), sorted: what a checkpoint records as the styles it was trained with
+    (`config["styles"]`), so that a generation asked for another is refused (`check_style`)."""
+    seen: dict[str, str] = {}
+    for name in (*also, *names):
+        name = " ".join(str(name).split())
+        if name:
+            seen.setdefault(name.lower(), name)
+    return [seen[k] for k in sorted(seen)]
+
+
+def check_style(style: str, known: Sequence[str] | None) -> None:
+    """`ValueError` when `style` is not among the `known` styles a checkpoint records (None: a checkpoint
+    from before they were recorded, which takes any name). Every name hashes to some style row
+    (`style_id`), and a row no training clip used is an untrained embedding: it would steer the motion
+    at random instead of by the style."""
+    if known is None or style.lower() in {k.lower() for k in known}:
+        return
+    if not known:
+        raise ValueError(f"style {style!r}: this model was trained without styles; leave the style out")
+    raise ValueError(
+        f"style {style!r} is not one this model was trained with; it knows {len(known)}: {', '.join(known)}"
+    )
 
 
 def style_id(style: str, n_styles: int) -> int:

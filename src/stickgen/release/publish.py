@@ -96,6 +96,8 @@ def published_config(
     }
     if "lora" in config:
         out["lora"] = config["lora"]
+    if "styles" in config:  # the styles it was trained with (a checkpoint from before records none)
+        out["styles"] = list(config["styles"])
     return out
 
 

@@ -36,7 +36,7 @@ from stickgen.model.lora import inject_lora_adapters, lora_state_dict
 from stickgen.model.memory import MemorySettings, fill_memory_from
 from stickgen.model.motion_model import MODEL_FORMAT, StickFigureModel
 from stickgen.model.side_prior import fit_side_prior
-from stickgen.model.transformer import TransformerConfig
+from stickgen.model.transformer import TransformerConfig, style_names
 from stickgen.train import checkpoint as ck
 from stickgen.train import distributed as dd
 from stickgen.train import runlog
@@ -154,7 +154,7 @@ def _build_model(
     """
     torch.manual_seed(spec.seed)
     model = StickFigureModel(model_cfg, replace(refiner_cfg, trained=False))
-    extra: dict = {"init": None}
+    extra: dict = {"init": None, "styles": []}
     if init_from:
         init_ckpt = ck.load_checkpoint(init_from)
         if init_ckpt["feature_stats"] != stats.to_dict() or init_ckpt["text_encoder"] != text_encoder:
@@ -166,6 +166,7 @@ def _build_model(
         base_trained = RefinerConfig(**init_ckpt["config"]["refiner"]).trained
         model.refiner_cfg = replace(model.refiner_cfg, trained=base_trained)
         extra["init"] = {"path": str(init_from), "sha256": ck.file_sha256(init_from)}
+        extra["styles"] = list(init_ckpt["config"].get("styles", []))
     if spec.phase == "lora":
         extra["lora"] = {
             "rank": cfg.rank,
@@ -269,6 +270,7 @@ def _set_up(spec, cfg, model_cfg, refiner_cfg, diffusion, init_from, memory, inf
         model.refiner_cfg = replace(model.refiner_cfg, trained=True)
     else:  # an unused trainable parameter would stall DDP; keep it out of the optimizer
         model.refiner.requires_grad_(False)
+    extra["styles"] = style_names(train_set.data.store.data["styles"], also=extra["styles"])  # and the base's
     config = _run_config(spec, cfg, model_cfg, model.refiner_cfg, diffusion, train_set, val_set, info, extra)
     model.to(info.device)
     opt = build_optimizer(model, cfg)

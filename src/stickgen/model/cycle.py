@@ -5,8 +5,8 @@ by its own cycle (or holding its last frame).
 whole clip), unless the clip is longer than the frames asked for and its start moves less than `KEEP_START`
 of the most active window of that length (the summed neighbouring-frame distances of the pose features,
 every actor): then from that window. The animator's handshakes stand for up to 3.5 s before the hands
-meet, and a 3-s "two people shake hands" that read such a clip stood facing the other with its hands down
-(seeds 3 and 5 of 8, the embedded default's small/sft: docs/training.md, "A template's most active
+meet, and a 3-s "two people shake hands" that read such a clip never joined hands (the right hands 0.79-0.81
+m apart; seeds 3 and 5 of 8, the embedded default's small/sft: docs/training.md, "A template's most active
 window").
 
 A generation asks for a length (10 s of "a person walks forward") and reads a clip of the motion memory

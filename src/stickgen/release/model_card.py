@@ -304,6 +304,9 @@ def _model_lines(config: dict[str, Any], training: TrainingData, base: BaseModel
             "caption describes about as well as the best; of the action given, or of the one the caption "
             "names where one of that action is about as near) as a template |"
         )
+    if "styles" in config:
+        styles = ", ".join(f"`{x}`" for x in config["styles"]) or "none: `--style` is refused"
+        lines.append(f"| styles (`--style`) | {styles} |")
     if base is not None:
         lines.append(
             f"| base model | [`{base.repo_id}`](https://huggingface.co/{base.repo_id}): the {base.phase} "

@@ -240,6 +240,10 @@ def test_an_action_and_a_style_condition_the_motion_and_are_recorded(fake_checkp
     np.testing.assert_array_equal(again.joints, styled.joints)
     with pytest.raises(ValueError, match="style must be a string, got int"):
         gen.generate(PROMPT, duration_s=1.0, style=3)
+    for none in ("", "   "):  # no style, as None
+        unstyled = gen.generate(PROMPT, duration_s=1.0, seed=3, style=none)
+        assert unstyled.meta["style"] is None
+        np.testing.assert_array_equal(unstyled.joints, plain.joints)
 
 
 def test_a_style_the_model_was_not_trained_with_is_refused_naming_those_it_knows(

@@ -363,7 +363,7 @@ class InferenceGenerator:
         action_ids = None if action is None else torch.tensor([action_id(action)], device=self.device)
         if style is not None and not isinstance(style, str):
             raise ValueError(f"style must be a string, got {type(style).__name__}")
-        style = " ".join(style.split()) if style else None
+        style = (" ".join(style.split()) or None) if style else None  # only spaces: no style, as ""
         if style is None:
             return action_ids, None, None
         check_style(style, self.checkpoint["config"].get("styles"))  # one the model was trained with

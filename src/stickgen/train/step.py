@@ -8,7 +8,6 @@ rank), so a resumed run draws what an uninterrupted one draws.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,21 +17,13 @@ from stickgen.core.config import PhaseConfig
 from stickgen.core.device import autocast
 from stickgen.model.motion_model import StickFigureModel
 from stickgen.train import distributed as dd
-from stickgen.train.data import BUILD_AHEAD, TrainBatch, TrainingSet, build_batches
+from stickgen.train.data import TrainingSet, step_batches
 from stickgen.train.objective import element_counts, feature_weights, forward_train, loss_sums
 
 
 def step_seed(seed: int, step: int, rank: int) -> int:
     """The torch RNG seed of one optimizer step on one process (dropout): resume needs no RNG state."""
     return int(np.random.SeedSequence([seed, step, rank, 0x57E9]).generate_state(1)[0])
-
-
-def validation_batches(data: TrainingSet, idx: list[int], batch_size: int) -> Iterator[TrainBatch]:
-    """The batches of `batch_size` of the samples `idx`, built `BUILD_AHEAD` batches at a time
-    (`build_batches`: one pass of their templates' time warps)."""
-    batches = [idx[i : i + batch_size] for i in range(0, len(idx), batch_size)]
-    for start in range(0, len(batches), BUILD_AHEAD):
-        yield from build_batches(data, batches[start : start + BUILD_AHEAD])
 
 
 @torch.no_grad()
@@ -57,7 +48,8 @@ def validation_losses(
     idx = list(range(info.rank, len(data), info.world_size))
     sums = torch.zeros(6, dtype=torch.float64, device=info.device)
     weight = feature_weights(data.data.stats).to(info.device)
-    for tb in validation_batches(data, idx, batch_size):
+    steps = [[idx[i : i + batch_size]] for i in range(0, len(idx), batch_size)]  # one batch a "step"
+    for (tb,) in step_batches(data, steps, workers=0):  # built as training's, BUILD_AHEAD at a time
         tb = tb.to(info.device)
         with autocast(bf16, info.device):
             motion, x0 = forward_train(model, tb, with_refiner=with_refiner)

@@ -264,6 +264,19 @@ def test_a_long_motion_is_windows_without_seams_and_a_seed_repeats_it(gen) -> No
     assert not np.allclose(m.joints, directed.generate_long(gen, WALK, 10.0, seed=5, directing=SHORT).joints)
 
 
+def test_a_directed_motions_style_is_checked_and_named_as_one_motions(gen) -> None:
+    """Windows take the style as `InferenceGenerator.generate` does (`conditions`): a name the model was
+    not trained with is refused, spaces alone are no style, a known one whatever its case and spacing."""
+    with pytest.raises(ValueError, match="style 'Zombie' is not one this model was trained with"):
+        directed.generate_long(gen, WALK, 4.0, seed=4, style="Zombie", directing=SHORT)
+    plain = directed.generate_long(gen, WALK, 4.0, seed=4, directing=SHORT)
+    spaces = directed.generate_long(gen, WALK, 4.0, seed=4, style="   ", directing=SHORT)
+    assert spaces.meta["style"] is None
+    np.testing.assert_array_equal(spaces.joints, plain.joints)
+    styled = directed.generate_long(gen, WALK, 4.0, seed=4, style=" proud ", directing=SHORT)
+    assert styled.meta["style"] == "proud" and not np.allclose(styled.joints, plain.joints)
+
+
 def test_a_motion_within_the_window_is_the_generators_own(gen) -> None:
     m = directed.generate_long(gen, WALK, 2.0, seed=9)
     np.testing.assert_array_equal(m.joints, gen.generate(WALK, 2.0, seed=9).joints)

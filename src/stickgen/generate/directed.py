@@ -56,7 +56,7 @@ from stickgen.generate.timeline import (
 from stickgen.generate.together import actor_count, directed_together, made_from, together_placement
 from stickgen.generate.windows import Directing, Window, plan_windows
 from stickgen.model.named import named
-from stickgen.model.transformer import ROOT_XZ, style_id
+from stickgen.model.transformer import ROOT_XZ
 
 if TYPE_CHECKING:
     from stickgen.generate.generator import InferenceGenerator
@@ -317,9 +317,7 @@ def _direct(
         )
     if given is not None and given.joints.shape[1] != actors:
         raise ValueError(f"the given motion has {given.joints.shape[1]} actors; {actors} were asked for")
-    if style is not None and not isinstance(style, str):
-        raise ValueError(f"style must be a string, got {type(style).__name__}")
-    style = " ".join(style.split()) if style else None
+    _, style, style_ids = gen.conditions(None, style)  # as one motion's: named alike, one the model knows
     fps, max_frames = gen.fps, int(gen.model.cfg.max_frames)
     overlap = max(1, min(round(directing.overlap_s * fps), max_frames - 1))
     transition = max(1, min(round(directing.transition_s * fps), max_frames - 1))
@@ -331,7 +329,9 @@ def _direct(
     history: list[dict] = []
     verdict = None
     for k in range(attempts):
-        feats = _window_features(gen, parts, said, emb, windows, actors, style, seed + k, given, directing)
+        feats = _window_features(
+            gen, parts, said, emb, windows, actors, style_ids, seed + k, given, directing
+        )
         joints = _decode(feats, gen.fps, gen.lock_feet, given, directing.fade_frames)
         motion = Motion(joints, gen.fps, prompt, {})
         if not gen.enable_safety_check:
@@ -365,12 +365,13 @@ def _window_features(
     emb: torch.Tensor,
     windows: list[Window],
     actors: int,
-    style: str | None,
+    style_ids: torch.Tensor | None,
     seed: int,
     given: _Given | None,
     directing: Directing,
 ) -> np.ndarray:
-    """(T, actors, 66) denormalised features of the whole motion, generated window by window."""
+    """(T, actors, 66) denormalised features of the whole motion, generated window by window (`style_ids`:
+    `InferenceGenerator.conditions`')."""
     model, stats, dev = gen.model, gen.stats, gen.device
     total, slots = windows[-1].end, int(model.cfg.max_actors)
     feats = np.zeros((total, slots, 66), dtype=np.float32)
@@ -379,7 +380,6 @@ def _window_features(
         user[:, :actors] = given.mask
         feats[:, :actors] = np.where(given.mask, joints_to_features(given.joints), 0.0)
     generator = torch.Generator().manual_seed(seed)  # CPU noise: the same motion on every device
-    style_ids = None if style is None else torch.tensor([style_id(style, model.cfg.n_styles)], device=dev)
     actor_ids = torch.tensor([actors], device=dev)
     leads: dict[str, torch.Tensor] = {}  # a text's side: its later windows and its repetitions keep it
     for w in windows:

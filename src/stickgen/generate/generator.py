@@ -64,7 +64,7 @@ from stickgen.generate.together import (
 from stickgen.model.diffusion import Sampling
 from stickgen.model.length import DEFAULT_DURATION_S, LENGTH_FILE, LengthEstimator, load_length_estimator
 from stickgen.model.named import named as named_in
-from stickgen.model.transformer import check_style, style_id
+from stickgen.model.transformer import check_style, style_id, style_name
 from stickgen.train.checkpoint import checkpoint_fps, load_checkpoint, model_from_checkpoint
 
 
@@ -363,7 +363,7 @@ class InferenceGenerator:
         action_ids = None if action is None else torch.tensor([action_id(action)], device=self.device)
         if style is not None and not isinstance(style, str):
             raise ValueError(f"style must be a string, got {type(style).__name__}")
-        style = (" ".join(style.split()) or None) if style else None  # only spaces: no style, as ""
+        style = (style_name(style) or None) if style else None  # only spaces: no style, as ""
         if style is None:
             return action_ids, None, None
         check_style(style, self.checkpoint["config"].get("styles"))  # one the model was trained with

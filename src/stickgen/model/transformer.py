@@ -102,13 +102,18 @@ class TransformerConfig:
         return asdict(self)
 
 
+def style_name(style: str) -> str:
+    """A style as it is named: its words joined by single spaces ("" for none)."""
+    return " ".join(style.split())
+
+
 def style_names(names: Iterable[str], also: Iterable[str] = ()) -> list[str]:
-    """The distinct non-empty style names of `names` and `also` (whitespace normalised; one spelling per name
+    """The distinct non-empty style names of `names` and `also` (`style_name`; one spelling per name
     case-insensitively, the first seen), sorted: what a checkpoint records as the styles it was trained with
     (`config["styles"]`), so that a generation asked for another is refused (`check_style`)."""
     seen: dict[str, str] = {}
     for name in (*also, *names):
-        name = " ".join(str(name).split())
+        name = style_name(str(name))
         if name:
             seen.setdefault(name.lower(), name)
     return [seen[k] for k in sorted(seen)]

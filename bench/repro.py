@@ -18,7 +18,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import re
 import shutil
 import subprocess
@@ -28,6 +27,7 @@ import time
 from pathlib import Path
 
 import torch
+from machine import cpu_name, machine
 
 from stickgen.core.device import native_bf16
 
@@ -60,16 +60,6 @@ def group_times(stages: dict[str, float]) -> dict[str, float]:
         part = next((g for g, names in GROUPS.items() if name.split("@")[0] in names), "other")
         out[part] = round(out[part] + s, 2)
     return {k: v for k, v in out.items() if v or k != "other"}
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def run_make_repro(clone: Path) -> tuple[int, float, list[tuple[float, str]]]:
@@ -108,13 +98,7 @@ def main() -> None:
     result = {
         "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "commit": commit,
-        "machine": {
-            "cpu": cpu_model(),
-            "cpus": os.cpu_count(),
-            "native_bf16": native_bf16(torch.device("cpu")),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-        },
+        "machine": {**machine(), "cpu": cpu_name(), "native_bf16": native_bf16(torch.device("cpu"))},
         "load_average_1m_before": load_before,
         "load_average_1m_after": os.getloadavg()[0],
         "returncode": rc,

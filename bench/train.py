@@ -30,7 +30,6 @@ import dataclasses
 import datetime as dt
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -38,6 +37,7 @@ import time
 from pathlib import Path
 
 import torch
+from machine import cpu_name
 
 from stickgen.core.config import load_params
 from stickgen.core.device import autocast, native_bf16
@@ -82,15 +82,6 @@ def random_batch(
         template_valid=torch.ones(batch_size, frames, dtype=torch.bool),
         dense=not masked,
     ).to(device)
-
-
-def cpu_name() -> str:
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
 
 
 SDPA_BACKENDS = ("flash", "mem_efficient", "cudnn", "math")

@@ -13,12 +13,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def repro():
+    """bench/repro.py as its script runs: bench/ on the path (its `machine` module)."""
+    sys.path.insert(0, str(ROOT / "bench"))
     spec = importlib.util.spec_from_file_location("bench_repro", ROOT / "bench/repro.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules["bench_repro"] = module
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules["bench_repro"]
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        del sys.modules["bench_repro"]
+        sys.path.remove(str(ROOT / "bench"))
 
 
 def test_each_stage_lasts_until_the_next_one_starts_and_the_last_until_the_end(repro) -> None:

@@ -1,4 +1,10 @@
-"""Shared fixtures (helpers live in tests/helpers.py)."""
+"""Shared fixtures (helpers live in tests/helpers.py), and the groups the suite runs in on several cores.
+
+`make test` runs the suite on every core (pytest-xdist, `-n auto --dist loadgroup`). A worker process builds
+the session and module fixtures its tests need, so the tests that share a costly fixture run in one worker:
+every test of the tiny DVC pipeline (`tiny_run`, reproduced once: tests/integration/conftest.py) in one group,
+the readiness pipeline (tests/readiness, run once in-process) in another, and each other module in its own.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,21 @@ import yaml
 from helpers import tiny_params_dict
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+TESTS = Path(__file__).parent
+
+
+def xdist_group(item: pytest.Item) -> str:
+    """The group a test runs in (module docstring): tests sharing a session fixture run in one worker."""
+    if "tiny_run" in getattr(item, "fixturenames", ()):
+        return "tiny-pipeline"
+    rel = Path(item.path).relative_to(TESTS)
+    return "readiness" if rel.parts[0] == "readiness" else rel.as_posix()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(xdist_group(item)))
 
 
 @pytest.fixture

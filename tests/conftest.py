@@ -4,6 +4,9 @@
 the session and module fixtures its tests need, so the tests that share a costly fixture run in one worker:
 every test of the tiny DVC pipeline (`tiny_run`, reproduced once: tests/integration/conftest.py) in one group,
 the readiness pipeline (tests/readiness, run once in-process) in another, and each other module in its own.
+Each worker computes on one thread (torch, OpenMP, OpenBLAS and MKL, and the processes its tests start): two
+workers of two spinning threads each on two cores spent half of the machine's time in the kernel and ran the
+suite slower than one process did.
 """
 
 from __future__ import annotations
@@ -16,6 +19,15 @@ import yaml
 from helpers import tiny_params_dict
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[_var] = "1"
+    import threadpoolctl
+    import torch
+
+    threadpoolctl.threadpool_limits(1)
+    torch.set_num_threads(1)
 
 TESTS = Path(__file__).parent
 

@@ -62,11 +62,11 @@ browser:
 			|| echo "make: apt-get could not install $$pkg"; done; \
 	else echo "make: not installed:$$missing (as root: apt-get install -y$$missing; the browser tests need chromium)"; fi
 
-# TEST_WORKERS: processes the suite runs in (pytest-xdist; auto: one per core; tests/conftest.py groups them)
+# TEST_WORKERS: processes the suite runs in (pytest-xdist; auto: one per core; tests/conftest.py shares it out)
 TEST_WORKERS ?= auto
 # STICKGEN_REQUIRE_BROWSER: a missing browser fails the browser tests instead of skipping them (tests/browserkit.py)
 test: setup browser
-	STICKGEN_REQUIRE_BROWSER=$${STICKGEN_REQUIRE_BROWSER:-1} python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	STICKGEN_REQUIRE_BROWSER=$${STICKGEN_REQUIRE_BROWSER:-1} python -m pytest -n $(TEST_WORKERS)
 
 plots: setup  ## render the DVC plots offline into plots/ (PNG + self-contained index.html)
 	python -m stickgen.ops.plots --out plots $(REVS)

@@ -1,17 +1,21 @@
-"""Shared fixtures (helpers live in tests/helpers.py), and the groups the suite runs in on several cores.
+"""Shared fixtures (helpers live in tests/helpers.py), and how the suite shares out over several cores.
 
-`make test` runs the suite on every core (pytest-xdist, `-n auto --dist loadgroup`). A worker process builds
-the session and module fixtures its tests need, so the tests that share a costly fixture run in one worker:
-every test of the tiny DVC pipeline (`tiny_run`, reproduced once: tests/integration/conftest.py) in one group,
-the readiness pipeline (tests/readiness, run once in-process) in another, and each other module in its own.
+`make test` runs the suite in one process per core (pytest-xdist, `-n auto`). A worker builds the session
+and module fixtures of the tests it gets, so tests that share a costly fixture are sent to one worker
+(`worker_group`, the scheduler `pytest_xdist_make_scheduler` returns): every module that asks for the tiny DVC
+pipeline (`tiny_run` or `pipeline_repo`, reproduced once a session: tests/integration/conftest.py) goes
+together, tests/readiness (its pipeline runs once, in-process) goes together, and each other module is sent
+whole. xdist's own `--dist loadgroup` would do this from markers, but xdist 3.8 writes the group into
+`item._nodeid`, which pytest 9 no longer reads: the groups were silently ignored.
 Each worker computes on one thread (torch, OpenMP, OpenBLAS and MKL, and the processes its tests start): two
-workers of two spinning threads each on two cores spent half of the machine's time in the kernel and ran the
-suite slower than one process did.
+workers of two spinning threads each on two cores spent half of the machine's time in the kernel.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -29,20 +33,32 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     threadpoolctl.threadpool_limits(1)
     torch.set_num_threads(1)
 
-TESTS = Path(__file__).parent
+ROOT = Path(__file__).parent.parent
+TINY_PIPELINE_FIXTURES = re.compile(r"\b(tiny_run|pipeline_repo)\b")
 
 
-def xdist_group(item: pytest.Item) -> str:
-    """The group a test runs in (module docstring): tests sharing a session fixture run in one worker."""
-    if "tiny_run" in getattr(item, "fixturenames", ()):
+@functools.cache
+def worker_group(module: str) -> str:
+    """The group whose tests one worker runs, for a test module's path relative to the repository."""
+    if Path(module).parts[:2] == ("tests", "readiness"):
+        return "tests/readiness"
+    source = ROOT / module
+    if source.suffix == ".py" and TINY_PIPELINE_FIXTURES.search(source.read_text()):
         return "tiny-pipeline"
-    rel = Path(item.path).relative_to(TESTS)
-    return "readiness" if rel.parts[0] == "readiness" else rel.as_posix()
+    return module
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(xdist_group(item)))
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        """xdist's scheduling by module, the modules grouped by `worker_group`."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return worker_group(nodeid.split("::", 1)[0])
+
+    return SharedFixtureScheduling(config, log)
 
 
 @pytest.fixture

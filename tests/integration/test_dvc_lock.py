@@ -22,10 +22,13 @@ STAGE = """stages:
     outs:
       - out.txt
 """
-# marks its start, then takes 5 s to write its output
+# marks its start, then writes its output once the test releases it (at most 120 s later): the second run is
+# always refused while the first runs, however long a busy machine takes to start it
 SLOW = """import pathlib, time
 pathlib.Path('started').touch()
-time.sleep(5)
+deadline = time.monotonic() + 120
+while not pathlib.Path('release').exists() and time.monotonic() < deadline:
+    time.sleep(0.05)
 pathlib.Path('out.txt').write_text('done')
 """
 
@@ -57,6 +60,7 @@ def test_a_second_dvc_repro_refuses_while_the_first_runs(tmp_path: Path) -> None
     assert "out.txt' is busy, it is being blocked by" in out and "dvc repro" in out, out
     assert first.poll() is None, "the second run must not wait for the first"
 
+    (tmp_path / "release").touch()
     log, _ = first.communicate(timeout=60)
     assert first.returncode == 0, log
     assert (tmp_path / "out.txt").read_text() == "done"

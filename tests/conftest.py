@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import tiny_params_dict
+from helpers import ROOT, tiny_params_dict
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -33,7 +33,6 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     threadpoolctl.threadpool_limits(1)
     torch.set_num_threads(1)
 
-ROOT = Path(__file__).parent.parent
 TINY_PIPELINE_FIXTURES = re.compile(r"\b(tiny_run|pipeline_repo)\b")
 
 

@@ -4,55 +4,37 @@
         --seeds 4 --out /tmp/drift.json
 
 An action is in place when its clips in `--data` travel little (the median clip's pelvis stays within
-`--in-place` m, 0.1, of where it started, on the floor); crying, reading, waving and standing still are.
+`--in-place` m, 0.1, of where it started, on the floor: `stickgen.evaluate.in_place`, whose summary the
+evaluation report's behaviour section carries); crying, reading, waving and standing still are.
 For each caption of the behaviour suite (`stickgen.evaluate.prompts.behaviour_prompts`) of such an action,
 the model samples `--seeds` motions at the suite's length and actor count, as the pipeline samples
 (params.yaml's sampling, `inference.*`; `stickgen.evaluate.report.load_generator`), and this reports, per
 action, the data's median and 90th percentile travel beside the generated motions' median and largest, and
 how far the feet went (the ankles' midpoint): a pelvis that travels while the feet stay leans or slides, one
 that travels with the feet steps away. JSON to `--out`, a table on stdout, the actions that wander most
-first. The behaviour suite does not catch this: its checks read poses, and a crying figure that steps 0.4 m
-back while its hands are on its face passes (docs/training.md, "In-place motions that wander").
+first. The behaviour suite's checks read poses, and a crying figure that steps 0.4 m back while its hands are
+on its face passes them; its `behaviour_in_place_*` metrics summarise the travel over all these actions at
+the stage's seed, and this tool breaks it down per action (docs/training.md, "In-place motions that wander").
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
 from stickgen.core.atomic import atomic_write_text
 from stickgen.core.device import set_cpu_threads
-from stickgen.core.skeleton import JOINT_INDEX
 from stickgen.entry import stage_params
+from stickgen.evaluate.in_place import IN_PLACE_M, clip_travel, in_place_actions, travel
 from stickgen.evaluate.prompts import BehaviourPrompt, behaviour_prompts
 from stickgen.evaluate.report import load_generator
 from stickgen.wiring import generation, sampling_from
 
-IN_PLACE_M = 0.1
 RATIO_FLOOR_M = 0.01  # the ratio of an action whose clips stand still (0.00 m) is taken against 1 cm
-
-
-def travel(joints: np.ndarray, joint: str | Sequence[str] = "pelvis") -> float:
-    """The farthest the first actor's `joint` (or the midpoint of several) gets from where it starts, on
-    the floor (x, z), in metres, for (T, A, 22, 3) joints."""
-    names = [joint] if isinstance(joint, str) else list(joint)
-    path = joints[:, 0, [JOINT_INDEX[n] for n in names]][..., [0, 2]].mean(axis=1)  # (T, 2)
-    return float(np.linalg.norm(path - path[0], axis=-1).max())
-
-
-def in_place_actions(data_travel: dict[str, list[float]], limit: float = IN_PLACE_M) -> dict[str, dict]:
-    """{action: {"clips", "median_m", "p90_m"}} of the actions whose median clip travels <= `limit` m."""
-    out = {}
-    for action, values in data_travel.items():
-        v = np.asarray(values, dtype=float)
-        median = float(np.median(v)) if len(v) else np.inf
-        if median <= limit:
-            out[action] = {"clips": len(v), "median_m": median, "p90_m": float(np.percentile(v, 90))}
-    return out
 
 
 def drift_table(
@@ -88,10 +70,7 @@ def data_travel(path: Path) -> dict[str, list[float]]:
     from stickgen.embed.dataset import load_embedded
 
     store = load_embedded(path)
-    out: dict[str, list[float]] = {}
-    for i, action in enumerate(store.data["actions"]):
-        out.setdefault(action, []).append(travel(store.joints(i)))
-    return out
+    return clip_travel((store.joints(i) for i in range(len(store))), store.data["actions"])
 
 
 def suite_captions(in_place: dict[str, dict]) -> list[BehaviourPrompt]:

@@ -11,7 +11,7 @@ from motions import DURATION, FPS, animated
 
 from stickgen.core.skeleton import JOINT_INDEX
 from stickgen.core.vocab import ACTION_INDEX
-from stickgen.evaluate import behaviour
+from stickgen.evaluate import behaviour, in_place
 from stickgen.evaluate.behaviour import CHECKS, Check, check
 from stickgen.evaluate.behaviour_suite import run_behaviour_suite
 from stickgen.evaluate.face_checks import FACE_CHECKS
@@ -246,6 +246,31 @@ def test_the_runner_reports_pass_rates_per_action_and_overall() -> None:
         sample, prompts[2:], seeds=4, seed=5, fps=FPS, recognise=lambda m, f: np.array(["wave"] * len(m))
     )
     assert names_recognised["behaviour_wave_recognised"] == 1.0
+    assert not any(k.startswith("behaviour_in_place") for k in report)  # only asked with in-place actions
+
+
+def test_the_runner_measures_how_far_the_in_place_actions_motions_travel() -> None:
+    """Waves that step 0, 0.1, 0.4 and 0.6 m aside (the whole body shifted as it goes), walks that walk."""
+    prompts = [BehaviourPrompt("a person walks", "walk", 4.0), BehaviourPrompt("a man waves", "wave", 3.0)]
+
+    def stepping(k: int) -> np.ndarray:
+        j = standing("wave").copy()
+        j[..., 0] += np.linspace(0.0, (0.0, 0.1, 0.4, 0.6)[k], len(j))[:, None, None]
+        return j
+
+    def sample(texts: list[str], lengths: list[int], actors: list[int], seed: int) -> list[np.ndarray]:
+        if "walk" in texts[0]:
+            return [animated("walk", s)[0] for s in range(len(texts))]
+        return [stepping(k) for k in range(len(texts))]
+
+    known = {"wave": {"median_m": 0.02}, "cry": {"median_m": 0.01}}
+    report = run_behaviour_suite(sample, prompts, seeds=4, seed=5, fps=FPS, in_place=known)
+    assert report["behaviour_in_place_actions"] == 1  # the walks are not in place, no cry was asked for
+    travelled = [in_place.travel(stepping(k)) for k in range(4)]  # the standing figure sways a little too
+    assert report["behaviour_in_place_travel_m"] == pytest.approx(np.median(travelled))
+    assert 0.1 < np.median(travelled) < 0.4  # between the second and the third wave's
+    assert report["behaviour_in_place_real_travel_m"] == 0.02
+    assert report["behaviour_in_place_wander_rate"] == pytest.approx(2 / 4)  # 0.4 and 0.6 m: over 0.3 m
 
 
 def test_the_runner_rejects_what_it_cannot_score() -> None:

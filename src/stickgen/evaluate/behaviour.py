@@ -73,6 +73,7 @@ import numpy as np
 from stickgen.core.quality import CONTACT_HEIGHT_M, FLOOR_QUANTILE
 from stickgen.core.skeleton import JOINT_INDEX, NUM_JOINTS
 from stickgen.core.vocab import ACTIONS
+from stickgen.evaluate.in_place import farthest
 
 if TYPE_CHECKING:
     pass
@@ -384,7 +385,7 @@ def idle(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
     path = _path_speed(a, fps)[0]
     m = {
         "upright_share": float((height >= IDLE_UPRIGHT).mean()),
-        "travel_m": float(np.linalg.norm(path - path[0], axis=-1).max()),
+        "travel_m": farthest(path),
     }
     ok = m["upright_share"] >= IDLE_UPRIGHT_SHARE and m["travel_m"] <= IDLE_MAX_TRAVEL_M
     return _verdict(ok, f"upright, stays within {IDLE_MAX_TRAVEL_M} m", m)

@@ -30,6 +30,7 @@ from stickgen.evaluate import behaviour as base
 from stickgen.evaluate.behaviour import Check, Side
 from stickgen.evaluate.behaviour_more import UPRIGHT_LEGS
 from stickgen.evaluate.behaviour_shared import leg_length
+from stickgen.evaluate.in_place import farthest
 
 TURN_DEG = 60.0
 TURN_MAX_TRAVEL_M = 0.6
@@ -62,7 +63,7 @@ def turn(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
     n = _end_frames(a, fps)
     change = float(np.median(face[-n:]) - np.median(face[:n]))
     path = a[:, _PELVIS, [0, 2]]
-    travel = float(np.linalg.norm(path - path[0], axis=-1).max())
+    travel = farthest(path)
 
     def one(s: Side) -> tuple[bool, dict[str, float]]:
         turned = change if s == "left" else -change

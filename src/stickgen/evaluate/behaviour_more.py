@@ -63,6 +63,7 @@ import numpy as np
 from stickgen.evaluate import behaviour as base
 from stickgen.evaluate.behaviour import SIDES, Check, Side
 from stickgen.evaluate.behaviour_shared import leg_length, longest_run
+from stickgen.evaluate.in_place import farthest
 
 SPRINT_MIN_SPEED_MPS = 4.8
 SPRINT_ARM_SWING_M = 0.3
@@ -311,7 +312,7 @@ def dodge(joints: np.ndarray, fps: float, side: Side | None = None) -> Check:
     quick = base._frames(DODGE_FAST_S, fps)
 
     path = base._path_speed(a, fps)[0]
-    travel = float(np.linalg.norm(path - path[0], axis=-1).max())
+    travel = farthest(path)
 
     def one(s: Side) -> tuple[bool, dict[str, float]]:
         off = across if s == "left" else -across

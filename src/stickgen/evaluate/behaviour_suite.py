@@ -13,6 +13,7 @@ from stickgen.core.face import FaceTrack
 from stickgen.core.vocab import ACTIONS
 from stickgen.evaluate.behaviour import CHECKS, Check, check
 from stickgen.evaluate.face_checks import face_check
+from stickgen.evaluate.in_place import in_place_section, travel
 
 if TYPE_CHECKING:
     from stickgen.evaluate.prompts import BehaviourPrompt
@@ -54,6 +55,7 @@ def run_behaviour_suite(
     fps: float,
     recognise: Recogniser | None = None,
     log: Callable[[str], None] | None = None,
+    in_place: dict[str, dict] | None = None,
 ) -> dict[str, float | int | None]:
     """Generate `seeds` motions per action (its captions in turn), check each motion, report pass rates.
 
@@ -71,11 +73,14 @@ def run_behaviour_suite(
         recognise: `(motions, fps) -> (N,)` predicted action names or `stickgen.core.vocab.ACTIONS` ids
             (the evaluator's recogniser); None leaves the `recognised` rates None.
         log: receives one line per action (its rates and a failing sample's reason).
+        in_place: the in-place actions with their real clips' travel (`stickgen.evaluate.in_place.
+            in_place_actions`); given, the report adds how far those actions' motions travel
+            (`in_place_section`).
 
     Returns:
         `behaviour_pass_rate` (over every motion of every action), `behaviour_min_action_pass_rate`,
-        `behaviour_recognised_rate`, `behaviour_samples`, and per action `behaviour_<action>_pass_rate`
-        and `behaviour_<action>_recognised`.
+        `behaviour_recognised_rate`, `behaviour_samples`, per action `behaviour_<action>_pass_rate`
+        and `behaviour_<action>_recognised`, and with `in_place` the `behaviour_in_place_*` metrics.
     """
     if seeds < 1:
         raise ValueError(f"behaviour suite: seeds must be >= 1, got {seeds}")
@@ -114,6 +119,8 @@ def run_behaviour_suite(
         "behaviour_recognised_rate": None if recognised is None else float(recognised.mean()),
         "behaviour_samples": len(motions),
     }
+    if in_place is not None:
+        report |= in_place_section(in_place, ((a, travel(m)) for a, m in zip(actions, motions, strict=True)))
     for action, r in rows.items():
         seen = None if recognised is None else float(recognised[r].mean())
         report[f"behaviour_{action}_pass_rate"] = rates[action]

@@ -28,7 +28,10 @@ row. Report layout (leaf names are unique, so `dvc metrics show/diff` and model 
                behaviour_min_action_pass_rate, behaviour_recognised_rate (the evaluator's recogniser
                names the caption's action), behaviour_samples, and behaviour_<action>_pass_rate /
                behaviour_<action>_recognised per action; talk, shout, whisper, sing, laugh and cry pass
-               on the face too (`stickgen.evaluate.face_checks`)
+               on the face too (`stickgen.evaluate.face_checks`); behaviour_in_place_actions,
+               behaviour_in_place_travel_m, behaviour_in_place_real_travel_m and
+               behaviour_in_place_wander_rate: how far the motions of the actions whose test and
+               validation clips stay in place travel (`stickgen.evaluate.in_place`)
     face       the generated faces of the test clips that have one (synthetic clips), each from its own
                first caption (up to `evaluate.face_clips`): face_clips, face_speaking_clips,
                face_expression_accuracy, face_speaking_f1, face_mouth_rate_error_hz
@@ -49,6 +52,7 @@ import torch
 
 from stickgen.core.atomic import atomic_write_text
 from stickgen.core.config import EvaluateConfig, InferenceConfig, SelectConfig
+from stickgen.core.vocab import ACTIONS
 from stickgen.embed.dataset import StickFigureDataset, load_embedded
 from stickgen.evaluate import metrics
 from stickgen.evaluate.behaviour_suite import run_behaviour_suite
@@ -56,6 +60,7 @@ from stickgen.evaluate.checklist import assess, selection_score
 from stickgen.evaluate.evaluator import Evaluator
 from stickgen.evaluate.evaluator_train import UNKNOWN, ClipSet, load_clip_set
 from stickgen.evaluate.face_checks import face_metrics
+from stickgen.evaluate.in_place import clip_travel, in_place_actions
 from stickgen.evaluate.prompts import PromptTable, behaviour_prompts
 from stickgen.generate import footlock
 from stickgen.generate.generator import InferenceGenerator
@@ -325,11 +330,13 @@ def behaviour_suite(
     seed: int,
     fps: float,
     log: Callable[[str], None] = print,
+    in_place: dict[str, dict] | None = None,
 ) -> dict:
     """The `behaviour` section: the suite's captions through the model as it ships (its sampling
     settings and foot lock), `seeds` motions each, checked geometrically and by the evaluator's action
-    recogniser (docs/metrics.md, "Behaviour suite"). Lengths are capped at the model's frames and actor
-    counts at its actors (a one-actor model fails the two-actor checks)."""
+    recogniser, and with `in_place` (`stickgen.evaluate.in_place.in_place_actions`) how far the motions of
+    in-place actions travel (docs/metrics.md, "Behaviour suite"). Lengths are capped at the model's frames
+    and actor counts at its actors (a one-actor model fails the two-actor checks)."""
 
     def sample(texts: list[str], lengths: list[int], actors: list[int], s: int) -> list[tuple]:
         emb = torch.from_numpy(np.asarray(gen.encoder.encode(texts), dtype=np.float32)).to(gen.device)
@@ -341,7 +348,7 @@ def behaviour_suite(
     def recognise(motions: list[np.ndarray], rate: float) -> np.ndarray:
         return ev.encode_motions(motions, rate)[1]
 
-    return run_behaviour_suite(sample, behaviour_prompts(), seeds, seed, fps, recognise, log)
+    return run_behaviour_suite(sample, behaviour_prompts(), seeds, seed, fps, recognise, log, in_place)
 
 
 def face_section(gen: InferenceGenerator, test_data: Path, max_clips: int, seed: int) -> dict:
@@ -439,8 +446,14 @@ def evaluate(
     val_loss = validation_loss(gen, val_data, seed, cfg.batch_size)
     refiner_ablation = refiner if gen.model.refiner_cfg.trained else None
     gen_rows, real_rows, ablation, facts = protocol(gen, ev, test, cfg, seed, refiner_ablation, log)
-    facts["real_val_fid"] = real_val_fid(ev, load_clip_set(val_data), test, gen.model.cfg.max_frames)
-    behaviour = behaviour_suite(gen, ev, cfg.behaviour_seeds, _seed(seed, BEHAVIOUR_STREAM), test.fps, log)
+    val = load_clip_set(val_data)
+    facts["real_val_fid"] = real_val_fid(ev, val, test, gen.model.cfg.max_frames)
+    in_place = in_place_actions(
+        clip_travel([*test.joints, *val.joints], [ACTIONS[int(i)] for s in (test, val) for i in s.actions])
+    )
+    behaviour = behaviour_suite(
+        gen, ev, cfg.behaviour_seeds, _seed(seed, BEHAVIOUR_STREAM), test.fps, log, in_place
+    )
     face = face_section(gen, test_data, cfg.face_clips, _seed(seed, FACE_STREAM))
     info = {
         "variant": gen.variant,

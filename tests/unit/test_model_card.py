@@ -17,7 +17,13 @@ from inferkit import cached_checkpoint, tiny_training, train_tiny
 
 from stickgen.core import canonical
 from stickgen.core.text import PACKAGED_MINILM
-from stickgen.release.model_card import ENCODER_HUB_IDS, _encoder_link, encoder_hub_id, weak_actions
+from stickgen.release.model_card import (
+    ENCODER_HUB_IDS,
+    _encoder_link,
+    encoder_hub_id,
+    in_place_drift,
+    weak_actions,
+)
 from stickgen.release.publish import base_model, build_folder
 from stickgen.release.training_data import (
     DATASET_TERMS,
@@ -288,3 +294,26 @@ def test_the_limitations_name_the_actions_the_model_fails_most(ckpt, eval_result
     limits = _card(tmp_path / "pub")[1].split("## Limitations", 1)[1].split("##", 1)[0]
     assert "weakest actions in the behaviour suite" in limits and "whisper 0%, high five 50%." in limits
     assert "kick" not in limits and "walk" not in limits
+    assert "done on the spot" not in limits  # a report without the in-place measures
+
+
+def test_the_limitations_say_how_far_motions_done_on_the_spot_travel(ckpt, eval_results, tmp_path) -> None:
+    behaviour = {
+        "behaviour_pass_rate": 0.9,
+        "behaviour_in_place_actions": 31,
+        "behaviour_in_place_travel_m": 0.129,
+        "behaviour_in_place_real_travel_m": 0.031,
+        "behaviour_in_place_wander_rate": 0.07,
+    }
+    said = in_place_drift(behaviour)
+    assert (
+        "as far as 0.13 m from where it started, against 0.03 m for the real clips" in said
+        and "7% of them" in said
+    )
+    assert in_place_drift({"behaviour_pass_rate": 0.9}) == ""
+    metrics = eval_results / "tiny" / "pretrain" / "metrics.json"
+    metrics.write_text(json.dumps({"val_loss": 0.25, "behaviour": {**behaviour, "behaviour_other": None}}))
+    data = read_training_data([_set(tmp_path / "pretrain.pt", {"synthetic": 3})], None)
+    build_folder(ckpt, tmp_path / "pub", "o/stick-gen-tiny", eval_results, data, fps=20.0)
+    limits = _card(tmp_path / "pub")[1].split("## Limitations", 1)[1].split("##", 1)[0]
+    assert said.strip() in " ".join(limits.split())

@@ -335,6 +335,21 @@ def weak_actions(metrics: dict[str, float]) -> list[tuple[str, float]]:
     return sorted(((a, v) for a, v in rates.items() if v < WEAK_ACTION_PASS_RATE), key=lambda x: (x[1], x[0]))
 
 
+def in_place_drift(metrics: dict[str, float]) -> str:
+    """The limitation sentence of how far motions of actions done on the spot travel, from flat metrics (the
+    behaviour section's `behaviour_in_place_*`, `stickgen.evaluate.in_place`); "" without them."""
+    if "behaviour_in_place_travel_m" not in metrics or "behaviour_in_place_real_travel_m" not in metrics:
+        return ""
+    wander = metrics.get("behaviour_in_place_wander_rate", 0.0)
+    return (
+        " Motions of actions done on the spot (crying, reading, waving, standing still) travel more than "
+        "their training clips: in the behaviour suite the median one's pelvis gets as far as "
+        f"{metrics['behaviour_in_place_travel_m']:.2f} m from where it started, against "
+        f"{metrics['behaviour_in_place_real_travel_m']:.2f} m for the real clips of the same actions, and "
+        f"{wander:.0%} of them go more than 0.3 m (a lean over planted feet, or a step away)."
+    )
+
+
 def _closing_lines(
     config: dict[str, Any],
     preview: Preview | None,
@@ -399,6 +414,7 @@ def _closing_lines(
             if config["memory_clips"]
             else ""
         )
+        + in_place_drift(metrics)
         + (
             " This model's weakest actions in the behaviour suite (share of its motions passing the action's "
             "checks): " + ", ".join(f"{a.replace('_', ' ')} {v:.0%}" for a, v in weak) + "."

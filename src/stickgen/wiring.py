@@ -60,7 +60,8 @@ def refinement(params: Params) -> Sampling:
 
 def generation(params: Params) -> Generation:
     """The transformer's sampler of params `sampling.*`."""
-    return Generation(steps=params.sampling.steps, guidance_scale=params.sampling.guidance_scale)
+    s = params.sampling
+    return Generation(steps=s.steps, guidance_scale=s.guidance_scale, guidance_rescale=s.guidance_rescale)
 
 
 def sampling_from(params: Params) -> Sampling | None:

@@ -77,6 +77,7 @@ CASES = [
     ("sampling.steps", 0, "sampling.steps: must be in 1..1000, got 0"),
     ("sampling.steps", 100000, "sampling.steps: must be in 1..1000, got 100000"),
     ("sampling.guidance_scale", 1e9, "sampling.guidance_scale: must be in [0, 20]"),
+    ("sampling.guidance_rescale", 1.5, "sampling.guidance_rescale: must be in [0, 1], got 1.5"),
     ("evaluate.max_clips", 0, "evaluate.max_clips: must be >= 1, got 0"),
     ("evaluate.replications", 0, "evaluate.replications: must be >= 1, got 0"),
     ("evaluate.smoothness_quantile", 1.5, "evaluate.smoothness_quantile: must be in [0.5, 1], got 1.5"),

@@ -21,6 +21,7 @@ from stickgen.model.diffusion import (
     ddim,
     ddim_refine,
     noise_like,
+    rescale_guided,
 )
 from stickgen.model.motion_model import VOICE_COLUMNS, StickFigureModel, guidance_per_feature
 from stickgen.model.noise import add_noise, alpha_bar
@@ -67,8 +68,11 @@ def test_use_diffusion_false_returns_the_transformer_sample_unchanged() -> None:
         return model.transformer(x_, t, text, lengths, actors, drop_cond=drop, side=torch.cat([side] * 2))
 
     scale = guidance_per_feature(gen.guidance_scale)
-    plain = ddim(denoise, x, torch.linspace(1.0, 0.0, gen.steps + 1), scale)
+    valid = torch.arange(18)[None, :] < c["lengths"][:, None]  # the rescale's statistics: each row's frames
+    levels = torch.linspace(1.0, 0.0, gen.steps + 1)
+    plain = ddim(denoise, x, levels, scale, gen.guidance_rescale, valid)
     torch.testing.assert_close(refine(model, None), plain, rtol=0, atol=0)
+    assert not torch.equal(plain, ddim(denoise, x, levels, scale))  # rescaled, not plain guidance
     p = load_params(ROOT / "params.yaml")
     off = dataclasses.replace(p, diffusion=dataclasses.replace(p.diffusion, use_diffusion=False))
     on = dataclasses.replace(
@@ -81,7 +85,8 @@ def test_use_diffusion_false_returns_the_transformer_sample_unchanged() -> None:
         == Sampling(p.diffusion.diffusion_steps, p.diffusion.guidance_scale, p.diffusion.start_strength)
     )
     # the dataclass's defaults mirror params.yaml's
-    assert generation(p) == Generation(p.sampling.steps, p.sampling.guidance_scale) == Generation()
+    s = p.sampling
+    assert generation(p) == Generation(s.steps, s.guidance_scale, s.guidance_rescale) == Generation()
 
 
 def test_more_guidance_moves_the_sample_further_from_the_unconditional_one() -> None:
@@ -270,3 +275,39 @@ def test_patches_shorten_the_refiner_sequence_and_keep_every_length_working() ->
         assert out.shape == x.shape and torch.isfinite(out).all()
     with pytest.raises(ValueError, match="patch_frames must be >= 1"):
         DiffusionRefiner(RefinerConfig(16, 64, 2, 16, 1, 2, 32, patch_frames=0))
+
+
+def test_rescaled_guidance_moves_the_mean_but_keeps_the_conditional_amplitude() -> None:
+    """A feature the conditional prediction oscillates (a dribbling hand) and the unconditional one holds:
+    guided at 1.25 it swings 1.25 times as far; rescaled, it swings as far as the conditional prediction,
+    about the guided mean (a pose guidance moves stays moved); a feature the two branches agree on, and one
+    guided at scale 1 (the root), stay what they were; frames outside `valid` count for nothing."""
+    t = torch.arange(40.0)
+    cond = torch.zeros(2, 40, 1, 3)
+    cond[..., 0] = (0.5 + 0.3 * torch.sin(t / 3))[None, :, None]  # oscillates about 0.5
+    cond[..., 1] = 0.7  # the branches agree
+    cond[..., 2] = (0.2 * torch.cos(t / 5))[None, :, None]
+    uncond = torch.zeros_like(cond)
+    uncond[..., 1] = 0.7
+    scale = torch.tensor([1.25, 1.25, 1.0])
+    guided = uncond + scale * (cond - uncond)
+    assert rescale_guided(guided, cond, 0.0) is guided
+    out = rescale_guided(guided, cond, 1.0)
+    torch.testing.assert_close(out[..., 0].std(1), cond[..., 0].std(1))  # the conditional amplitude
+    torch.testing.assert_close(out[..., 0].mean(1), guided[..., 0].mean(1))  # about the guided mean, 0.625
+    torch.testing.assert_close(out[..., 1:], guided[..., 1:])
+    half = rescale_guided(guided, cond, 0.5)
+    torch.testing.assert_close(half, 0.5 * (out + guided))
+    valid = torch.ones(2, 40, dtype=torch.bool)
+    valid[1, 30:] = False  # the second row is 30 frames long
+    noisy_g, noisy_c = guided.clone(), cond.clone()
+    noisy_g[1, 30:], noisy_c[1, 30:] = 50.0, -50.0  # what a padded frame holds does not matter
+    short = rescale_guided(noisy_g, noisy_c, 1.0, valid)
+    torch.testing.assert_close(short[1, :30], rescale_guided(guided[1:, :30], cond[1:, :30], 1.0)[0])
+    torch.testing.assert_close(short[0], out[0])
+
+
+def test_the_guidance_rescale_is_a_share() -> None:
+    with pytest.raises(ValueError, match="guidance_rescale must be in 0..1"):
+        Generation(guidance_rescale=1.5)
+    assert Generation(guidance_rescale=0.0).guidance_rescale == 0.0

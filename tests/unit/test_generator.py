@@ -56,7 +56,7 @@ def test_a_seed_reproduces_a_motion_other_seeds_give_others_and_diffusion_change
         a, b = gen.generate(PROMPT, 1.0, seed=1), gen.generate(PROMPT, 1.0, seed=1)
         np.testing.assert_array_equal(a.joints, b.joints)
         assert not np.allclose(a.joints, gen.generate(PROMPT, 1.0, seed=2).joints)
-        assert a.meta["generation"] == {"steps": 3, "guidance_scale": 1.25}
+        assert a.meta["generation"] == {"steps": 3, "guidance_scale": 1.25, "guidance_rescale": 1.0}
     refined = _gen(fake_checkpoint).generate(PROMPT, 1.0, seed=1)
     plain = _gen(fake_checkpoint, use_diffusion=False).generate(PROMPT, 1.0, seed=1)
     assert plain.meta["diffusion"] is None and not np.allclose(refined.joints, plain.joints)

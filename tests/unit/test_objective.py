@@ -12,6 +12,7 @@ from stickgen.embed.dataset import Batch
 from stickgen.train.objective import (
     EXPRESSION_WEIGHT,
     FACE_WEIGHT,
+    ROOT_PATH_WEIGHT,
     VOICE_FEATURES,
     VOICE_WEIGHT,
     WEIGHT_FLOOR,
@@ -56,7 +57,8 @@ def test_the_same_error_in_metres_costs_the_same_on_every_joint_above_the_floor(
     whose share of the spread is under the floor costs more, never less; the root's path keeps weight 1."""
     stats = _stats()
     w = feature_weights(stats)
-    assert w.shape == (2, STATE_FEATURES) and torch.equal(w[0, :3], torch.ones(3))
+    assert w.shape == (2, STATE_FEATURES)
+    assert w[0, :3].tolist() == [ROOT_PATH_WEIGHT, 1.0, ROOT_PATH_WEIGHT]  # the path, the height
     # the rows (positions, differences) differ on the root's floor-plane steps alone (the next test)
     assert torch.equal(w[0, [1, *range(3, STATE_FEATURES)]], w[1, [1, *range(3, STATE_FEATURES)]])
     face = w[0, FEATURES_PER_ACTOR:]
@@ -95,20 +97,22 @@ def _drift_cost(stats: FeatureStats, weight: torch.Tensor, feature: int, metres_
 def test_the_roots_floor_steps_count_in_metres_like_a_joints() -> None:
     """A figure that should stand still but drifts 0.1 m/s (5 mm a frame) costs, in the frame-to-frame term,
     what a wrist drifting as fast costs: the root's x/z steps are weighted by their spread like a joint's
-    (at weight 1, on the root's spread of 1.5-2 m, they cost under a 50th of that); the root's positions
-    keep weight 1, and its height (no path) keeps weight 1 in both."""
+    (at weight 1, on the root's spread of 1.5-2 m, they cost under a 50th of that); the root's floor
+    positions (the path) weigh ROOT_PATH_WEIGHT, and its height keeps weight 1 in both."""
     stats = _stats()
     w = feature_weights(stats)
     var = stats.std.astype(np.float64) ** 2
     for root in (0, 2):
-        assert float(w[0, root]) == 1.0
+        assert float(w[0, root]) == ROOT_PATH_WEIGHT
         assert float(w[1, root]) == np.float32(var[root] / var[3:].mean())
     assert float(w[0, 1]) == float(w[1, 1]) == 1.0
     wrist = 3 + int(np.argmax(var[3:]))  # a joint whose weight is not floored
     joint = _drift_cost(stats, w, wrist, 0.005)
+    unweighted = w[0].clone()
+    unweighted[[0, 2]] = 1.0  # the root's weights of model format 12: 1, positions and steps alike
     for root in (0, 2):
         np.testing.assert_allclose(_drift_cost(stats, w, root, 0.005), joint, rtol=1e-4)
-        assert _drift_cost(stats, w[0], root, 0.005) < joint / 50  # the old, position-only weights
+        assert _drift_cost(stats, unweighted, root, 0.005) < joint / 50
 
 
 def test_without_weights_the_loss_is_the_plain_masked_mse() -> None:

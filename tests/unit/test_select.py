@@ -115,7 +115,11 @@ def test_the_winner_becomes_a_production_folder_the_generator_loads(tmp_path_fac
     assert shipped == {k: v for k, v in selection.items() if k != "timestamp"} and selection["timestamp"]
     assert not (out / "stale").exists()
     # config.json records the sampler the pipeline generates with (params `sampling.*`)
-    assert json.loads((out / "config.json").read_text())["generation"] == {"steps": 4, "guidance_scale": 2.0}
+    assert json.loads((out / "config.json").read_text())["generation"] == {
+        "steps": 4,
+        "guidance_scale": 2.0,
+        "guidance_rescale": 1.0,
+    }
     card = (out / "README.md").read_text()
     assert "## Selection" in card and "| val_loss | 0.3 | < 0.5 | 0.3 | yes |" in card
     gen = InferenceGenerator(

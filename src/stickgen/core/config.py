@@ -352,10 +352,13 @@ class DiffusionConfig:
 @dataclass(frozen=True)
 class SamplingConfig:
     """How the StickFigureTransformer samples a motion (evaluate, select, inference; not training): DDIM
-    steps from pure noise and the classifier-free guidance scale (1: the conditional prediction alone)."""
+    steps from pure noise, the classifier-free guidance scale (1: the conditional prediction alone) and
+    how far the guided prediction's motion is rescaled to the conditional one's spread (0: not at all, 1:
+    fully; `stickgen.model.diffusion.rescale_guided`)."""
 
     steps: int
     guidance_scale: float
+    guidance_rescale: float
 
     def __post_init__(self) -> None:
         steps = self.steps
@@ -365,6 +368,8 @@ class SamplingConfig:
             "guidance_scale",
             f"must be in [0, {MAX_GUIDANCE_SCALE:g}], got {self.guidance_scale}",
         )
+        rescale = self.guidance_rescale
+        _check(0.0 <= rescale <= 1.0, "guidance_rescale", f"must be in [0, 1], got {rescale}")
 
 
 # The datasets with a converter: the names `datasets` may list. The converters' registry

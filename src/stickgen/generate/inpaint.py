@@ -224,7 +224,7 @@ def sample_constrained(
     levels = torch.linspace(1.0, 0.0, generation.steps + 1, device=dev)
     scale = guidance_per_feature(generation.guidance_scale, dev)
     step = keep_known(denoise, state_known, state_mask, x) if constrained else denoise
-    motion = split_state(ddim(step, x, levels, scale))[0]
+    motion = split_state(ddim(step, x, levels, scale, generation.guidance_rescale))[0]
     if constrained:
         motion = smooth_edges(blend_kept(motion, known, mask, fade_frames), mask, fade_frames)
     if sampling is not None:

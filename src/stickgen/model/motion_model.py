@@ -181,7 +181,9 @@ class StickFigureModel(nn.Module):
             with autocast(bf16, x_.device):
                 return self.transformer(x_, t, *conds, drop, *reads)
 
-        state = ddim(denoise, x, levels, guidance_per_feature(generation.guidance_scale, x.device))
+        scale = guidance_per_feature(generation.guidance_scale, x.device)
+        valid = torch.arange(n_frames, device=x.device)[None, :] < lengths.to(x.device)[:, None]
+        state = ddim(denoise, x, levels, scale, generation.guidance_rescale, valid)
         if sampling is not None:
             motion, face = split_state(state)
             motion = ddim_refine(self.refiner, motion, text_emb, lengths, actors, sampling, generator)

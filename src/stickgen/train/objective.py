@@ -45,11 +45,19 @@ FACE_WEIGHT = 0.3
 # feature: at FACE_WEIGHT the model of format 7 left "a man shouts angrily" silent (the suite's shout 0.1,
 # whisper 0.3); at 1.0, shout 0.6, whisper 0.8, talk 0.8 (docs/training.md, "The voice")
 VOICE_WEIGHT = 1.0
-# the expression code weighs twice a motion feature: at FACE_WEIGHT a 6-epoch pretraining left every cry
-# neutral (expression accuracy 0.69), at 1.0 (model format 13) 0.79 (docs/training.md, "Faces learnt
+# the expression code weighs three times a motion feature: at FACE_WEIGHT a 6-epoch pretraining left every
+# cry neutral (expression accuracy 0.69), at 1.0 (model format 13) 0.79 (docs/training.md, "Faces learnt
 # sooner"); the pretraining at batch 16 (half the steps) learnt it to 0.79 at 1.0 and 0.95 at 2.0 with the
-# same motion metrics (docs/training.md, "Two threads, nothing under the floor")
-EXPRESSION_WEIGHT = 2.0
+# same motion metrics (docs/training.md, "Two threads, nothing under the floor"); with the root's path at
+# ROOT_PATH_WEIGHT 2.0 gave 0.85 and 3.0 0.93 (docs/training.md, "Guidance that moves the pose, not the
+# motion's amplitude")
+EXPRESSION_WEIGHT = 3.0
+# the root's floor-plane position (its path) against a root-relative feature's weight of about 1: at 1, a
+# path error cost a 40th (x) and a 265th (z) of a joint error as large in metres (the path's spread is
+# 0.85 m in x and 2.2 m in z, a joint feature's 0.135 m), and motions done on the spot drifted 0.12-0.13 m
+# where their clips move 0.02-0.03 m; at 10 (a quarter and a 27th) half as far (docs/training.md, "In-place
+# motions that wander" and "Guidance that moves the pose, not the motion's amplitude")
+ROOT_PATH_WEIGHT = 10.0
 
 
 @dataclass
@@ -81,13 +89,13 @@ def feature_weights(stats: FeatureStats) -> torch.Tensor:
     30 cm, so an unweighted loss spends itself on the spine and lets the hands and feet blur. A root-relative
     feature's weight is its variance over the mean variance of all of them (floored at `WEIGHT_FLOOR`):
     the squared error of the normalised feature becomes a squared error in metres. The root's own three
-    features (its path, whose spread is the distance travelled) keep weight 1 on their positions, where a
-    path's small error grows with the distance walked; the floor-plane steps between frames (row 1) count in
-    metres like a joint's, so that a figure standing in place that drifts 0.1 m/s, or a walk 10% fast,
-    costs what a hand off by as much does (at weight 1 the root's steps on a 2.9 m spread cost a 450th of
-    that, and in-place motions drifted backwards: docs/training.md, "Steps in metres"). The face's features
-    after them `FACE_WEIGHT`, its voice (`VOICE_FEATURES`) `VOICE_WEIGHT`, its expression code
-    `EXPRESSION_WEIGHT`.
+    features (its path, whose spread is the distance travelled) are not weighted in metres on their
+    positions, where a path's small error grows with the distance walked: its height keeps weight 1, its
+    floor-plane position `ROOT_PATH_WEIGHT`, enough that a figure on the spot stays there. The floor-plane
+    steps between frames (row 1) count in metres like a joint's, so that a walk 10% fast costs what a hand
+    off by as much does (at weight 1 the root's steps cost a few hundredth of that, and in-place motions
+    drifted backwards: docs/training.md, "Steps in metres"). The face's features after them `FACE_WEIGHT`,
+    its voice (`VOICE_FEATURES`) `VOICE_WEIGHT`, its expression code `EXPRESSION_WEIGHT`.
     """
     var = torch.as_tensor(stats.std, dtype=torch.float32).pow(2)
     joints = var[3:].mean()
@@ -97,6 +105,7 @@ def feature_weights(stats: FeatureStats) -> torch.Tensor:
         face[FACE_SLICES[name]] = VOICE_WEIGHT
     face[FACE_SLICES["expression"]] = EXPRESSION_WEIGHT
     pos = torch.cat([torch.ones(3), rel.clamp(min=WEIGHT_FLOOR), face])
+    pos[list(ROOT_XZ)] = ROOT_PATH_WEIGHT
     steps = pos.clone()
     steps[list(ROOT_XZ)] = var[list(ROOT_XZ)] / joints
     return torch.stack([pos, steps])

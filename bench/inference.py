@@ -100,7 +100,7 @@ def bench_variant(
 
     return {
         "parameters": sum(p.numel() for p in model.parameters()),
-        "sampling": {"steps": gen.steps, "guidance_scale": gen.guidance_scale},
+        "sampling": dataclasses.asdict(gen),
         "bf16": params.inference.bf16 and native_bf16(torch.device(device)),
         "without_diffusion": _time(run(None), repeats),
         "without_diffusion_float32": _time(run(None, bf16=False), repeats),

@@ -291,7 +291,15 @@ def test_adversarial_and_evaluate_write_reports_previews_and_loss_curves(evaluat
         b = m["behaviour"]
         assert b["behaviour_samples"] == 2 * len({p.action for p in behaviour_prompts()})
         assert {f"behaviour_{a}_{k}" for a in CHECKS for k in ("pass_rate", "recognised")} < set(b)
-        assert all(0 <= v <= 1 for k, v in b.items() if k != "behaviour_samples"), b
+        rates = {k: v for k, v in b.items() if k != "behaviour_samples" and "_in_place_" not in k}
+        assert all(0 <= v <= 1 for v in rates.values()), b
+        assert b["behaviour_in_place_actions"] >= 0 and set(b) - set(rates) == {
+            "behaviour_samples",
+            *(f"behaviour_in_place_{k}" for k in ("actions", "travel_m", "real_travel_m", "wander_rate")),
+        }
+        if b["behaviour_in_place_actions"]:  # travel in metres, the wander rate a share
+            assert b["behaviour_in_place_travel_m"] >= 0 and b["behaviour_in_place_real_travel_m"] >= 0
+            assert 0 <= b["behaviour_in_place_wander_rate"] <= 1
         plots = files(evaluated / f"tiny/{phase}/plots")
         gifs = [p for p in plots if p.endswith(".gif")]
         assert "loss_curves.png" in plots and len(gifs) == len(preview_prompts())

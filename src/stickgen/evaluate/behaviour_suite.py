@@ -47,6 +47,32 @@ def _judge(action: str, joints: np.ndarray, face: FaceTrack | None, fps: float, 
                  {**body.measures, **on_face.measures})  # fmt: skip
 
 
+def _generate_and_check(
+    sample: Sampler, prompts: Sequence[BehaviourPrompt], seeds: int, seed: int, fps: float
+) -> tuple[list[np.ndarray], list[str], list[Check]]:
+    """Every action's `seeds` motions (its captions in turn, one `sample` call and seed per action, in the
+    prompts' order), each motion's action and its check."""
+    by_action: dict[str, list[BehaviourPrompt]] = {}
+    for p in prompts:
+        by_action.setdefault(p.action, []).append(p)
+    motions: list[np.ndarray] = []
+    actions: list[str] = []
+    checks: list[Check] = []
+    for k, (action, group) in enumerate(by_action.items()):
+        rows = [group[j % len(group)] for j in range(seeds)]
+        frames = [max(2, int(round(p.duration_s * fps))) for p in rows]
+        out = sample([p.text for p in rows], frames, [p.actors for p in rows], _caption_seed(seed, k))
+        if len(out) != seeds:
+            raise ValueError(
+                f"behaviour suite: sample returned {len(out)} motions for {seeds} rows of [{action}]"
+            )
+        pairs = [m if isinstance(m, tuple) else (m, None) for m in out]
+        motions += [j for j, _ in pairs]
+        actions += [action] * seeds
+        checks += [_judge(action, j, f, fps, p.side) for (j, f), p in zip(pairs, rows, strict=True)]
+    return motions, actions, checks
+
+
 def run_behaviour_suite(
     sample: Sampler,
     prompts: Sequence[BehaviourPrompt],
@@ -89,24 +115,7 @@ def run_behaviour_suite(
     unchecked = [p.text for p in prompts if p.action not in CHECKS]
     if unchecked:
         raise ValueError(f"behaviour suite: no check for the action of {unchecked}; checks: {sorted(CHECKS)}")
-    by_action: dict[str, list[BehaviourPrompt]] = {}
-    for p in prompts:
-        by_action.setdefault(p.action, []).append(p)
-    motions: list[np.ndarray] = []
-    actions: list[str] = []
-    checks: list[Check] = []
-    for k, (action, group) in enumerate(by_action.items()):
-        rows = [group[j % len(group)] for j in range(seeds)]
-        frames = [max(2, int(round(p.duration_s * fps))) for p in rows]
-        out = sample([p.text for p in rows], frames, [p.actors for p in rows], _caption_seed(seed, k))
-        if len(out) != seeds:
-            raise ValueError(
-                f"behaviour suite: sample returned {len(out)} motions for {seeds} rows of [{action}]"
-            )
-        pairs = [m if isinstance(m, tuple) else (m, None) for m in out]
-        motions += [j for j, _ in pairs]
-        actions += [action] * seeds
-        checks += [_judge(action, j, f, fps, p.side) for (j, f), p in zip(pairs, rows, strict=True)]
+    motions, actions, checks = _generate_and_check(sample, prompts, seeds, seed, fps)
     passed = np.array([c.passed for c in checks])
     recognised = None
     if recognise is not None:

@@ -21,6 +21,8 @@ from stickgen.model.diffusion import RefinerConfig
 from stickgen.model.memory import (
     GENERATION_MARGIN,
     NO_CLIP,
+    TAKES_ALIKE,
+    TAKES_WINDOW,
     MotionMemory,
     check_memory_state,
     fill_memory_from,
@@ -444,6 +446,40 @@ def test_a_training_sample_whose_nearest_clip_has_no_face_reads_a_lent_face(tmp_
     torch.testing.assert_close(item["template"][..., :FEATURES_PER_ACTOR], body[..., :FEATURES_PER_ACTOR])
     torch.testing.assert_close(item["template"][..., FEATURES_PER_ACTOR:], face[..., FEATURES_PER_ACTOR:])
     assert item["template"][..., FEATURES_PER_ACTOR:].any()
+
+
+def test_a_generation_also_reads_the_other_takes_of_the_best_clips_motion() -> None:
+    """Beyond the margin, a generation draws among the clips of the best clip's action within TAKES_WINDOW
+    of its similarity whose captions describe them alike (keys within TAKES_ALIKE of the best's key): the
+    seed picks the take. A chain of that action described as near (its key further from the best's), a
+    clip of another action and a take beyond the window are not drawn; training draws among the top_k."""
+
+    def unit(**axes: float) -> np.ndarray:
+        v = np.zeros(DIM, dtype=np.float32)
+        for name, x in axes.items():
+            v[int(name[1:])] = x
+        return v / np.linalg.norm(v)
+
+    best = unit(e0=0.9, e1=0.436)
+    take = unit(e0=0.87, e1=0.268, e2=0.414)
+    chain = unit(e0=0.87, e1=-0.076, e3=0.487)
+    other = unit(e0=0.87, e1=0.268, e4=0.414)
+    far = unit(e0=0.83, e1=0.32, e5=0.457)
+    q = torch.from_numpy(unit(e0=1.0)[None])
+    sim = [float(q[0] @ torch.from_numpy(k)) for k in (best, take, chain, other, far)]
+    alike = [float(best @ k) for k in (take, chain, other, far)]
+    assert sim[0] - GENERATION_MARGIN > max(sim[1:]) and sim[0] - TAKES_WINDOW < min(sim[1:4])
+    assert sim[4] < sim[0] - TAKES_WINDOW and min(alike[0], alike[2], alike[3]) >= TAKES_ALIKE > alike[1]
+    memory = _memory(
+        [best, take, chain, other, far],
+        [_clip(10, 1, k) for k in range(5)],
+        ["a", "b", "c", "d", "e"],
+        actions=["sprint", "sprint", "sprint", "dodge", "sprint"],
+    )
+    one = torch.ones(1, dtype=torch.long)
+    assert sorted(memory.nearest(q, one, 5)[0]) == [0, 1, 2, 3, 4]  # training: the top_k
+    assert memory.nearest(q, one, 5, margin=GENERATION_MARGIN) == [[0, 1]]
+    assert memory.nearest(q, one, 1, margin=GENERATION_MARGIN) == [[0]]  # at most top_k
 
 
 def test_a_generation_reads_only_the_clips_its_caption_describes_about_as_well_as_the_best() -> None:

@@ -18,7 +18,10 @@ Which clip a motion reads (`MotionMemory.choose`): among the `top_k` clips with 
 whose keys are nearest the caption, one drawn with the caller's uniform draw, so the seed picks the
 instance as it picks the noise. In training a clip never reads a clip of its own group (itself, its mirror
 and every window of its take), or the objective would leak its target; at generation the memory holds
-only the training split, so no test clip is ever read.
+only the training split, so no test clip is ever read. A generation draws among the clips its caption
+describes about as well as the best (`GENERATION_MARGIN`) and the other takes of the best clip's motion
+(`TAKES_WINDOW`, `TAKES_ALIKE`): the seed then picks the take, where the denoiser, which follows its
+template closely, makes nearly the same motion of one take from any noise.
 
 Sides: a one-sided motion (a left kick, a right-hand wave) reads a clip that leads with the same side
 (`MotionMemory.nearest`'s `side`): among the `SIDE_POOL` x top_k clips nearest the caption, those whose
@@ -74,6 +77,16 @@ SIDE_POOL = 8
 # this of the best one's: "a person sprints forward" read a sprint-then-dodge chain (0.800 against 0.829)
 # half the time (docs/training.md, "Templates that outlast their clip")
 GENERATION_MARGIN = 0.02
+# ... and among the other takes of the best clip's motion: the clips of its action within this of its
+# similarity whose own key (their captions) lies within TAKES_ALIKE of its key. With the margin alone most
+# one-action captions read one take, and every seed of "a man waves his right hand" made the same wave; the
+# test split's captions now draw among 1.71 takes where they drew among 1.48, and among no more clips that
+# chain two motions (docs/training.md, "Other takes of the same motion")
+TAKES_WINDOW = 0.05
+# keys (mean caption embeddings) at least this near the best clip's: "a figure breaks into a sprint" lies
+# 0.88 from "a stick figure races forward at top speed", a sprint that then dodges 0.79, and "a figure makes
+# a left turn while walking" 0.86 from "a human walks forward"
+TAKES_ALIKE = 0.87
 
 
 @dataclass(frozen=True)
@@ -193,16 +206,17 @@ class MotionMemory(nn.Module):
         actor count (and, with `exclude_groups` (B,), of another group; with `faced`, whose face is known)
         whose keys are nearest, best first. With `side` (B,), a LEFT or RIGHT row takes the clips of its
         side among the `SIDE_POOL` x top_k nearest, and the nearest of any side only when none is. With
-        `margin`, only the clips whose similarity to the caption is within `margin` of the row's best are
-        drawn among, before the side is (`GENERATION_MARGIN`: a generation does not read a clip that its
-        caption describes clearly worse than the best, even where that clip leads with the motion's side
-        and the best leads with none; training draws among all top_k). With `action` (B,) (ids; 0: none
+        `margin`, only the clips whose similarity to the caption is within `margin` of the row's best, and
+        the other takes of the best clip's motion (`_takes`), are drawn among, before the side is
+        (`GENERATION_MARGIN`: a generation does not read a clip that its caption describes clearly worse
+        than the best, even where that clip leads with the motion's side and the best leads with none;
+        training draws among all top_k). With `action` (B,) (ids; 0: none
         given), a row given an action reads only clips of it when the memory holds any it may read. With
         `named` (`Named`), what each caption names in words narrows its row (`stickgen.model.named.narrow`;
         the margin then counts from the nearest clip left)."""
         if len(self) == 0:
             return [[] for _ in range(query.shape[0])]
-        pool = top_k if side is None and named is None else top_k * SIDE_POOL
+        pool = top_k if side is None and named is None and margin is None else top_k * SIDE_POOL
         q = nn.functional.normalize(query.float().to(self.keys.device), dim=-1)
         sim = q @ self.keys.T  # (B, N)
         ok = self.actors[None, :] == actors.to(self.keys.device)[:, None]
@@ -228,7 +242,7 @@ class MotionMemory(nn.Module):
             said = zip(named.action.tolist(), named.pace.tolist(), named.sides(), strict=True)
             rows = [narrow(row, n, clips) for row, n in zip(rows, said, strict=True)]
         if margin is not None:
-            rows = [[c for c in row if c[1] >= row[0][1] - margin] for row in rows]
+            rows = [self._takes(row, margin) for row in rows]
         if side is not None:
             sides = self.sides.tolist()
             rows = [
@@ -236,6 +250,22 @@ class MotionMemory(nn.Module):
                 for row, s in zip(rows, side.tolist(), strict=True)
             ]
         return [[j for j, _ in row[:top_k]] for row in rows]
+
+    def _takes(self, row: list[tuple[int, float]], margin: float) -> list[tuple[int, float]]:
+        """The clips of `row` ((clip, similarity to the caption), best first) that a generation draws
+        among: those within `margin` of the best, and the other takes of the best clip's motion (its
+        action, within `TAKES_WINDOW` of it, their keys within `TAKES_ALIKE` of its key)."""
+        if not row:
+            return row
+        best, top = row[0]
+        alike = self.keys[[j for j, _ in row]] @ self.keys[best]
+        action = int(self.actions[best])
+        return [
+            (j, v)
+            for (j, v), a in zip(row, alike.tolist(), strict=True)
+            if v >= top - margin
+            or (v >= top - TAKES_WINDOW and a >= TAKES_ALIKE and int(self.actions[j]) == action)
+        ]
 
     def choose(
         self,

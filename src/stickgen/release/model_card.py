@@ -400,8 +400,9 @@ def _closing_lines(
         + (
             " Each motion adds a retrieved training clip to its prediction (the motion memory's template), "
             "so it stays close to that clip's poses and timing: a caption the memory holds nothing like gets "
-            "the nearest clip's motion adapted, not a new one, and a caption most clips describe less well "
-            "than one take reads that take (or its mirror image) with every seed, so its seeds differ less. "
+            "the nearest clip's motion adapted, not a new one, and a seed picks among the takes of the "
+            "caption's motion that the memory describes about as well as its nearest one (and their mirror "
+            "images): where it holds one such take, every seed makes nearly the same motion. "
             "A motion longer than its clip goes on by the clip's cycle where the clip ends repeating itself, "
             "else holds the clip's last pose. The action a caption names is read from its words (the "
             "vocabulary's keywords), so a caption that names an action in other words is retrieved by its "

@@ -77,10 +77,10 @@ SIDE_POOL = 8
 # this of the best one's: "a person sprints forward" read a sprint-then-dodge chain (0.800 against 0.829)
 # half the time (docs/training.md, "Templates that outlast their clip")
 GENERATION_MARGIN = 0.02
-# ... and among the other takes of the best clip's motion: the clips of its action within this of its
+# ... and among the other takes of the best clip's motion: the clips of its action and pace within this of its
 # similarity whose own key (their captions) lies within TAKES_ALIKE of its key. With the margin alone most
 # one-action captions read one take, and every seed of "a man waves his right hand" made the same wave; the
-# test split's captions now draw among 1.71 takes where they drew among 1.48, and among no more clips that
+# test split's captions now draw among 1.70 takes where they drew among 1.48, and among no more clips that
 # chain two motions (docs/training.md, "Other takes of the same motion")
 TAKES_WINDOW = 0.05
 # keys (mean caption embeddings) at least this near the best clip's: "a figure breaks into a sprint" lies
@@ -254,17 +254,21 @@ class MotionMemory(nn.Module):
     def _takes(self, row: list[tuple[int, float]], margin: float) -> list[tuple[int, float]]:
         """The clips of `row` ((clip, similarity to the caption), best first) that a generation draws
         among: those within `margin` of the best, and the other takes of the best clip's motion (its
-        action, within `TAKES_WINDOW` of it, their keys within `TAKES_ALIKE` of its key)."""
+        action and pace, within `TAKES_WINDOW` of it, their keys within `TAKES_ALIKE` of its key)."""
         if not row:
             return row
         best, top = row[0]
         alike = self.keys[[j for j, _ in row]] @ self.keys[best]
-        action = int(self.actions[best])
+        kind = (int(self.actions[best]), int(self.paces[best]))
         return [
             (j, v)
             for (j, v), a in zip(row, alike.tolist(), strict=True)
             if v >= top - margin
-            or (v >= top - TAKES_WINDOW and a >= TAKES_ALIKE and int(self.actions[j]) == action)
+            or (
+                v >= top - TAKES_WINDOW
+                and a >= TAKES_ALIKE
+                and (int(self.actions[j]), int(self.paces[j])) == kind
+            )
         ]
 
     def choose(

@@ -4,19 +4,17 @@ motions of one caption made with several seeds.
     python tools/seed_variety.py --checkpoint models/small/sft/model_checkpoint_best.pth --samples 6 \
         --out /tmp/variety.json
 
-The report's multimodality measures the spread of a caption's motions in the evaluator's feature space;
-this measures what a user sees when asking for several samples of one prompt: for the first caption of
-every action of the suite (`stickgen.evaluate.prompts.behaviour_prompts`), `--samples` motions in one
-call of the model as it ships (its sampling settings, one seed, a draw per row), and the mean over their
-pairs of the mean joint distance (metres, every frame and joint). It prints the median over the actions
-and the actions whose motions lie within `--under` (0.05 m: to the eye, the same motion) and writes every
-action's figure (JSON).
+The evaluation report's `behaviour_seed_*` metrics measure it on the behaviour suite's own motions (3-4
+of a caption; `stickgen.evaluate.variety`); this takes more of one caption and tabulates every action: for
+the first caption of every action of the suite (`stickgen.evaluate.prompts.behaviour_prompts`),
+`--samples` motions in one call of the model as it ships (its sampling settings, one seed, a draw per row),
+and `pairwise_distance` of them (metres). It prints the median over the actions and the actions whose
+motions lie within `--under` (0.05 m: to the eye, the same motion) and writes every action's figure (JSON).
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 from pathlib import Path
 
@@ -28,16 +26,8 @@ from stickgen.core.device import set_cpu_threads
 from stickgen.entry import stage_params
 from stickgen.evaluate.prompts import behaviour_prompts
 from stickgen.evaluate.report import load_generator
+from stickgen.evaluate.variety import ALIKE_M, pairwise_distance
 from stickgen.wiring import generation, sampling_from
-
-
-def pairwise_distance(motions: list[np.ndarray]) -> float:
-    """The mean over the pairs of `motions` ((T, A, 22, 3) each, of one shape) of their mean joint
-    distance."""
-    if len(motions) < 2:
-        raise ValueError(f"seed variety: need at least two motions, got {len(motions)}")
-    pairs = itertools.combinations(motions, 2)
-    return float(np.mean([np.linalg.norm(a - b, axis=-1).mean() for a, b in pairs]))
 
 
 def first_captions() -> dict:
@@ -56,7 +46,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--prompt-table", default="models/evaluator/prompts.pt")
     ap.add_argument("--params", type=Path, default=Path("params.yaml"))
-    ap.add_argument("--under", type=float, default=0.05, help="print the actions under this distance (m)")
+    ap.add_argument("--under", type=float, default=ALIKE_M, help="print the actions under this distance (m)")
     args = ap.parse_args()
     if args.samples < 2:
         ap.error(f"--samples must be >= 2, got {args.samples}")

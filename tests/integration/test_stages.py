@@ -291,12 +291,18 @@ def test_adversarial_and_evaluate_write_reports_previews_and_loss_curves(evaluat
         b = m["behaviour"]
         assert b["behaviour_samples"] == 2 * len({p.action for p in behaviour_prompts()})
         assert {f"behaviour_{a}_{k}" for a in CHECKS for k in ("pass_rate", "recognised")} < set(b)
-        rates = {k: v for k, v in b.items() if k != "behaviour_samples" and "_in_place_" not in k}
+        measured = ("behaviour_samples", "_in_place_", "_seed_")  # counts, metres
+        rates = {k: v for k, v in b.items() if not any(x in k for x in measured)}
         assert all(0 <= v <= 1 for v in rates.values()), b
         assert b["behaviour_in_place_actions"] >= 0 and set(b) - set(rates) == {
             "behaviour_samples",
             *(f"behaviour_in_place_{k}" for k in ("actions", "travel_m", "real_travel_m", "wander_rate")),
+            "behaviour_seed_variety_m",
+            "behaviour_seed_alike_actions",
         }
+        # two motions an action, its first two captions: a caption twice only where an action has one
+        variety = b["behaviour_seed_variety_m"]
+        assert variety is None or (variety >= 0 and b["behaviour_seed_alike_actions"] >= 0)
         if b["behaviour_in_place_actions"]:  # travel in metres, the wander rate a share
             assert b["behaviour_in_place_travel_m"] >= 0 and b["behaviour_in_place_real_travel_m"] >= 0
             assert 0 <= b["behaviour_in_place_wander_rate"] <= 1

@@ -16,6 +16,7 @@ from stickgen.evaluate.behaviour import CHECKS, Check, check
 from stickgen.evaluate.behaviour_suite import run_behaviour_suite
 from stickgen.evaluate.face_checks import FACE_CHECKS
 from stickgen.evaluate.prompts import BehaviourPrompt, behaviour_prompts, parse_behaviour_prompts, table_texts
+from stickgen.evaluate.variety import ALIKE_M
 from stickgen.synthetic.actions import ACTION_GENERATORS
 from stickgen.synthetic.interactions import INTERACTIONS
 
@@ -222,6 +223,11 @@ def test_the_runner_reports_pass_rates_per_action_and_overall() -> None:
         return np.full(len(motions), ACTION_INDEX["walk"])
 
     report = run_behaviour_suite(sample, prompts, seeds=4, seed=5, fps=FPS, recognise=recognise)
+    # a caption's motions: a walk and a stand (far apart); one wave and three equal stands (half the pairs
+    # equal, the others one arm apart): the wave's action alone looks alike
+    assert (
+        report.pop("behaviour_seed_alike_actions") == 1 and report.pop("behaviour_seed_variety_m") > ALIKE_M
+    )
     assert report == {
         "behaviour_pass_rate": pytest.approx(3 / 8),
         "behaviour_min_action_pass_rate": pytest.approx(1 / 4),

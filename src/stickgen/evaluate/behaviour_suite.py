@@ -14,6 +14,7 @@ from stickgen.core.vocab import ACTIONS
 from stickgen.evaluate.behaviour import CHECKS, Check, check
 from stickgen.evaluate.face_checks import face_check
 from stickgen.evaluate.in_place import in_place_section, travel
+from stickgen.evaluate.variety import variety_section
 
 if TYPE_CHECKING:
     from stickgen.evaluate.prompts import BehaviourPrompt
@@ -49,14 +50,14 @@ def _judge(action: str, joints: np.ndarray, face: FaceTrack | None, fps: float, 
 
 def _generate_and_check(
     sample: Sampler, prompts: Sequence[BehaviourPrompt], seeds: int, seed: int, fps: float
-) -> tuple[list[np.ndarray], list[str], list[Check]]:
+) -> tuple[list[np.ndarray], list[BehaviourPrompt], list[Check]]:
     """Every action's `seeds` motions (its captions in turn, one `sample` call and seed per action, in the
-    prompts' order), each motion's action and its check."""
+    prompts' order), each motion's prompt and its check."""
     by_action: dict[str, list[BehaviourPrompt]] = {}
     for p in prompts:
         by_action.setdefault(p.action, []).append(p)
     motions: list[np.ndarray] = []
-    actions: list[str] = []
+    made: list[BehaviourPrompt] = []
     checks: list[Check] = []
     for k, (action, group) in enumerate(by_action.items()):
         rows = [group[j % len(group)] for j in range(seeds)]
@@ -68,9 +69,9 @@ def _generate_and_check(
             )
         pairs = [m if isinstance(m, tuple) else (m, None) for m in out]
         motions += [j for j, _ in pairs]
-        actions += [action] * seeds
+        made += rows
         checks += [_judge(action, j, f, fps, p.side) for (j, f), p in zip(pairs, rows, strict=True)]
-    return motions, actions, checks
+    return motions, made, checks
 
 
 def run_behaviour_suite(
@@ -106,7 +107,9 @@ def run_behaviour_suite(
     Returns:
         `behaviour_pass_rate` (over every motion of every action), `behaviour_min_action_pass_rate`,
         `behaviour_recognised_rate`, `behaviour_samples`, per action `behaviour_<action>_pass_rate`
-        and `behaviour_<action>_recognised`, and with `in_place` the `behaviour_in_place_*` metrics.
+        and `behaviour_<action>_recognised`, how far apart the motions of one caption lie
+        (`behaviour_seed_*`: `stickgen.evaluate.variety`), and with `in_place` the
+        `behaviour_in_place_*` metrics.
     """
     if seeds < 1:
         raise ValueError(f"behaviour suite: seeds must be >= 1, got {seeds}")
@@ -115,7 +118,8 @@ def run_behaviour_suite(
     unchecked = [p.text for p in prompts if p.action not in CHECKS]
     if unchecked:
         raise ValueError(f"behaviour suite: no check for the action of {unchecked}; checks: {sorted(CHECKS)}")
-    motions, actions, checks = _generate_and_check(sample, prompts, seeds, seed, fps)
+    motions, made, checks = _generate_and_check(sample, prompts, seeds, seed, fps)
+    actions = [p.action for p in made]
     passed = np.array([c.passed for c in checks])
     recognised = None
     if recognise is not None:
@@ -128,6 +132,7 @@ def run_behaviour_suite(
         "behaviour_recognised_rate": None if recognised is None else float(recognised.mean()),
         "behaviour_samples": len(motions),
     }
+    report |= variety_section(motions, actions, [p.text for p in made])
     if in_place is not None:
         report |= in_place_section(in_place, ((a, travel(m)) for a, m in zip(actions, motions, strict=True)))
     for action, r in rows.items():

@@ -31,7 +31,9 @@ row. Report layout (leaf names are unique, so `dvc metrics show/diff` and model 
                on the face too (`stickgen.evaluate.face_checks`); behaviour_in_place_actions,
                behaviour_in_place_travel_m, behaviour_in_place_real_travel_m and
                behaviour_in_place_wander_rate: how far the motions of the actions whose test and
-               validation clips stay in place travel (`stickgen.evaluate.in_place`)
+               validation clips stay in place travel (`stickgen.evaluate.in_place`);
+               behaviour_seed_variety_m and behaviour_seed_alike_actions: how far apart the motions
+               of one caption lie (`stickgen.evaluate.variety`)
     face       the generated faces of the test clips that have one (synthetic clips), each from its own
                first caption (up to `evaluate.face_clips`): face_clips, face_speaking_clips,
                face_expression_accuracy, face_speaking_f1, face_mouth_rate_error_hz

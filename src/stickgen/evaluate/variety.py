@@ -6,9 +6,10 @@ action's captions in turn in one call, so an action's motions of one caption are
 with their own noise and template draw (`stickgen.evaluate.behaviour_suite`). Per caption the mean over
 its motions' pairs of their mean joint distance (every frame and joint), per action the mean over its
 captions; `variety_section` reports the median over the actions (`behaviour_seed_variety_m`) and how many
-actions lie under `ALIKE_M`, to the eye one motion whatever the seed (`behaviour_seed_alike_actions`). A
-model whose template draw serves one take per caption made 16 of 51 actions alike (docs/training.md,
-"Other takes of the same motion"; `tools/seed_variety.py` tabulates it per action).
+actions lie under `ALIKE_M`, to the eye one motion whatever the seed (`behaviour_seed_alike_actions`).
+`tools/seed_variety.py` tabulates it per action with six samples of each action's first caption: a
+template draw that served most captions one take made 16 of 51 actions alike there, one that also draws
+the other takes of the caption's motion 6 (docs/training.md, "Other takes of the same motion").
 """
 
 from __future__ import annotations

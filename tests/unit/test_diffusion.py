@@ -14,12 +14,14 @@ from stickgen.core.config import load_params
 from stickgen.core.face import FACE_SLICES
 from stickgen.core.features import FEATURES_PER_ACTOR, STATE_FEATURES
 from stickgen.model.diffusion import (
+    RESCALE_HALF_WIDTH,
     DiffusionRefiner,
     Generation,
     RefinerConfig,
     Sampling,
     ddim,
     ddim_refine,
+    local_mean,
     noise_like,
     rescale_guided,
 )
@@ -277,14 +279,19 @@ def test_patches_shorten_the_refiner_sequence_and_keep_every_length_working() ->
         DiffusionRefiner(RefinerConfig(16, 64, 2, 16, 1, 2, 32, patch_frames=0))
 
 
-def test_rescaled_guidance_moves_the_mean_but_keeps_the_conditional_amplitude() -> None:
-    """A feature the conditional prediction oscillates (a dribbling hand) and the unconditional one holds:
-    guided at 1.25 it swings 1.25 times as far; rescaled, it swings as far as the conditional prediction,
-    about the guided mean (a pose guidance moves stays moved); a feature the two branches agree on, and one
-    guided at scale 1 (the root), stay what they were; frames outside `valid` count for nothing."""
-    t = torch.arange(40.0)
-    cond = torch.zeros(2, 40, 1, 3)
-    cond[..., 0] = (0.5 + 0.3 * torch.sin(t / 3))[None, :, None]  # oscillates about 0.5
+def test_rescaled_guidance_keeps_the_guided_course_with_the_conditional_bounce() -> None:
+    """A feature the conditional prediction moves slowly (a hand brought to the mouth) and bounces fast on
+    the way (a dribble), where the unconditional one holds still: guided at 1.25 both come out 1.25 times as
+    large; rescaled, the slow course stays the guided one (the hand reaches as far) and the bounce swings
+    as far as the conditional prediction's; a feature the two branches agree on, and one guided at scale 1
+    (the root), stay what they were; frames outside `valid` count for nothing."""
+    w = RESCALE_HALF_WIDTH
+    t = torch.arange(80.0)
+    period = 2 * w + 1  # a bounce the local mean averages out exactly, away from the ends
+    reach = 0.5 * (1 - torch.cos(torch.pi * t / 79))  # 0 -> 0.5 over the motion
+    bounce = 0.1 * torch.sin(2 * torch.pi * t / period)
+    cond = torch.zeros(2, 80, 1, 3)
+    cond[..., 0] = (reach + bounce)[None, :, None]
     cond[..., 1] = 0.7  # the branches agree
     cond[..., 2] = (0.2 * torch.cos(t / 5))[None, :, None]
     uncond = torch.zeros_like(cond)
@@ -293,18 +300,32 @@ def test_rescaled_guidance_moves_the_mean_but_keeps_the_conditional_amplitude() 
     guided = uncond + scale * (cond - uncond)
     assert rescale_guided(guided, cond, 0.0) is guided
     out = rescale_guided(guided, cond, 1.0)
-    torch.testing.assert_close(out[..., 0].std(1), cond[..., 0].std(1))  # the conditional amplitude
-    torch.testing.assert_close(out[..., 0].mean(1), guided[..., 0].mean(1))  # about the guided mean, 0.625
+    ones = torch.ones(2, 80, 1, 1)
+    inner = slice(2 * w, 80 - 2 * w)  # frames whose windows, and their neighbours', hold whole periods
+    course = local_mean(out, ones, w)[:, inner, 0, 0]
+    torch.testing.assert_close(course, local_mean(guided, ones, w)[:, inner, 0, 0], atol=5e-3, rtol=0)
+    assert float(course[0, -1]) > 0.55  # the reach guided farther, as guidance put it
+    fast = (out - local_mean(out, ones, w))[:, inner, 0, 0]
+    torch.testing.assert_close(fast.abs().amax(1), torch.full((2,), 0.1), atol=0.01, rtol=0)  # cond's bounce
     torch.testing.assert_close(out[..., 1:], guided[..., 1:])
     half = rescale_guided(guided, cond, 0.5)
     torch.testing.assert_close(half, 0.5 * (out + guided))
-    valid = torch.ones(2, 40, dtype=torch.bool)
-    valid[1, 30:] = False  # the second row is 30 frames long
+    valid = torch.ones(2, 80, dtype=torch.bool)
+    valid[1, 60:] = False  # the second row is 60 frames long
     noisy_g, noisy_c = guided.clone(), cond.clone()
-    noisy_g[1, 30:], noisy_c[1, 30:] = 50.0, -50.0  # what a padded frame holds does not matter
+    noisy_g[1, 60:], noisy_c[1, 60:] = 50.0, -50.0  # what a padded frame holds does not matter
     short = rescale_guided(noisy_g, noisy_c, 1.0, valid)
-    torch.testing.assert_close(short[1, :30], rescale_guided(guided[1:, :30], cond[1:, :30], 1.0)[0])
+    torch.testing.assert_close(short[1, :60], rescale_guided(guided[1:, :60], cond[1:, :60], 1.0)[0])
     torch.testing.assert_close(short[0], out[0])
+
+
+def test_the_local_mean_is_over_the_valid_frames_within_the_half_width() -> None:
+    v = torch.arange(6.0).reshape(1, 6, 1)
+    ones = torch.ones(1, 6, 1)
+    torch.testing.assert_close(local_mean(v, ones, 1)[0, :, 0], torch.tensor([0.5, 1, 2, 3, 4, 4.5]))
+    torch.testing.assert_close(local_mean(v, ones, 0), v)
+    first_four = torch.tensor([1.0, 1, 1, 1, 0, 0]).reshape(1, 6, 1)
+    torch.testing.assert_close(local_mean(v, first_four, 1)[0, :4, 0], torch.tensor([0.5, 1, 2, 2.5]))
 
 
 def test_the_guidance_rescale_is_a_share() -> None:

@@ -257,18 +257,15 @@ class MotionMemory(nn.Module):
         action and pace, within `TAKES_WINDOW` of it, their keys within `TAKES_ALIKE` of its key)."""
         if not row:
             return row
-        best, top = row[0]
-        alike = self.keys[[j for j, _ in row]] @ self.keys[best]
-        kind = (int(self.actions[best]), int(self.paces[best]))
+        top = row[0][1]
+        near = [c for c in row if c[1] >= top - max(margin, TAKES_WINDOW)]  # a prefix: best first
+        ids = [j for j, _ in near]
+        alike = (self.keys[ids] @ self.keys[ids[0]]).tolist()
+        kinds = list(zip(self.actions[ids].tolist(), self.paces[ids].tolist(), strict=True))
         return [
             (j, v)
-            for (j, v), a in zip(row, alike.tolist(), strict=True)
-            if v >= top - margin
-            or (
-                v >= top - TAKES_WINDOW
-                and a >= TAKES_ALIKE
-                and (int(self.actions[j]), int(self.paces[j])) == kind
-            )
+            for (j, v), a, kind in zip(near, alike, kinds, strict=True)
+            if v >= top - margin or (v >= top - TAKES_WINDOW and a >= TAKES_ALIKE and kind == kinds[0])
         ]
 
     def choose(

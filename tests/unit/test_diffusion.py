@@ -73,6 +73,7 @@ def test_use_diffusion_false_returns_the_transformer_sample_unchanged() -> None:
     valid = torch.arange(18)[None, :] < c["lengths"][:, None]  # the rescale's statistics: each row's frames
     levels = torch.linspace(1.0, 0.0, gen.steps + 1)
     plain = ddim(denoise, x, levels, scale, gen.guidance_rescale, valid)
+    assert not plain.requires_grad  # DDIM samples without autograd, whoever calls it
     torch.testing.assert_close(refine(model, None), plain, rtol=0, atol=0)
     assert not torch.equal(plain, ddim(denoise, x, levels, scale))  # rescaled, not plain guidance
     p = load_params(ROOT / "params.yaml")

@@ -200,7 +200,6 @@ class DiffusionRefiner(nn.Module):
 Denoiser = Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], torch.Tensor]
 
 
-@torch.no_grad()
 def local_mean(v: torch.Tensor, w: torch.Tensor, half_width: int) -> torch.Tensor:
     """`v` (B, T, ...) averaged over the frames within `half_width` of each frame that `w` (B, T, 1, ...,
     0 or 1) marks valid (a frame with none near keeps 0)."""
@@ -248,6 +247,7 @@ def rescale_guided(
     return rescale * matched + (1.0 - rescale) * guided
 
 
+@torch.no_grad()
 def ddim(
     denoise: Denoiser,
     x: torch.Tensor,
